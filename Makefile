@@ -1,0 +1,50 @@
+# Set-up, run and test commands. Everything installs into .venv; Debian packages with apt-get.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test lint format bench clean translations system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d compliance/translations -D messages >/dev/null
+
+install: $(STAMP) translations
+
+# Chromium for the browser tests, from Debian's packages when it is missing.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+run: install
+	$(BIN)/compliance init
+	$(BIN)/compliance demo
+	$(BIN)/compliance serve --host $(HOST) --port $(PORT)
+
+test: install system-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

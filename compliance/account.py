@@ -1,0 +1,199 @@
+"""Login, logout, the user's own profile, password and API tokens."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from compliance import audit
+from compliance.admin import services
+from compliance.auth import ApiToken, burn_password_check
+from compliance.db import get_session
+from compliance.web import _safe_next
+
+bp = Blueprint("account", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired()])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired()])
+    new = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(), Length(min=services.MIN_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Confirmez le nouveau mot de passe"),
+        validators=[DataRequired(), EqualTo("new", message=_l("Les deux saisies diffèrent."))],
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Nom du jeton"), validators=[DataRequired(), Length(max=100)])
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        status = _attempt_login(form)
+        if status == 302:
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("account/login.html", form=form), status
+
+
+def _attempt_login(form: LoginForm) -> int:
+    throttle = current_app.extensions["login_throttle"]
+    email, address = services.normalise_email(form.email.data), client_address()
+    db = get_session()
+    wait = throttle.blocked_for(email, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        flash(
+            _(
+                "Trop de tentatives de connexion. Réessayez dans %(minutes)d minute(s).",
+                minutes=minutes,
+            ),
+            "error",
+        )
+        audit.record(
+            db,
+            action="login_blocked",
+            summary=f"Login refused (throttled) for {email}",
+            address=address,
+        )
+        db.commit()
+        return 429
+    user = services.find_user(db, email)
+    if user is None:
+        burn_password_check(form.password.data)
+    if user is None or not user.check_password(form.password.data) or not user.active:
+        throttle.failed(email, address)
+        audit.record(
+            db,
+            action="login_failed",
+            actor=user,
+            summary=f"Failed login for {email}",
+            address=address,
+        )
+        db.commit()
+        flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
+        return 401
+    throttle.succeeded(email, address)
+    session.clear()
+    login_user(user)
+    audit.record(db, action="login", actor=user, summary=f"Login of {email}", address=address)
+    db.commit()
+    return 302
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    db = get_session()
+    audit.record(
+        db,
+        action="logout",
+        actor=current_user,
+        summary=f"Logout of {current_user.email}",
+        address=client_address(),
+    )
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("Mot de passe actuel incorrect."))
+        else:
+            db = get_session()
+            services.set_password(db, current_user, form.new.data, actor=current_user)
+            db.commit()
+            flash(_("Mot de passe modifié."), "success")
+            return redirect(url_for("account.profile"))
+    return render_template(
+        "account/profile.html", form=form, token_form=TokenForm(), tokens=_tokens(), new_token=None
+    )
+
+
+def _tokens() -> list[ApiToken]:
+    return list(
+        get_session().scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == current_user.id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "account/profile.html",
+            form=PasswordForm(formdata=None),
+            token_form=form,
+            tokens=_tokens(),
+            new_token=None,
+        ), 400
+    db = get_session()
+    _token, secret = services.create_token(db, current_user, form.name.data, actor=current_user)
+    db.commit()
+    # The secret is rendered once, in this response, and never stored.
+    return render_template(
+        "account/profile.html",
+        form=PasswordForm(formdata=None),
+        token_form=TokenForm(formdata=None),
+        tokens=_tokens(),
+        new_token=secret,
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    db = get_session()
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_token(db, token, actor=current_user)
+    db.commit()
+    flash(_("Jeton révoqué."), "success")
+    return redirect(url_for("account.profile"))

@@ -1,0 +1,276 @@
+"""Organisations, users, memberships and API tokens: the operations pages, CLI and API share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from compliance import audit
+from compliance.auth import ApiToken, Membership, User, generate_token, hash_token
+from compliance.db import check_version, utcnow
+from compliance.permissions import Role
+from compliance.tenancy import Organisation, OrganisationKind, slugify
+
+
+class ServiceError(ValueError):
+    """A business rule refused the operation; the message is shown to the user."""
+
+
+ORGANISATION_FIELDS = (
+    "name",
+    "kind",
+    "siren",
+    "address",
+    "legal_representative",
+    "dpo_name",
+    "dpo_cnil_number",
+    "dpo_designated_on",
+    "referent_name",
+    "referent_email",
+    "is_host",
+    "is_active",
+    "notes",
+)
+
+
+def _apply(record, data: dict, fields) -> None:
+    for key in fields:
+        if key in data:
+            setattr(record, key, data[key])
+
+
+def create_organisation(session: Session, data: dict, *, actor) -> Organisation:
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ServiceError("name is required")
+    slug = data.get("slug") or slugify(name)
+    if session.scalar(select(Organisation).where(Organisation.slug == slug)):
+        raise ServiceError(f"an organisation with the identifier {slug!r} already exists")
+    organisation = Organisation(name=name, slug=slug, kind=data.get("kind", OrganisationKind.OTHER))
+    _apply(organisation, {k: v for k, v in data.items() if k != "name"}, ORGANISATION_FIELDS)
+    session.add(organisation)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        actor=actor,
+        target=organisation,
+        summary=f"Organisation {organisation.name}",
+        changes=audit.snapshot(organisation),
+    )
+    return organisation
+
+
+def update_organisation(
+    session: Session, organisation: Organisation, data: dict, *, actor, version: int | None = None
+) -> Organisation:
+    check_version(organisation, version)
+    _apply(organisation, data, ORGANISATION_FIELDS)
+    changes = audit.pending_changes(organisation)
+    if changes:
+        session.flush()
+        audit.record(
+            session,
+            action="update",
+            actor=actor,
+            target=organisation,
+            summary=f"Organisation {organisation.name}",
+            changes=changes,
+        )
+    return organisation
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    actor,
+    password: str | None = None,
+    language: str = "fr",
+) -> User:
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise ServiceError("a valid e-mail address is required")
+    if find_user(session, email):
+        raise ServiceError(f"a user with the address {email} already exists")
+    user = User(email=email, name=name.strip() or email, language=language)
+    if password:
+        validate_password(password)
+        user.set_password(password)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        actor=actor,
+        target=user,
+        summary=f"User {email}",
+        changes=audit.snapshot(user),
+    )
+    return user
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def set_password(session: Session, user: User, password: str, *, actor) -> None:
+    validate_password(password)
+    user.set_password(password)
+    session.flush()
+    audit.record(
+        session,
+        action="password",
+        actor=actor,
+        target=user,
+        summary=f"Password of {user.email} changed",
+    )
+
+
+def update_user(
+    session: Session, user: User, data: dict, *, actor, version: int | None = None
+) -> User:
+    check_version(user, version)
+    if "email" in data:
+        email = normalise_email(data["email"])
+        other = find_user(session, email)
+        if other is not None and other.id != user.id:
+            raise ServiceError(f"a user with the address {email} already exists")
+        data = {**data, "email": email}
+    _apply(user, data, ("email", "name", "language", "active"))
+    changes = audit.pending_changes(user)
+    if changes:
+        session.flush()
+        audit.record(
+            session,
+            action="update",
+            actor=actor,
+            target=user,
+            summary=f"User {user.email}",
+            changes=changes,
+        )
+    return user
+
+
+def deactivate_user(session: Session, user: User, *, actor) -> User:
+    if not user.active:
+        return user
+    user.active = False
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        action="deactivate",
+        actor=actor,
+        target=user,
+        summary=f"User {user.email} deactivated",
+        changes={"active": {"before": True, "after": False}},
+    )
+    return user
+
+
+def grant_role(
+    session: Session,
+    user: User,
+    organisation: Organisation,
+    role: Role | str,
+    *,
+    actor,
+    expires_at: datetime | None = None,
+) -> Membership:
+    role = Role(role)
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.organisation_id == organisation.id,
+            Membership.role == role,
+        )
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role)
+        session.add(membership)
+    elif membership.expires_at == expires_at:
+        return membership
+    membership.expires_at = expires_at
+    session.flush()
+    audit.record(
+        session,
+        action="grant",
+        actor=actor,
+        target=membership,
+        organisation_id=organisation.id,
+        summary=f"{user.email}: {role.value} in {organisation.slug}",
+        changes={
+            "role": {"before": None, "after": role.value},
+            "expires_at": {"before": None, "after": expires_at},
+        },
+    )
+    return membership
+
+
+def revoke_membership(session: Session, membership: Membership, *, actor) -> None:
+    user = session.get(User, membership.user_id)
+    organisation = session.get(Organisation, membership.organisation_id)
+    audit.record(
+        session,
+        action="revoke",
+        actor=actor,
+        target=membership,
+        organisation_id=membership.organisation_id,
+        summary=f"{user.email}: {membership.role.value} in {organisation.slug} removed",
+        changes={"role": {"before": membership.role.value, "after": None}},
+    )
+    session.delete(membership)
+    session.flush()
+
+
+def create_token(session: Session, user: User, name: str, *, actor) -> tuple[ApiToken, str]:
+    """Return the token row and the secret, which is shown once and never stored."""
+    secret = generate_token()
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "API",
+        prefix=secret[:10],
+        token_hash=hash_token(secret),
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        actor=actor,
+        target=token,
+        summary=f"API token {token.name} for {user.email}",
+    )
+    return token, secret
+
+
+def revoke_token(session: Session, token: ApiToken, *, actor) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+        audit.record(
+            session,
+            action="revoke",
+            actor=actor,
+            target=token,
+            summary=f"API token {token.name} revoked",
+        )

@@ -1,0 +1,343 @@
+"""Administration pages. Admins manage the organisations where they hold the admin role;
+an admin of the hosting organisation (the syndicate) manages every organisation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from compliance import audit
+from compliance.admin import forms, services
+from compliance.auth import Membership, User, memberships_of
+from compliance.db import ConflictError, get_session
+from compliance.forms import conflict_report
+from compliance.i18n import PARIS
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Role
+from compliance.tenancy import Organisation
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_organisation_ids() -> set[int]:
+    return {
+        m.organisation_id
+        for m in memberships_of(current_user, get_session())
+        if m.role == Role.ADMIN
+    }
+
+
+def is_platform_admin() -> bool:
+    ids = admin_organisation_ids()
+    if not ids:
+        return False
+    hosts = set(get_session().scalars(select(Organisation.id).where(Organisation.is_host)))
+    return not hosts or bool(ids & hosts)
+
+
+@bp.before_request
+@login_required
+def _require_admin():
+    if not admin_organisation_ids():
+        abort(403)
+
+
+def _organisation_or_404(organisation_id: int) -> Organisation:
+    organisation = get_session().get(Organisation, organisation_id)
+    if organisation is None or not (
+        is_platform_admin() or organisation.id in admin_organisation_ids()
+    ):
+        abort(404)
+    return organisation
+
+
+def _managed_organisations():
+    statement = select(Organisation).order_by(Organisation.name)
+    if not is_platform_admin():
+        statement = statement.where(Organisation.id.in_(admin_organisation_ids()))
+    return list(get_session().scalars(statement))
+
+
+def _flash_service_error(error: services.ServiceError) -> None:
+    flash(str(error), "error")
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+@bp.get("/organisations")
+def organisations():
+    return render_template(
+        "admin/organisations.html",
+        organisations=_managed_organisations(),
+        may_create=is_platform_admin(),
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def create_organisation():
+    if not is_platform_admin():
+        abort(403)
+    form = forms.OrganisationForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            organisation = services.create_organisation(db, form.record_data(), actor=current_user)
+        except services.ServiceError as error:
+            _flash_service_error(error)
+        else:
+            db.commit()
+            flash(_("Organisation créée."), "success")
+            return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
+    return render_template("admin/organisation_form.html", form=form, organisation=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    db = get_session()
+    form = forms.OrganisationForm(obj=organisation)
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(
+                db,
+                organisation,
+                form.record_data(),
+                actor=current_user,
+                version=form.submitted_version(),
+            )
+            db.commit()
+        except ConflictError:
+            db.rollback()
+            organisation = _organisation_or_404(organisation_id)
+            conflict, status = conflict_report(db, form, organisation), 409
+            form.version.data = organisation.version
+        else:
+            flash(_("Organisation enregistrée."), "success")
+            return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
+    elif request.method == "POST":
+        status = 400
+    members = db.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id)
+        .order_by(User.name)
+    ).all()
+    return render_template(
+        "admin/organisation_form.html",
+        form=form,
+        organisation=organisation,
+        conflict=conflict,
+        members=members,
+    ), status
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def _visible_users_statement():
+    statement = select(User).order_by(User.name)
+    if not is_platform_admin():
+        statement = statement.where(
+            User.id.in_(
+                select(Membership.user_id).where(
+                    Membership.organisation_id.in_(admin_organisation_ids())
+                )
+            )
+        )
+    return statement
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().scalar(_visible_users_statement().where(User.id == user_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+def users():
+    statement = _visible_users_statement()
+    query = request.args.get("q", "").strip()
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
+        )
+    page = paginate(get_session(), statement, page=page_number(), per_page=50)
+    return render_template("admin/users.html", page=page, query=query)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    form = forms.UserForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = services.create_user(
+                db,
+                email=form.email.data,
+                name=form.name.data,
+                language=form.language.data,
+                password=form.password.data or None,
+                actor=current_user,
+            )
+        except services.ServiceError as error:
+            _flash_service_error(error)
+        else:
+            db.commit()
+            flash(_("Utilisateur créé. Ajoutez-lui un rôle dans une organisation."), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None), (
+        400 if request.method == "POST" else 200
+    )
+
+
+def _membership_form() -> forms.MembershipForm:
+    form = forms.MembershipForm(prefix="m")
+    form.organisation.choices = [(str(o.id), o.name) for o in _managed_organisations()]
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    db = get_session()
+    form = forms.UserForm(obj=user)
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.record_data().items() if k != "password"}
+        try:
+            services.update_user(
+                db, user, data, actor=current_user, version=form.submitted_version()
+            )
+            if form.password.data:
+                services.set_password(db, user, form.password.data, actor=current_user)
+            db.commit()
+        except ConflictError:
+            db.rollback()
+            user = _user_or_404(user_id)
+            conflict, status = conflict_report(db, form, user), 409
+            form.version.data = user.version
+        except services.ServiceError as error:
+            db.rollback()
+            _flash_service_error(error)
+            status = 400
+        else:
+            flash(_("Utilisateur enregistré."), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        conflict=conflict,
+        memberships=_memberships_of(user),
+        membership_form=_membership_form(),
+    ), status
+
+
+def _memberships_of(user: User):
+    return (
+        get_session()
+        .execute(
+            select(Membership, Organisation)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.name, Membership.role)
+        )
+        .all()
+    )
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    db = get_session()
+    services.deactivate_user(db, user, actor=current_user)
+    db.commit()
+    flash(_("Compte désactivé : cet utilisateur ne peut plus se connecter."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/memberships")
+def add_membership(user_id: int):
+    user = _user_or_404(user_id)
+    form = _membership_form()
+    if not form.validate_on_submit():
+        flash(_("Choisissez une organisation et un rôle valides."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    organisation = _organisation_or_404(int(form.organisation.data))
+    expires_at = None
+    if form.expires_at.data:
+        expires_at = form.expires_at.data.replace(tzinfo=PARIS).astimezone(UTC)
+    db = get_session()
+    services.grant_role(
+        db, user, organisation, form.role.data, actor=current_user, expires_at=expires_at
+    )
+    db.commit()
+    flash(_("Rôle attribué."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/memberships/<int:membership_id>/revoke")
+def revoke_membership(membership_id: int):
+    db = get_session()
+    membership = db.get(Membership, membership_id)
+    if membership is None:
+        abort(404)
+    _organisation_or_404(membership.organisation_id)
+    user_id = membership.user_id
+    services.revoke_membership(db, membership, actor=current_user)
+    db.commit()
+    flash(_("Rôle retiré."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+# --- audit trail ----------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit_trail():
+    form = forms.AuditFilterForm(request.args)
+    form.organisation.choices = [("", _("Toutes"))] + [
+        (str(o.id), o.name) for o in _managed_organisations()
+    ]
+    statement = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc())
+    if not is_platform_admin():
+        statement = statement.where(audit.AuditEntry.organisation_id.in_(admin_organisation_ids()))
+    if form.validate():
+        statement = _filter_audit(statement, form)
+    page = paginate(get_session(), statement, page=page_number(), per_page=100)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+def _filter_audit(statement, form):
+    entry = audit.AuditEntry
+    if form.action.data:
+        statement = statement.where(entry.action == form.action.data.strip())
+    if form.object_type.data:
+        statement = statement.where(entry.object_type == form.object_type.data.strip())
+    if form.actor.data:
+        statement = statement.where(entry.actor_label.like(f"%{form.actor.data.strip().lower()}%"))
+    if form.organisation.data:
+        statement = statement.where(entry.organisation_id == int(form.organisation.data))
+    if form.date_from.data:
+        start = datetime.combine(form.date_from.data, time.min, PARIS).astimezone(UTC)
+        statement = statement.where(entry.at >= start)
+    if form.date_to.data:
+        end = datetime.combine(form.date_to.data, time.max, PARIS).astimezone(UTC)
+        statement = statement.where(entry.at <= end)
+    return statement

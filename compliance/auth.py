@@ -1,0 +1,149 @@
+"""Users, memberships, API tokens, password hashing and the permission check."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, has_request_context
+from flask_login import AnonymousUserMixin, current_user
+from sqlmodel import Field, select
+
+from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
+from compliance.permissions import Action, Register, Role, role_allows
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+class User(RecordMixin, table=True):
+    email: str = Field(max_length=254, nullable=False, unique=True, index=True)
+    name: str = Field(max_length=200, nullable=False)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = Field(default=True, nullable=False)
+    language: str = Field(default="fr", max_length=5, nullable=False)
+
+    # Flask-Login protocol
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            _safe_verify(_DUMMY_HASH, password)
+            return False
+        return _safe_verify(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _safe_verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a password check for an unknown account."""
+    _safe_verify(_DUMMY_HASH, password)
+
+
+class Membership(IdMixin, table=True):
+    user_id: int = Field(foreign_key="user.id", nullable=False, index=True, ondelete="CASCADE")
+    organisation_id: int = Field(
+        foreign_key="organisation.id", nullable=False, index=True, ondelete="CASCADE"
+    )
+    role: Role = Field(sa_type=str_enum(Role, 16), nullable=False)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    def is_current(self, now: datetime | None = None) -> bool:
+        return self.expires_at is None or self.expires_at > (now or utcnow())
+
+
+class ApiToken(IdMixin, table=True):
+    user_id: int = Field(foreign_key="user.id", nullable=False, index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100, nullable=False)
+    prefix: str = Field(max_length=16, nullable=False)
+    token_hash: str = Field(max_length=64, nullable=False, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+TOKEN_PREFIX = "rgt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def generate_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def active_membership_condition(now: datetime | None = None):
+    now = now or utcnow()
+    return sa.or_(Membership.expires_at.is_(None), Membership.expires_at > now)
+
+
+class Anonymous(AnonymousUserMixin):
+    id = None
+    name = ""
+    language = None
+
+
+def memberships_of(user, session) -> list[Membership]:
+    """The user's current memberships, cached for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return []
+    cache_key = f"memberships_{user.id}"
+    if has_request_context() and cache_key in g:
+        return g.get(cache_key)
+    rows = list(
+        session.scalars(
+            select(Membership).where(Membership.user_id == user.id, active_membership_condition())
+        )
+    )
+    if has_request_context():
+        setattr(g, cache_key, rows)
+    return rows
+
+
+def can(
+    register: Register | str,
+    action: Action | str,
+    organisation_id: int | None = None,
+    *,
+    user=None,
+    session=None,
+) -> bool:
+    """The permission check. Without an organisation: allowed in at least one."""
+    from compliance.db import get_session
+
+    user = current_user if user is None else user
+    memberships = memberships_of(user, session or get_session())
+    return any(
+        role_allows(m.role, register, action)
+        and (organisation_id is None or m.organisation_id == organisation_id)
+        for m in memberships
+    )

@@ -1,0 +1,111 @@
+"""Settings read from COMPLIANCE_* environment variables, with safe embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# name -> (default, description); the README's configuration table is written from this.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "COMPLIANCE_INSTANCE_PATH": (
+        "./instance",
+        "Folder for the SQLite database, the generated secret key and keys.",
+    ),
+    "COMPLIANCE_DATABASE_URL": (
+        "sqlite:///<instance>/compliance.db",
+        "SQLAlchemy URL; PostgreSQL in production: postgresql+psycopg://user@host/db.",
+    ),
+    "COMPLIANCE_SECRET_KEY": (
+        "generated into <instance>/secret_key",
+        "Signs sessions and CSRF tokens; the same value on every process.",
+    ),
+    "COMPLIANCE_ENCRYPTION_KEYS": (
+        "generated into <instance>/encryption_keys",
+        "Key ring for encrypted columns: comma-separated Fernet keys, newest first.",
+    ),
+    "COMPLIANCE_RATELIMIT_STORAGE": (
+        "memory",
+        "Where failed logins are counted: memory (one process), database, or a redis:// URL.",
+    ),
+    "COMPLIANCE_LOGIN_MAX_PER_ACCOUNT": (
+        "5",
+        "Failed logins allowed per account in the window before it is locked.",
+    ),
+    "COMPLIANCE_LOGIN_MAX_PER_ADDRESS": (
+        "20",
+        "Failed logins allowed per client address in the window.",
+    ),
+    "COMPLIANCE_LOGIN_WINDOW_SECONDS": ("900", "Length of the failed-login window, in seconds."),
+    "COMPLIANCE_DEBUG": ("0", "1 for development: debug pages, session cookie without Secure."),
+    "COMPLIANCE_SECURE_COOKIES": ("1 unless debug", "Send the session cookie only over HTTPS."),
+    "COMPLIANCE_DEFAULT_LOCALE": ("fr", "Language for users who have not chosen one (fr or en)."),
+    "COMPLIANCE_TRUSTED_PROXIES": (
+        "0",
+        "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
+    ),
+    "COMPLIANCE_LOG_LEVEL": ("INFO", "Python logging level."),
+}
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read_or_create(path: Path, make) -> str:
+    """Return the secret stored at path, creating it (owner-only) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def load_settings(environ: os._Environ | dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment."""
+    env = os.environ if environ is None else environ
+    instance = Path(env.get("COMPLIANCE_INSTANCE_PATH") or "./instance").resolve()
+    debug = _flag(env.get("COMPLIANCE_DEBUG"), False)
+    database_url = env.get("COMPLIANCE_DATABASE_URL") or f"sqlite:///{instance / 'compliance.db'}"
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": env.get("COMPLIANCE_SECRET_KEY") or None,
+        "ENCRYPTION_KEYS": env.get("COMPLIANCE_ENCRYPTION_KEYS") or None,
+        "RATELIMIT_STORAGE": env.get("COMPLIANCE_RATELIMIT_STORAGE") or "memory",
+        "LOGIN_MAX_PER_ACCOUNT": int(env.get("COMPLIANCE_LOGIN_MAX_PER_ACCOUNT") or 5),
+        "LOGIN_MAX_PER_ADDRESS": int(env.get("COMPLIANCE_LOGIN_MAX_PER_ADDRESS") or 20),
+        "LOGIN_WINDOW_SECONDS": int(env.get("COMPLIANCE_LOGIN_WINDOW_SECONDS") or 900),
+        "DEBUG": debug,
+        "SESSION_COOKIE_SECURE": _flag(env.get("COMPLIANCE_SECURE_COOKIES"), not debug),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": env.get("COMPLIANCE_DEFAULT_LOCALE") or "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
+        "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    }
+
+
+def ensure_secrets(config: dict) -> None:
+    """Fill SECRET_KEY and ENCRYPTION_KEYS from the instance folder when not given."""
+    instance = Path(config["INSTANCE_PATH"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _read_or_create(
+            instance / "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+    if not config.get("ENCRYPTION_KEYS"):
+        from cryptography.fernet import Fernet
+
+        config["ENCRYPTION_KEYS"] = _read_or_create(
+            instance / "encryption_keys", lambda: Fernet.generate_key().decode()
+        )

@@ -1,0 +1,182 @@
+"""The database: engine, one session per request, and the mixins every table shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.orm import Session, declared_attr
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware instant, stored in UTC; SQLite gives it back aware too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: instants must carry a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def str_enum(enum_cls, length: int = 32) -> sa.Enum:
+    """Store an enum by its value as a VARCHAR with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda cls: [member.value for member in cls],
+        name=f"{enum_cls.__name__.lower()}",
+        validate_strings=True,
+    )
+
+
+class IdMixin(SQLModel):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class TimestampMixin(SQLModel):
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
+
+
+class VersionMixin(SQLModel):
+    """Optimistic locking: every UPDATE checks and bumps `version`."""
+
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class RecordMixin(IdMixin, TimestampMixin, VersionMixin):
+    """The columns of every editable record."""
+
+
+class ConflictError(Exception):
+    """Raised when a record was changed by someone else since it was loaded."""
+
+    def __init__(self, record, changes: dict | None = None):
+        super().__init__(f"{type(record).__name__} {getattr(record, 'id', '?')} changed meanwhile")
+        self.record = record
+        self.changes = changes or {}
+
+
+def check_version(record, submitted_version: int | None) -> None:
+    """Refuse a write prepared against an older version of the record."""
+    if submitted_version is not None and int(submitted_version) != record.version:
+        raise ConflictError(record)
+
+
+def _sqlite_pragmas(engine: sa.Engine) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        _sqlite_pragmas(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Database:
+    """Holds the engine and hands out one Session per request (or per CLI command)."""
+
+    def __init__(self, app: Flask | None = None):
+        self.engine: sa.Engine | None = None
+        # Tests bind sessions to one connection whose transaction is rolled back.
+        self.bind: sa.Engine | sa.Connection | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.bind = self.engine
+        app.extensions["db"] = self
+        app.teardown_appcontext(self._close_session)
+
+    def new_session(self) -> Session:
+        if isinstance(self.bind, sa.Connection):
+            return Session(
+                bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+        return Session(bind=self.bind, expire_on_commit=False)
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.new_session()
+        return g.db_session
+
+    def _close_session(self, _exc) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_db() -> Database:
+    return current_app.extensions["db"]
+
+
+def get_session() -> Session:
+    return get_db().session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A session for a CLI command: committed on success, rolled back on error."""
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise

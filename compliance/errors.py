@@ -1,0 +1,63 @@
+"""Error pages in the house style, and JSON errors under /api/."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from compliance.crypto import KeyRingError
+from compliance.db import ConflictError
+
+PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, description: str | None = None):
+    if _wants_json():
+        return jsonify(error=_error_name(status), message=description or ""), status
+    template = f"errors/{status}.html" if status in PAGES else "errors/generic.html"
+    return render_template(template, status=status, description=description), status
+
+
+def _error_name(status: int) -> str:
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        422: "invalid",
+        429: "too_many_requests",
+    }.get(status, "server_error")
+
+
+def init_errors(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return _render(400, error.description)
+
+    @app.errorhandler(ConflictError)
+    def _conflict(error):
+        return _render(409, str(error))
+
+    @app.errorhandler(KeyRingError)
+    def _keyring(error):
+        app.logger.error("encryption key ring: %s", error)
+        return _render(500, None)
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        if isinstance(error, InternalServerError):
+            return _render(500, None)
+        return _render(error.code or 500, error.description if _wants_json() else None)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        app.logger.exception("unhandled error")
+        return _render(500, None)

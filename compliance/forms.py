@@ -1,0 +1,57 @@
+"""Form pieces every register shares: the version field and the conflict report."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import HiddenField
+
+from compliance.audit import AuditEntry
+
+
+class VersionedForm(FlaskForm):
+    """A form that edits a record carries the version it was loaded at."""
+
+    version = HiddenField()
+
+    def submitted_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+    def record_data(self) -> dict:
+        return {k: v for k, v in self.data.items() if k not in {"version", "csrf_token", "submit"}}
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return getattr(value, "label", None) or str(value)
+
+
+def conflict_report(session, form: VersionedForm, record) -> dict:
+    """What changed meanwhile: the fields where the stored value now differs from the submitted
+    one, and the last recorded change to the record."""
+    differences = []
+    for name, submitted in form.record_data().items():
+        if not hasattr(record, name):
+            continue
+        current = getattr(record, name)
+        if _display(current) != _display(submitted):
+            differences.append(
+                {
+                    "label": form[name].label.text,
+                    "current": _display(current),
+                    "submitted": _display(submitted),
+                }
+            )
+    last = session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.object_type == type(record).__name__, AuditEntry.object_id == str(record.id)
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return {"differences": differences, "last_change": last}

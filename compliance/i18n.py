@@ -1,0 +1,36 @@
+"""French first, English available: the locale is the user's preference, then the default."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app, session
+from flask_babel import Babel, format_datetime
+from flask_login import current_user
+
+LANGUAGES = {"fr": "Français", "en": "English"}
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def select_locale() -> str:
+    if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
+
+
+def local_datetime(value, fmt: str = "short") -> str:
+    """An instant shown in Europe/Paris, in the user's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -1,0 +1,44 @@
+"""Pages of a SELECT: LIMIT/OFFSET and one COUNT, both in SQL."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import request
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_number(default: int = 1) -> int:
+    try:
+        return max(1, int(request.args.get("page", default)))
+    except (TypeError, ValueError):
+        return default
+
+
+def paginate(session, statement, *, page: int = 1, per_page: int = 50) -> Page:
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    )
+    items = list(session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)

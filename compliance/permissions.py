@@ -1,0 +1,101 @@
+"""Who may do what: the one table of role x register x action."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from compliance.enums import LabeledEnum
+
+
+class Role(LabeledEnum):
+    ADMIN = "admin"
+    DPO = "dpo"
+    CISO = "ciso"
+    REFERENT = "referent"
+    AUDITOR = "auditor"
+
+    @classmethod
+    def __labels__(cls):
+        return {
+            cls.ADMIN: _l("Administrateur"),
+            cls.DPO: _l("Délégué à la protection des données"),
+            cls.CISO: _l("RSSI"),
+            cls.REFERENT: _l("Référent"),
+            cls.AUDITOR: _l("Auditeur"),
+        }
+
+
+class Action(StrEnum):
+    READ = "read"
+    CREATE = "create"
+    EDIT = "edit"
+    VALIDATE = "validate"
+    EXPORT = "export"
+    ADMIN = "admin"
+
+
+class Register(StrEnum):
+    """The areas permissions are granted on."""
+
+    DASHBOARD = "dashboard"
+    ORGANISATIONS = "organisations"
+    USERS = "users"
+    AUDIT = "audit"
+    APPLICATIONS = "applications"
+    PROCESSING = "processing"
+    INCIDENTS = "incidents"
+    BREACHES = "breaches"
+    ROADMAP = "roadmap"
+
+
+A = Action
+READ_EXPORT = frozenset({A.READ, A.EXPORT})
+WRITE = frozenset({A.READ, A.CREATE, A.EDIT, A.EXPORT})
+FULL = frozenset({A.READ, A.CREATE, A.EDIT, A.VALIDATE, A.EXPORT})
+EVERYTHING = frozenset(Action)
+
+PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
+    Role.ADMIN: dict.fromkeys(Register, EVERYTHING),
+    Role.DPO: {
+        Register.DASHBOARD: READ_EXPORT,
+        Register.ORGANISATIONS: frozenset({A.READ, A.EDIT}),
+        Register.APPLICATIONS: READ_EXPORT,
+        Register.PROCESSING: FULL,
+        Register.INCIDENTS: READ_EXPORT,
+        Register.BREACHES: FULL,
+        Register.ROADMAP: READ_EXPORT,
+    },
+    Role.CISO: {
+        Register.DASHBOARD: READ_EXPORT,
+        Register.ORGANISATIONS: frozenset({A.READ}),
+        Register.APPLICATIONS: FULL,
+        Register.PROCESSING: READ_EXPORT,
+        Register.INCIDENTS: FULL,
+        Register.BREACHES: WRITE,
+        Register.ROADMAP: FULL,
+    },
+    Role.REFERENT: {
+        Register.DASHBOARD: frozenset({A.READ}),
+        Register.ORGANISATIONS: frozenset({A.READ}),
+        Register.APPLICATIONS: frozenset({A.READ}),
+        Register.PROCESSING: frozenset({A.READ, A.CREATE, A.EDIT}),
+        Register.INCIDENTS: frozenset({A.READ}),
+        Register.BREACHES: frozenset({A.READ}),
+        Register.ROADMAP: frozenset({A.READ}),
+    },
+    Role.AUDITOR: {
+        register: READ_EXPORT
+        for register in Register
+        if register not in {Register.USERS, Register.AUDIT}
+    },
+}
+
+
+def role_allows(role: Role | str, register: Register | str, action: Action | str) -> bool:
+    return Action(action) in PERMISSIONS.get(Role(role), {}).get(Register(register), frozenset())
+
+
+def roles_allowing(register: Register | str, action: Action | str) -> list[Role]:
+    return [role for role in Role if role_allows(role, register, action)]
