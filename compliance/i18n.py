@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app, session
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"fr": "Français", "en": "English"}
@@ -34,3 +34,4 @@ def init_app(app) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
