@@ -27,10 +27,11 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The demo serves plain HTTP on the loopback, so its session cookie cannot be Secure-only.
 run: install
 	$(BIN)/compliance init
 	$(BIN)/compliance demo
-	$(BIN)/compliance serve --host $(HOST) --port $(PORT)
+	COMPLIANCE_SECURE_COOKIES=$${COMPLIANCE_SECURE_COOKIES:-0} $(BIN)/compliance serve --host $(HOST) --port $(PORT)
 
 test: install system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
