@@ -64,7 +64,7 @@ def register_registers(app: Flask) -> None:
 
 
 # The registers this application mounts, in navigation order.
-REGISTERS: list[str] = []
+REGISTERS: list[str] = ["applications"]
 
 
 def _register_modules() -> list:
