@@ -1,0 +1,464 @@
+"""Who sees what of the application map: the SELECTs the pages, the API and the exports share.
+
+Visibility rule. The catalogue (applications, vendors, interfaces) is shared by the syndicate:
+- a user holding APPLICATIONS read in a host organisation (the syndicate, `is_host`) sees the
+  whole catalogue;
+- any other user sees only the applications deployed (deployment not archived) in an
+  organisation where they hold APPLICATIONS read, the vendors of those applications, and the
+  interfaces between two of them.
+Deployments are member-owned and always scoped with `compliance.tenancy.scope()`.
+Writing the catalogue requires APPLICATIONS create/edit in a host organisation; writing a
+deployment requires it in the deployment's organisation.
+
+Every condition is a subquery on the user's memberships: no list of ids is loaded in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, scope, visible_organisations_query
+from registers.applications.models import (
+    Application,
+    ApplicationFunction,
+    ApplicationStatus,
+    Deployment,
+    DpaStatus,
+    Hosting,
+    Interface,
+    Vendor,
+    normalise_key,
+)
+
+REGISTER = Register.APPLICATIONS
+
+# Loader options: related rows in a fixed number of queries, whatever the page size.
+APPLICATION_OPTIONS = (
+    selectinload(Application.vendor),
+    selectinload(Application.functions),
+)
+DEPLOYMENT_OPTIONS = (
+    selectinload(Deployment.application).selectinload(Application.vendor),
+    selectinload(Deployment.organisation),
+)
+INTERFACE_OPTIONS = (
+    selectinload(Interface.source),
+    selectinload(Interface.target),
+)
+
+
+def _user(user):
+    return current_user if user is None else user
+
+
+def _session(session):
+    return get_session() if session is None else session
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+def holds_in_host(user=None, action: Action | str = Action.READ, *, session=None) -> bool:
+    """Whether the user holds `action` on the application map in a host organisation."""
+    organisations = visible_organisations_query(_user(user), REGISTER, Action(action))
+    statement = sa.select(
+        sa.exists().where(Organisation.is_host.is_(True), Organisation.id.in_(organisations))
+    )
+    return bool(_session(session).scalar(statement))
+
+
+def sees_whole_catalogue(user=None, *, session=None) -> bool:
+    return holds_in_host(user, Action.READ, session=session)
+
+
+def can_edit_catalogue(user=None, action: Action | str = Action.EDIT, *, session=None) -> bool:
+    """Create/edit/archive applications, vendors and interfaces (the shared catalogue)."""
+    return holds_in_host(user, action, session=session)
+
+
+def can_edit_deployment(organisation_id: int, user=None, action: Action | str = Action.EDIT):
+    return can(REGISTER, action, organisation_id, user=_user(user))
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be understood; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _int_arg(args, name: str) -> int | None:
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FilterError(name, "must be a whole number") from None
+
+
+def _enum_arg(args, name: str, enum_cls):
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise FilterError(name, f"must be one of: {allowed}") from None
+
+
+def _bool_arg(args, name: str) -> bool:
+    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+@dataclass
+class ApplicationFilters:
+    q: str | None = None
+    domain: str | None = None
+    vendor_id: int | None = None
+    hosting: Hosting | None = None
+    organisation_id: int | None = None
+    status: ApplicationStatus | None = None
+    include_archived: bool = False
+    sort: str = "name"
+
+    SORTS = ("name", "domain", "vendor", "status", "updated")
+
+    @classmethod
+    def from_args(cls, args) -> ApplicationFilters:
+        """From query-string arguments (request.args); FilterError on a bad value."""
+        sort = (args.get("sort") or "name").strip()
+        if sort.lstrip("-") not in cls.SORTS:
+            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+        return cls(
+            q=(args.get("q") or "").strip() or None,
+            domain=(args.get("domain") or "").strip() or None,
+            vendor_id=_int_arg(args, "vendor_id"),
+            hosting=_enum_arg(args, "hosting", Hosting),
+            organisation_id=_int_arg(args, "organisation_id"),
+            status=_enum_arg(args, "status", ApplicationStatus),
+            include_archived=_bool_arg(args, "include_archived"),
+            sort=sort,
+        )
+
+    def as_args(self) -> dict:
+        """The non-empty filters, as query-string arguments (for pagination links)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: str(v) for k, v in values.items() if v not in (None, False, "", "name")}
+
+
+@dataclass
+class VendorFilters:
+    q: str | None = None
+    dpa_status: DpaStatus | None = None
+    include_archived: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> VendorFilters:
+        return cls(
+            q=(args.get("q") or "").strip() or None,
+            dpa_status=_enum_arg(args, "dpa_status", DpaStatus),
+            include_archived=_bool_arg(args, "include_archived"),
+        )
+
+    def as_args(self) -> dict:
+        return {k: str(v) for k, v in asdict(self).items() if v not in (None, False, "")}
+
+
+@dataclass
+class DeploymentFilters:
+    application_id: int | None = None
+    organisation_id: int | None = None
+    include_archived: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> DeploymentFilters:
+        return cls(
+            application_id=_int_arg(args, "application_id"),
+            organisation_id=_int_arg(args, "organisation_id"),
+            include_archived=_bool_arg(args, "include_archived"),
+        )
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def _deployed_in(organisations):
+    """SELECT of the ids of the applications deployed in the given organisations (subquery)."""
+    return sa.select(Deployment.application_id).where(
+        Deployment.organisation_id.in_(organisations), Deployment.archived_at.is_(None)
+    )
+
+
+def visible_application_ids(user=None, *, session=None):
+    """A SELECT of the application ids the user may see (None: the whole catalogue)."""
+    user = _user(user)
+    if sees_whole_catalogue(user, session=session):
+        return None
+    return _deployed_in(visible_organisations_query(user, REGISTER))
+
+
+def _restrict_to_visible(statement, column, user, session):
+    ids = visible_application_ids(user, session=session)
+    return statement if ids is None else statement.where(column.in_(ids))
+
+
+def _application_filters(statement, filters: ApplicationFilters, user):
+    if not filters.include_archived:
+        statement = statement.where(Application.archived_at.is_(None))
+    if filters.q:
+        statement = statement.where(_search_condition(filters.q))
+    if filters.domain:
+        statement = statement.where(
+            sa.or_(
+                Application.domain == filters.domain,
+                Application.functions.any(ApplicationFunction.domain == filters.domain),
+            )
+        )
+    if filters.vendor_id is not None:
+        statement = statement.where(Application.vendor_id == filters.vendor_id)
+    if filters.hosting is not None:
+        statement = statement.where(Application.hosting == filters.hosting)
+    if filters.status is not None:
+        statement = statement.where(Application.status == filters.status)
+    if filters.organisation_id is not None:
+        # Only organisations the user may read: the filter never reveals another's choices.
+        readable = visible_organisations_query(user, REGISTER)
+        statement = statement.where(
+            Application.id.in_(
+                _deployed_in(readable).where(Deployment.organisation_id == filters.organisation_id)
+            )
+        )
+    return statement
+
+
+def _search_condition(q: str):
+    key = normalise_key(q)
+    lowered = q.lower()
+    conditions = [
+        Application.name.ilike(f"%{_escape(q)}%", escape="\\"),
+        Application.vendor.has(Vendor.name.ilike(f"%{_escape(q)}%", escape="\\")),
+        Application.functions.any(
+            sa.func.lower(ApplicationFunction.name).contains(lowered, autoescape=True)
+        ),
+    ]
+    if key:
+        # Accent-, case- and punctuation-blind: "melodie" finds "Mélodie".
+        conditions.append(Application.name_key.contains(key, autoescape=True))
+        conditions.append(Application.vendor.has(Vendor.key.contains(key, autoescape=True)))
+    return sa.or_(*conditions)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+APPLICATION_SORTS = {
+    "name": (Application.name_key,),
+    "domain": (Application.domain, Application.name_key),
+    "vendor": (Vendor.key, Application.name_key),
+    "status": (Application.status, Application.name_key),
+    "updated": (Application.updated_at, Application.id),
+}
+
+
+def visible_applications(
+    user=None, filters: ApplicationFilters | None = None, *, session=None
+) -> sa.Select:
+    """SELECT of the applications the user may see, filtered and sorted, related rows preloaded.
+
+    Pass it to `compliance.pagination.paginate` or `session.scalars`."""
+    user = _user(user)
+    filters = filters or ApplicationFilters()
+    statement = sa.select(Application).options(*APPLICATION_OPTIONS)
+    statement = _restrict_to_visible(statement, Application.id, user, session)
+    statement = _application_filters(statement, filters, user)
+    descending = filters.sort.startswith("-")
+    columns = APPLICATION_SORTS.get(filters.sort.lstrip("-"), APPLICATION_SORTS["name"])
+    if filters.sort.lstrip("-") == "vendor":
+        statement = statement.outerjoin(Vendor, Vendor.id == Application.vendor_id)
+    order = [column.desc() if descending else column for column in columns]
+    return statement.order_by(*order, Application.id)
+
+
+def visible_domains(user=None, *, session=None) -> list[str]:
+    """The business domains of the visible applications (for a filter's choices)."""
+    session = _session(session)
+    statement = sa.select(ApplicationFunction.domain).distinct()
+    statement = _restrict_to_visible(statement, ApplicationFunction.application_id, user, session)
+    return sorted(session.scalars(statement), key=normalise_key)
+
+
+def application_or_404(application_id, action: Action | str = Action.READ, *, user=None):
+    """Load a visible application (404 otherwise); 403 when the action is a write the user may
+    not do on the shared catalogue."""
+    user = _user(user)
+    record_id = _record_id(application_id)
+    statement = visible_applications(user, ApplicationFilters(include_archived=True)).where(
+        Application.id == record_id
+    )
+    application = get_session().scalar(statement.order_by(None))
+    if application is None:
+        abort(404)
+    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
+        abort(403)
+    return application
+
+
+def _record_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        abort(404)
+
+
+# --- vendors ----------------------------------------------------------------------------------
+
+
+def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=None) -> sa.Select:
+    """SELECT of the vendors the user may see (those of visible applications), by name."""
+    user = _user(user)
+    filters = filters or VendorFilters()
+    statement = sa.select(Vendor)
+    ids = visible_application_ids(user, session=session)
+    if ids is not None:
+        statement = statement.where(
+            Vendor.id.in_(sa.select(Application.vendor_id).where(Application.id.in_(ids)))
+        )
+    if not filters.include_archived:
+        statement = statement.where(Vendor.archived_at.is_(None))
+    if filters.q:
+        key = normalise_key(filters.q)
+        condition = Vendor.name.ilike(f"%{_escape(filters.q)}%", escape="\\")
+        if key:
+            condition = sa.or_(condition, Vendor.key.contains(key, autoescape=True))
+        statement = statement.where(condition)
+    if filters.dpa_status is not None:
+        statement = statement.where(Vendor.dpa_status == filters.dpa_status)
+    return statement.order_by(Vendor.key, Vendor.id)
+
+
+def vendor_or_404(vendor_id, action: Action | str = Action.READ, *, user=None) -> Vendor:
+    user = _user(user)
+    record_id = _record_id(vendor_id)
+    statement = visible_vendors(user, VendorFilters(include_archived=True)).where(
+        Vendor.id == record_id
+    )
+    vendor = get_session().scalar(statement.order_by(None))
+    if vendor is None:
+        abort(404)
+    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
+        abort(403)
+    return vendor
+
+
+def vendor_applications(vendor: Vendor, user=None, *, session=None) -> sa.Select:
+    """The visible applications of one vendor."""
+    filters = ApplicationFilters(vendor_id=vendor.id, include_archived=True)
+    return visible_applications(user, filters, session=session)
+
+
+# --- deployments ------------------------------------------------------------------------------
+
+
+def visible_deployments(
+    user=None,
+    filters: DeploymentFilters | None = None,
+    *,
+    selected: bool = True,
+) -> sa.Select:
+    """SELECT of the deployments of the organisations the user may read (and, with
+    selected=True, of the organisation picked in the selector), application and organisation
+    preloaded, ordered by organisation then application."""
+    filters = filters or DeploymentFilters()
+    statement = (
+        sa.select(Deployment)
+        .join(Organisation, Organisation.id == Deployment.organisation_id)
+        .join(Application, Application.id == Deployment.application_id)
+        .options(*DEPLOYMENT_OPTIONS)
+    )
+    statement = scope(
+        statement, Deployment.organisation_id, REGISTER, user=_user(user), selected=selected
+    )
+    if not filters.include_archived:
+        statement = statement.where(Deployment.archived_at.is_(None))
+    if filters.application_id is not None:
+        statement = statement.where(Deployment.application_id == filters.application_id)
+    if filters.organisation_id is not None:
+        statement = statement.where(Deployment.organisation_id == filters.organisation_id)
+    return statement.order_by(Organisation.name, Application.name_key, Deployment.id)
+
+
+def deployment_or_404(deployment_id, action: Action | str = Action.READ, *, user=None):
+    """Load a deployment of an organisation the user may read (404 otherwise); 403 when the user
+    may not do `action` in that organisation."""
+    user = _user(user)
+    record_id = _record_id(deployment_id)
+    statement = scope(
+        sa.select(Deployment).where(Deployment.id == record_id).options(*DEPLOYMENT_OPTIONS),
+        Deployment.organisation_id,
+        REGISTER,
+        user=user,
+        selected=False,
+    )
+    deployment = get_session().scalar(statement)
+    if deployment is None:
+        abort(404)
+    if Action(action) != Action.READ and not can_edit_deployment(
+        deployment.organisation_id, user, action
+    ):
+        abort(403)
+    return deployment
+
+
+# --- interfaces -------------------------------------------------------------------------------
+
+
+def visible_interfaces(
+    user=None, *, application_id: int | None = None, include_archived: bool = False, session=None
+) -> sa.Select:
+    """SELECT of the interfaces between two applications the user may see (optionally those of
+    one application, as source or target), both ends preloaded."""
+    user = _user(user)
+    statement = sa.select(Interface).options(*INTERFACE_OPTIONS)
+    ids = visible_application_ids(user, session=session)
+    if ids is not None:
+        statement = statement.where(
+            Interface.source_application_id.in_(ids), Interface.target_application_id.in_(ids)
+        )
+    if not include_archived:
+        statement = statement.where(Interface.archived_at.is_(None))
+    if application_id is not None:
+        statement = statement.where(
+            sa.or_(
+                Interface.source_application_id == application_id,
+                Interface.target_application_id == application_id,
+            )
+        )
+    return statement.order_by(Interface.id)
+
+
+def interface_or_404(interface_id, action: Action | str = Action.READ, *, user=None):
+    user = _user(user)
+    record_id = _record_id(interface_id)
+    statement = visible_interfaces(user, include_archived=True).where(Interface.id == record_id)
+    interface = get_session().scalar(statement)
+    if interface is None:
+        abort(404)
+    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
+        abort(403)
+    return interface

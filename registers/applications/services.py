@@ -1,0 +1,398 @@
+"""Writes to the application map: create, update, archive and restore applications, vendors,
+deployments and interfaces. Each function flushes and audits, never commits, and trusts its
+caller to have checked the permission (see queries.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from compliance import audit
+from compliance.admin.services import ServiceError
+from compliance.db import check_version, utcnow
+from compliance.tenancy import Organisation
+from registers.applications import fields as f
+from registers.applications.fields import FieldErrors
+from registers.applications.models import (
+    Application,
+    ApplicationFunction,
+    Deployment,
+    Interface,
+    Vendor,
+    normalise_key,
+)
+
+__all__ = ["FieldErrors", "ServiceError"]
+
+
+def vendor_key(name: str | None) -> str:
+    """The identity of a vendor: `BERGER-LEVRAULT` and `Berger Levrault` give the same key."""
+    return normalise_key(name)
+
+
+def application_key(name: str | None) -> str:
+    return normalise_key(name)
+
+
+def _clean(spec: Mapping[str, f.Converter], data: Mapping[str, Any], *, required=()) -> dict:
+    cleaned, errors = f.clean(spec, data)
+    for field in required:
+        if cleaned.get(field) in (None, "") and field not in errors:
+            errors[field] = "is required"
+    if errors:
+        raise FieldErrors(errors)
+    return cleaned
+
+
+def _apply(record, cleaned: dict) -> None:
+    for key, value in cleaned.items():
+        setattr(record, key, value)
+
+
+def _audit_update(session: Session, record, summary: str, *, actor, extra: dict | None = None):
+    changes = audit.pending_changes(record)
+    changes.update(extra or {})
+    if not changes:
+        return
+    session.flush()
+    audit.record(
+        session, action="update", actor=actor, target=record, summary=summary, changes=changes
+    )
+
+
+def _audit_create(session: Session, record, summary: str, *, actor, extra: dict | None = None):
+    session.add(record)
+    session.flush()
+    changes = audit.snapshot(record)
+    changes.update(extra or {})
+    audit.record(
+        session, action="create", actor=actor, target=record, summary=summary, changes=changes
+    )
+
+
+def _set_archived(session: Session, record, archived: bool, summary: str, *, actor, version):
+    check_version(record, version)
+    if (record.archived_at is not None) == archived:
+        return record
+    before = record.archived_at
+    record.archived_at = utcnow() if archived else None
+    session.flush()
+    audit.record(
+        session,
+        action="archive" if archived else "restore",
+        actor=actor,
+        target=record,
+        summary=summary,
+        changes={"archived_at": {"before": before, "after": record.archived_at}},
+    )
+    return record
+
+
+# --- vendors ----------------------------------------------------------------------------------
+
+
+def find_vendor(session: Session, name: str) -> Vendor | None:
+    key = vendor_key(name)
+    return session.scalar(select(Vendor).where(Vendor.key == key)) if key else None
+
+
+def create_vendor(session: Session, data: Mapping[str, Any], *, actor) -> Vendor:
+    cleaned = _clean(f.VENDOR_FIELDS, data, required=("name",))
+    key = vendor_key(cleaned["name"])
+    if not key:
+        raise FieldErrors({"name": "must contain letters or digits"})
+    if find_vendor(session, cleaned["name"]) is not None:
+        raise FieldErrors({"name": f"the vendor {cleaned['name']!r} already exists"})
+    vendor = Vendor(key=key, **cleaned)
+    _audit_create(session, vendor, f"Vendor {vendor.name}", actor=actor)
+    return vendor
+
+
+def get_or_create_vendor(session: Session, name: str, *, actor, **data) -> Vendor:
+    """The vendor whose normalised key matches `name`, created (with `data`) if new."""
+    vendor = find_vendor(session, name)
+    if vendor is not None:
+        return vendor
+    return create_vendor(session, {**data, "name": name}, actor=actor)
+
+
+def update_vendor(
+    session: Session, vendor: Vendor, data: Mapping[str, Any], *, actor, version=None
+) -> Vendor:
+    check_version(vendor, version)
+    cleaned = _clean(f.VENDOR_FIELDS, data)
+    if "name" in cleaned:
+        if not cleaned["name"]:
+            raise FieldErrors({"name": "is required"})
+        key = vendor_key(cleaned["name"])
+        other = session.scalar(select(Vendor).where(Vendor.key == key, Vendor.id != vendor.id))
+        if other is not None:
+            raise FieldErrors({"name": f"the vendor {other.name!r} already exists"})
+        vendor.key = key
+    _apply(vendor, cleaned)
+    _audit_update(session, vendor, f"Vendor {vendor.name}", actor=actor)
+    return vendor
+
+
+def archive_vendor(session: Session, vendor: Vendor, *, actor, version=None) -> Vendor:
+    return _set_archived(
+        session, vendor, True, f"Vendor {vendor.name}", actor=actor, version=version
+    )
+
+
+def restore_vendor(session: Session, vendor: Vendor, *, actor, version=None) -> Vendor:
+    return _set_archived(
+        session, vendor, False, f"Vendor {vendor.name}", actor=actor, version=version
+    )
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def find_application(session: Session, name: str) -> Application | None:
+    key = application_key(name)
+    return session.scalar(select(Application).where(Application.name_key == key)) if key else None
+
+
+def _check_vendor(session: Session, cleaned: dict) -> None:
+    vendor_id = cleaned.get("vendor_id")
+    if vendor_id is not None and session.get(Vendor, vendor_id) is None:
+        raise FieldErrors({"vendor_id": f"no vendor has the id {vendor_id}"})
+
+
+def _check_name(session: Session, name: str | None, *, exclude_id: int | None = None) -> str:
+    key = application_key(name)
+    if not key:
+        raise FieldErrors({"name": "is required"})
+    statement = select(Application).where(Application.name_key == key)
+    if exclude_id is not None:
+        statement = statement.where(Application.id != exclude_id)
+    other = session.scalar(statement)
+    if other is not None:
+        raise FieldErrors({"name": f"the application {other.name!r} already exists"})
+    return key
+
+
+def _function_pairs(application: Application) -> list[list[str]]:
+    return [[function.domain, function.name] for function in application.functions]
+
+
+def _set_functions(application: Application, pairs: list[tuple[str, str]]) -> dict:
+    """Replace the application's functions by `pairs`, keeping the rows that stay.
+
+    Returns the audit change, empty when nothing changed."""
+    before = _function_pairs(application)
+    wanted = list(dict.fromkeys(pairs))
+    kept = [fn for fn in application.functions if (fn.domain, fn.name) in wanted]
+    existing = {(fn.domain, fn.name) for fn in kept}
+    added = [ApplicationFunction(domain=d, name=n) for d, n in wanted if (d, n) not in existing]
+    application.functions = kept + added
+    after = _function_pairs(application)
+    if sorted(before) == sorted(after):
+        return {}
+    # The functions live in their own table: touch the row so its version moves too.
+    application.updated_at = utcnow()
+    return {"functions": {"before": before, "after": after}}
+
+
+def create_application(session: Session, data: Mapping[str, Any], *, actor) -> Application:
+    """`data`: the fields of f.APPLICATION_FIELDS; `functions` a list of (domain, name) pairs,
+    {"domain", "name"} dicts or names (in the application's domain)."""
+    cleaned = _clean(f.APPLICATION_FIELDS, data, required=("name",))
+    _check_vendor(session, cleaned)
+    key = _check_name(session, cleaned["name"])
+    pairs = f.clean_functions(data.get("functions"), cleaned.get("domain"))
+    if not cleaned.get("domain") and pairs:
+        cleaned["domain"] = pairs[0][0]
+    application = Application(name_key=key, **cleaned)
+    application.functions = [ApplicationFunction(domain=d, name=n) for d, n in pairs]
+    extra = {"functions": {"before": None, "after": [list(p) for p in pairs]}} if pairs else None
+    _audit_create(session, application, f"Application {application.name}", actor=actor, extra=extra)
+    return application
+
+
+def update_application(
+    session: Session,
+    application: Application,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+) -> Application:
+    """Partial update: only the keys present in `data` change."""
+    check_version(application, version)
+    cleaned = _clean(f.APPLICATION_FIELDS, data)
+    _check_vendor(session, cleaned)
+    if "name" in cleaned:
+        application.name_key = _check_name(session, cleaned["name"], exclude_id=application.id)
+    _apply(application, cleaned)
+    extra = {}
+    if "functions" in data:
+        pairs = f.clean_functions(data.get("functions"), application.domain)
+        extra = _set_functions(application, pairs)
+    _audit_update(session, application, f"Application {application.name}", actor=actor, extra=extra)
+    return application
+
+
+def archive_application(session: Session, application: Application, *, actor, version=None):
+    summary = f"Application {application.name}"
+    return _set_archived(session, application, True, summary, actor=actor, version=version)
+
+
+def restore_application(session: Session, application: Application, *, actor, version=None):
+    summary = f"Application {application.name}"
+    return _set_archived(session, application, False, summary, actor=actor, version=version)
+
+
+# --- deployments ------------------------------------------------------------------------------
+
+
+def _check_deployment_functions(application: Application, names: Iterable[str]) -> None:
+    known = {function.name for function in application.functions}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise FieldErrors(
+            {"functions": f"not functions of {application.name}: {', '.join(unknown)}"}
+        )
+
+
+def find_deployment(session: Session, organisation_id: int, application_id: int):
+    return session.scalar(
+        select(Deployment).where(
+            Deployment.organisation_id == organisation_id,
+            Deployment.application_id == application_id,
+        )
+    )
+
+
+def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> Deployment:
+    """`data`: organisation_id, application_id, since, functions (names), hosting, notes."""
+    cleaned = _clean(
+        f.DEPLOYMENT_CREATE_FIELDS, data, required=("organisation_id", "application_id")
+    )
+    organisation = session.get(Organisation, cleaned["organisation_id"])
+    application = session.get(Application, cleaned["application_id"])
+    errors = {}
+    if organisation is None:
+        errors["organisation_id"] = f"no organisation has the id {cleaned['organisation_id']}"
+    if application is None:
+        errors["application_id"] = f"no application has the id {cleaned['application_id']}"
+    if errors:
+        raise FieldErrors(errors)
+    if find_deployment(session, organisation.id, application.id) is not None:
+        raise FieldErrors(
+            {"application_id": f"{organisation.name} already uses {application.name}"}
+        )
+    _check_deployment_functions(application, cleaned.get("functions") or [])
+    cleaned.setdefault("functions", [])
+    deployment = Deployment(**cleaned)
+    _audit_create(
+        session, deployment, f"{application.name} used by {organisation.name}", actor=actor
+    )
+    return deployment
+
+
+def update_deployment(
+    session: Session, deployment: Deployment, data: Mapping[str, Any], *, actor, version=None
+) -> Deployment:
+    """Partial update of since, functions, hosting and notes (not of its organisation or
+    application: archive it and create another)."""
+    check_version(deployment, version)
+    cleaned = _clean(f.DEPLOYMENT_FIELDS, data)
+    if "functions" in cleaned:
+        cleaned["functions"] = cleaned["functions"] or []
+        _check_deployment_functions(deployment.application, cleaned["functions"])
+    _apply(deployment, cleaned)
+    _audit_update(session, deployment, _deployment_summary(deployment), actor=actor)
+    return deployment
+
+
+def _deployment_summary(deployment: Deployment) -> str:
+    return f"{deployment.application.name} used by {deployment.organisation.name}"
+
+
+def archive_deployment(session: Session, deployment: Deployment, *, actor, version=None):
+    summary = _deployment_summary(deployment)
+    return _set_archived(session, deployment, True, summary, actor=actor, version=version)
+
+
+def restore_deployment(session: Session, deployment: Deployment, *, actor, version=None):
+    summary = _deployment_summary(deployment)
+    return _set_archived(session, deployment, False, summary, actor=actor, version=version)
+
+
+# --- interfaces -------------------------------------------------------------------------------
+
+
+def _check_interface_ends(session: Session, source_id, target_id) -> None:
+    errors = {}
+    for field, value in (
+        ("source_application_id", source_id),
+        ("target_application_id", target_id),
+    ):
+        if value is not None and session.get(Application, value) is None:
+            errors[field] = f"no application has the id {value}"
+    if source_id is not None and source_id == target_id:
+        errors["target_application_id"] = "must differ from the source application"
+    if errors:
+        raise FieldErrors(errors)
+
+
+def _interface_summary(interface: Interface) -> str:
+    return f"Interface {interface.source.name} → {interface.target.name}"
+
+
+def create_interface(session: Session, data: Mapping[str, Any], *, actor) -> Interface:
+    required = ("source_application_id", "target_application_id")
+    cleaned = _clean(f.INTERFACE_FIELDS, data, required=required)
+    _check_interface_ends(
+        session, cleaned["source_application_id"], cleaned["target_application_id"]
+    )
+    interface = Interface(**cleaned)
+    session.add(interface)
+    session.flush()  # loads both ends for the summary
+    _audit_create(session, interface, _interface_summary(interface), actor=actor)
+    return interface
+
+
+def update_interface(
+    session: Session, interface: Interface, data: Mapping[str, Any], *, actor, version=None
+) -> Interface:
+    check_version(interface, version)
+    cleaned = _clean(f.INTERFACE_FIELDS, data)
+    for field in ("source_application_id", "target_application_id"):
+        if field in cleaned and cleaned[field] is None:
+            raise FieldErrors({field: "is required"})
+    _check_interface_ends(
+        session,
+        cleaned.get("source_application_id", interface.source_application_id),
+        cleaned.get("target_application_id", interface.target_application_id),
+    )
+    _apply(interface, cleaned)
+    changes = audit.pending_changes(interface)
+    if changes:
+        session.flush()
+        # The ends may have moved: read them again for the summary.
+        session.expire(interface, ["source", "target"])
+        audit.record(
+            session,
+            action="update",
+            actor=actor,
+            target=interface,
+            summary=_interface_summary(interface),
+            changes=changes,
+        )
+    return interface
+
+
+def archive_interface(session: Session, interface: Interface, *, actor, version=None):
+    summary = _interface_summary(interface)
+    return _set_archived(session, interface, True, summary, actor=actor, version=version)
+
+
+def restore_interface(session: Session, interface: Interface, *, actor, version=None):
+    summary = _interface_summary(interface)
+    return _set_archived(session, interface, False, summary, actor=actor, version=version)
