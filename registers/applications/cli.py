@@ -1,7 +1,56 @@
-"""`compliance import applications` (and the register's other commands)."""
+"""The application map's commands: `compliance import applications FILE [--dry-run]`.
+
+`register_commands` mounts each command on its group; add a command by writing its function
+and one line there."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
 
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
+    import_group.add_command(import_applications)
+
+
+@click.command("applications")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def import_applications(file: Path, dry_run: bool):
+    """Import the application catalogue from a CSV or XLSX file.
+
+    Columns: domaine, fonctionnalite, logiciel, fournisseur (required), and optionally
+    description, version, statut, responsable, hebergement, pays, disponibilite, integrite,
+    confidentialite, tracabilite, rto, rpo, notes, organisation (slug or name) and depuis.
+    A file with any bad row is rejected whole; re-importing a file changes nothing.
+    """
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from registers.applications.importer import apply_import, plan_file
+
+    _require_current_schema()
+    session = get_session()
+    plan = plan_file(session, file.read_bytes(), file.name)
+    if not plan.ok:
+        for line, message in plan.errors:
+            click.echo(f"{file.name}, line {line}: {message}", err=True)
+        raise click.ClickException(f"{len(plan.errors)} error(s): nothing was imported.")
+    for line in plan.summary():
+        click.echo(line)
+    for item in plan.items:
+        if item.action == "update":
+            described = "; ".join(
+                f"{name}: {old!r} -> {new!r}" for name, (old, new) in item.changes.items()
+            )
+            click.echo(f"  update {item.kind} {item.label}: {described}")
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    if not plan.has_changes:
+        click.echo("Nothing to change: the register already matches the file.")
+        return
+    result = apply_import(session, plan, actor=_actor(), source=file.name)
+    session.commit()
+    click.echo(f"Imported: {result.total_created} created, {result.total_updated} updated.")

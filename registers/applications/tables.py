@@ -1,0 +1,124 @@
+"""Reading a spreadsheet as French public bodies send it: CSV with commas or semicolons, in UTF-8
+(with or without BOM) or Windows-1252, or an XLSX workbook (its first sheet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = (";", ",", "\t")
+
+
+@dataclass
+class Table:
+    """The header and the rows of a file, each row with its line number (the header is line 1
+    of a CSV file, or the first row of the sheet)."""
+
+    header: list[str] = field(default_factory=list)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Read CSV or XLSX bytes (XLSX is recognised by its content, whatever the file name)."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    text, error = decode(data)
+    if error is not None:
+        return Table(errors=[error])
+    return _read_csv(text)
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def decode(data: bytes) -> tuple[str, tuple[int, str] | None]:
+    """The text of the file: UTF-8 (BOM or not), else Windows-1252; otherwise an error on the
+    line of the first byte neither can read."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        return "", (
+            _line_of(data, error.start),
+            "unreadable encoding (neither UTF-8 nor Windows-1252)",
+        )
+    if "\x00" in text:
+        # UTF-16 or a binary file: Windows-1252 "reads" it as text full of NUL characters.
+        return "", (
+            _line_of(data, data.index(b"\x00")),
+            "unreadable encoding (neither UTF-8 nor Windows-1252)",
+        )
+    return text, None
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of the header line: the most frequent of semicolon, comma and tab."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(text: str) -> Table:
+    if not text.strip():
+        return Table(errors=[(1, "the file is empty")])
+    header_line = text.lstrip("\r\n").split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(header_line))
+    table = Table()
+    next_line = 1
+    try:
+        for record in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not table.header:
+                table.header = [cell.strip() for cell in record]
+                continue
+            if any(cell.strip() for cell in record):
+                table.rows.append((line, [cell.strip() for cell in record]))
+    except csv.Error as error:
+        table.errors.append((next_line, f"unreadable CSV: {error}"))
+    return table
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        return Table(errors=[(1, f"unreadable XLSX workbook: {error}")])
+    try:
+        table = Table()
+        sheet = workbook.worksheets[0]
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell(value) for value in values]
+            if not table.header:
+                if any(cells):
+                    table.header = cells
+                continue
+            if any(cells):
+                table.rows.append((line, cells))
+        if not table.header:
+            table.errors.append((1, "the file is empty"))
+        return table
+    finally:
+        workbook.close()
