@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app, has_app_context
 
 
 class KeyRingError(RuntimeError):
@@ -46,6 +47,10 @@ _state: dict[str, KeyRing] = {}
 
 
 def keyring() -> KeyRing:
+    # The current application's ring first: several applications (tests, a CLI next to a
+    # server) may live in one process, each with its own keys.
+    if has_app_context() and "keyring" in current_app.extensions:
+        return current_app.extensions["keyring"]
     try:
         return _state["ring"]
     except KeyError:
@@ -53,7 +58,7 @@ def keyring() -> KeyRing:
 
 
 def init_app(app) -> None:
-    _state["ring"] = KeyRing.from_config(app.config["ENCRYPTION_KEYS"])
+    app.extensions["keyring"] = _state["ring"] = KeyRing.from_config(app.config["ENCRYPTION_KEYS"])
 
 
 class EncryptedText(sa.types.TypeDecorator):
@@ -110,4 +115,6 @@ def rotate_keys(instance_path: str, connection, metadata) -> int:
             count += 1
     path.write_text(new_ring_text + "\n")
     _state["ring"] = ring
+    if has_app_context():
+        current_app.extensions["keyring"] = ring
     return count

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from compliance import create_app
@@ -45,12 +47,34 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2 with the cheapest parameters: the production cost would dominate the suite."""
+    from argon2 import PasswordHasher
+
+    from compliance import auth
+
+    production = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth._hasher = production
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A fresh database for the session, upgraded to the head revision."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.db"
         yield f"sqlite:///{path}"
+        return
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path) -> Iterator[str]:
+    """A new, empty database on the same backend as `database_url`, dropped after the test."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     yield from _postgres_database()
 
@@ -69,6 +93,7 @@ def base_app(database_url, tmp_path_factory):
             "SERVER_NAME": "localhost",
         }
     )
+    app.test_client_class = RequestScopedClient
     upgrade(app)
     yield app
     app.extensions["db"].engine.dispose()
@@ -100,6 +125,29 @@ def session(app):
     from compliance.db import get_session
 
     return get_session()
+
+
+class RequestScopedClient(FlaskClient):
+    """Gives each request its own `g` and database session, as in production.
+
+    The `app` fixture keeps an application context pushed for the whole test, and Flask lets a
+    request reuse it: without this, Flask-Login's user, per-request caches and the test's own
+    session would leak from one request into the next. Afterwards the test's session is expired,
+    so that the objects it holds show what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is None or ctx.app is not self.application:
+            return super().open(*args, **kwargs)
+        test_globals, ctx.g = ctx.g, self.application.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            self.application.extensions["db"]._close_session(None)
+            ctx.g = test_globals
+            if "db_session" in test_globals:
+                test_globals.db_session.expire_all()
 
 
 class CSRFClient:

@@ -21,6 +21,9 @@ from compliance.i18n import LANGUAGES
 from compliance.permissions import Role
 from compliance.tenancy import OrganisationKind, is_valid_siren
 
+# Choices are given as callables: WTForms 3.3 deprecates (value, label) tuples given at field
+# construction, and a callable also builds the labels in the request's language.
+
 
 def _siren(form, field):
     if field.data and not is_valid_siren(field.data):
@@ -29,7 +32,7 @@ def _siren(form, field):
 
 class OrganisationForm(VersionedForm):
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Type"), choices=OrganisationKind.choices())
+    kind = SelectField(_l("Type"), choices=OrganisationKind.choices)
     siren = StringField(
         _l("SIREN"),
         validators=[Optional(), Regexp(r"^\d{9}$"), _siren],
@@ -57,7 +60,7 @@ class OrganisationForm(VersionedForm):
 class UserForm(VersionedForm):
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Langue"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Langue"), choices=lambda: list(LANGUAGES.items()))
     password = PasswordField(
         _l("Mot de passe initial (12 caractères au moins)"),
         validators=[Optional(), Length(min=12)],
@@ -66,7 +69,7 @@ class UserForm(VersionedForm):
 
 class MembershipForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
-    role = SelectField(_l("Rôle"), choices=Role.choices())
+    role = SelectField(_l("Rôle"), choices=Role.choices)
     expires_at = DateTimeLocalField(
         _l("Expire le (facultatif)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )

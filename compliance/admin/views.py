@@ -95,7 +95,7 @@ def create_organisation():
             flash(_("Organisation créée."), "success")
             return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
     return render_template("admin/organisation_form.html", form=form, organisation=None), (
-        400 if form.errors else 200
+        400 if request.method == "POST" else 200
     )
 
 

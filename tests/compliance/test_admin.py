@@ -1,0 +1,281 @@
+"""Administration pages: organisations, users, roles, the audit trail; conflicts and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from compliance.admin import services
+from compliance.audit import AuditEntry
+from compliance.auth import Membership, User
+from compliance.tenancy import Organisation, OrganisationKind
+
+
+@pytest.fixture
+def host(make_organisation):
+    return make_organisation("SIIM94", kind=OrganisationKind.SYNDICATE, is_host=True)
+
+
+@pytest.fixture
+def platform_admin(login_as, host, organisation):
+    return login_as("admin", host, organisation)
+
+
+def _count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def _organisation_form(organisation: Organisation, **changes) -> dict:
+    data = {
+        "name": organisation.name,
+        "kind": organisation.kind.value,
+        "siren": organisation.siren or "",
+        "address": organisation.address or "",
+        "is_active": "y" if organisation.is_active else "",
+        "version": str(organisation.version),
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["dpo", "ciso", "referent", "auditor"])
+@pytest.mark.parametrize("path", ["/admin/organisations", "/admin/users", "/admin/audit"])
+def test_admin_pages_are_forbidden_to_other_roles(client, login_as, organisation, role, path):
+    login_as(role, organisation)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/organisations", "/admin/organisations/new", "/admin/users", "/admin/audit"]
+)
+def test_admin_pages_render(client, platform_admin, path):
+    assert client.get(path).status_code == 200
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/admin/users")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_member_admin_cannot_create_organisations(client, login_as, host, organisation, session):
+    login_as("admin", organisation)
+    before = _count(session, Organisation)
+    response = client.post("/admin/organisations/new", data={"name": "Arcueil", "kind": "commune"})
+    assert response.status_code == 403
+    assert _count(session, Organisation) == before
+
+
+def test_member_admin_does_not_see_other_organisations(
+    client, login_as, host, organisation, other_organisation
+):
+    login_as("admin", organisation)
+    assert client.get(f"/admin/organisations/{organisation.id}").status_code == 200
+    assert client.get(f"/admin/organisations/{other_organisation.id}").status_code == 404
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+def test_create_organisation(client, platform_admin, session):
+    response = client.post(
+        "/admin/organisations/new",
+        data={"name": "Coop'Ivry Habitat", "kind": "oph", "siren": "219 400 413", "is_active": "y"},
+    )
+    assert response.status_code == 302
+    created = session.scalar(select(Organisation).where(Organisation.slug == "coop-ivry-habitat"))
+    assert (created.kind, created.siren) == (OrganisationKind.OPH, "219400413")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "Arcueil", "kind": "commune", "siren": "123456789"}, "SIREN"),
+        ({"name": "", "kind": "commune"}, None),
+        ({"name": "Arcueil", "kind": "kingdom"}, None),
+    ],
+)
+def test_create_organisation_refuses_bad_input(client, platform_admin, session, data, message):
+    before = (_count(session, Organisation), _count(session, AuditEntry))
+    response = client.post("/admin/organisations/new", data=data)
+    assert response.status_code == 400
+    if message:
+        assert message in response.get_data(as_text=True)
+    assert (_count(session, Organisation), _count(session, AuditEntry)) == before
+
+
+def test_create_organisation_refuses_a_duplicate(client, platform_admin, organisation, session):
+    before = _count(session, Organisation)
+    response = client.post(
+        "/admin/organisations/new", data={"name": "Ivry sur Seine", "kind": "commune"}
+    )
+    assert response.status_code == 400
+    assert "ivry-sur-seine" in response.get_data(as_text=True)
+    assert _count(session, Organisation) == before
+
+
+def test_edit_organisation(client, platform_admin, organisation):
+    data = _organisation_form(organisation, address="Esplanade Georges Marrane")
+    response = client.post(f"/admin/organisations/{organisation.id}", data=data)
+    assert response.status_code == 302
+    assert organisation.address == "Esplanade Georges Marrane"
+    assert organisation.version == 2
+
+
+def test_edit_with_a_stale_version_shows_the_conflict(
+    client, platform_admin, organisation, session
+):
+    stale = _organisation_form(organisation, address="Their address")
+    services.update_organisation(
+        session, organisation, {"address": "Our address"}, actor=platform_admin
+    )
+    session.commit()
+    response = client.post(f"/admin/organisations/{organisation.id}", data=stale)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Our address" in page
+    assert "Their address" in page
+    assert organisation.address == "Our address"
+    assert organisation.version == 2
+
+
+def test_edit_organisation_refuses_bad_input(client, platform_admin, organisation):
+    data = _organisation_form(organisation, siren="12345")
+    response = client.post(f"/admin/organisations/{organisation.id}", data=data)
+    assert response.status_code == 400
+    assert organisation.siren is None
+    assert organisation.version == 1
+
+
+# --- users and roles ------------------------------------------------------------------------
+
+
+def test_create_user(client, platform_admin, session):
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "Nina@Ivry.example",
+            "name": "Nina",
+            "language": "en",
+            "password": "a-long-enough-password",
+        },
+    )
+    assert response.status_code == 302
+    user = services.find_user(session, "nina@ivry.example")
+    assert (user.name, user.language) == ("Nina", "en")
+    assert user.check_password("a-long-enough-password")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "not-an-address", "name": "Nina", "language": "fr"},
+        {"email": "nina@ivry.example", "name": "", "language": "fr"},
+        {"email": "nina@ivry.example", "name": "Nina", "language": "fr", "password": "short"},
+    ],
+)
+def test_create_user_refuses_bad_input(client, platform_admin, session, data):
+    before = _count(session, User)
+    assert client.post("/admin/users/new", data=data).status_code == 400
+    assert _count(session, User) == before
+
+
+def test_create_user_refuses_a_duplicate_address(client, platform_admin, make_user, session):
+    make_user(email="nina@ivry.example")
+    session.commit()
+    before = _count(session, User)
+    response = client.post(
+        "/admin/users/new", data={"email": "NINA@ivry.example", "name": "Nina", "language": "fr"}
+    )
+    assert response.status_code == 400
+    assert "nina@ivry.example" in response.get_data(as_text=True)
+    assert _count(session, User) == before
+
+
+def test_grant_then_revoke_a_role(client, platform_admin, make_user, organisation, session):
+    user = make_user(email="olga@ivry.example")
+    session.commit()
+    response = client.post(
+        f"/admin/users/{user.id}/memberships",
+        data={"m-organisation": str(organisation.id), "m-role": "referent"},
+    )
+    assert response.status_code == 302
+    membership = session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert (membership.organisation_id, membership.role.value) == (organisation.id, "referent")
+    response = client.post(f"/admin/memberships/{membership.id}/revoke")
+    assert response.status_code == 302
+    assert session.scalar(select(Membership).where(Membership.user_id == user.id)) is None
+
+
+def test_grant_with_an_expiry_in_paris_time(
+    client, platform_admin, make_user, organisation, session
+):
+    user = make_user()
+    session.commit()
+    client.post(
+        f"/admin/users/{user.id}/memberships",
+        data={
+            "m-organisation": str(organisation.id),
+            "m-role": "auditor",
+            "m-expires_at": "2026-07-01T12:00",
+        },
+    )
+    membership = session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert membership.expires_at.isoformat() == "2026-07-01T10:00:00+00:00"
+
+
+def test_member_admin_cannot_grant_in_another_organisation(
+    client, login_as, host, organisation, other_organisation, make_user, session
+):
+    login_as("admin", organisation)
+    user = make_user("referent", organisation)
+    session.commit()
+    client.post(
+        f"/admin/users/{user.id}/memberships",
+        data={"m-organisation": str(other_organisation.id), "m-role": "dpo"},
+    )
+    held = session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id))
+    assert set(held) == {organisation.id}
+
+
+def test_deactivate_user(client, platform_admin, make_user, session):
+    user = make_user(email="paul@ivry.example")
+    session.commit()
+    response = client.post(f"/admin/users/{user.id}/deactivate")
+    assert response.status_code == 302
+    assert user.active is False
+
+
+def test_admin_cannot_deactivate_themselves(client, platform_admin):
+    client.post(f"/admin/users/{platform_admin.id}/deactivate")
+    assert platform_admin.active is True
+
+
+def test_edit_user_with_a_stale_version_is_a_conflict(client, platform_admin, make_user, session):
+    user = make_user(email="quentin@ivry.example", name="Quentin")
+    session.commit()
+    services.update_user(session, user, {"name": "Quentin M."}, actor=platform_admin)
+    session.commit()
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={"email": user.email, "name": "Quentin Martin", "language": "fr", "version": "1"},
+    )
+    assert response.status_code == 409
+    assert user.name == "Quentin M."
+
+
+# --- audit trail page -----------------------------------------------------------------------
+
+
+def test_audit_page_lists_and_filters(client, platform_admin, organisation, session):
+    services.update_organisation(
+        session, organisation, {"address": "Esplanade"}, actor=platform_admin
+    )
+    session.commit()
+    page = client.get("/admin/audit", query_string={"action": "update"}).get_data(as_text=True)
+    assert "Organisation Ivry-sur-Seine" in page
+    assert "Login of" not in page
+    assert "Login of" in client.get("/admin/audit").get_data(as_text=True)

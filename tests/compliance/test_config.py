@@ -1,0 +1,79 @@
+"""Settings from COMPLIANCE_* variables; secrets generated once into the instance folder."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from compliance import create_app
+from compliance.config import ensure_secrets, load_settings
+
+
+def test_defaults_use_a_sqlite_file_in_the_instance_folder(tmp_path):
+    settings = load_settings({"COMPLIANCE_INSTANCE_PATH": str(tmp_path)})
+    assert settings["INSTANCE_PATH"] == str(tmp_path.resolve())
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'compliance.db'}"
+    assert settings["RATELIMIT_STORAGE"] == "memory"
+    assert settings["LOGIN_MAX_PER_ACCOUNT"] == 5
+    assert settings["SECRET_KEY"] is None
+
+
+def test_variables_are_read():
+    settings = load_settings(
+        {
+            "COMPLIANCE_DATABASE_URL": "postgresql+psycopg://app@db/registre",
+            "COMPLIANCE_SECRET_KEY": "s3cret",
+            "COMPLIANCE_RATELIMIT_STORAGE": "redis://cache:6379/0",
+            "COMPLIANCE_LOGIN_MAX_PER_ACCOUNT": "3",
+            "COMPLIANCE_LOGIN_MAX_PER_ADDRESS": "7",
+            "COMPLIANCE_LOGIN_WINDOW_SECONDS": "60",
+            "COMPLIANCE_DEFAULT_LOCALE": "en",
+            "COMPLIANCE_TRUSTED_PROXIES": "1",
+        }
+    )
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://app@db/registre"
+    assert settings["SECRET_KEY"] == "s3cret"
+    assert settings["RATELIMIT_STORAGE"] == "redis://cache:6379/0"
+    assert (settings["LOGIN_MAX_PER_ACCOUNT"], settings["LOGIN_MAX_PER_ADDRESS"]) == (3, 7)
+    assert settings["LOGIN_WINDOW_SECONDS"] == 60
+    assert settings["BABEL_DEFAULT_LOCALE"] == "en"
+    assert settings["TRUSTED_PROXIES"] == 1
+
+
+def test_environment_reaches_create_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPLIANCE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("COMPLIANCE_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("COMPLIANCE_LOGIN_MAX_PER_ACCOUNT", "2")
+    app = create_app()
+    assert app.secret_key == "from-the-environment"
+    assert app.extensions["login_throttle"].max_per_account == 2
+    assert not (tmp_path / "secret_key").exists()
+    app.extensions["db"].engine.dispose()
+
+
+def test_cookies_are_secure_unless_debug():
+    assert load_settings({})["SESSION_COOKIE_SECURE"] is True
+    assert load_settings({"COMPLIANCE_DEBUG": "1"})["SESSION_COOKIE_SECURE"] is False
+    assert load_settings({"COMPLIANCE_SECURE_COOKIES": "0"})["SESSION_COOKIE_SECURE"] is False
+
+
+def test_secret_key_is_generated_once_owner_only_and_reused(tmp_path):
+    first = {"INSTANCE_PATH": str(tmp_path / "instance")}
+    ensure_secrets(first)
+    path = Path(first["INSTANCE_PATH"]) / "secret_key"
+    assert len(first["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((path.parent / "encryption_keys").stat().st_mode) == 0o600
+    second = {"INSTANCE_PATH": first["INSTANCE_PATH"]}
+    ensure_secrets(second)
+    assert second["SECRET_KEY"] == first["SECRET_KEY"]
+    assert second["ENCRYPTION_KEYS"] == first["ENCRYPTION_KEYS"]
+
+
+def test_two_apps_on_one_instance_share_the_generated_key(tmp_path):
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    first, second = create_app(dict(config)), create_app(dict(config))
+    assert first.secret_key == second.secret_key
+    assert first.secret_key in (tmp_path / "secret_key").read_text()
+    for app in (first, second):
+        app.extensions["db"].engine.dispose()

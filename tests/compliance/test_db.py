@@ -1,0 +1,86 @@
+"""The shared mixins: optimistic locking and timezone-aware instants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+
+from compliance import create_app
+from compliance.db import ConflictError, check_version
+from compliance.schema import upgrade
+from compliance.tenancy import Organisation
+
+
+@pytest.fixture
+def committed_app(empty_database_url, tmp_path):
+    """An application on its own database, where sessions really commit."""
+    app = create_app(
+        {"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
+    )
+    upgrade(app)
+    with app.app_context():
+        yield app
+    app.extensions["db"].engine.dispose()
+
+
+def _committed_organisation(db) -> int:
+    with db.new_session() as session:
+        organisation = Organisation(name="Valdevy", slug="valdevy")
+        session.add(organisation)
+        session.commit()
+        return organisation.id
+
+
+def test_second_concurrent_writer_gets_a_conflict(committed_app):
+    db = committed_app.extensions["db"]
+    organisation_id = _committed_organisation(db)
+    first, second = db.new_session(), db.new_session()
+    mine = first.get(Organisation, organisation_id)
+    theirs = second.get(Organisation, organisation_id)
+    # Each page request is its own transaction: the second user loaded the form earlier.
+    second.commit()
+    mine.name = "Valdevy (first)"
+    first.commit()
+    theirs.name = "Valdevy (second)"
+    with pytest.raises(StaleDataError):
+        second.commit()
+    second.close()
+    first.close()
+    with db.new_session() as session:
+        stored = session.get(Organisation, organisation_id)
+        assert (stored.name, stored.version) == ("Valdevy (first)", 2)
+
+
+def test_each_update_bumps_the_version(session, organisation):
+    assert organisation.version == 1
+    organisation.name = "Ivry"
+    session.flush()
+    assert organisation.version == 2
+
+
+def test_check_version_refuses_a_stale_form(session, organisation):
+    organisation.name = "Ivry"
+    session.flush()
+    with pytest.raises(ConflictError) as raised:
+        check_version(organisation, 1)
+    assert raised.value.record is organisation
+    check_version(organisation, 2)
+    check_version(organisation, "2")
+    check_version(organisation, None)
+
+
+def test_instants_come_back_aware_in_utc(session, organisation):
+    session.expire(organisation)
+    assert organisation.created_at.tzinfo is not None
+    assert organisation.created_at.utcoffset().total_seconds() == 0
+
+
+def test_naive_instants_are_refused(session, organisation):
+    from sqlalchemy.exc import StatementError
+
+    organisation.created_at = datetime(2026, 3, 29, 1, 30)
+    with pytest.raises(StatementError, match="naive datetime"):
+        session.flush()
+    session.rollback()

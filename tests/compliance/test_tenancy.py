@@ -1,0 +1,117 @@
+"""Slugs, SIREN, and the one scoping helper every member-owned query goes through."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from compliance.auth import Membership
+from compliance.db import utcnow
+from compliance.permissions import Action
+from compliance.tenancy import Organisation, get_or_404, is_valid_siren, scope, slugify
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Ivry-sur-Seine", "ivry-sur-seine"),
+        ("Coop'Ivry Habitat", "coop-ivry-habitat"),
+        ("Valdevy", "valdevy"),
+        ("Créteil Habitat — OPH", "creteil-habitat-oph"),
+        ("  L'Haÿ-les-Roses  ", "l-hay-les-roses"),
+        ("SIIM94", "siim94"),
+        ("Théâtre   d'Ivry (TQI)", "theatre-d-ivry-tqi"),
+    ],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("siren", ["219400413", "732829320", "552100554"])
+def test_valid_siren(siren):
+    assert is_valid_siren(siren)
+
+
+@pytest.mark.parametrize("siren", ["732829321", "21940041", "2194004130", "21940041A", "", None])
+def test_invalid_siren(siren):
+    assert not is_valid_siren(siren)
+
+
+def _ids(session, user, register="organisations", action=None):
+    statement = scope(select(Organisation.id), Organisation.id, register, action, user=user)
+    return set(session.scalars(statement))
+
+
+def test_scope_keeps_only_the_users_organisations(
+    session, make_user, organisation, other_organisation
+):
+    referent = make_user("referent", organisation)
+    dpo = make_user("dpo", organisation, other_organisation)
+    assert _ids(session, referent) == {organisation.id}
+    assert _ids(session, dpo) == {organisation.id, other_organisation.id}
+
+
+def test_scope_honours_the_action(session, make_user, organisation):
+    referent = make_user("referent", organisation)
+    auditor = make_user("auditor", organisation)
+    assert _ids(session, referent, "processing", Action.EDIT) == {organisation.id}
+    assert _ids(session, auditor, "processing", Action.EDIT) == set()
+    assert _ids(session, auditor, "processing", Action.EXPORT) == {organisation.id}
+
+
+def test_scope_ignores_expired_memberships(session, make_user, organisation):
+    expired = make_user("auditor", organisation, expires_at=utcnow() - timedelta(minutes=1))
+    current = make_user("auditor", organisation, expires_at=utcnow() + timedelta(days=1))
+    assert _ids(session, expired) == set()
+    assert _ids(session, current) == {organisation.id}
+
+
+def test_scope_shows_nothing_to_an_inactive_user(session, make_user, organisation):
+    user = make_user("dpo", organisation)
+    user.active = False
+    assert _ids(session, user) == set()
+
+
+def test_scope_is_one_sql_condition_not_a_list_of_ids(make_user, organisation):
+    user = make_user("referent", organisation)
+    sql = str(scope(select(Organisation), Organisation.id, "organisations", user=user))
+    assert "membership" in sql.lower()
+    assert "IN (SELECT" in sql
+
+
+def _membership(session, user) -> Membership:
+    return session.scalar(select(Membership).where(Membership.user_id == user.id))
+
+
+def test_get_or_404_returns_a_visible_record(session, make_user, organisation):
+    referent = make_user("referent", organisation)
+    membership = _membership(session, referent)
+    assert get_or_404(Membership, membership.id, "organisations", user=referent) is membership
+
+
+def test_get_or_404_hides_another_organisations_record(
+    session, make_user, organisation, other_organisation
+):
+    outsider = make_user("dpo", other_organisation)
+    membership = _membership(session, make_user("referent", organisation))
+    with pytest.raises(NotFound):
+        get_or_404(Membership, membership.id, "organisations", user=outsider)
+
+
+@pytest.mark.parametrize("record_id", [999_999, "abc", None])
+def test_get_or_404_on_missing_or_malformed_ids(make_user, organisation, record_id):
+    user = make_user("admin", organisation)
+    with pytest.raises(NotFound):
+        get_or_404(Membership, record_id, "organisations", user=user)
+
+
+def test_get_or_404_forbids_an_action_on_a_visible_record(session, make_user, organisation):
+    referent = make_user("referent", organisation)
+    dpo = make_user("dpo", organisation)
+    membership = _membership(session, referent)
+    with pytest.raises(Forbidden):
+        get_or_404(Membership, membership.id, "organisations", Action.EDIT, user=referent)
+    assert get_or_404(Membership, membership.id, "organisations", Action.EDIT, user=dpo)

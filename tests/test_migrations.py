@@ -1,0 +1,78 @@
+"""Migrations: one head, upgrade from nothing, no drift from the models, outdated DB refused."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from compliance import create_app, load_models
+from compliance.db import make_engine
+from compliance.schema import alembic_config, current_revisions, head_revisions, upgrade
+
+
+def _drift(engine: sa.Engine) -> list:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, load_models())
+
+
+def _fresh_app(url: str, tmp_path):
+    return create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TESTING": True}
+    )
+
+
+def test_exactly_one_head():
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, heads
+
+
+def test_session_database_is_at_head_without_drift(base_app):
+    engine = base_app.extensions["db"].engine
+    assert current_revisions(engine) == head_revisions()
+    assert _drift(engine) == []
+
+
+def test_upgrade_from_empty_database(empty_database_url, tmp_path):
+    app = _fresh_app(empty_database_url, tmp_path)
+    engine = app.extensions["db"].engine
+    assert current_revisions(engine) == set()
+    upgrade(app)
+    try:
+        assert current_revisions(engine) == head_revisions()
+        assert {"organisation", "user", "membership", "audit_entry"} <= set(
+            sa.inspect(engine).get_table_names()
+        )
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(empty_database_url, tmp_path):
+    app = _fresh_app(empty_database_url, tmp_path)
+    upgrade(app)
+    upgrade(app)
+    engine = app.extensions["db"].engine
+    assert current_revisions(engine) == head_revisions()
+    engine.dispose()
+
+
+def test_app_refuses_a_database_behind_the_code(tmp_path):
+    app = _fresh_app(f"sqlite:///{tmp_path / 'behind.db'}", tmp_path)
+    response = app.test_client().get("/login")
+    assert response.status_code == 503
+    assert b"compliance init" in response.data
+    app.extensions["db"].engine.dispose()
+
+
+def test_app_serves_once_upgraded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    app = _fresh_app(url, tmp_path)
+    upgrade(app)
+    assert app.test_client().get("/login").status_code == 200
+    engine = make_engine(url)
+    assert current_revisions(engine) == head_revisions()
+    engine.dispose()
+    app.extensions["db"].engine.dispose()
