@@ -48,12 +48,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from compliance import account, admin, api, web
+    from compliance import account, admin, api, document_views, web
 
     app.register_blueprint(web.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(document_views.verify_bp)
+    app.register_blueprint(document_views.templates_bp)
 
 
 def register_registers(app: Flask) -> None:

@@ -287,6 +287,36 @@ def keys_rotate():
     click.echo(f"New key in use; {count} value(s) re-encrypted.")
 
 
+@main.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_export(file):
+    """Say whether FILE is a document exported by Registre, unaltered; exit 1 if not."""
+    from compliance.documents import describe_export, sha256_of, verify_document
+
+    with open(file, "rb") as handle:
+        data = handle.read()
+    session = _session()
+    record = verify_document(session, data)
+    if record is None:
+        click.echo(
+            f"NOT AUTHENTIC: {file} is unknown or was altered after export "
+            f"(no export has SHA-256 {sha256_of(data)}).",
+            err=True,
+        )
+        sys.exit(1)
+    details = describe_export(session, record)
+    who = record.actor_label or "-"
+    if details.actor_name and details.actor_name != who:
+        who = f"{details.actor_name} <{who}>"
+    click.echo(f"authentic: {record.reference}")
+    click.echo(f"  document:     {record.title} ({record.document})")
+    click.echo(f"  exported on:  {details.generated_at:%Y-%m-%d %H:%M} (Europe/Paris)")
+    click.echo(f"  by:           {who}")
+    click.echo(f"  organisation: {details.organisation_name or 'all organisations'}")
+    click.echo(f"  file:         {record.filename} ({record.size} bytes)")
+    click.echo(f"  sha256:       {record.sha256}")
+
+
 @main.group("import")
 def import_group():
     """Import data from files."""

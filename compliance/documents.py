@@ -1,13 +1,38 @@
-"""Word documents: render a register's .docx template, and register every export."""
+"""Word documents: render a register's .docx template in a sandbox, and register every export."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlmodel import JSON, Field, SQLModel
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from docxtpl import DocxTemplate
+from flask import current_app, has_app_context
+from flask_babel import force_locale
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from sqlmodel import JSON, Field, SQLModel, select
 
+from compliance import audit
 from compliance.db import UTCDateTime, utcnow
+from compliance.i18n import PARIS
+
+# Where the shipped templates live, and where an organisation's restyled copies are kept.
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "word"
+OVERRIDE_FOLDER = "word-templates"
+PRODUCER = "Registre"
+DOCUMENT_LANGUAGE = "fr"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 class ExportRecord(SQLModel, table=True):
@@ -31,3 +56,323 @@ class ExportRecord(SQLModel, table=True):
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- the sandboxed Jinja environment --------------------------------------------------------
+
+# Characters XML 1.0 forbids. \a and \f would also be read by docxtpl as paragraph and page
+# breaks, so a value could otherwise reshape the document.
+_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Largest string or list a template may build with `*` (a restyled template is not trusted).
+MAX_SEQUENCE = 1_000_000
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value: None prints nothing, and no character can break the XML."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        cleaned = _FORBIDDEN_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+class DocumentEnvironment(ImmutableSandboxedEnvironment):
+    """Autoescaping sandbox: no attribute starting with `_`, no mutation of the context, no
+    way to switch escaping off, no value large enough to exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise SecurityError("exponent too large in a document template")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(sequence) * count > MAX_SEQUENCE
+                ):
+                    raise SecurityError("sequence too large in a document template")
+        return super().call_binop(context, operator, left, right)
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        if next(tree.find_all(nodes.EvalContextModifier), None) is not None:
+            raise SecurityError("a document template may not change autoescaping")
+        return tree
+
+
+def _paris(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(PARIS)
+
+
+def format_document_date(value: Any) -> str:
+    """'1er octobre 2026', '24 octobre 2026'; an instant is first brought to Paris time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = _paris(value).date()
+    if not isinstance(value, date):
+        return str(value)
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {format_date(value, 'MMMM y', locale=DOCUMENT_LANGUAGE)}"
+
+
+def format_document_datetime(value: Any) -> str:
+    """'24 octobre 2026 à 10:00', in Europe/Paris."""
+    if not isinstance(value, datetime):
+        return format_document_date(value)
+    local = _paris(value)
+    return f"{format_document_date(local.date())} à {local:%H:%M}"
+
+
+def yes_no(value: Any, choices: str = "oui,non,") -> str:
+    """'oui' / 'non', and the third choice (nothing by default) when the value is unknown."""
+    yes, no, *unknown = [*choices.split(","), ""][:3]
+    if value is None:
+        return unknown[0] if unknown and unknown[0] else ""
+    return yes if value else no
+
+
+def enum_label(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "label", value))
+
+
+def format_number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return format_decimal(value, locale=DOCUMENT_LANGUAGE)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+
+
+def make_environment() -> DocumentEnvironment:
+    env = DocumentEnvironment(autoescape=True, finalize=_finalize)
+    # `safe` would let a value through unescaped; docxtpl's rich text needs no filter.
+    env.filters.pop("safe", None)
+    env.filters.update(
+        date=format_document_date,
+        datetime=format_document_datetime,
+        yesno=yes_no,
+        label=enum_label,
+        number=format_number,
+    )
+    return env
+
+
+# --- templates and their organisation overrides ---------------------------------------------
+
+
+def _checked_name(template_name: str) -> str:
+    if not _NAME.match(template_name or ""):
+        raise ValueError(f"invalid template name: {template_name!r}")
+    return template_name
+
+
+def default_template_path(template_name: str) -> Path:
+    return TEMPLATE_FOLDER / f"{_checked_name(template_name)}.docx"
+
+
+def override_path(template_name: str, organisation) -> Path | None:
+    """Where an organisation's restyled copy of a template is (or would be) stored."""
+    if organisation is None or not has_app_context():
+        return None
+    slug = getattr(organisation, "slug", None) or ""
+    if not _NAME.match(slug):
+        return None
+    folder = Path(current_app.config["INSTANCE_PATH"]) / OVERRIDE_FOLDER / slug
+    return folder / f"{_checked_name(template_name)}.docx"
+
+
+def template_path(template_name: str, organisation=None) -> Path:
+    override = override_path(template_name, organisation)
+    if override is not None and override.is_file():
+        return override
+    path = default_template_path(template_name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no Word template named {template_name!r}")
+    return path
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
+    template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
+    # Outside an export, `export.reference` and the like print nothing rather than fail.
+    context = {"export": None, **context}
+    # Documents are written in French whatever the language of the person exporting.
+    with force_locale(DOCUMENT_LANGUAGE):
+        template.render(context, jinja_env=make_environment(), autoescape=True)
+    return template
+
+
+def _to_bytes(template: DocxTemplate) -> bytes:
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return buffer.getvalue()
+
+
+def render_docx(template_name: str, context: dict, *, organisation=None) -> bytes:
+    """Render templates/word/<name>.docx, or the organisation's restyled copy when it has one."""
+    return _to_bytes(_render(template_path(template_name, organisation), context))
+
+
+def render_docx_source(data: bytes, context: dict) -> bytes:
+    """Render a template given as bytes (an upload being checked)."""
+    return _to_bytes(_render(io.BytesIO(data), context))
+
+
+# --- exports and their verification -----------------------------------------------------------
+
+
+def _actor_label(actor) -> str | None:
+    if actor is None:
+        return None
+    return (getattr(actor, "email", None) or str(actor))[:254]
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return ""
+    return getattr(actor, "name", None) or str(actor)
+
+
+def make_reference(record: ExportRecord) -> str:
+    return f"EXP-{_paris(record.created_at).year}-{record.id:06d}"
+
+
+def _stamp(template: DocxTemplate, record: ExportRecord) -> None:
+    properties = template.docx.core_properties
+    properties.identifier = record.reference
+    properties.title = record.title
+    properties.author = PRODUCER
+    properties.last_modified_by = PRODUCER
+    properties.language = "fr-FR"
+    properties.comments = (
+        f"Export {record.reference} : son authenticité se vérifie dans {PRODUCER}."
+    )
+    # python-docx writes these as UTC ("Z") whatever the zone.
+    properties.created = properties.modified = record.created_at.astimezone(UTC)
+    properties.revision = 1
+
+
+def export_document(
+    session: Session,
+    *,
+    document: str,
+    template: str,
+    context: dict,
+    title: str,
+    filename: str,
+    actor,
+    organisation=None,
+    parameters: dict | None = None,
+) -> tuple[bytes, ExportRecord]:
+    """Render a document, record the export (reference, SHA-256, size) and audit it.
+
+    The record is created first so that its reference appears in the document itself and in
+    its properties. Flushes, never commits.
+    """
+    record = ExportRecord(
+        document=document,
+        title=title[:300],
+        filename=filename[:300],
+        actor_id=getattr(actor, "id", None),
+        actor_label=_actor_label(actor),
+        organisation_id=getattr(organisation, "id", None),
+        parameters=parameters,
+        created_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    record.reference = make_reference(record)
+    export = {
+        "reference": record.reference,
+        "generated_at": record.created_at,
+        "generated_by": _actor_name(actor),
+    }
+    rendered = _render(template_path(template, organisation), {**context, "export": export})
+    _stamp(rendered, record)
+    data = _to_bytes(rendered)
+    record.sha256 = sha256_of(data)
+    record.size = len(data)
+    session.flush()
+    audit.record(
+        session,
+        action="export",
+        actor=actor,
+        target=record,
+        summary=f"Export {record.reference}: {record.title}",
+        changes={
+            key: {"before": None, "after": getattr(record, key)}
+            for key in ("document", "reference", "sha256")
+        },
+    )
+    return data, record
+
+
+def verify_document(session: Session, data: bytes) -> ExportRecord | None:
+    """The export these exact bytes came from, or None if unknown or altered since."""
+    return session.scalar(
+        select(ExportRecord)
+        .where(ExportRecord.sha256 == sha256_of(data))
+        .order_by(ExportRecord.id)
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class ExportDetails:
+    """What to tell someone who asks whether a document is authentic."""
+
+    record: ExportRecord
+    organisation_name: str | None
+    actor_name: str | None
+
+    @property
+    def generated_at(self) -> datetime:
+        return _paris(self.record.created_at)
+
+
+def describe_export(session: Session, record: ExportRecord) -> ExportDetails:
+    from compliance.auth import User
+    from compliance.tenancy import Organisation
+
+    organisation = (
+        session.get(Organisation, record.organisation_id) if record.organisation_id else None
+    )
+    user = session.get(User, record.actor_id) if record.actor_id else None
+    return ExportDetails(
+        record=record,
+        organisation_name=organisation.name if organisation else None,
+        actor_name=user.name if user else None,
+    )
+
+
+# --- the documents registers offer ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A Word document a register produces, which organisations may restyle."""
+
+    name: str  # template name: templates/word/<name>.docx
+    title: Any  # translated title
+    register: str  # the register whose EXPORT permission it needs
+    sample_context: Callable[[], dict]  # plausible data to check a restyled template with
+
+
+def register_document_type(app, document_type: DocumentType) -> None:
+    _checked_name(document_type.name)
+    app.extensions.setdefault("document_types", {})[document_type.name] = document_type
+
+
+def document_types() -> dict[str, DocumentType]:
+    return dict(current_app.extensions.get("document_types", {}))

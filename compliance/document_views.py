@@ -1,0 +1,196 @@
+"""Pages around Word documents: prove that a document is authentic, restyle the templates."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+from compliance.db import get_session
+from compliance.document_templates import (
+    TemplateRejected,
+    reset_template,
+    store_template,
+    stored_template,
+)
+from compliance.documents import (
+    default_template_path,
+    describe_export,
+    document_types,
+    sha256_of,
+    verify_document,
+)
+from compliance.permissions import Action, Register
+from compliance.tenancy import visible_organisations
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+verify_bp = Blueprint("verify", __name__)
+templates_bp = Blueprint("word_templates", __name__, url_prefix="/documents/templates")
+
+
+@verify_bp.record_once
+def _verify_nav(state):
+    state.app.extensions["registry"].add_nav(
+        "verify.verify", _l("Vérifier un document"), Register.DASHBOARD.value, order=900
+    )
+
+
+@templates_bp.record_once
+def _templates_nav(state):
+    # Only administrators hold a permission on users: the link is theirs alone.
+    state.app.extensions["registry"].add_nav(
+        "word_templates.index", _l("Modèles Word"), Register.USERS.value, order=910
+    )
+
+
+class VerifyForm(FlaskForm):
+    document = FileField(
+        _l("Document à vérifier"),
+        description=_l("Le fichier exactement tel qu'il a été reçu (.docx)."),
+        validators=[FileRequired(_l("Choisissez un fichier."))],
+    )
+
+
+class TemplateForm(FlaskForm):
+    template = FileField(
+        _l("Nouveau modèle (.docx)"),
+        validators=[
+            FileRequired(_l("Choisissez un fichier.")),
+            FileAllowed(["docx"], _l("Seuls les documents Word (.docx) sont acceptés.")),
+        ],
+    )
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@verify_bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify():
+    form = VerifyForm()
+    result, status = None, 200
+    if form.validate_on_submit():
+        data = form.document.data.read()
+        db = get_session()
+        record = verify_document(db, data)
+        result = {
+            "filename": form.document.data.filename,
+            "sha256": sha256_of(data),
+            "details": describe_export(db, record) if record else None,
+        }
+    elif request.method == "POST":
+        status = 400
+    return render_template("documents/verify.html", form=form, result=result), status
+
+
+# --- restyled templates ----------------------------------------------------------------------
+
+
+def _admin_organisations():
+    return visible_organisations(Register.ORGANISATIONS, Action.ADMIN)
+
+
+def _organisation_or_404(slug: str):
+    for organisation in _admin_organisations():
+        if organisation.slug == slug:
+            return organisation
+    abort(404)
+
+
+def _document_type_or_404(name: str):
+    document_type = document_types().get(name)
+    if document_type is None:
+        abort(404)
+    return document_type
+
+
+@templates_bp.before_request
+@login_required
+def _require_admin():
+    if not _admin_organisations():
+        abort(403)
+
+
+def _render_index(organisation, forms=None, status=200):
+    rows = [
+        {
+            "type": document_type,
+            "stored": stored_template(document_type, organisation),
+            "form": (forms or {}).get(name) or TemplateForm(formdata=None, prefix=name),
+        }
+        for name, document_type in sorted(document_types().items())
+    ]
+    return render_template(
+        "documents/templates.html",
+        organisation=organisation,
+        organisations=_admin_organisations(),
+        rows=rows,
+    ), status
+
+
+@templates_bp.get("/")
+def index():
+    organisations = _admin_organisations()
+    slug = request.args.get("organisation")
+    organisation = _organisation_or_404(slug) if slug else organisations[0]
+    return _render_index(organisation)
+
+
+@templates_bp.post("/<slug>/<name>")
+def upload(slug: str, name: str):
+    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    form = TemplateForm(prefix=name)
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            store_template(
+                db, document_type, organisation, form.template.data.read(), actor=current_user
+            )
+        except TemplateRejected as error:
+            form.template.errors.append(str(error))
+        else:
+            db.commit()
+            flash(_("Modèle « %(title)s » enregistré.", title=document_type.title), "success")
+            return redirect(url_for(".index", organisation=organisation.slug))
+    return _render_index(organisation, {name: form}, status=400)
+
+
+@templates_bp.post("/<slug>/<name>/reset")
+def reset(slug: str, name: str):
+    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    db = get_session()
+    if reset_template(db, document_type, organisation, actor=current_user):
+        db.commit()
+        flash(_("Le modèle d'origine est rétabli."), "success")
+    return redirect(url_for(".index", organisation=organisation.slug))
+
+
+@templates_bp.get("/default/<name>.docx")
+def download_default(name: str):
+    document_type = _document_type_or_404(name)
+    return send_file(
+        io.BytesIO(default_template_path(document_type.name).read_bytes()),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{document_type.name}.docx",
+    )
+
+
+@templates_bp.get("/<slug>/<name>.docx")
+def download(slug: str, name: str):
+    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    stored = stored_template(document_type, organisation)
+    if stored is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(stored.path.read_bytes()),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{document_type.name}-{organisation.slug}.docx",
+    )
