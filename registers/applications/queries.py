@@ -100,7 +100,7 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _int_arg(args, name: str) -> int | None:
+def int_arg(args, name: str) -> int | None:
     value = (args.get(name) or "").strip()
     if not value:
         return None
@@ -147,9 +147,9 @@ class ApplicationFilters:
         return cls(
             q=(args.get("q") or "").strip() or None,
             domain=(args.get("domain") or "").strip() or None,
-            vendor_id=_int_arg(args, "vendor_id"),
+            vendor_id=int_arg(args, "vendor_id"),
             hosting=_enum_arg(args, "hosting", Hosting),
-            organisation_id=_int_arg(args, "organisation_id"),
+            organisation_id=int_arg(args, "organisation_id"),
             status=_enum_arg(args, "status", ApplicationStatus),
             include_archived=_bool_arg(args, "include_archived"),
             sort=sort,
@@ -188,8 +188,8 @@ class DeploymentFilters:
     @classmethod
     def from_args(cls, args) -> DeploymentFilters:
         return cls(
-            application_id=_int_arg(args, "application_id"),
-            organisation_id=_int_arg(args, "organisation_id"),
+            application_id=int_arg(args, "application_id"),
+            organisation_id=int_arg(args, "organisation_id"),
             include_archived=_bool_arg(args, "include_archived"),
         )
 

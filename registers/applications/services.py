@@ -226,13 +226,14 @@ def update_application(
     check_version(application, version)
     cleaned = _clean(f.APPLICATION_FIELDS, data)
     _check_vendor(session, cleaned)
+    pairs = None
+    if "functions" in data:
+        domain = cleaned.get("domain", application.domain)
+        pairs = f.clean_functions(data.get("functions"), domain)
     if "name" in cleaned:
         application.name_key = _check_name(session, cleaned["name"], exclude_id=application.id)
     _apply(application, cleaned)
-    extra = {}
-    if "functions" in data:
-        pairs = f.clean_functions(data.get("functions"), application.domain)
-        extra = _set_functions(application, pairs)
+    extra = _set_functions(application, pairs) if pairs is not None else {}
     _audit_update(session, application, f"Application {application.name}", actor=actor, extra=extra)
     return application
 
