@@ -1,0 +1,141 @@
+"""Dashboard, organisation pages, the organisation selector, language, profile and tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from compliance.auth import ApiToken
+from compliance.db import utcnow
+from tests.conftest import PASSWORD
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_dashboard_shows_only_the_users_organisations(
+    client, login_as, organisation, other_organisation
+):
+    login_as("referent", organisation)
+    page = _text(client.get("/"))
+    assert "Ivry-sur-Seine" in page
+    assert "Gentilly" not in page
+
+
+def test_expired_membership_shows_nothing_of_that_organisation(
+    client, login_as, organisation, other_organisation
+):
+    login_as("auditor", organisation, expires_at=utcnow() - timedelta(hours=1))
+    page = _text(client.get("/"))
+    assert "Ivry-sur-Seine" not in page
+    assert client.get("/organisations/ivry-sur-seine").status_code == 404
+
+
+def test_organisation_page(client, login_as, organisation):
+    login_as("referent", organisation)
+    response = client.get("/organisations/ivry-sur-seine")
+    assert response.status_code == 200
+    assert "Ivry-sur-Seine" in _text(response)
+
+
+@pytest.mark.parametrize("slug", ["gentilly", "no-such-organisation"])
+def test_other_or_unknown_organisation_page_is_404(
+    client, login_as, organisation, other_organisation, slug
+):
+    login_as("dpo", organisation)
+    response = client.get(f"/organisations/{slug}")
+    assert response.status_code == 404
+    assert "Gentilly" not in _text(response)
+
+
+def test_selector_narrows_the_dashboard(client, login_as, organisation, other_organisation):
+    login_as("dpo", organisation, other_organisation)
+    response = client.post("/select-organisation", data={"organisation": "gentilly", "next": "/"})
+    assert response.status_code == 302
+    page = _text(client.get("/"))
+    assert "Gentilly" in page
+    assert 'href="/organisations/ivry-sur-seine"' not in page
+    client.post("/select-organisation", data={"organisation": "all"})
+    assert 'href="/organisations/ivry-sur-seine"' in _text(client.get("/"))
+
+
+def test_selector_refuses_an_invisible_organisation(
+    client, login_as, organisation, other_organisation
+):
+    login_as("referent", organisation)
+    assert client.post("/select-organisation", data={"organisation": "gentilly"}).status_code == 404
+
+
+def test_selector_never_redirects_off_site(client, login_as, organisation):
+    login_as("referent", organisation)
+    response = client.post(
+        "/select-organisation", data={"organisation": "all", "next": "https://evil.example/"}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_language_preference_is_saved(client, login_as, organisation):
+    user = login_as("referent", organisation)
+    assert 'lang="fr"' in _text(client.get("/"))
+    client.post("/language", data={"language": "en", "next": "/"})
+    assert user.language == "en"
+    assert 'lang="en"' in _text(client.get("/"))
+
+
+def test_unknown_language_is_refused(client):
+    assert client.post("/language", data={"language": "xx"}).status_code == 400
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+# --- profile --------------------------------------------------------------------------------
+
+
+def test_profile_changes_the_password(client, login_as, organisation):
+    user = login_as("referent", organisation)
+    new = "another-long-password"
+    response = client.post("/account", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 302
+    assert user.check_password(new)
+
+
+def test_profile_refuses_a_wrong_current_password(client, login_as, organisation):
+    user = login_as("referent", organisation)
+    new = "another-long-password"
+    client.post("/account", data={"current": "wrong-password", "new": new, "confirm": new})
+    assert user.check_password(PASSWORD)
+
+
+def test_token_is_shown_once_and_works(client, login_as, organisation, session):
+    login_as("referent", organisation)
+    page = _text(client.post("/account/tokens", data={"name": "scripts"}))
+    token = session.scalars(select(ApiToken)).one()
+    secret = next(word for word in page.split() if "rgt_" in word)
+    secret = secret[secret.index("rgt_") :].split("<")[0].split('"')[0]
+    assert secret.startswith(token.prefix)
+    api = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200
+    assert secret not in _text(client.get("/account"))
+
+
+def test_token_revocation(client, login_as, organisation, session):
+    login_as("referent", organisation)
+    client.post("/account/tokens", data={"name": "scripts"})
+    token = session.scalars(select(ApiToken)).one()
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    assert token.revoked_at is not None
+
+
+def test_cannot_revoke_someone_elses_token(client, login_as, make_user, organisation, session):
+    from compliance.admin import services
+
+    other = make_user("referent", organisation)
+    token, _secret = services.create_token(session, other, "theirs", actor=other)
+    login_as("referent", organisation)
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
+    assert token.revoked_at is None
