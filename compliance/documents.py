@@ -241,7 +241,11 @@ def _actor_label(actor) -> str | None:
 def _actor_name(actor) -> str:
     if actor is None:
         return ""
-    return getattr(actor, "name", None) or str(actor)
+    name = getattr(actor, "name", None) or str(actor)
+    # The command line acts as "cli:<system account>" (see compliance.cli._actor).
+    if name.startswith("cli:"):
+        return f"{name[4:]} (ligne de commande)"
+    return name
 
 
 def make_reference(record: ExportRecord) -> str:

@@ -9,9 +9,10 @@ from compliance.permissions import Register
 
 
 def init_app(app, registry) -> None:
-    from registers.applications import api, views
+    from registers.applications import api, export_views, views
 
     app.register_blueprint(views.bp)
+    export_views.init_app(app)
     app.register_blueprint(api.bp)
     # Until the pages exist, a navigation link would break every page's url_for.
     if "applications.index" in app.view_functions:

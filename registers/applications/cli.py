@@ -1,4 +1,5 @@
-"""The application map's commands: `compliance import applications FILE [--dry-run]`.
+"""The application map's commands: `compliance import applications FILE [--dry-run]` and
+`compliance export application-map [--org SLUG] -o FILE.docx`.
 
 `register_commands` mounts each command on its group; add a command by writing its function
 and one line there."""
@@ -13,6 +14,7 @@ import click
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
     import_group.add_command(import_applications)
+    export_group.add_command(export_application_map)
 
 
 @click.command("applications")
@@ -54,3 +56,36 @@ def import_applications(file: Path, dry_run: bool):
     result = apply_import(session, plan, actor=_actor(), source=file.name)
     session.commit()
     click.echo(f"Imported: {result.total_created} created, {result.total_updated} updated.")
+
+
+@click.command("application-map")
+@click.option("--org", "slug", help="Only this member organisation's applications (its slug).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .docx file to write.",
+)
+def export_application_map(slug: str | None, output: Path):
+    """Write the Word document "Cartographie applicative": the whole catalogue, or one member's
+    applications with --org. The export is recorded, so the file can be verified later."""
+    from sqlmodel import select
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from compliance.tenancy import Organisation
+    from registers.applications.export import export_application_map as export_map
+
+    _require_current_schema()
+    session = get_session()
+    organisation = None
+    if slug:
+        organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
+        if organisation is None:
+            raise click.ClickException(f"unknown organisation: {slug}")
+    data, record = export_map(session, user=None, actor=_actor(), organisation=organisation)
+    session.commit()
+    output.write_bytes(data)
+    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
+    click.echo(f"SHA-256 {record.sha256}")

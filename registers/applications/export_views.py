@@ -1,0 +1,79 @@
+"""The Word export of the application map: choose its scope, download it (recorded, audited)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, render_template, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from compliance.db import get_session
+from compliance.document_views import DOCX_MIMETYPE
+from compliance.documents import register_document_type
+from compliance.permissions import Action
+from compliance.tenancy import selected_organisation_id, visible_organisations
+from registers.applications.export import DOCUMENT_TYPE, export_application_map
+from registers.applications.queries import REGISTER, holds_in_host
+
+bp = Blueprint("applications_export", __name__, url_prefix="/applications/export")
+
+ALL = "all"
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    register_document_type(app, DOCUMENT_TYPE)
+
+
+class MapExportForm(FlaskForm):
+    organisation = SelectField(_l("Périmètre"), default=ALL)
+
+
+def _form() -> MapExportForm:
+    """The scopes this user may export: everything they may see, or one organisation."""
+    organisations = visible_organisations(REGISTER, Action.EXPORT)
+    if not organisations:
+        abort(403)
+    everything = (
+        _l("Tout le catalogue du syndicat")
+        if holds_in_host(current_user, Action.EXPORT)
+        else _l("Toutes mes organisations")
+    )
+    form = MapExportForm()
+    form.organisation.choices = [(ALL, everything)] + [(o.slug, o.name) for o in organisations]
+    if not form.is_submitted():
+        chosen = selected_organisation_id()
+        form.organisation.data = next((o.slug for o in organisations if o.id == chosen), ALL)
+    form.organisations = {o.slug: o for o in organisations}
+    return form
+
+
+@bp.get("/map")
+@login_required
+def application_map_form():
+    return render_template("applications/export_map.html", form=_form())
+
+
+@bp.post("/map")
+@login_required
+def application_map():
+    form = _form()
+    if not form.validate_on_submit():
+        return render_template("applications/export_map.html", form=form), 400
+    # Only organisations where the user may export are offered, so the choice is checked.
+    organisation = form.organisations.get(form.organisation.data)
+    db = get_session()
+    data, record = export_application_map(
+        db, user=current_user, actor=current_user, organisation=organisation
+    )
+    db.commit()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=record.filename,
+        max_age=0,
+    )
