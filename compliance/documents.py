@@ -13,6 +13,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from flask import current_app, has_app_context
 from flask_babel import force_locale
@@ -203,6 +204,42 @@ def template_path(template_name: str, organisation=None) -> Path:
 # --- rendering -------------------------------------------------------------------------------
 
 
+# Schema order of a table cell's properties. docxtpl's `{% cellbg %}` puts <w:shd> first, which
+# Word may refuse as unreadable content; the order is restored after rendering.
+_CELL_PROPERTIES = [
+    qn(f"w:{name}")
+    for name in (
+        "cnfStyle",
+        "tcW",
+        "gridSpan",
+        "hMerge",
+        "vMerge",
+        "tcBorders",
+        "shd",
+        "noWrap",
+        "tcMar",
+        "textDirection",
+        "tcFitText",
+        "vAlign",
+        "hideMark",
+        "headers",
+        "cellIns",
+        "cellDel",
+        "cellMerge",
+        "tcPrChange",
+    )
+]
+_CELL_RANK = {tag: rank for rank, tag in enumerate(_CELL_PROPERTIES)}
+
+
+def _normalise_cell_properties(template: DocxTemplate) -> None:
+    for properties in template.docx.element.body.iter(qn("w:tcPr")):
+        children = list(properties)
+        ranked = sorted(children, key=lambda child: _CELL_RANK.get(child.tag, len(_CELL_RANK)))
+        if ranked != children:
+            properties[:] = ranked
+
+
 def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
     # Outside an export, `export.reference` and the like print nothing rather than fail.
@@ -210,6 +247,7 @@ def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     # Documents are written in French whatever the language of the person exporting.
     with force_locale(DOCUMENT_LANGUAGE):
         template.render(context, jinja_env=make_environment(), autoescape=True)
+    _normalise_cell_properties(template)
     return template
 
 

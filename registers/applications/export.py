@@ -289,7 +289,7 @@ def export_application_map(
     owner = organisation
     if owner is None and scope.condition is None:
         owner = session.scalar(sa.select(Organisation).where(Organisation.is_host).limit(1))
-    title = f"{TITLE} : {scope.label}"
+    title = f"{TITLE} — {scope.label}"
     return export_document(
         session,
         document=DOCUMENT,

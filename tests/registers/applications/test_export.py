@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -120,6 +122,15 @@ def test_values_with_word_special_characters_stay_text(session, catalogue, make_
     data, _ = export_application_map(session, user=None, actor="cli:test")
     assert 'R&D <Outils> "test"' in application_names(data)
     assert "Essais & mesures" in cells(data)
+
+
+def test_cell_properties_keep_their_schema_order(session, catalogue):
+    # docxtpl's {% cellbg %} writes the shading first; Word wants the width before it.
+    data, _ = export_application_map(session, user=None, actor="cli:test")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml").decode()
+    assert 'w:fill="F4B183"' in xml or 'w:fill="FCE4D6"' in xml
+    assert not re.search(r"<w:tcPr><w:shd [^>]*/><w:tcW", xml)
 
 
 def test_shipped_template_passes_the_restyle_check(app):
