@@ -1,0 +1,391 @@
+"""What the register computes from a processing activity, without touching the database:
+DPIA screening, completeness against Art. 30(1), the warnings a DPO would otherwise catch by
+hand, and the security measures inherited from the supporting applications' hosting.
+
+Every function reads the attributes of the objects it is given (saved or not), so the pages, the
+exports and the tests call them on the same objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from compliance.tenancy import OrganisationKind
+from registers.applications.models import EEA_COUNTRIES, DpaStatus, Hosting
+from registers.processing.reference import (
+    Art35Case,
+    CnilDpiaType,
+    DpiaStatus,
+    EdpbCriterion,
+    LegalBasis,
+    ProcessingRole,
+    ProcessingStatus,
+    SecurityFamily,
+    SubjectCategory,
+)
+
+# Two EDPB criteria or more: a DPIA is required (EDPB WP248 rev.01, III.B.a).
+EDPB_THRESHOLD = 2
+# Beyond this many data subjects, the screening suggests the "large scale" criterion.
+LARGE_SCALE_SUBJECTS = 10_000
+PUBLIC_BODY_KINDS = frozenset(
+    {
+        OrganisationKind.COMMUNE,
+        OrganisationKind.EPT,
+        OrganisationKind.OPH,
+        OrganisationKind.PUBLIC_BODY,
+        OrganisationKind.SYNDICATE,
+    }
+)
+VULNERABLE_SUBJECTS = frozenset(
+    {SubjectCategory.CHILDREN, SubjectCategory.PATIENTS, SubjectCategory.VULNERABLE}
+)
+
+
+def _codes(values: Iterable | None, enum_cls) -> list:
+    """The known members of enum_cls among values (codes or members), in catalogue order."""
+    wanted = {getattr(v, "value", v) for v in values or ()}
+    return [member for member in enum_cls if member.value in wanted]
+
+
+# --- DPIA screening -----------------------------------------------------------------------------
+
+
+def _lazy_label(member):
+    return type(member).__labels__()[member]
+
+
+class _LazyJoin:
+    """Items joined by commas when rendered, so that lazy labels stay lazy."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __str__(self) -> str:
+        return ", ".join(str(item) for item in self.items)
+
+
+@dataclass
+class DpiaScreening:
+    required: bool
+    reasons: list = field(default_factory=list)  # lazy translated strings
+    criteria: list[EdpbCriterion] = field(default_factory=list)
+    cnil_types: list[CnilDpiaType] = field(default_factory=list)
+    art35_cases: list[Art35Case] = field(default_factory=list)
+
+
+def dpia_required(criteria=(), cnil_types=(), art35_cases=()) -> bool:
+    """A case of Art. 35(3) or a type of the CNIL's list requires a DPIA whatever the criteria;
+    else two EDPB criteria or more do, and one alone does not."""
+    return bool(
+        _codes(art35_cases, Art35Case)
+        or _codes(cnil_types, CnilDpiaType)
+        or len(_codes(criteria, EdpbCriterion)) >= EDPB_THRESHOLD
+    )
+
+
+def screen_dpia(criteria=(), cnil_types=(), art35_cases=()) -> DpiaScreening:
+    """Whether a DPIA is required (see dpia_required), and why.
+
+    The reasons are lazy strings: rendered in the reader's language, with no request needed
+    to compute them."""
+    criteria = _codes(criteria, EdpbCriterion)
+    cnil_types = _codes(cnil_types, CnilDpiaType)
+    art35_cases = _codes(art35_cases, Art35Case)
+    reasons = [
+        _l("Cas de l'article 35.3 du RGPD : %(case)s", case=_lazy_label(c)) for c in art35_cases
+    ]
+    reasons += [
+        _l("Type de traitement de la liste de la CNIL : %(type)s", type=_lazy_label(t))
+        for t in cnil_types
+    ]
+    count = len(criteria)
+    listed = _LazyJoin([_lazy_label(c) for c in criteria])
+    if count >= EDPB_THRESHOLD:
+        reasons.append(_l("%(count)d critères du CEPD réunis (%(list)s)", count=count, list=listed))
+    elif not (art35_cases or cnil_types):
+        if count == 1:
+            reasons.append(
+                _l("Un seul critère du CEPD (%(list)s) : AIPD non obligatoire", list=listed)
+            )
+        else:
+            reasons.append(_l("Aucun critère du CEPD : AIPD non obligatoire"))
+    required = dpia_required(criteria, cnil_types, art35_cases)
+    return DpiaScreening(required, reasons, criteria, cnil_types, art35_cases)
+
+
+def screen_activity(activity) -> DpiaScreening:
+    return screen_dpia(activity.dpia_criteria, activity.dpia_cnil_types, activity.dpia_art35_cases)
+
+
+def suggest_criteria(activity) -> list[EdpbCriterion]:
+    """EDPB criteria that the activity's own content points to, for the DPO to confirm."""
+    suggested = set()
+    if activity.special_categories or activity.criminal_data or activity.nir_used:
+        suggested.add(EdpbCriterion.SENSITIVE_DATA)
+    subjects = list(activity.subjects)
+    if any(s.category in VULNERABLE_SUBJECTS for s in subjects):
+        suggested.add(EdpbCriterion.VULNERABLE_SUBJECTS)
+    if sum(s.estimated_number or 0 for s in subjects) >= LARGE_SCALE_SUBJECTS:
+        suggested.add(EdpbCriterion.LARGE_SCALE)
+    if len(activity.applications) > 1:
+        suggested.add(EdpbCriterion.MATCHING_DATASETS)
+    return [c for c in EdpbCriterion if c in suggested]
+
+
+# --- completeness against Art. 30(1) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    label: object  # a lazy translated string
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+ITEMS = {
+    "name": Item("name", _l("Nom du traitement")),
+    "responsible_service": Item("responsible_service", _l("Service chargé de la mise en œuvre")),
+    "joint_controllers": Item("joint_controllers", _l("Responsables conjoints (art. 30.1.a)")),
+    "main_purpose": Item("main_purpose", _l("Finalité principale (art. 30.1.b)")),
+    "legal_basis": Item("legal_basis", _l("Base légale de chaque finalité")),
+    "subjects": Item("subjects", _l("Catégories de personnes concernées (art. 30.1.c)")),
+    "data_categories": Item("data_categories", _l("Catégories de données (art. 30.1.c)")),
+    "recipients": Item("recipients", _l("Catégories de destinataires (art. 30.1.d)")),
+    "transfers": Item("transfers", _l("Transferts hors UE documentés (art. 30.1.e)")),
+    "retention": Item("retention", _l("Durées de conservation (art. 30.1.f)")),
+    "security": Item("security", _l("Mesures de sécurité (art. 30.1.g)")),
+}
+
+
+@dataclass
+class Completeness:
+    score: int  # percent of the applicable items present
+    missing: list[Item]
+    applicable: int
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing
+
+
+def missing_items(activity) -> list[Item]:
+    """The items the record of Art. 30(1) needs that this activity does not give."""
+    purposes = list(activity.purposes)
+    categories = list(activity.data_categories)
+    checks = {
+        "name": bool((activity.name or "").strip()),
+        "responsible_service": bool(activity.responsible_service),
+        "main_purpose": any(p.is_main and p.description for p in purposes),
+        "legal_basis": bool(purposes) and all(p.legal_basis for p in purposes),
+        "subjects": bool(activity.subjects),
+        "data_categories": bool(categories),
+        "recipients": bool(activity.recipients),
+        "transfers": all(t.country and t.safeguard for t in activity.transfers),
+        "retention": bool(categories) and all(_has_retention(c) for c in categories),
+        "security": bool(activity.security_measures),
+    }
+    if activity.role == ProcessingRole.JOINT_CONTROLLER:
+        checks["joint_controllers"] = bool(activity.other_controllers)
+    return [ITEMS[code] for code in ITEMS if code in checks and not checks[code]]
+
+
+def completeness(activity) -> Completeness:
+    missing = missing_items(activity)
+    applicable = len(ITEMS) - (0 if activity.role == ProcessingRole.JOINT_CONTROLLER else 1)
+    score = round(100 * (applicable - len(missing)) / applicable)
+    return Completeness(score, missing, applicable)
+
+
+@dataclass
+class RegisterCompleteness:
+    score: int  # mean of the activities' scores; 0 for an empty register
+    activities: int
+    complete: int
+    # (activity, its missing items) for each incomplete activity
+    incomplete: list[tuple[object, list[Item]]]
+
+
+def register_completeness(activities: Iterable) -> RegisterCompleteness:
+    """Completeness of an organisation's register (archived activities left out)."""
+    scores, incomplete = [], []
+    for activity in activities:
+        if activity.status == ProcessingStatus.ARCHIVED:
+            continue
+        result = completeness(activity)
+        scores.append(result.score)
+        if result.missing:
+            incomplete.append((activity, result.missing))
+    score = round(sum(scores) / len(scores)) if scores else 0
+    return RegisterCompleteness(score, len(scores), len(scores) - len(incomplete), incomplete)
+
+
+# --- warnings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityWarning:
+    code: str
+    message: object  # a lazy translated string
+
+
+def _has_retention(category) -> bool:
+    return bool(
+        category.active_period or category.intermediate_period or category.retention_criterion
+    )
+
+
+def is_public_body(organisation) -> bool:
+    return organisation is not None and organisation.kind in PUBLIC_BODY_KINDS
+
+
+def warnings(activity, *, organisation=None, today: date | None = None) -> list[ActivityWarning]:
+    """What a DPO would flag on reading the activity. `organisation` defaults to the
+    activity's; `today` to the current date."""
+    today = today or date.today()
+    organisation = organisation if organisation is not None else activity.organisation
+    found: list[ActivityWarning] = []
+
+    def warn(code, message):
+        found.append(ActivityWarning(code, message))
+
+    if is_public_body(organisation):
+        for purpose in activity.purposes:
+            if purpose.legal_basis == LegalBasis.LEGITIMATE_INTERESTS:
+                warn(
+                    "legitimate_interest_public_body",
+                    _l(
+                        "« %(purpose)s » repose sur l'intérêt légitime, que les autorités "
+                        "publiques ne peuvent invoquer pour l'exécution de leurs missions "
+                        "(art. 6.1, dernier alinéa) : retenir la mission d'intérêt public ou "
+                        "l'obligation légale.",
+                        purpose=purpose.description,
+                    ),
+                )
+    for special in activity.special_categories:
+        if not special.condition:
+            warn(
+                "special_category_without_condition",
+                _l(
+                    "Donnée sensible (%(category)s) sans condition de l'article 9.2.",
+                    category=_lazy_label(special.category),
+                ),
+            )
+    if activity.criminal_data and not (activity.criminal_data_basis or "").strip():
+        warn(
+            "criminal_data_without_basis",
+            _l("Données d'infractions (art. 10) sans le texte qui en autorise le traitement."),
+        )
+    if activity.nir_used and not (activity.nir_legal_text or "").strip():
+        warn(
+            "nir_without_legal_text",
+            _l("Le NIR est traité sans le texte qui l'autorise (décret-cadre NIR)."),
+        )
+    for transfer in activity.transfers:
+        outside = (transfer.country or "").upper() not in EEA_COUNTRIES
+        if outside and not transfer.safeguard:
+            warn(
+                "transfer_without_safeguard",
+                _l(
+                    "Transfert vers %(recipient)s (%(country)s) sans garantie (chapitre V).",
+                    recipient=transfer.recipient,
+                    country=transfer.country,
+                ),
+            )
+    for category in activity.data_categories:
+        if not _has_retention(category):
+            warn(
+                "category_without_retention",
+                _l(
+                    "Aucune durée de conservation pour « %(category)s ».",
+                    category=category.description or _lazy_label(category.category),
+                ),
+            )
+    if activity.dpia_required and activity.dpia_status != DpiaStatus.COMPLETED:
+        warn(
+            "dpia_not_done",
+            _l("Une AIPD est requise mais n'a pas été réalisée."),
+        )
+    if activity.next_review_on and activity.next_review_on < today:
+        warn(
+            "review_overdue",
+            _l(
+                "La date de révision (%(day)s) est dépassée.",
+                day=activity.next_review_on.strftime("%d/%m/%Y"),
+            ),
+        )
+    if activity.dpia_next_review_on and activity.dpia_next_review_on < today:
+        warn(
+            "dpia_review_overdue",
+            _l(
+                "La date de révision de l'AIPD (%(day)s) est dépassée.",
+                day=activity.dpia_next_review_on.strftime("%d/%m/%Y"),
+            ),
+        )
+    return found
+
+
+# --- inherited security measures ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InheritedMeasure:
+    family: SecurityFamily
+    details: object  # text, or a lazy translated string
+    application: str
+
+
+def inherited_measures(hosted: Iterable[tuple]) -> list[InheritedMeasure]:
+    """The measures an activity inherits from where its supporting applications run.
+
+    `hosted`: (application, effective hosting for this organisation) pairs."""
+    measures: list[InheritedMeasure] = []
+    for application, hosting in hosted:
+        name = application.name
+
+        def add(family, details, name=name):
+            measures.append(InheritedMeasure(family, details, name))
+
+        if hosting == Hosting.SYNDICATE_DATACENTER:
+            add(
+                SecurityFamily.ACCESS_CONTROL,
+                _l("Hébergement au datacenter du syndicat : comptes nominatifs, annuaire central"),
+            )
+            add(SecurityFamily.TRACEABILITY, _l("Journalisation et supervision du syndicat"))
+            add(SecurityFamily.BACKUPS, _backup_details(application))
+            add(
+                SecurityFamily.OTHER,
+                _l("Système de management de la sécurité du syndicat (ISO 27001)"),
+            )
+        elif hosting == Hosting.VENDOR_SAAS:
+            vendor = application.vendor
+            signed = vendor is not None and vendor.dpa_status == DpaStatus.SIGNED
+            add(
+                SecurityFamily.PROCESSOR_CONTROL,
+                _l("SaaS de l'éditeur, contrat art. 28 signé")
+                if signed
+                else _l("SaaS de l'éditeur : contrat art. 28 à obtenir"),
+            )
+        elif hosting == Hosting.OTHER_PROVIDER:
+            add(
+                SecurityFamily.PROCESSOR_CONTROL, _l("Hébergeur tiers : clauses art. 28 à vérifier")
+            )
+        if application.hds_certified:
+            add(SecurityFamily.OTHER, _l("Hébergeur certifié HDS (données de santé)"))
+        if application.outside_eu and application.outside_eu_safeguard:
+            add(SecurityFamily.PROCESSOR_CONTROL, application.outside_eu_safeguard)
+    return measures
+
+
+def _backup_details(application):
+    if application.rpo_hours is not None:
+        return _l(
+            "Sauvegardes du syndicat (perte de données maximale : %(hours)d h)",
+            hours=application.rpo_hours,
+        )
+    return _l("Sauvegardes quotidiennes du syndicat")

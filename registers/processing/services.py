@@ -1,0 +1,419 @@
+"""Writes to the record of processing activities: create and update an activity with its child
+rows, and move it through the workflow (draft → submitted → validated, sent back, archived).
+
+Each function flushes and audits, never commits. The workflow rules are enforced here, so the
+pages, the API, the CLI and the tests obey the same ones: an actor that is a user must hold the
+permission on the activity's organisation (EDIT to write and submit, VALIDATE to validate or
+send back); a system actor (a string: the demo, an import run by an administrator) is trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from compliance import audit
+from compliance.admin.services import ServiceError
+from compliance.auth import can
+from compliance.db import check_version, utcnow
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation
+from registers.applications.models import Application, Vendor
+from registers.processing import compute
+from registers.processing import fields as f
+from registers.processing.fields import FieldErrors
+from registers.processing.models import (
+    ProcessingActivity,
+    ProcessingDataCategory,
+    ProcessingPurpose,
+    ProcessingRecipient,
+    ProcessingSecurityMeasure,
+    ProcessingSpecialCategory,
+    ProcessingSubject,
+    ProcessingTransfer,
+)
+from registers.processing.reference import ProcessingStatus
+from registers.processing.serialise import child_rows
+
+__all__ = ["FieldErrors", "PermissionDenied", "ServiceError", "WorkflowError"]
+
+REGISTER = Register.PROCESSING
+# Without a date from the DPO, a validated activity is reviewed again a year later.
+DEFAULT_REVIEW_PERIOD = timedelta(days=365)
+
+CHILD_MODELS = {
+    "purposes": ProcessingPurpose,
+    "data_categories": ProcessingDataCategory,
+    "special_categories": ProcessingSpecialCategory,
+    "subjects": ProcessingSubject,
+    "recipients": ProcessingRecipient,
+    "transfers": ProcessingTransfer,
+    "security_measures": ProcessingSecurityMeasure,
+}
+ORDERED = {"purposes", "data_categories"}
+
+
+class PermissionDenied(ServiceError):
+    """The actor does not hold the permission this operation needs."""
+
+
+class WorkflowError(ServiceError):
+    """The operation does not apply to the activity in its current status."""
+
+
+def _is_user(actor) -> bool:
+    return getattr(actor, "is_authenticated", False) is True
+
+
+def require(session: Session, actor, action: Action, organisation_id: int) -> None:
+    if _is_user(actor) and not can(REGISTER, action, organisation_id, user=actor, session=session):
+        raise PermissionDenied(f"{action.value} on processing activities is not allowed here")
+
+
+def may_validate(session: Session, actor, organisation_id: int) -> bool:
+    return not _is_user(actor) or can(
+        REGISTER, Action.VALIDATE, organisation_id, user=actor, session=session
+    )
+
+
+def _summary(activity: ProcessingActivity) -> str:
+    return f"Processing activity {activity.reference} {activity.name}"
+
+
+# --- cleaning -----------------------------------------------------------------------------------
+
+
+def clean_activity(session: Session, data: Mapping[str, Any]) -> tuple[dict, dict, list | None]:
+    """(scalar fields, child collections, application ids or None) of `data`, cleaned."""
+    cleaned, errors = f.clean(f.ACTIVITY_FIELDS, data)
+    children = {}
+    for name in f.CHILD_FIELDS:
+        if name in data:
+            try:
+                children[name] = f.clean_rows(name, data[name])
+            except FieldErrors as error:
+                errors.update(error.errors)
+    application_ids = None
+    if "application_ids" in data:
+        try:
+            application_ids = f.identifiers(data["application_ids"])
+        except ValueError as error:
+            errors["application_ids"] = str(error)
+    if errors:
+        raise FieldErrors(errors)
+    _check_purposes(children.get("purposes"))
+    _check_references(session, children.get("recipients"), application_ids)
+    return cleaned, children, application_ids
+
+
+def _check_purposes(rows: list[dict] | None) -> None:
+    if not rows:
+        return
+    mains = [row for row in rows if row.get("is_main")]
+    if len(mains) > 1:
+        raise FieldErrors({"purposes": "only one purpose can be the main one"})
+    if not mains:
+        rows[0]["is_main"] = True
+    for row in rows:
+        row["is_main"] = bool(row.get("is_main"))
+
+
+def _check_references(session: Session, recipients, application_ids) -> None:
+    errors = {}
+    for index, row in enumerate(recipients or ()):
+        vendor_id = row.get("vendor_id")
+        if vendor_id is not None and session.get(Vendor, vendor_id) is None:
+            errors[f"recipients[{index}].vendor_id"] = f"no vendor has the id {vendor_id}"
+    if application_ids:
+        found = set(
+            session.scalars(select(Application.id).where(Application.id.in_(application_ids)))
+        )
+        missing = [str(i) for i in application_ids if i not in found]
+        if missing:
+            errors["application_ids"] = f"no application has the id {', '.join(missing)}"
+    if errors:
+        raise FieldErrors(errors)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _set_children(activity: ProcessingActivity, name: str, rows: list[dict]) -> dict:
+    """Replace one child collection; the audit change, empty when nothing changed."""
+    before = child_rows(activity, name)
+    model = CHILD_MODELS[name]
+    extra = ({"position": i} for i in range(len(rows)))
+    new_rows = [model(**row, **(next(extra) if name in ORDERED else {})) for row in rows]
+    setattr(activity, name, new_rows)
+    after = child_rows(activity, name)
+    return {} if before == after else {name: {"before": before, "after": after}}
+
+
+def _set_applications(session: Session, activity: ProcessingActivity, ids: list[int]) -> dict:
+    before = sorted(a.id for a in activity.applications)
+    if before == sorted(ids):
+        return {}
+    applications = list(session.scalars(select(Application).where(Application.id.in_(ids))))
+    activity.applications = sorted(applications, key=lambda a: a.name)
+    return {"applications": {"before": before, "after": sorted(ids)}}
+
+
+def refresh_screening(activity: ProcessingActivity) -> None:
+    """Keep the stored DPIA result in step with the screening."""
+    required = compute.dpia_required(
+        activity.dpia_criteria, activity.dpia_cnil_types, activity.dpia_art35_cases
+    )
+    if activity.dpia_required != required:
+        activity.dpia_required = required
+
+
+def _write(session, activity, cleaned, children, application_ids) -> dict:
+    """Apply cleaned values; returns the changes of the child rows and links."""
+    for key, value in cleaned.items():
+        setattr(activity, key, value)
+    extra = {}
+    for name, rows in children.items():
+        extra.update(_set_children(activity, name, rows))
+    if application_ids is not None:
+        extra.update(_set_applications(session, activity, application_ids))
+    refresh_screening(activity)
+    return extra
+
+
+def next_reference(session: Session, organisation_id: int, prefix: str = "T") -> str:
+    """The first free reference `T-001`, `T-002`, … of the organisation."""
+    taken = set(
+        session.scalars(
+            select(ProcessingActivity.reference).where(
+                ProcessingActivity.organisation_id == organisation_id
+            )
+        )
+    )
+    number = len(taken) + 1
+    while f"{prefix}-{number:03d}" in taken:
+        number += 1
+    return f"{prefix}-{number:03d}"
+
+
+def _check_reference(session, organisation_id, reference, *, exclude_id=None) -> None:
+    statement = select(ProcessingActivity.id).where(
+        ProcessingActivity.organisation_id == organisation_id,
+        ProcessingActivity.reference == reference,
+    )
+    if exclude_id is not None:
+        statement = statement.where(ProcessingActivity.id != exclude_id)
+    if session.scalar(statement) is not None:
+        raise FieldErrors({"reference": f"the reference {reference!r} is already used"})
+
+
+def create_processing(
+    session: Session,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    is_model: bool = False,
+) -> ProcessingActivity:
+    """A new draft activity of `organisation`; `data` as for update_processing."""
+    require(session, actor, Action.CREATE, organisation.id)
+    cleaned, children, application_ids = clean_activity(session, data)
+    if not cleaned.get("name"):
+        raise FieldErrors({"name": "is required"})
+    reference = cleaned.pop("reference", None) or next_reference(
+        session, organisation.id, "MOD" if is_model else "T"
+    )
+    _check_reference(session, organisation.id, reference)
+    activity = ProcessingActivity(
+        organisation_id=organisation.id, reference=reference, is_model=is_model
+    )
+    extra = _write(session, activity, cleaned, children, application_ids)
+    session.add(activity)
+    session.flush()
+    changes = audit.snapshot(activity)
+    changes.update({k: {"before": None, "after": v["after"]} for k, v in extra.items()})
+    audit.record(
+        session,
+        action="create",
+        actor=actor,
+        target=activity,
+        summary=_summary(activity),
+        changes=changes,
+    )
+    return activity
+
+
+def update_processing(
+    session: Session,
+    activity: ProcessingActivity,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+) -> ProcessingActivity:
+    """Partial update: only the keys present in `data` change. Child collections (purposes,
+    data_categories, special_categories, subjects, recipients, transfers, security_measures)
+    are lists of dicts that replace the stored rows; `application_ids` the supporting
+    applications. An edit of a validated activity by someone who may not validate it returns
+    it to draft."""
+    require(session, actor, Action.EDIT, activity.organisation_id)
+    check_version(activity, version)
+    if activity.status == ProcessingStatus.ARCHIVED:
+        raise WorkflowError("an archived activity is restored before it is edited")
+    cleaned, children, application_ids = clean_activity(session, data)
+    if "name" in cleaned and not cleaned["name"]:
+        raise FieldErrors({"name": "is required"})
+    if "reference" in cleaned:
+        if not cleaned["reference"]:
+            raise FieldErrors({"reference": "is required"})
+        _check_reference(
+            session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
+        )
+    extra = _write(session, activity, cleaned, children, application_ids)
+    changes = audit.pending_changes(activity)
+    changes.update(extra)
+    if not changes:
+        return activity
+    if activity.status == ProcessingStatus.VALIDATED and not may_validate(
+        session, actor, activity.organisation_id
+    ):
+        activity.status = ProcessingStatus.DRAFT
+        changes["status"] = {"before": ProcessingStatus.VALIDATED, "after": activity.status}
+    # Child rows live in their own tables: touch the row so that its version moves too.
+    activity.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        action="update",
+        actor=actor,
+        target=activity,
+        summary=_summary(activity),
+        changes=changes,
+    )
+    return activity
+
+
+# --- workflow -----------------------------------------------------------------------------------
+
+
+def _transition(session, activity, status, *, actor, action: str, extra: dict | None = None):
+    before = activity.status
+    activity.status = status
+    changes = {"status": {"before": before, "after": status}}
+    for key, value in (extra or {}).items():
+        changes[key] = {"before": getattr(activity, key), "after": value}
+        setattr(activity, key, value)
+    session.flush()
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        target=activity,
+        summary=_summary(activity),
+        changes=changes,
+    )
+    return activity
+
+
+def _expect(activity: ProcessingActivity, *allowed: ProcessingStatus) -> None:
+    if activity.status not in allowed:
+        raise WorkflowError(f"not possible for an activity in status {activity.status.value}")
+
+
+def submit_processing(session: Session, activity, *, actor, version=None) -> ProcessingActivity:
+    """The referent hands a draft to the DPO."""
+    require(session, actor, Action.EDIT, activity.organisation_id)
+    check_version(activity, version)
+    _expect(activity, ProcessingStatus.DRAFT)
+    if activity.is_model:
+        raise WorkflowError("a model processing is not submitted")
+    return _transition(
+        session,
+        activity,
+        ProcessingStatus.SUBMITTED,
+        actor=actor,
+        action="submit",
+        extra={"submitted_at": utcnow()},
+    )
+
+
+def validate_processing(
+    session: Session,
+    activity: ProcessingActivity,
+    *,
+    actor,
+    version: int | None = None,
+    remarks: str | None = None,
+    next_review_on: date | None = None,
+    today: date | None = None,
+) -> ProcessingActivity:
+    """The DPO validates a submitted (or draft) activity: reviewed today, next review given or
+    a year later."""
+    require(session, actor, Action.VALIDATE, activity.organisation_id)
+    check_version(activity, version)
+    _expect(activity, ProcessingStatus.DRAFT, ProcessingStatus.SUBMITTED)
+    today = today or date.today()
+    extra = {
+        "validated_at": utcnow(),
+        "validated_by_id": getattr(actor, "id", None) if _is_user(actor) else None,
+        "last_review_on": today,
+        "next_review_on": next_review_on or today + DEFAULT_REVIEW_PERIOD,
+    }
+    if remarks is not None:
+        extra["dpo_remarks"] = (remarks or "").strip() or None
+    return _transition(
+        session, activity, ProcessingStatus.VALIDATED, actor=actor, action="validate", extra=extra
+    )
+
+
+def send_back_processing(
+    session: Session, activity: ProcessingActivity, *, actor, remarks: str, version=None
+) -> ProcessingActivity:
+    """The DPO returns a submitted (or validated) activity to its referent, saying why."""
+    require(session, actor, Action.VALIDATE, activity.organisation_id)
+    check_version(activity, version)
+    _expect(activity, ProcessingStatus.SUBMITTED, ProcessingStatus.VALIDATED)
+    remarks = (remarks or "").strip()
+    if not remarks:
+        raise FieldErrors({"remarks": "say what is to be corrected"})
+    return _transition(
+        session,
+        activity,
+        ProcessingStatus.DRAFT,
+        actor=actor,
+        action="send_back",
+        extra={"dpo_remarks": remarks},
+    )
+
+
+def archive_processing(session: Session, activity, *, actor, version=None) -> ProcessingActivity:
+    """Deleting an activity archives it: it leaves the register but is kept."""
+    require(session, actor, Action.EDIT, activity.organisation_id)
+    check_version(activity, version)
+    if activity.status == ProcessingStatus.ARCHIVED:
+        return activity
+    return _transition(
+        session,
+        activity,
+        ProcessingStatus.ARCHIVED,
+        actor=actor,
+        action="archive",
+        extra={"archived_at": utcnow()},
+    )
+
+
+def restore_processing(session: Session, activity, *, actor, version=None) -> ProcessingActivity:
+    require(session, actor, Action.EDIT, activity.organisation_id)
+    check_version(activity, version)
+    _expect(activity, ProcessingStatus.ARCHIVED)
+    return _transition(
+        session,
+        activity,
+        ProcessingStatus.DRAFT,
+        actor=actor,
+        action="restore",
+        extra={"archived_at": None},
+    )
