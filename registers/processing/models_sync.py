@@ -1,0 +1,236 @@
+"""Model processing activities: the DPO writes one (for example "Tenue de l'état civil") in the
+host organisation, applies it to several members at once, sees where each copy has diverged,
+and pushes a later change of the model to the copies that have not diverged on those fields.
+
+Each copy keeps `model_baseline`: the model's values of the synchronised fields when it was
+made or last synchronised. A field whose copy value differs from its baseline was changed by
+the member (diverged); a push leaves it alone. A field equal to its baseline follows the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from compliance import audit
+from compliance.tenancy import Organisation
+from registers.processing import services
+from registers.processing.models import ProcessingActivity
+from registers.processing.reference import ProcessingStatus
+from registers.processing.serialise import child_rows, plain
+
+SCALAR_FIELDS = {
+    "name": _l("Nom du traitement"),
+    "description": _l("Description"),
+    "role": _l("Rôle de l'organisation"),
+    "other_controllers": _l("Autres responsables"),
+    "joint_arrangement": _l("Accord entre responsables conjoints"),
+    "criminal_data": _l("Données d'infractions (art. 10)"),
+    "criminal_data_basis": _l("Texte autorisant les données d'infractions"),
+    "nir_used": _l("NIR"),
+    "nir_legal_text": _l("Texte autorisant le NIR"),
+    "dpia_criteria": _l("Critères du CEPD"),
+    "dpia_cnil_types": _l("Liste de la CNIL"),
+    "dpia_art35_cases": _l("Cas de l'article 35.3"),
+    "dpia_screening_notes": _l("Notes de l'analyse AIPD"),
+}
+COLLECTION_FIELDS = {
+    "purposes": _l("Finalités et bases légales"),
+    "data_categories": _l("Catégories de données et durées de conservation"),
+    "special_categories": _l("Données sensibles"),
+    "subjects": _l("Personnes concernées"),
+    "recipients": _l("Destinataires"),
+    "transfers": _l("Transferts hors UE"),
+    "security_measures": _l("Mesures de sécurité"),
+    "applications": _l("Applications support"),
+}
+SYNC_FIELDS = {**SCALAR_FIELDS, **COLLECTION_FIELDS}
+
+
+class ModelError(services.ServiceError):
+    """A model operation on something that is not a model, or a copy of another model."""
+
+
+def field_value(activity: ProcessingActivity, name: str) -> Any:
+    """The comparable, JSON-ready value of one synchronised field."""
+    if name == "applications":
+        return sorted(a.id for a in activity.applications)
+    if name in COLLECTION_FIELDS:
+        return child_rows(activity, name)
+    return plain(getattr(activity, name))
+
+
+def model_values(activity: ProcessingActivity) -> dict:
+    return {name: field_value(activity, name) for name in SYNC_FIELDS}
+
+
+def _as_input(values: dict) -> dict:
+    """Synchronised values as the input of the services."""
+    data = dict(values)
+    if "applications" in data:
+        data["application_ids"] = data.pop("applications")
+    return data
+
+
+# --- apply --------------------------------------------------------------------------------------
+
+
+def copies_of(session: Session, model: ProcessingActivity) -> list[ProcessingActivity]:
+    statement = (
+        sa.select(ProcessingActivity)
+        .where(ProcessingActivity.model_id == model.id)
+        .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
+        .order_by(Organisation.name, ProcessingActivity.id)
+    )
+    return list(session.scalars(statement))
+
+
+def create_model(session: Session, host: Organisation, data: dict, *, actor) -> ProcessingActivity:
+    """A model processing, kept in the host organisation (references MOD-001, …)."""
+    return services.create_processing(session, host, data, actor=actor, is_model=True)
+
+
+def apply_model(
+    session: Session,
+    model: ProcessingActivity,
+    organisations: Iterable[Organisation],
+    *,
+    actor,
+) -> list[ProcessingActivity]:
+    """A draft copy of the model in each organisation (the existing one where it already has
+    a copy), linked to the model."""
+    if not model.is_model:
+        raise ModelError("only a model processing can be applied to members")
+    values = model_values(model)
+    existing = {copy.organisation_id: copy for copy in copies_of(session, model)}
+    result = []
+    for organisation in organisations:
+        copy = existing.get(organisation.id)
+        if copy is None:
+            copy = services.create_processing(session, organisation, _as_input(values), actor=actor)
+            copy.model_id = model.id
+            copy.model_baseline = values
+            session.flush()
+            audit.record(
+                session,
+                action="apply_model",
+                actor=actor,
+                target=copy,
+                summary=f"Model {model.reference} applied to {organisation.name}",
+                changes={"model_id": {"before": None, "after": model.id}},
+            )
+        result.append(copy)
+    return result
+
+
+# --- divergence ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldState:
+    name: str
+    label: object
+    copy_value: Any
+    model_value: Any
+    baseline_value: Any
+
+    @property
+    def diverged(self) -> bool:
+        """The member changed this field since the copy was made or last synchronised."""
+        return self.copy_value != self.baseline_value
+
+    @property
+    def differs(self) -> bool:
+        """The copy's value is not the model's current one."""
+        return self.copy_value != self.model_value
+
+    @property
+    def pending(self) -> bool:
+        """The model changed and the copy follows it: a push would update it."""
+        return not self.diverged and self.differs
+
+
+def field_states(copy: ProcessingActivity, model: ProcessingActivity | None = None):
+    """The state of each synchronised field of a copy, against its model."""
+    model = model or copy.model
+    if model is None:
+        return []
+    baseline = copy.model_baseline or {}
+    current = model_values(model)
+    return [
+        FieldState(
+            name,
+            label,
+            field_value(copy, name),
+            current[name],
+            baseline.get(name, current[name]),
+        )
+        for name, label in SYNC_FIELDS.items()
+    ]
+
+
+def divergence(copy: ProcessingActivity, model: ProcessingActivity | None = None):
+    """The fields where the copy has diverged from its model."""
+    return [state for state in field_states(copy, model) if state.diverged]
+
+
+# --- push ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PushResult:
+    copy: ProcessingActivity
+    updated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # diverged: the member's value stays
+
+
+def push_model(
+    session: Session, model: ProcessingActivity, *, actor, fields: Iterable[str] | None = None
+) -> list[PushResult]:
+    """Bring the model's current values to every copy (not archived) that has not diverged on
+    them; `fields` limits the push to some synchronised fields."""
+    if not model.is_model:
+        raise ModelError("only a model processing can be pushed")
+    names = [n for n in (fields or SYNC_FIELDS) if n in SYNC_FIELDS]
+    current = model_values(model)
+    results = []
+    for copy in copies_of(session, model):
+        if copy.status == ProcessingStatus.ARCHIVED:
+            continue
+        result = PushResult(copy)
+        baseline = dict(copy.model_baseline or {})
+        changes = {}
+        for state in field_states(copy, model):
+            if state.name not in names:
+                continue
+            if state.diverged:
+                result.kept.append(state.name)
+                continue
+            if state.differs:
+                changes[state.name] = current[state.name]
+                result.updated.append(state.name)
+            baseline[state.name] = current[state.name]
+        if changes:
+            services.update_processing(session, copy, _as_input(changes), actor=actor)
+        copy.model_baseline = baseline
+        session.flush()
+        results.append(result)
+    audit.record(
+        session,
+        action="push_model",
+        actor=actor,
+        target=model,
+        summary=f"Model {model.reference} pushed to its copies",
+        changes={
+            "copies": {
+                "before": None,
+                "after": [{"id": r.copy.id, "updated": r.updated, "kept": r.kept} for r in results],
+            }
+        },
+    )
+    return results

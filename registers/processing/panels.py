@@ -1,0 +1,129 @@
+"""What the record of processing activities shows on other pages, through the kernel's registry:
+on an application's page, the activities of each member that rely on it; on the dashboard and
+on an organisation's page, a summary card.
+
+Each provider returns the data its template needs, or None (nothing to show, or its template
+not written yet):
+- "application": template processing/_application_panel.html, `groups`: [(organisation,
+  [activities])];
+- "dashboard": template processing/_dashboard_widget.html, `counts` (by status value),
+  `dpia_pending`, `review_overdue`, `total`;
+- "organisation": template processing/_organisation_widget.html, the same plus `organisation`,
+  `completeness` (compute.RegisterCompleteness) and `warning_count`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateNotFound
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from compliance.tenancy import scope
+from registers.processing import compute
+from registers.processing.models import ProcessingActivity
+from registers.processing.queries import activities_for_application, organisation_activities
+from registers.processing.reference import DpiaStatus, ProcessingStatus
+
+REGISTER = Register.PROCESSING
+APPLICATION_TEMPLATE = "processing/_application_panel.html"
+DASHBOARD_TEMPLATE = "processing/_dashboard_widget.html"
+ORGANISATION_TEMPLATE = "processing/_organisation_widget.html"
+
+
+def register(registry) -> None:
+    registry.add_panel("application", application_panel, order=20)
+    registry.add_panel("dashboard", dashboard_widget, order=20)
+    registry.add_panel("organisation", organisation_widget, order=20)
+
+
+def _has_template(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def application_panel(application) -> dict | None:
+    if not can(REGISTER, Action.READ) or not _has_template(APPLICATION_TEMPLATE):
+        return None
+    groups = activities_for_application(application.id)
+    return {
+        "title": _l("Traitements de données personnelles"),
+        "template": APPLICATION_TEMPLATE,
+        "groups": list(groups.items()),
+        "application": application,
+    }
+
+
+def summary_counts(organisation_ids, *, session=None, today: date | None = None) -> dict:
+    """Counts over the registers of the given organisations, in three grouped queries."""
+    session = session or get_session()
+    today = today or date.today()
+    ids = list(organisation_ids)
+    base = (
+        sa.select(sa.func.count())
+        .select_from(ProcessingActivity)
+        .where(
+            ProcessingActivity.organisation_id.in_(ids),
+            ProcessingActivity.is_model.is_(False),
+            ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+        )
+    )
+    statement = scope(
+        sa.select(ProcessingActivity.status, sa.func.count())
+        .where(ProcessingActivity.organisation_id.in_(ids), ProcessingActivity.is_model.is_(False))
+        .group_by(ProcessingActivity.status),
+        ProcessingActivity.organisation_id,
+        REGISTER,
+        selected=False,
+    )
+    counts = {status.value: count for status, count in session.execute(statement)}
+    dpia_pending = session.scalar(
+        base.where(
+            ProcessingActivity.dpia_required.is_(True),
+            ProcessingActivity.dpia_status != DpiaStatus.COMPLETED,
+        )
+    )
+    overdue = session.scalar(base.where(ProcessingActivity.next_review_on < today))
+    total = sum(v for k, v in counts.items() if k != ProcessingStatus.ARCHIVED.value)
+    return {
+        "counts": counts,
+        "total": total,
+        "dpia_pending": dpia_pending or 0,
+        "review_overdue": overdue or 0,
+    }
+
+
+def dashboard_widget(context) -> dict | None:
+    organisations = [
+        org for org in context.get("organisations", []) if can(REGISTER, Action.READ, org.id)
+    ]
+    if not organisations or not _has_template(DASHBOARD_TEMPLATE):
+        return None
+    return {
+        "title": _l("Registre des traitements"),
+        "template": DASHBOARD_TEMPLATE,
+        **summary_counts(org.id for org in organisations),
+    }
+
+
+def organisation_widget(organisation) -> dict | None:
+    if not can(REGISTER, Action.READ, organisation.id) or not _has_template(ORGANISATION_TEMPLATE):
+        return None
+    activities = organisation_activities(organisation.id)
+    warning_count = sum(len(compute.warnings(a, organisation=organisation)) for a in activities)
+    return {
+        "title": _l("Registre des traitements"),
+        "template": ORGANISATION_TEMPLATE,
+        "organisation": organisation,
+        "completeness": compute.register_completeness(activities),
+        "warning_count": warning_count,
+        **summary_counts([organisation.id]),
+    }

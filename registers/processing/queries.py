@@ -1,0 +1,252 @@
+"""Who sees what of the record of processing activities: the SELECTs the pages, the API and the
+exports share, always scoped with `compliance.tenancy.scope()` on the activity's organisation.
+
+Related rows are loaded with `ACTIVITY_OPTIONS` (one query per collection, whatever the page
+size). Model processings (is_model) are kept by the DPO in the host organisation and left out of
+the registers unless asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, get_or_404, scope, visible_organisations_query
+from registers.applications.models import Application, Deployment, Hosting
+from registers.applications.queries import FilterError, _bool_arg, _enum_arg, int_arg
+from registers.processing import compute
+from registers.processing.models import (
+    ProcessingActivity,
+    ProcessingApplication,
+    ProcessingRecipient,
+)
+from registers.processing.reference import ProcessingStatus
+
+REGISTER = Register.PROCESSING
+
+ACTIVITY_OPTIONS = (
+    selectinload(ProcessingActivity.organisation),
+    selectinload(ProcessingActivity.applications).selectinload(Application.vendor),
+    selectinload(ProcessingActivity.purposes),
+    selectinload(ProcessingActivity.data_categories),
+    selectinload(ProcessingActivity.special_categories),
+    selectinload(ProcessingActivity.subjects),
+    selectinload(ProcessingActivity.recipients).selectinload(ProcessingRecipient.vendor),
+    selectinload(ProcessingActivity.transfers),
+    selectinload(ProcessingActivity.security_measures),
+    selectinload(ProcessingActivity.model),
+)
+# For lists: what a row shows (completeness and warnings need every collection).
+LIST_OPTIONS = ACTIVITY_OPTIONS
+
+__all__ = ["FilterError"]
+
+
+def _user(user):
+    return current_user if user is None else user
+
+
+def _session(session):
+    return get_session() if session is None else session
+
+
+@dataclass
+class ProcessingFilters:
+    q: str | None = None
+    organisation_id: int | None = None
+    status: ProcessingStatus | None = None
+    application_id: int | None = None
+    dpia_required: bool | None = None
+    include_archived: bool = False
+    models: bool = False  # the DPO's model processings instead of the registers
+    sort: str = "reference"
+
+    SORTS = ("reference", "name", "status", "updated", "organisation")
+
+    @classmethod
+    def from_args(cls, args) -> ProcessingFilters:
+        """From query-string arguments (request.args); FilterError on a bad value."""
+        sort = (args.get("sort") or "reference").strip()
+        if sort.lstrip("-") not in cls.SORTS:
+            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+        dpia = (args.get("dpia_required") or "").strip().lower()
+        if dpia and dpia not in {"1", "0", "true", "false", "yes", "no", "oui", "non"}:
+            raise FilterError("dpia_required", "must be true or false")
+        status = _enum_arg(args, "status", ProcessingStatus)
+        return cls(
+            q=(args.get("q") or "").strip() or None,
+            organisation_id=int_arg(args, "organisation_id") or int_arg(args, "organisation"),
+            status=status,
+            application_id=int_arg(args, "application_id") or int_arg(args, "application"),
+            dpia_required=None if not dpia else dpia in {"1", "true", "yes", "oui"},
+            include_archived=_bool_arg(args, "include_archived")
+            or status == ProcessingStatus.ARCHIVED,
+            models=_bool_arg(args, "models"),
+            sort=sort,
+        )
+
+    def as_args(self) -> dict:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            k: str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in values.items()
+            if v not in (None, False, "", "reference")
+        }
+
+
+SORTS = {
+    "reference": (ProcessingActivity.reference,),
+    "name": (ProcessingActivity.name, ProcessingActivity.reference),
+    "status": (ProcessingActivity.status, ProcessingActivity.reference),
+    "updated": (ProcessingActivity.updated_at,),
+    "organisation": (Organisation.name, ProcessingActivity.reference),
+}
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_activities(
+    user=None,
+    filters: ProcessingFilters | None = None,
+    *,
+    action: Action = Action.READ,
+    selected: bool = True,
+    options=LIST_OPTIONS,
+) -> sa.Select:
+    """SELECT of the activities the user may see (and, with selected=True, of the organisation
+    picked in the selector), filtered and sorted, related rows preloaded."""
+    filters = filters or ProcessingFilters()
+    statement = (
+        sa.select(ProcessingActivity)
+        .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
+        .options(*options)
+    )
+    statement = scope(
+        statement,
+        ProcessingActivity.organisation_id,
+        REGISTER,
+        action,
+        user=_user(user),
+        selected=selected,
+    )
+    statement = statement.where(ProcessingActivity.is_model.is_(filters.models))
+    if not filters.include_archived:
+        statement = statement.where(ProcessingActivity.status != ProcessingStatus.ARCHIVED)
+    if filters.status is not None:
+        statement = statement.where(ProcessingActivity.status == filters.status)
+    if filters.organisation_id is not None:
+        statement = statement.where(ProcessingActivity.organisation_id == filters.organisation_id)
+    if filters.application_id is not None:
+        statement = statement.where(
+            ProcessingActivity.id.in_(
+                sa.select(ProcessingApplication.processing_id).where(
+                    ProcessingApplication.application_id == filters.application_id
+                )
+            )
+        )
+    if filters.dpia_required is not None:
+        statement = statement.where(ProcessingActivity.dpia_required.is_(filters.dpia_required))
+    if filters.q:
+        pattern = f"%{_escape(filters.q)}%"
+        statement = statement.where(
+            sa.or_(
+                ProcessingActivity.name.ilike(pattern, escape="\\"),
+                ProcessingActivity.reference.ilike(pattern, escape="\\"),
+                ProcessingActivity.responsible_service.ilike(pattern, escape="\\"),
+            )
+        )
+    descending = filters.sort.startswith("-")
+    columns = SORTS.get(filters.sort.lstrip("-"), SORTS["reference"])
+    order = [column.desc() if descending else column for column in columns]
+    return statement.order_by(*order, ProcessingActivity.id)
+
+
+def activity_or_404(activity_id, action: Action | str = Action.READ, *, user=None):
+    """Load an activity of an organisation the user may read (404 otherwise), 403 when the user
+    may not do `action` there; related rows preloaded."""
+    activity = get_or_404(ProcessingActivity, activity_id, REGISTER, Action(action), user=user)
+    return activity
+
+
+def organisation_activities(
+    organisation_id: int, *, session=None, include_archived: bool = False
+) -> list[ProcessingActivity]:
+    """Every activity of one organisation's register, by reference, related rows preloaded.
+
+    Not scoped: for callers that have already checked access to the organisation."""
+    statement = (
+        sa.select(ProcessingActivity)
+        .where(
+            ProcessingActivity.organisation_id == organisation_id,
+            ProcessingActivity.is_model.is_(False),
+        )
+        .options(*ACTIVITY_OPTIONS)
+        .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+    )
+    if not include_archived:
+        statement = statement.where(ProcessingActivity.status != ProcessingStatus.ARCHIVED)
+    return list(_session(session).scalars(statement))
+
+
+def readable_organisations(user=None, action: Action = Action.READ, *, session=None):
+    """The organisations whose register the user may read (or do `action` on), by name."""
+    statement = (
+        sa.select(Organisation)
+        .where(Organisation.id.in_(visible_organisations_query(_user(user), REGISTER, action)))
+        .order_by(Organisation.name)
+    )
+    return list(_session(session).scalars(statement))
+
+
+# --- the map behind an activity -----------------------------------------------------------------
+
+
+def hosted_applications(activity: ProcessingActivity, *, session=None) -> list[tuple]:
+    """(application, effective hosting for the activity's organisation) of each supporting
+    application: the member's deployment may override where the application runs."""
+    applications = list(activity.applications)
+    if not applications:
+        return []
+    overrides = dict(
+        _session(session).execute(
+            sa.select(Deployment.application_id, Deployment.hosting).where(
+                Deployment.organisation_id == activity.organisation_id,
+                Deployment.application_id.in_([a.id for a in applications]),
+                Deployment.hosting.is_not(None),
+            )
+        )
+    )
+    return [(a, overrides.get(a.id) or a.hosting) for a in applications]
+
+
+def inherited_measures(activity: ProcessingActivity, *, session=None):
+    """The security measures the activity inherits from its applications' hosting."""
+    return compute.inherited_measures(hosted_applications(activity, session=session))
+
+
+def hosted_by_syndicate(hosting: Hosting | None) -> bool:
+    return hosting == Hosting.SYNDICATE_DATACENTER
+
+
+# --- for the application's page -----------------------------------------------------------------
+
+
+def activities_for_application(application_id: int, user=None, *, session=None):
+    """{organisation: [activities]} of the visible activities relying on one application,
+    organisations by name, activities by reference."""
+    filters = ProcessingFilters(application_id=application_id)
+    statement = visible_activities(
+        user, filters, selected=False, options=(selectinload(ProcessingActivity.organisation),)
+    ).order_by(None)
+    statement = statement.order_by(Organisation.name, ProcessingActivity.reference)
+    grouped: dict = {}
+    for activity in _session(session).scalars(statement):
+        grouped.setdefault(activity.organisation, []).append(activity)
+    return grouped
