@@ -1,0 +1,234 @@
+"""Importing processing activities of one organisation from a spreadsheet (XLSX or CSV) with the
+columns of spreadsheet.py: all or nothing, with line-numbered errors.
+
+Every row goes through the services, so a value is accepted or refused exactly as on the pages,
+and every change is audited. A row whose reference exists in the organisation updates that
+activity; any other row creates one. A column absent from the file, or an empty cell, leaves the
+stored value alone. If any row is refused, nothing is written and every error is reported with
+its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from compliance.admin.services import ServiceError
+from compliance.tenancy import Organisation
+from registers.applications.models import Application, normalise_key
+from registers.applications.tables import read_table
+from registers.processing import services
+from registers.processing.fields import FieldErrors
+from registers.processing.models import ProcessingActivity
+from registers.processing.reference import (
+    DPIA_CATALOGUES,
+    Art9Condition,
+    DataCategory,
+    DpiaStatus,
+    FinalFate,
+    LegalBasis,
+    ProcessingRole,
+    RecipientType,
+    SecurityFamily,
+    SpecialCategory,
+    SubjectCategory,
+    TransferSafeguard,
+)
+from registers.processing.spreadsheet import (
+    COLUMNS,
+    ITEM_SEPARATOR,
+    PART_SEPARATOR,
+    PARTS,
+)
+
+# Header (normalised) -> column key: the French header or the field's own name.
+HEADERS = {
+    **{normalise_key(column.header): column.key for column in COLUMNS},
+    **{normalise_key(column.key): column.key for column in COLUMNS},
+}
+# Parts and scalar columns whose value is a code of a closed list.
+WORD_LISTS = {
+    "role": ProcessingRole,
+    "dpia_status": DpiaStatus,
+    ("purposes", "legal_basis"): LegalBasis,
+    ("data_categories", "category"): DataCategory,
+    ("data_categories", "final_fate"): FinalFate,
+    ("special_categories", "category"): SpecialCategory,
+    ("special_categories", "condition"): Art9Condition,
+    ("subjects", "category"): SubjectCategory,
+    ("recipients", "recipient_type"): RecipientType,
+    ("transfers", "safeguard"): TransferSafeguard,
+    ("security_measures", "family"): SecurityFamily,
+}
+
+
+@dataclass
+class ImportResult:
+    created: list[ProcessingActivity] = field(default_factory=list)
+    updated: list[ProcessingActivity] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _word_index(enum_cls) -> dict[str, str]:
+    """Normalised value, label (in French) and article letter -> the code."""
+    index = {}
+    for member in enum_cls:
+        index[normalise_key(member.value)] = member.value
+        index[normalise_key(member.label)] = member.value
+    if enum_cls is LegalBasis:
+        for member in LegalBasis:
+            index[normalise_key(member.article)] = member.value
+            index[normalise_key("art " + member.article)] = member.value
+    return index
+
+
+def _code(enum_cls, text: str, indexes: dict) -> str:
+    """The code a word stands for; the word itself when unknown (the service refuses it)."""
+    if enum_cls not in indexes:
+        indexes[enum_cls] = _word_index(enum_cls)
+    return indexes[enum_cls].get(normalise_key(text), text)
+
+
+def _split(text: str, separator: str) -> list[str]:
+    return [part.strip() for part in text.split(separator)]
+
+
+def _rows_of(key: str, text: str, indexes: dict) -> list[dict]:
+    rows = []
+    for item in _split(text, ITEM_SEPARATOR):
+        if not item:
+            continue
+        parts = _split(item, PART_SEPARATOR)
+        if len(parts) > len(PARTS[key]):
+            raise FieldErrors({key: f"too many parts in {item!r} (at most {len(PARTS[key])})"})
+        row = {}
+        for name, value in zip(PARTS[key], parts, strict=False):
+            enum_cls = WORD_LISTS.get((key, name))
+            row[name] = _code(enum_cls, value, indexes) if enum_cls and value else value
+        rows.append(row)
+    return rows
+
+
+def _application_ids(session: Session, text: str) -> list[int]:
+    names = [name for name in _split(text, ITEM_SEPARATOR) if name]
+    keys = {normalise_key(name): name for name in names}
+    found = dict(
+        session.execute(
+            sa.select(Application.name_key, Application.id).where(
+                Application.name_key.in_(list(keys))
+            )
+        ).all()
+    )
+    unknown = [name for key, name in keys.items() if key not in found]
+    if unknown:
+        raise FieldErrors({"applications": f"not in the catalogue: {', '.join(unknown)}"})
+    return [found[key] for key in keys]
+
+
+def row_data(session: Session, values: dict[str, str], indexes: dict) -> dict:
+    """The services' input for one row (`values`: column key -> non-empty cell text)."""
+    data: dict = {}
+    for key, text in values.items():
+        if key in PARTS:
+            data[key] = _rows_of(key, text, indexes)
+        elif key == "applications":
+            data["application_ids"] = _application_ids(session, text)
+        elif key in DPIA_CATALOGUES:
+            data[key] = [code for code in _split(text, ITEM_SEPARATOR) if code]
+        elif key in WORD_LISTS:
+            data[key] = _code(WORD_LISTS[key], text, indexes)
+        else:
+            data[key] = text
+    return data
+
+
+def _header_keys(header: list[str]) -> tuple[list[str | None], list[str]]:
+    keys, errors = [], []
+    for cell in header:
+        key = HEADERS.get(normalise_key(cell))
+        if cell and key is None:
+            errors.append(f"unknown column {cell!r}")
+        if key is not None and key in keys:
+            errors.append(f"the column {cell!r} appears twice")
+        keys.append(key)
+    if "name" not in keys and "reference" not in keys:
+        errors.append("the file needs a column 'nom' (or 'reference' to update activities)")
+    return keys, errors
+
+
+def _existing(session: Session, organisation: Organisation) -> dict[str, ProcessingActivity]:
+    statement = sa.select(ProcessingActivity).where(
+        ProcessingActivity.organisation_id == organisation.id,
+        ProcessingActivity.is_model.is_(False),
+    )
+    return {a.reference: a for a in session.scalars(statement)}
+
+
+def _messages(error: ServiceError) -> list[str]:
+    if isinstance(error, FieldErrors):
+        return [f"{name}: {message}" for name, message in error.errors.items()]
+    return [str(error)]
+
+
+def import_activities(
+    session: Session, organisation: Organisation, data: bytes, filename: str = "", *, actor
+) -> ImportResult:
+    """Create or update the organisation's activities from a file; nothing written on error.
+
+    Flushes, never commits: the caller commits when `result.ok`."""
+    result = ImportResult()
+    table = read_table(data, filename)
+    if table.errors:
+        result.errors = list(table.errors)
+        return result
+    keys, header_errors = _header_keys(table.header)
+    if header_errors:
+        result.errors = [(1, message) for message in header_errors]
+        return result
+    existing = _existing(session, organisation)
+    seen: dict[str, int] = {}
+    indexes: dict = {}
+    savepoint = session.begin_nested()
+    with force_locale("fr"):
+        for line, cells in table.rows:
+            values = {
+                key: cell
+                for key, cell in zip(keys, cells, strict=False)
+                if key is not None and cell.strip()
+            }
+            reference = values.get("reference")
+            if reference and reference in seen:
+                result.errors.append(
+                    (line, f"reference {reference!r} already on line {seen[reference]}")
+                )
+                continue
+            if reference:
+                seen[reference] = line
+            try:
+                payload = row_data(session, values, indexes)
+                activity = existing.get(reference) if reference else None
+                if activity is not None:
+                    services.update_processing(session, activity, payload, actor=actor)
+                    result.updated.append(activity)
+                else:
+                    if "name" not in payload:
+                        raise FieldErrors({"nom": "is required for a new activity"})
+                    created = services.create_processing(
+                        session, organisation, payload, actor=actor
+                    )
+                    result.created.append(created)
+            except ServiceError as error:
+                result.errors += [(line, message) for message in _messages(error)]
+    if result.errors:
+        savepoint.rollback()
+        result.created, result.updated = [], []
+    else:
+        savepoint.commit()
+    return result
