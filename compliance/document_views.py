@@ -26,7 +26,7 @@ from compliance.documents import (
     verify_document,
 )
 from compliance.permissions import Action, Register
-from compliance.tenancy import visible_organisations
+from compliance.tenancy import selected_organisation_id, visible_organisations
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -136,10 +136,19 @@ def _render_index(organisation, forms=None, status=200):
 
 @templates_bp.get("/")
 def index():
-    organisations = _admin_organisations()
     slug = request.args.get("organisation")
-    organisation = _organisation_or_404(slug) if slug else organisations[0]
+    organisation = _organisation_or_404(slug) if slug else _default_organisation()
     return _render_index(organisation)
+
+
+def _default_organisation():
+    """The organisation picked in the selector, else the host, else the first by name."""
+    organisations = _admin_organisations()
+    chosen = selected_organisation_id()
+    for organisation in organisations:
+        if organisation.id == chosen:
+            return organisation
+    return next((o for o in organisations if o.is_host), organisations[0])
 
 
 @templates_bp.post("/<slug>/<name>")
