@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import Babel, format_datetime, get_locale
 from flask_login import current_user
 
@@ -13,13 +13,14 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     chosen = session.get("language")
     if chosen in LANGUAGES:
         return chosen
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return default
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def local_datetime(value, fmt: str = "short") -> str:
