@@ -320,3 +320,35 @@ def test_the_openapi_document_lists_the_maps_paths(api):
     for path in ("/applications", "/applications/{record_id}", "/vendors", "/deployments"):
         assert path in paths
     assert "patch" in paths["/applications/{record_id}"]
+
+
+def test_interfaces_between_visible_applications(api, catalogue, ciso, referent):
+    melodie, gf, social = catalogue["melodie"], catalogue["gf"], catalogue["social"]
+    created = api(
+        "POST",
+        "/interfaces",
+        ciso,
+        json={"source_application_id": melodie.id, "target_application_id": gf.id, "data": "Actes"},
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["source"]["name"] == "Mélodie"
+    hidden = api(
+        "POST",
+        "/interfaces",
+        ciso,
+        json={"source_application_id": social.id, "target_application_id": gf.id},
+    )
+    assert hidden.status_code == 201
+    same = api(
+        "POST",
+        "/interfaces",
+        ciso,
+        json={"source_application_id": gf.id, "target_application_id": gf.id},
+    )
+    assert same.status_code == 422
+    assert api("GET", "/interfaces", ciso).get_json()["total"] == 2
+    # The referent of Ivry does not use BL SOCIAL: that interface is not theirs to see.
+    mine = api("GET", "/interfaces", referent).get_json()
+    assert [i["data"] for i in mine["items"]] == ["Actes"]
+    assert api("GET", f"/interfaces/{hidden.get_json()['id']}", referent).status_code == 404
+    assert api("POST", "/interfaces", referent, json={}).status_code == 403
