@@ -1,0 +1,127 @@
+"""The record of processing activities' commands: `compliance import processing --org SLUG FILE`,
+`compliance export register --org SLUG [--version N] -o FILE.docx` and
+`compliance export processor-register -o FILE.docx`.
+
+`register_commands` mounts each command on its group; add a command by writing its function
+and one line there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def register_commands(*, import_group, export_group, main) -> None:
+    """Mount this register's commands on the `compliance` groups."""
+    import_group.add_command(import_processing)
+    export_group.add_command(export_register)
+    export_group.add_command(export_processor_register)
+
+
+@click.command("processing")
+@click.option("--org", "slug", required=True, help="The organisation whose register it is.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_processing(slug: str, file: Path):
+    """Import processing activities of one organisation from an XLSX or CSV file.
+
+    One row per activity, with the columns of the register's spreadsheet export (reference,
+    nom, service, finalites, categories_donnees, personnes, destinataires, mesures,
+    applications, …). Several values in a cell are separated by ';', the parts of one value
+    by '|'. A row whose reference exists updates that activity; other rows create drafts. A
+    file with any bad row is rejected whole, every error given with its line.
+    """
+    from sqlmodel import select
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from compliance.tenancy import Organisation
+    from registers.processing.importer import import_activities
+
+    _require_current_schema()
+    session = get_session()
+    organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"unknown organisation: {slug}")
+    result = import_activities(session, organisation, file.read_bytes(), file.name, actor=_actor())
+    if not result.ok:
+        session.rollback()
+        for line, message in result.errors:
+            click.echo(f"{file.name}, line {line}: {message}", err=True)
+        raise click.ClickException(f"{len(result.errors)} error(s): nothing was imported.")
+    session.commit()
+    click.echo(
+        f"Imported into {organisation.name}: {len(result.created)} created, "
+        f"{len(result.updated)} updated."
+    )
+
+
+def _output_option(function):
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The .docx file to write.",
+    )(function)
+
+
+def _written(output: Path, data: bytes, record) -> None:
+    output.write_bytes(data)
+    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
+    click.echo(f"SHA-256 {record.sha256}")
+
+
+@click.command("register")
+@click.option("--org", "slug", required=True, help="The organisation whose register it is.")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(min=1),
+    help="A published version (its frozen content) instead of the register as it is today.",
+)
+@_output_option
+def export_register(slug: str, number: int | None, output: Path):
+    """Write the Word register of processing activities of one organisation: the controller
+    and its DPO, the list of activities and one sheet per activity. The export is recorded, so
+    the file can be verified later."""
+    from sqlmodel import select
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from compliance.tenancy import Organisation
+    from registers.processing.export import export_register as render_register
+    from registers.processing.publish import find_version
+
+    _require_current_schema()
+    session = get_session()
+    organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"unknown organisation: {slug}")
+    version = None
+    if number is not None:
+        version = find_version(session, organisation.id, number)
+        if version is None:
+            raise click.ClickException(f"{slug} has no published version {number}")
+    data, record = render_register(session, organisation, actor=_actor(), version=version)
+    session.commit()
+    _written(output, data, record)
+
+
+@click.command("processor-register")
+@_output_option
+def export_processor_register(output: Path):
+    """Write the Word processor's register (Art. 30(2)) of the organisation that hosts the
+    shared applications, derived from the application map and the members' registers."""
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from registers.processing.export import export_processor_register as render_processor
+
+    _require_current_schema()
+    session = get_session()
+    try:
+        data, record = render_processor(session, actor=_actor())
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    _written(output, data, record)
