@@ -1,0 +1,202 @@
+"""Pages of the corrective-action log: list, detail with its lifecycle and effectiveness check,
+forms, and the Word log. Routes on the incidents blueprint, under /incidents/actions/."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
+from compliance.tenancy import visible_organisations
+from registers.incidents import corrective_actions as services
+from registers.incidents import export, forms
+from registers.incidents.common import today
+from registers.incidents.models import ActionSource, ActionStatus, Grade
+from registers.incidents.queries import (
+    REGISTER,
+    ActionFilters,
+    FilterError,
+    IncidentFilters,
+    action_or_404,
+    incident_or_404,
+    may_edit,
+    visible_actions,
+    visible_incidents,
+)
+from registers.incidents.views import bp, docx_response, submit
+
+
+def _incidents(action=Action.CREATE):
+    return list(get_session().scalars(visible_incidents(current_user, IncidentFilters())))
+
+
+def _form(cls=forms.ActionForm, **kwargs):
+    return cls(
+        organisations=visible_organisations(REGISTER, Action.CREATE),
+        incidents=_incidents(),
+        **kwargs,
+    )
+
+
+@bp.get("/actions/")
+def actions():
+    try:
+        filters = ActionFilters.from_args(request.args)
+    except FilterError as error:
+        return _render_actions(ActionFilters(), None, error=error), 400
+    page = paginate(get_session(), visible_actions(filters=filters), page=page_number())
+    return _render_actions(filters, page)
+
+
+def _render_actions(filters, page, *, error=None):
+    return render_template(
+        "incidents/actions.html",
+        filters=filters,
+        page=page,
+        error=error,
+        statuses=ActionStatus,
+        sources=ActionSource,
+        grades=Grade,
+        organisations=visible_organisations(REGISTER),
+        today=today(),
+        export_form=forms.ExportForm(formdata=None),
+        may_create=can(REGISTER, Action.CREATE),
+        may_export=can(REGISTER, Action.EXPORT),
+    )
+
+
+@bp.get("/actions/<int:action_id>")
+def action_detail(action_id: int):
+    return _render_action(action_or_404(action_id))
+
+
+def _render_action(record, *, steps=None, conflict=None, status=200):
+    editable = may_edit(record)
+    given = steps or {}
+    return render_template(
+        "incidents/action.html",
+        action=record,
+        today=today(),
+        editable=editable,
+        steps={
+            target: given.get(target)
+            or forms.ActionTransitionForm(
+                formdata=None, prefix=f"to-{target.value}-", version=record.version
+            )
+            for target in (services.allowed_transitions(record) if editable else ())
+        },
+        archive_form=forms.ArchiveForm(formdata=None, version=record.version),
+        conflict=conflict,
+    ), status
+
+
+@bp.route("/actions/new", methods=["GET", "POST"])
+def create_action():
+    if not can(REGISTER, Action.CREATE):
+        abort(403)
+    incident = None
+    if request.args.get("incident_id"):
+        incident = incident_or_404(request.args["incident_id"], Action.EDIT)
+    form = _form()
+    if incident is not None and not form.is_submitted():
+        form.incident_id.data = incident.id
+        form.source.data = ActionSource.INCIDENT
+    created = []
+
+    def write():
+        db = get_session()
+        created.append(services.create_action(db, form.record_data(), actor=current_user))
+
+    done, _conflict, status = submit(form, write)
+    if done:
+        flash(
+            _("Action corrective %(reference)s ouverte.", reference=created[0].reference), "success"
+        )
+        return redirect(url_for(".action_detail", action_id=created[0].id))
+    return render_template("incidents/action_form.html", form=form, action=None), status
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+def edit_action(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    form = _form(obj=record)
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_action(
+            get_session(),
+            record,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: action_or_404(action_id),
+    )
+    if done:
+        flash(_("Action corrective enregistrée."), "success")
+        return redirect(url_for(".action_detail", action_id=record.id))
+    return render_template(
+        "incidents/action_form.html", form=form, action=record, conflict=conflict
+    ), status
+
+
+@bp.post("/actions/<int:action_id>/transition/<target>")
+def action_transition(action_id: int, target: str):
+    record = action_or_404(action_id, Action.EDIT)
+    if target not in set(ActionStatus):
+        abort(404)
+    target = ActionStatus(target)
+    form = forms.ActionTransitionForm(prefix=f"to-{target.value}-")
+    done, conflict, status = submit(
+        form,
+        lambda: services.transition_action(
+            get_session(),
+            record,
+            target,
+            form.step_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: action_or_404(action_id),
+    )
+    if done:
+        flash(_("Action corrective : « %(status)s ».", status=target.label), "success")
+        return redirect(url_for(".action_detail", action_id=record.id))
+    return _render_action(record, steps={target: form}, conflict=conflict, status=status)
+
+
+@bp.post("/actions/<int:action_id>/archive")
+def archive_action(action_id: int):
+    return _set_archived(action_id, services.archive_action, _("Action corrective archivée."))
+
+
+@bp.post("/actions/<int:action_id>/restore")
+def restore_action(action_id: int):
+    return _set_archived(action_id, services.restore_action, _("Action corrective restaurée."))
+
+
+def _set_archived(action_id: int, change, message: str):
+    record = action_or_404(action_id, Action.EDIT)
+    form = forms.ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    change(db, record, actor=current_user, version=form.submitted_version())
+    db.commit()
+    flash(message, "success")
+    return redirect(url_for(".action_detail", action_id=record.id))
+
+
+@bp.post("/actions/export")
+def export_actions():
+    if not can(REGISTER, Action.EXPORT):
+        abort(403)
+    if not forms.ExportForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    data, record = export.export_action_log(db, user=current_user, actor=current_user)
+    db.commit()
+    return docx_response(data, record)

@@ -1,0 +1,92 @@
+"""What the incident and corrective-action services share: field errors, the clock, the
+yearly references (INC-2026-014, CA-2026-003) and the audit helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from compliance import audit
+from compliance.admin.services import ServiceError
+from compliance.db import utcnow
+from compliance.i18n import PARIS
+
+# One advisory lock per reference series: two writers never draw the same number.
+_LOCKS = {"INC": 727301, "CA": 727302}
+
+
+class FieldErrors(ServiceError):
+    """Invalid values, field by field (`errors`: field -> message shown to the user)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = {field: str(message) for field, message in errors.items()}
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def today() -> date:
+    """Today in Paris: the day that decides whether an action is overdue."""
+    return datetime.now(PARIS).date()
+
+
+def paris(value: datetime) -> datetime:
+    return value.astimezone(PARIS)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware instant in UTC; a naive one is read as Paris time (what people type)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=PARIS)
+    return value.astimezone(UTC)
+
+
+def next_reference(session: Session, model, prefix: str, year: int) -> tuple[str, int]:
+    """The next free reference of `prefix` in `year`, and its number."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCKS[prefix]})
+    last = session.scalar(
+        sa.select(sa.func.max(model.reference_number)).where(model.reference_year == year)
+    )
+    number = (last or 0) + 1
+    return f"{prefix}-{year}-{number:03d}", number
+
+
+def audit_create(session: Session, record, summary: str, *, actor, extra=None, **kwargs) -> None:
+    session.add(record)
+    session.flush()
+    changes = audit.snapshot(record)
+    changes.update(extra or {})
+    audit.record(
+        session,
+        action="create",
+        actor=actor,
+        target=record,
+        summary=summary,
+        changes=changes,
+        **kwargs,
+    )
+
+
+def audit_update(session: Session, record, summary: str, *, actor, extra=None, action="update"):
+    changes = audit.pending_changes(record)
+    changes.update(extra or {})
+    if not changes:
+        return
+    session.flush()
+    audit.record(
+        session, action=action, actor=actor, target=record, summary=summary, changes=changes
+    )
+
+
+def actor_label(actor) -> str | None:
+    if actor is None:
+        return None
+    label = getattr(actor, "name", None) or str(actor)
+    return label[:254]

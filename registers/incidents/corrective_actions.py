@@ -1,0 +1,248 @@
+"""Writes to the corrective-action log (ISO/IEC 27001:2022 §10.2): record a nonconformity and
+its action, move the action from open to closed, and check its effectiveness before calling it
+effective. Each function flushes and audits, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from compliance.db import check_version
+from compliance.tenancy import Organisation
+from registers.incidents import fields as f
+from registers.incidents import services as incident_services
+from registers.incidents.common import (
+    FieldErrors,
+    as_utc,
+    audit_create,
+    audit_update,
+    next_reference,
+    now,
+    paris,
+    today,
+)
+from registers.incidents.models import (
+    ActionSource,
+    ActionStatus,
+    CorrectiveAction,
+    EntryKind,
+    Incident,
+)
+
+A = ActionStatus
+TRANSITIONS: dict[ActionStatus, tuple[ActionStatus, ...]] = {
+    A.OPEN: (A.IN_PROGRESS, A.IMPLEMENTED),
+    A.IN_PROGRESS: (A.IMPLEMENTED,),
+    A.IMPLEMENTED: (A.VERIFIED_EFFECTIVE, A.NOT_EFFECTIVE),
+    # An ineffective action is taken up again, with a new plan and often a new due date.
+    A.NOT_EFFECTIVE: (A.IN_PROGRESS,),
+    A.VERIFIED_EFFECTIVE: (A.CLOSED,),
+    A.CLOSED: (),
+}
+CHECKED = (A.VERIFIED_EFFECTIVE, A.NOT_EFFECTIVE)
+
+
+def _summary(action: CorrectiveAction) -> str:
+    return f"Corrective action {action.reference}: {action.title}"
+
+
+def _check_links(session: Session, cleaned: dict, current: CorrectiveAction | None = None):
+    """The source and the incident agree; the organisation exists. Returns the incident."""
+    source = cleaned.get("source", current.source if current else None)
+    incident_id = cleaned.get("incident_id", current.incident_id if current else None)
+    incident = session.get(Incident, incident_id) if incident_id else None
+    if incident_id and incident is None:
+        raise FieldErrors({"incident_id": _("incident inconnu")})
+    if source == ActionSource.INCIDENT and incident is None:
+        raise FieldErrors({"incident_id": _("une action issue d'un incident doit le désigner")})
+    organisation_id = cleaned.get("organisation_id")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+    return incident
+
+
+def create_action(session: Session, data: Mapping[str, Any], *, actor) -> CorrectiveAction:
+    """`data`: the keys of fields.ACTION_FIELDS. Without an organisation, an action raised by
+    an incident belongs to the incident's organisation."""
+    data = dict(data)
+    if not data.get("organisation_id") and data.get("incident_id"):
+        incident = session.get(Incident, f.identifier(data["incident_id"]))
+        if incident is not None:
+            data["organisation_id"] = incident.organisation_id
+    cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED)
+    cleaned["opened_on"] = cleaned.get("opened_on") or today()
+    if cleaned["opened_on"] > today():
+        raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
+    incident = _check_links(session, cleaned)
+    year = cleaned["opened_on"].year
+    reference, number = next_reference(session, CorrectiveAction, "CA", year)
+    action = CorrectiveAction(
+        reference=reference,
+        reference_year=year,
+        reference_number=number,
+        status_changed_at=now(),
+        **cleaned,
+    )
+    audit_create(session, action, _summary(action), actor=actor)
+    if incident is not None:
+        _note_on_incident(session, incident, action, actor=actor)
+    return action
+
+
+def _note_on_incident(session, incident: Incident, action: CorrectiveAction, *, actor) -> None:
+    with force_locale("fr"):
+        text = _(
+            "Action corrective %(reference)s ouverte : %(title)s (responsable : %(owner)s, "
+            "échéance : %(due)s).",
+            reference=action.reference,
+            title=action.title,
+            owner=action.owner,
+            due=action.due_on.strftime("%d/%m/%Y"),
+        )
+    # Dated the day it was opened (an action recorded afterwards keeps its own day).
+    at = (
+        now()
+        if action.opened_on >= today()
+        else as_utc(datetime.combine(action.opened_on, time(9)))
+    )
+    incident_services.add_timeline_entry(
+        session, incident, {"kind": EntryKind.DECISION, "text": text, "at": at}, actor=actor
+    )
+
+
+def update_action(
+    session: Session,
+    action: CorrectiveAction,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+) -> CorrectiveAction:
+    """Partial update of the description of the nonconformity and of its action (the status
+    moves only through transition_action)."""
+    check_version(action, version)
+    cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED, partial=True)
+    if cleaned.get("opened_on") and cleaned["opened_on"] > today():
+        raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
+    # The reference carries the year it was opened: moving it to another year is refused.
+    if cleaned.get("opened_on") and cleaned["opened_on"].year != action.reference_year:
+        raise FieldErrors(
+            {
+                "opened_on": _(
+                    "doit rester en %(year)d (année de la référence)", year=action.reference_year
+                )
+            }
+        )
+    _check_links(session, cleaned, action)
+    for key, value in cleaned.items():
+        setattr(action, key, value)
+    audit_update(session, action, _summary(action), actor=actor)
+    return action
+
+
+def allowed_transitions(action: CorrectiveAction) -> tuple[ActionStatus, ...]:
+    return TRANSITIONS[action.status]
+
+
+def transition_action(
+    session: Session,
+    action: CorrectiveAction,
+    target: ActionStatus | str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    actor,
+    version: int | None = None,
+    at: datetime | None = None,
+) -> CorrectiveAction:
+    """Move the action to `target`. `data` holds what the step records: implemented_on when it
+    is carried out; check_on, check_method, check_result and evidence_reference when its
+    effectiveness is checked (required before "verified effective"); a new due_on when an
+    ineffective action is taken up again."""
+    check_version(action, version)
+    target = f.clean({"target": f.enum(ActionStatus)}, {"target": target}, required=("target",))
+    target = target["target"]
+    cleaned = f.clean(f.CHECK_FIELDS, data or {})
+    moment = f.instant(at) or now()
+    if target not in TRANSITIONS[action.status]:
+        raise FieldErrors(
+            {
+                "status": _(
+                    "Passage impossible de « %(current)s » à « %(target)s ».",
+                    current=action.status.label,
+                    target=target.label,
+                )
+            }
+        )
+    if moment > now():
+        raise FieldErrors({"at": _("ne peut pas être dans le futur")})
+    _record_step(action, target, cleaned, moment)
+    action.status = target
+    action.status_changed_at = moment
+    if target == A.CLOSED:
+        action.closed_at = moment
+    audit_update(session, action, _summary(action), actor=actor, action="transition")
+    return action
+
+
+def _record_step(action: CorrectiveAction, target, cleaned: dict, moment: datetime) -> None:
+    day = paris(moment).date()
+    if target == A.IMPLEMENTED:
+        implemented_on = cleaned.get("implemented_on") or day
+        _not_future_day(implemented_on, "implemented_on")
+        if implemented_on < action.opened_on:
+            raise FieldErrors({"implemented_on": _("ne peut pas précéder l'ouverture")})
+        action.implemented_on = implemented_on
+    elif target in CHECKED:
+        _record_check(action, target, cleaned)
+    elif target == A.IN_PROGRESS and cleaned.get("due_on"):
+        action.due_on = cleaned["due_on"]
+
+
+def _record_check(action: CorrectiveAction, target, cleaned: dict) -> None:
+    """The effectiveness check: when, how, with what result, and the evidence."""
+    values = {
+        name: cleaned.get(name, getattr(action, name))
+        for name in ("check_on", "check_method", "check_result", "evidence_reference")
+    }
+    errors = {}
+    required = ["check_on", "check_method", "check_result"]
+    if target == A.VERIFIED_EFFECTIVE:
+        required.append("evidence_reference")
+    for name in required:
+        if not values[name]:
+            errors[name] = _("obligatoire pour conclure sur l'efficacité")
+    if values["check_on"]:
+        if values["check_on"] > today():
+            errors["check_on"] = _("ne peut pas être dans le futur")
+        elif action.implemented_on and values["check_on"] < action.implemented_on:
+            errors["check_on"] = _("ne peut pas précéder la réalisation de l'action")
+    if errors:
+        raise FieldErrors(errors)
+    for name, value in values.items():
+        setattr(action, name, value)
+
+
+def _not_future_day(value: date, name: str) -> None:
+    if value > today():
+        raise FieldErrors({name: _("ne peut pas être dans le futur")})
+
+
+def archive_action(session: Session, action: CorrectiveAction, *, actor, version=None):
+    check_version(action, version)
+    if action.archived_at is None:
+        action.archived_at = now()
+        audit_update(session, action, _summary(action), actor=actor, action="archive")
+    return action
+
+
+def restore_action(session: Session, action: CorrectiveAction, *, actor, version=None):
+    check_version(action, version)
+    if action.archived_at is not None:
+        action.archived_at = None
+        audit_update(session, action, _summary(action), actor=actor, action="restore")
+    return action

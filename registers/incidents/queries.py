@@ -1,0 +1,525 @@
+"""Who sees what of the incident log: the SELECTs the pages, the API and the exports share.
+
+Visibility rule. An incident belongs to the organisation that reported it, but it concerns
+every organisation it affects. A user holding INCIDENTS read in an organisation sees the
+incidents that affect it:
+- reported by that organisation, or
+- naming it among the organisations affected directly, or
+- affecting an application the organisation uses (a deployment of the map that was current
+  when the incident was detected: not archived, or archived after the detection).
+A corrective action is seen by the users who see its organisation or its incident. Writing
+needs INCIDENTS create/edit in the record's own organisation (in practice: the CISO).
+
+Each condition is a subquery on the user's memberships (EXISTS on the link tables): no list of
+record ids is ever loaded in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.i18n import PARIS
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
+from registers.applications.models import Application, Deployment
+from registers.incidents import search
+from registers.incidents.common import today
+from registers.incidents.models import (
+    ActionSource,
+    ActionStatus,
+    CorrectiveAction,
+    Grade,
+    Incident,
+    IncidentApplication,
+    IncidentCategory,
+    IncidentOrganisation,
+    IncidentStatus,
+    Severity,
+)
+
+REGISTER = Register.INCIDENTS
+
+INCIDENT_OPTIONS = (
+    selectinload(Incident.organisation),
+    selectinload(Incident.applications),
+)
+ACTION_OPTIONS = (
+    selectinload(CorrectiveAction.organisation),
+    selectinload(CorrectiveAction.incident),
+)
+
+
+def _user(user):
+    return current_user if user is None else user
+
+
+def _organisations(user, action: Action | str = Action.READ):
+    return visible_organisations_query(_user(user), REGISTER, Action(action))
+
+
+def _deployment_current_at_detection():
+    return sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at)
+
+
+def affecting(organisations):
+    """The incidents that affect any of `organisations` (a SELECT of ids, or a few ids)."""
+    return sa.or_(
+        Incident.organisation_id.in_(organisations),
+        sa.exists().where(
+            IncidentOrganisation.incident_id == Incident.id,
+            IncidentOrganisation.organisation_id.in_(organisations),
+        ),
+        sa.exists().where(
+            IncidentApplication.incident_id == Incident.id,
+            Deployment.application_id == IncidentApplication.application_id,
+            Deployment.organisation_id.in_(organisations),
+            _deployment_current_at_detection(),
+        ),
+    )
+
+
+def incident_condition(user=None, action: Action | str = Action.READ, *, selected=True):
+    """The incidents the user may see (for `action`), narrowed to the organisation picked in
+    the selector when selected=True."""
+    condition = affecting(_organisations(user, action))
+    chosen = selected_organisation_id() if selected else None
+    if chosen is not None:
+        condition = sa.and_(condition, affecting([chosen]))
+    return condition
+
+
+def action_condition(user=None, action: Action | str = Action.READ, *, selected=True):
+    organisations = _organisations(user, action)
+    seen_incidents = sa.select(Incident.id).where(affecting(organisations))
+    condition = sa.or_(
+        CorrectiveAction.organisation_id.in_(organisations),
+        CorrectiveAction.incident_id.in_(seen_incidents),
+    )
+    chosen = selected_organisation_id() if selected else None
+    if chosen is not None:
+        condition = sa.and_(
+            condition,
+            sa.or_(
+                CorrectiveAction.organisation_id == chosen,
+                CorrectiveAction.incident_id.in_(sa.select(Incident.id).where(affecting([chosen]))),
+            ),
+        )
+    return condition
+
+
+def may_edit(record, user=None) -> bool:
+    return can(REGISTER, Action.EDIT, record.organisation_id, user=_user(user))
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be understood; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _text_arg(args, name):
+    return (args.get(name) or "").strip() or None
+
+
+def _int_arg(args, name):
+    value = _text_arg(args, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FilterError(name, "must be a whole number") from None
+
+
+def _date_arg(args, name):
+    value = _text_arg(args, name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(name, "must be a date (YYYY-MM-DD)") from None
+
+
+def _enum_arg(args, name, enum_cls):
+    value = _text_arg(args, name)
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise FilterError(name, f"must be one of: {allowed}") from None
+
+
+def _bool_arg(args, name) -> bool:
+    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def _sort_arg(args, allowed, default):
+    sort = _text_arg(args, "sort") or default
+    if sort.lstrip("-") not in allowed:
+        raise FilterError("sort", f"must be one of: {', '.join(allowed)}")
+    return sort
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight in Paris, as an aware instant."""
+    return datetime.combine(day, time(), tzinfo=PARIS)
+
+
+class _Filters:
+    def as_args(self) -> dict:
+        """The non-default filters, as query-string arguments (for links)."""
+        args = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value in (None, False, "", field.default):
+                continue
+            args[field.name] = "1" if value is True else str(getattr(value, "value", value))
+        return args
+
+
+@dataclass
+class IncidentFilters(_Filters):
+    q: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: IncidentStatus | None = None
+    severity: Severity | None = None
+    category: IncidentCategory | None = None
+    application_id: int | None = None
+    organisation_id: int | None = None
+    open_only: bool = False
+    include_archived: bool = False
+    sort: str = "-detected"
+
+    SORTS = ("detected", "severity", "reference", "status")
+
+    @classmethod
+    def from_args(cls, args) -> IncidentFilters:
+        filters = cls(
+            q=_text_arg(args, "q"),
+            date_from=_date_arg(args, "date_from"),
+            date_to=_date_arg(args, "date_to"),
+            status=_enum_arg(args, "status", IncidentStatus),
+            severity=_enum_arg(args, "severity", Severity),
+            category=_enum_arg(args, "category", IncidentCategory),
+            application_id=_int_arg(args, "application_id"),
+            organisation_id=_int_arg(args, "organisation_id"),
+            open_only=_bool_arg(args, "open_only"),
+            include_archived=_bool_arg(args, "include_archived"),
+            sort=_sort_arg(args, cls.SORTS, "-detected"),
+        )
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            raise FilterError("date_to", "must not precede date_from")
+        return filters
+
+
+INCIDENT_SORTS = {
+    "detected": (Incident.detected_at,),
+    "severity": (Incident.severity, Incident.detected_at),
+    "reference": (Incident.reference_year, Incident.reference_number),
+    "status": (Incident.status, Incident.detected_at),
+}
+
+
+def _incident_filters(statement, filters: IncidentFilters):
+    if not filters.include_archived:
+        statement = statement.where(Incident.archived_at.is_(None))
+    if filters.date_from:
+        statement = statement.where(Incident.detected_at >= start_of_day(filters.date_from))
+    if filters.date_to:
+        end = start_of_day(filters.date_to + timedelta(days=1))
+        statement = statement.where(Incident.detected_at < end)
+    for name in ("status", "severity", "category"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(Incident, name) == value)
+    if filters.open_only:
+        statement = statement.where(Incident.status != IncidentStatus.CLOSED)
+    if filters.application_id is not None:
+        statement = statement.where(
+            Incident.applications.any(Application.id == filters.application_id)
+        )
+    if filters.organisation_id is not None:
+        statement = statement.where(affecting([filters.organisation_id]))
+    if filters.q:
+        statement = statement.where(_incident_search(filters.q))
+    return statement
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _incident_search(q: str):
+    conditions = [
+        Incident.reference.ilike(_like(q), escape="\\"),
+        Incident.title.ilike(_like(q), escape="\\"),
+    ]
+    encrypted = search.matching(q)
+    if encrypted is not None:
+        conditions.append(encrypted)
+    return sa.or_(*conditions)
+
+
+def visible_incidents(
+    user=None,
+    filters: IncidentFilters | None = None,
+    *,
+    action: Action | str = Action.READ,
+    selected: bool = True,
+    everything: bool = False,
+) -> sa.Select:
+    """SELECT of the incidents the user may see, filtered and sorted, related rows preloaded.
+    everything=True is for the command line, which sees the whole log."""
+    filters = filters or IncidentFilters()
+    statement = sa.select(Incident).options(*INCIDENT_OPTIONS)
+    if not everything:
+        user = _user(user)
+        statement = statement.where(incident_condition(user, action, selected=selected))
+    statement = _incident_filters(statement, filters)
+    descending = filters.sort.startswith("-")
+    columns = INCIDENT_SORTS[filters.sort.lstrip("-")]
+    order = [column.desc() if descending else column for column in columns]
+    return statement.order_by(*order, Incident.id.desc() if descending else Incident.id)
+
+
+def _record_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        abort(404)
+
+
+def incident_or_404(incident_id, action: Action | str = Action.READ, *, user=None) -> Incident:
+    """Load an incident the user may see (404 otherwise); 403 when the action is one the user
+    may not do in the incident's organisation."""
+    user = _user(user)
+    statement = (
+        sa.select(Incident)
+        .options(*INCIDENT_OPTIONS)
+        .where(Incident.id == _record_id(incident_id))
+        .where(incident_condition(user, Action.READ, selected=False))
+    )
+    incident = get_session().scalar(statement)
+    if incident is None:
+        abort(404)
+    if not _allowed(incident, Incident, incident_condition, action, user):
+        abort(403)
+    return incident
+
+
+def _allowed(record, model, condition, action, user) -> bool:
+    """READ: seen already. EXPORT: seen through an organisation where the user may export.
+    A write: the right in the record's own organisation."""
+    action = Action(action)
+    if action == Action.READ:
+        return True
+    if action == Action.EXPORT:
+        statement = sa.select(
+            sa.exists().where(model.id == record.id, condition(user, action, selected=False))
+        )
+        return bool(get_session().scalar(statement))
+    return can(REGISTER, action, record.organisation_id, user=user)
+
+
+def incident_by_reference(reference: str, *, user=None, action=Action.READ):
+    """The incident of that reference; with a user, only if they may see it (for `action`).
+    The command line passes no user: it sees everything."""
+    statement = sa.select(Incident).where(Incident.reference == reference.strip().upper())
+    if user is not None:
+        statement = statement.where(incident_condition(user, action, selected=False))
+    return get_session().scalar(statement)
+
+
+# --- impact --------------------------------------------------------------------------------
+
+
+@dataclass
+class AffectedOrganisation:
+    organisation: Organisation
+    applications: list[str]
+    reporting: bool = False
+    direct: bool = False
+
+
+@dataclass
+class Impact:
+    organisations: list[AffectedOrganisation]
+    hidden: int  # affected organisations outside what the user may see
+
+
+def impact(incident: Incident, user=None, *, session=None, everything=False) -> Impact:
+    """The organisations the incident affects, each with the affected applications it uses,
+    among those the user may see (everything=True: all of them), in a fixed number of
+    queries whatever the size of the map."""
+    session = session or get_session()
+    readable = sa.select(Organisation.id) if everything else _organisations(user)
+    application_ids = sa.select(IncidentApplication.application_id).where(
+        IncidentApplication.incident_id == incident.id
+    )
+    deployments = session.execute(
+        sa.select(Deployment.organisation_id, Application.name)
+        .join(Application, Application.id == Deployment.application_id)
+        .where(
+            Deployment.application_id.in_(application_ids),
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > incident.detected_at),
+        )
+        .order_by(Application.name_key)
+    ).all()
+    direct = {o.id for o in incident.affected_organisations}
+    all_ids = {incident.organisation_id, *direct, *(row[0] for row in deployments)}
+    organisations = {
+        o.id: o
+        for o in session.scalars(
+            sa.select(Organisation).where(
+                Organisation.id.in_(all_ids), Organisation.id.in_(readable)
+            )
+        )
+    }
+    ordered = sorted(organisations.values(), key=lambda o: (o.name.lower(), o.id))
+    result = {
+        o.id: AffectedOrganisation(
+            o, [], reporting=o.id == incident.organisation_id, direct=o.id in direct
+        )
+        for o in ordered
+    }
+    for organisation_id, name in deployments:
+        if organisation_id in result and name not in result[organisation_id].applications:
+            result[organisation_id].applications.append(name)
+    return Impact(list(result.values()), hidden=len(all_ids) - len(result))
+
+
+# --- corrective actions --------------------------------------------------------------------
+
+
+@dataclass
+class ActionFilters(_Filters):
+    q: str | None = None
+    status: ActionStatus | None = None
+    source: ActionSource | None = None
+    grade: Grade | None = None
+    organisation_id: int | None = None
+    incident_id: int | None = None
+    overdue: bool = False
+    pending: bool = False
+    include_archived: bool = False
+    sort: str = "due"
+
+    SORTS = ("due", "reference", "status", "opened")
+
+    @classmethod
+    def from_args(cls, args) -> ActionFilters:
+        return cls(
+            q=_text_arg(args, "q"),
+            status=_enum_arg(args, "status", ActionStatus),
+            source=_enum_arg(args, "source", ActionSource),
+            grade=_enum_arg(args, "grade", Grade),
+            organisation_id=_int_arg(args, "organisation_id"),
+            incident_id=_int_arg(args, "incident_id"),
+            overdue=_bool_arg(args, "overdue"),
+            pending=_bool_arg(args, "pending"),
+            include_archived=_bool_arg(args, "include_archived"),
+            sort=_sort_arg(args, cls.SORTS, "due"),
+        )
+
+
+ACTION_SORTS = {
+    "due": (CorrectiveAction.due_on,),
+    "reference": (CorrectiveAction.reference_year, CorrectiveAction.reference_number),
+    "status": (CorrectiveAction.status, CorrectiveAction.due_on),
+    "opened": (CorrectiveAction.opened_on,),
+}
+
+
+def overdue_condition(on: date | None = None):
+    """Still to be carried out, and past its due date (in Paris)."""
+    return sa.and_(
+        CorrectiveAction.status.in_(ActionStatus.pending()),
+        CorrectiveAction.due_on < (on or today()),
+    )
+
+
+def _action_filters(statement, filters: ActionFilters):
+    if not filters.include_archived:
+        statement = statement.where(CorrectiveAction.archived_at.is_(None))
+    for name in ("status", "source", "grade", "organisation_id", "incident_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(CorrectiveAction, name) == value)
+    if filters.overdue:
+        statement = statement.where(overdue_condition())
+    if filters.pending:
+        statement = statement.where(CorrectiveAction.status.in_(ActionStatus.pending()))
+    if filters.q:
+        like = _like(filters.q)
+        statement = statement.where(
+            sa.or_(
+                *(
+                    column.ilike(like, escape="\\")
+                    for column in (
+                        CorrectiveAction.reference,
+                        CorrectiveAction.title,
+                        CorrectiveAction.nonconformity,
+                        CorrectiveAction.action,
+                        CorrectiveAction.owner,
+                        CorrectiveAction.source_reference,
+                    )
+                )
+            )
+        )
+    return statement
+
+
+def visible_actions(
+    user=None,
+    filters: ActionFilters | None = None,
+    *,
+    action: Action | str = Action.READ,
+    selected: bool = True,
+    everything: bool = False,
+) -> sa.Select:
+    """SELECT of the corrective actions the user may see (everything=True: all of them)."""
+    filters = filters or ActionFilters()
+    statement = sa.select(CorrectiveAction).options(*ACTION_OPTIONS)
+    if not everything:
+        user = _user(user)
+        statement = statement.where(action_condition(user, action, selected=selected))
+    statement = _action_filters(statement, filters)
+    descending = filters.sort.startswith("-")
+    columns = ACTION_SORTS[filters.sort.lstrip("-")]
+    order = [column.desc() if descending else column for column in columns]
+    return statement.order_by(*order, CorrectiveAction.id)
+
+
+def action_or_404(action_id, action: Action | str = Action.READ, *, user=None):
+    user = _user(user)
+    statement = (
+        sa.select(CorrectiveAction)
+        .options(*ACTION_OPTIONS)
+        .where(CorrectiveAction.id == _record_id(action_id))
+        .where(action_condition(user, Action.READ, selected=False))
+    )
+    record = get_session().scalar(statement)
+    if record is None:
+        abort(404)
+    if not _allowed(record, CorrectiveAction, action_condition, action, user):
+        abort(403)
+    return record

@@ -1,0 +1,490 @@
+"""Writes to the incident log: create and update incidents, move them through the ISO/IEC
+27035 phases, write their timeline and their external reports. Each function flushes and
+audits, never commits, and trusts its caller to have checked the permission (queries.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from compliance import audit
+from compliance.db import check_version
+from compliance.tenancy import Organisation
+from registers.applications.models import Application
+from registers.incidents import fields as f
+from registers.incidents import search
+from registers.incidents.common import (
+    FieldErrors,
+    actor_label,
+    audit_create,
+    audit_update,
+    next_reference,
+    now,
+    paris,
+)
+from registers.incidents.models import (
+    Classification,
+    EntryKind,
+    ExternalReport,
+    Incident,
+    IncidentStatus,
+    Severity,
+    TimelineEntry,
+)
+
+__all__ = ["FieldErrors"]
+
+S = IncidentStatus
+# The phases an incident may move to from each phase (ISO/IEC 27035-1). An assessed event that
+# is not an incident is closed at once; a closed incident can be reopened.
+TRANSITIONS: dict[IncidentStatus, tuple[IncidentStatus, ...]] = {
+    S.REPORTED: (S.ASSESSED,),
+    S.ASSESSED: (S.RESPONDING, S.CLOSED),
+    S.RESPONDING: (S.LESSONS_LEARNT,),
+    S.LESSONS_LEARNT: (S.CLOSED, S.RESPONDING),
+    S.CLOSED: (S.RESPONDING,),
+}
+# The column that records when the incident entered each phase.
+PHASE_COLUMNS = {
+    S.ASSESSED: "assessed_at",
+    S.RESPONDING: "response_started_at",
+    S.LESSONS_LEARNT: "lessons_learnt_at",
+    S.CLOSED: "closed_at",
+}
+LINKS = ("application_ids", "organisation_ids")
+
+
+def _summary(incident: Incident) -> str:
+    return f"Incident {incident.reference}: {incident.title}"
+
+
+def _french(text_factory) -> str:
+    # Timeline entries are part of the record: written in French whoever triggers them.
+    with force_locale("fr"):
+        return text_factory()
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _not_in_future(cleaned: dict, *names: str, errors: dict) -> None:
+    moment = now()
+    for name in names:
+        value = cleaned.get(name)
+        if value is not None and value > moment:
+            errors[name] = _("ne peut pas être dans le futur")
+
+
+def _check_times(incident_like: Mapping[str, Any]) -> None:
+    """Occurrence ≤ detection ≤ report; containment and resolution after detection."""
+    errors: dict[str, str] = {}
+    _not_in_future(
+        dict(incident_like),
+        "occurred_at",
+        "detected_at",
+        "reported_at",
+        "contained_at",
+        "resolved_at",
+        errors=errors,
+    )
+    occurred, detected = incident_like.get("occurred_at"), incident_like.get("detected_at")
+    reported = incident_like.get("reported_at")
+    if occurred and detected and occurred > detected and "occurred_at" not in errors:
+        errors["occurred_at"] = _("doit précéder la détection")
+    if detected and reported and reported < detected and "reported_at" not in errors:
+        errors["reported_at"] = _("ne peut pas précéder la détection")
+    for name in ("contained_at", "resolved_at"):
+        value = incident_like.get(name)
+        if value and detected and value < detected and name not in errors:
+            errors[name] = _("ne peut pas précéder la détection")
+    contained, resolved = incident_like.get("contained_at"), incident_like.get("resolved_at")
+    if contained and resolved and resolved < contained and "resolved_at" not in errors:
+        errors["resolved_at"] = _("ne peut pas précéder le confinement")
+    if errors:
+        raise FieldErrors(errors)
+
+
+def _load_links(session: Session, cleaned: dict) -> dict:
+    """The applications and organisations named by id; FieldErrors for an unknown one."""
+    loaded, errors = {}, {}
+    for key, model in (("application_ids", Application), ("organisation_ids", Organisation)):
+        if key not in cleaned:
+            continue
+        ids = cleaned[key]
+        rows = list(session.scalars(sa.select(model).where(model.id.in_(ids)))) if ids else []
+        missing = sorted(set(ids) - {row.id for row in rows})
+        if missing:
+            errors[key] = _("identifiants inconnus : %(ids)s", ids=", ".join(map(str, missing)))
+        loaded[key] = rows
+    if errors:
+        raise FieldErrors(errors)
+    return loaded
+
+
+def _check_organisation(session: Session, organisation_id: int) -> None:
+    if session.get(Organisation, organisation_id) is None:
+        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+
+
+def _link_names(incident: Incident) -> dict:
+    return {
+        "applications": sorted(a.name for a in incident.applications),
+        "organisations": sorted(o.name for o in incident.affected_organisations),
+    }
+
+
+def _set_links(incident: Incident, loaded: dict) -> dict:
+    """Replace the affected applications and organisations; the audit change if any."""
+    before = _link_names(incident)
+    if "application_ids" in loaded:
+        incident.applications = loaded["application_ids"]
+    if "organisation_ids" in loaded:
+        incident.affected_organisations = loaded["organisation_ids"]
+    after = _link_names(incident)
+    changes = {
+        key: {"before": before[key], "after": after[key]}
+        for key in before
+        if before[key] != after[key]
+    }
+    if changes:
+        # The links live in their own tables: touch the row so its version moves too.
+        incident.updated_at = now()
+    return changes
+
+
+# --- incidents -----------------------------------------------------------------------------
+
+
+def create_incident(session: Session, data: Mapping[str, Any], *, actor) -> Incident:
+    """`data`: the keys of fields.INCIDENT_FIELDS (`reported_at` defaults to now)."""
+    cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED)
+    cleaned["reported_at"] = cleaned.get("reported_at") or now()
+    _check_times(cleaned)
+    _check_organisation(session, cleaned["organisation_id"])
+    loaded = _load_links(session, cleaned)
+    columns = {k: v for k, v in cleaned.items() if k not in LINKS}
+    year = paris(cleaned["reported_at"]).year
+    reference, number = next_reference(session, Incident, "INC", year)
+    incident = Incident(
+        reference=reference, reference_year=year, reference_number=number, **columns
+    )
+    _set_links(incident, loaded)
+    session.add(incident)
+    extra = {
+        key: {"before": None, "after": value}
+        for key, value in _link_names(incident).items()
+        if value
+    }
+    audit_create(session, incident, _summary(incident), actor=actor, extra=extra)
+    _add_entry(
+        session,
+        incident,
+        at=incident.reported_at,
+        kind=EntryKind.STATUS_CHANGE,
+        text=_french(
+            lambda: _(
+                "Incident signalé (gravité estimée : %(severity)s).",
+                severity=incident.severity.label,
+            )
+        ),
+        actor=actor,
+    )
+    search.reindex(session, incident)
+    return incident
+
+
+def update_incident(
+    session: Session,
+    incident: Incident,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+    comment: str | None = None,
+) -> Incident:
+    """Partial update: only the keys present in `data` change. A change of severity adds its
+    timeline entry."""
+    check_version(incident, version)
+    cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED, partial=True)
+    merged = {name: getattr(incident, name) for name in f.INCIDENT_FIELDS if name not in LINKS}
+    merged.update({k: v for k, v in cleaned.items() if k not in LINKS})
+    _check_times(merged)
+    if "organisation_id" in cleaned:
+        _check_organisation(session, cleaned["organisation_id"])
+    loaded = _load_links(session, cleaned)
+    before_severity = incident.severity
+    for key, value in cleaned.items():
+        if key not in LINKS:
+            setattr(incident, key, value)
+    extra = _set_links(incident, loaded)
+    audit_update(session, incident, _summary(incident), actor=actor, extra=extra)
+    if incident.severity != before_severity:
+        _severity_entry(session, incident, before_severity, actor=actor, comment=comment)
+    search.reindex(session, incident)
+    return incident
+
+
+def _severity_entry(session, incident, before: Severity, *, actor, comment=None, at=None):
+    def text():
+        line = _(
+            "Gravité : %(before)s → %(after)s.",
+            before=before.label,
+            after=incident.severity.label,
+        )
+        return f"{line} {comment}" if comment else line
+
+    _add_entry(
+        session,
+        incident,
+        at=at or now(),
+        kind=EntryKind.SEVERITY_CHANGE,
+        text=_french(text),
+        actor=actor,
+    )
+
+
+def allowed_transitions(incident: Incident) -> tuple[IncidentStatus, ...]:
+    return TRANSITIONS[incident.status]
+
+
+def transition_incident(
+    session: Session,
+    incident: Incident,
+    target: IncidentStatus | str,
+    *,
+    actor,
+    version: int | None = None,
+    at: datetime | None = None,
+    comment: str | None = None,
+    classification: Classification | str | None = None,
+    severity: Severity | str | None = None,
+    lessons_learnt: str | None = None,
+) -> Incident:
+    """Move the incident to the phase `target`, timestamped `at` (default now), and write the
+    entry of the change (and of the severity, if the assessment changed it) in its timeline."""
+    check_version(incident, version)
+    values = f.clean(
+        {
+            "target": f.enum(IncidentStatus),
+            "at": f.instant,
+            "comment": f.text(10_000),
+            "classification": f.enum(Classification),
+            "severity": f.enum(Severity),
+            "lessons_learnt": f.text(20_000),
+        },
+        {
+            "target": target,
+            "at": at,
+            "comment": comment,
+            "classification": classification,
+            "severity": severity,
+            "lessons_learnt": lessons_learnt,
+        },
+        required=("target",),
+    )
+    target, moment = values["target"], values["at"] or now()
+    _check_transition(incident, target, moment, values)
+    before_status, before_severity = incident.status, incident.severity
+    if values.get("classification"):
+        incident.classification = values["classification"]
+    if values.get("severity"):
+        incident.severity = values["severity"]
+    if values.get("lessons_learnt"):
+        incident.lessons_learnt = values["lessons_learnt"]
+    incident.status = target
+    setattr(incident, PHASE_COLUMNS[target], moment)
+    if target == S.LESSONS_LEARNT and incident.resolved_at is None:
+        incident.resolved_at = moment
+    if target == S.RESPONDING and before_status == S.CLOSED:
+        incident.closed_at = None
+    audit_update(session, incident, _summary(incident), actor=actor, action="transition")
+    _status_entry(session, incident, before_status, moment, values, actor=actor)
+    if incident.severity != before_severity:
+        _severity_entry(session, incident, before_severity, actor=actor, at=moment)
+    search.reindex(session, incident)
+    return incident
+
+
+def _check_transition(incident: Incident, target, moment: datetime, values: dict) -> None:
+    if target not in TRANSITIONS[incident.status]:
+        raise FieldErrors(
+            {
+                "status": _(
+                    "Passage impossible de « %(current)s » à « %(target)s ».",
+                    current=incident.status.label,
+                    target=target.label,
+                )
+            }
+        )
+    if moment > now():
+        raise FieldErrors({"at": _("La date d'un changement de phase ne peut pas être future.")})
+    if moment < incident.reported_at:
+        raise FieldErrors({"at": _("La date d'un changement de phase précède le signalement.")})
+    classification = values.get("classification") or incident.classification
+    if target == S.ASSESSED and classification is None:
+        raise FieldErrors(
+            {"classification": _("L'évaluation décide s'il s'agit d'un incident ou non.")}
+        )
+    if incident.status == S.ASSESSED:
+        if target == S.RESPONDING and classification != Classification.INCIDENT:
+            raise FieldErrors(
+                {
+                    "status": _(
+                        "Un événement sans suite se clôt ; seul un incident appelle une réponse."
+                    )
+                }
+            )
+        if target == S.CLOSED and classification != Classification.EVENT:
+            raise FieldErrors(
+                {
+                    "status": _(
+                        "Un incident passe par la réponse et le retour d'expérience avant "
+                        "d'être clos."
+                    )
+                }
+            )
+    if target == S.CLOSED and incident.status == S.LESSONS_LEARNT:
+        severity = values.get("severity") or incident.severity
+        lessons = values.get("lessons_learnt") or incident.lessons_learnt
+        if severity.requires_lessons and not lessons:
+            raise FieldErrors(
+                {
+                    "lessons_learnt": _(
+                        "Un incident de gravité 1 ou 2 ne peut pas être clos sans son retour "
+                        "d'expérience."
+                    )
+                }
+            )
+    if incident.status == S.CLOSED and not values.get("comment"):
+        raise FieldErrors({"comment": _("Indiquez pourquoi l'incident est rouvert.")})
+
+
+def _status_entry(session, incident, before: IncidentStatus, moment, values, *, actor) -> None:
+    def text():
+        parts = [
+            _("Phase : %(before)s → %(after)s.", before=before.label, after=incident.status.label)
+        ]
+        if values.get("classification"):
+            parts.append(_("Décision : %(decision)s.", decision=incident.classification.label))
+        if values.get("comment"):
+            parts.append(values["comment"])
+        return " ".join(parts)
+
+    _add_entry(
+        session,
+        incident,
+        at=moment,
+        kind=EntryKind.STATUS_CHANGE,
+        text=_french(text),
+        actor=actor,
+    )
+
+
+def archive_incident(session: Session, incident: Incident, *, actor, version=None) -> Incident:
+    """Withdraw a record made by mistake (a duplicate): it leaves the lists, nothing is lost."""
+    check_version(incident, version)
+    if incident.archived_at is None:
+        incident.archived_at = now()
+        audit_update(session, incident, _summary(incident), actor=actor, action="archive")
+    return incident
+
+
+def restore_incident(session: Session, incident: Incident, *, actor, version=None) -> Incident:
+    check_version(incident, version)
+    if incident.archived_at is not None:
+        incident.archived_at = None
+        audit_update(session, incident, _summary(incident), actor=actor, action="restore")
+    return incident
+
+
+# --- timeline ------------------------------------------------------------------------------
+
+
+def _add_entry(session, incident, *, at, kind, text, actor) -> TimelineEntry:
+    entry = TimelineEntry(
+        incident=incident,
+        at=at,
+        kind=kind,
+        text=text,
+        author_id=getattr(actor, "id", None),
+        author_label=actor_label(actor),
+    )
+    incident.entries.append(entry)
+    audit_create(
+        session,
+        entry,
+        f"Timeline of {incident.reference}: {kind.value}",
+        actor=actor,
+        organisation_id=incident.organisation_id,
+    )
+    return entry
+
+
+def add_timeline_entry(
+    session: Session, incident: Incident, data: Mapping[str, Any], *, actor
+) -> TimelineEntry:
+    """`data`: at (default now), kind (detection, action, communication, decision), text."""
+    cleaned = f.clean(f.ENTRY_FIELDS, data, required=("kind", "text"))
+    moment = cleaned.get("at") or now()
+    errors = {}
+    if cleaned["kind"] not in EntryKind.manual():
+        errors["kind"] = _("Les changements de phase et de gravité s'inscrivent d'eux-mêmes.")
+    current = now()
+    if moment > current:
+        errors["at"] = _(
+            "Une entrée ne peut pas être datée dans le futur (il est %(now)s).",
+            now=paris(current).strftime("%d/%m/%Y %H:%M"),
+        )
+    if errors:
+        raise FieldErrors(errors)
+    entry = _add_entry(
+        session, incident, at=moment, kind=cleaned["kind"], text=cleaned["text"], actor=actor
+    )
+    search.reindex(session, incident)
+    return entry
+
+
+# --- external reports ----------------------------------------------------------------------
+
+
+def add_external_report(
+    session: Session, incident: Incident, data: Mapping[str, Any], *, actor
+) -> ExternalReport:
+    """`data`: kind (cert_fr, police, insurer, cnil, other), made_on, reference, notes."""
+    cleaned = f.clean(f.REPORT_FIELDS, data, required=("kind", "made_on"))
+    if cleaned["made_on"] > paris(now()).date():
+        raise FieldErrors({"made_on": _("ne peut pas être dans le futur")})
+    report = ExternalReport(**cleaned)
+    incident.reports.append(report)
+    audit_create(
+        session,
+        report,
+        f"Report of {incident.reference}: {report.kind.value}",
+        actor=actor,
+        organisation_id=incident.organisation_id,
+    )
+    return report
+
+
+def remove_external_report(session: Session, report: ExternalReport, *, actor) -> None:
+    incident = report.incident
+    audit.record(
+        session,
+        action="delete",
+        actor=actor,
+        target=report,
+        organisation_id=incident.organisation_id,
+        summary=f"Report of {incident.reference}: {report.kind.value}",
+        changes={
+            key: {"before": getattr(report, key), "after": None}
+            for key in ("kind", "made_on", "reference", "notes")
+        },
+    )
+    incident.reports.remove(report)
+    session.flush()

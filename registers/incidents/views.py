@@ -1,0 +1,369 @@
+"""Pages of the incident log: list, detail (timeline, impact, reports, actions), forms and the
+lifecycle. Each view loads and checks access (404, then 403), validates its form, calls one
+service, commits and redirects. The corrective-action pages are in action_views.py."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from compliance.auth import can
+from compliance.db import ConflictError, get_session
+from compliance.forms import conflict_report
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
+from compliance.registry import get_registry
+from compliance.tenancy import visible_organisations
+from registers.applications.queries import visible_applications
+from registers.incidents import export, forms, services
+from registers.incidents.common import FieldErrors, today
+from registers.incidents.models import (
+    ExternalReport,
+    IncidentCategory,
+    IncidentStatus,
+    Severity,
+)
+from registers.incidents.queries import (
+    REGISTER,
+    FilterError,
+    IncidentFilters,
+    impact,
+    incident_or_404,
+    may_edit,
+    visible_incidents,
+)
+
+bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.before_request
+@login_required
+def _require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "may_edit": may_edit,
+        "format_date": format_date,
+        "today": today(),
+        "Severity": Severity,
+    }
+
+
+# --- shared steps -------------------------------------------------------------------------
+
+
+def attach_errors(form, error: FieldErrors, aliases: dict | None = None) -> None:
+    for name, message in error.errors.items():
+        target = form._fields.get((aliases or {}).get(name, name))
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
+    with the form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        form.version.data = record.version
+        return False, conflict_report(db, form, record), 409
+    except FieldErrors as error:
+        db.rollback()
+        attach_errors(form, error)
+        return False, None, 400
+    return True, None, 200
+
+
+def docx_response(data: bytes, record):
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX,
+        as_attachment=True,
+        download_name=record.filename,
+    )
+
+
+def _choices():
+    db = get_session()
+    return {
+        "applications": list(db.scalars(visible_applications())),
+        "others": visible_organisations(REGISTER),
+    }
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    try:
+        filters = IncidentFilters.from_args(request.args)
+    except FilterError as error:
+        return _render_index(IncidentFilters(), None, error=error), 400
+    page = paginate(get_session(), visible_incidents(filters=filters), page=page_number())
+    return _render_index(filters, page)
+
+
+def _render_index(filters, page, *, error=None):
+    return render_template(
+        "incidents/index.html",
+        filters=filters,
+        page=page,
+        error=error,
+        statuses=IncidentStatus,
+        severities=Severity,
+        categories=IncidentCategory,
+        applications=_choices()["applications"],
+        organisations=visible_organisations(REGISTER),
+        export_form=forms.LogExportForm(
+            formdata=None, date_from=filters.date_from, date_to=filters.date_to
+        ),
+        may_create=can(REGISTER, Action.CREATE),
+        may_export=can(REGISTER, Action.EXPORT),
+    )
+
+
+# --- detail -------------------------------------------------------------------------------
+
+
+@bp.get("/<int:incident_id>")
+def detail(incident_id: int):
+    return _render_detail(incident_or_404(incident_id))
+
+
+def _transition_forms(incident, given: dict | None = None) -> dict:
+    result = {}
+    for target in services.allowed_transitions(incident):
+        form = (given or {}).get(target) or forms.TransitionForm(
+            formdata=None, prefix=f"to-{target.value}-", version=incident.version
+        )
+        if target == IncidentStatus.CLOSED and not form.lessons_learnt.data:
+            form.lessons_learnt.data = incident.lessons_learnt
+        result[target] = form
+    return result
+
+
+def _render_detail(
+    incident, *, entry_form=None, report_form=None, transitions=None, conflict=None, status=200
+):
+    editable = may_edit(incident)
+    return render_template(
+        "incidents/detail.html",
+        incident=incident,
+        impact=impact(incident),
+        panels=get_registry().panels_for("incident_impact", incident),
+        editable=editable,
+        entry_form=entry_form or (forms.EntryForm(formdata=None) if editable else None),
+        report_form=report_form or (forms.ReportForm(formdata=None) if editable else None),
+        transitions=_transition_forms(incident, transitions) if editable else {},
+        archive_form=forms.ArchiveForm(formdata=None, version=incident.version),
+        export_form=forms.ExportForm(formdata=None),
+        may_export=can(REGISTER, Action.EXPORT),
+        conflict=conflict,
+    ), status
+
+
+# --- create and edit ----------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    organisations = visible_organisations(REGISTER, Action.CREATE)
+    if not organisations:
+        abort(403)
+    form = forms.IncidentForm(organisations=organisations, **_choices())
+    if not form.is_submitted():
+        host = next((o for o in organisations if o.is_host), None)
+        form.organisation_id.data = host.id if host else organisations[0].id
+    created = []
+
+    def write():
+        db = get_session()
+        created.append(services.create_incident(db, form.record_data(), actor=current_user))
+
+    done, _conflict, status = submit(form, write)
+    if done:
+        flash(_("Incident %(reference)s enregistré.", reference=created[0].reference), "success")
+        return redirect(url_for(".detail", incident_id=created[0].id))
+    return render_template("incidents/form.html", form=form, incident=None), status
+
+
+@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+def edit(incident_id: int):
+    incident = incident_or_404(incident_id, Action.EDIT)
+    form = forms.IncidentEditForm(obj=incident, **_choices())
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_incident(
+            get_session(),
+            incident,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: incident_or_404(incident_id),
+    )
+    if done:
+        flash(_("Incident enregistré."), "success")
+        return redirect(url_for(".detail", incident_id=incident.id))
+    return render_template(
+        "incidents/form.html", form=form, incident=incident, conflict=conflict
+    ), status
+
+
+# --- lifecycle, timeline, reports ---------------------------------------------------------
+
+
+@bp.post("/<int:incident_id>/transition/<target>")
+def transition(incident_id: int, target: str):
+    incident = incident_or_404(incident_id, Action.EDIT)
+    if target not in set(IncidentStatus):
+        abort(404)
+    target = IncidentStatus(target)
+    form = forms.TransitionForm(prefix=f"to-{target.value}-")
+    done, conflict, status = submit(
+        form,
+        lambda: services.transition_incident(
+            get_session(),
+            incident,
+            target,
+            actor=current_user,
+            version=form.submitted_version(),
+            at=form.at.data,
+            comment=form.comment.data,
+            classification=form.classification.data,
+            severity=form.severity.data,
+            lessons_learnt=form.lessons_learnt.data,
+        ),
+        reload=lambda: incident_or_404(incident_id),
+    )
+    if done:
+        flash(_("Incident passé en phase « %(phase)s ».", phase=target.label), "success")
+        return redirect(url_for(".detail", incident_id=incident.id, _anchor="lifecycle"))
+    return _render_detail(incident, transitions={target: form}, conflict=conflict, status=status)
+
+
+@bp.post("/<int:incident_id>/timeline")
+def add_entry(incident_id: int):
+    incident = incident_or_404(incident_id, Action.EDIT)
+    form = forms.EntryForm()
+    done, _conflict, status = submit(
+        form,
+        lambda: services.add_timeline_entry(get_session(), incident, form.data, actor=current_user),
+    )
+    if done:
+        flash(_("Entrée ajoutée au fil de l'incident."), "success")
+        return redirect(url_for(".detail", incident_id=incident.id, _anchor="timeline"))
+    return _render_detail(incident, entry_form=form, status=status)
+
+
+@bp.post("/<int:incident_id>/reports")
+def add_report(incident_id: int):
+    incident = incident_or_404(incident_id, Action.EDIT)
+    form = forms.ReportForm()
+    done, _conflict, status = submit(
+        form,
+        lambda: services.add_external_report(
+            get_session(), incident, form.data, actor=current_user
+        ),
+    )
+    if done:
+        flash(_("Signalement enregistré."), "success")
+        return redirect(url_for(".detail", incident_id=incident.id, _anchor="reports"))
+    return _render_detail(incident, report_form=form, status=status)
+
+
+@bp.post("/reports/<int:report_id>/remove")
+def remove_report(report_id: int):
+    report = get_session().get(ExternalReport, report_id)
+    if report is None:
+        abort(404)
+    incident = incident_or_404(report.incident_id, Action.EDIT)
+    if not forms.ExportForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    services.remove_external_report(db, report, actor=current_user)
+    db.commit()
+    flash(_("Signalement retiré."), "success")
+    return redirect(url_for(".detail", incident_id=incident.id, _anchor="reports"))
+
+
+@bp.post("/<int:incident_id>/archive")
+def archive(incident_id: int):
+    return _set_archived(incident_id, services.archive_incident, _("Incident archivé."))
+
+
+@bp.post("/<int:incident_id>/restore")
+def restore(incident_id: int):
+    return _set_archived(incident_id, services.restore_incident, _("Incident restauré."))
+
+
+def _set_archived(incident_id: int, change, message: str):
+    incident = incident_or_404(incident_id, Action.EDIT)
+    form = forms.ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    change(db, incident, actor=current_user, version=form.submitted_version())
+    db.commit()
+    flash(message, "success")
+    return redirect(url_for(".detail", incident_id=incident.id))
+
+
+# --- Word documents -----------------------------------------------------------------------
+
+
+@bp.post("/<int:incident_id>/export")
+def export_report(incident_id: int):
+    incident = incident_or_404(incident_id, Action.EXPORT)
+    if not forms.ExportForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    data, record = export.export_incident_report(
+        db, incident, user=current_user, actor=current_user
+    )
+    db.commit()
+    return docx_response(data, record)
+
+
+@bp.post("/export")
+def export_log():
+    if not can(REGISTER, Action.EXPORT):
+        abort(403)
+    form = forms.LogExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    data, record = export.export_incident_log(
+        db,
+        user=current_user,
+        actor=current_user,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+    db.commit()
+    return docx_response(data, record)
+
+
+# The corrective-action pages live in their own module; importing it registers its routes.
+from registers.incidents import action_views  # noqa: E402, F401
