@@ -19,12 +19,13 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from jinja2 import TemplateNotFound
 
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.tenancy import scope
+from compliance.tenancy import visible_organisations_query
 from registers.processing import compute
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import activities_for_application, organisation_activities
@@ -54,37 +55,38 @@ def application_panel(application) -> dict | None:
     if not can(REGISTER, Action.READ) or not _has_template(APPLICATION_TEMPLATE):
         return None
     groups = activities_for_application(application.id)
+    if not groups:
+        return None
     return {
         "title": _l("Traitements de données personnelles"),
         "template": APPLICATION_TEMPLATE,
-        "groups": list(groups.items()),
+        "groups": groups,
         "application": application,
     }
 
 
-def summary_counts(organisation_ids, *, session=None, today: date | None = None) -> dict:
-    """Counts over the registers of the given organisations, in three grouped queries."""
+def summary_counts(organisation_ids, *, user=None, session=None, today: date | None = None):
+    """Counts over the registers of the given organisations that the user may read, in three
+    queries."""
     session = session or get_session()
     today = today or date.today()
-    ids = list(organisation_ids)
+    readable = visible_organisations_query(user or current_user, REGISTER)
+    condition = sa.and_(
+        ProcessingActivity.organisation_id.in_(list(organisation_ids)),
+        ProcessingActivity.organisation_id.in_(readable),
+        ProcessingActivity.is_model.is_(False),
+    )
+    statement = (
+        sa.select(ProcessingActivity.status, sa.func.count())
+        .where(condition)
+        .group_by(ProcessingActivity.status)
+    )
+    counts = {status.value: count for status, count in session.execute(statement)}
     base = (
         sa.select(sa.func.count())
         .select_from(ProcessingActivity)
-        .where(
-            ProcessingActivity.organisation_id.in_(ids),
-            ProcessingActivity.is_model.is_(False),
-            ProcessingActivity.status != ProcessingStatus.ARCHIVED,
-        )
+        .where(condition, ProcessingActivity.status != ProcessingStatus.ARCHIVED)
     )
-    statement = scope(
-        sa.select(ProcessingActivity.status, sa.func.count())
-        .where(ProcessingActivity.organisation_id.in_(ids), ProcessingActivity.is_model.is_(False))
-        .group_by(ProcessingActivity.status),
-        ProcessingActivity.organisation_id,
-        REGISTER,
-        selected=False,
-    )
-    counts = {status.value: count for status, count in session.execute(statement)}
     dpia_pending = session.scalar(
         base.where(
             ProcessingActivity.dpia_required.is_(True),

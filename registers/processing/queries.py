@@ -215,13 +215,15 @@ def hosted_applications(activity: ProcessingActivity, *, session=None) -> list[t
     if not applications:
         return []
     overrides = dict(
-        _session(session).execute(
+        _session(session)
+        .execute(
             sa.select(Deployment.application_id, Deployment.hosting).where(
                 Deployment.organisation_id == activity.organisation_id,
                 Deployment.application_id.in_([a.id for a in applications]),
                 Deployment.hosting.is_not(None),
             )
         )
+        .all()
     )
     return [(a, overrides.get(a.id) or a.hosting) for a in applications]
 
@@ -239,14 +241,16 @@ def hosted_by_syndicate(hosting: Hosting | None) -> bool:
 
 
 def activities_for_application(application_id: int, user=None, *, session=None):
-    """{organisation: [activities]} of the visible activities relying on one application,
+    """[(organisation, [activities])] of the visible activities relying on one application,
     organisations by name, activities by reference."""
     filters = ProcessingFilters(application_id=application_id)
     statement = visible_activities(
         user, filters, selected=False, options=(selectinload(ProcessingActivity.organisation),)
     ).order_by(None)
     statement = statement.order_by(Organisation.name, ProcessingActivity.reference)
-    grouped: dict = {}
+    grouped: dict[int, tuple] = {}
     for activity in _session(session).scalars(statement):
-        grouped.setdefault(activity.organisation, []).append(activity)
-    return grouped
+        grouped.setdefault(activity.organisation_id, (activity.organisation, []))[1].append(
+            activity
+        )
+    return list(grouped.values())
