@@ -164,6 +164,20 @@ class ImpactLevel(LabeledEnum):
         }
 
 
+def impact_level(criterion: str) -> sa.Enum:
+    """The type of one C/I/A impact column: str_enum with a name of its own, since each
+    column's CHECK constraint is named after its type and three share the enum."""
+    return sa.Enum(
+        ImpactLevel,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda cls: [member.value for member in cls],
+        name=f"impact_{criterion}",
+        validate_strings=True,
+    )
+
+
 class EntryKind(LabeledEnum):
     DETECTION = "detection"
     ACTION = "action"
@@ -262,9 +276,13 @@ class Incident(RecordMixin, table=True):
     response_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lessons_learnt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    impact_confidentiality: ImpactLevel | None = Field(default=None, sa_type=str_enum(ImpactLevel))
-    impact_integrity: ImpactLevel | None = Field(default=None, sa_type=str_enum(ImpactLevel))
-    impact_availability: ImpactLevel | None = Field(default=None, sa_type=str_enum(ImpactLevel))
+    impact_confidentiality: ImpactLevel | None = Field(
+        default=None, sa_type=impact_level("confidentiality")
+    )
+    impact_integrity: ImpactLevel | None = Field(default=None, sa_type=impact_level("integrity"))
+    impact_availability: ImpactLevel | None = Field(
+        default=None, sa_type=impact_level("availability")
+    )
     personal_data: bool | None = None
     reported_by: str | None = Field(default=None, sa_type=EncryptedText)
     description: str = Field(sa_type=EncryptedText, nullable=False)

@@ -22,6 +22,7 @@ from registers.incidents.queries import (
 )
 
 PANEL_SIZE = 10
+WIDGET_SIZE = 5
 
 
 def _count(statement) -> int:
@@ -58,9 +59,9 @@ def dashboard_widget(_context):
     return {
         "title": _l("Incidents et actions correctives"),
         "template": "incidents/_dashboard_widget.html",
-        "overdue": list(session.scalars(overdue.limit(PANEL_SIZE))),
+        "overdue": list(session.scalars(overdue.limit(WIDGET_SIZE))),
         "overdue_total": _count(overdue),
-        "awaiting": list(session.scalars(awaiting.limit(PANEL_SIZE))),
+        "awaiting": list(session.scalars(awaiting.limit(WIDGET_SIZE))),
         "awaiting_total": _count(awaiting),
         "open_incidents": _count(under_way),
         "today": today(),

@@ -441,8 +441,13 @@ class ActionFilters(_Filters):
         )
 
 
+# Actions done (effective or closed) after those still to do or to check, then by due date.
+_DONE_LAST = sa.case(
+    (CorrectiveAction.status.in_((ActionStatus.VERIFIED_EFFECTIVE, ActionStatus.CLOSED)), 1),
+    else_=0,
+)
 ACTION_SORTS = {
-    "due": (CorrectiveAction.due_on,),
+    "due": (_DONE_LAST, CorrectiveAction.due_on),
     "reference": (CorrectiveAction.reference_year, CorrectiveAction.reference_number),
     "status": (CorrectiveAction.status, CorrectiveAction.due_on),
     "opened": (CorrectiveAction.opened_on,),

@@ -408,14 +408,15 @@ def restore_incident(session: Session, incident: Incident, *, actor, version=Non
 
 def _add_entry(session, incident, *, at, kind, text, actor) -> TimelineEntry:
     entry = TimelineEntry(
-        incident=incident,
         at=at,
         kind=kind,
         text=text,
         author_id=getattr(actor, "id", None),
         author_label=actor_label(actor),
     )
-    incident.entries.append(entry)
+    with session.no_autoflush:
+        incident.entries.append(entry)
+    session.add(entry)
     audit_create(
         session,
         entry,
@@ -461,7 +462,9 @@ def add_external_report(
     if cleaned["made_on"] > paris(now()).date():
         raise FieldErrors({"made_on": _("ne peut pas être dans le futur")})
     report = ExternalReport(**cleaned)
-    incident.reports.append(report)
+    with session.no_autoflush:
+        incident.reports.append(report)
+    session.add(report)
     audit_create(
         session,
         report,
