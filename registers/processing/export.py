@@ -1,0 +1,767 @@
+"""The data of the Word documents of the record of processing activities, as plain dicts for
+their templates: the register of one organisation (live, or a published version rendered from
+its frozen snapshot), one activity's sheet, and the processor's register (Art. 30(2)).
+
+A live register goes through the same snapshot as a publication (`publish.register_snapshot`),
+so a published version and today's register are laid out by the very same code; every value is
+turned into French text here, and the templates only place it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from compliance.db import utcnow
+from compliance.documents import (
+    DocumentType,
+    ExportRecord,
+    export_document,
+    format_document_date,
+    format_number,
+)
+from compliance.tenancy import Organisation, OrganisationKind, slugify
+from registers.applications.models import DpaStatus, Hosting
+from registers.processing import models_sync, publish
+from registers.processing.models import RegisterVersion
+from registers.processing.processor import ProcessorRegister, processor_register
+from registers.processing.queries import REGISTER
+from registers.processing.reference import (
+    Art9Condition,
+    Art35Case,
+    CnilDpiaType,
+    DataCategory,
+    DpiaStatus,
+    EdpbCriterion,
+    FinalFate,
+    LegalBasis,
+    ProcessingRole,
+    ProcessingStatus,
+    RecipientType,
+    SecurityFamily,
+    SpecialCategory,
+    SubjectCategory,
+    TransferSafeguard,
+)
+
+REGISTER_DOCUMENT = "processing-register"
+ACTIVITY_DOCUMENT = "processing-activity"
+PROCESSOR_DOCUMENT = "processor-register"
+REGISTER_TITLE = "Registre des activités de traitement"
+ACTIVITY_TITLE = "Fiche de registre"
+PROCESSOR_TITLE = (
+    "Registre des catégories d'activités de traitement effectuées pour le compte de "
+    "responsables de traitement"
+)
+NONE = "—"
+
+
+# --- values to French text --------------------------------------------------------------------
+
+
+def label(enum_cls, code) -> str:
+    """The French label of a stored code; the code itself if the catalogue no longer has it
+    (an old published version keeps its words)."""
+    if code in (None, ""):
+        return ""
+    try:
+        return enum_cls(getattr(code, "value", code)).label
+    except ValueError:
+        return str(code)
+
+
+def labels(enum_cls, codes) -> str:
+    return "\n".join(label(enum_cls, code) for code in codes or ())
+
+
+def day(value) -> str:
+    """A stored date or instant (or its ISO text in a snapshot), the French way."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_document_date(value)
+
+
+def yes_no(value) -> str:
+    return "Oui" if value else "Non"
+
+
+def _join(values, separator=", ") -> str:
+    return separator.join(v for v in values if v)
+
+
+# --- one activity -----------------------------------------------------------------------------
+
+
+def _purposes(rows) -> list[dict]:
+    return [
+        {
+            "description": row.get("description") or "",
+            "kind": "Principale" if row.get("is_main") else "Secondaire",
+            "legal_basis": label(LegalBasis, row.get("legal_basis")),
+            "legal_text": row.get("legal_text") or "",
+        }
+        for row in rows
+    ]
+
+
+def _retention_basis(row: dict) -> str:
+    parts = [row.get("retention_source") or ""]
+    if row.get("retention_criterion"):
+        parts.append(f"Critère : {row['retention_criterion']}")
+    return _join(parts, "\n")
+
+
+def _data_categories(rows) -> list[dict]:
+    return [
+        {
+            "category": label(DataCategory, row.get("category")),
+            "description": row.get("description") or "",
+            "active_period": row.get("active_period") or "",
+            "intermediate_period": row.get("intermediate_period") or "",
+            "final_fate": label(FinalFate, row.get("final_fate")),
+            "retention_basis": _retention_basis(row),
+        }
+        for row in rows
+    ]
+
+
+def _subjects(rows) -> list[dict]:
+    return [
+        {
+            "category": label(SubjectCategory, row.get("category")),
+            "details": row.get("details") or "",
+            "number": format_number(row.get("estimated_number")),
+        }
+        for row in rows
+    ]
+
+
+def _dpia(data: dict) -> dict:
+    screening = data.get("dpia_screening") or {}
+    required = bool(screening.get("required", data.get("dpia_required")))
+    screened = any(data.get(k) for k in ("dpia_criteria", "dpia_cnil_types", "dpia_art35_cases"))
+    if required:
+        result, short = "AIPD requise", "Requise"
+        if data.get("dpia_status") == DpiaStatus.COMPLETED.value:
+            short = "Réalisée"
+    elif screened:
+        result, short = "AIPD non requise", "Non requise"
+    else:
+        result, short = "Criblage non effectué : AIPD non requise à ce stade", "Non criblée"
+    return {
+        "required": required,
+        "result": result,
+        "short": short,
+        "reasons": list(screening.get("reasons") or []),
+        "criteria": labels(EdpbCriterion, data.get("dpia_criteria")),
+        "cnil_types": labels(CnilDpiaType, data.get("dpia_cnil_types")),
+        "art35_cases": labels(Art35Case, data.get("dpia_art35_cases")),
+        "notes": data.get("dpia_screening_notes") or "",
+        "status": label(DpiaStatus, data.get("dpia_status")),
+        "done_on": day(data.get("dpia_done_on")),
+        "conclusion": data.get("dpia_conclusion") or "",
+        "dpo_opinion": data.get("dpia_dpo_opinion") or "",
+        "next_review_on": day(data.get("dpia_next_review_on")),
+    }
+
+
+def _inherited(rows) -> list[dict]:
+    """The inherited measures grouped by application: one line per measure."""
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        text = f"{label(SecurityFamily, row.get('family'))} : {row.get('details') or ''}"
+        grouped.setdefault(row.get("application") or "", []).append(text)
+    return [
+        {"application": name, "hosting": "", "measures": "\n".join(lines)}
+        for name, lines in grouped.items()
+    ]
+
+
+def _model(data: dict, models: dict) -> dict | None:
+    model = models.get(data.get("model_id"))
+    if model is None:
+        return None
+    return {"name": model["name"], "divergence": model.get("divergence", "")}
+
+
+def activity_sheet(data: dict, *, models: dict | None = None) -> dict:
+    """One activity of a snapshot (`publish.activity_snapshot`) as its sheet shows it."""
+    completeness = data.get("completeness") or {}
+    return {
+        "reference": data.get("reference") or "",
+        "name": data.get("name") or "",
+        "description": data.get("description") or "",
+        "status": label(ProcessingStatus, data.get("status")),
+        "service": data.get("responsible_service") or "",
+        "contact": data.get("contact") or "",
+        "created_on": day(data.get("created_at")),
+        "updated_on": day(data.get("updated_at")),
+        "completeness": completeness.get("score"),
+        "missing": [item.get("label", "") for item in completeness.get("missing") or []],
+        "warnings": [item.get("message", "") for item in data.get("warnings") or []],
+        "role": label(ProcessingRole, data.get("role")),
+        "other_controllers": data.get("other_controllers") or "",
+        "joint_arrangement": data.get("joint_arrangement") or "",
+        "applications_text": "\n".join(a.get("name", "") for a in data.get("applications") or []),
+        "main_purpose": next(
+            (p.get("description") for p in data.get("purposes") or [] if p.get("is_main")), ""
+        ),
+        "purposes": _purposes(data.get("purposes") or []),
+        "data_categories": _data_categories(data.get("data_categories") or []),
+        "special_categories": [
+            {
+                "category": label(SpecialCategory, row.get("category")),
+                "condition": label(Art9Condition, row.get("condition")),
+                "details": row.get("details") or "",
+            }
+            for row in data.get("special_categories") or []
+        ],
+        "criminal_data": yes_no(data.get("criminal_data")),
+        "criminal_data_basis": data.get("criminal_data_basis") or "",
+        "nir": yes_no(data.get("nir_used")),
+        "nir_legal_text": data.get("nir_legal_text") or "",
+        "subjects": _subjects(data.get("subjects") or []),
+        "recipients": [
+            {
+                "type": label(RecipientType, row.get("recipient_type")),
+                "name": row.get("name") or "",
+                "details": row.get("details") or "",
+            }
+            for row in data.get("recipients") or []
+        ],
+        "transfers": [
+            {
+                "recipient": row.get("recipient") or "",
+                "country": row.get("country") or "",
+                "safeguard": label(TransferSafeguard, row.get("safeguard")),
+                "documentation": _join(
+                    [row.get("documentation_url") or "", row.get("details") or ""], "\n"
+                ),
+            }
+            for row in data.get("transfers") or []
+        ],
+        "security_measures": [
+            {"family": label(SecurityFamily, row.get("family")), "details": row.get("details")}
+            for row in data.get("security_measures") or []
+        ],
+        "inherited_measures": _inherited(data.get("inherited_measures") or []),
+        "dpia": _dpia(data),
+        "submitted_at": day(data.get("submitted_at")),
+        "validated_at": day(data.get("validated_at")),
+        "validated_by": "",
+        "last_review_on": day(data.get("last_review_on")),
+        "next_review_on": day(data.get("next_review_on")),
+        "remarks": data.get("dpo_remarks") or "",
+        "model": _model(data, models or {}),
+    }
+
+
+# --- the controller and its DPO ---------------------------------------------------------------
+
+
+def _siren(value) -> str:
+    value = value or ""
+    return f"{value[:3]} {value[3:6]} {value[6:]}" if len(value) == 9 else value
+
+
+def organisation_block(data: dict) -> dict:
+    """The controller's identity, from an organisation's snapshot (`publish.organisation_data`)."""
+    referent = _join([data.get("referent_name") or "", data.get("referent_email") or ""], ", ")
+    return {
+        "name": data.get("name") or "",
+        "kind": label(OrganisationKind, data.get("kind")),
+        "siren": _siren(data.get("siren")),
+        "address": data.get("address") or "",
+        "legal_representative": data.get("legal_representative") or "",
+        "referent": referent,
+    }
+
+
+def dpo_block(data: dict) -> dict:
+    return {
+        "name": data.get("dpo_name") or "",
+        "cnil_number": data.get("dpo_cnil_number") or "",
+        "designated_on": day(data.get("dpo_designated_on")),
+        "contact": "",
+    }
+
+
+# --- the register -----------------------------------------------------------------------------
+
+
+def _edition(version: RegisterVersion | None, content: dict) -> dict:
+    if version is None:
+        today = format_document_date(utcnow())
+        return {
+            "is_published": False,
+            "label": f"État du registre au {today}",
+            "short": f"état au {today}",
+            "note": "",
+        }
+    published = day(content.get("published_at") or version.published_at)
+    return {
+        "is_published": True,
+        "label": f"Version publiée n° {version.number} du {published}",
+        "short": f"version {version.number} du {published}",
+        "note": version.note or "",
+    }
+
+
+def register_context(content: dict, *, version: RegisterVersion | None = None) -> dict:
+    """The register document from a snapshot: live (version None) or a published version."""
+    with force_locale("fr"):
+        sheets = [activity_sheet(a) for a in content.get("activities") or []]
+        missing = [
+            {"activity": f"{s['reference']} {s['name']}", "elements": ", ".join(s["missing"])}
+            for s in sheets
+            if s["missing"]
+        ]
+        completeness = content.get("completeness") or {}
+        return {
+            "title": REGISTER_TITLE,
+            "organisation": organisation_block(content.get("organisation") or {}),
+            "dpo": dpo_block(content.get("organisation") or {}),
+            "edition": _edition(version, content),
+            "summary": {
+                "count": len(sheets),
+                "validated": sum(
+                    1 for a in content.get("activities") or [] if a.get("status") == "validated"
+                ),
+                "completeness": completeness.get("score", 0),
+                "dpia_required": sum(1 for s in sheets if s["dpia"]["required"]),
+                "warnings": sum(len(s["warnings"]) for s in sheets),
+            },
+            "activities": sheets,
+            "missing": missing,
+        }
+
+
+def live_register_context(session: Session, organisation: Organisation) -> dict:
+    return register_context(publish.register_snapshot(session, organisation))
+
+
+def register_filename(organisation, version: RegisterVersion | None = None) -> str:
+    suffix = f"-v{version.number}" if version is not None else ""
+    return f"registre-traitements-{slugify(organisation.name)}{suffix}.docx"
+
+
+def export_register(
+    session: Session, organisation: Organisation, *, actor, version: RegisterVersion | None = None
+) -> tuple[bytes, ExportRecord]:
+    """Render, record and audit the register of `organisation`: today's, or a published
+    version's frozen content (flushes, never commits; the caller checked EXPORT)."""
+    if version is not None:
+        context = register_context(version.content, version=version)
+    else:
+        context = live_register_context(session, organisation)
+    title = f"{REGISTER_TITLE} : {organisation.name}"
+    if version is not None:
+        title += f" (version {version.number})"
+    return export_document(
+        session,
+        document=REGISTER_DOCUMENT,
+        template=REGISTER_DOCUMENT,
+        context=context,
+        title=title,
+        filename=register_filename(organisation, version),
+        actor=actor,
+        organisation=organisation,
+        parameters={
+            "organisation": organisation.slug,
+            "version": version.number if version is not None else None,
+            "digest": version.digest if version is not None else None,
+            "activities": context["summary"]["count"],
+        },
+    )
+
+
+# --- one activity's sheet ---------------------------------------------------------------------
+
+
+def activity_context(session: Session, activity) -> dict:
+    organisation = activity.organisation
+    with force_locale("fr"):
+        data = publish.activity_snapshot(activity, organisation, session=session)
+        # The single sheet goes to the organisation itself: its service contact belongs there.
+        data["contact"] = activity.contact
+        models = {}
+        if activity.model is not None:
+            models[activity.model_id] = {
+                "name": activity.model.name,
+                "divergence": _divergence_text(activity),
+            }
+        snapshot = publish.organisation_data(organisation)
+        return {
+            "title": ACTIVITY_TITLE,
+            "organisation": organisation_block(snapshot),
+            "dpo": dpo_block(snapshot),
+            "activity": activity_sheet(data, models=models),
+        }
+
+
+def _divergence_text(activity) -> str:
+    diverged = [str(state.label) for state in models_sync.divergence(activity)]
+    if not diverged:
+        return "Elle suit le traitement type sans écart."
+    return f"Éléments adaptés localement : {', '.join(diverged)}."
+
+
+def export_activity(session: Session, activity, *, actor) -> tuple[bytes, ExportRecord]:
+    organisation = activity.organisation
+    context = activity_context(session, activity)
+    return export_document(
+        session,
+        document=ACTIVITY_DOCUMENT,
+        template=ACTIVITY_DOCUMENT,
+        context=context,
+        title=f"{ACTIVITY_TITLE} {activity.reference} : {activity.name}",
+        filename=f"fiche-{slugify(activity.reference)}-{slugify(organisation.name)}.docx",
+        actor=actor,
+        organisation=organisation,
+        parameters={"activity": activity.id, "reference": activity.reference},
+    )
+
+
+# --- the processor's register -----------------------------------------------------------------
+
+
+def _dpo_text(organisation) -> str:
+    if not organisation.dpo_name:
+        return ""
+    if organisation.dpo_cnil_number:
+        return f"{organisation.dpo_name} (désignation CNIL n° {organisation.dpo_cnil_number})"
+    return organisation.dpo_name
+
+
+def _controller_rows(section) -> list[dict]:
+    """The categories of processing done for one controller: its own activities relying on the
+    hosted applications, else the applications' business functions."""
+    rows: dict = {}
+    for hosted in section.applications:
+        application = hosted.application.name
+        if hosted.activities:
+            for activity in hosted.activities:
+                row = rows.setdefault(
+                    ("activity", activity.id),
+                    {
+                        "name": activity.name,
+                        "reference": f"Fiche {activity.reference}",
+                        "applications": [],
+                        "data": ", ".join(
+                            label(DataCategory, c.category).split(" (")[0]
+                            for c in activity.data_categories
+                        ),
+                        "subjects": ", ".join(
+                            label(SubjectCategory, s.category) for s in activity.subjects
+                        ),
+                    },
+                )
+                row["applications"].append(application)
+        else:
+            for function in hosted.functions:
+                row = rows.setdefault(
+                    ("function", function),
+                    {
+                        "name": function,
+                        "reference": "Pas encore de fiche au registre du responsable",
+                        "applications": [],
+                        "data": "",
+                        "subjects": "",
+                    },
+                )
+                row["applications"].append(application)
+    return [{**row, "applications": ", ".join(row["applications"])} for row in rows.values()]
+
+
+def _subprocessors(register: ProcessorRegister) -> list[dict]:
+    vendors: dict[int, dict] = {}
+    for section in register.controllers:
+        for hosted in section.applications:
+            vendor = hosted.application.vendor
+            if vendor is None:
+                continue
+            entry = vendors.setdefault(
+                vendor.id,
+                {
+                    "name": vendor.name,
+                    "applications": [],
+                    "country": vendor.country or "",
+                    "agreement": _agreement(vendor),
+                },
+            )
+            if hosted.application.name not in entry["applications"]:
+                entry["applications"].append(hosted.application.name)
+    return [
+        {**entry, "applications": ", ".join(sorted(entry["applications"]))}
+        for entry in sorted(vendors.values(), key=lambda e: e["name"].lower())
+    ]
+
+
+def _agreement(vendor) -> str:
+    text = DpaStatus(vendor.dpa_status).label
+    if vendor.dpa_status == DpaStatus.SIGNED and vendor.dpa_signed_on:
+        text += f" le {format_document_date(vendor.dpa_signed_on)}"
+    return text
+
+
+def processor_context(register: ProcessorRegister) -> dict:
+    host = register.processor
+    with force_locale("fr"):
+        controllers = []
+        activity_ids, application_ids, transfers = set(), set(), 0
+        for section in register.controllers:
+            organisation = section.organisation
+            for hosted in section.applications:
+                application_ids.add(hosted.application.id)
+                activity_ids.update(a.id for a in hosted.activities)
+            transfers += len(section.transfers)
+            controllers.append(
+                {
+                    "name": organisation.name,
+                    "kind": OrganisationKind(organisation.kind).label,
+                    "siren": _siren(organisation.siren),
+                    "address": organisation.address or "",
+                    "legal_representative": organisation.legal_representative or "",
+                    "dpo": _dpo_text(organisation),
+                    "referent": organisation.referent_name or "",
+                    "applications": [
+                        {
+                            "name": hosted.application.name,
+                            "functions": ", ".join(hosted.functions),
+                            "vendor": hosted.application.vendor.name
+                            if hosted.application.vendor
+                            else "",
+                            "hosting": Hosting.SYNDICATE_DATACENTER.label,
+                            "outside_eu": hosted.application.outside_eu,
+                            "country": hosted.application.hosting_country or "",
+                        }
+                        for hosted in section.applications
+                    ],
+                    "activities": _controller_rows(section),
+                    "transfers": [
+                        {
+                            "recipient": t.application,
+                            "country": t.country,
+                            "safeguard": t.safeguard or "",
+                        }
+                        for t in section.transfers
+                    ],
+                }
+            )
+        return {
+            "title": PROCESSOR_TITLE,
+            "processor": {
+                "name": host.name,
+                "siren": _siren(host.siren),
+                "address": host.address or "",
+                "legal_representative": host.legal_representative or "",
+                "dpo_name": host.dpo_name or "",
+                "dpo_cnil_number": host.dpo_cnil_number or "",
+            },
+            "totals": {
+                "controllers": len(controllers),
+                "applications": len(application_ids),
+                "activities": len(activity_ids),
+                "transfers": transfers,
+            },
+            "security_measures": [
+                {"family": SecurityFamily(family).label, "details": str(details)}
+                for family, details in register.general_measures
+            ],
+            "subprocessors": _subprocessors(register),
+            "controllers": controllers,
+        }
+
+
+def export_processor_register(session: Session, *, actor) -> tuple[bytes, ExportRecord]:
+    """Render, record and audit the host's processor register (the caller checked access)."""
+    register = processor_register(session)
+    context = processor_context(register)
+    host = register.processor
+    return export_document(
+        session,
+        document=PROCESSOR_DOCUMENT,
+        template=PROCESSOR_DOCUMENT,
+        context=context,
+        title=f"Registre du sous-traitant : {host.name}",
+        filename=f"registre-sous-traitant-{slugify(host.name)}.docx",
+        actor=actor,
+        organisation=host,
+        parameters={"controllers": context["totals"]["controllers"]},
+    )
+
+
+# --- restyled templates -----------------------------------------------------------------------
+
+
+def sample_register() -> dict:
+    """Plausible data with every key of the register, to check a restyled template."""
+    sheet = sample_sheet()
+    return {
+        "title": REGISTER_TITLE,
+        "organisation": {
+            "name": "Commune exemple",
+            "kind": "Commune",
+            "siren": "219 400 413",
+            "address": "Place de la mairie\n94200 Commune-exemple",
+            "legal_representative": "Le maire",
+            "referent": "Service juridique, dpo@commune.example",
+        },
+        "dpo": {
+            "name": "DPO mutualisé du syndicat",
+            "cnil_number": "DPO-12345",
+            "designated_on": "1er septembre 2021",
+            "contact": "",
+        },
+        "edition": {
+            "is_published": True,
+            "label": "Version publiée n° 1 du 2 mars 2026",
+            "short": "version 1 du 2 mars 2026",
+            "note": "Première publication.",
+        },
+        "summary": {
+            "count": 1,
+            "validated": 1,
+            "completeness": 100,
+            "dpia_required": 0,
+            "warnings": 0,
+        },
+        "activities": [sheet],
+        "missing": [],
+    }
+
+
+def sample_sheet() -> dict:
+    return activity_sheet(
+        {
+            "reference": "T-001",
+            "name": "Tenue de la liste électorale",
+            "status": "validated",
+            "responsible_service": "Service des élections",
+            "created_at": "2026-01-12T09:00:00+00:00",
+            "updated_at": "2026-03-02T09:00:00+00:00",
+            "role": "controller",
+            "applications": [{"id": 1, "name": "Adagio"}],
+            "purposes": [
+                {
+                    "description": "Tenir la liste électorale",
+                    "is_main": True,
+                    "legal_basis": "legal_obligation",
+                    "legal_text": "Code électoral, art. L. 11 et suivants",
+                }
+            ],
+            "data_categories": [
+                {
+                    "category": "identity",
+                    "description": "Nom, prénoms, date et lieu de naissance, adresse",
+                    "active_period": "Durée de l'inscription",
+                    "intermediate_period": "1 an",
+                    "final_fate": "destroy",
+                    "retention_source": "Instruction DAF/DPACI/RES/2009/018",
+                }
+            ],
+            "subjects": [{"category": "voters", "estimated_number": 30000}],
+            "recipients": [{"recipient_type": "institutional_partner", "name": "INSEE (REU)"}],
+            "security_measures": [{"family": "access_control", "details": "Comptes nominatifs"}],
+            "completeness": {"score": 100, "missing": []},
+            "warnings": [],
+            "dpia_screening": {"required": False, "reasons": ["Aucun critère du CEPD"]},
+            "inherited_measures": [],
+            "dpia_status": "not_started",
+        }
+    )
+
+
+def sample_activity() -> dict:
+    register = sample_register()
+    return {
+        "title": ACTIVITY_TITLE,
+        "organisation": register["organisation"],
+        "dpo": register["dpo"],
+        "activity": sample_sheet(),
+    }
+
+
+def sample_processor() -> dict:
+    return {
+        "title": PROCESSOR_TITLE,
+        "processor": {
+            "name": "Syndicat exemple",
+            "siren": "200 000 000",
+            "address": "",
+            "legal_representative": "Le président",
+            "dpo_name": "DPO mutualisé",
+            "dpo_cnil_number": "DPO-12345",
+        },
+        "totals": {"controllers": 1, "applications": 1, "activities": 1, "transfers": 0},
+        "security_measures": [{"family": "Sauvegarde des données", "details": "Quotidiennes"}],
+        "subprocessors": [
+            {
+                "name": "Éditeur exemple",
+                "applications": "Adagio",
+                "country": "FR",
+                "agreement": "Signé",
+            }
+        ],
+        "controllers": [
+            {
+                "name": "Commune exemple",
+                "kind": "Commune",
+                "siren": "",
+                "address": "",
+                "legal_representative": "Le maire",
+                "dpo": "DPO mutualisé",
+                "referent": "",
+                "applications": [
+                    {
+                        "name": "Adagio",
+                        "functions": "Élections",
+                        "vendor": "Éditeur exemple",
+                        "hosting": "Datacenter du syndicat",
+                        "outside_eu": False,
+                        "country": "FR",
+                    }
+                ],
+                "activities": [
+                    {
+                        "name": "Tenue de la liste électorale",
+                        "reference": "Fiche T-001",
+                        "applications": "Adagio",
+                        "data": "État civil, identité",
+                        "subjects": "Électeurs",
+                    }
+                ],
+                "transfers": [],
+            }
+        ],
+    }
+
+
+DOCUMENT_TYPES = (
+    DocumentType(
+        name=REGISTER_DOCUMENT,
+        title=_l("Registre des activités de traitement"),
+        register=REGISTER.value,
+        sample_context=sample_register,
+    ),
+    DocumentType(
+        name=ACTIVITY_DOCUMENT,
+        title=_l("Fiche de registre"),
+        register=REGISTER.value,
+        sample_context=sample_activity,
+    ),
+    DocumentType(
+        name=PROCESSOR_DOCUMENT,
+        title=_l("Registre du sous-traitant (article 30.2)"),
+        register=REGISTER.value,
+        sample_context=sample_processor,
+    ),
+)

@@ -1,0 +1,119 @@
+"""Downloads of the record of processing activities: the Word register of an organisation, one
+activity's sheet, the spreadsheet, and the processor's register (Art. 30(2)) of the host with
+its page. Every Word export is recorded and audited; a download is a POST, since it writes that
+record."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, render_template, send_file
+from flask_login import current_user
+
+from compliance import audit
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.document_views import DOCX_MIMETYPE
+from compliance.documents import register_document_type
+from compliance.permissions import Action
+from compliance.tenancy import slugify
+from registers.processing import export, processor, spreadsheet
+from registers.processing.queries import REGISTER, activity_or_404, organisation_activities
+from registers.processing.view_helpers import organisation_or_404
+from registers.processing.views import bp
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.record_once
+def _register_document_types(state) -> None:
+    for document_type in export.DOCUMENT_TYPES:
+        register_document_type(state.app, document_type)
+
+
+def _send(data: bytes, filename: str, mimetype: str = DOCX_MIMETYPE):
+    return send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+    )
+
+
+def require_form():
+    """A download button posts only its CSRF token."""
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/registers/<slug>/export")
+def export_register(slug: str):
+    organisation = organisation_or_404(slug, Action.EXPORT)
+    require_form()
+    db = get_session()
+    data, record = export.export_register(db, organisation, actor=current_user)
+    db.commit()
+    return _send(data, record.filename)
+
+
+@bp.post("/activities/<int:activity_id>/export")
+def export_activity(activity_id: int):
+    activity = activity_or_404(activity_id, Action.EXPORT)
+    require_form()
+    db = get_session()
+    data, record = export.export_activity(db, activity, actor=current_user)
+    db.commit()
+    return _send(data, record.filename)
+
+
+@bp.post("/registers/<slug>/export.xlsx")
+def export_xlsx(slug: str):
+    organisation = organisation_or_404(slug, Action.EXPORT)
+    require_form()
+    activities = organisation_activities(organisation.id)
+    data = spreadsheet.export_xlsx(activities, title=organisation.name)
+    db = get_session()
+    audit.record(
+        db,
+        action="export",
+        actor=current_user,
+        target=organisation,
+        summary=f"Spreadsheet of the register of {organisation.name} ({len(activities)} rows)",
+    )
+    db.commit()
+    return _send(data, f"registre-{slugify(organisation.name)}.xlsx", XLSX_MIMETYPE)
+
+
+# --- the processor's register -----------------------------------------------------------------
+
+
+def _host_or_404():
+    """The host organisation, if the user may read its register."""
+    host = processor.host_organisation(get_session())
+    if host is None or not can(REGISTER, Action.READ, host.id):
+        abort(404)
+    return host
+
+
+@bp.get("/processor")
+def processor_register():
+    host = _host_or_404()
+    register = processor.processor_register(get_session(), host)
+    return render_template(
+        "processing/processor.html",
+        host=host,
+        register=register,
+        context=export.processor_context(register),
+        may_export=can(REGISTER, Action.EXPORT, host.id),
+    )
+
+
+@bp.post("/processor/export")
+def export_processor_register():
+    host = _host_or_404()
+    if not can(REGISTER, Action.EXPORT, host.id):
+        abort(403)
+    require_form()
+    db = get_session()
+    data, record = export.export_processor_register(db, actor=current_user)
+    db.commit()
+    return _send(data, record.filename)

@@ -1,0 +1,160 @@
+"""The DPO's model processings: written once in the host organisation, applied to several
+members at once, each copy showing where it has diverged, and a later change pushed to the copies
+that still follow the model on those fields."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action
+from registers.processing import forms, models_sync, processor, services
+from registers.processing.queries import (
+    REGISTER,
+    ProcessingFilters,
+    activity_or_404,
+    readable_organisations,
+    visible_activities,
+)
+from registers.processing.views import _activity_form, _added_section, _render_form, _submit, bp
+
+
+def _host_for_models(action: Action = Action.VALIDATE):
+    """The host organisation, where the models live; only the DPO keeps them."""
+    host = processor.host_organisation(get_session())
+    if host is None:
+        abort(404)
+    if not can(REGISTER, action, host.id) or not can(REGISTER, Action.VALIDATE, host.id):
+        abort(403)
+    return host
+
+
+def _model_or_404(model_id: int):
+    _host_for_models()
+    model = activity_or_404(model_id)
+    if not model.is_model:
+        abort(404)
+    return model
+
+
+@bp.get("/models")
+def models():
+    host = _host_for_models()
+    statement = visible_activities(filters=ProcessingFilters(models=True), selected=False)
+    items = list(get_session().scalars(statement))
+    copies = {model.id: models_sync.copies_of(get_session(), model) for model in items}
+    return render_template("processing/models.html", host=host, models=items, copies=copies)
+
+
+@bp.route("/models/new", methods=["GET", "POST"])
+def create_model():
+    host = _host_for_models(Action.CREATE)
+    form = _activity_form(None, host)
+    added = _added_section(form)
+    if added:
+        form.offer_blank_rows(forms.ADDED_ROWS, [added])
+        return _render_form(form, None, host, focus=added)
+    created = []
+
+    def write():
+        data = form.activity_data()
+        created.append(models_sync.create_model(get_session(), host, data, actor=current_user))
+
+    done, _conflict, status = _submit(form, write)
+    if done:
+        flash(_("Traitement type « %(name)s » créé.", name=created[0].name), "success")
+        return redirect(url_for(".model", model_id=created[0].id))
+    return _render_form(form, None, host, status=status)
+
+
+def _apply_form(model, copies, formdata=None):
+    taken = {copy.organisation_id for copy in copies}
+    choices = [
+        (o.id, o.name)
+        for o in readable_organisations(action=Action.CREATE)
+        if o.id != model.organisation_id and o.id not in taken
+    ]
+    form = forms.ApplyModelForm(formdata)
+    form.organisations.choices = choices
+    return form
+
+
+def _push_form(formdata=None):
+    form = forms.PushModelForm(formdata)
+    form.fields.choices = [(name, str(label)) for name, label in models_sync.SYNC_FIELDS.items()]
+    if formdata is None:
+        form.fields.data = list(models_sync.SYNC_FIELDS)
+    return form
+
+
+def _render_model(model, *, apply_form=None, push_form=None, status=200):
+    copies = models_sync.copies_of(get_session(), model)
+    states = {copy.id: models_sync.field_states(copy, model) for copy in copies}
+    return render_template(
+        "processing/model.html",
+        activity=model,
+        copies=copies,
+        states=states,
+        apply_form=apply_form or _apply_form(model, copies),
+        push_form=push_form or _push_form(),
+    ), status
+
+
+@bp.get("/models/<int:model_id>")
+def model(model_id: int):
+    return _render_model(_model_or_404(model_id))
+
+
+@bp.post("/models/<int:model_id>/apply")
+def apply_model(model_id: int):
+    model = _model_or_404(model_id)
+    db = get_session()
+    form = _apply_form(model, models_sync.copies_of(db, model), request.form)
+    if not form.validate_on_submit():
+        return _render_model(model, apply_form=form, status=400)
+    wanted = set(form.organisations.data)
+    chosen = [o for o in readable_organisations(action=Action.CREATE) if o.id in wanted]
+    try:
+        made = models_sync.apply_model(db, model, chosen, actor=current_user)
+    except services.PermissionDenied:
+        db.rollback()
+        abort(403)
+    db.commit()
+    message = ngettext(
+        "Traitement type appliqué : %(num)d fiche créée en brouillon.",
+        "Traitement type appliqué : %(num)d fiches créées en brouillon.",
+        len(made),
+    )
+    flash(message, "success")
+    return redirect(url_for(".model", model_id=model.id))
+
+
+@bp.post("/models/<int:model_id>/push")
+def push_model(model_id: int):
+    model = _model_or_404(model_id)
+    form = _push_form(request.form)
+    if not form.validate_on_submit():
+        return _render_model(model, push_form=form, status=400)
+    db = get_session()
+    try:
+        results = models_sync.push_model(db, model, actor=current_user, fields=form.fields.data)
+    except services.PermissionDenied:
+        db.rollback()
+        abort(403)
+    db.commit()
+    updated = sum(1 for result in results if result.updated)
+    kept = sum(1 for result in results if result.kept)
+    flash(
+        _(
+            "Mise à jour propagée : %(updated)d copies mises à jour, %(kept)d copies gardent "
+            "des éléments adaptés localement.",
+            updated=updated,
+            kept=kept,
+        ),
+        "success",
+    )
+    return redirect(url_for(".model", model_id=model.id))

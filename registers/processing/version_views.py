@@ -1,0 +1,80 @@
+"""Published versions of an organisation's register: the DPO publishes the register as it stands
+(a frozen snapshot), anyone who may read it lists the versions, and whoever may export it
+downloads any version as the Word register, rendered from the snapshot, not from today's data."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.document_views import DOCX_MIMETYPE
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
+from registers.processing import export, forms, publish
+from registers.processing.export_views import require_form
+from registers.processing.queries import REGISTER
+from registers.processing.view_helpers import organisation_or_404
+from registers.processing.views import bp
+
+
+def _render(organisation, form, status=200):
+    page = paginate(get_session(), publish.versions_query(organisation.id), page=page_number())
+    return render_template(
+        "processing/versions.html",
+        organisation=organisation,
+        page=page,
+        form=form,
+        intact={version.id: publish.is_intact(version) for version in page.items},
+        may_export=can(REGISTER, Action.EXPORT, organisation.id),
+    ), status
+
+
+@bp.get("/registers/<slug>/versions")
+def versions(slug: str):
+    organisation = organisation_or_404(slug)
+    may_publish = can(REGISTER, Action.VALIDATE, organisation.id)
+    return _render(organisation, forms.PublishForm() if may_publish else None)
+
+
+@bp.post("/registers/<slug>/versions")
+def publish_version(slug: str):
+    organisation = organisation_or_404(slug, Action.VALIDATE)
+    form = forms.PublishForm()
+    if not form.validate_on_submit():
+        return _render(organisation, form, 400)
+    db = get_session()
+    version = publish.publish_register(db, organisation, actor=current_user, note=form.note.data)
+    db.commit()
+    flash(
+        _(
+            "Version %(number)d du registre publiée : %(count)d fiches figées à cette date.",
+            number=version.number,
+            count=version.activity_count,
+        ),
+        "success",
+    )
+    return redirect(url_for(".versions", slug=organisation.slug))
+
+
+@bp.post("/registers/<slug>/versions/<int:number>/export")
+def export_version(slug: str, number: int):
+    organisation = organisation_or_404(slug, Action.EXPORT)
+    version = publish.find_version(get_session(), organisation.id, number)
+    if version is None:
+        abort(404)
+    require_form()
+    db = get_session()
+    data, record = export.export_register(db, organisation, actor=current_user, version=version)
+    db.commit()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=record.filename,
+        max_age=0,
+    )

@@ -1,0 +1,177 @@
+"""Small pieces the pages of the record of processing activities share: the organisation of a
+register page, the choices of the edit form, service errors put back on the form, and what
+differs in the repeated rows when two people edited the same fiche."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation
+from registers.applications.models import Application, Deployment, Vendor
+from registers.processing import fields as f
+from registers.processing.forms import SECTIONS
+from registers.processing.serialise import child_rows
+
+REGISTER = Register.PROCESSING
+
+
+def organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
+    """An organisation whose register the user may read (404 otherwise), 403 without `action`."""
+    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
+        abort(404)
+    if action != Action.READ and not can(REGISTER, action, organisation.id):
+        abort(403)
+    return organisation
+
+
+def application_choices(organisation_id: int, linked=()) -> list[Application]:
+    """The applications an activity of this organisation may rely on: those it uses (a live
+    deployment), and those already linked."""
+    deployed = sa.select(Deployment.application_id).where(
+        Deployment.organisation_id == organisation_id, Deployment.archived_at.is_(None)
+    )
+    condition = Application.id.in_(deployed)
+    linked_ids = [a.id for a in linked]
+    if linked_ids:
+        condition = sa.or_(condition, Application.id.in_(linked_ids))
+    statement = sa.select(Application).where(condition).order_by(Application.name)
+    return list(get_session().scalars(statement))
+
+
+def vendor_choices() -> list[Vendor]:
+    statement = sa.select(Vendor).where(Vendor.archived_at.is_(None)).order_by(Vendor.name)
+    return list(get_session().scalars(statement))
+
+
+def organisation_applications(organisation_id: int) -> list[Application]:
+    """Applications that an activity of this organisation relies on (for the list filter)."""
+    from registers.processing.models import ProcessingActivity, ProcessingApplication
+
+    used = (
+        sa.select(ProcessingApplication.application_id)
+        .join(ProcessingActivity, ProcessingActivity.id == ProcessingApplication.processing_id)
+        .where(ProcessingActivity.organisation_id == organisation_id)
+    )
+    statement = sa.select(Application).where(Application.id.in_(used)).order_by(Application.name)
+    return list(get_session().scalars(statement))
+
+
+# --- service errors on the form -------------------------------------------------------------
+
+_ROW_KEY = re.compile(r"^(?P<section>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$")
+
+
+def translate(message: str) -> str:
+    """The French wording of the services' messages (they answer the API in English)."""
+    known = {
+        "is required": _("Champ obligatoire."),
+        "only one purpose can be the main one": _(
+            "Une seule finalité peut être la finalité principale."
+        ),
+        "say what is to be corrected": _("Dites au référent ce qui doit être corrigé."),
+    }
+    if message in known:
+        return known[message]
+    if message.startswith("the reference") and message.endswith("is already used"):
+        return _("Cette référence est déjà utilisée dans le registre de l'organisation.")
+    if message.startswith("at most"):
+        return _("Texte trop long (%(detail)s).", detail=message)
+    return _("Valeur refusée : %(detail)s.", detail=message)
+
+
+def attach_errors(form, errors: dict[str, str], kept_rows: dict[str, list[int]]) -> None:
+    """Put the services' FieldErrors on the form. A row key `purposes[1].legal_basis` counts
+    the kept rows only; `kept_rows[section]` gives each one's index in the page."""
+    for key, message in errors.items():
+        text = translate(message)
+        match = _ROW_KEY.match(key)
+        target = None
+        if match and match["section"] in SECTIONS:
+            indexes = kept_rows.get(match["section"], [])
+            position = int(match["index"])
+            if position < len(indexes):
+                row = form[match["section"]][indexes[position]].form
+                target = row._fields.get(match["field"] or "")
+        elif key in SECTIONS:
+            form.form_errors.append(f"{SECTIONS[key][1]} : {text}")
+            continue
+        else:
+            target = form._fields.get(key)
+        if target is not None:
+            target.errors = [*target.errors, text]
+        else:
+            form.form_errors.append(text)
+
+
+# --- conflicts in the repeated rows -----------------------------------------------------------
+
+
+def _row_text(section: str, row: dict) -> str:
+    spec, _required = f.CHILD_FIELDS[section]
+    parts = []
+    for key in spec:
+        value = row.get(key)
+        if value in (None, "", False):
+            continue
+        label = getattr(value, "label", None)
+        parts.append(str(label) if label else ("✓" if value is True else str(value)))
+    return " · ".join(parts)
+
+
+def row_differences(record, form) -> list[dict]:
+    """Sections whose stored rows differ from the submitted ones, for the conflict report."""
+    differences = []
+    for section, (_row_form, legend, _help) in SECTIONS.items():
+        try:
+            submitted = f.clean_rows(section, [values for _i, values in form.rows(section)])
+        except f.FieldErrors:
+            submitted = [values for _i, values in form.rows(section)]
+        if section == "purposes" and submitted and not any(r.get("is_main") for r in submitted):
+            submitted[0] = {**submitted[0], "is_main": True}  # as the service decides
+        stored = child_rows(record, section)
+        submitted_text = [_row_text(section, row) for row in submitted]
+        stored_text = [
+            _row_text(section, {k: _enum_value(section, k, v) for k, v in row.items()})
+            for row in stored
+        ]
+        if submitted_text != stored_text:
+            differences.append(
+                {
+                    "label": str(legend),
+                    "current": "\n".join(stored_text) or "—",
+                    "submitted": "\n".join(submitted_text) or "—",
+                }
+            )
+    stored_apps = sorted(a.id for a in record.applications)
+    if sorted(form.application_ids.data or []) != stored_apps:
+        names = {a.id: a.name for a in record.applications}
+        names.update(dict(form.application_ids.choices))
+        differences.append(
+            {
+                "label": str(form.application_ids.label.text),
+                "current": "\n".join(names.get(i, str(i)) for i in stored_apps) or "—",
+                "submitted": "\n".join(
+                    names.get(i, str(i)) for i in sorted(form.application_ids.data or [])
+                )
+                or "—",
+            }
+        )
+    return differences
+
+
+def _enum_value(section: str, key: str, value):
+    """A stored code back to its enum member, so that both sides show the same label."""
+    spec, _required = f.CHILD_FIELDS[section]
+    try:
+        return spec[key](value) if value not in (None, "") else value
+    except (ValueError, KeyError):
+        return value

@@ -1,0 +1,506 @@
+"""Pages of the record of processing activities: the registers, an activity's sheet, its edit
+and DPIA screening forms and its workflow. Each view loads and checks access (404, then 403),
+validates its form, calls one service, commits and redirects.
+
+The model processings, the published versions, the Word and spreadsheet exports, the processor's
+register and the import have their own modules, which add their routes to this blueprint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from compliance.auth import can
+from compliance.db import ConflictError, get_session
+from compliance.forms import conflict_report
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
+from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
+from registers.processing import compute, forms, models_sync, services
+from registers.processing.models import ProcessingActivity
+from registers.processing.queries import (
+    REGISTER,
+    FilterError,
+    ProcessingFilters,
+    activity_or_404,
+    inherited_measures,
+    organisation_activities,
+    readable_organisations,
+    visible_activities,
+)
+from registers.processing.reference import DpiaStatus, ProcessingRole, ProcessingStatus
+from registers.processing.view_helpers import (
+    application_choices,
+    attach_errors,
+    organisation_applications,
+    organisation_or_404,
+    row_differences,
+    vendor_choices,
+)
+
+bp = Blueprint("processing", __name__, url_prefix="/processing")
+
+STATUS_TONES = {
+    "draft": "neutral",
+    "submitted": "info",
+    "validated": "success",
+    "archived": "warning",
+}
+
+
+@bp.before_request
+@login_required
+def _require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "format_date": format_date,
+        "status_tones": STATUS_TONES,
+        "statuses": ProcessingStatus,
+        "may_validate_somewhere": can(REGISTER, Action.VALIDATE),
+        "endpoints": current_app.view_functions,
+    }
+
+
+# --- shared steps -----------------------------------------------------------------------------
+
+
+def _submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    """Validate `form`, run `write` and commit. Returns (done, conflict, status): 400 with the
+    form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        conflict = conflict_report(db, form, record)
+        if isinstance(form, forms.ActivityForm):
+            conflict["differences"] += row_differences(record, form)
+        form.version.data = record.version
+        return False, conflict, 409
+    except services.FieldErrors as error:
+        db.rollback()
+        kept = {}
+        if isinstance(form, forms.ActivityForm):
+            kept = {name: [i for i, _v in form.rows(name)] for name in forms.SECTIONS}
+        attach_errors(form, error.errors, kept)
+        return False, None, 400
+    except services.PermissionDenied:
+        db.rollback()
+        abort(403)
+    except services.WorkflowError as error:
+        db.rollback()
+        form.form_errors.append(translate_workflow(error))
+        return False, None, 409
+    return True, None, 200
+
+
+def translate_workflow(error: Exception) -> str:
+    message = str(error)
+    if "archived" in message:
+        return _("Cette fiche est archivée : restaurez-la avant de la modifier.")
+    if "model processing" in message:
+        return _("Un traitement type ne se soumet pas : il s'applique aux membres.")
+    return _("Cette action n'est pas possible pour une fiche dans cet état.")
+
+
+# --- the registers ----------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """The registers the user may read: straight to it when there is only one (or one is
+    picked in the organisation selector), else one line per organisation."""
+    organisations = readable_organisations()
+    chosen = selected_organisation_id()
+    target = next((o for o in organisations if o.id == chosen), None)
+    if target is None and len(organisations) == 1:
+        target = organisations[0]
+    if target is not None:
+        return redirect(url_for(".register", slug=target.slug))
+    statement = (
+        sa.select(Organisation)
+        .where(Organisation.id.in_(visible_organisations_query(current_user, REGISTER)))
+        .order_by(Organisation.name)
+    )
+    page = paginate(get_session(), statement, page=page_number(), per_page=25)
+    return render_template(
+        "processing/index.html", page=page, overview=_overview([o.id for o in page.items])
+    )
+
+
+def _overview(organisation_ids: list[int]) -> dict[int, dict]:
+    """Per organisation of a page: counts by status, completeness and warnings (one query for
+    the activities, one per collection)."""
+    statement = visible_activities(filters=ProcessingFilters(), selected=False).where(
+        ProcessingActivity.organisation_id.in_(organisation_ids)
+    )
+    by_organisation: dict[int, list] = defaultdict(list)
+    for activity in get_session().scalars(statement):
+        by_organisation[activity.organisation_id].append(activity)
+    result = {}
+    for organisation_id in organisation_ids:
+        activities = by_organisation.get(organisation_id, [])
+        counts = defaultdict(int)
+        for activity in activities:
+            counts[activity.status.value] += 1
+        result[organisation_id] = {
+            "total": len(activities),
+            "counts": counts,
+            "completeness": compute.register_completeness(activities),
+            "warnings": sum(len(compute.warnings(a)) for a in activities),
+            "dpia_pending": sum(
+                1 for a in activities if a.dpia_required and a.dpia_status != DpiaStatus.COMPLETED
+            ),
+        }
+    return result
+
+
+@bp.get("/registers/<slug>/")
+def register(slug: str):
+    organisation = organisation_or_404(slug)
+    error, status = None, 200
+    try:
+        filters = ProcessingFilters.from_args(request.args)
+    except FilterError as bad:
+        filters, error, status = ProcessingFilters(), bad, 400
+    filters.organisation_id, filters.models = organisation.id, False
+    page = None
+    if error is None:
+        statement = visible_activities(filters=filters, selected=False)
+        page = paginate(get_session(), statement, page=page_number(), per_page=25)
+    everything = organisation_activities(organisation.id)
+    return render_template(
+        "processing/register.html",
+        organisation=organisation,
+        filters=filters,
+        error=error,
+        page=page,
+        rows=[_row(activity, organisation) for activity in page.items] if page else [],
+        completeness=compute.register_completeness(everything),
+        warning_count=sum(len(compute.warnings(a, organisation=organisation)) for a in everything),
+        applications=organisation_applications(organisation.id),
+        may_create=can(REGISTER, Action.CREATE, organisation.id),
+        may_export=can(REGISTER, Action.EXPORT, organisation.id),
+        may_validate=can(REGISTER, Action.VALIDATE, organisation.id),
+    ), status
+
+
+def _row(activity, organisation) -> dict:
+    return {
+        "activity": activity,
+        "completeness": compute.completeness(activity),
+        "warnings": compute.warnings(activity, organisation=organisation),
+    }
+
+
+# --- one activity -----------------------------------------------------------------------------
+
+
+@bp.get("/activities/<int:activity_id>")
+def detail(activity_id: int):
+    return _render_detail(activity_or_404(activity_id))
+
+
+def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=200):
+    organisation = activity.organisation
+    workflow = _workflow_forms(activity)
+    workflow.update(forms_with_errors or {})
+    return render_template(
+        "processing/detail.html",
+        activity=activity,
+        organisation=organisation,
+        completeness=compute.completeness(activity),
+        warnings=compute.warnings(activity, organisation=organisation),
+        screening=compute.screen_activity(activity),
+        suggested=compute.suggest_criteria(activity),
+        inherited=inherited_measures(activity),
+        divergence=_divergence(activity),
+        workflow=workflow,
+        conflict=conflict,
+        may_edit=can(REGISTER, Action.EDIT, activity.organisation_id),
+        may_validate=can(REGISTER, Action.VALIDATE, activity.organisation_id),
+        may_export=can(REGISTER, Action.EXPORT, activity.organisation_id),
+    ), status
+
+
+def _divergence(activity) -> dict | None:
+    """For a copy of a model: the fields it adapted, and those a push would update."""
+    if activity.model_id is None or activity.model is None:
+        return None
+    states = models_sync.field_states(activity)
+    return {
+        "model": activity.model,
+        "diverged": [str(state.label) for state in states if state.diverged],
+        "pending": [str(state.label) for state in states if state.pending],
+    }
+
+
+def _workflow_forms(activity) -> dict:
+    """The workflow buttons the user may press on this activity, each with its form."""
+    organisation_id, status = activity.organisation_id, activity.status
+    may_edit = can(REGISTER, Action.EDIT, organisation_id)
+    may_validate = can(REGISTER, Action.VALIDATE, organisation_id)
+    result = {}
+    if activity.is_model:
+        return result
+    if may_edit and status == ProcessingStatus.DRAFT:
+        result["submit"] = forms.ActionForm(formdata=None, version=activity.version)
+    if may_validate and status in (ProcessingStatus.DRAFT, ProcessingStatus.SUBMITTED):
+        result["validate"] = forms.ValidateForm(formdata=None, version=activity.version)
+    if may_validate and status in (ProcessingStatus.SUBMITTED, ProcessingStatus.VALIDATED):
+        result["send_back"] = forms.SendBackForm(formdata=None, version=activity.version)
+    if may_edit and status != ProcessingStatus.ARCHIVED:
+        result["archive"] = forms.ActionForm(formdata=None, version=activity.version)
+    if may_edit and status == ProcessingStatus.ARCHIVED:
+        result["restore"] = forms.ActionForm(formdata=None, version=activity.version)
+    return result
+
+
+def _activity_form(activity, organisation, *, obj=None):
+    linked = activity.applications if activity is not None else ()
+    form = forms.ActivityForm(
+        obj=obj,
+        applications=application_choices(organisation.id, linked),
+        vendors=vendor_choices(),
+    )
+    if not form.is_submitted():
+        if activity is not None:
+            form.application_ids.data = [a.id for a in activity.applications]
+        form.offer_blank_rows(2 if activity is None else forms.BLANK_ROWS)
+    return form
+
+
+def _added_section(form) -> str | None:
+    """The section whose "add rows" button was pressed, if one was."""
+    section = request.form.get("add_rows")
+    return section if section in forms.SECTIONS and form.is_submitted() else None
+
+
+@bp.route("/registers/<slug>/new", methods=["GET", "POST"])
+def create(slug: str):
+    organisation = organisation_or_404(slug, Action.CREATE)
+    form = _activity_form(None, organisation)
+    added = _added_section(form)
+    if added:
+        form.offer_blank_rows(forms.ADDED_ROWS, [added])
+        return _render_form(form, None, organisation, focus=added)
+    created = []
+
+    def write():
+        data = form.activity_data()
+        activity = services.create_processing(get_session(), organisation, data, actor=current_user)
+        created.append(activity)
+
+    done, _conflict, status = _submit(form, write)
+    if done:
+        activity = created[0]
+        flash(_("Fiche « %(name)s » créée en brouillon.", name=activity.name), "success")
+        return redirect(url_for(".detail", activity_id=activity.id))
+    return _render_form(form, None, organisation, status=status)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+def edit(activity_id: int):
+    activity = activity_or_404(activity_id, Action.EDIT)
+    organisation = activity.organisation
+    form = _activity_form(activity, organisation, obj=activity)
+    added = _added_section(form)
+    if added:
+        form.offer_blank_rows(forms.ADDED_ROWS, [added])
+        return _render_form(form, activity, organisation, focus=added)
+    done, conflict, status = _submit(
+        form,
+        lambda: services.update_processing(
+            get_session(),
+            activity,
+            form.activity_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: activity_or_404(activity_id),
+    )
+    if done:
+        flash(_("Fiche enregistrée."), "success")
+        if activity.status == ProcessingStatus.DRAFT and activity.validated_at:
+            flash(_("Modifiée après sa validation, elle est repassée en brouillon."), "info")
+        return redirect(url_for(".detail", activity_id=activity.id))
+    return _render_form(form, activity, organisation, conflict=conflict, status=status)
+
+
+def _render_form(form, activity, organisation, *, conflict=None, status=200, focus=None):
+    return render_template(
+        "processing/form.html",
+        form=form,
+        activity=activity,
+        organisation=organisation,
+        conflict=conflict,
+        sections=forms.SECTIONS,
+        focus=focus,
+        joint=ProcessingRole.JOINT_CONTROLLER.value,
+    ), status
+
+
+@bp.route("/activities/<int:activity_id>/dpia", methods=["GET", "POST"])
+def dpia(activity_id: int):
+    activity = activity_or_404(activity_id, Action.EDIT)
+    form = forms.DpiaForm(obj=activity)
+    done, conflict, status = _submit(
+        form,
+        lambda: services.update_processing(
+            get_session(),
+            activity,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: activity_or_404(activity_id),
+    )
+    if done:
+        result = _("requise") if activity.dpia_required else _("non requise")
+        flash(_("Criblage enregistré : AIPD %(result)s.", result=result), "success")
+        return redirect(url_for(".detail", activity_id=activity.id, _anchor="dpia"))
+    return render_template(
+        "processing/dpia.html",
+        form=form,
+        activity=activity,
+        conflict=conflict,
+        screening=compute.screen_activity(activity),
+        suggested=compute.suggest_criteria(activity),
+    ), status
+
+
+# --- workflow ---------------------------------------------------------------------------------
+
+# workflow step -> (its form, the permission it needs)
+WORKFLOW = {
+    "submit": (forms.ActionForm, Action.EDIT),
+    "validate": (forms.ValidateForm, Action.VALIDATE),
+    "send_back": (forms.SendBackForm, Action.VALIDATE),
+    "archive": (forms.ActionForm, Action.EDIT),
+    "restore": (forms.ActionForm, Action.EDIT),
+}
+
+
+def _transition(activity_id: int, name: str, call: Callable, message: str):
+    form_class, action = WORKFLOW[name]
+    activity = activity_or_404(activity_id, action)
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_detail(activity, forms_with_errors={name: form}, status=400)
+    db = get_session()
+    try:
+        call(db, activity, form)
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        activity = activity_or_404(activity_id)
+        return _render_detail(activity, conflict=conflict_report(db, form, activity), status=409)
+    except services.FieldErrors as error:
+        db.rollback()
+        attach_errors(form, error.errors, {})
+        return _render_detail(activity, forms_with_errors={name: form}, status=400)
+    except services.PermissionDenied:
+        db.rollback()
+        abort(403)
+    except services.WorkflowError as error:
+        db.rollback()
+        form.form_errors.append(translate_workflow(error))
+        return _render_detail(activity, forms_with_errors={name: form}, status=409)
+    flash(message, "success")
+    return redirect(url_for(".detail", activity_id=activity_id))
+
+
+@bp.post("/activities/<int:activity_id>/submit")
+def submit(activity_id: int):
+    return _transition(
+        activity_id,
+        "submit",
+        lambda db, activity, form: services.submit_processing(
+            db, activity, actor=current_user, version=form.submitted_version()
+        ),
+        _("Fiche soumise au délégué à la protection des données."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/validate")
+def validate(activity_id: int):
+    return _transition(
+        activity_id,
+        "validate",
+        lambda db, activity, form: services.validate_processing(
+            db,
+            activity,
+            actor=current_user,
+            version=form.submitted_version(),
+            remarks=form.remarks.data or None,
+            next_review_on=form.next_review_on.data,
+        ),
+        _("Fiche validée."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/send-back")
+def send_back(activity_id: int):
+    return _transition(
+        activity_id,
+        "send_back",
+        lambda db, activity, form: services.send_back_processing(
+            db,
+            activity,
+            actor=current_user,
+            remarks=form.remarks.data,
+            version=form.submitted_version(),
+        ),
+        _("Fiche renvoyée au référent avec vos remarques."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/archive")
+def archive(activity_id: int):
+    return _transition(
+        activity_id,
+        "archive",
+        lambda db, activity, form: services.archive_processing(
+            db, activity, actor=current_user, version=form.submitted_version()
+        ),
+        _("Fiche archivée : elle ne figure plus au registre, mais reste consultable."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/restore")
+def restore(activity_id: int):
+    return _transition(
+        activity_id,
+        "restore",
+        lambda db, activity, form: services.restore_processing(
+            db, activity, actor=current_user, version=form.submitted_version()
+        ),
+        _("Fiche restaurée en brouillon."),
+    )
+
+
+# The other pages of the register add their routes to `bp` when imported.
+from registers.processing import (  # noqa: E402, F401
+    export_views,
+    import_views,
+    model_views,
+    version_views,
+)
