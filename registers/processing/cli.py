@@ -52,7 +52,7 @@ def import_processing(slug: str, file: Path):
     session.commit()
     click.echo(
         f"Imported into {organisation.name}: {len(result.created)} created, "
-        f"{len(result.updated)} updated."
+        f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
     )
 
 

@@ -5,8 +5,6 @@ whose reference exists in its organisation is left as it is."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -21,12 +19,13 @@ from registers.processing.demo_data import (
     SUBMITTED,
     VALIDATED,
     activities_by_organisation,
+    days_ago,
 )
 from registers.processing.models import ProcessingActivity
 
 DPO_EMAIL = "dpo@demo.registre.invalid"
-# The demo's validations are dated, so that the registers show a history.
-VALIDATED_ON = date(2025, 10, 6)
+# The demo's validations are dated a few weeks back, so that the registers show a history.
+VALIDATED_ON = days_ago(40)
 # Copies of the model validated by the DPO; Gentilly's has diverged (its own recipients).
 MODEL_VALIDATED = {"ivry-sur-seine", "vitry-sur-seine"}
 

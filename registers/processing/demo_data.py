@@ -5,7 +5,19 @@ screening, and the catalogue software that supports it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+# Dates relative to the day the demo is loaded, so that it never shows reviews long overdue.
+TODAY = date.today()
+
+
+def days_ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
+def in_days(days: int) -> date:
+    return TODAY + timedelta(days=days)
+
 
 CITIES = ["arcueil", "gentilly", "ivry-sur-seine", "villejuif", "vitry-sur-seine"]
 # 97 437 registered voters in the five cities (2022 activity report).
@@ -76,7 +88,7 @@ HOSTED_MEASURES = [
 # --- the model processing of the DPO ------------------------------------------------------------
 
 CIVIL_STATUS_MODEL = {
-    "reference": "MOD-EC",
+    "reference": "MOD-EC-01",
     "name": "Tenue de l'état civil",
     "description": (
         "Établissement, conservation et mise à jour des actes de naissance, de reconnaissance, "
@@ -438,10 +450,10 @@ IVRY_SOCIAL = {
     "dpia_criteria": ["sensitive_data", "vulnerable_subjects"],
     "dpia_cnil_types": ["social_support"],
     "dpia_status": "completed",
-    "dpia_done_on": date(2021, 11, 18),
+    "dpia_done_on": days_ago(420),
     "dpia_conclusion": "Risques résiduels acceptables après cloisonnement des dossiers sociaux.",
-    "dpia_dpo_opinion": "Avis favorable du DPO mutualisé (18/11/2021).",
-    "dpia_next_review_on": date(2026, 11, 18),
+    "dpia_dpo_opinion": "Avis favorable du DPO mutualisé.",
+    "dpia_next_review_on": in_days(675),
 }
 
 
@@ -505,10 +517,10 @@ def health_centre(slug: str, applications: list[str]) -> dict:
         "dpia_criteria": ["sensitive_data", "vulnerable_subjects", "large_scale"],
         "dpia_cnil_types": ["health_care"],
         "dpia_status": "completed",
-        "dpia_done_on": date(2021, 3, 15),
+        "dpia_done_on": days_ago(600),
         "dpia_conclusion": "Risques résiduels acceptables (authentification forte, chiffrement).",
         "dpia_dpo_opinion": "Avis favorable avec réserve : revoir les habilitations chaque année.",
-        "dpia_next_review_on": date(2026, 3, 15),
+        "dpia_next_review_on": in_days(495),
     }
 
 
@@ -671,8 +683,8 @@ GENTILLY_MAIL = {
             None,
         ),
     ],
-    "last_review_on": date(2022, 9, 1),
-    "next_review_on": date(2023, 9, 1),
+    "last_review_on": days_ago(800),
+    "next_review_on": days_ago(435),
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from compliance.admin.services import ServiceError
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
+from registers.applications.services import find_vendor
 from registers.applications.tables import read_table
 from registers.processing import services
 from registers.processing.fields import FieldErrors
@@ -42,6 +43,8 @@ from registers.processing.spreadsheet import (
     ITEM_SEPARATOR,
     PART_SEPARATOR,
     PARTS,
+    split,
+    unescape,
 )
 
 # Header (normalised) -> column key: the French header or the field's own name.
@@ -69,6 +72,7 @@ WORD_LISTS = {
 class ImportResult:
     created: list[ProcessingActivity] = field(default_factory=list)
     updated: list[ProcessingActivity] = field(default_factory=list)
+    unchanged: list[ProcessingActivity] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -97,27 +101,40 @@ def _code(enum_cls, text: str, indexes: dict) -> str:
 
 
 def _split(text: str, separator: str) -> list[str]:
-    return [part.strip() for part in text.split(separator)]
+    return split(text, separator)
 
 
-def _rows_of(key: str, text: str, indexes: dict) -> list[dict]:
+def _rows_of(session: Session, key: str, text: str, indexes: dict) -> list[dict]:
     rows = []
     for item in _split(text, ITEM_SEPARATOR):
         if not item:
             continue
-        parts = _split(item, PART_SEPARATOR)
+        parts = [unescape(part) for part in _split(item, PART_SEPARATOR)]
         if len(parts) > len(PARTS[key]):
             raise FieldErrors({key: f"too many parts in {item!r} (at most {len(PARTS[key])})"})
         row = {}
         for name, value in zip(PARTS[key], parts, strict=False):
             enum_cls = WORD_LISTS.get((key, name))
             row[name] = _code(enum_cls, value, indexes) if enum_cls and value else value
+        if key == "recipients":
+            _resolve_vendor(session, row)
         rows.append(row)
     return rows
 
 
+def _resolve_vendor(session: Session, row: dict) -> None:
+    """A processor's vendor of the map: named in its own part, or by the recipient's name."""
+    name = row.pop("vendor", None)
+    vendor = find_vendor(session, name) if name else None
+    if name and vendor is None:
+        raise FieldErrors({"destinataires": f"no vendor {name!r} in the application map"})
+    if vendor is None and row.get("recipient_type") == RecipientType.PROCESSOR.value:
+        vendor = find_vendor(session, row.get("name") or "")
+    row["vendor_id"] = vendor.id if vendor else None
+
+
 def _application_ids(session: Session, text: str) -> list[int]:
-    names = [name for name in _split(text, ITEM_SEPARATOR) if name]
+    names = [unescape(name) for name in _split(text, ITEM_SEPARATOR) if name]
     keys = {normalise_key(name): name for name in names}
     found = dict(
         session.execute(
@@ -137,11 +154,11 @@ def row_data(session: Session, values: dict[str, str], indexes: dict) -> dict:
     data: dict = {}
     for key, text in values.items():
         if key in PARTS:
-            data[key] = _rows_of(key, text, indexes)
+            data[key] = _rows_of(session, key, text, indexes)
         elif key == "applications":
             data["application_ids"] = _application_ids(session, text)
         elif key in DPIA_CATALOGUES:
-            data[key] = [code for code in _split(text, ITEM_SEPARATOR) if code]
+            data[key] = [unescape(code) for code in _split(text, ITEM_SEPARATOR) if code]
         elif key in WORD_LISTS:
             data[key] = _code(WORD_LISTS[key], text, indexes)
         else:
@@ -215,8 +232,10 @@ def import_activities(
                 payload = row_data(session, values, indexes)
                 activity = existing.get(reference) if reference else None
                 if activity is not None:
+                    version = activity.version
                     services.update_processing(session, activity, payload, actor=actor)
-                    result.updated.append(activity)
+                    changed = activity.version != version
+                    (result.updated if changed else result.unchanged).append(activity)
                 else:
                     if "name" not in payload:
                         raise FieldErrors({"nom": "is required for a new activity"})
@@ -228,7 +247,7 @@ def import_activities(
                 result.errors += [(line, message) for message in _messages(error)]
     if result.errors:
         savepoint.rollback()
-        result.created, result.updated = [], []
+        result.created, result.updated, result.unchanged = [], [], []
     else:
         savepoint.commit()
     return result

@@ -50,6 +50,8 @@ COLLECTION_FIELDS = {
     "applications": _l("Applications support"),
 }
 SYNC_FIELDS = {**SCALAR_FIELDS, **COLLECTION_FIELDS}
+# Copied when the model is applied, as a starting point, but each member's own afterwards.
+INITIAL_FIELDS = ("responsible_service",)
 
 
 class ModelError(services.ServiceError):
@@ -103,16 +105,22 @@ def apply_model(
     actor,
 ) -> list[ProcessingActivity]:
     """A draft copy of the model in each organisation (the existing one where it already has
-    a copy), linked to the model."""
+    a copy), linked to the model. A copy takes the model's reference without its `MOD-` prefix
+    (`MOD-EC-01` gives `EC-01`) where that reference is free in the organisation."""
     if not model.is_model:
         raise ModelError("only a model processing can be applied to members")
     values = model_values(model)
+    initial = {name: getattr(model, name) for name in INITIAL_FIELDS}
     existing = {copy.organisation_id: copy for copy in copies_of(session, model)}
     result = []
     for organisation in organisations:
         copy = existing.get(organisation.id)
         if copy is None:
-            copy = services.create_processing(session, organisation, _as_input(values), actor=actor)
+            data = {**initial, **_as_input(values)}
+            reference = _free_reference(session, organisation.id, model.reference)
+            if reference:
+                data["reference"] = reference
+            copy = services.create_processing(session, organisation, data, actor=actor)
             copy.model_id = model.id
             copy.model_baseline = values
             session.flush()
@@ -126,6 +134,19 @@ def apply_model(
             )
         result.append(copy)
     return result
+
+
+def _free_reference(session: Session, organisation_id: int, model_reference: str) -> str | None:
+    candidate = model_reference.removeprefix("MOD-").strip("-")
+    if not candidate or candidate.isdigit():  # MOD-001 gives no meaningful reference
+        return None
+    taken = session.scalar(
+        sa.select(ProcessingActivity.id).where(
+            ProcessingActivity.organisation_id == organisation_id,
+            ProcessingActivity.reference == candidate,
+        )
+    )
+    return None if taken else candidate
 
 
 # --- divergence ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The register as a spreadsheet: one row per activity, documented columns, multi-valued cells
 separated by `;` and the parts of one item by `|` (for example a data category:
-`identity | Nom, prénom | 5 ans | 10 ans | destroy | Instruction DAF/DPACI/RES/2009/018`).
+`identity | Nom, prénom | 5 ans | 10 ans | destroy | Instruction DAF/DPACI/RES/2009/018`). A `;`
+or `|` that belongs to a text inside such a cell is escaped with a backslash (`art. 34 \\; 35`).
 
 `export_xlsx` writes the register of an organisation; `importer.py` reads the same columns back,
 so an exported file can be edited and imported again."""
@@ -69,7 +70,7 @@ COLUMNS = (
         "recipients",
         "destinataires",
         "Type (internal, processor, institutional_partner, third_country, other) | nom | "
-        "précisions",
+        "précisions | éditeur de la cartographie (pour un sous-traitant)",
     ),
     Column(
         "transfers",
@@ -110,7 +111,7 @@ PARTS = {
     ),
     "special_categories": ("category", "condition", "details"),
     "subjects": ("category", "estimated_number", "details"),
-    "recipients": ("recipient_type", "name", "details"),
+    "recipients": ("recipient_type", "name", "details", "vendor"),
     "transfers": ("recipient", "country", "safeguard", "documentation_url"),
     "security_measures": ("family", "details"),
 }
@@ -125,15 +126,55 @@ def _text(value) -> str:
     return str(getattr(value, "value", value))
 
 
-def _clean_part(text: str) -> str:
-    # A separator inside a value would split it on import.
-    return text.replace(ITEM_SEPARATOR, ",").replace(PART_SEPARATOR, "/").replace("\n", " ")
+ESCAPE = "\\"
+
+
+def escape(text: str) -> str:
+    """A value written inside a multi-valued cell: its separators preceded by a backslash."""
+    for char in (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR):
+        text = text.replace(char, ESCAPE + char)
+    return text.replace("\n", " ")
+
+
+def split(text: str, separator: str) -> list[str]:
+    """The pieces of a cell between unescaped separators, still escaped, stripped."""
+    pieces, current, index = [], [], 0
+    while index < len(text):
+        char = text[index]
+        if char == ESCAPE and index + 1 < len(text):
+            current.append(text[index : index + 2])
+            index += 2
+            continue
+        if char == separator:
+            pieces.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    pieces.append("".join(current).strip())
+    return pieces
+
+
+def unescape(text: str) -> str:
+    result, index = [], 0
+    while index < len(text):
+        if text[index] == ESCAPE and index + 1 < len(text):
+            index += 1
+        result.append(text[index])
+        index += 1
+    return "".join(result)
+
+
+def _part(row, name: str) -> str:
+    if name == "vendor":
+        return row.vendor.name if row.vendor is not None else ""
+    return _text(getattr(row, name))
 
 
 def _items(rows, parts) -> str:
     items = []
     for row in rows:
-        values = [_clean_part(_text(getattr(row, part))) for part in parts]
+        values = [escape(_part(row, part)) for part in parts]
         while values and not values[-1]:
             values.pop()
         items.append(f" {PART_SEPARATOR} ".join(values))
@@ -146,7 +187,7 @@ def activity_row(activity) -> list[str]:
         if column.key in PARTS:
             row.append(_items(getattr(activity, column.key), PARTS[column.key]))
         elif column.key == "applications":
-            row.append(f"{ITEM_SEPARATOR} ".join(a.name for a in activity.applications))
+            row.append(f"{ITEM_SEPARATOR} ".join(escape(a.name) for a in activity.applications))
         elif column.key in DPIA_CATALOGUES:
             row.append(f"{ITEM_SEPARATOR} ".join(getattr(activity, column.key)))
         elif column.key in (

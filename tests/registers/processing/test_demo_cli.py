@@ -83,9 +83,10 @@ def test_the_demo_loads_realistic_registers_once(session):
     assert {"legitimate_interest_public_body", "category_without_retention", "review_overdue"} <= (
         codes
     )
+    assert compute.warnings(by_key[("ivry-sur-seine", "EL-01")]) == []
     model = next(a for a in activities if a.is_model)
     copies = models_sync.copies_of(session, model)
-    assert len(copies) == 5
+    assert len(copies) == 5 and {c.reference for c in copies} == {"EC-01"}
     diverged = {c.organisation.slug: [s.name for s in models_sync.divergence(c)] for c in copies}
     assert diverged["gentilly"] == ["recipients"]
     assert [slug for slug, names in diverged.items() if names] == ["gentilly"]

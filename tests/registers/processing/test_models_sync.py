@@ -37,14 +37,25 @@ def model(session, make_organisation):
 def test_apply_to_three_members(session, model, cities):
     copies = models_sync.apply_model(session, model, cities, actor="dpo")
     assert model.is_model and model.reference == "MOD-001"
+    assert all(c.reference.startswith("T-") for c in copies)
     assert [c.organisation_id for c in copies] == [c.id for c in cities]
     for copy in copies:
         assert copy.model_id == model.id and not copy.is_model
         assert copy.name == model.name and copy.status == ProcessingStatus.DRAFT
+        assert copy.responsible_service == "Service de l'état civil"
         assert copy.purposes[0].legal_text == "Code civil, art. 34 à 101-2"
         assert models_sync.divergence(copy) == []
     # Applying again does not duplicate.
     assert models_sync.apply_model(session, model, cities, actor="dpo") == copies
+
+
+def test_a_copy_takes_the_model_reference(session, make_organisation, cities):
+    host = make_organisation("SIIM 94", kind=OrganisationKind.SYNDICATE, is_host=True)
+    model = models_sync.create_model(
+        session, host, {**STATE_CIVIL, "reference": "MOD-EC-01"}, actor="dpo"
+    )
+    copies = models_sync.apply_model(session, model, cities, actor="dpo")
+    assert {c.reference for c in copies} == {"EC-01"}
 
 
 def test_a_copy_is_not_a_model(session, model, cities):

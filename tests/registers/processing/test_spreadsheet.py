@@ -107,9 +107,20 @@ def test_unknown_column_refused(session, organisation):
     assert result.errors == [(1, "unknown column 'couleur'")]
 
 
-def test_export_then_import_updates_in_place(session, organisation, make_activity):
-    activity = make_activity(organisation, reference="EL-1", dpia_criteria=["large_scale"])
+def test_export_then_import_changes_nothing(session, organisation, make_activity, make_vendor):
+    arpege = make_vendor("ARPEGE")
+    activity = make_activity(
+        organisation,
+        reference="EL-1",
+        dpia_criteria=["large_scale"],
+        recipients=[
+            {"recipient_type": "processor", "name": "Maintenance", "vendor_id": arpege.id},
+            {"recipient_type": "internal", "name": "Élections | accueil"},
+        ],
+    )
+    activity.purposes[0].legal_text = "Code électoral, art. L. 11 ; art. R. 5 \\ annexe"
     activity.data_categories[0].description = '=HYPERLINK("x")'
+    session.flush()
     data = spreadsheet.export_xlsx([activity])
     workbook = load_workbook(io.BytesIO(data))
     sheet = workbook.worksheets[0]
@@ -118,11 +129,28 @@ def test_export_then_import_updates_in_place(session, organisation, make_activit
     assert workbook.sheetnames[1] == "Colonnes"
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["finalites"].startswith("Tenir la liste électorale de la commune | legal_obligation")
+    assert "art. L. 11 \\; art. R. 5" in row["finalites"]
     assert row["personnes"] == "voters | 30000"
+    assert "processor | Maintenance |  | ARPEGE" in row["destinataires"]
 
-    # Re-importing the exported file changes nothing but is accepted.
+    version = activity.version
     result = importer.import_activities(session, organisation, data, "r.xlsx", actor="test")
     assert result.ok, result.errors
-    assert result.updated == [activity] and not result.created
-    assert activity.subjects[0].estimated_number == 30000
+    assert result.unchanged == [activity] and not result.updated and not result.created
+    assert activity.version == version
+    assert activity.purposes[0].legal_text == "Code électoral, art. L. 11 ; art. R. 5 \\ annexe"
+    assert activity.recipients[1].name == "Élections | accueil"
+    assert activity.recipients[0].vendor_id == arpege.id
     assert activity.data_categories[0].description == '=HYPERLINK("x")'
+
+
+def test_a_processor_is_matched_to_its_vendor(session, organisation, make_vendor):
+    doctolib = make_vendor("DOCTOLIB")
+    data = _csv(["", "Rendez-vous"])
+    data = data.replace(b"criteres_aipd", b"criteres_aipd;destinataires").replace(
+        b"Rendez-vous", b"Rendez-vous;;;;;;;processor | Doctolib"
+    )
+    result = importer.import_activities(session, organisation, data, "f.csv", actor="test")
+    assert result.ok, result.errors
+    (activity,) = _activities(session, organisation)
+    assert activity.recipients[0].vendor_id == doctolib.id
