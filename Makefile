@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean translations system-deps
+.PHONY: install run test lint format bench clean translations messages system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d compliance/translations -D messages >/dev/null
+
+# Re-extract the French source strings and merge them into each catalogue (then translate the
+# new entries in compliance/translations/<lang>/LC_MESSAGES/messages.po).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --project Registre \
+	  --ignore-dirs '.* __pycache__ instance' -o compliance/translations/messages.pot .
+	$(BIN)/pybabel update -i compliance/translations/messages.pot -d compliance/translations \
+	  -D messages --no-fuzzy-matching --ignore-obsolete
 
 install: $(STAMP) translations
 

@@ -24,9 +24,14 @@ class VersionedForm(FlaskForm):
         return {k: v for k, v in self.data.items() if k not in {"version", "csrf_token", "submit"}}
 
 
-def _display(value) -> str:
+def _display(value, field=None) -> str:
     if value is None or value == "":
         return "—"
+    # A select shows its choice label, so a stored enum and its submitted value compare equal.
+    raw = str(getattr(value, "value", value))
+    for choice in getattr(field, "choices", None) or ():
+        if isinstance(choice, tuple | list) and len(choice) >= 2 and str(choice[0]) == raw:
+            return str(choice[1])
     return getattr(value, "label", None) or str(value)
 
 
@@ -37,13 +42,13 @@ def conflict_report(session, form: VersionedForm, record) -> dict:
     for name, submitted in form.record_data().items():
         if not hasattr(record, name):
             continue
-        current = getattr(record, name)
-        if _display(current) != _display(submitted):
+        current, field = getattr(record, name), form[name]
+        if _display(current, field) != _display(submitted, field):
             differences.append(
                 {
-                    "label": form[name].label.text,
-                    "current": _display(current),
-                    "submitted": _display(submitted),
+                    "label": field.label.text,
+                    "current": _display(current, field),
+                    "submitted": _display(submitted, field),
                 }
             )
     last = session.scalar(
