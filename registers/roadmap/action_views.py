@@ -1,0 +1,271 @@
+"""Pages of a roadmap action: create, read, edit, the quick progress update, milestones,
+archive; and the escalation of a corrective action into the roadmap. Routes on views.bp."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from registers.applications.queries import visible_applications
+from registers.incidents.queries import action_or_404 as corrective_action_or_404
+from registers.incidents.queries import visible_actions as visible_corrective_actions
+from registers.incidents.queries import visible_incidents
+from registers.roadmap import compute, forms, services
+from registers.roadmap.catalogue import all_measures
+from registers.roadmap.models import Milestone
+from registers.roadmap.queries import (
+    REGISTER,
+    action_or_404,
+    roadmap_or_404,
+    visible_roadmaps,
+)
+from registers.roadmap.views import bp, submit
+
+
+def _link_choices() -> dict:
+    """What an action may link to: what the user may see of the map and of the incident log."""
+    db = get_session()
+    incidents_readable = can(Register.INCIDENTS, Action.READ)
+    return {
+        "measures": all_measures(db),
+        "applications": list(db.scalars(visible_applications())),
+        "incidents": list(db.scalars(visible_incidents(current_user, selected=False)))
+        if incidents_readable
+        else [],
+        "corrective_actions": list(
+            db.scalars(visible_corrective_actions(current_user, selected=False))
+        )
+        if incidents_readable
+        else [],
+    }
+
+
+@bp.route("/<int:roadmap_id>/actions/new", methods=["GET", "POST"])
+def create_action(roadmap_id: int):
+    roadmap = roadmap_or_404(roadmap_id, Action.CREATE)
+    form = forms.ActionForm(**_link_choices())
+    if not form.is_submitted():
+        start = max(roadmap.start_on, compute.today())
+        form.start_on.data = compute.quarter_start(compute.quarter_of(start))
+        form.target_on.data = compute.quarter_end(compute.quarter_of(start))
+    created = []
+
+    def write():
+        data = form.service_data()
+        created.append(services.create_action(get_session(), roadmap, data, actor=current_user))
+
+    done, _conflict, status = submit(form, write)
+    if done:
+        flash(_("Action %(code)s ajoutée à la feuille de route.", code=created[0].code), "success")
+        return redirect(url_for(".action", action_id=created[0].id))
+    return render_template(
+        "roadmap/action_form.html", form=form, roadmap=roadmap, action=None
+    ), status
+
+
+@bp.get("/actions/<int:action_id>")
+def action(action_id: int):
+    return _render_action(action_or_404(action_id))
+
+
+def _render_action(record, *, progress_form=None, milestone_form=None, conflict=None, status=200):
+    editable = can(REGISTER, Action.EDIT, record.organisation_id)
+    version = record.version
+    return render_template(
+        "roadmap/action.html",
+        action=record,
+        editable=editable,
+        late=record.is_late(compute.today()),
+        escalated=set(services.escalated_from(get_session(), record)),
+        progress_form=progress_form
+        or (forms.ProgressForm(formdata=None, obj=record) if editable else None),
+        milestone_form=milestone_form
+        or (forms.MilestoneForm(formdata=None, version=version) if editable else None),
+        version_form=forms.ArchiveForm(formdata=None, version=version),
+        conflict=conflict,
+        show_incidents=can(Register.INCIDENTS, Action.READ),
+    ), status
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+def edit_action(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    form = forms.ActionForm(obj=record, **_link_choices())
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_action(
+            get_session(),
+            record,
+            form.service_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: action_or_404(action_id),
+    )
+    if done:
+        flash(_("Action %(code)s enregistrée.", code=record.code), "success")
+        return redirect(url_for(".action", action_id=record.id))
+    return render_template(
+        "roadmap/action_form.html",
+        form=form,
+        roadmap=record.roadmap,
+        action=record,
+        conflict=conflict,
+    ), status
+
+
+@bp.post("/actions/<int:action_id>/progress")
+def update_progress(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    form = forms.ProgressForm()
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_action(
+            get_session(),
+            record,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: action_or_404(action_id),
+    )
+    if done:
+        flash(_("Avancement de %(code)s enregistré.", code=record.code), "success")
+        return redirect(url_for(".roadmap", roadmap_id=record.roadmap_id, _anchor="timeline"))
+    return _render_action(
+        action_or_404(action_id), progress_form=form, conflict=conflict, status=status
+    )
+
+
+def _version_form() -> forms.ArchiveForm:
+    form = forms.ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+@bp.post("/actions/<int:action_id>/archive")
+def archive_action(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    version = _version_form().submitted_version()
+    db = get_session()
+    services.archive_action(db, record, actor=current_user, version=version)
+    db.commit()
+    flash(_("Action archivée : elle ne figure plus sur la feuille de route."), "success")
+    return redirect(url_for(".action", action_id=record.id))
+
+
+@bp.post("/actions/<int:action_id>/restore")
+def restore_action(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    version = _version_form().submitted_version()
+    db = get_session()
+    services.restore_action(db, record, actor=current_user, version=version)
+    db.commit()
+    flash(_("Action restaurée."), "success")
+    return redirect(url_for(".action", action_id=record.id))
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+@bp.post("/actions/<int:action_id>/milestones")
+def add_milestone(action_id: int):
+    record = action_or_404(action_id, Action.EDIT)
+    form = forms.MilestoneForm()
+    done, conflict, status = submit(
+        form,
+        lambda: services.add_milestone(
+            get_session(),
+            record,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: action_or_404(action_id),
+    )
+    if done:
+        flash(_("Jalon ajouté."), "success")
+        return redirect(url_for(".action", action_id=record.id, _anchor="milestones"))
+    return _render_action(
+        action_or_404(action_id), milestone_form=form, conflict=conflict, status=status
+    )
+
+
+def _milestone_or_404(milestone_id: int) -> Milestone:
+    milestone = get_session().get(Milestone, milestone_id)
+    if milestone is None:
+        abort(404)
+    action_or_404(milestone.action_id, Action.EDIT)
+    return milestone
+
+
+@bp.post("/milestones/<int:milestone_id>/toggle")
+def toggle_milestone(milestone_id: int):
+    milestone = _milestone_or_404(milestone_id)
+    version = _version_form().submitted_version()
+    db = get_session()
+    services.set_milestone_done(
+        db, milestone, not milestone.done, actor=current_user, version=version
+    )
+    db.commit()
+    return redirect(url_for(".action", action_id=milestone.action_id, _anchor="milestones"))
+
+
+@bp.post("/milestones/<int:milestone_id>/remove")
+def remove_milestone(milestone_id: int):
+    milestone = _milestone_or_404(milestone_id)
+    action_id = milestone.action_id
+    version = _version_form().submitted_version()
+    db = get_session()
+    services.remove_milestone(db, milestone, actor=current_user, version=version)
+    db.commit()
+    flash(_("Jalon retiré."), "success")
+    return redirect(url_for(".action", action_id=action_id, _anchor="milestones"))
+
+
+# --- escalation of a corrective action --------------------------------------------------------
+
+
+@bp.route("/escalate/<int:corrective_action_id>", methods=["GET", "POST"])
+def escalate(corrective_action_id: int):
+    corrective = corrective_action_or_404(corrective_action_id)
+    if not can(REGISTER, Action.CREATE, corrective.organisation_id):
+        abort(403)
+    roadmaps = [
+        r
+        for r in get_session().scalars(visible_roadmaps(selected=False))
+        if r.organisation_id == corrective.organisation_id
+    ]
+    form = forms.EscalateForm(roadmaps=roadmaps)
+    if not form.is_submitted():
+        form.target_on.data = max(corrective.due_on, compute.today())
+    created = []
+
+    def write():
+        data = form.data
+        values = {k: data[k] for k in ("roadmap_id", "theme", "priority", "target_on")}
+        created.append(
+            services.escalate_corrective_action(
+                get_session(), corrective, values, actor=current_user
+            )
+        )
+
+    done, _conflict, status = submit(form, write)
+    if done:
+        flash(
+            _(
+                "%(reference)s est portée par l'action %(code)s de la feuille de route.",
+                reference=corrective.reference,
+                code=created[0].code,
+            ),
+            "success",
+        )
+        return redirect(url_for(".action", action_id=created[0].id))
+    return render_template(
+        "roadmap/escalate.html", form=form, corrective=corrective, roadmaps=roadmaps
+    ), status

@@ -1,0 +1,54 @@
+"""The roadmap's command: `compliance export roadmap --org SLUG -o FILE.docx`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def register_commands(*, import_group, export_group, main) -> None:
+    """Mount this register's commands on the `compliance` groups."""
+    export_group.add_command(export_roadmap)
+
+
+@click.command("roadmap")
+@click.option("--org", "slug", required=True, help="The organisation whose roadmap (its slug).")
+@click.option("--roadmap", "roadmap_id", type=int, help="Which roadmap, when it has several.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .docx file to write.",
+)
+def export_roadmap(slug: str, roadmap_id: int | None, output: Path):
+    """Write the Word report "Feuille de route de cybersécurité" of an organisation: summary,
+    progress and budget charts, actions by theme, what is late and why, hygiene-measure
+    coverage. The export is recorded, so the file can be verified later."""
+    import sqlalchemy as sa
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from compliance.tenancy import Organisation
+    from registers.roadmap.export import export_roadmap_report
+    from registers.roadmap.models import Roadmap
+
+    _require_current_schema()
+    session = get_session()
+    organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"unknown organisation: {slug}")
+    statement = sa.select(Roadmap).where(Roadmap.organisation_id == organisation.id)
+    if roadmap_id is not None:
+        statement = statement.where(Roadmap.id == roadmap_id)
+    else:
+        statement = statement.where(Roadmap.archived_at.is_(None))
+    roadmap = session.scalar(statement.order_by(Roadmap.end_on.desc(), Roadmap.id.desc()).limit(1))
+    if roadmap is None:
+        raise click.ClickException(f"{organisation.name} has no such roadmap")
+    data, record = export_roadmap_report(session, roadmap, actor=_actor())
+    session.commit()
+    output.write_bytes(data)
+    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
+    click.echo(f"SHA-256 {record.sha256}")

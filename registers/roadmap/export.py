@@ -1,0 +1,342 @@
+"""The data of the Word report "Feuille de route de cybersécurité", for the board, the members
+and ANSSI: summary, progress figures and charts, the actions by theme with status and budget,
+the hygiene-measure coverage table and what is late and why; as a plain dict for its template
+(templates/word/roadmap-report.docx)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import date
+
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from compliance.documents import DocumentType, ExportRecord, export_document, format_document_date
+from compliance.tenancy import slugify
+from registers.roadmap import compute, figures, raster
+from registers.roadmap.catalogue import ATTRIBUTION, LICENCE, all_measures
+from registers.roadmap.models import Roadmap, RoadmapAction
+from registers.roadmap.queries import (
+    REGISTER,
+    assessments_of,
+    organisation_actions,
+    roadmap_actions,
+)
+
+DOCUMENT = "roadmap-report"
+TITLE = "Feuille de route de cybersécurité"
+DOCUMENT_TYPE = DocumentType(
+    name=DOCUMENT,
+    title=_l("Feuille de route de cybersécurité (rapport)"),
+    register=REGISTER.value,
+    sample_context=lambda: sample_context(),
+)
+
+
+class ChartImage(InlineImage):
+    """A PNG chart for the document being rendered.
+
+    docxtpl inserts an image through the template being rendered, which the kernel's
+    export_document creates and keeps to itself; the image finds it on the call stack, where
+    docxtpl's renderer is running (`render_xml_part`), when the template prints it."""
+
+    def __init__(self, png: bytes, width_mm: float):
+        super().__init__(None, io.BytesIO(png), width=Mm(width_mm))
+
+    def _insert_image(self):
+        self.tpl = self.tpl or _rendering_template()
+        self.image_descriptor.seek(0)
+        return super()._insert_image()
+
+
+def _rendering_template() -> DocxTemplate:
+    frame = sys._getframe(1)
+    while frame is not None:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, DocxTemplate) and candidate.current_rendering_part is not None:
+            return candidate
+        frame = frame.f_back
+    raise RuntimeError("a chart is printed only while a Word template renders")
+
+
+def _fill(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+def _euros(value) -> str:
+    return figures.euros(value, "fr") if value is not None else ""
+
+
+def _action_row(action: RoadmapAction, today: date) -> dict:
+    return {
+        "code": action.code,
+        "title": action.title,
+        "theme": action.theme.numbered_label,
+        "priority": action.priority.value,
+        "owner": action.owner or "",
+        "start": compute.quarter_label(compute.quarter_of(action.start_on)),
+        "target": compute.quarter_label(compute.quarter_of(action.target_on)),
+        "target_on": action.target_on,
+        "status": action.status.label,
+        "progress": 100 if action.status.value == "done" else action.progress,
+        "late": action.is_late(today),
+        "late_mark": "en retard" if action.is_late(today) else "",
+        "estimated": _euros(action.estimated_total),
+        "spent": _euros(action.spent_total),
+        "subsidy": _euros(action.subsidy_amount),
+        "measures": ", ".join(m.ref for m in action.measures),
+        "reason": action.delay_reason or "",
+        "description": action.description or "",
+    }
+
+
+def _legend(bars) -> list[dict]:
+    return [{"label": b.label, "value": b.shown, "fill": _fill(b.colour)} for b in bars]
+
+
+def _charts(progress, money, coverage) -> dict:
+    status_bars = figures.status_bars(progress)
+    budget_bars = figures.budget_bars(money, "fr")
+    segments = figures.coverage_segments(coverage)
+    top = max((b.value for b in status_bars), default=0)
+    return {
+        "status": ChartImage(
+            raster.bar_chart_png([(b.value, b.colour, b.shown) for b in status_bars], maximum=top),
+            110,
+        ),
+        "budget": ChartImage(
+            raster.bar_chart_png([(b.value, b.colour, b.shown) for b in budget_bars]), 110
+        ),
+        "coverage": ChartImage(
+            raster.stacked_bar_png([(s.value, s.colour) for s in segments]), 160
+        ),
+        "status_legend": _legend(status_bars),
+        "budget_legend": _legend(budget_bars),
+        "coverage_legend": _legend(segments),
+    }
+
+
+def roadmap_context(session: Session, roadmap: Roadmap, *, today: date | None = None) -> dict:
+    """Everything the report shows, as plain values (French: the document's language)."""
+    today = today or compute.today()
+    with force_locale("fr"):
+        actions = roadmap_actions(roadmap)
+        rows = compute.measure_rows(
+            all_measures(session),
+            assessments_of(roadmap.organisation_id),
+            organisation_actions(roadmap.organisation_id),
+        )
+        progress = compute.progress(actions, today)
+        money = compute.budget(actions, roadmap)
+        coverage = compute.coverage(rows)
+        labels = figures.coverage_labels()
+        return {
+            "title": TITLE,
+            "attribution": f"{ATTRIBUTION} — {LICENCE}",
+            "today": today,
+            "organisation": {
+                "name": roadmap.organisation.name,
+                "kind": roadmap.organisation.kind.label,
+            },
+            "roadmap": {
+                "title": roadmap.title,
+                "summary": roadmap.summary or "",
+                "period": f"{format_document_date(roadmap.start_on)} au "
+                f"{format_document_date(roadmap.end_on)}",
+                "state": roadmap.state.label,
+                "programme": roadmap.programme_name or "",
+                "agreement": roadmap.grant_agreement or "",
+                "subsidy_total": _euros(roadmap.subsidy_total),
+                "cofunding_rate": f"{roadmap.cofunding_rate} %"
+                if roadmap.cofunding_rate is not None
+                else "",
+                "subsidy_received": _euros(roadmap.subsidy_received),
+                "subsidy_pending": _euros(money.subsidy_pending),
+                "funding_notes": roadmap.funding_notes or "",
+            },
+            "figures": {
+                "total": progress.total,
+                "done": progress.done,
+                "in_progress": progress.in_progress,
+                "planned": progress.planned,
+                "postponed": progress.postponed,
+                "cancelled": progress.cancelled,
+                "late": progress.late,
+                "overall": progress.overall,
+            },
+            "budget": {
+                "estimated": _euros(money.estimated),
+                "spent": _euros(money.spent),
+                "spent_share": f"{money.spent_share} %",
+                "subsidised": _euros(money.subsidised),
+                "own_funding": _euros(money.own_funding),
+                "investment_estimated": _euros(money.investment_estimated),
+                "investment_spent": _euros(money.investment_spent),
+                "operating_estimated": _euros(money.operating_estimated),
+                "operating_spent": _euros(money.operating_spent),
+            },
+            "coverage": {
+                "total": coverage.total,
+                "covered": coverage.covered,
+                "applied": coverage.applied,
+                "gaps": coverage.gaps,
+                "rows": [
+                    {"label": labels[kind], "count": coverage.counts[kind]}
+                    for kind in compute.Coverage.ORDER
+                ],
+            },
+            "charts": _charts(progress, money, coverage),
+            "themes": [
+                {
+                    "label": label,
+                    "count": len(members),
+                    "estimated": _euros(compute.budget(members).estimated),
+                    "spent": _euros(compute.budget(members).spent),
+                    "actions": [_action_row(a, today) for a in members],
+                }
+                for label, members in figures.groups(actions, "theme")
+            ],
+            "late": [_action_row(a, today) for a in actions if a.is_late(today)],
+            "measures": [
+                {
+                    "ref": row.measure.ref,
+                    "theme": row.measure.theme.value,
+                    "title": row.measure.title,
+                    "level": row.measure.level.label,
+                    "state": row.state.label if row.state else "Non évaluée",
+                    "comment": (row.assessment.comment or "") if row.assessment else "",
+                    "actions": ", ".join(a.code for a in row.open_actions),
+                    "coverage": labels[row.coverage],
+                }
+                for row in rows
+            ],
+        }
+
+
+def export_filename(roadmap: Roadmap) -> str:
+    return f"feuille-de-route-{slugify(roadmap.organisation.name)}-{roadmap.start_on.year}.docx"
+
+
+def export_roadmap_report(
+    session: Session, roadmap: Roadmap, *, actor, today: date | None = None
+) -> tuple[bytes, ExportRecord]:
+    """Render, record and audit the report (flushes, never commits). The caller has checked
+    that the actor may export this roadmap."""
+    context = roadmap_context(session, roadmap, today=today)
+    return export_document(
+        session,
+        document=DOCUMENT,
+        template=DOCUMENT,
+        context=context,
+        title=f"{TITLE} — {roadmap.organisation.name} — {roadmap.title}",
+        filename=export_filename(roadmap),
+        actor=actor,
+        organisation=roadmap.organisation,
+        parameters={"roadmap_id": roadmap.id, "actions": context["figures"]["total"]},
+    )
+
+
+def sample_context() -> dict:
+    """Plausible data with every key, to check a restyled template before it is used."""
+    today = compute.today()
+    action = {
+        "code": "A-01",
+        "title": "Outil de centralisation des évènements de sécurité (SIEM)",
+        "theme": "IX. Superviser, auditer, réagir",
+        "priority": "P1",
+        "owner": "RSSI",
+        "start": "T1 2024",
+        "target": "T4 2025",
+        "target_on": today,
+        "status": "En cours",
+        "progress": 40,
+        "late": True,
+        "late_mark": "en retard",
+        "estimated": "120 000 €",
+        "spent": "35 000 €",
+        "subsidy": "50 000 €",
+        "measures": "36, 36.R",
+        "reason": "Marché relancé après une offre infructueuse.",
+        "description": "",
+    }
+    bars = [("Réalisées", 1, "#18753c"), ("En cours", 1, "#000091")]
+    legend = [{"label": label, "value": str(v), "fill": _fill(c)} for label, v, c in bars]
+    png = raster.bar_chart_png([(v, c, str(v)) for _, v, c in bars])
+    return {
+        "title": TITLE,
+        "attribution": f"{ATTRIBUTION} — {LICENCE}",
+        "today": today,
+        "organisation": {"name": "Syndicat exemple", "kind": "Syndicat"},
+        "roadmap": {
+            "title": "Plan de sécurisation 2023-2026",
+            "summary": "",
+            "period": "1er janvier 2023 au 31 décembre 2026",
+            "state": "En cours d'exécution",
+            "programme": "Parcours de cybersécurité",
+            "agreement": "Convention 2021-001",
+            "subsidy_total": "90 000 €",
+            "cofunding_rate": "50 %",
+            "subsidy_received": "40 000 €",
+            "subsidy_pending": "50 000 €",
+            "funding_notes": "",
+        },
+        "figures": dict.fromkeys(
+            ("total", "done", "in_progress", "planned", "postponed", "cancelled", "late"), 1
+        )
+        | {"overall": 40},
+        "budget": dict.fromkeys(
+            (
+                "estimated",
+                "spent",
+                "subsidised",
+                "own_funding",
+                "investment_estimated",
+                "investment_spent",
+                "operating_estimated",
+                "operating_spent",
+            ),
+            "1 000 €",
+        )
+        | {"spent_share": "30 %"},
+        "coverage": {
+            "total": 61,
+            "covered": 50,
+            "applied": 40,
+            "gaps": 10,
+            "rows": [{"label": "Appliquées", "count": 30}],
+        },
+        "charts": {
+            "status": ChartImage(png, 110),
+            "budget": ChartImage(png, 110),
+            "coverage": ChartImage(raster.stacked_bar_png([(1, "#18753c")]), 160),
+            "status_legend": legend,
+            "budget_legend": legend,
+            "coverage_legend": legend,
+        },
+        "themes": [
+            {
+                "label": action["theme"],
+                "count": 1,
+                "estimated": "120 000 €",
+                "spent": "35 000 €",
+                "actions": [action],
+            }
+        ],
+        "late": [action],
+        "measures": [
+            {
+                "ref": "36",
+                "theme": "IX",
+                "title": "Activer et configurer les journaux des composants les plus importants",
+                "level": "Standard",
+                "state": "Partiellement appliquée",
+                "comment": "",
+                "actions": "A-01",
+                "coverage": "Écart traité par la feuille de route",
+            }
+        ],
+    }

@@ -1,0 +1,468 @@
+"""Writes to the roadmap: roadmaps, actions and their links, milestones, the hygiene
+self-assessment, and the escalation of a corrective action into the roadmap. Each function
+flushes and audits, never commits, and trusts its caller to have checked the permission."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from compliance import audit
+from compliance.admin.services import ServiceError
+from compliance.db import check_version, utcnow
+from compliance.tenancy import Organisation
+from registers.applications.models import Application
+from registers.incidents.models import CorrectiveAction, Incident
+from registers.roadmap import compute
+from registers.roadmap import fields as f
+from registers.roadmap.fields import FieldErrors
+from registers.roadmap.models import (
+    ActionCorrectiveAction,
+    ActionStatus,
+    AssessmentState,
+    HygieneAssessment,
+    HygieneMeasure,
+    Milestone,
+    Priority,
+    Roadmap,
+    RoadmapAction,
+    Theme,
+)
+
+__all__ = ["FieldErrors", "ServiceError"]
+
+
+def _audit_create(session: Session, record, summary: str, *, actor, extra: dict | None = None):
+    session.add(record)
+    session.flush()
+    changes = {**audit.snapshot(record), **(extra or {})}
+    audit.record(
+        session, action="create", actor=actor, target=record, summary=summary, changes=changes
+    )
+
+
+def _audit_update(session: Session, record, summary: str, *, actor, extra: dict | None = None):
+    changes = {**audit.pending_changes(record), **(extra or {})}
+    if not changes:
+        return
+    session.flush()
+    audit.record(
+        session, action="update", actor=actor, target=record, summary=summary, changes=changes
+    )
+
+
+def _apply(record, cleaned: dict) -> None:
+    for key, value in cleaned.items():
+        setattr(record, key, value)
+
+
+# --- roadmaps ---------------------------------------------------------------------------------
+
+
+def _check_period(start: date | None, end: date | None, *, end_name: str = "end_on") -> None:
+    if start and end and end < start:
+        raise FieldErrors({end_name: "must not be before the start"})
+
+
+def create_roadmap(session: Session, data: Mapping[str, Any], *, actor) -> Roadmap:
+    cleaned = f.clean_or_raise(
+        f.ROADMAP_CREATE_FIELDS, data, required=("organisation_id", "title", "start_on", "end_on")
+    )
+    if session.get(Organisation, cleaned["organisation_id"]) is None:
+        raise FieldErrors({"organisation_id": "no such organisation"})
+    _check_period(cleaned["start_on"], cleaned["end_on"])
+    cleaned = {k: v for k, v in cleaned.items() if v is not None}
+    roadmap = Roadmap(**cleaned)
+    _audit_create(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
+    return roadmap
+
+
+def update_roadmap(
+    session: Session, roadmap: Roadmap, data: Mapping[str, Any], *, actor, version=None
+) -> Roadmap:
+    """Partial update: only the keys present in `data` change (not the organisation)."""
+    check_version(roadmap, version)
+    cleaned = f.clean_or_raise(f.ROADMAP_FIELDS, data)
+    for name in ("title", "start_on", "end_on", "state"):
+        if name in cleaned and cleaned[name] is None:
+            raise FieldErrors({name: "is required"})
+    _check_period(cleaned.get("start_on", roadmap.start_on), cleaned.get("end_on", roadmap.end_on))
+    _apply(roadmap, cleaned)
+    _audit_update(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
+    return roadmap
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def next_code(session: Session, roadmap: Roadmap) -> str:
+    """A-01, A-02…: one more than the highest numbered code of the roadmap."""
+    codes = session.scalars(
+        sa.select(RoadmapAction.code).where(RoadmapAction.roadmap_id == roadmap.id)
+    )
+    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(r"A-(\d+)", c or ""))]
+    return f"A-{max(numbers, default=0) + 1:02d}"
+
+
+def _check_code(session: Session, roadmap_id: int, code: str, exclude_id=None) -> None:
+    if not _CODE.match(code):
+        raise FieldErrors({"code": "letters, digits, '.', '_' or '-' only"})
+    statement = sa.select(RoadmapAction.id).where(
+        RoadmapAction.roadmap_id == roadmap_id, RoadmapAction.code == code
+    )
+    if exclude_id is not None:
+        statement = statement.where(RoadmapAction.id != exclude_id)
+    if session.scalar(statement) is not None:
+        raise FieldErrors({"code": f"the code {code} is already used in this roadmap"})
+
+
+def _load(session: Session, model, ids: list[int], name: str) -> list:
+    if not ids:
+        return []
+    found = list(session.scalars(sa.select(model).where(model.id.in_(ids))))
+    missing = sorted(set(ids) - {record.id for record in found})
+    if missing:
+        raise FieldErrors({name: f"unknown ids: {', '.join(map(str, missing))}"})
+    return sorted(found, key=lambda record: ids.index(record.id))
+
+
+def _load_measures(session: Session, refs: list[str]) -> list[HygieneMeasure]:
+    if not refs:
+        return []
+    found = list(session.scalars(sa.select(HygieneMeasure).where(HygieneMeasure.ref.in_(refs))))
+    missing = [ref for ref in refs if ref not in {m.ref for m in found}]
+    if missing:
+        raise FieldErrors({"measures": f"not measures of the guide: {', '.join(missing)}"})
+    return sorted(found, key=lambda m: m.sort_key)
+
+
+def _links(action: RoadmapAction) -> dict[str, list]:
+    return {
+        "measures": [m.ref for m in action.measures],
+        "application_ids": [a.id for a in action.applications],
+        "incident_ids": [i.id for i in action.incidents],
+        "corrective_action_ids": [c.id for c in action.corrective_actions],
+    }
+
+
+def _set_links(session: Session, action: RoadmapAction, data: Mapping[str, Any]) -> dict:
+    """Replace the links named in `data`; returns the audit changes (empty if none)."""
+    cleaned = f.clean_or_raise(f.ACTION_LINKS, data)
+    before = _links(action)
+    if "measures" in cleaned:
+        action.measures = _load_measures(session, cleaned["measures"])
+    for name, model, attribute in (
+        ("application_ids", Application, "applications"),
+        ("incident_ids", Incident, "incidents"),
+        ("corrective_action_ids", CorrectiveAction, "corrective_actions"),
+    ):
+        if name in cleaned:
+            setattr(action, attribute, _load(session, model, cleaned[name], name))
+    after = _links(action)
+    changes = {
+        name: {"before": before[name], "after": after[name]}
+        for name in cleaned
+        if sorted(map(str, before[name])) != sorted(map(str, after[name]))
+    }
+    if changes and action.id is not None:
+        # The links live in their own tables: touch the row so its version moves too.
+        action.updated_at = utcnow()
+    return changes
+
+
+def _settle_status(action: RoadmapAction, cleaned: dict) -> None:
+    """A done action is complete (100 %, with its date); any other status has no such date."""
+    if action.status == ActionStatus.DONE:
+        action.progress = 100
+        if action.completed_on is None:
+            action.completed_on = cleaned.get("completed_on") or compute.today()
+    elif "status" in cleaned:
+        action.completed_on = None
+
+
+def _check_action(action: RoadmapAction) -> None:
+    errors = {}
+    if action.start_on and action.target_on and action.target_on < action.start_on:
+        errors["target_on"] = "must not be before the start date"
+    if action.status == ActionStatus.DONE and action.progress != 100:
+        errors["progress"] = "a done action is at 100 %"
+    if errors:
+        raise FieldErrors(errors)
+
+
+def create_action(
+    session: Session, roadmap: Roadmap, data: Mapping[str, Any], *, actor
+) -> RoadmapAction:
+    """`data`: the fields of f.ACTION_FIELDS and the links of f.ACTION_LINKS."""
+    cleaned = f.clean_or_raise(
+        f.ACTION_FIELDS, data, required=("title", "theme", "start_on", "target_on")
+    )
+    cleaned = {k: v for k, v in cleaned.items() if v is not None}
+    cleaned["code"] = cleaned.get("code") or next_code(session, roadmap)
+    _check_code(session, roadmap.id, cleaned["code"])
+    action = RoadmapAction(roadmap=roadmap, organisation_id=roadmap.organisation_id, **cleaned)
+    session.add(action)
+    links = _set_links(session, action, data)
+    _settle_status(action, cleaned)
+    _check_action(action)
+    _audit_create(
+        session, action, f"Roadmap action {action.code} {action.title}", actor=actor, extra=links
+    )
+    return action
+
+
+def update_action(
+    session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor, version=None
+) -> RoadmapAction:
+    """Partial update of the fields and links present in `data`."""
+    check_version(action, version)
+    cleaned = f.clean_or_raise(f.ACTION_FIELDS, data)
+    for name in ("code", "title", "theme", "priority", "start_on", "target_on", "status"):
+        if name in cleaned and cleaned[name] is None:
+            raise FieldErrors({name: "is required"})
+    if "progress" in cleaned and cleaned["progress"] is None:
+        cleaned["progress"] = 0
+    if "code" in cleaned:
+        _check_code(session, action.roadmap_id, cleaned["code"], exclude_id=action.id)
+    _apply(action, cleaned)
+    links = _set_links(session, action, data)
+    _settle_status(action, cleaned)
+    _check_action(action)
+    _audit_update(
+        session, action, f"Roadmap action {action.code} {action.title}", actor=actor, extra=links
+    )
+    return action
+
+
+def _set_archived(session: Session, record, archived: bool, summary: str, *, actor, version):
+    check_version(record, version)
+    if (record.archived_at is not None) == archived:
+        return record
+    before = record.archived_at
+    record.archived_at = utcnow() if archived else None
+    session.flush()
+    audit.record(
+        session,
+        action="archive" if archived else "restore",
+        actor=actor,
+        target=record,
+        summary=summary,
+        changes={"archived_at": {"before": before, "after": record.archived_at}},
+    )
+    return record
+
+
+def archive_action(session: Session, action: RoadmapAction, *, actor, version=None):
+    summary = f"Roadmap action {action.code} {action.title}"
+    return _set_archived(session, action, True, summary, actor=actor, version=version)
+
+
+def restore_action(session: Session, action: RoadmapAction, *, actor, version=None):
+    summary = f"Roadmap action {action.code} {action.title}"
+    return _set_archived(session, action, False, summary, actor=actor, version=version)
+
+
+def archive_roadmap(session: Session, roadmap: Roadmap, *, actor, version=None):
+    return _set_archived(
+        session, roadmap, True, f"Roadmap {roadmap.title}", actor=actor, version=version
+    )
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+def _milestone_audit(session, action, milestone, change: str, before, after, *, actor) -> None:
+    # A milestone belongs to its action: the action's version moves, and the trail tells.
+    action.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        action="update",
+        actor=actor,
+        target=action,
+        summary=f"Roadmap action {action.code}: milestone {change}",
+        changes={"milestone": {"before": before, "after": after}},
+    )
+
+
+def _milestone_dict(milestone: Milestone | None) -> dict | None:
+    if milestone is None:
+        return None
+    return {"due_on": milestone.due_on, "label": milestone.label, "done": milestone.done}
+
+
+def add_milestone(
+    session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor, version=None
+) -> Milestone:
+    check_version(action, version)
+    cleaned = f.clean_or_raise(f.MILESTONE_FIELDS, data, required=("due_on", "label"))
+    milestone = Milestone(
+        due_on=cleaned["due_on"], label=cleaned["label"], done=bool(cleaned.get("done"))
+    )
+    action.milestones.append(milestone)
+    _milestone_audit(
+        session, action, milestone, "added", None, _milestone_dict(milestone), actor=actor
+    )
+    return milestone
+
+
+def set_milestone_done(
+    session: Session, milestone: Milestone, done: bool, *, actor, version=None
+) -> Milestone:
+    action = milestone.action
+    check_version(action, version)
+    if milestone.done == done:
+        return milestone
+    before = _milestone_dict(milestone)
+    milestone.done = done
+    _milestone_audit(
+        session,
+        action,
+        milestone,
+        "reached" if done else "reopened",
+        before,
+        _milestone_dict(milestone),
+        actor=actor,
+    )
+    return milestone
+
+
+def remove_milestone(session: Session, milestone: Milestone, *, actor, version=None) -> None:
+    action = milestone.action
+    check_version(action, version)
+    before = _milestone_dict(milestone)
+    action.milestones.remove(milestone)
+    _milestone_audit(session, action, milestone, "removed", before, None, actor=actor)
+
+
+# --- hygiene self-assessment ------------------------------------------------------------------
+
+
+def find_assessment(session: Session, organisation_id: int, measure_id: int):
+    return session.scalar(
+        sa.select(HygieneAssessment).where(
+            HygieneAssessment.organisation_id == organisation_id,
+            HygieneAssessment.measure_id == measure_id,
+        )
+    )
+
+
+def assess_measure(
+    session: Session,
+    organisation: Organisation,
+    measure: HygieneMeasure,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version=None,
+) -> HygieneAssessment:
+    """Record the organisation's state against one measure (creates or updates)."""
+    cleaned = f.clean_or_raise(f.ASSESSMENT_FIELDS, data, required=("state",))
+    cleaned.setdefault("assessed_on", None)
+    cleaned["assessed_on"] = cleaned["assessed_on"] or compute.today()
+    summary = f"Hygiene measure {measure.ref} at {organisation.name}"
+    assessment = find_assessment(session, organisation.id, measure.id)
+    if assessment is None:
+        assessment = HygieneAssessment(
+            organisation_id=organisation.id, measure_id=measure.id, **cleaned
+        )
+        _audit_create(session, assessment, summary, actor=actor)
+        return assessment
+    check_version(assessment, version)
+    _apply(assessment, cleaned)
+    _audit_update(session, assessment, summary, actor=actor)
+    return assessment
+
+
+# --- escalation of a corrective action --------------------------------------------------------
+
+
+def _active_roadmap(session: Session, organisation_id: int) -> Roadmap | None:
+    return session.scalar(
+        sa.select(Roadmap)
+        .where(Roadmap.organisation_id == organisation_id, Roadmap.archived_at.is_(None))
+        .order_by(Roadmap.end_on.desc(), Roadmap.id.desc())
+        .limit(1)
+    )
+
+
+def escalate_corrective_action(
+    session: Session, corrective_action: CorrectiveAction, data: Mapping[str, Any], *, actor
+) -> RoadmapAction:
+    """Carry a corrective action into the roadmap of its organisation: a new roadmap action,
+    prefilled from it, linked to it (as escalated) and to its incident.
+
+    `data` may name the `roadmap_id` (by default the organisation's current roadmap) and any
+    field of the action; the rest comes from the corrective action."""
+    roadmap_id = data.get("roadmap_id")
+    if roadmap_id not in (None, ""):
+        roadmap = session.get(Roadmap, f.IDENTIFIER(roadmap_id))
+    else:
+        roadmap = _active_roadmap(session, corrective_action.organisation_id)
+    if roadmap is None or roadmap.organisation_id != corrective_action.organisation_id:
+        raise FieldErrors(
+            {"roadmap_id": "the organisation of the corrective action has no such roadmap"}
+        )
+    already = session.scalar(
+        sa.select(ActionCorrectiveAction.action_id).where(
+            ActionCorrectiveAction.corrective_action_id == corrective_action.id,
+            ActionCorrectiveAction.escalated.is_(True),
+        )
+    )
+    if already is not None:
+        raise FieldErrors({"corrective_action": "already escalated into the roadmap"})
+    start = compute.today()
+    values = {
+        "title": corrective_action.title,
+        "description": "\n\n".join(
+            part for part in (corrective_action.nonconformity, corrective_action.action) if part
+        ),
+        "theme": Theme.SUPERVISION,
+        "priority": Priority.P1,
+        "owner": corrective_action.owner,
+        "start_on": start,
+        "target_on": max(start, compute.quarter_end(compute.quarter_of(start))),
+        "corrective_action_ids": [corrective_action.id],
+        "incident_ids": [corrective_action.incident_id] if corrective_action.incident_id else [],
+    }
+    values.update({k: v for k, v in data.items() if k != "roadmap_id" and v not in (None, "")})
+    action = create_action(session, roadmap, values, actor=actor)
+    link = session.get(ActionCorrectiveAction, (action.id, corrective_action.id))
+    if link is None:
+        link = ActionCorrectiveAction(
+            action_id=action.id, corrective_action_id=corrective_action.id
+        )
+        session.add(link)
+    link.escalated = True
+    session.flush()
+    audit.record(
+        session,
+        action="escalate",
+        actor=actor,
+        target=corrective_action,
+        summary=f"{corrective_action.reference} escalated into the roadmap as {action.code}",
+        changes={"roadmap_action": {"before": None, "after": f"{action.code} {action.title}"}},
+    )
+    return action
+
+
+def escalated_from(session: Session, action: RoadmapAction) -> list[int]:
+    """Ids of the corrective actions this roadmap action was escalated from."""
+    return list(
+        session.scalars(
+            sa.select(ActionCorrectiveAction.corrective_action_id).where(
+                ActionCorrectiveAction.action_id == action.id,
+                ActionCorrectiveAction.escalated.is_(True),
+            )
+        )
+    )
+
+
+__all__ += ["AssessmentState"]

@@ -1,0 +1,353 @@
+"""Pages of the roadmap: the roadmaps, each with its actions grouped by theme or quarter and its
+timeline, the progress page, the Word report and the hygiene self-assessment. Each view loads
+and checks access (404, then 403), validates its form, calls one service, commits and
+redirects. The action pages live in action_views.py."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from compliance.auth import can
+from compliance.db import ConflictError, get_session
+from compliance.document_views import DOCX_MIMETYPE
+from compliance.forms import conflict_report
+from compliance.permissions import Action
+from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
+from registers.roadmap import compute, figures, forms, services
+from registers.roadmap.catalogue import ATTRIBUTION, LICENCE, all_measures
+from registers.roadmap.export import export_roadmap_report
+from registers.roadmap.fields import FieldErrors
+from registers.roadmap.models import ActionStatus, HygieneMeasure, Priority, Theme
+from registers.roadmap.queries import (
+    REGISTER,
+    ActionFilters,
+    FilterError,
+    assessments_of,
+    organisation_actions,
+    roadmap_actions,
+    roadmap_or_404,
+    visible_actions,
+    visible_roadmaps,
+)
+
+bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
+
+GROUPINGS = ("theme", "quarter")
+
+
+@bp.before_request
+@login_required
+def _require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "format_date": format_date,
+        "euros": figures.euros,
+        "attribution": ATTRIBUTION,
+        "licence": LICENCE,
+        "today": compute.today(),
+        "quarter": lambda day: compute.quarter_label(compute.quarter_of(day)),
+    }
+
+
+# --- shared steps -----------------------------------------------------------------------------
+
+
+def attach_errors(form, error: FieldErrors) -> None:
+    for name, message in error.errors.items():
+        target = form._fields.get(name)
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(f"{name} : {message}")
+
+
+def submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
+    with the form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        form.version.data = record.version
+        return False, conflict_report(db, form, record), 409
+    except FieldErrors as error:
+        db.rollback()
+        attach_errors(form, error)
+        return False, None, 400
+    return True, None, 200
+
+
+def editable_organisations(action: Action = Action.CREATE):
+    return visible_organisations(REGISTER, action)
+
+
+# --- roadmaps ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    db = get_session()
+    roadmaps = list(db.scalars(visible_roadmaps()))
+    actions = list(db.scalars(visible_actions()))
+    on = compute.today()
+    by_roadmap = {r.id: [a for a in actions if a.roadmap_id == r.id] for r in roadmaps}
+    return render_template(
+        "roadmap/index.html",
+        roadmaps=roadmaps,
+        progress={r.id: compute.progress(by_roadmap[r.id], on) for r in roadmaps},
+        may_create=bool(editable_organisations()),
+        organisations=visible_organisations(REGISTER),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    organisations = editable_organisations()
+    if not organisations:
+        abort(403)
+    form = forms.RoadmapForm(organisations=organisations)
+    if not form.is_submitted():
+        chosen = selected_organisation_id()
+        form.organisation_id.data = next((o.id for o in organisations if o.id == chosen), None)
+    created = []
+
+    def write():
+        data = form.record_data()
+        created.append(services.create_roadmap(get_session(), data, actor=current_user))
+
+    done, _conflict, status = submit(form, write)
+    if done:
+        flash(_("Feuille de route « %(title)s » créée.", title=created[0].title), "success")
+        return redirect(url_for(".roadmap", roadmap_id=created[0].id))
+    return render_template("roadmap/roadmap_form.html", form=form, roadmap=None), status
+
+
+@bp.route("/<int:roadmap_id>/edit", methods=["GET", "POST"])
+def edit(roadmap_id: int):
+    record = roadmap_or_404(roadmap_id, Action.EDIT)
+    form = forms.RoadmapEditForm(obj=record)
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_roadmap(
+            get_session(),
+            record,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: roadmap_or_404(roadmap_id),
+    )
+    if done:
+        flash(_("Feuille de route enregistrée."), "success")
+        return redirect(url_for(".roadmap", roadmap_id=record.id))
+    return render_template(
+        "roadmap/roadmap_form.html", form=form, roadmap=record, conflict=conflict
+    ), status
+
+
+@bp.get("/<int:roadmap_id>")
+def roadmap(roadmap_id: int):
+    record = roadmap_or_404(roadmap_id)
+    group_by = request.args.get("group", "theme")
+    if group_by not in GROUPINGS:
+        abort(400)
+    try:
+        filters = ActionFilters.from_args(request.args)
+    except FilterError as error:
+        return _render_roadmap(record, ActionFilters(), [], group_by, error=error), 400
+    filters.roadmap_id = record.id
+    actions = list(get_session().scalars(visible_actions(filters=filters, selected=False)))
+    return _render_roadmap(record, filters, actions, group_by)
+
+
+def _render_roadmap(record, filters, actions, group_by, *, error=None):
+    on = compute.today()
+    return render_template(
+        "roadmap/roadmap.html",
+        roadmap=record,
+        filters=filters,
+        actions=actions,
+        group_by=group_by,
+        groups=figures.groups(actions, group_by),
+        timeline=figures.timeline(
+            actions,
+            today=on,
+            group_by=group_by,
+            href=lambda a: url_for(".action", action_id=a.id),
+        )
+        if actions
+        else None,
+        progress=compute.progress(roadmap_actions(record), on),
+        error=error,
+        themes=Theme,
+        statuses=ActionStatus,
+        priorities=Priority,
+        editable=can(REGISTER, Action.EDIT, record.organisation_id),
+        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        export_form=forms.ExportForm(formdata=None),
+    )
+
+
+@bp.get("/<int:roadmap_id>/progress")
+def progress(roadmap_id: int):
+    record = roadmap_or_404(roadmap_id)
+    db = get_session()
+    on = compute.today()
+    actions = roadmap_actions(record)
+    rows = compute.measure_rows(
+        all_measures(db),
+        assessments_of(record.organisation_id),
+        organisation_actions(record.organisation_id),
+    )
+    state = compute.progress(actions, on)
+    money = compute.budget(actions, record)
+    coverage = compute.coverage(rows)
+    return render_template(
+        "roadmap/progress.html",
+        roadmap=record,
+        progress=state,
+        budget=money,
+        coverage=coverage,
+        coverage_labels=figures.coverage_labels(),
+        coverage_colours=figures.COLOURS,
+        status_bars=figures.status_bars(state),
+        budget_bars=figures.budget_bars(money),
+        charts=figures.progress_charts(state, money, coverage),
+        late=[a for a in actions if a.is_late(on)],
+        themes=_theme_budget(actions),
+        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        export_form=forms.ExportForm(formdata=None),
+    )
+
+
+def _theme_budget(actions):
+    rows = []
+    for label, members in figures.groups(actions, "theme"):
+        rows.append((label, len(members), compute.budget(members)))
+    return rows
+
+
+@bp.post("/<int:roadmap_id>/export")
+def export(roadmap_id: int):
+    record = roadmap_or_404(roadmap_id, Action.EXPORT)
+    if not forms.ExportForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    data, exported = export_roadmap_report(db, record, actor=current_user)
+    db.commit()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=exported.filename,
+        max_age=0,
+    )
+
+
+# --- the hygiene self-assessment ----------------------------------------------------------------
+
+
+def _organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
+    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
+        abort(404)
+    if action != Action.READ and not can(REGISTER, action, organisation.id):
+        abort(403)
+    return organisation
+
+
+@bp.get("/hygiene")
+def hygiene_home():
+    organisations = visible_organisations(REGISTER)
+    if not organisations:
+        abort(404)
+    chosen = selected_organisation_id()
+    target = next((o for o in organisations if o.id == chosen), None)
+    target = target or next((o for o in organisations if o.is_host), organisations[0])
+    return redirect(url_for(".hygiene", slug=target.slug))
+
+
+@bp.get("/hygiene/<slug>")
+def hygiene(slug: str):
+    organisation = _organisation_or_404(slug)
+    db = get_session()
+    state = request.args.get("state", "")
+    rows = compute.measure_rows(
+        all_measures(db), assessments_of(organisation.id), organisation_actions(organisation.id)
+    )
+    summary = compute.coverage(rows)
+    shown = [r for r in rows if not state or r.coverage == state]
+    return render_template(
+        "roadmap/hygiene.html",
+        organisation=organisation,
+        organisations=visible_organisations(REGISTER),
+        themes=_rows_by_theme(shown),
+        summary=summary,
+        state=state,
+        coverage_labels=figures.coverage_labels(),
+        editable=can(REGISTER, Action.EDIT, organisation.id),
+    )
+
+
+def _rows_by_theme(rows):
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row.measure.theme, []).append(row)
+    return sorted(grouped.items(), key=lambda pair: pair[0].order)
+
+
+@bp.route("/hygiene/<slug>/<ref>", methods=["GET", "POST"])
+def assess(slug: str, ref: str):
+    organisation = _organisation_or_404(slug, Action.EDIT)
+    db = get_session()
+    measure = db.scalar(select(HygieneMeasure).where(HygieneMeasure.ref == ref))
+    if measure is None:
+        abort(404)
+    assessment = services.find_assessment(db, organisation.id, measure.id)
+    form = forms.AssessmentForm(obj=assessment)
+    done, conflict, status = submit(
+        form,
+        lambda: services.assess_measure(
+            get_session(),
+            organisation,
+            measure,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version() if assessment else None,
+        ),
+        reload=lambda: services.find_assessment(get_session(), organisation.id, measure.id),
+    )
+    if done:
+        flash(_("Mesure %(ref)s évaluée.", ref=measure.ref), "success")
+        return redirect(url_for(".hygiene", slug=organisation.slug, _anchor=f"m-{measure.ref}"))
+    return render_template(
+        "roadmap/assess.html",
+        form=form,
+        organisation=organisation,
+        measure=measure,
+        assessment=assessment,
+        conflict=conflict,
+    ), status
+
+
+# The action pages live in their own module; importing it registers its routes on `bp`.
+from registers.roadmap import action_views  # noqa: E402, F401
