@@ -24,7 +24,7 @@ from compliance.documents import (
     format_number,
 )
 from compliance.tenancy import Organisation, OrganisationKind, slugify
-from registers.applications.models import DpaStatus, Hosting
+from registers.applications.models import DpaStatus, Hosting, normalise_key
 from registers.processing import models_sync, publish
 from registers.processing.models import RegisterVersion
 from registers.processing.processor import ProcessorRegister, processor_register
@@ -174,14 +174,17 @@ def _dpia(data: dict) -> dict:
 
 
 def _inherited(rows) -> list[dict]:
-    """The inherited measures grouped by application: one line per measure."""
-    grouped: dict[str, list[str]] = {}
+    """The measures inherited from the applications' hosting, each once with the applications
+    it comes from."""
+    grouped: dict[tuple, list[str]] = {}
     for row in rows:
-        text = f"{label(SecurityFamily, row.get('family'))} : {row.get('details') or ''}"
-        grouped.setdefault(row.get("application") or "", []).append(text)
+        key = (label(SecurityFamily, row.get("family")), row.get("details") or "")
+        applications = grouped.setdefault(key, [])
+        if row.get("application") and row["application"] not in applications:
+            applications.append(row["application"])
     return [
-        {"application": name, "hosting": "", "measures": "\n".join(lines)}
-        for name, lines in grouped.items()
+        {"family": family, "details": details, "application": ", ".join(applications)}
+        for (family, details), applications in grouped.items()
     ]
 
 
@@ -455,11 +458,11 @@ def _controller_rows(section) -> list[dict]:
                         "name": activity.name,
                         "reference": f"Fiche {activity.reference}",
                         "applications": [],
-                        "data": ", ".join(
+                        "data": _distinct(
                             label(DataCategory, c.category).split(" (")[0]
                             for c in activity.data_categories
                         ),
-                        "subjects": ", ".join(
+                        "subjects": _distinct(
                             label(SubjectCategory, s.category) for s in activity.subjects
                         ),
                     },
@@ -471,7 +474,7 @@ def _controller_rows(section) -> list[dict]:
                     ("function", function),
                     {
                         "name": function,
-                        "reference": "Pas encore de fiche au registre du responsable",
+                        "reference": "Fonction de l'application (pas encore de fiche)",
                         "applications": [],
                         "data": "",
                         "subjects": "",
@@ -481,12 +484,18 @@ def _controller_rows(section) -> list[dict]:
     return [{**row, "applications": ", ".join(row["applications"])} for row in rows.values()]
 
 
+def _distinct(values) -> str:
+    return ", ".join(dict.fromkeys(v for v in values if v))
+
+
 def _subprocessors(register: ProcessorRegister) -> list[dict]:
+    """The vendors involved in the hosted applications, but the processor itself."""
     vendors: dict[int, dict] = {}
+    host_key = normalise_key(register.processor.name)
     for section in register.controllers:
         for hosted in section.applications:
             vendor = hosted.application.vendor
-            if vendor is None:
+            if vendor is None or normalise_key(vendor.name) == host_key:
                 continue
             entry = vendors.setdefault(
                 vendor.id,
