@@ -69,7 +69,7 @@ class GanttGroup:
 
 
 LABEL_WIDTH = 330
-QUARTER_WIDTH = 64
+QUARTER_WIDTH = 52
 ROW_HEIGHT = 26
 GROUP_HEIGHT = 24
 HEADER_HEIGHT = 46
@@ -110,9 +110,11 @@ def gantt_svg(
     height = HEADER_HEIGHT + sum(
         ROW_HEIGHT if isinstance(row, GanttBar) else GROUP_HEIGHT for row in rows
     )
+    footer = 22  # room for the label of today's line, under the rows
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" viewBox="0 0 {width} {height + 8}" '
-        f'width="{width}" height="{height + 8}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" '
+        f'viewBox="0 0 {width} {height + footer}" width="{width}" height="{height + footer}" '
+        f'role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="12">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(description)}</desc>',
@@ -132,9 +134,9 @@ def gantt_svg(
         y += ROW_HEIGHT
     x_today = _number(x_of(today))
     out.append(
-        f'<line x1="{x_today}" y1="{HEADER_HEIGHT - 6}" x2="{x_today}" y2="{height + 4}" '
+        f'<line x1="{x_today}" y1="{HEADER_HEIGHT - 26}" x2="{x_today}" y2="{height + 6}" '
         f'stroke="{TODAY}" stroke-width="2" stroke-dasharray="5 3"/>'
-        f'<text x="{x_today}" y="{HEADER_HEIGHT - 9}" text-anchor="middle" fill="{TODAY}" '
+        f'<text x="{x_today}" y="{height + 18}" text-anchor="middle" fill="{TODAY}" '
         f'font-size="11" font-weight="bold">{escape(today_label)}</text>'
     )
     out.append("</svg>")
@@ -288,7 +290,7 @@ def stacked_bar_svg(segments: Sequence[Bar], *, title: str, description: str, id
         out.append(
             f'<rect x="{_number(lx)}" y="{ly}" width="14" height="14" fill="{segment.colour}"/>'
             f'<text x="{_number(lx + 20)}" y="{ly + 12}" fill="{TEXT}">'
-            f"{escape(_clip(segment.label, 34))} : {escape(segment.shown)}</text>"
+            f"{escape(_clip(segment.label, 48))} : {escape(segment.shown)}</text>"
         )
     out.append("</svg>")
     return Markup("".join(out))

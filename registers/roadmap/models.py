@@ -280,7 +280,9 @@ class RoadmapAction(RecordMixin, table=True):
     organisation: Organisation = Relationship()
     measures: list[HygieneMeasure] = Relationship(
         link_model=ActionMeasure,
-        sa_relationship_kwargs={"order_by": "(HygieneMeasure.measure, HygieneMeasure.level)"},
+        sa_relationship_kwargs={
+            "order_by": "(HygieneMeasure.measure, HygieneMeasure.level.desc())"
+        },
     )
     applications: list[Application] = Relationship(
         link_model=ActionApplication,
