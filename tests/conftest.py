@@ -54,10 +54,11 @@ def fast_password_hashing():
 
     from compliance import auth
 
-    production = auth._hasher
+    production = auth._hasher, auth._DUMMY_HASH
     auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not-a-password")
     yield
-    auth._hasher = production
+    auth._hasher, auth._DUMMY_HASH = production
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
