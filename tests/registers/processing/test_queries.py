@@ -86,3 +86,35 @@ def test_summary_counts(session, organisation, other_organisation, make_user, ma
         "dpia_pending": 1,
         "review_overdue": 1,
     }
+
+
+def test_a_page_loads_in_a_fixed_number_of_queries(
+    session, organisation, make_user, make_activity, make_application
+):
+    import sqlalchemy as sa
+
+    from compliance.pagination import paginate
+    from registers.processing import compute
+
+    app = make_application("Adagio")
+    user = make_user(Role.DPO, organisation)
+
+    def queries_for_a_page() -> int:
+        session.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(session.get_bind(), "before_cursor_execute", listener)
+        try:
+            page = paginate(session, queries.visible_activities(user), per_page=50)
+            for activity in page.items:
+                compute.completeness(activity)
+                compute.warnings(activity)
+        finally:
+            sa.event.remove(session.get_bind(), "before_cursor_execute", listener)
+        return len(statements)
+
+    make_activity(organisation, application_ids=[app.id])
+    few = queries_for_a_page()
+    for _ in range(5):
+        make_activity(organisation, application_ids=[app.id])
+    assert queries_for_a_page() == few
