@@ -28,14 +28,23 @@ from registers.roadmap.models import (
 
 __all__ = ["FieldErrors", "clean", "clean_or_raise"]
 
-EUROS = whole_number(0, 1_000_000_000)
+_WHOLE_EUROS = whole_number(0, 1_000_000_000)
+
+
+def euros(value):
+    """Whole euros; "85 000" and "85 000 €" as people write them."""
+    if isinstance(value, str):
+        value = value.replace("€", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    return _WHOLE_EUROS(value)
+
+
 PERCENT = whole_number(0, 100)
 IDENTIFIER = whole_number(1)
 
 
 def amount(value):
     """Whole euros; blank is zero (an action with no operating cost)."""
-    return EUROS(value) or 0
+    return euros(value) or 0
 
 
 def identifiers(value) -> list[int]:
@@ -78,9 +87,9 @@ ROADMAP_FIELDS: dict[str, Converter] = {
     "state": enum(RoadmapState),
     "programme_name": text(200),
     "grant_agreement": text(200),
-    "subsidy_total": EUROS,
+    "subsidy_total": euros,
     "cofunding_rate": PERCENT,
-    "subsidy_received": EUROS,
+    "subsidy_received": euros,
     "funding_notes": text(),
 }
 ROADMAP_CREATE_FIELDS: dict[str, Converter] = {"organisation_id": IDENTIFIER, **ROADMAP_FIELDS}

@@ -1,0 +1,172 @@
+"""Services: actions and their links, validation, optimistic locking, milestones, the
+self-assessment, and the escalation of a corrective action; every change audited."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from compliance.audit import AuditEntry
+from compliance.db import ConflictError
+from registers.incidents.models import ActionSource
+from registers.roadmap import services
+from registers.roadmap.catalogue import find_measures
+from registers.roadmap.fields import FieldErrors
+from registers.roadmap.models import (
+    ActionCorrectiveAction,
+    ActionStatus,
+    AssessmentState,
+    Priority,
+    Theme,
+)
+from tests.registers.roadmap.conftest import days
+
+
+def test_create_action_numbers_links_and_audits(
+    session, roadmap, make_roadmap_action, make_application, make_incident
+):
+    application = make_application("Sedit.GF")
+    incident = make_incident()
+    first = make_roadmap_action(
+        measures=["36", "36.r", "40"],
+        application_ids=[application.id],
+        incident_ids=[incident.id],
+        investment_estimated="85 000",
+    )
+    second = make_roadmap_action(title="Sensibilisation", theme=Theme.AWARENESS)
+    assert (first.code, second.code) == ("A-01", "A-02")
+    assert first.organisation_id == roadmap.organisation_id
+    assert [m.ref for m in first.measures] == ["36", "36.R", "40"]
+    assert first.applications == [application] and first.incidents == [incident]
+    assert first.investment_estimated == 85_000
+    entry = session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.object_type == "RoadmapAction", AuditEntry.object_id == str(first.id)
+        )
+    )
+    assert entry.action == "create" and entry.changes["measures"]["after"] == ["36", "36.R", "40"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"theme": "XI"}, "theme"),
+        ({"target_on": "2020-01-01"}, "target_on"),
+        ({"progress": 120}, "progress"),
+        ({"measures": ["43"]}, "measures"),
+        ({"application_ids": [999_999]}, "application_ids"),
+        ({"investment_spent": -5}, "investment_spent"),
+        ({"code": "bad code"}, "code"),
+    ],
+)
+def test_bad_input_is_refused_field_by_field(make_roadmap_action, data, field):
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap_action(**data)
+    assert field in error.value.errors
+
+
+def test_codes_are_unique_in_a_roadmap(make_roadmap_action):
+    make_roadmap_action(code="SIEM")
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap_action(code="SIEM")
+    assert "code" in error.value.errors
+
+
+def test_done_means_complete(session, make_roadmap_action):
+    action = make_roadmap_action(progress=40)
+    services.update_action(session, action, {"status": "done"}, actor="test")
+    assert action.progress == 100 and action.completed_on is not None
+    services.update_action(session, action, {"status": "in_progress", "progress": 90}, actor="t")
+    assert action.completed_on is None and action.progress == 90
+
+
+def test_stale_version_is_a_conflict(session, make_roadmap_action):
+    action = make_roadmap_action()
+    seen = action.version
+    services.update_action(session, action, {"progress": 30}, actor="test", version=seen)
+    with pytest.raises(ConflictError):
+        services.update_action(session, action, {"progress": 50}, actor="test", version=seen)
+    assert action.progress == 30
+
+
+def test_changing_links_moves_the_version(session, make_roadmap_action):
+    action = make_roadmap_action()
+    before = action.version
+    services.update_action(session, action, {"measures": ["13", "13.R"]}, actor="test")
+    session.flush()
+    assert action.version == before + 1
+    assert [m.ref for m in action.measures] == ["13", "13.R"]
+
+
+def test_milestones(session, make_roadmap_action):
+    action = make_roadmap_action()
+    milestone = services.add_milestone(
+        session, action, {"due_on": days(10), "label": "Marché notifié"}, actor="test"
+    )
+    services.set_milestone_done(session, milestone, True, actor="test")
+    assert action.milestones[0].done
+    with pytest.raises(FieldErrors):
+        services.add_milestone(session, action, {"label": "Sans date"}, actor="test")
+    services.remove_milestone(session, milestone, actor="test")
+    assert action.milestones == []
+
+
+def test_assessment_is_created_then_updated(session, host):
+    measure = find_measures(session, ["37"])[0]
+    first = services.assess_measure(
+        session,
+        host,
+        measure,
+        {"state": "partial", "comment": "Pas de copie hors ligne"},
+        actor="test",
+    )
+    assert first.state == AssessmentState.PARTIAL and first.assessed_on is not None
+    again = services.assess_measure(
+        session, host, measure, {"state": "done"}, actor="test", version=first.version
+    )
+    assert again.id == first.id and again.state == AssessmentState.DONE
+    with pytest.raises(FieldErrors):
+        services.assess_measure(session, host, measure, {"state": "maybe"}, actor="test")
+
+
+def test_escalating_a_corrective_action_creates_a_linked_roadmap_action(
+    session, roadmap, make_incident, make_corrective_action
+):
+    incident = make_incident()
+    corrective = make_corrective_action(
+        source=ActionSource.INCIDENT,
+        incident_id=incident.id,
+        title="Centraliser et surveiller les journaux de sécurité",
+        owner="RSSI (SIIM94)",
+    )
+    action = services.escalate_corrective_action(
+        session, corrective, {"priority": "P2", "target_on": days(200)}, actor="test"
+    )
+    assert action.roadmap_id == roadmap.id
+    assert action.title == corrective.title and action.owner == "RSSI (SIIM94)"
+    assert action.priority == Priority.P2 and action.status == ActionStatus.PLANNED
+    assert action.corrective_actions == [corrective]
+    assert action.incidents == [incident]
+    link = session.get(ActionCorrectiveAction, (action.id, corrective.id))
+    assert link.escalated
+    assert services.escalated_from(session, action) == [corrective.id]
+    trail = session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "escalate", AuditEntry.object_id == str(corrective.id)
+        )
+    )
+    assert action.code in trail.summary
+    # Once is enough: the corrective action stays linked to the one roadmap action.
+    with pytest.raises(FieldErrors):
+        services.escalate_corrective_action(session, corrective, {}, actor="test")
+
+
+def test_escalation_needs_a_roadmap_of_the_same_organisation(
+    session, make_roadmap, other_organisation, make_corrective_action
+):
+    make_roadmap(other_organisation)
+    corrective = make_corrective_action()  # the syndicate's, which has no roadmap here
+    with pytest.raises(FieldErrors) as error:
+        services.escalate_corrective_action(session, corrective, {}, actor="test")
+    assert "roadmap_id" in error.value.errors

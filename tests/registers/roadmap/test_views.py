@@ -1,0 +1,218 @@
+"""Pages: the roadmap with its timeline, progress, an action, the self-assessment; the CISO
+edits (400 on bad input, 409 on a stale version), others read, auditors export; another
+organisation's records answer 404; the panels on the application and corrective-action pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from registers.roadmap.models import ActionStatus
+from tests.registers.roadmap.conftest import days
+
+
+@pytest.fixture
+def ciso(login_as, host, organisation):
+    return login_as("ciso", host, organisation)
+
+
+@pytest.fixture
+def siem(session, make_roadmap_action, make_application):
+    action = make_roadmap_action(
+        title="Outil de centralisation des évènements (SIEM)",
+        measures=["36", "36.R"],
+        application_ids=[make_application("Sedit.GF").id],
+        investment_estimated=85_000,
+    )
+    late = make_roadmap_action(
+        title="Réseau de sauvegarde 10 Gbit/s", start_on=days(-200), target_on=days(-20)
+    )
+    session.commit()
+    return action, late
+
+
+def test_roadmap_page_shows_timeline_groups_and_late_actions(client, ciso, roadmap, siem):
+    response = client.get(f"/roadmap/{roadmap.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="gantt"' in page
+    assert "Aujourd&#39;hui" in page or "Aujourd'hui" in page
+    assert "IX. Superviser, auditer, réagir" in page
+    assert "Réseau de sauvegarde 10 Gbit/s" in page and "En retard" in page
+    assert 'style="' not in page.split('class="gantt"')[1].split("</svg>")[0]
+    assert "Source : ANSSI, Guide d&#39;hygiène informatique" in page
+
+
+@pytest.mark.parametrize(
+    "query", ["group=quarter", "late=1", "theme=IX", "status=planned", "priority=P2", "q=SIEM"]
+)
+def test_roadmap_filters(client, ciso, roadmap, siem, query):
+    assert client.get(f"/roadmap/{roadmap.id}?{query}").status_code == 200
+
+
+def test_late_filter_keeps_only_late_actions(client, ciso, roadmap, siem):
+    page = client.get(f"/roadmap/{roadmap.id}?late=1").get_data(as_text=True)
+    assert "Réseau de sauvegarde 10 Gbit/s" in page
+    assert "Outil de centralisation" not in page
+
+
+def test_bad_filter_is_400(client, ciso, roadmap, siem):
+    assert client.get(f"/roadmap/{roadmap.id}?theme=XI").status_code == 400
+    assert client.get(f"/roadmap/{roadmap.id}?group=month").status_code == 400
+
+
+def test_progress_page_has_charts_with_text_equivalents(client, ciso, roadmap, siem):
+    response = client.get(f"/roadmap/{roadmap.id}/progress")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('role="img"') == 3
+    assert page.count("Données du graphique") == 3
+    assert "85\u202f000\u00a0€" in page
+    assert "Ce qui est en retard, et pourquoi" in page
+
+
+def test_ciso_updates_progress(client, ciso, session, siem):
+    action, _late = siem
+    url = f"/roadmap/actions/{action.id}"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        f"{url}/progress",
+        data={"status": "in_progress", "progress": "65", "version": action.version},
+    )
+    assert response.status_code == 302
+    session.refresh(action)
+    assert action.progress == 65 and action.status == ActionStatus.IN_PROGRESS
+
+
+def test_bad_progress_is_400_and_changes_nothing(client, ciso, session, siem):
+    action, _late = siem
+    response = client.post(
+        f"/roadmap/actions/{action.id}/progress",
+        data={"status": "in_progress", "progress": "140", "version": action.version},
+    )
+    assert response.status_code == 400
+    session.refresh(action)
+    assert action.progress == 0
+
+
+def test_stale_edit_is_409_with_what_changed(client, ciso, session, siem):
+    action, _late = siem
+    seen = action.version
+    data = {"status": "in_progress", "progress": "20", "version": seen}
+    assert client.post(f"/roadmap/actions/{action.id}/progress", data=data).status_code == 302
+    stale = {"status": "in_progress", "progress": "80", "version": seen}
+    response = client.post(f"/roadmap/actions/{action.id}/progress", data=stale)
+    assert response.status_code == 409
+    assert "la fiche a changé entre-temps" in response.get_data(as_text=True)
+    session.refresh(action)
+    assert action.progress == 20
+
+
+def test_ciso_creates_and_edits_an_action(client, ciso, session, roadmap):
+    url = f"/roadmap/{roadmap.id}/actions/new"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        data={
+            "title": "Authentification multifacteur des administrateurs",
+            "theme": "III",
+            "priority": "P1",
+            "start_on": days(0).isoformat(),
+            "target_on": days(180).isoformat(),
+            "status": "planned",
+            "progress": "0",
+            "measures": ["13", "13.R"],
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(roadmap)
+    action = roadmap.actions[-1]
+    assert [m.ref for m in action.measures] == ["13", "13.R"]
+    edit = client.get(f"/roadmap/actions/{action.id}/edit")
+    assert edit.status_code == 200
+    bad = client.post(
+        f"/roadmap/actions/{action.id}/edit",
+        data={
+            "title": "",
+            "theme": "III",
+            "priority": "P1",
+            "status": "planned",
+            "start_on": days(0).isoformat(),
+            "target_on": days(-10).isoformat(),
+            "version": action.version,
+        },
+    )
+    assert bad.status_code == 400
+
+
+def test_ciso_assesses_a_measure(client, ciso, session, host):
+    url = f"/roadmap/hygiene/{host.slug}/37"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={"state": "partial", "comment": "Copie hors ligne à faire"})
+    assert response.status_code == 302
+    page = client.get(f"/roadmap/hygiene/{host.slug}").get_data(as_text=True)
+    assert "Copie hors ligne à faire" in page
+    assert "Source : ANSSI, Guide d&#39;hygiène informatique" in page
+
+
+def test_referent_reads_but_does_not_edit(client, login_as, make_roadmap, organisation, session):
+    theirs = make_roadmap(organisation, title="Plan de la ville")
+    session.commit()
+    login_as("referent", organisation)
+    page = client.get(f"/roadmap/{theirs.id}")
+    assert page.status_code == 200
+    assert "Nouvelle action" not in page.get_data(as_text=True)
+    assert client.get(f"/roadmap/{theirs.id}/actions/new").status_code == 403
+    assert client.get(f"/roadmap/{theirs.id}/edit").status_code == 403
+    assert client.get(f"/roadmap/hygiene/{organisation.slug}/37").status_code == 403
+    assert client.post(f"/roadmap/{theirs.id}/export").status_code == 403
+
+
+def test_other_organisation_is_404(client, login_as, roadmap, siem, other_organisation, host):
+    login_as("ciso", other_organisation)
+    action, _late = siem
+    assert client.get(f"/roadmap/{roadmap.id}").status_code == 404
+    assert client.get(f"/roadmap/actions/{action.id}").status_code == 404
+    assert client.get(f"/roadmap/hygiene/{host.slug}").status_code == 404
+    assert "Outil de centralisation" not in client.get("/roadmap/").get_data(as_text=True)
+
+
+def test_auditor_reads_and_exports_but_never_writes(client, login_as, host, roadmap, siem):
+    login_as("auditor", host)
+    action, _late = siem
+    assert client.get(f"/roadmap/{roadmap.id}/progress").status_code == 200
+    response = client.post(f"/roadmap/{roadmap.id}/export")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    data = {"status": "done", "progress": "100", "version": action.version}
+    assert client.post(f"/roadmap/actions/{action.id}/progress", data=data).status_code == 403
+
+
+def test_application_page_shows_linked_actions(client, ciso, siem):
+    action, _late = siem
+    application = action.applications[0]
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Feuille de route ANSSI" in page and action.title in page
+
+
+def test_escalation_page_creates_the_action(client, ciso, session, roadmap, make_corrective_action):
+    corrective = make_corrective_action(title="Centraliser les journaux")
+    session.commit()
+    url = f"/roadmap/escalate/{corrective.id}"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        data={
+            "roadmap_id": roadmap.id,
+            "theme": "IX",
+            "priority": "P1",
+            "target_on": days(120).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(roadmap)
+    assert roadmap.actions[-1].corrective_actions == [corrective]
+
+
+def test_dashboard_card(client, ciso, siem):
+    page = client.get("/").get_data(as_text=True)
+    assert "Feuille de route ANSSI" in page
