@@ -123,11 +123,7 @@ class PurposeRow(RowForm):
     description = TextAreaField(_l("Finalité"), filters=[_strip])
     is_main = BooleanField(_l("Finalité principale"))
     legal_basis = _select(_l("Base légale"), LegalBasis)
-    legal_text = StringField(
-        _l("Texte de référence"),
-        description=_l("Pour un organisme public : l'article du code ou la loi."),
-        filters=[_strip],
-    )
+    legal_text = StringField(_l("Texte de référence"), filters=[_strip])
 
 
 class DataCategoryRow(RowForm):
@@ -194,7 +190,8 @@ SECTIONS = {
         _l("Finalités et bases légales"),
         _l(
             "La finalité principale et les sous-finalités, chacune avec sa base légale "
-            "(article 6.1 du RGPD) et le texte sur lequel elle repose."
+            "(article 6.1 du RGPD) et le texte sur lequel elle repose : pour un organisme "
+            "public, l'article du code ou la loi."
         ),
     ),
     "data_categories": (

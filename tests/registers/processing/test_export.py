@@ -1,0 +1,300 @@
+"""The Word documents of the record of processing activities: the register of an organisation
+(today's, or a published version from its frozen snapshot), one activity's sheet and the
+processor's register; their content, escaping, record, commands and download buttons."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from sqlmodel import select
+
+from compliance.audit import AuditEntry
+from compliance.cli import main
+from compliance.document_templates import check_template
+from compliance.documents import ExportRecord, default_template_path, sha256_of
+from compliance.permissions import Role
+from registers.processing import publish, services
+from registers.processing.export import (
+    DOCUMENT_TYPES,
+    export_activity,
+    export_processor_register,
+    export_register,
+)
+
+SECTIONS = (
+    "1. Identification et acteurs",
+    "2. Finalités et bases légales",
+    "3. Catégories de données personnelles et durées de conservation",
+    "4. Données sensibles",
+    "5. Personnes concernées",
+    "6. Destinataires",
+    "7. Transferts hors de l'Union européenne",
+    "8. Mesures de sécurité",
+    "9. Analyse d'impact (AIPD)",
+    "10. Suivi de la fiche",
+)
+HOSTILE = "<script>alert('x')</script> & <b>gras</b> ]]> {{ export.reference }}"
+
+
+def all_text(data: bytes) -> str:
+    """Every paragraph of the document, tables included, in order."""
+    document = Document(io.BytesIO(data))
+    body = document.element.body
+    return "\n".join(
+        "".join(node.text or "" for node in paragraph.iter() if node.tag.endswith("}t"))
+        for paragraph in body.iter()
+        if paragraph.tag.endswith("}p")
+    )
+
+
+def document_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("word/document.xml").decode()
+
+
+@pytest.fixture
+def described(session, organisation, make_activity, make_application, make_deployment):
+    """Ivry's DPO details and two activities, one with every section filled in."""
+    organisation.siren = "219400413"
+    organisation.address = "Esplanade Georges-Marrane, 94200 Ivry-sur-Seine"
+    organisation.legal_representative = "Le maire"
+    organisation.dpo_name = "DPO mutualisé du SIIM94"
+    organisation.dpo_cnil_number = "DPO-12345"
+    application = make_application("Mélodie", hosting="syndicate_datacenter", rpo_hours=24)
+    make_deployment(organisation, application)
+    full = make_activity(
+        organisation,
+        name="Centre municipal de santé",
+        contact="Dr Martin, médecin chef",
+        application_ids=[application.id],
+        special_categories=[{"category": "health", "condition": "h"}],
+        nir_used=True,
+        nir_legal_text="Décret n° 2019-341",
+        transfers=[{"recipient": "Éditeur américain", "country": "US"}],
+        dpia_cnil_types=["health_care"],
+    )
+    other = make_activity(organisation, name="Liste électorale")
+    session.flush()
+    return {"full": full, "other": other, "application": application}
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+def test_register_holds_cover_list_and_every_sheet(session, organisation, described):
+    data, record = export_register(session, organisation, actor="test")
+    text = all_text(data)
+    assert "Registre des activités de traitement" in text
+    assert "Ivry-sur-Seine" in text and "219 400 413" in text and "Le maire" in text
+    assert "DPO mutualisé du SIIM94" in text and "DPO-12345" in text
+    assert "Liste des activités de traitement" in text
+    assert text.count("Centre municipal de santé") >= 2  # in the list and its sheet
+    for section in SECTIONS:
+        assert text.count(section) == 2, section  # one sheet per activity
+    assert "Code électoral, art. L. 11 et suivants" in text
+    assert "Instruction DAF/DPACI/RES/2009/018" in text
+    assert "9.2.h Médecine préventive" in text and "Décret n° 2019-341" in text
+    assert "Aucune garantie renseignée" in text
+    assert "Sauvegardes du syndicat (perte de données maximale : 24 h)" in text
+    assert "AIPD requise" in text
+    assert "Transfert vers Éditeur américain (US) sans garantie" in text
+    # The activity's contact names a person: the register leaves it out.
+    assert "Dr Martin" not in text
+    assert record.sha256 == sha256_of(data) and record.organisation_id == organisation.id
+    assert record.reference in text
+    audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert audit.changes["reference"]["after"] == record.reference
+
+
+def test_empty_register_says_so(session, organisation):
+    data, _record = export_register(session, organisation, actor="test")
+    assert "Le registre ne contient encore aucune activité de traitement." in all_text(data)
+
+
+def test_hostile_values_come_out_as_plain_text(session, organisation, make_activity):
+    make_activity(
+        organisation,
+        name=HOSTILE,
+        description="a\x0cb\x07c & <w:p>",
+        purposes=[{"description": HOSTILE, "legal_text": "R&D <i>"}],
+    )
+    organisation.legal_representative = "Dupont & Fils <maire>"
+    session.flush()
+    data, _record = export_register(session, organisation, actor="test")
+    text = all_text(data)
+    assert "<script>alert('x')</script> & <b>gras</b> ]]> {{ export.reference }}" in text
+    assert "Dupont & Fils <maire>" in text and "R&D <i>" in text
+    xml = document_xml(data)
+    assert "<script>" not in xml and "&lt;script&gt;" in xml
+    assert "&lt;w:p&gt;" in xml and "ab" + "c & <w:p>" in text  # \f and \a dropped
+
+
+def test_published_version_is_frozen_after_an_edit(session, organisation, described):
+    activity = described["other"]
+    version = publish.publish_register(session, organisation, actor="test", note="Avant audit")
+    services.update_processing(
+        session,
+        activity,
+        {"name": "Liste électorale (renommée)", "responsible_service": "Service nouveau"},
+        actor="test",
+    )
+    services.archive_processing(session, described["full"], actor="test")
+    session.flush()
+    frozen, record = export_register(session, organisation, actor="test", version=version)
+    text = all_text(frozen)
+    assert "Version publiée n° 1" in text and "Avant audit" in text
+    assert "Liste électorale" in text and "renommée" not in text
+    assert "Service nouveau" not in text and "Centre municipal de santé" in text
+    assert record.parameters["version"] == 1
+    today = all_text(export_register(session, organisation, actor="test")[0])
+    assert "Liste électorale (renommée)" in today and "Centre municipal de santé" not in today
+    assert "État du registre au" in today
+
+
+# --- one sheet, the processor's register ------------------------------------------------------
+
+
+def test_activity_sheet_holds_every_section_and_the_contact(session, described):
+    activity = described["full"]
+    data, record = export_activity(session, activity, actor="test")
+    text = all_text(data)
+    assert "Fiche de registre" in text and "Centre municipal de santé" in text
+    for section in SECTIONS:
+        assert section in text, section
+    assert "Dr Martin, médecin chef" in text
+    assert "DPO-12345" in text
+    assert record.filename == "fiche-t-001-ivry-sur-seine.docx"
+
+
+def test_processor_register_lists_each_controller(
+    session, host, organisation, other_organisation, described, make_deployment
+):
+    host.dpo_name = "DPO du syndicat"
+    make_deployment(other_organisation, described["application"])
+    session.flush()
+    data, record = export_processor_register(session, actor="test")
+    text = all_text(data)
+    assert "effectuées pour le compte de responsables de traitement" in text
+    assert "SIIM94" in text and "DPO du syndicat" in text
+    assert "Pour le compte de : Ivry-sur-Seine" in text
+    assert "Pour le compte de : Gentilly" in text
+    assert "Centre municipal de santé" in text  # Ivry's activity relying on Mélodie
+    assert "Mélodie" in text
+    assert record.organisation_id == host.id
+
+
+def test_processor_register_without_a_host_is_refused(session, organisation):
+    with pytest.raises(LookupError):
+        export_processor_register(session, actor="test")
+
+
+@pytest.mark.parametrize("document_type", DOCUMENT_TYPES, ids=lambda t: t.name)
+def test_shipped_templates_pass_the_restyle_check(app, document_type):
+    with app.test_request_context():
+        check_template(default_template_path(document_type.name).read_bytes(), document_type)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def test_export_commands_write_verifiable_files(
+    app, session, host, organisation, described, tmp_path
+):
+    publish.publish_register(session, organisation, actor="test")
+    session.flush()
+    runner = app.test_cli_runner()
+    output = tmp_path / "ivry.docx"
+    result = runner.invoke(
+        main, ["export", "register", "--org", organisation.slug, "-o", str(output)], obj=app
+    )
+    assert result.exit_code == 0, result.output
+    assert "Centre municipal de santé" in all_text(output.read_bytes())
+    result = runner.invoke(main, ["verify-export", str(output)], obj=app)
+    assert result.exit_code == 0 and "authentic" in result.output
+
+    version = tmp_path / "ivry-v1.docx"
+    args = ["export", "register", "--org", organisation.slug, "--version", "1", "-o", str(version)]
+    result = runner.invoke(main, args, obj=app)
+    assert result.exit_code == 0, result.output
+    assert "Version publiée n° 1" in all_text(version.read_bytes())
+
+    args[5] = "7"
+    result = runner.invoke(main, args, obj=app)
+    assert result.exit_code != 0 and "no published version 7" in result.output
+    result = runner.invoke(
+        main, ["export", "register", "--org", "nowhere", "-o", str(output)], obj=app
+    )
+    assert result.exit_code != 0 and "unknown organisation" in result.output
+
+    processor = tmp_path / "processor.docx"
+    result = runner.invoke(main, ["export", "processor-register", "-o", str(processor)], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "Pour le compte de : Ivry-sur-Seine" in all_text(processor.read_bytes())
+
+
+# --- download buttons -------------------------------------------------------------------------
+
+
+def test_auditor_downloads_register_sheet_and_version(
+    client, session, login_as, organisation, described
+):
+    publish.publish_register(session, organisation, actor="test")
+    session.commit()
+    login_as(Role.AUDITOR, organisation)
+    response = client.post("/processing/registers/ivry-sur-seine/export")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    record = session.scalar(select(ExportRecord).order_by(ExportRecord.id.desc()))
+    assert record.sha256 == sha256_of(response.data)
+    activity = described["full"]
+    response = client.post(f"/processing/activities/{activity.id}/export")
+    assert response.status_code == 200 and "Dr Martin" in all_text(response.data)
+    response = client.post("/processing/registers/ivry-sur-seine/versions/1/export")
+    assert response.status_code == 200 and "Version publiée n° 1" in all_text(response.data)
+    assert client.post("/processing/registers/ivry-sur-seine/versions/9/export").status_code == 404
+
+
+def test_downloads_need_the_export_permission_and_scope(
+    client, session, login_as, organisation, other_organisation, described, make_activity
+):
+    theirs = make_activity(other_organisation)
+    session.commit()
+    login_as(Role.REFERENT, organisation)
+    assert client.post("/processing/registers/ivry-sur-seine/export").status_code == 403
+    activity = described["full"]
+    assert client.post(f"/processing/activities/{activity.id}/export").status_code == 403
+    assert client.post("/processing/registers/gentilly/export").status_code == 404
+    assert client.post(f"/processing/activities/{theirs.id}/export").status_code == 404
+    assert client.raw.post("/processing/registers/ivry-sur-seine/export").status_code in (
+        400,
+        403,
+    )
+    assert session.scalar(select(ExportRecord)) is None
+
+
+def test_download_without_csrf_token_is_refused(client, session, login_as, organisation):
+    login_as(Role.AUDITOR, organisation)
+    assert client.raw.post("/processing/registers/ivry-sur-seine/export").status_code == 400
+    assert session.scalar(select(ExportRecord)) is None
+
+
+def test_processor_register_page_and_download(
+    client, session, login_as, host, organisation, described
+):
+    session.commit()
+    login_as(Role.DPO, host, organisation)
+    page = client.get("/processing/processor").get_data(as_text=True)
+    assert "Registre du sous-traitant : SIIM94" in page and "Mélodie" in page
+    response = client.post("/processing/processor/export")
+    assert response.status_code == 200
+    assert "Pour le compte de : Ivry-sur-Seine" in all_text(response.data)
+
+
+def test_processor_register_is_the_host_s(client, session, login_as, host, organisation):
+    session.commit()
+    login_as(Role.REFERENT, organisation)
+    assert client.get("/processing/processor").status_code == 404
+    assert client.post("/processing/processor/export").status_code == 404
