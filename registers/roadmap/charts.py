@@ -114,7 +114,8 @@ def gantt_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" '
         f'viewBox="0 0 {width} {height + footer}" width="{width}" height="{height + footer}" '
-        f'role="img" '
+        # A group, not an image: its bars are links to the actions.
+        f'role="group" '
         f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="12">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(description)}</desc>',

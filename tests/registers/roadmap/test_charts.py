@@ -34,7 +34,7 @@ def test_gantt_marks_today_and_late_actions():
         title="Calendrier",
         description="Deux actions",
     )
-    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert svg.startswith("<svg") and 'role="group"' in svg
     assert '<title id="gantt-title">Calendrier</title>' in svg
     assert svg.count("stroke-dasharray") == 1  # today's line
     assert svg.count('class="gantt-row late"') == 1
