@@ -165,7 +165,7 @@ class IncidentForm(VersionedForm):
     )
     personal_data = SelectField(
         _l("Données personnelles concernées"),
-        choices=[("", _l("À déterminer")), ("yes", _l("Oui")), ("no", _l("Non"))],
+        choices=lambda: [("", _l("À déterminer")), ("yes", _l("Oui")), ("no", _l("Non"))],
         coerce=optional_bool,
         validators=[Optional()],
     )
@@ -211,7 +211,7 @@ class TransitionForm(VersionedForm):
     at = ParisDateTimeField(_l("Date et heure"), description=_l("Vide : maintenant."))
     classification = RadioField(
         _l("Décision"),
-        choices=Classification.choices(),
+        choices=Classification.choices,
         coerce=optional_enum(Classification),
         validators=[Optional()],
     )
@@ -235,7 +235,7 @@ class EntryForm(FlaskForm):
     at = ParisDateTimeField(_l("Date et heure"), description=_l("Vide : maintenant."))
     kind = SelectField(
         _l("Nature"),
-        choices=[(kind.value, kind.label) for kind in EntryKind.manual()],
+        choices=lambda: [(kind.value, kind.label) for kind in EntryKind.manual()],
         coerce=optional_enum(EntryKind),
         validators=[DataRequired()],
     )
@@ -249,7 +249,7 @@ class EntryForm(FlaskForm):
 class ReportForm(FlaskForm):
     kind = SelectField(
         _l("Signalement"),
-        choices=ReportKind.choices(),
+        choices=ReportKind.choices,
         coerce=optional_enum(ReportKind),
         validators=[DataRequired()],
     )

@@ -11,13 +11,13 @@ from compliance.db import utcnow
 from registers.incidents import corrective_actions, services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
-from tests.registers.applications.conftest import (  # noqa: F401  (fixtures)
-    host,
-    make_application,
-    make_deployment,
-    make_vendor,
-    token_for,
-)
+from tests.registers.applications import conftest as map_fixtures
+
+# The application map's factories, shared rather than copied.
+host = map_fixtures.host
+make_application = map_fixtures.make_application
+make_deployment = map_fixtures.make_deployment
+token_for = map_fixtures.token_for
 
 SECRET = "Mme Dupont, agente d'accueil, a ouvert la pièce jointe piégée"
 

@@ -34,9 +34,7 @@ def test_references_count_per_year(make_incident):
 
 def test_reference_year_is_the_year_of_the_report(make_incident):
     reported = utcnow().replace(year=2023, month=1, day=21)
-    incident = make_incident(
-        detected_at=reported - timedelta(hours=1), reported_at=reported
-    )
+    incident = make_incident(detected_at=reported - timedelta(hours=1), reported_at=reported)
     assert incident.reference == "INC-2023-001"
 
 
