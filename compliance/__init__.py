@@ -66,7 +66,7 @@ def register_registers(app: Flask) -> None:
 
 
 # The registers this application mounts, in navigation order.
-REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing"]
+REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing", "breaches"]
 
 
 def _register_modules() -> list:

@@ -1,0 +1,81 @@
+"""The breach register's commands: `compliance export breaches --org SLUG -o FILE.docx` (the
+register of one organisation) and `compliance export breach ID -o FILE.docx` (a breach's
+notification dossier, or with --letter its letter to the people concerned)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def register_commands(*, import_group, export_group, main) -> None:
+    """Mount this register's commands on the `compliance` groups."""
+    export_group.add_command(export_breach_register)
+    export_group.add_command(export_breach)
+
+
+def _output():
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The .docx file to write.",
+    )
+
+
+def _written(output: Path, data: bytes, record) -> None:
+    output.write_bytes(data)
+    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
+    click.echo(f"SHA-256 {record.sha256}")
+
+
+@click.command("breaches")
+@click.option("--org", "slug", required=True, help="The organisation (its slug).")
+@_output()
+def export_breach_register(slug: str, output: Path):
+    """Write the breach register of one organisation (Art. 33(5)): every breach, notified or
+    not, with its facts, effects, remedial action and decisions. The export is recorded."""
+    import sqlalchemy as sa
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from compliance.tenancy import Organisation
+    from registers.breaches.export import export_register
+
+    _require_current_schema()
+    session = get_session()
+    organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise click.ClickException(f"unknown organisation: {slug}")
+    data, record = export_register(session, organisation, actor=_actor())
+    session.commit()
+    _written(output, data, record)
+
+
+@click.command("breach")
+@click.argument("breach")
+@click.option("--letter", is_flag=True, help="The letter to the people concerned (Art. 34).")
+@_output()
+def export_breach(breach: str, letter: bool, output: Path):
+    """Write the notification dossier of BREACH (its id or its reference, VDP-2026-001), laid
+    out as the CNIL's online form asks; with --letter, the letter to the people concerned."""
+    import sqlalchemy as sa
+
+    from compliance.cli import _actor, _require_current_schema
+    from compliance.db import get_session
+    from registers.breaches.export import export_dossier, export_letter
+    from registers.breaches.models import PersonalDataBreach
+
+    _require_current_schema()
+    session = get_session()
+    column = PersonalDataBreach.id if breach.isdigit() else PersonalDataBreach.reference
+    value = int(breach) if breach.isdigit() else breach.strip().upper()
+    record = session.scalar(sa.select(PersonalDataBreach).where(column == value))
+    if record is None:
+        raise click.ClickException(f"unknown breach: {breach}")
+    export = export_letter if letter else export_dossier
+    data, exported = export(session, record, actor=_actor())
+    session.commit()
+    _written(output, data, exported)

@@ -1,0 +1,102 @@
+"""The 72-hour clock of a breach, as the pages show it: time left, late, or the decision that
+stopped it. Computed in absolute time (UTC); only the display is in Paris time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+
+from compliance.db import utcnow
+from registers.breaches.models import BreachStatus, PersonalDataBreach
+
+# Under this much time left, the countdown turns from "info" to "warning", then to "error".
+WARNING_BELOW = timedelta(hours=24)
+URGENT_BELOW = timedelta(hours=6)
+
+
+def format_duration(delta: timedelta) -> str:
+    """'2 j 05 h', '41 h 12 min', '35 min': a duration as people read it on a countdown."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        days, hours = divmod(hours, 24)
+        return _("%(days)s j %(hours)s h", days=days, hours=f"{hours:02d}")
+    if hours:
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
+    return _("%(minutes)s min", minutes=minutes)
+
+
+def countdown_formats() -> dict[str, str]:
+    """The same wording with {d}, {h}, {m} and {} placeholders, for the script that keeps a
+    countdown current between two page loads."""
+    return {
+        "days": _("%(days)s j %(hours)s h", days="{d}", hours="{h}"),
+        "hours": _("%(hours)s h %(minutes)s min", hours="{h}", minutes="{m}"),
+        "minutes": _("%(minutes)s min", minutes="{m}"),
+        "running": _("%(left)s restantes", left="{}"),
+        "late": _("En retard de %(late)s", late="{}"),
+    }
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What the countdown of one breach says at `now`."""
+
+    state: str  # running, late, notified, notified_late, not_notifiable, closed
+    deadline: datetime
+    remaining: timedelta  # negative once the deadline has passed
+    notified_at: datetime | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == "late"
+
+    @property
+    def tone(self) -> str:
+        if self.state == "late" or self.state == "notified_late":
+            return "error"
+        if self.state == "running":
+            if self.remaining < URGENT_BELOW:
+                return "error"
+            return "warning" if self.remaining < WARNING_BELOW else "info"
+        return "success" if self.state in ("notified", "not_notifiable") else "neutral"
+
+    @property
+    def overdue(self) -> timedelta:
+        return -self.remaining if self.remaining < timedelta(0) else timedelta(0)
+
+    @property
+    def label(self) -> str:
+        if self.state == "running":
+            return _("%(left)s restantes", left=format_duration(self.remaining))
+        if self.state == "late":
+            return _("En retard de %(late)s", late=format_duration(self.overdue))
+        if self.state == "notified":
+            return _("Notifiée dans les 72 heures")
+        if self.state == "notified_late":
+            late = format_duration(self.notified_at - self.deadline)
+            return _("Notifiée avec %(late)s de retard", late=late)
+        if self.state == "not_notifiable":
+            return _("Non notifiable : décision documentée")
+        return _("Close")
+
+
+def clock(breach: PersonalDataBreach, now: datetime | None = None) -> Clock:
+    now = now or utcnow()
+    deadline = breach.notification_deadline
+    remaining = deadline - now
+    initial = breach.initial_notification
+    if initial is not None:
+        late = initial.sent_at > deadline
+        return Clock("notified_late" if late else "notified", deadline, remaining, initial.sent_at)
+    if breach.status == BreachStatus.BEING_ASSESSED:
+        return Clock("late" if remaining <= timedelta(0) else "running", deadline, remaining)
+    if breach.status == BreachStatus.NOT_NOTIFIABLE or breach.not_notified_reason:
+        return Clock("not_notifiable", deadline, remaining)
+    return Clock("closed", deadline, remaining)

@@ -1,0 +1,474 @@
+"""The data of the breach register's Word documents, as plain dicts for their templates:
+
+- the breach register of one organisation (Art. 33(5): every breach, notified or not, its facts,
+  effects, remedial action, and why it was not notified);
+- a breach's notification dossier, laid out as the CNIL's online form asks;
+- the letter to the people concerned (Art. 34: clear language, DPO contact, likely consequences,
+  measures, what to do).
+
+Documents are written in French whoever exports them; instants are shown in Paris time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, selectinload
+
+from compliance.documents import DocumentType, ExportRecord, export_document
+from compliance.tenancy import Organisation, slugify
+from registers.breaches.clock import clock, format_duration
+from registers.breaches.models import (
+    Art34Ground,
+    BreachStatus,
+    PersonalDataBreach,
+    RiskLevel,
+)
+from registers.breaches.queries import REGISTER
+from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
+
+REGISTER_DOC, DOSSIER, LETTER = "breach-register", "breach-notification", "breach-letter"
+TITLES = {
+    REGISTER_DOC: "Registre des violations de données personnelles",
+    DOSSIER: "Dossier de notification d'une violation de données personnelles",
+    LETTER: "Information des personnes concernées par une violation de données",
+}
+DETAIL_OPTIONS = (
+    selectinload(PersonalDataBreach.organisation),
+    selectinload(PersonalDataBreach.incident),
+    selectinload(PersonalDataBreach.notifications),
+    selectinload(PersonalDataBreach.activities),
+)
+# What a letter advises people to do, by category of data exposed.
+ADVICE = {
+    DataCategory.ECONOMIC_FINANCIAL.value: (
+        "Surveillez vos relevés bancaires et signalez à votre banque toute opération que vous "
+        "ne reconnaissez pas."
+    ),
+    DataCategory.CONNECTION.value: (
+        "Changez le mot de passe du compte concerné, et de tout autre compte où vous utilisez "
+        "le même."
+    ),
+    DataCategory.IDENTITY.value: (
+        "Méfiez-vous des courriels, SMS ou appels qui se réclameraient de nous ou d'un "
+        "organisme public en citant vos informations : nous ne vous demanderons jamais vos "
+        "mots de passe ni vos coordonnées bancaires par ce moyen."
+    ),
+}
+NIR_ADVICE = (
+    "Si un organisme vous sollicite en citant votre numéro de sécurité sociale, vérifiez son "
+    "identité auprès de votre caisse avant de répondre."
+)
+
+
+def _label(value) -> str:
+    return value.label if value is not None else ""
+
+
+def _lines(text: str | None) -> list[str]:
+    """A free text as its non-empty lines, list dashes removed (the template lays them out)."""
+    result = []
+    for line in (text or "").splitlines():
+        line = line.strip().removeprefix("- ").removeprefix("• ").strip()
+        if line:
+            result.append(line)
+    return result
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}".replace(",", "\u202f") if value is not None else "non déterminé"
+
+
+def _nature(breach: PersonalDataBreach) -> list[str]:
+    names = {
+        "confidentiality": "perte de confidentialité (données divulguées ou consultées)",
+        "integrity": "perte d'intégrité (données modifiées ou altérées)",
+        "availability": "perte de disponibilité (données inaccessibles ou détruites)",
+    }
+    return [names[code] for code in breach.nature]
+
+
+def _plain_nature(breach: PersonalDataBreach) -> list[str]:
+    names = {
+        "confidentiality": "des personnes qui n'y étaient pas autorisées ont pu y accéder",
+        "integrity": "elles ont pu être modifiées",
+        "availability": "elles ont été temporairement inaccessibles",
+    }
+    return [names[code] for code in breach.nature]
+
+
+def _data(breach: PersonalDataBreach) -> dict:
+    special = [SpecialCategory(code).label for code in breach.special_categories]
+    sensitive = list(special)
+    if breach.criminal_data:
+        sensitive.append("Infractions, condamnations (art. 10)")
+    if breach.nir_concerned:
+        sensitive.append("Numéro de sécurité sociale (NIR)")
+    ordinary = [DataCategory(code).label for code in breach.data_categories]
+    return {
+        "sensitive": sensitive,
+        "has_sensitive": bool(sensitive),
+        "ordinary": ordinary,
+        "all": ", ".join(sensitive + ordinary) or "non déterminées",
+        "subjects": ", ".join(SubjectCategory(c).label for c in breach.subject_categories)
+        or "non déterminées",
+    }
+
+
+def _decision(breach: PersonalDataBreach) -> str:
+    initial = breach.initial_notification
+    if initial is not None:
+        return "Notifiée à la CNIL"
+    if breach.status == BreachStatus.NOT_NOTIFIABLE or breach.not_notified_reason:
+        return "Non notifiée (risque improbable)"
+    return "Décision en attente"
+
+
+def _timeliness(breach: PersonalDataBreach) -> str:
+    state = clock(breach)
+    if state.state == "notified":
+        return "dans les 72 heures"
+    if state.state == "notified_late":
+        return f"avec {format_duration(state.notified_at - state.deadline)} de retard"
+    if state.state == "late":
+        return f"délai dépassé de {format_duration(state.overdue)}, sans décision"
+    if state.state == "running":
+        return f"{format_duration(state.remaining)} restantes"
+    return ""
+
+
+def _communication(breach: PersonalDataBreach) -> str:
+    if breach.communicated_at:
+        means = f" ({breach.communication_means})" if breach.communication_means else ""
+        return f"Informées le {_date(breach.communicated_at)}{means}"
+    if breach.communication_ground:
+        return f"Non informées : {breach.communication_ground.label}"
+    if breach.risk_level == RiskLevel.HIGH:
+        return "À informer (risque élevé)"
+    return "Non déterminé"
+
+
+def _date(value: datetime | None) -> str:
+    from compliance.documents import format_document_datetime
+
+    return format_document_datetime(value) if value else ""
+
+
+def breach_summary(breach: PersonalDataBreach) -> dict:
+    """Every field of a breach as text, shared by the three documents."""
+    incident = breach.incident
+    initial = breach.initial_notification
+    return {
+        "reference": breach.reference,
+        "title": breach.title,
+        "status": breach.status.label,
+        "organisation": breach.organisation.name,
+        "incident": f"{incident.reference} · {incident.title}" if incident else "",
+        "processor": incident.organisation.name
+        if incident and incident.organisation_id != breach.organisation_id
+        else "",
+        "started_at": breach.started_at,
+        "ended_at": breach.ended_at,
+        "is_ongoing": breach.is_ongoing,
+        "discovered_at": breach.discovered_at,
+        "controller_informed_at": breach.controller_informed_at,
+        "awareness_at": breach.awareness_at,
+        "deadline": breach.notification_deadline,
+        "timeliness": _timeliness(breach),
+        "nature": _nature(breach),
+        "nature_text": "; ".join(_nature(breach)) or "non déterminée",
+        "plain_nature": _plain_nature(breach),
+        "origin": _label(breach.origin) or "non déterminée",
+        "cause": _label(breach.cause) or "non déterminée",
+        "circumstance": _label(breach.circumstance) or "non déterminées",
+        "description": breach.description or "",
+        "people_count": _count(breach.people_count),
+        "records_count": _count(breach.records_count),
+        "people_details": _lines(breach.people_details),
+        "data": _data(breach),
+        "consequences": _lines(breach.consequences),
+        "measures_taken": _lines(breach.measures_taken),
+        "measures_proposed": _lines(breach.measures_proposed),
+        "risk": _label(breach.risk_level) or "non évalué",
+        "risk_meaning": breach.risk_level.meaning if breach.risk_level else "",
+        "risk_reasoning": breach.risk_reasoning or "",
+        "contact": breach.contact or breach.organisation.dpo_name or "",
+        "decision": _decision(breach),
+        "decided_at": breach.decided_at,
+        "notified": initial is not None,
+        "initial_sent_at": initial.sent_at if initial else None,
+        "initial_reference": (initial.reference or "") if initial else "",
+        "notifications": [
+            {
+                "kind": n.kind.label,
+                "sent_at": n.sent_at,
+                "reference": n.reference or "",
+                "notes": n.notes or "",
+            }
+            for n in breach.notifications
+        ],
+        "delay_reasons": breach.delay_reasons or "",
+        "not_notified_reason": breach.not_notified_reason or "",
+        "communication": _communication(breach),
+        "communicated_at": breach.communicated_at,
+        "communication_means": breach.communication_means or "",
+        "communication_ground": _label(breach.communication_ground),
+        "communication_details": breach.communication_details or "",
+        "activities": [
+            {"reference": a.reference, "name": a.name, "service": a.responsible_service or ""}
+            for a in breach.activities
+        ],
+        "closed_at": breach.closed_at,
+    }
+
+
+def _organisation(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name,
+        "kind": organisation.kind.label,
+        "siren": organisation.siren or "",
+        "address": organisation.address or "",
+        "legal_representative": organisation.legal_representative or "",
+        "dpo": organisation.dpo_name or "",
+        "dpo_number": organisation.dpo_cnil_number or "",
+        "referent": organisation.referent_name or "",
+        "referent_email": organisation.referent_email or "",
+    }
+
+
+# --- the register of one organisation -------------------------------------------------------------
+
+
+def register_breaches(session: Session, organisation: Organisation) -> list[PersonalDataBreach]:
+    """Every breach of one organisation, oldest first (the caller checked the right to export
+    that organisation's register)."""
+    statement = (
+        sa.select(PersonalDataBreach)
+        .options(*DETAIL_OPTIONS)
+        .where(
+            PersonalDataBreach.organisation_id == organisation.id,
+            PersonalDataBreach.archived_at.is_(None),
+        )
+        .order_by(PersonalDataBreach.awareness_at, PersonalDataBreach.id)
+    )
+    return list(session.scalars(statement))
+
+
+def register_context(session: Session, organisation: Organisation) -> dict:
+    with force_locale("fr"):
+        records = register_breaches(session, organisation)
+        breaches = [breach_summary(b) for b in records]
+        late = sum(1 for b in records if clock(b).state in ("late", "notified_late"))
+        return {
+            "title": TITLES[REGISTER_DOC],
+            "scope": {"label": organisation.name},
+            "organisation": _organisation(organisation),
+            "totals": {
+                "breaches": len(breaches),
+                "notified": sum(1 for b in breaches if b["notified"]),
+                "not_notified": sum(
+                    1 for b in breaches if not b["notified"] and b["not_notified_reason"]
+                ),
+                "pending": sum(
+                    1 for b in breaches if not b["notified"] and not b["not_notified_reason"]
+                ),
+                "late": late,
+            },
+            "breaches": breaches,
+        }
+
+
+def export_register(
+    session: Session, organisation: Organisation, *, actor
+) -> tuple[bytes, ExportRecord]:
+    """Render, record and audit the breach register of one organisation (flushes only)."""
+    context = register_context(session, organisation)
+    return export_document(
+        session,
+        document=REGISTER_DOC,
+        template=REGISTER_DOC,
+        context=context,
+        title=f"{TITLES[REGISTER_DOC]} — {organisation.name}",
+        filename=f"registre-violations-{slugify(organisation.name)}.docx",
+        actor=actor,
+        organisation=organisation,
+        parameters={"organisation": organisation.slug, "breaches": len(context["breaches"])},
+    )
+
+
+# --- one breach -----------------------------------------------------------------------------------
+
+
+def dossier_context(breach: PersonalDataBreach) -> dict:
+    with force_locale("fr"):
+        return {
+            "title": TITLES[DOSSIER],
+            "scope": {"label": f"{breach.organisation.name} · {breach.reference}"},
+            "organisation": _organisation(breach.organisation),
+            "breach": breach_summary(breach),
+        }
+
+
+def letter_context(breach: PersonalDataBreach) -> dict:
+    with force_locale("fr"):
+        advice = [ADVICE[code] for code in breach.data_categories if code in ADVICE]
+        if breach.nir_concerned:
+            advice.append(NIR_ADVICE)
+        summary = breach_summary(breach)
+        return {
+            "title": TITLES[LETTER],
+            "scope": {"label": breach.organisation.name},
+            "organisation": _organisation(breach.organisation),
+            "breach": summary,
+            "advice": advice,
+            "public": breach.communication_ground == Art34Ground.PUBLIC_COMMUNICATION,
+        }
+
+
+def _export_one(session, breach, document, context, filename, *, actor):
+    return export_document(
+        session,
+        document=document,
+        template=document,
+        context=context,
+        title=f"{TITLES[document]} {breach.reference}",
+        filename=filename,
+        actor=actor,
+        organisation=breach.organisation,
+        parameters={"breach": breach.reference},
+    )
+
+
+def export_dossier(session: Session, breach: PersonalDataBreach, *, actor):
+    filename = f"notification-violation-{breach.reference.lower()}.docx"
+    return _export_one(session, breach, DOSSIER, dossier_context(breach), filename, actor=actor)
+
+
+def export_letter(session: Session, breach: PersonalDataBreach, *, actor):
+    filename = f"lettre-personnes-{breach.reference.lower()}.docx"
+    return _export_one(session, breach, LETTER, letter_context(breach), filename, actor=actor)
+
+
+# --- samples (to check a restyled template) -------------------------------------------------
+
+
+def sample_breach() -> dict:
+    from datetime import UTC
+
+    h0 = datetime(2026, 10, 24, 8, 0, tzinfo=UTC)
+    return {
+        "reference": "VDP-2026-001",
+        "title": "Rançongiciel sur le logiciel de paie · Commune exemple",
+        "status": "Notifiée à la CNIL",
+        "organisation": "Commune exemple",
+        "incident": "INC-2026-004 · Rançongiciel sur l'infrastructure mutualisée",
+        "processor": "Syndicat exemple",
+        "started_at": h0,
+        "ended_at": h0,
+        "is_ongoing": False,
+        "discovered_at": h0,
+        "controller_informed_at": h0,
+        "awareness_at": h0,
+        "deadline": datetime(2026, 10, 27, 8, 0, tzinfo=UTC),
+        "timeliness": "dans les 72 heures",
+        "nature": ["perte de confidentialité (données divulguées ou consultées)"],
+        "nature_text": "perte de confidentialité (données divulguées ou consultées)",
+        "plain_nature": ["des personnes qui n'y étaient pas autorisées ont pu y accéder"],
+        "origin": "Externe",
+        "cause": "Malveillante",
+        "circumstance": "Piratage, logiciel malveillant, hameçonnage",
+        "description": "Exemple de description.",
+        "people_count": "950",
+        "records_count": "non déterminé",
+        "people_details": ["RH-01 Paie des agents : Agents (950)"],
+        "data": {
+            "sensitive": ["Numéro de sécurité sociale (NIR)"],
+            "has_sensitive": True,
+            "ordinary": ["État civil, identité, données d'identification, images"],
+            "all": "Numéro de sécurité sociale (NIR), État civil",
+            "subjects": "Agents",
+        },
+        "consequences": ["Risque d'hameçonnage ciblé."],
+        "measures_taken": ["Serveurs isolés."],
+        "measures_proposed": ["Double authentification."],
+        "risk": "Risque élevé",
+        "risk_meaning": "Notification à la CNIL et communication aux personnes concernées.",
+        "risk_reasoning": "Numéro de sécurité sociale et coordonnées bancaires.",
+        "contact": "Service mutualisé DPO",
+        "decision": "Notifiée à la CNIL",
+        "decided_at": h0,
+        "notified": True,
+        "initial_sent_at": h0,
+        "initial_reference": "CNIL-0001",
+        "notifications": [
+            {"kind": "Notification initiale", "sent_at": h0, "reference": "CNIL-0001", "notes": ""}
+        ],
+        "delay_reasons": "",
+        "not_notified_reason": "",
+        "communication": "Informées le 3 novembre 2026 (courrier)",
+        "communicated_at": h0,
+        "communication_means": "courrier",
+        "communication_ground": "",
+        "communication_details": "",
+        "activities": [{"reference": "RH-01", "name": "Paie des agents", "service": "RH"}],
+        "closed_at": None,
+    }
+
+
+def _sample_organisation() -> dict:
+    return {
+        "name": "Commune exemple",
+        "kind": "Commune",
+        "siren": "217000000",
+        "address": "Place de la mairie, 94000 Exemple",
+        "legal_representative": "Le maire",
+        "dpo": "Service mutualisé DPO",
+        "dpo_number": "DPO-0000",
+        "referent": "",
+        "referent_email": "dpo@example.org",
+    }
+
+
+def sample_register() -> dict:
+    return {
+        "title": TITLES[REGISTER_DOC],
+        "scope": {"label": "Commune exemple"},
+        "organisation": _sample_organisation(),
+        "totals": {"breaches": 1, "notified": 1, "not_notified": 0, "pending": 0, "late": 0},
+        "breaches": [sample_breach()],
+    }
+
+
+def sample_dossier() -> dict:
+    return {
+        "title": TITLES[DOSSIER],
+        "scope": {"label": "Commune exemple · VDP-2026-001"},
+        "organisation": _sample_organisation(),
+        "breach": sample_breach(),
+    }
+
+
+def sample_letter() -> dict:
+    return {
+        "title": TITLES[LETTER],
+        "scope": {"label": "Commune exemple"},
+        "organisation": _sample_organisation(),
+        "breach": sample_breach(),
+        "advice": [ADVICE[DataCategory.IDENTITY.value]],
+        "public": False,
+    }
+
+
+DOCUMENT_TYPES = (
+    DocumentType(
+        REGISTER_DOC, _l("Registre des violations de données"), REGISTER.value, sample_register
+    ),
+    DocumentType(
+        DOSSIER, _l("Dossier de notification d'une violation"), REGISTER.value, sample_dossier
+    ),
+    DocumentType(
+        LETTER, _l("Lettre aux personnes concernées (art. 34)"), REGISTER.value, sample_letter
+    ),
+)

@@ -1,0 +1,70 @@
+"""The Word downloads of the breach register: an organisation's register, a breach's
+notification dossier and its letter to the people concerned (each recorded and audited)."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, send_file
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.document_views import DOCX_MIMETYPE
+from compliance.permissions import Action
+from compliance.tenancy import Organisation
+from registers.breaches import export, forms
+from registers.breaches.queries import REGISTER, breach_or_404
+from registers.breaches.views import bp
+
+
+def _download(data: bytes, record):
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=record.filename,
+        max_age=0,
+    )
+
+
+def _checked(form) -> None:
+    if not form.validate_on_submit():
+        abort(400)
+
+
+@bp.post("/<int:breach_id>/export/dossier")
+def export_dossier(breach_id: int):
+    breach = breach_or_404(breach_id, Action.EXPORT)
+    _checked(forms.ExportForm())
+    db = get_session()
+    data, record = export.export_dossier(db, breach, actor=current_user)
+    db.commit()
+    return _download(data, record)
+
+
+@bp.post("/<int:breach_id>/export/letter")
+def export_letter(breach_id: int):
+    breach = breach_or_404(breach_id, Action.EXPORT)
+    _checked(forms.ExportForm())
+    db = get_session()
+    data, record = export.export_letter(db, breach, actor=current_user)
+    db.commit()
+    return _download(data, record)
+
+
+@bp.post("/export/register")
+def export_register():
+    form = forms.RegisterExportForm()
+    _checked(form)
+    db = get_session()
+    slug = form.organisation.data
+    organisation = db.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
+        abort(404)
+    if not can(REGISTER, Action.EXPORT, organisation.id):
+        abort(403)
+    data, record = export.export_register(db, organisation, actor=current_user)
+    db.commit()
+    return _download(data, record)

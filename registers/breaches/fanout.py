@@ -1,0 +1,258 @@
+"""From an incident to its controllers: the application map says which members deploy the
+affected applications, their records say which processing activities rely on them. Each member
+with such an activity is a controller whose own 72-hour clock may be running (Art. 33(1)).
+
+Everything is read in a fixed number of queries, whatever the size of the map."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.orm import Session, selectinload
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, visible_organisations_query
+from registers.applications.models import Application, Deployment
+from registers.breaches.models import PersonalDataBreach
+from registers.incidents.models import Incident, IncidentApplication
+from registers.processing.models import ProcessingActivity, ProcessingApplication
+from registers.processing.reference import (
+    DataCategory,
+    ProcessingRole,
+    ProcessingStatus,
+    SpecialCategory,
+    SubjectCategory,
+)
+
+REGISTER = Register.BREACHES
+# Data categories that weigh most on the people when exposed, listed before the others.
+SENSITIVE_ORDINARY = (
+    DataCategory.ECONOMIC_FINANCIAL,
+    DataCategory.LOCATION,
+    DataCategory.PERSONAL_LIFE,
+)
+
+
+@dataclass
+class DataItem:
+    label: str
+    sensitive: bool
+    code: str
+    special: bool = False  # Art. 9 or 10 data, or the NIR: the heaviest
+
+
+@dataclass
+class Controller:
+    """A member whose processing activities rely on an affected application it deploys."""
+
+    organisation: Organisation
+    applications: list[Application]
+    activities: list[ProcessingActivity]
+    existing: list[PersonalDataBreach] = field(default_factory=list)
+    may_create: bool = False
+
+    @property
+    def data_categories(self) -> list[str]:
+        found = {c.category for a in self.activities for c in a.data_categories}
+        return [member.value for member in DataCategory if member in found]
+
+    @property
+    def special_categories(self) -> list[str]:
+        found = {c.category for a in self.activities for c in a.special_categories}
+        return [member.value for member in SpecialCategory if member in found]
+
+    @property
+    def nir(self) -> bool:
+        return any(a.nir_used for a in self.activities)
+
+    @property
+    def criminal(self) -> bool:
+        return any(a.criminal_data for a in self.activities)
+
+    @property
+    def data(self) -> list[DataItem]:
+        """The categories of data, the sensitive ones first."""
+        items = [
+            DataItem(SpecialCategory(code).label, True, code, special=True)
+            for code in self.special_categories
+        ]
+        if self.criminal:
+            items.append(DataItem(_criminal_label(), True, "criminal", special=True))
+        if self.nir:
+            items.append(DataItem(_nir_label(), True, "nir", special=True))
+        ordinary = [DataCategory(code) for code in self.data_categories]
+        ordinary.sort(key=lambda c: (c not in SENSITIVE_ORDINARY, list(DataCategory).index(c)))
+        items += [DataItem(c.label, c in SENSITIVE_ORDINARY, c.value) for c in ordinary]
+        return items
+
+    @property
+    def subjects(self) -> list[tuple[SubjectCategory, int | None]]:
+        """Each category of people with its largest estimate across the activities (the same
+        people often appear in several activities: they are not added up twice)."""
+        numbers: dict[SubjectCategory, int | None] = {}
+        for activity in self.activities:
+            for subject in activity.subjects:
+                known = numbers.get(subject.category)
+                estimate = subject.estimated_number
+                if estimate is not None and (known is None or estimate > known):
+                    numbers[subject.category] = estimate
+                else:
+                    numbers.setdefault(subject.category, known)
+        return [(c, numbers[c]) for c in SubjectCategory if c in numbers]
+
+    @property
+    def people_estimate(self) -> int | None:
+        numbers = [n for _c, n in self.subjects if n is not None]
+        return sum(numbers) if numbers else None
+
+    @property
+    def open_breach(self) -> PersonalDataBreach | None:
+        return self.existing[0] if self.existing else None
+
+
+@dataclass
+class FanOut:
+    incident: Incident
+    controllers: list[Controller]
+    # Members deploying an affected application with no activity relying on it in their record.
+    without_activities: list[tuple[Organisation, list[str]]]
+    hidden: int  # controllers outside what the user may see
+
+    @property
+    def creatable(self) -> list[Controller]:
+        return [c for c in self.controllers if c.may_create]
+
+
+def _criminal_label() -> str:
+    from flask_babel import gettext as _
+
+    return _("Infractions, condamnations (art. 10)")
+
+
+def _nir_label() -> str:
+    from flask_babel import gettext as _
+
+    return _("Numéro de sécurité sociale (NIR)")
+
+
+ACTIVITY_OPTIONS = (
+    selectinload(ProcessingActivity.applications),
+    selectinload(ProcessingActivity.data_categories),
+    selectinload(ProcessingActivity.special_categories),
+    selectinload(ProcessingActivity.subjects),
+)
+
+
+def _deployments(session: Session, incident: Incident) -> dict[int, set[int]]:
+    """organisation id -> ids of the affected applications it used when the incident hit."""
+    affected = sa.select(IncidentApplication.application_id).where(
+        IncidentApplication.incident_id == incident.id
+    )
+    rows = session.execute(
+        sa.select(Deployment.organisation_id, Deployment.application_id).where(
+            Deployment.application_id.in_(affected),
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > incident.detected_at),
+        )
+    ).all()
+    deployed: dict[int, set[int]] = defaultdict(set)
+    for organisation_id, application_id in rows:
+        deployed[organisation_id].add(application_id)
+    return deployed
+
+
+def _activities(session: Session, incident: Incident, organisation_ids) -> list:
+    affected = sa.select(IncidentApplication.application_id).where(
+        IncidentApplication.incident_id == incident.id
+    )
+    relying = sa.select(ProcessingApplication.processing_id).where(
+        ProcessingApplication.application_id.in_(affected)
+    )
+    statement = (
+        sa.select(ProcessingActivity)
+        .options(*ACTIVITY_OPTIONS)
+        .where(
+            ProcessingActivity.id.in_(relying),
+            ProcessingActivity.organisation_id.in_(list(organisation_ids)),
+            ProcessingActivity.is_model.is_(False),
+            ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+            # A member acting as a processor is not the controller of that processing.
+            ProcessingActivity.role != ProcessingRole.PROCESSOR,
+        )
+        .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+    )
+    return list(session.scalars(statement))
+
+
+def controllers_for(
+    incident: Incident, user=None, *, session: Session | None = None, everything: bool = False
+) -> FanOut:
+    """The controllers an incident concerns, with their activities relying on the affected
+    applications, among the organisations whose breaches the user may see (everything=True:
+    all of them, for the command line and the demo)."""
+    session = session or get_session()
+    user = current_user if user is None else user
+    deployed = _deployments(session, incident)
+    if not deployed:
+        return FanOut(incident, [], [], 0)
+    by_organisation: dict[int, list[ProcessingActivity]] = defaultdict(list)
+    for activity in _activities(session, incident, deployed):
+        used = deployed[activity.organisation_id]
+        if any(a.id in used for a in activity.applications):
+            by_organisation[activity.organisation_id].append(activity)
+    readable = None
+    if not everything:
+        readable = set(
+            session.scalars(visible_organisations_query(user, REGISTER, Action.READ)).all()
+        )
+    organisations = {
+        o.id: o
+        for o in session.scalars(sa.select(Organisation).where(Organisation.id.in_(deployed)))
+    }
+    applications = {
+        a.id: a
+        for a in session.scalars(
+            sa.select(Application).where(
+                Application.id.in_({i for ids in deployed.values() for i in ids})
+            )
+        )
+    }
+    existing: dict[int, list[PersonalDataBreach]] = defaultdict(list)
+    for breach in session.scalars(
+        sa.select(PersonalDataBreach)
+        .where(
+            PersonalDataBreach.incident_id == incident.id,
+            PersonalDataBreach.archived_at.is_(None),
+        )
+        .order_by(PersonalDataBreach.id)
+    ):
+        existing[breach.organisation_id].append(breach)
+    controllers, without, hidden = [], [], 0
+    for organisation_id in sorted(deployed, key=lambda i: organisations[i].name.lower()):
+        organisation = organisations[organisation_id]
+        if readable is not None and organisation_id not in readable:
+            hidden += 1 if organisation_id in by_organisation else 0
+            continue
+        used = sorted(
+            (applications[i] for i in deployed[organisation_id]), key=lambda a: a.name_key
+        )
+        activities = by_organisation.get(organisation_id)
+        if not activities:
+            without.append((organisation, [a.name for a in used]))
+            continue
+        relevant = {a.id for activity in activities for a in activity.applications}
+        controllers.append(
+            Controller(
+                organisation=organisation,
+                applications=[a for a in used if a.id in relevant],
+                activities=activities,
+                existing=existing.get(organisation_id, []),
+                may_create=everything
+                or can(REGISTER, Action.CREATE, organisation_id, user=user, session=session),
+            )
+        )
+    return FanOut(incident, controllers, without, hidden)

@@ -1,0 +1,95 @@
+"""What the breach register contributes to other pages: on an incident, the controllers it
+concerns and their breaches ("Assess personal-data breach"); on the dashboard and on an
+organisation's page, the running 72-hour clocks."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from compliance.auth import can
+from compliance.db import get_session, utcnow
+from compliance.permissions import Action
+from registers.breaches.clock import clock
+from registers.breaches.fanout import controllers_for
+from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
+
+WIDGET_SIZE = 6
+
+
+def register(registry) -> None:
+    registry.add_panel("incident_impact", incident_panel, order=10)
+    registry.add_panel("dashboard", dashboard_widget, order=15)
+    registry.add_panel("organisation", organisation_widget, order=15)
+
+
+def incident_panel(incident) -> dict | None:
+    """The controllers the incident concerns, their breaches and the button to assess them."""
+    if not can(REGISTER, Action.READ):
+        return None
+    fanout = controllers_for(incident)
+    breaches = list(
+        get_session().scalars(
+            visible_breaches(current_user, BreachFilters(incident_id=incident.id), selected=False)
+        )
+    )
+    if not fanout.controllers and not breaches:
+        return None
+    return {
+        "title": _l("Violations de données personnelles"),
+        "template": "breaches/_incident_panel.html",
+        "incident": incident,
+        "fanout": fanout,
+        "breaches": breaches,
+        "clocks": {b.id: clock(b) for b in breaches},
+        "pending": [c for c in fanout.controllers if not c.existing],
+    }
+
+
+def _open_breaches(organisation_ids):
+    """The breaches still being assessed in these organisations, most urgent first."""
+    statement = visible_breaches(current_user, BreachFilters(open_only=True), selected=False).where(
+        PersonalDataBreach.organisation_id.in_(organisation_ids)
+    )
+    return statement
+
+
+def _count(statement) -> int:
+    return get_session().scalar(
+        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    )
+
+
+def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
+    ids = [i for i in organisation_ids if can(REGISTER, Action.READ, i)]
+    if not ids:
+        return None
+    now = utcnow()
+    statement = _open_breaches(ids)
+    running = list(get_session().scalars(statement.limit(WIDGET_SIZE)))
+    decided = visible_breaches(current_user, selected=False).where(
+        PersonalDataBreach.organisation_id.in_(ids),
+        PersonalDataBreach.status.in_((BreachStatus.NOTIFIED, BreachStatus.NOT_NOTIFIABLE)),
+    )
+    return {
+        "title": title,
+        "template": "breaches/_widget.html",
+        "breaches": running,
+        "clocks": {b.id: clock(b, now) for b in running},
+        "open_total": _count(statement),
+        "late_total": _count(statement.where(late_condition(now))),
+        "decided_total": _count(decided),
+        "organisation": organisation,
+    }
+
+
+def dashboard_widget(context) -> dict | None:
+    organisations = context.get("organisations", [])
+    return _widget([o.id for o in organisations], _l("Violations de données : délais de 72 heures"))
+
+
+def organisation_widget(organisation) -> dict | None:
+    title = _l("Violations de données : délais de 72 heures")
+    return _widget([organisation.id], title, organisation=organisation)

@@ -1,0 +1,172 @@
+"""Who sees what of the breach register: the SELECTs the pages, the API, the panels and the
+exports share. A breach belongs to its controller organisation and is always scoped with
+`compliance.tenancy.scope()` on that column: a member never sees another member's breach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from compliance.auth import can
+from compliance.db import utcnow
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, get_or_404, scope
+from registers.breaches.models import BreachProcessing, BreachStatus, PersonalDataBreach
+from registers.incidents.queries import FilterError, _bool_arg, _enum_arg, _int_arg, _text_arg
+
+REGISTER = Register.BREACHES
+
+BREACH_OPTIONS = (
+    selectinload(PersonalDataBreach.organisation),
+    selectinload(PersonalDataBreach.incident),
+    selectinload(PersonalDataBreach.notifications),
+)
+DETAIL_OPTIONS = (*BREACH_OPTIONS, selectinload(PersonalDataBreach.activities))
+
+__all__ = ["FilterError"]
+
+
+def _user(user):
+    return current_user if user is None else user
+
+
+def late_condition(now: datetime | None = None):
+    """Past the 72 hours without a notification decision."""
+    return sa.and_(
+        PersonalDataBreach.status == BreachStatus.BEING_ASSESSED,
+        PersonalDataBreach.notification_deadline <= (now or utcnow()),
+    )
+
+
+@dataclass
+class BreachFilters:
+    q: str | None = None
+    status: BreachStatus | None = None
+    organisation_id: int | None = None
+    incident_id: int | None = None
+    processing_id: int | None = None
+    late: bool = False
+    open_only: bool = False
+    include_archived: bool = False
+    sort: str = "deadline"
+
+    SORTS = ("deadline", "awareness", "reference", "status", "organisation")
+
+    @classmethod
+    def from_args(cls, args) -> BreachFilters:
+        sort = _text_arg(args, "sort") or "deadline"
+        if sort.lstrip("-") not in cls.SORTS:
+            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+        return cls(
+            q=_text_arg(args, "q"),
+            status=_enum_arg(args, "status", BreachStatus),
+            organisation_id=_int_arg(args, "organisation_id"),
+            incident_id=_int_arg(args, "incident_id"),
+            processing_id=_int_arg(args, "processing_id"),
+            late=_bool_arg(args, "late"),
+            open_only=_bool_arg(args, "open_only"),
+            include_archived=_bool_arg(args, "include_archived"),
+            sort=sort,
+        )
+
+    def as_args(self) -> dict:
+        args = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value in (None, False, "", item.default):
+                continue
+            args[item.name] = "1" if value is True else str(getattr(value, "value", value))
+        return args
+
+
+# Breaches still being assessed first (their clock runs), then by deadline.
+_OPEN_FIRST = sa.case((PersonalDataBreach.status == BreachStatus.BEING_ASSESSED, 0), else_=1)
+SORTS = {
+    "deadline": (_OPEN_FIRST, PersonalDataBreach.notification_deadline),
+    "awareness": (PersonalDataBreach.awareness_at,),
+    "reference": (PersonalDataBreach.reference_year, PersonalDataBreach.reference_number),
+    "status": (PersonalDataBreach.status, PersonalDataBreach.notification_deadline),
+    "organisation": (Organisation.name, PersonalDataBreach.notification_deadline),
+}
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(statement, filters: BreachFilters):
+    if not filters.include_archived:
+        statement = statement.where(PersonalDataBreach.archived_at.is_(None))
+    for name in ("status", "organisation_id", "incident_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(PersonalDataBreach, name) == value)
+    if filters.processing_id is not None:
+        statement = statement.where(
+            PersonalDataBreach.id.in_(
+                sa.select(BreachProcessing.breach_id).where(
+                    BreachProcessing.processing_id == filters.processing_id
+                )
+            )
+        )
+    if filters.late:
+        statement = statement.where(late_condition())
+    if filters.open_only:
+        statement = statement.where(PersonalDataBreach.status == BreachStatus.BEING_ASSESSED)
+    if filters.q:
+        like = _like(filters.q)
+        statement = statement.where(
+            sa.or_(
+                PersonalDataBreach.reference.ilike(like, escape="\\"),
+                PersonalDataBreach.title.ilike(like, escape="\\"),
+            )
+        )
+    return statement
+
+
+def visible_breaches(
+    user=None,
+    filters: BreachFilters | None = None,
+    *,
+    action: Action | str = Action.READ,
+    selected: bool = True,
+    everything: bool = False,
+    options=BREACH_OPTIONS,
+) -> sa.Select:
+    """SELECT of the breaches the user may see (for `action`), filtered and sorted, related rows
+    preloaded. everything=True is for the command line, which sees the whole register."""
+    filters = filters or BreachFilters()
+    statement = (
+        sa.select(PersonalDataBreach)
+        .join(Organisation, Organisation.id == PersonalDataBreach.organisation_id)
+        .options(*options)
+    )
+    if not everything:
+        statement = scope(
+            statement,
+            PersonalDataBreach.organisation_id,
+            REGISTER,
+            Action(action),
+            user=_user(user),
+            selected=selected,
+        )
+    statement = _filtered(statement, filters)
+    descending = filters.sort.startswith("-")
+    columns = SORTS[filters.sort.lstrip("-")]
+    order = [column.desc() if descending else column for column in columns]
+    return statement.order_by(*order, PersonalDataBreach.id)
+
+
+def breach_or_404(breach_id, action: Action | str = Action.READ, *, user=None):
+    """Load a breach of an organisation the user may read (404 otherwise); 403 when the user
+    may not do `action` in that organisation."""
+    return get_or_404(PersonalDataBreach, breach_id, REGISTER, Action(action), user=user)
+
+
+def may(action: Action | str, breach: PersonalDataBreach, user=None) -> bool:
+    return can(REGISTER, Action(action), breach.organisation_id, user=_user(user))

@@ -1,0 +1,403 @@
+"""Writes to the breach register: create and update breaches, record the notifications to the
+CNIL, document the decision not to notify, close, archive. Each function flushes and audits,
+never commits, and trusts its caller to have checked the permission (see queries.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from compliance import audit
+from compliance.db import check_version, utcnow
+from compliance.i18n import PARIS
+from compliance.tenancy import Organisation
+from registers.breaches import fields as f
+from registers.breaches.models import (
+    Art34Ground,
+    BreachNotification,
+    BreachStatus,
+    NotificationKind,
+    PersonalDataBreach,
+    RiskLevel,
+    deadline_for,
+)
+from registers.incidents.common import FieldErrors, actor_label, audit_create, audit_update
+from registers.incidents.models import Incident
+from registers.processing.models import ProcessingActivity
+
+__all__ = ["FieldErrors"]
+
+PREFIX = "VDP"
+# One advisory lock for the reference series: two writers never draw the same number.
+_REFERENCE_LOCK = 727303
+# Instants that cannot lie in the future when they are recorded.
+PAST_INSTANTS = (
+    "started_at",
+    "ended_at",
+    "discovered_at",
+    "controller_informed_at",
+    "awareness_at",
+    "communicated_at",
+)
+
+
+def _summary(breach: PersonalDataBreach) -> str:
+    return f"Breach {breach.reference}: {breach.title}"
+
+
+def next_reference(session: Session, year: int) -> tuple[str, int]:
+    """The next free reference of the year: VDP-2026-004."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFERENCE_LOCK})
+    last = session.scalar(
+        sa.select(sa.func.max(PersonalDataBreach.reference_number)).where(
+            PersonalDataBreach.reference_year == year
+        )
+    )
+    number = (last or 0) + 1
+    return f"{PREFIX}-{year}-{number:03d}", number
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _check_times(values: Mapping[str, Any], errors: dict, *, now: datetime) -> None:
+    for name in PAST_INSTANTS:
+        value = values.get(name)
+        if value is not None and value > now:
+            errors.setdefault(name, _("ne peut pas être dans le futur"))
+    started, ended = values.get("started_at"), values.get("ended_at")
+    if started and ended and ended < started:
+        errors.setdefault("ended_at", _("doit suivre le début de la violation"))
+    if values.get("is_ongoing") and ended:
+        errors.setdefault("ended_at", _("une violation en cours n'a pas encore de fin"))
+
+
+def _activities(session: Session, organisation_id: int, ids: Iterable[int]) -> list:
+    ids = list(ids)
+    if not ids:
+        return []
+    found = list(
+        session.scalars(
+            sa.select(ProcessingActivity).where(
+                ProcessingActivity.id.in_(ids),
+                ProcessingActivity.organisation_id == organisation_id,
+                ProcessingActivity.is_model.is_(False),
+            )
+        )
+    )
+    if len(found) != len(set(ids)):
+        raise FieldErrors(
+            {"processing_ids": _("des traitements n'appartiennent pas à cette organisation")}
+        )
+    return sorted(found, key=lambda a: (a.reference, a.id))
+
+
+def _values(breach: PersonalDataBreach, cleaned: Mapping[str, Any]) -> dict:
+    """The breach's values once `cleaned` is applied (for checks that span fields)."""
+    names = set(PAST_INSTANTS) | {"is_ongoing"}
+    return {name: cleaned.get(name, getattr(breach, name, None)) for name in names}
+
+
+def _apply(session: Session, breach: PersonalDataBreach, cleaned: dict) -> dict:
+    """Set the columns and the processing links; returns the audit change of the links."""
+    processing_ids = cleaned.pop("processing_ids", None)
+    for key, value in cleaned.items():
+        setattr(breach, key, value)
+    if breach.is_ongoing:
+        breach.ended_at = None
+    if breach.awareness_at is not None:
+        breach.notification_deadline = deadline_for(breach.awareness_at)
+    if processing_ids is None:
+        return {}
+    before = sorted(a.id for a in breach.activities)
+    breach.activities = _activities(session, breach.organisation_id, processing_ids)
+    after = sorted(a.id for a in breach.activities)
+    if before == after:
+        return {}
+    # The links live in their own table: touch the row so its version moves too.
+    breach.updated_at = utcnow()
+    return {"processing_ids": {"before": before, "after": after}}
+
+
+def _clean(spec, data: Mapping[str, Any], *, required=(), partial=False) -> tuple[dict, dict]:
+    """The cleaned values and the errors so far (unknown keys, bad values, missing ones)."""
+    errors = f.unknown_keys(spec, data)
+    try:
+        cleaned = f.clean(spec, data, required=required, partial=partial)
+    except FieldErrors as error:
+        errors.update(error.errors)
+        raise FieldErrors(errors) from None
+    return cleaned, errors
+
+
+def _writable(breach: PersonalDataBreach) -> None:
+    if breach.is_archived:
+        raise FieldErrors({"status": _("la fiche est archivée : restaurez-la d'abord")})
+    if breach.status == BreachStatus.CLOSED:
+        raise FieldErrors({"status": _("la violation est close")})
+
+
+# --- create and update ----------------------------------------------------------------------
+
+
+def create_breach(session: Session, data: Mapping[str, Any], *, actor) -> PersonalDataBreach:
+    """`data`: the fields of fields.BREACH_FIELDS (title, organisation_id, awareness_at
+    required); `processing_ids` are activities of that organisation."""
+    cleaned, errors = _clean(f.BREACH_FIELDS, data, required=f.BREACH_REQUIRED)
+    organisation = session.get(Organisation, cleaned["organisation_id"])
+    if organisation is None:
+        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+    if cleaned.get("incident_id") and session.get(Incident, cleaned["incident_id"]) is None:
+        raise FieldErrors({"incident_id": _("incident inconnu")})
+    _check_times(cleaned, errors, now=utcnow())
+    if errors:
+        raise FieldErrors(errors)
+    year = cleaned["awareness_at"].astimezone(PARIS).year
+    reference, number = next_reference(session, year)
+    breach = PersonalDataBreach(
+        reference=reference,
+        reference_year=year,
+        reference_number=number,
+        organisation_id=organisation.id,
+        title=cleaned["title"],
+        awareness_at=cleaned["awareness_at"],
+        notification_deadline=deadline_for(cleaned["awareness_at"]),
+    )
+    links = _apply(session, breach, cleaned)
+    audit_create(session, breach, _summary(breach), actor=actor, extra=links)
+    return breach
+
+
+def update_breach(
+    session: Session,
+    breach: PersonalDataBreach,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+) -> PersonalDataBreach:
+    """Partial update: only the keys present in `data` change."""
+    check_version(breach, version)
+    _writable(breach)
+    cleaned, errors = _clean(f.BREACH_FIELDS, data, required=f.BREACH_REQUIRED, partial=True)
+    for name in f.FIXED_AFTER_CREATION:
+        if name in cleaned and cleaned.pop(name) != getattr(breach, name):
+            errors[name] = _("ne peut pas changer après la création")
+    _check_times(_values(breach, cleaned), errors, now=utcnow())
+    if errors:
+        raise FieldErrors(errors)
+    links = _apply(session, breach, cleaned)
+    audit_update(session, breach, _summary(breach), actor=actor, extra=links)
+    return breach
+
+
+# --- the notification decision ----------------------------------------------------------------
+
+
+def record_notification(
+    session: Session,
+    breach: PersonalDataBreach,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+) -> BreachNotification:
+    """Record a notification made to the CNIL. The first one is the initial notification: it is
+    the decision to notify, and past the 72 hours it needs the reasons for the delay."""
+    check_version(breach, version)
+    _writable(breach)
+    cleaned = f.clean(f.NOTIFICATION_FIELDS, data, required=f.NOTIFICATION_REQUIRED)
+    kind, sent_at = cleaned["kind"], cleaned["sent_at"]
+    initial = breach.initial_notification
+    errors = {}
+    if sent_at > utcnow():
+        errors["sent_at"] = _("ne peut pas être dans le futur")
+    if kind == NotificationKind.INITIAL and initial is not None:
+        errors["kind"] = _("la notification initiale est déjà enregistrée")
+    if kind == NotificationKind.COMPLEMENTARY and initial is None:
+        errors["kind"] = _("enregistrez d'abord la notification initiale")
+    if initial is not None and sent_at < initial.sent_at:
+        errors["sent_at"] = _("ne peut pas précéder la notification initiale")
+    reasons = cleaned.get("delay_reasons") or breach.delay_reasons
+    if kind == NotificationKind.INITIAL and sent_at > breach.notification_deadline and not reasons:
+        errors["delay_reasons"] = _(
+            "obligatoire : la notification intervient plus de 72 heures après la prise de "
+            "connaissance (article 33.1)"
+        )
+    if errors:
+        raise FieldErrors(errors)
+    notification = BreachNotification(
+        breach=breach,
+        kind=kind,
+        sent_at=sent_at,
+        reference=cleaned.get("reference"),
+        notes=cleaned.get("notes"),
+        author_label=actor_label(actor),
+    )
+    session.add(notification)
+    if cleaned.get("delay_reasons"):
+        breach.delay_reasons = cleaned["delay_reasons"]
+    if kind == NotificationKind.INITIAL:
+        breach.status = BreachStatus.NOTIFIED
+        breach.decided_at = sent_at
+    # The notification lives in its own table: touch the breach so its version moves too.
+    breach.updated_at = utcnow()
+    session.flush()
+    audit_update(
+        session,
+        breach,
+        f"{_summary(breach)} · {kind.value} notification",
+        actor=actor,
+        action="notify",
+        extra={
+            "notification": {
+                "before": None,
+                "after": {"kind": kind, "sent_at": sent_at, "reference": notification.reference},
+            }
+        },
+    )
+    return notification
+
+
+def decide_not_notifiable(
+    session: Session,
+    breach: PersonalDataBreach,
+    data: Mapping[str, Any],
+    *,
+    actor,
+    version: int | None = None,
+    at: datetime | None = None,
+) -> PersonalDataBreach:
+    """Document that the breach is unlikely to result in a risk (Art. 33(1)): it is not
+    notified, and the register keeps why (Art. 33(5))."""
+    check_version(breach, version)
+    _writable(breach)
+    if breach.status != BreachStatus.BEING_ASSESSED:
+        raise FieldErrors({"status": _("la décision de notification est déjà prise")})
+    cleaned = f.clean(f.DECISION_FIELDS, data, required=f.DECISION_REQUIRED)
+    risk = cleaned.get("risk_level") or RiskLevel.NONE
+    if risk != RiskLevel.NONE:
+        raise FieldErrors(
+            {
+                "risk_level": _(
+                    "une violation qui présente un risque pour les personnes doit être notifiée"
+                )
+            }
+        )
+    breach.risk_level = RiskLevel.NONE
+    breach.risk_reasoning = cleaned["risk_reasoning"]
+    breach.not_notified_reason = cleaned["not_notified_reason"]
+    breach.communication_ground = cleaned.get("communication_ground") or Art34Ground.NOT_HIGH_RISK
+    breach.status = BreachStatus.NOT_NOTIFIABLE
+    breach.decided_at = at or utcnow()
+    audit_update(session, breach, _summary(breach), actor=actor, action="decide")
+    return breach
+
+
+def close_breach(
+    session: Session,
+    breach: PersonalDataBreach,
+    *,
+    actor,
+    version: int | None = None,
+    at: datetime | None = None,
+) -> PersonalDataBreach:
+    """Close a decided breach. A high risk needs the people told, or the Art. 34(3) ground."""
+    check_version(breach, version)
+    _writable(breach)
+    errors = {}
+    if not breach.is_decided:
+        errors["status"] = _("la décision de notification n'est pas encore prise")
+    if breach.is_ongoing:
+        errors["is_ongoing"] = _("la violation est toujours en cours")
+    high = breach.risk_level == RiskLevel.HIGH
+    ground = breach.communication_ground not in (None, Art34Ground.NOT_HIGH_RISK)
+    if high and breach.communicated_at is None and not ground:
+        errors["communicated_at"] = _(
+            "risque élevé : indiquez quand et comment les personnes ont été informées, ou le "
+            "motif de l'article 34.3 qui en dispense"
+        )
+    if errors:
+        raise FieldErrors(errors)
+    breach.status = BreachStatus.CLOSED
+    breach.closed_at = at or utcnow()
+    audit_update(session, breach, _summary(breach), actor=actor, action="close")
+    return breach
+
+
+def reopen_breach(
+    session: Session, breach: PersonalDataBreach, *, actor, version: int | None = None
+) -> PersonalDataBreach:
+    """Back to the decision it was closed with (new facts to record)."""
+    check_version(breach, version)
+    if breach.status != BreachStatus.CLOSED:
+        raise FieldErrors({"status": _("la violation n'est pas close")})
+    breach.status = (
+        BreachStatus.NOTIFIED if breach.initial_notification else BreachStatus.NOT_NOTIFIABLE
+    )
+    breach.closed_at = None
+    audit_update(session, breach, _summary(breach), actor=actor, action="reopen")
+    return breach
+
+
+# --- archive ----------------------------------------------------------------------------------
+
+
+def _set_archived(session: Session, breach, archived: bool, *, actor, version=None):
+    check_version(breach, version)
+    if breach.is_archived == archived:
+        return breach
+    before = breach.archived_at
+    breach.archived_at = utcnow() if archived else None
+    session.flush()
+    audit.record(
+        session,
+        action="archive" if archived else "restore",
+        actor=actor,
+        target=breach,
+        summary=_summary(breach),
+        changes={"archived_at": {"before": before, "after": breach.archived_at}},
+    )
+    return breach
+
+
+def archive_breach(session: Session, breach, *, actor, version=None):
+    """A breach recorded by mistake (a duplicate) leaves the register; nothing is deleted."""
+    return _set_archived(session, breach, True, actor=actor, version=version)
+
+
+def restore_breach(session: Session, breach, *, actor, version=None):
+    return _set_archived(session, breach, False, actor=actor, version=version)
+
+
+# --- from an incident ---------------------------------------------------------------------------
+
+
+def open_breaches_for_incident(
+    session: Session, incident: Incident, choices: Iterable[tuple], *, actor
+) -> list[PersonalDataBreach]:
+    """One breach per chosen controller, pre-filled from the incident and the register.
+
+    `choices`: (fanout.Controller, informed_at, awareness_at or None) triples; H0 defaults to
+    the time the controller was told."""
+    from registers.breaches.draft import draft_from_incident
+
+    created, errors = [], {}
+    for controller, informed_at, awareness_at in choices:
+        data = draft_from_incident(
+            incident, controller, informed_at=informed_at, awareness_at=awareness_at
+        )
+        try:
+            created.append(create_breach(session, data, actor=actor))
+        except FieldErrors as error:
+            for name, message in error.errors.items():
+                errors[f"{controller.organisation.id}:{name}"] = message
+    if errors:
+        raise FieldErrors(errors)
+    return created

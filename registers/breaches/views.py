@@ -1,0 +1,407 @@
+"""Pages of the breach register: list, detail with its 72-hour clock, forms, the notification
+decision, and the assessment that fans an incident out into one breach per controller. Each
+view loads and checks access (404, then 403), validates its form, calls one service, commits
+and redirects. The Word downloads are in export_views.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from compliance.auth import can
+from compliance.db import ConflictError, get_session, utcnow
+from compliance.forms import conflict_report
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
+from compliance.tenancy import selected_organisation_id, visible_organisations
+from registers.breaches import forms, services
+from registers.breaches.clock import clock
+from registers.breaches.fanout import controllers_for
+from registers.breaches.models import BreachStatus, NotificationKind
+from registers.breaches.queries import (
+    REGISTER,
+    BreachFilters,
+    FilterError,
+    breach_or_404,
+    may,
+    visible_breaches,
+)
+from registers.incidents.common import FieldErrors
+from registers.incidents.queries import incident_or_404
+from registers.processing.models import ProcessingActivity
+from registers.processing.reference import (
+    DataCategory,
+    ProcessingStatus,
+    SpecialCategory,
+    SubjectCategory,
+)
+
+bp = Blueprint("breaches", __name__, url_prefix="/breaches")
+
+
+@bp.before_request
+@login_required
+def _require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+def activity_url(activity) -> str | None:
+    """The page of a processing activity, when the record's pages are mounted."""
+    if "processing.detail" not in current_app.view_functions:
+        return None
+    return url_for("processing.detail", activity_id=activity.id)
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "clock": clock,
+        "may": may,
+        "activity_url": activity_url,
+        "DataCategory": DataCategory,
+        "SpecialCategory": SpecialCategory,
+        "SubjectCategory": SubjectCategory,
+    }
+
+
+# --- shared steps -------------------------------------------------------------------------------
+
+
+def _attach(form, error: FieldErrors) -> None:
+    for name, message in error.errors.items():
+        target = form._fields.get(name)
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
+    with the form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        form.version.data = record.version
+        return False, conflict_report(db, form, record), 409
+    except FieldErrors as error:
+        db.rollback()
+        _attach(form, error)
+        return False, None, 400
+    return True, None, 200
+
+
+def _activities(organisation_ids) -> list[ProcessingActivity]:
+    """The activities a breach of these organisations may concern (its controller's own)."""
+    statement = (
+        sa.select(ProcessingActivity)
+        .options(selectinload(ProcessingActivity.organisation))
+        .where(
+            ProcessingActivity.organisation_id.in_(list(organisation_ids)),
+            ProcessingActivity.is_model.is_(False),
+            ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+        )
+        .order_by(ProcessingActivity.organisation_id, ProcessingActivity.reference)
+    )
+    return list(get_session().scalars(statement))
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    try:
+        filters = BreachFilters.from_args(request.args)
+    except FilterError as error:
+        return _render_index(BreachFilters(), None, error=error), 400
+    page = paginate(get_session(), visible_breaches(filters=filters), page=page_number())
+    return _render_index(filters, page)
+
+
+def _render_index(filters, page, *, error=None):
+    exportable = visible_organisations(REGISTER, Action.EXPORT)
+    export_form = forms.RegisterExportForm(formdata=None)
+    export_form.organisation.choices = [(o.slug, o.name) for o in exportable]
+    chosen = selected_organisation_id()
+    export_form.organisation.data = next((o.slug for o in exportable if o.id == chosen), None)
+    return render_template(
+        "breaches/index.html",
+        filters=filters,
+        page=page,
+        error=error,
+        statuses=BreachStatus,
+        organisations=visible_organisations(REGISTER),
+        may_create=can(REGISTER, Action.CREATE),
+        export_form=export_form if exportable else None,
+        now=utcnow(),
+    )
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:breach_id>")
+def detail(breach_id: int):
+    return _render_detail(breach_or_404(breach_id))
+
+
+def _render_detail(breach, *, notification_form=None, decision_form=None, status=200):
+    deciding = may(Action.VALIDATE, breach) and not breach.is_archived
+    if deciding and notification_form is None and breach.status != BreachStatus.CLOSED:
+        kind = NotificationKind.COMPLEMENTARY if breach.initial_notification else None
+        notification_form = forms.NotificationForm(
+            formdata=None, version=breach.version, kind=kind or NotificationKind.INITIAL
+        )
+    if deciding and decision_form is None and breach.status == BreachStatus.BEING_ASSESSED:
+        decision_form = forms.NotNotifiableForm(
+            formdata=None,
+            version=breach.version,
+            risk_reasoning=breach.risk_reasoning,
+        )
+    return render_template(
+        "breaches/detail.html",
+        breach=breach,
+        state=clock(breach),
+        editable=may(Action.EDIT, breach) and not breach.is_archived,
+        deciding=deciding,
+        may_export=may(Action.EXPORT, breach),
+        notification_form=notification_form if deciding else None,
+        decision_form=decision_form if deciding else None,
+        action_form=forms.ActionForm(formdata=None, version=breach.version),
+        export_form=forms.ExportForm(formdata=None),
+    ), status
+
+
+# --- create and edit ----------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    organisations = visible_organisations(REGISTER, Action.CREATE)
+    if not organisations:
+        abort(403)
+    # First the controller, then its own processing activities to choose from.
+    chosen = _chosen_organisation(organisations)
+    if chosen is None:
+        return render_template("breaches/choose.html", organisations=organisations)
+    form = forms.BreachForm(organisations=[chosen], activities=_activities([chosen.id]))
+    if not form.is_submitted():
+        form.organisation_id.data = chosen.id
+        form.awareness_at.data = utcnow().replace(second=0, microsecond=0)
+    created = []
+
+    def write():
+        data = form.record_data()
+        created.append(services.create_breach(get_session(), data, actor=current_user))
+
+    done, _conflict, status = _submit(form, write)
+    if done:
+        flash(_("Violation %(reference)s enregistrée.", reference=created[0].reference), "success")
+        return redirect(url_for(".detail", breach_id=created[0].id))
+    return render_template("breaches/form.html", form=form, breach=None), status
+
+
+def _chosen_organisation(organisations):
+    """The organisation named by the query string or the form, the one picked in the selector,
+    or the only one the user may create breaches in."""
+    wanted = request.values.get("organisation_id", type=int) or selected_organisation_id()
+    if wanted is None and len(organisations) == 1:
+        return organisations[0]
+    return next((o for o in organisations if o.id == wanted), None)
+
+
+@bp.route("/<int:breach_id>/edit", methods=["GET", "POST"])
+def edit(breach_id: int):
+    breach = breach_or_404(breach_id, Action.EDIT)
+    form = forms.BreachEditForm(obj=breach, activities=_activities([breach.organisation_id]))
+    done, conflict, status = _submit(
+        form,
+        lambda: services.update_breach(
+            get_session(),
+            breach,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: breach_or_404(breach_id),
+    )
+    if done:
+        flash(_("Violation enregistrée."), "success")
+        return redirect(url_for(".detail", breach_id=breach.id))
+    return render_template(
+        "breaches/form.html", form=form, breach=breach, conflict=conflict
+    ), status
+
+
+# --- the notification decision ------------------------------------------------------------------
+
+
+@bp.post("/<int:breach_id>/notifications")
+def notify(breach_id: int):
+    breach = breach_or_404(breach_id, Action.VALIDATE)
+    form = forms.NotificationForm()
+    done, _conflict, status = _submit(
+        form,
+        lambda: services.record_notification(
+            get_session(),
+            breach,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: breach_or_404(breach_id),
+    )
+    if not done:
+        return _render_detail(breach_or_404(breach_id), notification_form=form, status=status)
+    flash(_("Notification à la CNIL enregistrée."), "success")
+    return redirect(url_for(".detail", breach_id=breach.id, _anchor="notification"))
+
+
+@bp.post("/<int:breach_id>/not-notifiable")
+def not_notifiable(breach_id: int):
+    breach = breach_or_404(breach_id, Action.VALIDATE)
+    form = forms.NotNotifiableForm()
+    done, _conflict, status = _submit(
+        form,
+        lambda: services.decide_not_notifiable(
+            get_session(),
+            breach,
+            form.record_data(),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: breach_or_404(breach_id),
+    )
+    if not done:
+        return _render_detail(breach_or_404(breach_id), decision_form=form, status=status)
+    flash(_("Décision documentée : la violation n'est pas notifiée."), "success")
+    return redirect(url_for(".detail", breach_id=breach.id, _anchor="notification"))
+
+
+def _simple(breach_id: int, action: Action, change, message: str):
+    breach = breach_or_404(breach_id, action)
+    form = forms.ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        change(db, breach, actor=current_user, version=form.submitted_version())
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        flash(_("La fiche a changé entre-temps : vérifiez-la, puis recommencez."), "error")
+        return redirect(url_for(".detail", breach_id=breach_id))
+    except FieldErrors as error:
+        db.rollback()
+        for text in error.errors.values():
+            flash(text[:1].upper() + text[1:] + ".", "error")
+        return redirect(url_for(".detail", breach_id=breach_id))
+    flash(message, "success")
+    return redirect(url_for(".detail", breach_id=breach_id))
+
+
+@bp.post("/<int:breach_id>/close")
+def close(breach_id: int):
+    return _simple(breach_id, Action.VALIDATE, services.close_breach, _("Violation close."))
+
+
+@bp.post("/<int:breach_id>/reopen")
+def reopen(breach_id: int):
+    return _simple(breach_id, Action.VALIDATE, services.reopen_breach, _("Violation rouverte."))
+
+
+@bp.post("/<int:breach_id>/archive")
+def archive(breach_id: int):
+    return _simple(breach_id, Action.EDIT, services.archive_breach, _("Fiche archivée."))
+
+
+@bp.post("/<int:breach_id>/restore")
+def restore(breach_id: int):
+    return _simple(breach_id, Action.EDIT, services.restore_breach, _("Fiche restaurée."))
+
+
+# --- from an incident ---------------------------------------------------------------------------
+
+
+@bp.route("/from-incident/<int:incident_id>", methods=["GET", "POST"])
+def assess(incident_id: int):
+    incident = incident_or_404(incident_id)
+    fanout = controllers_for(incident)
+    if not fanout.creatable:
+        abort(403 if fanout.controllers else 404)
+    choices = fanout.creatable
+    submitted = request.method == "POST"
+    defaults = {"informed_at": utcnow().replace(second=0, microsecond=0)}
+    form = forms.assess_form(choices, request.form if submitted else None, defaults)
+    if submitted and form.validate_on_submit():
+        selected = [
+            (
+                c,
+                form[f"informed_{c.organisation.id}"].data or defaults["informed_at"],
+                form[f"awareness_{c.organisation.id}"].data,
+            )
+            for c in choices
+            if form[f"select_{c.organisation.id}"].data
+        ]
+        if not selected:
+            form.form_errors.append(_("Cochez au moins un responsable de traitement."))
+        else:
+            created = _open_breaches(incident, selected, form)
+            if created:
+                flash(
+                    ngettext(
+                        "%(num)d violation ouverte : son délai de 72 heures court.",
+                        "%(num)d violations ouvertes : chacune a son délai de 72 heures.",
+                        len(created),
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".index", incident_id=incident.id))
+    status = 400 if submitted else 200
+    return render_template(
+        "breaches/assess.html", incident=incident, fanout=fanout, form=form
+    ), status
+
+
+def _open_breaches(incident, selected, form) -> list:
+    db = get_session()
+    try:
+        created = services.open_breaches_for_incident(db, incident, selected, actor=current_user)
+        db.commit()
+    except FieldErrors as error:
+        db.rollback()
+        for key, message in error.errors.items():
+            organisation_id, _sep, name = key.partition(":")
+            field = {"awareness_at": "awareness", "controller_informed_at": "informed"}.get(name)
+            target = form._fields.get(f"{field}_{organisation_id}") if field else None
+            if target is not None:
+                target.errors = [*target.errors, message]
+            else:
+                form.form_errors.append(message)
+        return []
+    return created
