@@ -141,7 +141,7 @@ def _action_row(action: CorrectiveAction, on: date) -> dict:
         "due_on": action.due_on,
         "status": action.status.label,
         "overdue": action.is_overdue(on),
-        "state": "en retard" if action.is_overdue(on) else action.status.label,
+        "state": "En retard" if action.is_overdue(on) else action.status.label,
         "implemented_on": action.implemented_on,
         "check_on": action.check_on,
         "check_method": action.check_method or "",

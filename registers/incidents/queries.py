@@ -367,9 +367,9 @@ class Impact:
 
 
 def impact(incident: Incident, user=None, *, session=None, everything=False) -> Impact:
-    """The organisations the incident affects, each with the affected applications it uses,
-    among those the user may see (everything=True: all of them), in a fixed number of
-    queries whatever the size of the map."""
+    """The organisations the incident affects, each with the affected applications it uses:
+    the reporting one and those the user may see (everything=True: all of them), in a fixed
+    number of queries whatever the size of the map."""
     session = session or get_session()
     readable = sa.select(Organisation.id) if everything else _organisations(user)
     application_ids = sa.select(IncidentApplication.application_id).where(
@@ -390,7 +390,9 @@ def impact(incident: Incident, user=None, *, session=None, everything=False) -> 
         o.id: o
         for o in session.scalars(
             sa.select(Organisation).where(
-                Organisation.id.in_(all_ids), Organisation.id.in_(readable)
+                Organisation.id.in_(all_ids),
+                # The reporting organisation is named on the incident already.
+                sa.or_(Organisation.id.in_(readable), Organisation.id == incident.organisation_id),
             )
         )
     }

@@ -93,7 +93,7 @@ def test_incident_report_holds_the_timeline_impact_and_actions(session, handled)
     assert "Phase : Signalé → Évalué." in text
     assert "Sedit.GF" in text and "Ivry-sur-Seine" in text  # impact
     assert "PV 2026/77" in text
-    assert handled["late"].reference in text and "en retard" in text
+    assert handled["late"].reference in text and "En retard" in text
     assert handled["done"].reference in text
     assert record.reference in text and record.document == "incident-report"
     assert verify_document(session, data).id == record.id

@@ -84,9 +84,13 @@ def test_impact_lists_only_the_organisations_the_user_may_see(
     )
     referent = make_user(Role.REFERENT, organisation)
     seen = queries.impact(incident, referent)
-    assert [item.organisation.name for item in seen.organisations] == ["Ivry-sur-Seine"]
+    # Ivry, and the syndicate that reported it (named on the incident anyway); not Gentilly.
+    assert [item.organisation.name for item in seen.organisations] == [
+        "Ivry-sur-Seine",
+        "SIIM94",
+    ]
     assert seen.organisations[0].applications == ["Sedit.GF"]
-    assert seen.hidden == 2  # Gentilly and the reporting syndicate
+    assert seen.hidden == 1
     everything = queries.impact(incident, everything=True)
     assert {item.organisation.name for item in everything.organisations} == {
         "Gentilly",
