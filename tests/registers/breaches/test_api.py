@@ -1,0 +1,124 @@
+"""The breach register's JSON API: the deadline and H0 in ISO 8601 with the offset of Paris,
+the pages' scoping and permissions, 422 on invalid values, 409 on a stale version."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from compliance.db import utcnow
+from compliance.i18n import PARIS
+from compliance.permissions import Role
+
+
+@pytest.fixture
+def api(client):
+    def call(method: str, path: str, token: str, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.raw.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def dpo(make_user, organisation, other_organisation, token_for):
+    return token_for(make_user(Role.DPO, organisation, other_organisation))
+
+
+@pytest.fixture
+def referent(make_user, organisation, token_for):
+    return token_for(make_user(Role.REFERENT, organisation))
+
+
+def test_deadline_and_awareness_carry_the_offset_of_paris(
+    api, dpo, session, organisation, make_breach
+):
+    breach = make_breach(organisation, awareness_at=datetime(2026, 10, 24, 10, 0, tzinfo=PARIS))
+    session.commit()
+    data = api("GET", f"/breaches/{breach.id}", dpo).json
+    assert data["awareness_at"] == "2026-10-24T10:00:00+02:00"
+    assert data["notification_deadline"] == "2026-10-27T09:00:00+01:00"
+    assert data["deadline_state"] == "late"
+    assert data["late"] is True
+    listed = api("GET", "/breaches?late=1", dpo).json
+    assert [item["reference"] for item in listed["items"]] == [breach.reference]
+
+
+def test_create_then_notify_through_the_api(api, dpo, session, organisation):
+    awareness = (utcnow() - timedelta(hours=5)).astimezone(PARIS).replace(tzinfo=None)
+    response = api(
+        "POST",
+        "/breaches",
+        dpo,
+        json={
+            "title": "Fichier de paie envoyé à un prestataire non habilité",
+            "organisation_id": organisation.id,
+            "awareness_at": awareness.isoformat(timespec="minutes"),  # no offset: Paris
+            "confidentiality": True,
+            "data_categories": ["identity", "economic_financial"],
+            "people_count": 950,
+        },
+    )
+    assert response.status_code == 201, response.json
+    created = response.json
+    assert response.headers["Location"].endswith(f"/api/v1/breaches/{created['id']}")
+    assert created["deadline_state"] == "running"
+    assert created["awareness_at"].startswith(awareness.isoformat(timespec="minutes"))
+    response = api(
+        "POST",
+        f"/breaches/{created['id']}/notifications",
+        dpo,
+        json={
+            "kind": "initial",
+            "sent_at": utcnow().isoformat(),
+            "reference": "NOTIF-9",
+            "version": created["version"],
+        },
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "notified"
+    assert response.json["deadline_state"] == "notified"
+    stale = api("PATCH", f"/breaches/{created['id']}", dpo, json={"title": "x", "version": 1})
+    assert stale.status_code == 409
+    assert stale.json["current"]["status"] == "notified"
+
+
+def test_invalid_values_are_422_and_write_nothing(api, dpo, organisation):
+    response = api(
+        "POST",
+        "/breaches",
+        dpo,
+        json={"title": "x", "organisation_id": organisation.id, "people_count": -1},
+    )
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"awareness_at", "people_count"}
+    assert api("GET", "/breaches", dpo).json["total"] == 0
+
+
+def test_scoping_and_permissions(
+    api, referent, session, organisation, other_organisation, make_breach
+):
+    ours = make_breach(organisation)
+    theirs = make_breach(other_organisation)
+    session.commit()
+    listed = api("GET", "/breaches", referent).json
+    assert [item["id"] for item in listed["items"]] == [ours.id]
+    assert api("GET", f"/breaches/{theirs.id}", referent).status_code == 404
+    response = api(
+        "POST",
+        "/breaches",
+        referent,
+        json={"title": "x", "organisation_id": organisation.id, "awareness_at": "2026-01-01"},
+    )
+    assert response.status_code == 403
+    response = api(
+        "PATCH", f"/breaches/{ours.id}", referent, json={"title": "x", "version": ours.version}
+    )
+    assert response.status_code == 403
+    assert api("GET", "/breaches", "not-a-token").status_code == 401
+
+
+def test_the_openapi_document_describes_the_breaches(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "/breaches" in paths and "/breaches/{breach_id}/notifications" in paths
