@@ -187,6 +187,8 @@ def register(slug: str):
         statement = visible_activities(filters=filters, selected=False)
         page = paginate(get_session(), statement, page=page_number(), per_page=25)
     everything = organisation_activities(organisation.id)
+    warned = [(a, compute.warnings(a, organisation=organisation)) for a in everything]
+    warned = [(activity, found) for activity, found in warned if found]
     return render_template(
         "processing/register.html",
         organisation=organisation,
@@ -195,7 +197,8 @@ def register(slug: str):
         page=page,
         rows=[_row(activity, organisation) for activity in page.items] if page else [],
         completeness=compute.register_completeness(everything),
-        warning_count=sum(len(compute.warnings(a, organisation=organisation)) for a in everything),
+        warned=warned,
+        warning_count=sum(len(found) for _activity, found in warned),
         applications=organisation_applications(organisation.id),
         may_create=can(REGISTER, Action.CREATE, organisation.id),
         may_export=can(REGISTER, Action.EXPORT, organisation.id),
