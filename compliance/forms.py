@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import HiddenField
+from wtforms.validators import Regexp
 
 from compliance.audit import AuditEntry
+
+
+def email_address(message=None) -> Regexp:
+    """A syntax check only: an internal directory may use reserved or local domains (the demo
+    uses .invalid), which a deliverability-minded validator refuses."""
+    return Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        message=message or _l("Saisissez une adresse e-mail valide (nom@domaine.fr)."),
+    )
 
 
 class VersionedForm(FlaskForm):

@@ -12,15 +12,24 @@ LANGUAGES = {"fr": "Français", "en": "English"}
 PARIS = ZoneInfo("Europe/Paris")
 
 
+# English dates are written day first, as the users' counterparts in Europe expect.
+BABEL_LOCALES = {"fr": "fr", "en": "en_GB"}
+
+
 def select_locale() -> str:
+    return BABEL_LOCALES[_language()]
+
+
+def _language() -> str:
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default if default in LANGUAGES else "fr"
     if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     chosen = session.get("language")
     if chosen in LANGUAGES:
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default if default in LANGUAGES else "fr"
 
 
 def local_datetime(value, fmt: str = "short") -> str:

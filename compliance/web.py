@@ -81,7 +81,9 @@ def set_language():
         from compliance.admin.services import update_user
 
         db = get_session()
-        update_user(db, current_user, {"language": language}, actor=current_user)
+        update_user(
+            db, current_user._get_current_object(), {"language": language}, actor=current_user
+        )
         db.commit()
     return redirect(_safe_next(request.form.get("next")))
 

@@ -14,9 +14,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from compliance.forms import VersionedForm
+from compliance.forms import VersionedForm, email_address
 from compliance.i18n import LANGUAGES
 from compliance.permissions import Role
 from compliance.tenancy import OrganisationKind, is_valid_siren
@@ -51,14 +51,16 @@ class OrganisationForm(VersionedForm):
     dpo_designated_on = DateField(_l("Date de désignation du DPD"), validators=[Optional()])
     referent_name = StringField(_l("Référent"), validators=[Optional(), Length(max=200)])
     referent_email = EmailField(
-        _l("E-mail du référent"), validators=[Optional(), Email(), Length(max=254)]
+        _l("E-mail du référent"), validators=[Optional(), email_address(), Length(max=254)]
     )
     is_host = BooleanField(_l("Héberge les applications mutualisées (sous-traitant)"))
     is_active = BooleanField(_l("Active"), default=True)
 
 
 class UserForm(VersionedForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Adresse e-mail"), validators=[DataRequired(), email_address(), Length(max=254)]
+    )
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Langue"), choices=lambda: list(LANGUAGES.items()))
     password = PasswordField(
