@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -44,10 +45,10 @@ def _apply(record, data: dict, fields) -> None:
 def create_organisation(session: Session, data: dict, *, actor) -> Organisation:
     name = (data.get("name") or "").strip()
     if not name:
-        raise ServiceError("name is required")
+        raise ServiceError(_("Le nom est obligatoire."))
     slug = data.get("slug") or slugify(name)
     if session.scalar(select(Organisation).where(Organisation.slug == slug)):
-        raise ServiceError(f"an organisation with the identifier {slug!r} already exists")
+        raise ServiceError(_("Une organisation porte déjà l'identifiant « %(slug)s ».", slug=slug))
     organisation = Organisation(name=name, slug=slug, kind=data.get("kind", OrganisationKind.OTHER))
     _apply(organisation, {k: v for k, v in data.items() if k != "name"}, ORGANISATION_FIELDS)
     session.add(organisation)
@@ -101,9 +102,9 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise ServiceError("a valid e-mail address is required")
+        raise ServiceError(_("Une adresse e-mail valide est obligatoire."))
     if find_user(session, email):
-        raise ServiceError(f"a user with the address {email} already exists")
+        raise ServiceError(_("Un utilisateur a déjà l'adresse %(email)s.", email=email))
     user = User(email=email, name=name.strip() or email, language=language)
     if password:
         validate_password(password)
@@ -126,7 +127,9 @@ MIN_PASSWORD_LENGTH = 12
 
 def validate_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise ServiceError(
+            _("Le mot de passe doit compter au moins %(n)d caractères.", n=MIN_PASSWORD_LENGTH)
+        )
 
 
 def set_password(session: Session, user: User, password: str, *, actor) -> None:
@@ -150,7 +153,7 @@ def update_user(
         email = normalise_email(data["email"])
         other = find_user(session, email)
         if other is not None and other.id != user.id:
-            raise ServiceError(f"a user with the address {email} already exists")
+            raise ServiceError(_("Un utilisateur a déjà l'adresse %(email)s.", email=email))
         data = {**data, "email": email}
     _apply(user, data, ("email", "name", "language", "active"))
     changes = audit.pending_changes(user)

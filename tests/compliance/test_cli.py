@@ -115,7 +115,7 @@ def test_users_create_in_every_organisation(cli, session, organisation, other_or
     [
         (["--org", "atlantis"], NEW_PASSWORD, "unknown organisation: atlantis"),
         (["--org", "ivry-sur-seine"], "", "no password"),
-        (["--org", "ivry-sur-seine"], "short", "12 characters"),
+        (["--org", "ivry-sur-seine"], "short", "12 caractères"),
     ],
 )
 def test_users_create_fails_cleanly(cli, session, organisation, args, stdin, message):
