@@ -128,6 +128,7 @@ def logout():
         summary=f"Logout of {current_user.email}",
         address=client_address(),
     )
+    current_user.end_sessions()
     db.commit()
     logout_user()
     session.clear()
@@ -144,9 +145,11 @@ def profile():
             form.current.errors.append(_("Mot de passe actuel incorrect."))
         else:
             db = get_session()
-            services.set_password(db, current_user, form.new.data, actor=current_user)
+            user = current_user._get_current_object()
+            services.set_password(db, user, form.new.data, actor=user)
             db.commit()
-            flash(_("Mot de passe modifié."), "success")
+            login_user(user)  # this session goes on; the user's other sessions end
+            flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
             return redirect(url_for("account.profile"))
     return render_template(
         "account/profile.html", form=form, token_form=TokenForm(), tokens=_tokens(), new_token=None

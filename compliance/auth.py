@@ -28,6 +28,11 @@ class User(RecordMixin, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     active: bool = Field(default=True, nullable=False)
     language: str = Field(default="fr", max_length=5, nullable=False)
+    # Part of the session cookie's user id: changing it ends every session of the user
+    # (logout, password change, deactivation), even a copied cookie.
+    session_token: str = Field(
+        default_factory=lambda: secrets.token_hex(16), max_length=32, nullable=False
+    )
 
     # Flask-Login protocol
     is_authenticated: ClassVar[bool] = True
@@ -38,7 +43,10 @@ class User(RecordMixin, table=True):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -11,12 +13,17 @@ from compliance.auth import Anonymous, ApiToken, User, hash_token
 from compliance.db import get_session, utcnow
 
 
-def _load_user(user_id: str):
+def _load_user(cookie_id: str):
+    user_id, _, token = (cookie_id or "").partition(":")
     try:
         user = get_session().get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(token.encode(), user.session_token.encode()):
+        return None
+    return user
 
 
 def _load_from_request(req):

@@ -135,6 +135,7 @@ def validate_password(password: str) -> None:
 def set_password(session: Session, user: User, password: str, *, actor) -> None:
     validate_password(password)
     user.set_password(password)
+    user.end_sessions()
     session.flush()
     audit.record(
         session,
@@ -174,6 +175,7 @@ def deactivate_user(session: Session, user: User, *, actor) -> User:
     if not user.active:
         return user
     user.active = False
+    user.end_sessions()
     for token in session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):

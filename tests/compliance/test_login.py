@@ -186,3 +186,35 @@ def test_failed_logins_are_counted_in_the_trail(client, user, session):
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login_failed")
     )
     assert count == 2
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(client, login_as, organisation):
+    login_as("dpo", organisation)
+    copied = client.raw.get_cookie("session").value
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+    client.raw.set_cookie("session", copied)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_password_change_keeps_this_session_and_ends_the_others(
+    app, client, login_as, organisation
+):
+    user = login_as("dpo", organisation)
+    other = app.test_client()
+    other.set_cookie("session", client.raw.get_cookie("session").value)
+    assert other.get("/").status_code == 200
+    response = client.post(
+        "/account",
+        data={
+            "current": PASSWORD,
+            "new": "another-long-password",
+            "confirm": "another-long-password",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+    assert user.check_password("another-long-password")
