@@ -187,7 +187,9 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
         "breaches/detail.html",
         breach=breach,
         state=clock(breach),
-        editable=may(Action.EDIT, breach) and not breach.is_archived,
+        editable=may(Action.EDIT, breach)
+        and not breach.is_archived
+        and breach.status != BreachStatus.CLOSED,
         deciding=deciding,
         may_export=may(Action.EXPORT, breach),
         notification_form=notification_form if deciding else None,
