@@ -16,7 +16,6 @@ from registers.breaches.models import (
 )
 from registers.incidents.fields import (
     Converter,
-    _blank,
     clean,
     enum,
     identifier,
@@ -28,6 +27,10 @@ from registers.incidents.fields import (
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
 __all__ = ["clean", "unknown_keys"]
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def codes(enum_cls) -> Converter:

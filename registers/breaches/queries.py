@@ -16,7 +16,7 @@ from compliance.db import utcnow
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, get_or_404, scope
 from registers.breaches.models import BreachProcessing, BreachStatus, PersonalDataBreach
-from registers.incidents.queries import FilterError, _bool_arg, _enum_arg, _int_arg, _text_arg
+from registers.incidents.queries import FilterError
 
 REGISTER = Register.BREACHES
 
@@ -32,6 +32,35 @@ __all__ = ["FilterError"]
 
 def _user(user):
     return current_user if user is None else user
+
+
+def _text_arg(args, name: str) -> str | None:
+    return (args.get(name) or "").strip() or None
+
+
+def _int_arg(args, name: str) -> int | None:
+    value = _text_arg(args, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FilterError(name, "must be a whole number") from None
+
+
+def _enum_arg(args, name: str, enum_cls):
+    value = _text_arg(args, name)
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise FilterError(name, f"must be one of: {allowed}") from None
+
+
+def _bool_arg(args, name: str) -> bool:
+    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
 
 
 def late_condition(now: datetime | None = None):
