@@ -70,7 +70,16 @@ def _helpers():
         "statuses": ProcessingStatus,
         "may_validate_somewhere": can(REGISTER, Action.VALIDATE),
         "endpoints": current_app.view_functions,
+        "may_read_processor_register": _may_read_processor_register,
     }
+
+
+def _may_read_processor_register() -> bool:
+    """Whether the user may read the host organisation's register (its processor's register)."""
+    from registers.processing.processor import host_organisation
+
+    host = host_organisation(get_session())
+    return host is not None and can(REGISTER, Action.READ, host.id)
 
 
 # --- shared steps -----------------------------------------------------------------------------

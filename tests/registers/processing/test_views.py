@@ -101,6 +101,8 @@ def test_index_goes_straight_to_the_only_register(client, referent, ours):
     response = client.get("/processing/")
     assert response.status_code == 302
     assert response.location.endswith("/processing/registers/ivry-sur-seine/")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Traitements types" not in page and "Registre du sous-traitant" not in page
 
 
 def test_register_lists_activities_with_score_warnings_and_dpia(
@@ -511,6 +513,7 @@ def test_apply_model_to_several_members_then_push(
     assert client.post(url, data={}).status_code == 400
     response = client.post(url, data={"organisations": [organisation.id, other_organisation.id]})
     assert response.status_code == 302
+    assert client.post(f"/processing/models/{model.id}/push", data={}).status_code == 400
     copies = models_sync.copies_of(session, model)
     assert {c.organisation_id for c in copies} == {organisation.id, other_organisation.id}
     ours = next(c for c in copies if c.organisation_id == organisation.id)
