@@ -166,8 +166,7 @@ class RecipientRow(RowForm):
 class TransferRow(RowForm):
     recipient = StringField(_l("Destinataire"), validators=[Length(max=300)], filters=[_strip])
     country = StringField(
-        _l("Pays"),
-        description=_l("Code ISO à deux lettres."),
+        _l("Pays (code ISO)"),
         validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Deux lettres."))],
         filters=[_upper],
     )
