@@ -76,3 +76,37 @@ def test_app_serves_once_upgraded(tmp_path):
     assert current_revisions(engine) == head_revisions()
     engine.dispose()
     app.extensions["db"].engine.dispose()
+
+
+def test_every_upgrade_keeps_existing_rows(empty_database_url, tmp_path):
+    """Upgrading a database that holds data loses none of it (a table rebuild on SQLite would
+    cascade-delete the rows that point at the rebuilt table)."""
+    from alembic import command
+
+    app = _fresh_app(empty_database_url, tmp_path)
+    engine = app.extensions["db"].engine
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO organisation (id, version, created_at, updated_at, name, slug, kind, "
+            "is_host, is_active) VALUES (1, 1, '2026-01-01 00:00:00+00:00', "
+            "'2026-01-01 00:00:00+00:00', 'Ivry', 'ivry', 'commune', false, true)"
+        )
+        connection.exec_driver_sql(
+            'INSERT INTO "user" (id, version, created_at, updated_at, email, name, active, '
+            "language) VALUES (1, 1, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', "
+            "'a@ivry.example', 'A', true, 'fr')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO membership (id, user_id, organisation_id, role, created_at) "
+            "VALUES (1, 1, 1, 'dpo', '2026-01-01 00:00:00+00:00')"
+        )
+    try:
+        upgrade(app)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM membership").scalar() == 1
+            token = connection.exec_driver_sql('SELECT session_token FROM "user"').scalar()
+        assert token and len(token) == 32
+    finally:
+        engine.dispose()

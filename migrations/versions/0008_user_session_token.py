@@ -19,24 +19,26 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_token", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
-        )
+    # A plain ADD COLUMN: on SQLite a batch rebuild of "user" would drop the table and let
+    # ON DELETE CASCADE empty every table that points at it.
+    op.add_column(
+        "user",
+        sa.Column(
+            "session_token",
+            sqlmodel.sql.sqltypes.AutoString(length=32),
+            nullable=False,
+            server_default="",
+        ),
+    )
     user = sa.table("user", sa.column("id", sa.Integer), sa.column("session_token", sa.String))
     connection = op.get_bind()
     for (user_id,) in connection.execute(sa.select(user.c.id)).all():
         connection.execute(
             user.update().where(user.c.id == user_id).values(session_token=secrets.token_hex(16))
         )
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.alter_column(
-            "session_token",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(length=32),
-            nullable=False,
-        )
+    if connection.dialect.name != "sqlite":
+        op.alter_column("user", "session_token", server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("session_token")
+    op.drop_column("user", "session_token")
