@@ -30,7 +30,7 @@ from registers.incidents.queries import (
 from registers.incidents.views import bp, docx_response, submit
 
 
-def _incidents(action=Action.CREATE):
+def _incidents():
     return list(get_session().scalars(visible_incidents(current_user, IncidentFilters())))
 
 

@@ -103,12 +103,13 @@ def docx_response(data: bytes, record):
     )
 
 
+def _applications():
+    return list(get_session().scalars(visible_applications()))
+
+
 def _choices():
-    db = get_session()
-    return {
-        "applications": list(db.scalars(visible_applications())),
-        "others": visible_organisations(REGISTER),
-    }
+    """The choices of the incident form: applications of the map, organisations."""
+    return {"applications": _applications(), "others": visible_organisations(REGISTER)}
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def _render_index(filters, page, *, error=None):
         statuses=IncidentStatus,
         severities=Severity,
         categories=IncidentCategory,
-        applications=_choices()["applications"],
+        applications=_applications(),
         organisations=visible_organisations(REGISTER),
         export_form=forms.LogExportForm(
             formdata=None, date_from=filters.date_from, date_to=filters.date_to
