@@ -9,7 +9,9 @@ not written yet):
 - "dashboard": template processing/_dashboard_widget.html, `counts` (by status value),
   `dpia_pending`, `review_overdue`, `total`;
 - "organisation": template processing/_organisation_widget.html, the same plus `organisation`,
-  `completeness` (compute.RegisterCompleteness) and `warning_count`.
+  `completeness` (compute.RegisterCompleteness) and `warning_count`;
+- "incident_impact": template processing/_incident_panel.html, `rows`: the activities relying on
+  the incident's affected applications, sensitive ones first.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import visible_organisations_query
 from registers.processing import compute
-from registers.processing.models import ProcessingActivity
-from registers.processing.queries import activities_for_application, organisation_activities
+from registers.processing.models import ProcessingActivity, ProcessingApplication
+from registers.processing.queries import (
+    activities_for_application,
+    organisation_activities,
+    visible_activities,
+)
 from registers.processing.reference import DpiaStatus, ProcessingStatus
 
 REGISTER = Register.PROCESSING
 APPLICATION_TEMPLATE = "processing/_application_panel.html"
+INCIDENT_TEMPLATE = "processing/_incident_panel.html"
 DASHBOARD_TEMPLATE = "processing/_dashboard_widget.html"
 ORGANISATION_TEMPLATE = "processing/_organisation_widget.html"
 
@@ -41,6 +48,7 @@ def register(registry) -> None:
     registry.add_panel("application", application_panel, order=20)
     registry.add_panel("dashboard", dashboard_widget, order=20)
     registry.add_panel("organisation", organisation_widget, order=20)
+    registry.add_panel("incident_impact", incident_panel, order=5)
 
 
 def _has_template(name: str) -> bool:
@@ -128,4 +136,40 @@ def organisation_widget(organisation) -> dict | None:
         "completeness": compute.register_completeness(activities),
         "warning_count": warning_count,
         **summary_counts([organisation.id]),
+    }
+
+
+def is_sensitive(activity: ProcessingActivity) -> bool:
+    return bool(activity.special_categories or activity.nir_used or activity.criminal_data)
+
+
+def incident_panel(incident) -> dict | None:
+    """The processing activities concerned by an incident: those relying on an affected
+    application, in every organisation the user may read, sensitive ones first."""
+    application_ids = [application.id for application in incident.applications]
+    if not application_ids or not can(REGISTER, Action.READ):
+        return None
+    statement = visible_activities(selected=False).where(
+        ProcessingActivity.id.in_(
+            sa.select(ProcessingApplication.processing_id).where(
+                ProcessingApplication.application_id.in_(application_ids)
+            )
+        )
+    )
+    activities = list(get_session().scalars(statement))
+    affected = set(application_ids)
+    rows = [
+        {
+            "activity": activity,
+            "sensitive": is_sensitive(activity),
+            "people": sum(s.estimated_number or 0 for s in activity.subjects),
+            "applications": [a for a in activity.applications if a.id in affected],
+        }
+        for activity in activities
+    ]
+    rows.sort(key=lambda row: (not row["sensitive"], row["activity"].organisation.name))
+    return {
+        "title": _l("Traitements de données personnelles concernés"),
+        "template": INCIDENT_TEMPLATE,
+        "rows": rows,
     }
