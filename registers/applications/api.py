@@ -4,6 +4,7 @@ interfaces, with the pages' permissions and scoping (see queries.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
@@ -113,7 +114,9 @@ def interface_json(interface: Interface) -> dict:
 
 
 def _invalid(errors: dict[str, str]):
-    response = jsonify(error="invalid", message="Some values are invalid.", errors=errors)
+    response = jsonify(
+        error="invalid", message=_("Certaines valeurs sont invalides."), errors=errors
+    )
     response.status_code = 422
     return response
 
@@ -122,7 +125,9 @@ def _body(spec, *extra) -> tuple[dict, dict]:
     """The JSON body and the unknown keys it holds (as field errors)."""
     data = json_body()
     allowed = set(spec) | set(extra) | CONTROL
-    unknown = {key: "unknown field" for key in data if key not in allowed and key not in READ_ONLY}
+    unknown = {
+        key: _("champ inconnu") for key in data if key not in allowed and key not in READ_ONLY
+    }
     return {k: v for k, v in data.items() if k not in READ_ONLY}, unknown
 
 
@@ -158,7 +163,10 @@ def _write(action, serialise, status: int = 200):
         session.refresh(error.record)
         response = jsonify(
             error="conflict",
-            message="The record was changed meanwhile: reload it and apply your change again.",
+            message=_(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
             current=serialise(error.record),
         )
         response.status_code = 409
@@ -171,11 +179,11 @@ def _update(session, record, data: dict, update, archive, restore):
     version = data.pop("version", None)
     archived = data.pop("archived", None)
     if version is None:
-        raise services.FieldErrors({"version": "is required (the version you read)"})
+        raise services.FieldErrors({"version": _("est obligatoire (la version que vous avez lue)")})
     if not isinstance(version, int) or isinstance(version, bool):
-        raise services.FieldErrors({"version": "must be a whole number"})
+        raise services.FieldErrors({"version": _("doit être un nombre entier")})
     if archived not in (None, True, False):
-        raise services.FieldErrors({"archived": "must be true or false"})
+        raise services.FieldErrors({"archived": _("doit valoir vrai ou faux")})
     update(session, record, data, actor=current_user, version=version)
     if archived is True:
         archive(session, record, actor=current_user)
@@ -186,14 +194,17 @@ def _update(session, record, data: dict, update, archive, restore):
 
 def _require_catalogue_write(action: Action) -> None:
     if not q.can_edit_catalogue(current_user, action):
-        abort(403, "Writing the shared catalogue needs this right in the host organisation.")
+        abort(
+            403,
+            _("Modifier le catalogue partagé demande ce droit dans l'organisation hôte."),
+        )
 
 
 def _vendor_from_name(session, data: dict) -> dict:
     name = data.pop("vendor_name", None)
     if name not in (None, "") and "vendor_id" not in data:
         if not isinstance(name, str):
-            raise services.FieldErrors({"vendor_name": "must be text"})
+            raise services.FieldErrors({"vendor_name": _("doit être du texte")})
         vendor = services.get_or_create_vendor(session, name, actor=current_user)
         data["vendor_id"] = vendor.id
     return data
@@ -331,9 +342,9 @@ def create_deployment():
         return _invalid(unknown)
     cleaned, errors = f.clean({"organisation_id": f.IDENTIFIER}, data)
     if errors or cleaned.get("organisation_id") is None:
-        return _invalid(errors or {"organisation_id": "is required"})
+        return _invalid(errors or {"organisation_id": _("est obligatoire")})
     if not can(q.REGISTER, Action.CREATE, cleaned["organisation_id"]):
-        abort(403, "You may not record deployments for this organisation.")
+        abort(403, _("Vous ne pouvez pas enregistrer d'utilisations pour cette organisation."))
     result = _write(
         lambda session: services.create_deployment(session, data, actor=current_user),
         deployment_json,

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from compliance.admin.services import ServiceError
 from registers.applications.models import (
     ApplicationStatus,
@@ -42,7 +44,7 @@ def text(max_length: int | None = None) -> Converter:
             return None
         value = str(value).strip()
         if max_length and len(value) > max_length:
-            raise ValueError(f"at most {max_length} characters")
+            raise ValueError(_("%(count)d caractères au plus", count=max_length))
         return value
 
     return convert
@@ -53,7 +55,7 @@ def whole_number(minimum: int | None = None, maximum: int | None = None) -> Conv
         if _blank(value):
             return None
         if isinstance(value, bool):
-            raise ValueError("must be a whole number")
+            raise ValueError(_("doit être un nombre entier"))
         try:
             number = (
                 float(str(value).strip().replace(",", ".")) if isinstance(value, str) else value
@@ -62,11 +64,11 @@ def whole_number(minimum: int | None = None, maximum: int | None = None) -> Conv
                 raise ValueError
             number = int(number)
         except (TypeError, ValueError):
-            raise ValueError("must be a whole number") from None
+            raise ValueError(_("doit être un nombre entier")) from None
         if minimum is not None and number < minimum:
-            raise ValueError(f"must be at least {minimum}")
+            raise ValueError(_("doit valoir au moins %(minimum)d", minimum=minimum))
         if maximum is not None and number > maximum:
-            raise ValueError(f"must be at most {maximum}")
+            raise ValueError(_("doit valoir au plus %(maximum)d", maximum=maximum))
         return number
 
     return convert
@@ -82,12 +84,14 @@ def enum(enum_cls, *, nullable: bool = False) -> Converter:
         if _blank(value):
             if nullable:
                 return None
-            raise ValueError("is required")
+            raise ValueError(_("est obligatoire"))
         try:
             return enum_cls(value.value if hasattr(value, "value") else str(value).strip())
         except ValueError:
             allowed = ", ".join(member.value for member in enum_cls)
-            raise ValueError(f"must be one of: {allowed}") from None
+            raise ValueError(
+                _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
+            ) from None
 
     return convert
 
@@ -103,13 +107,13 @@ def boolean(*, nullable: bool) -> Converter:
         if _blank(value):
             if nullable:
                 return None
-            raise ValueError("is required")
+            raise ValueError(_("est obligatoire"))
         word = str(value).strip().lower()
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ValueError("must be true or false")
+        raise ValueError(_("doit valoir vrai ou faux"))
 
     return convert
 
@@ -134,7 +138,7 @@ def day(value):
                 return date(parts["y"], parts["m"], parts["d"])
             except ValueError:
                 break
-    raise ValueError("must be a date (YYYY-MM-DD)")
+    raise ValueError(_("doit être une date (AAAA-MM-JJ)"))
 
 
 def country(*, nullable: bool) -> Converter:
@@ -142,10 +146,10 @@ def country(*, nullable: bool) -> Converter:
         if _blank(value):
             if nullable:
                 return None
-            raise ValueError("is required")
+            raise ValueError(_("est obligatoire"))
         code = str(value).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", code):
-            raise ValueError("must be a two-letter ISO 3166 country code")
+            raise ValueError(_("doit être un code pays ISO 3166 à deux lettres"))
         return code
 
     return convert
@@ -158,11 +162,11 @@ def names(value) -> list[str]:
     if isinstance(value, str):
         value = re.split(r"[;\n]", value)
     if not isinstance(value, list | tuple):
-        raise ValueError("must be a list of names")
+        raise ValueError(_("doit être une liste de noms"))
     result = []
     for item in value:
         if not isinstance(item, str):
-            raise ValueError("must be a list of names")
+            raise ValueError(_("doit être une liste de noms"))
         if item.strip() and item.strip() not in result:
             result.append(item.strip())
     return result
@@ -243,7 +247,7 @@ def clean_functions(value, default_domain: str | None) -> list[tuple[str, str]]:
     if _blank(value):
         return []
     if not isinstance(value, list | tuple):
-        raise FieldErrors({"functions": "must be a list"})
+        raise FieldErrors({"functions": _("doit être une liste")})
     pairs: list[tuple[str, str]] = []
     for item in value:
         if isinstance(item, str):
@@ -253,15 +257,23 @@ def clean_functions(value, default_domain: str | None) -> list[tuple[str, str]]:
         elif isinstance(item, list | tuple) and len(item) == 2:
             domain, name = item
         else:
-            raise FieldErrors({"functions": "each function is a name or a {domain, name} pair"})
+            raise FieldErrors(
+                {"functions": _("chaque fonctionnalité est un nom ou une paire {domain, name}")}
+            )
         try:
             domain, name = text(100)(domain), text(200)(name)
         except ValueError as error:
             raise FieldErrors({"functions": str(error)}) from None
         if not name:
-            raise FieldErrors({"functions": "a function needs a name"})
+            raise FieldErrors({"functions": _("une fonctionnalité doit avoir un nom")})
         if not domain:
-            raise FieldErrors({"functions": f"the function {name!r} needs a business domain"})
+            raise FieldErrors(
+                {
+                    "functions": _(
+                        "la fonctionnalité « %(name)s » doit avoir un domaine métier", name=name
+                    )
+                }
+            )
         if (domain, name) not in pairs:
             pairs.append((domain, name))
     return pairs

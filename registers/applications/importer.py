@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -200,8 +202,15 @@ class _Draft:
             errors.append(
                 (
                     line,
-                    f"{label}: {value!r} contradicts {self.values[name]!r} "
-                    f"given for {self.label} on line {self.sources[name]}",
+                    _(
+                        "%(column)s : « %(value)s » contredit « %(previous)s » donné pour "
+                        "%(label)s à la ligne %(line)d",
+                        column=label,
+                        value=value,
+                        previous=self.values[name],
+                        label=self.label,
+                        line=self.sources[name],
+                    ),
                 )
             )
             return
@@ -221,11 +230,13 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[tuple[int, str]
         if name is None:
             continue
         if name in positions:
-            errors.append((1, f"two columns give the same field: {title!r}"))
+            errors.append(
+                (1, _("deux colonnes donnent le même champ : « %(title)s »", title=title))
+            )
         positions[name] = index
     missing = [COLUMNS[name][0] for name in REQUIRED if name not in positions]
     if missing:
-        errors.append((1, f"missing column(s): {', '.join(missing)}"))
+        errors.append((1, _("colonne(s) manquante(s) : %(columns)s", columns=", ".join(missing))))
     return positions, errors
 
 
@@ -273,10 +284,18 @@ class _Planner:
     def _read_row(self, line: int, row: dict[str, str]) -> None:
         software, domain = row["software"], row["domain"]
         if not software:
-            self.errors.append((line, "missing software name (column logiciel)"))
+            self.errors.append((line, _("nom du logiciel manquant (colonne logiciel)")))
             return
         if not domain:
-            self.errors.append((line, f"missing business domain (column domaine) for {software}"))
+            self.errors.append(
+                (
+                    line,
+                    _(
+                        "domaine métier manquant (colonne domaine) pour %(software)s",
+                        software=software,
+                    ),
+                )
+            )
             return
         app_key = normalise_key(software)
         draft = self.applications.setdefault(app_key, _Draft(app_key, software))
@@ -296,7 +315,17 @@ class _Planner:
         raw = {name: _translate(name, row[name]) for name in APPLICATION_COLUMNS if row.get(name)}
         cleaned, errors = f.clean(f.APPLICATION_FIELDS, raw)
         for name, message in errors.items():
-            self.errors.append((line, f"{COLUMNS[name][0]}: {row[name]!r} {message}"))
+            self.errors.append(
+                (
+                    line,
+                    _(
+                        "%(column)s : « %(value)s » %(message)s",
+                        column=COLUMNS[name][0],
+                        value=row[name],
+                        message=message,
+                    ),
+                )
+            )
         for name, value in cleaned.items():
             draft.merge(line, name, _json_safe(value), self.errors, COLUMNS[name][0])
 
@@ -306,11 +335,21 @@ class _Planner:
             try:
                 since = _json_safe(f.day(row["since"]))
             except ValueError as error:
-                self.errors.append((line, f"depuis: {row['since']!r} {error}"))
+                self.errors.append(
+                    (
+                        line,
+                        _(
+                            "%(column)s : « %(value)s » %(message)s",
+                            column="depuis",
+                            value=row["since"],
+                            message=error,
+                        ),
+                    )
+                )
         for name in filter(None, (part.strip() for part in row["organisation"].split("|"))):
             organisation = self.organisations.get(slugify(name))
             if organisation is None:
-                self.errors.append((line, f"unknown organisation: {name!r}"))
+                self.errors.append((line, _("organisation inconnue : « %(name)s »", name=name)))
                 continue
             key = (organisation.slug, draft.key)
             label = f"{draft.label} ({organisation.name})"
@@ -465,7 +504,13 @@ def apply_import(session: Session, plan: ImportPlan, *, actor, source: str = "")
     Records are found again by their keys, so a plan carried through a preview page still
     applies if the catalogue moved meanwhile; a plan with errors is refused."""
     if plan.errors:
-        raise ServiceError(f"the file has {len(plan.errors)} error(s); nothing was imported")
+        raise ServiceError(
+            ngettext(
+                "le fichier contient %(num)d erreur : rien n'a été importé",
+                "le fichier contient %(num)d erreurs : rien n'a été importé",
+                len(plan.errors),
+            )
+        )
     result = ImportResult()
     for item in plan.vendors:
         if item.action == CREATE and services.find_vendor(session, item.values["name"]) is None:
@@ -498,7 +543,9 @@ def _vendor_id(session: Session, values: dict) -> dict:
     if key is not None:
         vendor = session.scalar(select(Vendor).where(Vendor.key == key))
         if vendor is None:
-            raise ServiceError(f"the vendor {key!r} disappeared; import the file again")
+            raise ServiceError(
+                _("le fournisseur « %(key)s » a disparu : importez de nouveau le fichier", key=key)
+            )
         values["vendor_id"] = vendor.id
     return values
 
@@ -523,7 +570,9 @@ def _apply_deployment(session: Session, item: PlanItem, result: ImportResult, *,
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
     application = services.find_application(session, app_key)
     if organisation is None or application is None:
-        raise ServiceError(f"{item.label}: the organisation or application disappeared")
+        raise ServiceError(
+            _("%(label)s : l'organisation ou l'application a disparu", label=item.label)
+        )
     deployment = services.find_deployment(session, organisation.id, application.id)
     values = {k: v for k, v in item.values.items() if k not in {"organisation", "application"}}
     if deployment is None:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -107,7 +108,7 @@ def int_arg(args, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise FilterError(name, "must be a whole number") from None
+        raise FilterError(name, _("doit être un nombre entier")) from None
 
 
 def _enum_arg(args, name: str, enum_cls):
@@ -118,7 +119,9 @@ def _enum_arg(args, name: str, enum_cls):
         return enum_cls(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(name, f"must be one of: {allowed}") from None
+        raise FilterError(
+            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
+        ) from None
 
 
 def _bool_arg(args, name: str) -> bool:
@@ -143,7 +146,9 @@ class ApplicationFilters:
         """From query-string arguments (request.args); FilterError on a bad value."""
         sort = (args.get("sort") or "name").strip()
         if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+            raise FilterError(
+                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
+            )
         return cls(
             q=(args.get("q") or "").strip() or None,
             domain=(args.get("domain") or "").strip() or None,

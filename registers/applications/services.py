@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -41,7 +42,7 @@ def _clean(spec: Mapping[str, f.Converter], data: Mapping[str, Any], *, required
     cleaned, errors = f.clean(spec, data)
     for field in required:
         if cleaned.get(field) in (None, "") and field not in errors:
-            errors[field] = "is required"
+            errors[field] = _("est obligatoire")
     if errors:
         raise FieldErrors(errors)
     return cleaned
@@ -103,9 +104,11 @@ def create_vendor(session: Session, data: Mapping[str, Any], *, actor) -> Vendor
     cleaned = _clean(f.VENDOR_FIELDS, data, required=("name",))
     key = vendor_key(cleaned["name"])
     if not key:
-        raise FieldErrors({"name": "must contain letters or digits"})
+        raise FieldErrors({"name": _("doit contenir des lettres ou des chiffres")})
     if find_vendor(session, cleaned["name"]) is not None:
-        raise FieldErrors({"name": f"the vendor {cleaned['name']!r} already exists"})
+        raise FieldErrors(
+            {"name": _("le fournisseur « %(name)s » existe déjà", name=cleaned["name"])}
+        )
     vendor = Vendor(key=key, **cleaned)
     _audit_create(session, vendor, f"Vendor {vendor.name}", actor=actor)
     return vendor
@@ -126,11 +129,13 @@ def update_vendor(
     cleaned = _clean(f.VENDOR_FIELDS, data)
     if "name" in cleaned:
         if not cleaned["name"]:
-            raise FieldErrors({"name": "is required"})
+            raise FieldErrors({"name": _("est obligatoire")})
         key = vendor_key(cleaned["name"])
         other = session.scalar(select(Vendor).where(Vendor.key == key, Vendor.id != vendor.id))
         if other is not None:
-            raise FieldErrors({"name": f"the vendor {other.name!r} already exists"})
+            raise FieldErrors(
+                {"name": _("le fournisseur « %(name)s » existe déjà", name=other.name)}
+            )
         vendor.key = key
     _apply(vendor, cleaned)
     _audit_update(session, vendor, f"Vendor {vendor.name}", actor=actor)
@@ -160,19 +165,21 @@ def find_application(session: Session, name: str) -> Application | None:
 def _check_vendor(session: Session, cleaned: dict) -> None:
     vendor_id = cleaned.get("vendor_id")
     if vendor_id is not None and session.get(Vendor, vendor_id) is None:
-        raise FieldErrors({"vendor_id": f"no vendor has the id {vendor_id}"})
+        raise FieldErrors(
+            {"vendor_id": _("aucun fournisseur n'a l'identifiant %(id)s", id=vendor_id)}
+        )
 
 
 def _check_name(session: Session, name: str | None, *, exclude_id: int | None = None) -> str:
     key = application_key(name)
     if not key:
-        raise FieldErrors({"name": "is required"})
+        raise FieldErrors({"name": _("est obligatoire")})
     statement = select(Application).where(Application.name_key == key)
     if exclude_id is not None:
         statement = statement.where(Application.id != exclude_id)
     other = session.scalar(statement)
     if other is not None:
-        raise FieldErrors({"name": f"the application {other.name!r} already exists"})
+        raise FieldErrors({"name": _("l'application « %(name)s » existe déjà", name=other.name)})
     return key
 
 
@@ -256,7 +263,13 @@ def _check_deployment_functions(application: Application, names: Iterable[str]) 
     unknown = [name for name in names if name not in known]
     if unknown:
         raise FieldErrors(
-            {"functions": f"not functions of {application.name}: {', '.join(unknown)}"}
+            {
+                "functions": _(
+                    "ne sont pas des fonctionnalités de %(application)s : %(names)s",
+                    application=application.name,
+                    names=", ".join(unknown),
+                )
+            }
         )
 
 
@@ -278,14 +291,24 @@ def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> De
     application = session.get(Application, cleaned["application_id"])
     errors = {}
     if organisation is None:
-        errors["organisation_id"] = f"no organisation has the id {cleaned['organisation_id']}"
+        errors["organisation_id"] = _(
+            "aucune organisation n'a l'identifiant %(id)s", id=cleaned["organisation_id"]
+        )
     if application is None:
-        errors["application_id"] = f"no application has the id {cleaned['application_id']}"
+        errors["application_id"] = _(
+            "aucune application n'a l'identifiant %(id)s", id=cleaned["application_id"]
+        )
     if errors:
         raise FieldErrors(errors)
     if find_deployment(session, organisation.id, application.id) is not None:
         raise FieldErrors(
-            {"application_id": f"{organisation.name} already uses {application.name}"}
+            {
+                "application_id": _(
+                    "%(organisation)s utilise déjà %(application)s",
+                    organisation=organisation.name,
+                    application=application.name,
+                )
+            }
         )
     _check_deployment_functions(application, cleaned.get("functions") or [])
     cleaned.setdefault("functions", [])
@@ -335,9 +358,9 @@ def _check_interface_ends(session: Session, source_id, target_id) -> None:
         ("target_application_id", target_id),
     ):
         if value is not None and session.get(Application, value) is None:
-            errors[field] = f"no application has the id {value}"
+            errors[field] = _("aucune application n'a l'identifiant %(id)s", id=value)
     if source_id is not None and source_id == target_id:
-        errors["target_application_id"] = "must differ from the source application"
+        errors["target_application_id"] = _("doit différer de l'application source")
     if errors:
         raise FieldErrors(errors)
 
@@ -366,7 +389,7 @@ def update_interface(
     cleaned = _clean(f.INTERFACE_FIELDS, data)
     for field in ("source_application_id", "target_application_id"):
         if field in cleaned and cleaned[field] is None:
-            raise FieldErrors({field: "is required"})
+            raise FieldErrors({field: _("est obligatoire")})
     _check_interface_ends(
         session,
         cleaned.get("source_application_id", interface.source_application_id),

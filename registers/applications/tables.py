@@ -9,6 +9,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+
 XLSX_MAGIC = b"PK\x03\x04"
 DELIMITERS = (";", ",", "\t")
 
@@ -49,13 +51,13 @@ def decode(data: bytes) -> tuple[str, tuple[int, str] | None]:
     except UnicodeDecodeError as error:
         return "", (
             _line_of(data, error.start),
-            "unreadable encoding (neither UTF-8 nor Windows-1252)",
+            _("encodage illisible (ni UTF-8 ni Windows-1252)"),
         )
     if "\x00" in text:
         # UTF-16 or a binary file: Windows-1252 "reads" it as text full of NUL characters.
         return "", (
             _line_of(data, data.index(b"\x00")),
-            "unreadable encoding (neither UTF-8 nor Windows-1252)",
+            _("encodage illisible (ni UTF-8 ni Windows-1252)"),
         )
     return text, None
 
@@ -69,7 +71,7 @@ def sniff_delimiter(header_line: str) -> str:
 
 def _read_csv(text: str) -> Table:
     if not text.strip():
-        return Table(errors=[(1, "the file is empty")])
+        return Table(errors=[(1, _("le fichier est vide"))])
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(header_line))
     table = Table()
@@ -83,7 +85,7 @@ def _read_csv(text: str) -> Table:
             if any(cell.strip() for cell in record):
                 table.rows.append((line, [cell.strip() for cell in record]))
     except csv.Error as error:
-        table.errors.append((next_line, f"unreadable CSV: {error}"))
+        table.errors.append((next_line, _("CSV illisible : %(error)s", error=error)))
     return table
 
 
@@ -105,7 +107,7 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        return Table(errors=[(1, f"unreadable XLSX workbook: {error}")])
+        return Table(errors=[(1, _("classeur XLSX illisible : %(error)s", error=error))])
     try:
         table = Table()
         sheet = workbook.worksheets[0]
@@ -118,7 +120,7 @@ def _read_xlsx(data: bytes) -> Table:
             if any(cells):
                 table.rows.append((line, cells))
         if not table.header:
-            table.errors.append((1, "the file is empty"))
+            table.errors.append((1, _("le fichier est vide")))
         return table
     finally:
         workbook.close()

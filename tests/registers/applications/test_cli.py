@@ -69,8 +69,8 @@ def test_a_bad_file_exits_non_zero_with_its_errors(cli, session, tmp_path):
     )
     result = cli("import", "applications", str(path))
     assert result.exit_code != 0
-    assert "bad.csv, line 3: missing software name" in result.output
-    assert "bad.csv, line 4: unknown organisation: 'Atlantis'" in result.output
+    assert "bad.csv, line 3: nom du logiciel manquant" in result.output
+    assert "bad.csv, line 4: organisation inconnue : « Atlantis »" in result.output
     assert "nothing was imported" in result.output
     assert _count(session, Application) == 0
 

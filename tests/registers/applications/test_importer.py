@@ -143,11 +143,11 @@ def test_a_bad_file_is_rejected_whole_with_every_error_and_its_line(
     plan = plan_file(session, "\n".join(lines).encode())
     assert not plan.ok
     assert [line for line, _message in plan.errors] == [3, 4, 6]
-    assert "software" in plan.errors[0][1]
+    assert "nom du logiciel manquant" in plan.errors[0][1]
     assert "disponibilite" in plan.errors[1][1]
     assert "Nowhere" in plan.errors[2][1]
     assert plan.items == []
-    with pytest.raises(Exception, match="nothing was imported"):
+    with pytest.raises(Exception, match="rien n'a été importé"):
         apply_import(session, plan, actor="test")
     assert (_count(session, Application), _count(session, AuditEntry)) == before
 
@@ -156,14 +156,14 @@ def test_an_unreadable_encoding_is_reported_with_its_line(session):
     data = b"domaine,fonctionnalite,logiciel,fournisseur\nRH,Paie,Ciril RH,CIRIL\n"
     data += b"RH,Cong\x81s,Ciril RH,CIRIL\n"  # 0x81: neither UTF-8 nor Windows-1252
     plan = plan_file(session, data)
-    assert plan.errors == [(3, "unreadable encoding (neither UTF-8 nor Windows-1252)")]
+    assert plan.errors == [(3, "encodage illisible (ni UTF-8 ni Windows-1252)")]
     utf16 = plan_file(session, "domaine,fonctionnalite,logiciel,fournisseur\n".encode("utf-16"))
-    assert "unreadable encoding" in utf16.errors[0][1]
+    assert "encodage illisible" in utf16.errors[0][1]
 
 
 def test_missing_columns_are_named(session):
     plan = plan_file(session, b"domaine,logiciel\nRH,Ciril RH\n")
-    assert plan.errors == [(1, "missing column(s): fonctionnalite, fournisseur")]
+    assert plan.errors == [(1, "colonne(s) manquante(s) : fonctionnalite, fournisseur")]
 
 
 def test_contradicting_rows_are_errors(session):

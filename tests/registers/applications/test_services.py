@@ -181,9 +181,9 @@ def test_deployment_rules(session, organisation, make_application, make_deployme
     assert str(deployment.since) == "2016-01-01"
     entry = _entries(session, "Deployment")[-1]
     assert entry.organisation_id == organisation.id  # member-owned: the trail says whose
-    with pytest.raises(FieldErrors, match="already uses"):
+    with pytest.raises(FieldErrors, match="utilise déjà"):
         make_deployment(organisation, application)
-    with pytest.raises(FieldErrors, match="not functions of"):
+    with pytest.raises(FieldErrors, match="ne sont pas des fonctionnalités de"):
         services.update_deployment(session, deployment, {"functions": ["Z"]}, actor="t")
     services.update_deployment(
         session, deployment, {"hosting": "member_site"}, actor="t", version=deployment.version
