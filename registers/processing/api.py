@@ -5,6 +5,7 @@ detail, create, update (with the version read: 409 on conflict), submit, validat
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
@@ -96,18 +97,32 @@ def _error(status: int, error: str, message: str, errors: dict | None = None):
 def _body_from(data: dict) -> dict:
     """The writable fields of a body (what was read and sent back is ignored); 422 on an
     unknown key."""
-    unknown = {k: "unknown field" for k in data if k not in WRITABLE | READ_ONLY}
+    unknown = {k: _("champ inconnu") for k in data if k not in WRITABLE | READ_ONLY}
     if unknown:
-        abort(_error(422, "invalid", "Some fields are unknown.", unknown))
+        abort(_error(422, "invalid", _("Certains champs sont inconnus."), unknown))
     return {k: v for k, v in data.items() if k not in READ_ONLY}
 
 
 def _version(data: dict, *, required: bool) -> int | None:
     version = data.pop("version", None)
     if version is None and required:
-        abort(_error(422, "invalid", "Some values are invalid.", {"version": "is required"}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Certaines valeurs sont invalides."),
+                {"version": _("est obligatoire")},
+            )
+        )
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        abort(_error(422, "invalid", "Some values are invalid.", {"version": "must be a number"}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Certaines valeurs sont invalides."),
+                {"version": _("doit être un nombre")},
+            )
+        )
     return version
 
 
@@ -118,7 +133,7 @@ def _run(action, status: int = 200):
         activity = action(session)
     except services.FieldErrors as error:
         session.rollback()
-        return _error(422, "invalid", "Some values are invalid.", error.errors)
+        return _error(422, "invalid", _("Certaines valeurs sont invalides."), error.errors)
     except services.PermissionDenied as error:
         session.rollback()
         return _error(403, "forbidden", str(error))
@@ -130,7 +145,10 @@ def _run(action, status: int = 200):
         session.refresh(error.record)
         response = jsonify(
             error="conflict",
-            message="The record was changed meanwhile: reload it and apply your change again.",
+            message=_(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
             current=activity_json(error.record),
         )
         response.status_code = 409
@@ -154,11 +172,24 @@ def _organisation(data: dict) -> Organisation:
     elif isinstance(slug, str):
         organisation = session.query(Organisation).filter_by(slug=slug).one_or_none()
     else:
-        abort(_error(422, "invalid", "Say which organisation.", {"organisation_id": "is required"}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Indiquez l'organisation."),
+                {"organisation_id": _("est obligatoire")},
+            )
+        )
     if organisation is None or not can(q.REGISTER, Action.READ, organisation.id):
-        abort(_error(404, "not_found", "No such organisation, or not visible to you."))
+        abort(_error(404, "not_found", _("Organisation inconnue, ou qui ne vous est pas visible.")))
     if not can(q.REGISTER, Action.CREATE, organisation.id):
-        abort(_error(403, "forbidden", "You may not create activities in this organisation."))
+        abort(
+            _error(
+                403,
+                "forbidden",
+                _("Vous ne pouvez pas créer de traitements dans cette organisation."),
+            )
+        )
     return organisation
 
 
@@ -228,10 +259,24 @@ def validate_activity(record_id: int):
     try:
         next_review = day(data.get("next_review_on"))
     except ValueError as error:
-        abort(_error(422, "invalid", "Some values are invalid.", {"next_review_on": str(error)}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Certaines valeurs sont invalides."),
+                {"next_review_on": str(error)},
+            )
+        )
     remarks = data.get("remarks")
     if remarks is not None and not isinstance(remarks, str):
-        abort(_error(422, "invalid", "Some values are invalid.", {"remarks": "must be text"}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Certaines valeurs sont invalides."),
+                {"remarks": _("doit être du texte")},
+            )
+        )
     return _run(
         lambda session: services.validate_processing(
             session,
@@ -251,7 +296,14 @@ def send_back_activity(record_id: int):
     version = _version(data, required=False)
     remarks = data.get("remarks")
     if not isinstance(remarks, str):
-        abort(_error(422, "invalid", "Some values are invalid.", {"remarks": "is required"}))
+        abort(
+            _error(
+                422,
+                "invalid",
+                _("Certaines valeurs sont invalides."),
+                {"remarks": _("est obligatoire")},
+            )
+        )
     return _run(
         lambda session: services.send_back_processing(
             session, record, actor=current_user, remarks=remarks, version=version

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+
 from registers.applications.fields import (
     Converter,
     FieldErrors,
@@ -47,7 +49,7 @@ def codes(enum_cls) -> Converter:
         if isinstance(value, str):
             value = value.replace(",", ";").replace("\n", ";").split(";")
         if not isinstance(value, list | tuple | set):
-            raise ValueError("must be a list of codes")
+            raise ValueError(_("doit être une liste de codes"))
         result = []
         for item in value:
             code = str(getattr(item, "value", item)).strip()
@@ -56,7 +58,7 @@ def codes(enum_cls) -> Converter:
             try:
                 member = enum_cls(code)
             except ValueError:
-                raise ValueError(f"unknown code {code!r}") from None
+                raise ValueError(_("code inconnu : « %(code)s »", code=code)) from None
             if member.value not in result:
                 result.append(member.value)
         # Stored in catalogue order, so that equal selections compare equal.
@@ -71,7 +73,7 @@ def identifiers(value) -> list[int]:
     if isinstance(value, str):
         value = value.replace(",", ";").split(";")
     if not isinstance(value, list | tuple | set):
-        raise ValueError("must be a list of identifiers")
+        raise ValueError(_("doit être une liste d'identifiants"))
     convert = whole_number(1)
     result = []
     for item in value:
@@ -176,16 +178,16 @@ def clean_rows(name: str, rows: Any) -> list[dict]:
     if rows is None:
         return []
     if not isinstance(rows, list | tuple):
-        raise FieldErrors({name: "must be a list"})
+        raise FieldErrors({name: _("doit être une liste")})
     cleaned_rows, errors = [], {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            errors[f"{name}[{index}]"] = "must be an object"
+            errors[f"{name}[{index}]"] = _("doit être un objet")
             continue
         cleaned, row_errors = clean(spec, row)
         for field in required:
             if cleaned.get(field) in (None, "") and field not in row_errors:
-                row_errors[field] = "is required"
+                row_errors[field] = _("est obligatoire")
         errors.update({f"{name}[{index}].{k}": v for k, v in row_errors.items()})
         cleaned_rows.append(cleaned)
     if errors:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance.admin.services import ServiceError
@@ -96,7 +97,8 @@ def _word_index(enum_cls) -> dict[str, str]:
 def _code(enum_cls, text: str, indexes: dict) -> str:
     """The code a word stands for; the word itself when unknown (the service refuses it)."""
     if enum_cls not in indexes:
-        indexes[enum_cls] = _word_index(enum_cls)
+        with force_locale("fr"):
+            indexes[enum_cls] = _word_index(enum_cls)
     return indexes[enum_cls].get(normalise_key(text), text)
 
 
@@ -111,7 +113,15 @@ def _rows_of(session: Session, key: str, text: str, indexes: dict) -> list[dict]
             continue
         parts = [unescape(part) for part in _split(item, PART_SEPARATOR)]
         if len(parts) > len(PARTS[key]):
-            raise FieldErrors({key: f"too many parts in {item!r} (at most {len(PARTS[key])})"})
+            raise FieldErrors(
+                {
+                    key: _(
+                        "trop de parties dans « %(item)s » (%(count)d au plus)",
+                        item=item,
+                        count=len(PARTS[key]),
+                    )
+                }
+            )
         row = {}
         for name, value in zip(PARTS[key], parts, strict=False):
             enum_cls = WORD_LISTS.get((key, name))
@@ -127,7 +137,13 @@ def _resolve_vendor(session: Session, row: dict) -> None:
     name = row.pop("vendor", None)
     vendor = find_vendor(session, name) if name else None
     if name and vendor is None:
-        raise FieldErrors({"destinataires": f"no vendor {name!r} in the application map"})
+        raise FieldErrors(
+            {
+                "destinataires": _(
+                    "aucun fournisseur « %(name)s » dans la cartographie applicative", name=name
+                )
+            }
+        )
     if vendor is None and row.get("recipient_type") == RecipientType.PROCESSOR.value:
         vendor = find_vendor(session, row.get("name") or "")
     row["vendor_id"] = vendor.id if vendor else None
@@ -145,7 +161,9 @@ def _application_ids(session: Session, text: str) -> list[int]:
     )
     unknown = [name for key, name in keys.items() if key not in found]
     if unknown:
-        raise FieldErrors({"applications": f"not in the catalogue: {', '.join(unknown)}"})
+        raise FieldErrors(
+            {"applications": _("absentes du catalogue : %(names)s", names=", ".join(unknown))}
+        )
     return [found[key] for key in keys]
 
 
@@ -171,12 +189,17 @@ def _header_keys(header: list[str]) -> tuple[list[str | None], list[str]]:
     for cell in header:
         key = HEADERS.get(normalise_key(cell))
         if cell and key is None:
-            errors.append(f"unknown column {cell!r}")
+            errors.append(_("colonne inconnue : « %(column)s »", column=cell))
         if key is not None and key in keys:
-            errors.append(f"the column {cell!r} appears twice")
+            errors.append(_("la colonne « %(column)s » apparaît deux fois", column=cell))
         keys.append(key)
     if "name" not in keys and "reference" not in keys:
-        errors.append("the file needs a column 'nom' (or 'reference' to update activities)")
+        errors.append(
+            _(
+                "le fichier doit avoir une colonne « nom » (ou « reference » pour mettre à jour "
+                "des traitements)"
+            )
+        )
     return keys, errors
 
 
@@ -190,7 +213,10 @@ def _existing(session: Session, organisation: Organisation) -> dict[str, Process
 
 def _messages(error: ServiceError) -> list[str]:
     if isinstance(error, FieldErrors):
-        return [f"{name}: {message}" for name, message in error.errors.items()]
+        return [
+            _("%(field)s : %(message)s", field=name, message=message)
+            for name, message in error.errors.items()
+        ]
     return [str(error)]
 
 
@@ -213,38 +239,42 @@ def import_activities(
     seen: dict[str, int] = {}
     indexes: dict = {}
     savepoint = session.begin_nested()
-    with force_locale("fr"):
-        for line, cells in table.rows:
-            values = {
-                key: cell
-                for key, cell in zip(keys, cells, strict=False)
-                if key is not None and cell.strip()
-            }
-            reference = values.get("reference")
-            if reference and reference in seen:
-                result.errors.append(
-                    (line, f"reference {reference!r} already on line {seen[reference]}")
+    for line, cells in table.rows:
+        values = {
+            key: cell
+            for key, cell in zip(keys, cells, strict=False)
+            if key is not None and cell.strip()
+        }
+        reference = values.get("reference")
+        if reference and reference in seen:
+            result.errors.append(
+                (
+                    line,
+                    _(
+                        "référence « %(reference)s » déjà présente ligne %(line)d",
+                        reference=reference,
+                        line=seen[reference],
+                    ),
                 )
-                continue
-            if reference:
-                seen[reference] = line
-            try:
-                payload = row_data(session, values, indexes)
-                activity = existing.get(reference) if reference else None
-                if activity is not None:
-                    version = activity.version
-                    services.update_processing(session, activity, payload, actor=actor)
-                    changed = activity.version != version
-                    (result.updated if changed else result.unchanged).append(activity)
-                else:
-                    if "name" not in payload:
-                        raise FieldErrors({"nom": "is required for a new activity"})
-                    created = services.create_processing(
-                        session, organisation, payload, actor=actor
-                    )
-                    result.created.append(created)
-            except ServiceError as error:
-                result.errors += [(line, message) for message in _messages(error)]
+            )
+            continue
+        if reference:
+            seen[reference] = line
+        try:
+            payload = row_data(session, values, indexes)
+            activity = existing.get(reference) if reference else None
+            if activity is not None:
+                version = activity.version
+                services.update_processing(session, activity, payload, actor=actor)
+                changed = activity.version != version
+                (result.updated if changed else result.unchanged).append(activity)
+            else:
+                if "name" not in payload:
+                    raise FieldErrors({"nom": _("est obligatoire pour un nouveau traitement")})
+                created = services.create_processing(session, organisation, payload, actor=actor)
+                result.created.append(created)
+        except ServiceError as error:
+            result.errors += [(line, message) for message in _messages(error)]
     if result.errors:
         savepoint.rollback()
         result.created, result.updated, result.unchanged = [], [], []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -108,7 +109,7 @@ def apply_model(
     a copy), linked to the model. A copy takes the model's reference without its `MOD-` prefix
     (`MOD-EC-01` gives `EC-01`) where that reference is free in the organisation."""
     if not model.is_model:
-        raise ModelError("only a model processing can be applied to members")
+        raise ModelError(_("seul un traitement type s'applique aux membres"))
     values = model_values(model)
     initial = {name: getattr(model, name) for name in INITIAL_FIELDS}
     existing = {copy.organisation_id: copy for copy in copies_of(session, model)}
@@ -216,7 +217,7 @@ def push_model(
     """Bring the model's current values to every copy (not archived) that has not diverged on
     them; `fields` limits the push to some synchronised fields."""
     if not model.is_model:
-        raise ModelError("only a model processing can be pushed")
+        raise ModelError(_("seul un traitement type peut être diffusé"))
     names = [n for n in (fields or SYNC_FIELDS) if n in SYNC_FIELDS]
     current = model_values(model)
     results = []

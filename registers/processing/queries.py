@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -73,10 +74,12 @@ class ProcessingFilters:
         """From query-string arguments (request.args); FilterError on a bad value."""
         sort = (args.get("sort") or "reference").strip()
         if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+            raise FilterError(
+                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
+            )
         dpia = (args.get("dpia_required") or "").strip().lower()
         if dpia and dpia not in {"1", "0", "true", "false", "yes", "no", "oui", "non"}:
-            raise FilterError("dpia_required", "must be true or false")
+            raise FilterError("dpia_required", _("doit valoir vrai ou faux"))
         status = _enum_arg(args, "status", ProcessingStatus)
         return cls(
             q=(args.get("q") or "").strip() or None,

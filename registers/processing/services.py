@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -71,7 +73,12 @@ def _is_user(actor) -> bool:
 
 def require(session: Session, actor, action: Action, organisation_id: int) -> None:
     if _is_user(actor) and not can(REGISTER, action, organisation_id, user=actor, session=session):
-        raise PermissionDenied(f"{action.value} on processing activities is not allowed here")
+        raise PermissionDenied(
+            _(
+                "Action « %(action)s » non autorisée ici sur les traitements.",
+                action=action.value,
+            )
+        )
 
 
 def may_validate(session: Session, actor, organisation_id: int) -> bool:
@@ -115,7 +122,7 @@ def _check_purposes(rows: list[dict] | None) -> None:
         return
     mains = [row for row in rows if row.get("is_main")]
     if len(mains) > 1:
-        raise FieldErrors({"purposes": "only one purpose can be the main one"})
+        raise FieldErrors({"purposes": _("une seule finalité peut être la finalité principale")})
     if not mains:
         rows[0]["is_main"] = True
     for row in rows:
@@ -127,14 +134,21 @@ def _check_references(session: Session, recipients, application_ids) -> None:
     for index, row in enumerate(recipients or ()):
         vendor_id = row.get("vendor_id")
         if vendor_id is not None and session.get(Vendor, vendor_id) is None:
-            errors[f"recipients[{index}].vendor_id"] = f"no vendor has the id {vendor_id}"
+            errors[f"recipients[{index}].vendor_id"] = _(
+                "aucun fournisseur n'a l'identifiant %(id)s", id=vendor_id
+            )
     if application_ids:
         found = set(
             session.scalars(select(Application.id).where(Application.id.in_(application_ids)))
         )
         missing = [str(i) for i in application_ids if i not in found]
         if missing:
-            errors["application_ids"] = f"no application has the id {', '.join(missing)}"
+            errors["application_ids"] = ngettext(
+                "aucune application n'a l'identifiant %(ids)s",
+                "aucune application n'a les identifiants %(ids)s",
+                len(missing),
+                ids=", ".join(missing),
+            )
     if errors:
         raise FieldErrors(errors)
 
@@ -207,7 +221,13 @@ def _check_reference(session, organisation_id, reference, *, exclude_id=None) ->
     if exclude_id is not None:
         statement = statement.where(ProcessingActivity.id != exclude_id)
     if session.scalar(statement) is not None:
-        raise FieldErrors({"reference": f"the reference {reference!r} is already used"})
+        raise FieldErrors(
+            {
+                "reference": _(
+                    "la référence « %(reference)s » est déjà utilisée", reference=reference
+                )
+            }
+        )
 
 
 def create_processing(
@@ -222,7 +242,7 @@ def create_processing(
     require(session, actor, Action.CREATE, organisation.id)
     cleaned, children, application_ids = clean_activity(session, data)
     if not cleaned.get("name"):
-        raise FieldErrors({"name": "is required"})
+        raise FieldErrors({"name": _("est obligatoire")})
     reference = cleaned.pop("reference", None) or next_reference(
         session, organisation.id, "MOD" if is_model else "T"
     )
@@ -262,13 +282,13 @@ def update_processing(
     require(session, actor, Action.EDIT, activity.organisation_id)
     check_version(activity, version)
     if activity.status == ProcessingStatus.ARCHIVED:
-        raise WorkflowError("an archived activity is restored before it is edited")
+        raise WorkflowError(_("une fiche archivée doit être restaurée avant d'être modifiée"))
     cleaned, children, application_ids = clean_activity(session, data)
     if "name" in cleaned and not cleaned["name"]:
-        raise FieldErrors({"name": "is required"})
+        raise FieldErrors({"name": _("est obligatoire")})
     if "reference" in cleaned:
         if not cleaned["reference"]:
-            raise FieldErrors({"reference": "is required"})
+            raise FieldErrors({"reference": _("est obligatoire")})
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
         )
@@ -320,7 +340,12 @@ def _transition(session, activity, status, *, actor, action: str, extra: dict | 
 
 def _expect(activity: ProcessingActivity, *allowed: ProcessingStatus) -> None:
     if activity.status not in allowed:
-        raise WorkflowError(f"not possible for an activity in status {activity.status.value}")
+        raise WorkflowError(
+            _(
+                "impossible pour une fiche au statut « %(status)s »",
+                status=activity.status.label,
+            )
+        )
 
 
 def submit_processing(session: Session, activity, *, actor, version=None) -> ProcessingActivity:
@@ -329,7 +354,7 @@ def submit_processing(session: Session, activity, *, actor, version=None) -> Pro
     check_version(activity, version)
     _expect(activity, ProcessingStatus.DRAFT)
     if activity.is_model:
-        raise WorkflowError("a model processing is not submitted")
+        raise WorkflowError(_("un traitement type ne se soumet pas au DPO"))
     return _transition(
         session,
         activity,
@@ -378,7 +403,7 @@ def send_back_processing(
     _expect(activity, ProcessingStatus.SUBMITTED, ProcessingStatus.VALIDATED)
     remarks = (remarks or "").strip()
     if not remarks:
-        raise FieldErrors({"remarks": "say what is to be corrected"})
+        raise FieldErrors({"remarks": _("indiquez ce qui est à corriger")})
     return _transition(
         session,
         activity,

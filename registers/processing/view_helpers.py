@@ -70,20 +70,32 @@ def organisation_applications(organisation_id: int) -> list[Application]:
 _ROW_KEY = re.compile(r"^(?P<section>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$")
 
 
+def _shaped_like(message: str, template: str, **sample) -> bool:
+    """Whether `message` is `template` (a gettext source) filled in with any values: each
+    sample value given stands for its placeholder."""
+    pattern = re.escape(_(template, **sample))
+    for value in sample.values():
+        pattern = pattern.replace(re.escape(str(value)), ".+")
+    return re.fullmatch(pattern, message, re.DOTALL) is not None
+
+
 def translate(message: str) -> str:
-    """The French wording of the services' messages (they answer the API in English)."""
+    """The form's wording of the services' messages (written for the API), in the user's
+    language like them."""
     known = {
-        "is required": _("Champ obligatoire."),
-        "only one purpose can be the main one": _(
+        _("est obligatoire"): _("Champ obligatoire."),
+        _("une seule finalité peut être la finalité principale"): _(
             "Une seule finalité peut être la finalité principale."
         ),
-        "say what is to be corrected": _("Dites au référent ce qui doit être corrigé."),
+        _("indiquez ce qui est à corriger"): _("Dites au référent ce qui doit être corrigé."),
     }
     if message in known:
         return known[message]
-    if message.startswith("the reference") and message.endswith("is already used"):
+    if _shaped_like(
+        message, "la référence « %(reference)s » est déjà utilisée", reference="@@reference@@"
+    ):
         return _("Cette référence est déjà utilisée dans le registre de l'organisation.")
-    if message.startswith("at most"):
+    if _shaped_like(message, "%(count)d caractères au plus", count=987654321):
         return _("Texte trop long (%(detail)s).", detail=message)
     return _("Valeur refusée : %(detail)s.", detail=message)
 

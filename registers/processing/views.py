@@ -123,9 +123,9 @@ def _submit(form, write: Callable[[], object], reload: Callable[[], object] | No
 
 def translate_workflow(error: Exception) -> str:
     message = str(error)
-    if "archived" in message:
+    if message == _("une fiche archivée doit être restaurée avant d'être modifiée"):
         return _("Cette fiche est archivée : restaurez-la avant de la modifier.")
-    if "model processing" in message:
+    if message == _("un traitement type ne se soumet pas au DPO"):
         return _("Un traitement type ne se soumet pas : il s'applique aux membres.")
     return _("Cette action n'est pas possible pour une fiche dans cet état.")
 

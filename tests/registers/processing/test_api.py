@@ -113,7 +113,7 @@ def test_bad_values_write_nothing(api, session, organisation, make_user, token_f
         token,
         json={"organisation_id": organisation.id, "name": "X", "colour": "blue"},
     )
-    assert response.status_code == 422 and response.json["errors"] == {"colour": "unknown field"}
+    assert response.status_code == 422 and response.json["errors"] == {"colour": "champ inconnu"}
     assert session.query(ProcessingActivity).count() == 0
 
 

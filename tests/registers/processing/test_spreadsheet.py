@@ -95,7 +95,7 @@ def test_any_bad_row_rejects_the_whole_file(session, organisation):
     lines = {line for line, _ in result.errors}
     assert lines == {3, 4, 5}
     messages = " ".join(message for _, message in result.errors)
-    assert "Logiciel inconnu" in messages and "already on line 2" in messages
+    assert "Logiciel inconnu" in messages and "déjà présente ligne 2" in messages
     assert _activities(session, organisation) == []
     assert session.query(AuditEntry).count() == before
 
@@ -104,7 +104,7 @@ def test_unknown_column_refused(session, organisation):
     result = importer.import_activities(
         session, organisation, b"nom;couleur\nX;bleu\n", "f.csv", actor="test"
     )
-    assert result.errors == [(1, "unknown column 'couleur'")]
+    assert result.errors == [(1, "colonne inconnue : « couleur »")]
 
 
 def test_export_then_import_changes_nothing(session, organisation, make_activity, make_vendor):
