@@ -4,6 +4,7 @@ self-assessment, with the pages' permissions and scoping (see queries.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
@@ -79,7 +80,9 @@ def _detail_json(action: RoadmapAction) -> dict:
 
 
 def _invalid(errors: dict[str, str]):
-    response = jsonify(error="invalid", message="Some values are invalid.", errors=errors)
+    response = jsonify(
+        error="invalid", message=_("Certaines valeurs sont invalides."), errors=errors
+    )
     response.status_code = 422
     return response
 
@@ -87,7 +90,7 @@ def _invalid(errors: dict[str, str]):
 def _body(*specs) -> tuple[dict, dict]:
     data = json_body()
     allowed = set().union(*specs) | {"version", "archived"}
-    unknown = {k: "unknown field" for k in data if k not in allowed and k not in READ_ONLY}
+    unknown = {k: _("champ inconnu") for k in data if k not in allowed and k not in READ_ONLY}
     return {k: v for k, v in data.items() if k not in READ_ONLY}, unknown
 
 
@@ -104,7 +107,10 @@ def _write(action, serialise, status: int = 200):
         session.refresh(error.record)
         response = jsonify(
             error="conflict",
-            message="The record was changed meanwhile: reload it and apply your change again.",
+            message=_(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
             current=serialise(error.record),
         )
         response.status_code = 409
@@ -127,9 +133,9 @@ def _filters() -> q.ActionFilters:
 def _version(data: dict) -> int:
     version = data.pop("version", None)
     if version is None:
-        raise services.FieldErrors({"version": "is required (the version you read)"})
+        raise services.FieldErrors({"version": _("est obligatoire (la version que vous avez lue)")})
     if not isinstance(version, int) or isinstance(version, bool):
-        raise services.FieldErrors({"version": "must be a whole number"})
+        raise services.FieldErrors({"version": _("doit être un nombre entier")})
     return version
 
 
@@ -165,7 +171,7 @@ def create_action():
     except ValueError as error:
         return _invalid({"roadmap_id": str(error)})
     if roadmap_id is None:
-        return _invalid({"roadmap_id": "is required"})
+        return _invalid({"roadmap_id": _("est obligatoire")})
     record = q.roadmap_or_404(roadmap_id, Action.CREATE)
     result = _write(
         lambda session: services.create_action(session, record, data, actor=current_user),
@@ -197,7 +203,7 @@ def update_action(record_id: int):
         version = _version(data)
         archived = data.pop("archived", None)
         if archived not in (None, True, False):
-            raise services.FieldErrors({"archived": "must be true or false"})
+            raise services.FieldErrors({"archived": _("doit valoir vrai ou faux")})
         services.update_action(session, record, data, actor=current_user, version=version)
         if archived is True:
             services.archive_action(session, record, actor=current_user)
@@ -213,7 +219,7 @@ def update_action(record_id: int):
 
 def _organisation(value: str | None, action: Action = Action.READ) -> Organisation:
     if not value:
-        abort(400, "the organisation parameter (slug or id) is required")
+        abort(400, _("le paramètre organisation (slug ou identifiant) est obligatoire"))
     column = Organisation.id if value.isdigit() else Organisation.slug
     organisation = get_session().scalar(
         select(Organisation).where(column == (int(value) if value.isdigit() else value))

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+
 from registers.applications.fields import (
     Converter,
     FieldErrors,
@@ -54,7 +56,7 @@ def identifiers(value) -> list[int]:
     if isinstance(value, str):
         value = value.replace(",", " ").split()
     if not isinstance(value, list | tuple):
-        raise ValueError("must be a list of ids")
+        raise ValueError(_("doit être une liste d'identifiants"))
     result = []
     for item in value:
         number = IDENTIFIER(item)
@@ -70,7 +72,7 @@ def measure_refs(value) -> list[str]:
     if isinstance(value, str):
         value = value.replace(";", ",").replace(" ", ",").split(",")
     if not isinstance(value, list | tuple):
-        raise ValueError("must be a list of measure refs")
+        raise ValueError(_("doit être une liste de numéros de mesures"))
     result = []
     for item in value:
         ref = str(item).strip().upper().replace(".r", ".R")
@@ -138,7 +140,7 @@ def clean_or_raise(spec: Mapping[str, Converter], data: Mapping[str, Any], *, re
     cleaned, errors = clean(spec, data)
     for name in required:
         if cleaned.get(name) in (None, "") and name not in errors:
-            errors[name] = "is required"
+            errors[name] = _("est obligatoire")
     if errors:
         raise FieldErrors(errors)
     return cleaned

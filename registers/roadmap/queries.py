@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -62,7 +63,7 @@ def _enum_arg(args, name, enum_cls):
     try:
         return enum_cls(raw)
     except ValueError:
-        raise FilterError(name, "unknown value") from None
+        raise FilterError(name, _("valeur inconnue")) from None
 
 
 def _int_arg(args, name):
@@ -70,7 +71,7 @@ def _int_arg(args, name):
     if not raw:
         return None
     if not raw.isdigit():
-        raise FilterError(name, "must be a whole number")
+        raise FilterError(name, _("doit être un nombre entier"))
     return int(raw)
 
 

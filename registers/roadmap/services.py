@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance import audit
@@ -66,7 +67,7 @@ def _apply(record, cleaned: dict) -> None:
 
 def _check_period(start: date | None, end: date | None, *, end_name: str = "end_on") -> None:
     if start and end and end < start:
-        raise FieldErrors({end_name: "must not be before the start"})
+        raise FieldErrors({end_name: _("ne peut pas précéder le début")})
 
 
 def create_roadmap(session: Session, data: Mapping[str, Any], *, actor) -> Roadmap:
@@ -74,7 +75,7 @@ def create_roadmap(session: Session, data: Mapping[str, Any], *, actor) -> Roadm
         f.ROADMAP_CREATE_FIELDS, data, required=("organisation_id", "title", "start_on", "end_on")
     )
     if session.get(Organisation, cleaned["organisation_id"]) is None:
-        raise FieldErrors({"organisation_id": "no such organisation"})
+        raise FieldErrors({"organisation_id": _("organisation inconnue")})
     _check_period(cleaned["start_on"], cleaned["end_on"])
     cleaned = {k: v for k, v in cleaned.items() if v is not None}
     roadmap = Roadmap(**cleaned)
@@ -90,7 +91,7 @@ def update_roadmap(
     cleaned = f.clean_or_raise(f.ROADMAP_FIELDS, data)
     for name in ("title", "start_on", "end_on", "state"):
         if name in cleaned and cleaned[name] is None:
-            raise FieldErrors({name: "is required"})
+            raise FieldErrors({name: _("est obligatoire")})
     _check_period(cleaned.get("start_on", roadmap.start_on), cleaned.get("end_on", roadmap.end_on))
     _apply(roadmap, cleaned)
     _audit_update(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
@@ -113,14 +114,16 @@ def next_code(session: Session, roadmap: Roadmap) -> str:
 
 def _check_code(session: Session, roadmap_id: int, code: str, exclude_id=None) -> None:
     if not _CODE.match(code):
-        raise FieldErrors({"code": "letters, digits, '.', '_' or '-' only"})
+        raise FieldErrors({"code": _("lettres, chiffres, « . », « _ » ou « - » uniquement")})
     statement = sa.select(RoadmapAction.id).where(
         RoadmapAction.roadmap_id == roadmap_id, RoadmapAction.code == code
     )
     if exclude_id is not None:
         statement = statement.where(RoadmapAction.id != exclude_id)
     if session.scalar(statement) is not None:
-        raise FieldErrors({"code": f"the code {code} is already used in this roadmap"})
+        raise FieldErrors(
+            {"code": _("le code %(code)s est déjà utilisé dans cette feuille de route", code=code)}
+        )
 
 
 def _load(session: Session, model, ids: list[int], name: str) -> list:
@@ -129,7 +132,9 @@ def _load(session: Session, model, ids: list[int], name: str) -> list:
     found = list(session.scalars(sa.select(model).where(model.id.in_(ids))))
     missing = sorted(set(ids) - {record.id for record in found})
     if missing:
-        raise FieldErrors({name: f"unknown ids: {', '.join(map(str, missing))}"})
+        raise FieldErrors(
+            {name: _("identifiants inconnus : %(ids)s", ids=", ".join(map(str, missing)))}
+        )
     return sorted(found, key=lambda record: ids.index(record.id))
 
 
@@ -139,7 +144,9 @@ def _load_measures(session: Session, refs: list[str]) -> list[HygieneMeasure]:
     found = list(session.scalars(sa.select(HygieneMeasure).where(HygieneMeasure.ref.in_(refs))))
     missing = [ref for ref in refs if ref not in {m.ref for m in found}]
     if missing:
-        raise FieldErrors({"measures": f"not measures of the guide: {', '.join(missing)}"})
+        raise FieldErrors(
+            {"measures": _("ne sont pas des mesures du guide : %(refs)s", refs=", ".join(missing))}
+        )
     return sorted(found, key=lambda m: m.sort_key)
 
 
@@ -190,9 +197,9 @@ def _settle_status(action: RoadmapAction, cleaned: dict) -> None:
 def _check_action(action: RoadmapAction) -> None:
     errors = {}
     if action.start_on and action.target_on and action.target_on < action.start_on:
-        errors["target_on"] = "must not be before the start date"
+        errors["target_on"] = _("ne peut pas précéder la date de début")
     if action.status == ActionStatus.DONE and action.progress != 100:
-        errors["progress"] = "a done action is at 100 %"
+        errors["progress"] = _("une action réalisée est avancée à 100 %")
     if errors:
         raise FieldErrors(errors)
 
@@ -226,7 +233,7 @@ def update_action(
     cleaned = f.clean_or_raise(f.ACTION_FIELDS, data)
     for name in ("code", "title", "theme", "priority", "start_on", "target_on", "status"):
         if name in cleaned and cleaned[name] is None:
-            raise FieldErrors({name: "is required"})
+            raise FieldErrors({name: _("est obligatoire")})
     if "progress" in cleaned and cleaned["progress"] is None:
         cleaned["progress"] = 0
     if "code" in cleaned:
@@ -408,7 +415,11 @@ def escalate_corrective_action(
         roadmap = _active_roadmap(session, corrective_action.organisation_id)
     if roadmap is None or roadmap.organisation_id != corrective_action.organisation_id:
         raise FieldErrors(
-            {"roadmap_id": "the organisation of the corrective action has no such roadmap"}
+            {
+                "roadmap_id": _(
+                    "l'organisation de l'action corrective n'a pas cette feuille de route"
+                )
+            }
         )
     already = session.scalar(
         sa.select(ActionCorrectiveAction.action_id).where(
@@ -417,7 +428,7 @@ def escalate_corrective_action(
         )
     )
     if already is not None:
-        raise FieldErrors({"corrective_action": "already escalated into the roadmap"})
+        raise FieldErrors({"corrective_action": _("déjà reportée dans la feuille de route")})
     start = compute.today()
     values = {
         "title": corrective_action.title,
