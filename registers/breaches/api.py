@@ -5,6 +5,7 @@ the DPO and the CNIL read it, and the offset says whether it fell in summer or w
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
@@ -132,14 +133,17 @@ def _write(call, *, status: int = 200, location: bool = False):
         breach = call(session)
     except FieldErrors as error:
         session.rollback()
-        return _error(422, "invalid", "Some values are invalid.", errors=error.errors)
+        return _error(422, "invalid", _("Certaines valeurs sont invalides."), errors=error.errors)
     except ConflictError as error:
         session.rollback()
         session.refresh(error.record)
         return _error(
             409,
             "conflict",
-            "The record was changed meanwhile: reload it and apply your change again.",
+            _(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
             current=breach_json(error.record),
         )
     session.commit()
@@ -157,7 +161,9 @@ def _body() -> dict:
 def _version(data: dict) -> int:
     version = data.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise FieldErrors({"version": "required: the version you read (a whole number)"})
+        raise FieldErrors(
+            {"version": _("obligatoire : la version que vous avez lue (un nombre entier)")}
+        )
     return version
 
 
@@ -182,7 +188,7 @@ def create_breach():
     data = _body()
     organisation_id = data.get("organisation_id")
     if not isinstance(organisation_id, int) or not can(REGISTER, Action.CREATE, organisation_id):
-        abort(403, "You may not create a breach for this organisation.")
+        abort(403, _("Vous ne pouvez pas déclarer de violation pour cette organisation."))
     return _write(
         lambda s: services.create_breach(s, data, actor=current_user), status=201, location=True
     )

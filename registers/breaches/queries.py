@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -45,7 +46,7 @@ def _int_arg(args, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise FilterError(name, "must be a whole number") from None
+        raise FilterError(name, _("doit être un nombre entier")) from None
 
 
 def _enum_arg(args, name: str, enum_cls):
@@ -56,7 +57,9 @@ def _enum_arg(args, name: str, enum_cls):
         return enum_cls(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(name, f"must be one of: {allowed}") from None
+        raise FilterError(
+            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
+        ) from None
 
 
 def _bool_arg(args, name: str) -> bool:
@@ -89,7 +92,9 @@ class BreachFilters:
     def from_args(cls, args) -> BreachFilters:
         sort = _text_arg(args, "sort") or "deadline"
         if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError("sort", f"must be one of: {', '.join(cls.SORTS)}")
+            raise FilterError(
+                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
+            )
         return cls(
             q=_text_arg(args, "q"),
             status=_enum_arg(args, "status", BreachStatus),
