@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
@@ -28,7 +29,7 @@ def _authenticate():
         return None
     user = _load_from_request(request)
     if user is None:
-        response = jsonify(error="unauthorized", message="A valid API token is required.")
+        response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
         response.status_code = 401
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
@@ -47,7 +48,7 @@ def page_args() -> tuple[int, int]:
         page = max(1, int(request.args.get("page", 1)))
         per_page = min(200, max(1, int(request.args.get("per_page", 50))))
     except ValueError:
-        abort(400, "page and per_page must be whole numbers")
+        abort(400, _("page et per_page doivent être des nombres entiers"))
     return page, per_page
 
 
@@ -64,7 +65,7 @@ def page_json(page, serialise) -> dict:
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(400, "the request body must be a JSON object")
+        abort(400, _("le corps de la requête doit être un objet JSON"))
     return data
 
 

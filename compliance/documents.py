@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from flask import current_app, has_app_context
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -84,9 +85,12 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
+    # The messages are lazy: a template renders in French (force_locale), but the rejection is
+    # read by the person uploading it, in their language, once the rendering is over.
+
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise SecurityError("exponent too large in a document template")
+            raise SecurityError(_l("exposant trop grand dans un modèle de document"))
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 if (
@@ -94,13 +98,15 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
                     and isinstance(count, int)
                     and len(sequence) * count > MAX_SEQUENCE
                 ):
-                    raise SecurityError("sequence too large in a document template")
+                    raise SecurityError(_l("séquence trop longue dans un modèle de document"))
         return super().call_binop(context, operator, left, right)
 
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
         if next(tree.find_all(nodes.EvalContextModifier), None) is not None:
-            raise SecurityError("a document template may not change autoescaping")
+            raise SecurityError(
+                _l("un modèle de document ne peut pas modifier l'échappement automatique")
+            )
         return tree
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from sqlmodel import select
@@ -64,7 +65,7 @@ def init_login(app) -> None:
         from flask import flash, jsonify, redirect, url_for
 
         if request.path.startswith("/api/"):
-            response = jsonify(error="unauthorized", message="A valid API token is required.")
+            response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
             response.status_code = 401
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
