@@ -11,6 +11,7 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
+from compliance.registry import get_registry
 from compliance.tenancy import visible_organisations
 from registers.incidents import corrective_actions as services
 from registers.incidents import export, forms
@@ -91,6 +92,7 @@ def _render_action(record, *, steps=None, conflict=None, status=200):
         },
         archive_form=forms.ArchiveForm(formdata=None, version=record.version),
         conflict=conflict,
+        linked=get_registry().panels_for("corrective_action", record),
     ), status
 
 

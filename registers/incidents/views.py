@@ -173,6 +173,7 @@ def _render_detail(
         incident=incident,
         impact=impact(incident),
         panels=get_registry().panels_for("incident_impact", incident),
+        linked=get_registry().panels_for("incident", incident),
         editable=editable,
         entry_form=entry_form or (forms.EntryForm(formdata=None) if editable else None),
         report_form=report_form or (forms.ReportForm(formdata=None) if editable else None),

@@ -216,3 +216,21 @@ def test_escalation_page_creates_the_action(client, ciso, session, roadmap, make
 def test_dashboard_card(client, ciso, siem):
     page = client.get("/").get_data(as_text=True)
     assert "Feuille de route ANSSI" in page
+
+
+def test_corrective_action_page_offers_escalation_then_shows_the_linked_action(
+    client, ciso, session, roadmap, make_corrective_action
+):
+    corrective = make_corrective_action(title="Centraliser les journaux")
+    session.commit()
+    page = client.get(f"/incidents/actions/{corrective.id}").get_data(as_text=True)
+    assert f"/roadmap/escalate/{corrective.id}" in page
+    client.post(
+        f"/roadmap/escalate/{corrective.id}",
+        data={"roadmap_id": roadmap.id, "theme": "IX", "priority": "P1",
+              "target_on": days(120).isoformat()},
+    )  # fmt: skip
+    session.refresh(roadmap)
+    page = client.get(f"/incidents/actions/{corrective.id}").get_data(as_text=True)
+    assert roadmap.actions[-1].title in page
+    assert f"/roadmap/escalate/{corrective.id}" not in page
