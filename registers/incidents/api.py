@@ -4,6 +4,7 @@ impact) and corrective actions, with the pages' permissions and scoping (see que
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
@@ -186,14 +187,14 @@ def _error(status: int, error: str, message: str, **extra):
 
 
 def _invalid(errors: dict):
-    return _error(422, "invalid", "Some values are invalid.", errors=errors)
+    return _error(422, "invalid", _("Certaines valeurs sont invalides."), errors=errors)
 
 
 def _body(spec, *extra) -> tuple[dict, dict]:
     """The JSON body without its read-only keys, and the unknown keys it holds."""
     data = json_body()
     unknown = {
-        key: "unknown field"
+        key: _("champ inconnu")
         for key in data
         if key not in spec and key not in extra and key not in READ_ONLY and key != "version"
     }
@@ -203,7 +204,9 @@ def _body(spec, *extra) -> tuple[dict, dict]:
 def _version(data: dict) -> int:
     version = data.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise FieldErrors({"version": "required: the version you read (a whole number)"})
+        raise FieldErrors(
+            {"version": _("obligatoire : la version que vous avez lue (un nombre entier)")}
+        )
     return version
 
 
@@ -233,7 +236,10 @@ def _write(action, serialise, status: int = 200, location=None):
         return _error(
             409,
             "conflict",
-            "The record was changed meanwhile: reload it and apply your change again.",
+            _(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
             current=serialise(error.record),
         )
     session.commit()
@@ -246,7 +252,7 @@ def _write(action, serialise, status: int = 200, location=None):
 
 def _require(action: Action, organisation_id) -> None:
     if not isinstance(organisation_id, int) or not can(REGISTER, action, organisation_id):
-        abort(403, "You may not write this register for this organisation.")
+        abort(403, _("Vous ne pouvez pas écrire dans ce registre pour cette organisation."))
 
 
 # --- incidents ------------------------------------------------------------------------------
@@ -284,7 +290,9 @@ def incident(record_id: int):
 def update_incident(record_id: int):
     record = incident_or_404(record_id, Action.EDIT)
     data, unknown = _body(f.INCIDENT_FIELDS)
-    unknown.update({"organisation_id": "cannot change"} if "organisation_id" in data else {})
+    unknown.update(
+        {"organisation_id": _("ne peut pas changer")} if "organisation_id" in data else {}
+    )
     if unknown:
         return _invalid(unknown)
 
@@ -302,7 +310,7 @@ TRANSITION_KEYS = ("status", "at", "comment", "classification", "severity", "les
 def transition_incident(record_id: int):
     record = incident_or_404(record_id, Action.EDIT)
     data = json_body()
-    unknown = {k: "unknown field" for k in data if k not in (*TRANSITION_KEYS, "version")}
+    unknown = {k: _("champ inconnu") for k in data if k not in (*TRANSITION_KEYS, "version")}
     if unknown:
         return _invalid(unknown)
 
@@ -405,7 +413,7 @@ def transition_action(record_id: int):
     record = action_or_404(record_id, Action.EDIT)
     data = json_body()
     allowed = ("status", "version", *f.CHECK_FIELDS)
-    unknown = {k: "unknown field" for k in data if k not in allowed}
+    unknown = {k: _("champ inconnu") for k in data if k not in allowed}
     if unknown:
         return _invalid(unknown)
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -142,7 +143,7 @@ def _int_arg(args, name):
     try:
         return int(value)
     except ValueError:
-        raise FilterError(name, "must be a whole number") from None
+        raise FilterError(name, _("doit être un nombre entier")) from None
 
 
 def _date_arg(args, name):
@@ -152,7 +153,7 @@ def _date_arg(args, name):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise FilterError(name, "must be a date (YYYY-MM-DD)") from None
+        raise FilterError(name, _("doit être une date (AAAA-MM-JJ)")) from None
 
 
 def _enum_arg(args, name, enum_cls):
@@ -163,7 +164,9 @@ def _enum_arg(args, name, enum_cls):
         return enum_cls(value)
     except ValueError:
         allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(name, f"must be one of: {allowed}") from None
+        raise FilterError(
+            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
+        ) from None
 
 
 def _bool_arg(args, name) -> bool:
@@ -173,7 +176,9 @@ def _bool_arg(args, name) -> bool:
 def _sort_arg(args, allowed, default):
     sort = _text_arg(args, "sort") or default
     if sort.lstrip("-") not in allowed:
-        raise FilterError("sort", f"must be one of: {', '.join(allowed)}")
+        raise FilterError(
+            "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(allowed))
+        )
     return sort
 
 
@@ -226,7 +231,7 @@ class IncidentFilters(_Filters):
             sort=_sort_arg(args, cls.SORTS, "-detected"),
         )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise FilterError("date_to", "must not precede date_from")
+            raise FilterError("date_to", _("ne peut pas précéder date_from"))
         return filters
 
 
