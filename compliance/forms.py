@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -9,6 +12,8 @@ from wtforms import HiddenField
 from wtforms.validators import Regexp
 
 from compliance.audit import AuditEntry
+from compliance.db import ConflictError, get_session
+from compliance.services import FieldErrors
 
 
 def email_address(message=None) -> Regexp:
@@ -71,3 +76,43 @@ def conflict_report(session, form: VersionedForm, record) -> dict:
         .limit(1)
     )
     return {"differences": differences, "last_change": last}
+
+
+def attach_errors(form, error: FieldErrors, aliases: dict | None = None) -> None:
+    """Put a service's field errors back on the form's fields (renamed through `aliases`);
+    errors of fields the form does not show go to the form's summary."""
+    for name, message in error.errors.items():
+        target = form._fields.get((aliases or {}).get(name, name))
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def submit(
+    form,
+    write: Callable[[], object],
+    reload: Callable[[], object] | None = None,
+    *,
+    aliases: dict | None = None,
+):
+    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
+    with the form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        form.version.data = record.version
+        return False, conflict_report(db, form, record), 409
+    except FieldErrors as error:
+        db.rollback()
+        attach_errors(form, error, aliases)
+        return False, None, 400
+    return True, None, 200

@@ -12,12 +12,8 @@ from compliance import audit
 from compliance.auth import ApiToken, Membership, User, generate_token, hash_token
 from compliance.db import check_version, utcnow
 from compliance.permissions import Role
+from compliance.services import ServiceError
 from compliance.tenancy import Organisation, OrganisationKind, slugify
-
-
-class ServiceError(ValueError):
-    """A business rule refused the operation; the message is shown to the user."""
-
 
 ORGANISATION_FIELDS = (
     "name",

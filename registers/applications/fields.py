@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from compliance.admin.services import ServiceError
+from compliance.services import FieldErrors
 from registers.applications.models import (
     ApplicationStatus,
     DpaStatus,
@@ -24,14 +24,6 @@ from registers.applications.models import (
 )
 
 Converter = Callable[[Any], Any]
-
-
-class FieldErrors(ServiceError):
-    """Invalid values, field by field (`errors`: field -> message)."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 def _blank(value) -> bool:

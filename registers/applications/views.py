@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from compliance.auth import can
-from compliance.db import ConflictError, get_session
-from compliance.forms import conflict_report
+from compliance.db import get_session
+from compliance.forms import attach_errors, submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
@@ -77,35 +77,11 @@ FORM_FIELDS = {
 
 
 def _attach_errors(form, error: FieldErrors) -> None:
-    for name, message in error.errors.items():
-        target = form._fields.get(FORM_FIELDS.get(name, name))
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(message)
+    attach_errors(form, error, FORM_FIELDS)
 
 
 def _submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
-    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400 with
-    the form's messages on bad input, 409 with what changed on a stale version."""
-    if not form.validate_on_submit():
-        return False, None, 400 if request.method == "POST" else 200
-    db = get_session()
-    try:
-        write()
-        db.commit()
-    except ConflictError:
-        db.rollback()
-        if reload is None:
-            raise
-        record = reload()
-        form.version.data = record.version
-        return False, conflict_report(db, form, record), 409
-    except FieldErrors as error:
-        db.rollback()
-        _attach_errors(form, error)
-        return False, None, 400
-    return True, None, 200
+    return submit(form, write, reload, aliases=FORM_FIELDS)
 
 
 def _require_catalogue_editor(action: Action = Action.EDIT) -> None:

@@ -5,8 +5,6 @@ and redirects. The Word downloads are in export_views.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -25,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from compliance.auth import can
 from compliance.db import ConflictError, get_session, utcnow
-from compliance.forms import conflict_report
+from compliance.forms import submit as _submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.tenancy import selected_organisation_id, visible_organisations
@@ -81,38 +79,6 @@ def _helpers():
 
 
 # --- shared steps -------------------------------------------------------------------------------
-
-
-def _attach(form, error: FieldErrors) -> None:
-    for name, message in error.errors.items():
-        target = form._fields.get(name)
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(message)
-
-
-def _submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
-    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
-    with the form's messages on bad input, 409 with what changed on a stale version."""
-    if not form.validate_on_submit():
-        return False, None, 400 if request.method == "POST" else 200
-    db = get_session()
-    try:
-        write()
-        db.commit()
-    except ConflictError:
-        db.rollback()
-        if reload is None:
-            raise
-        record = reload()
-        form.version.data = record.version
-        return False, conflict_report(db, form, record), 409
-    except FieldErrors as error:
-        db.rollback()
-        _attach(form, error)
-        return False, None, 400
-    return True, None, 200
 
 
 def _activities(organisation_ids) -> list[ProcessingActivity]:

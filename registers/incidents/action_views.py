@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from compliance.auth import can
 from compliance.db import get_session
+from compliance.forms import submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
@@ -28,7 +29,7 @@ from registers.incidents.queries import (
     visible_actions,
     visible_incidents,
 )
-from registers.incidents.views import bp, docx_response, submit
+from registers.incidents.views import bp, docx_response
 
 
 def _incidents():

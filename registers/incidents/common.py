@@ -9,20 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from compliance import audit
-from compliance.admin.services import ServiceError
 from compliance.db import utcnow
 from compliance.i18n import PARIS
+from compliance.services import FieldErrors, ServiceError  # noqa: F401 (the register's errors)
 
 # One advisory lock per reference series: two writers never draw the same number.
 _LOCKS = {"INC": 727301, "CA": 727302}
-
-
-class FieldErrors(ServiceError):
-    """Invalid values, field by field (`errors`: field -> message shown to the user)."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = {field: str(message) for field, message in errors.items()}
 
 
 def now() -> datetime:

@@ -5,7 +5,6 @@ service, commits and redirects. The corrective-action pages are in action_views.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
@@ -13,15 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from compliance.auth import can
-from compliance.db import ConflictError, get_session
-from compliance.forms import conflict_report
+from compliance.db import get_session
+from compliance.forms import submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.tenancy import visible_organisations
 from registers.applications.queries import visible_applications
 from registers.incidents import export, forms, services
-from registers.incidents.common import FieldErrors, today
+from registers.incidents.common import today
 from registers.incidents.models import (
     ExternalReport,
     IncidentCategory,
@@ -60,38 +59,6 @@ def _helpers():
 
 
 # --- shared steps -------------------------------------------------------------------------
-
-
-def attach_errors(form, error: FieldErrors, aliases: dict | None = None) -> None:
-    for name, message in error.errors.items():
-        target = form._fields.get((aliases or {}).get(name, name))
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(message)
-
-
-def submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
-    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
-    with the form's messages on bad input, 409 with what changed on a stale version."""
-    if not form.validate_on_submit():
-        return False, None, 400 if request.method == "POST" else 200
-    db = get_session()
-    try:
-        write()
-        db.commit()
-    except ConflictError:
-        db.rollback()
-        if reload is None:
-            raise
-        record = reload()
-        form.version.data = record.version
-        return False, conflict_report(db, form, record), 409
-    except FieldErrors as error:
-        db.rollback()
-        attach_errors(form, error)
-        return False, None, 400
-    return True, None, 200
 
 
 def docx_response(data: bytes, record):

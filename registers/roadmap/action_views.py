@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from compliance.auth import can
 from compliance.db import get_session
+from compliance.forms import submit
 from compliance.permissions import Action, Register
 from registers.applications.queries import visible_applications
 from registers.incidents.queries import action_or_404 as corrective_action_or_404
@@ -23,7 +24,7 @@ from registers.roadmap.queries import (
     roadmap_or_404,
     visible_roadmaps,
 )
-from registers.roadmap.views import bp, submit
+from registers.roadmap.views import bp
 
 
 def _link_choices() -> dict:

@@ -6,7 +6,6 @@ redirects. The action pages live in action_views.py."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
@@ -15,15 +14,14 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from compliance.auth import can
-from compliance.db import ConflictError, get_session
+from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
-from compliance.forms import conflict_report
+from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
 from registers.roadmap import compute, figures, forms, services
 from registers.roadmap.catalogue import ATTRIBUTION, LICENCE, all_measures
 from registers.roadmap.export import export_roadmap_report
-from registers.roadmap.fields import FieldErrors
 from registers.roadmap.models import ActionStatus, HygieneMeasure, Priority, Theme
 from registers.roadmap.queries import (
     REGISTER,
@@ -62,38 +60,6 @@ def _helpers():
 
 
 # --- shared steps -----------------------------------------------------------------------------
-
-
-def attach_errors(form, error: FieldErrors) -> None:
-    for name, message in error.errors.items():
-        target = form._fields.get(name)
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(f"{name} : {message}")
-
-
-def submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
-    """Validate `form`, run `write` and commit. Returns (done, conflict report, status): 400
-    with the form's messages on bad input, 409 with what changed on a stale version."""
-    if not form.validate_on_submit():
-        return False, None, 400 if request.method == "POST" else 200
-    db = get_session()
-    try:
-        write()
-        db.commit()
-    except ConflictError:
-        db.rollback()
-        if reload is None:
-            raise
-        record = reload()
-        form.version.data = record.version
-        return False, conflict_report(db, form, record), 409
-    except FieldErrors as error:
-        db.rollback()
-        attach_errors(form, error)
-        return False, None, 400
-    return True, None, 200
 
 
 def editable_organisations(action: Action = Action.CREATE):

@@ -1,0 +1,15 @@
+"""The errors every service raises: a refused operation, or invalid values field by field."""
+
+from __future__ import annotations
+
+
+class ServiceError(ValueError):
+    """A business rule refused the operation; the message is shown to the user."""
+
+
+class FieldErrors(ServiceError):
+    """Invalid values, field by field (`errors`: field -> message shown to the user)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = {field: str(message) for field, message in errors.items()}
