@@ -137,6 +137,24 @@ def memberships_of(user, session) -> list[Membership]:
     return rows
 
 
+def roles_by_organisation(user, session) -> dict[int | None, frozenset[Role]]:
+    """Organisation id -> the user's current roles there, and None -> the roles held anywhere;
+    cached for the request, so a permission check is a lookup however many organisations the
+    user serves (a national DPO holds a role in each of a thousand)."""
+    memberships = memberships_of(user, session)
+    cache_key = f"roles_{getattr(user, 'id', None)}"
+    if has_request_context() and cache_key in g:
+        return g.get(cache_key)
+    grouped: dict[int | None, set[Role]] = {None: set()}
+    for membership in memberships:
+        grouped.setdefault(membership.organisation_id, set()).add(Role(membership.role))
+        grouped[None].add(Role(membership.role))
+    roles = {key: frozenset(value) for key, value in grouped.items()}
+    if has_request_context():
+        setattr(g, cache_key, roles)
+    return roles
+
+
 def can(
     register: Register | str,
     action: Action | str,
@@ -149,9 +167,5 @@ def can(
     from compliance.db import get_session
 
     user = current_user if user is None else user
-    memberships = memberships_of(user, session or get_session())
-    return any(
-        role_allows(m.role, register, action)
-        and (organisation_id is None or m.organisation_id == organisation_id)
-        for m in memberships
-    )
+    roles = roles_by_organisation(user, session or get_session()).get(organisation_id, ())
+    return any(role_allows(role, register, action) for role in roles)
