@@ -5,7 +5,9 @@ demo does), then everything else is written with bulk Core inserts (executemany)
 makes 100 000 activities a matter of a minute or two. The activities are copies of the demo's
 (`registers.processing.demo_data`), cleaned once by the processing services' own cleaning, so
 every child row (purposes with their legal bases, data categories with their retention,
-subjects, recipients, security measures) and every supporting application is realistic. The
+subjects, recipients, security measures) and every supporting application is realistic. Each
+organisation also gets incidents (encrypted description and timeline, affected applications,
+the blind search index), corrective actions, breaches and an ANSSI roadmap of ten actions. The
 rows are not audited: the audit trail is not what the benchmarks measure.
 
 Users (password BENCH_PASSWORD, production Argon2 parameters):
@@ -16,6 +18,7 @@ Users (password BENCH_PASSWORD, production Argon2 parameters):
 One more organisation keeps a register of `big_register` activities, for the Word export.
 
     python -m bench.generate [URL] [--organisations N] [--activities M] [--big-register K]
+                             [--incidents I]
 
 URL defaults to a new SQLite file under instance/bench/; a PostgreSQL URL must name an empty
 database (`python -m bench.run` creates and drops its own).
@@ -113,6 +116,68 @@ QUALIFIERS = [
     "restauration scolaire",
 ]
 STATUSES = [("validated", 50), ("submitted", 20), ("draft", 25), ("archived", 5)]
+INCIDENT_STATUSES = [
+    ("reported", 10),
+    ("assessed", 10),
+    ("responding", 15),
+    ("lessons_learnt", 15),
+    ("closed", 50),
+]
+# (category, title, description): descriptions are encrypted and indexed for the search.
+INCIDENTS = [
+    (
+        "phishing",
+        "Hameçonnage ciblant les agents",
+        "Courriel frauduleux imitant la messagerie ; trois agents ont saisi leur mot de passe.",
+    ),
+    (
+        "malware",
+        "Rançongiciel sur un poste de travail",
+        "Chiffrement de fichiers sur un poste du service finances, poste isolé du réseau.",
+    ),
+    (
+        "account_compromise",
+        "Compte de messagerie compromis",
+        "Connexions depuis l'étranger sur la messagerie d'un agent, envoi de pourriels.",
+    ),
+    (
+        "denial_of_service",
+        "Indisponibilité du portail usagers",
+        "Saturation du portail famille par un déni de service pendant deux heures.",
+    ),
+    (
+        "loss_or_theft",
+        "Vol d'un ordinateur portable",
+        "Ordinateur portable non chiffré volé dans un véhicule de service.",
+    ),
+    (
+        "misconfiguration",
+        "Partage réseau ouvert à tous",
+        "Un partage de fichiers du service social était lisible par tous les agents.",
+    ),
+    (
+        "data_leak",
+        "Envoi d'un fichier à un mauvais destinataire",
+        "Liste des bénéficiaires envoyée par erreur à un prestataire extérieur.",
+    ),
+]
+TIMELINE = [
+    (0, "detection", "Alerte remontée par la supervision du syndicat."),
+    (2, "action", "Isolement du poste et réinitialisation des mots de passe concernés."),
+    (24, "communication", "Information de la direction générale et du délégué à la protection."),
+]
+ROADMAP_ACTIONS = [
+    ("I", "Sensibiliser les agents à l'hygiène informatique"),
+    ("II", "Tenir à jour l'inventaire des applications et des comptes"),
+    ("III", "Généraliser l'authentification multifacteur"),
+    ("III", "Séparer les comptes d'administration"),
+    ("IV", "Chiffrer les postes nomades"),
+    ("V", "Cloisonner le réseau des services techniques"),
+    ("VI", "Sécuriser l'accès à distance des prestataires"),
+    ("VII", "Appliquer les correctifs de sécurité sous un mois"),
+    ("VIII", "Tester la restauration des sauvegardes"),
+    ("VIII", "Écrire le plan de continuité informatique"),
+]
 
 
 @dataclass
@@ -132,6 +197,7 @@ class Dataset:
     search: str = SEARCH
     organisations: int = 0
     activities: int = 0
+    incidents: int = 0
     export_activities: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -233,6 +299,7 @@ class Writer:
         self.today = date.today()
         self.dpo_id: int | None = None
         self.defaults: dict[str, dict] = {}
+        self.numbers: dict[tuple[str, int], int] = {}
 
     def insert(self, name: str, rows: list[dict], *, returning: bool = False) -> list[int]:
         if not rows:
@@ -289,14 +356,16 @@ class Writer:
         activities: int,
         templates: list[Template],
         application_ids: list[int],
-    ) -> int:
-        """Deployments and `activities` activities (with child rows) per organisation."""
+    ) -> dict[int, tuple[list[int], list[int]]]:
+        """Deployments and `activities` activities (with child rows) per organisation; returns
+        organisation id -> (its deployed application ids, its activity ids)."""
         rng = self.rng
-        deployments, activity_rows, plan = [], [], []
+        deployments, activity_rows, plan, deployed = [], [], [], {}
         for organisation_id in organisation_ids:
             chosen = rng.sample(templates, k=min(len(templates), rng.randint(6, 12)))
             used = {i for t in chosen for i in t.application_ids}
             used |= set(rng.sample(application_ids, k=min(len(application_ids), 5)))
+            deployed[organisation_id] = sorted(used)
             for application_id in sorted(used):
                 deployments.append(
                     {
@@ -314,7 +383,10 @@ class Writer:
         self.insert("deployment", deployments)
         ids = self.insert("processing_activity", activity_rows, returning=True)
         self._children(ids, plan)
-        return len(ids)
+        owned: dict[int, list[int]] = {}
+        for row, activity_id in zip(activity_rows, ids, strict=True):
+            owned.setdefault(row["organisation_id"], []).append(activity_id)
+        return {o: (deployed[o], owned.get(o, [])) for o in organisation_ids}
 
     def _activity(self, organisation_id: int, index: int, template: Template, chosen) -> dict:
         from registers.processing import compute
@@ -388,6 +460,183 @@ class Writer:
             self.insert(table, rows[name])
         self.insert("processing_application", links)
 
+    # the security registers -------------------------------------------------------------------
+
+    def _reference(self, prefix: str, year: int) -> tuple[str, int]:
+        number = self.numbers.get((prefix, year), 0) + 1
+        self.numbers[(prefix, year)] = number
+        return f"{prefix}-{year}-{number:03d}", number
+
+    def security(self, registers: dict, incidents: int, measure_ids: list[int]) -> int:
+        """Per organisation: `incidents` incidents (timeline, affected applications, blind
+        search index), a corrective action for some, a breach for one in five, and a roadmap
+        of ten actions. Returns the number of incidents."""
+        from registers.incidents import search
+
+        rng, key = self.rng, search._key()
+        rows, plans = [], []
+        for organisation_id, (applications, _activities) in registers.items():
+            for _ in range(incidents):
+                kind = rng.choice(INCIDENTS)
+                detected = self.now - timedelta(
+                    days=rng.randint(1, 1000), minutes=rng.randint(0, 1440)
+                )
+                reference, number = self._reference("INC", detected.year)
+                status = _weighted(rng, INCIDENT_STATUSES)
+                rows.append(
+                    {
+                        "reference": reference,
+                        "reference_year": detected.year,
+                        "reference_number": number,
+                        "title": kind[1],
+                        "organisation_id": organisation_id,
+                        "category": kind[0],
+                        "severity": rng.choice("1234"),
+                        "classification": "incident",
+                        "detection_source": rng.choice(["internal", "user", "provider"]),
+                        "status": status,
+                        "occurred_at": detected - timedelta(hours=rng.randint(1, 48)),
+                        "detected_at": detected,
+                        "reported_at": detected + timedelta(hours=1),
+                        "closed_at": detected + timedelta(days=20) if status == "closed" else None,
+                        "personal_data": kind[0] in ("data_leak", "account_compromise"),
+                        "description": kind[2],
+                        "version": 1,
+                    }
+                )
+                chosen = rng.sample(applications, k=min(len(applications), rng.randint(1, 2)))
+                plans.append((organisation_id, kind, detected, chosen))
+        ids = self.insert("incident", rows, returning=True)
+        links, affected, entries, tokens, actions, breach_rows = [], [], [], [], [], []
+        for incident_id, (organisation_id, kind, detected, chosen) in zip(ids, plans, strict=True):
+            links += [{"incident_id": incident_id, "application_id": a} for a in chosen]
+            affected.append({"incident_id": incident_id, "organisation_id": organisation_id})
+            texts = [kind[1], kind[2]]
+            for hours, entry_kind, text in TIMELINE:
+                entries.append(
+                    {
+                        "incident_id": incident_id,
+                        "at": detected + timedelta(hours=hours),
+                        "kind": entry_kind,
+                        "text": text,
+                        "author_label": "RSSI",
+                    }
+                )
+                texts.append(text)
+            words = {w for text in texts for w in search.words(text)}
+            tokens += [{"incident_id": incident_id, "token": search.token(w, key)} for w in words]
+            if rng.random() < 0.4:
+                actions.append(self._corrective_action(organisation_id, incident_id, detected))
+            if (
+                kind[0] in ("data_leak", "account_compromise", "loss_or_theft")
+                or rng.random() < 0.1
+            ):
+                breach_rows.append(self._breach(organisation_id, incident_id, kind, detected))
+        self.insert("incident_application", links)
+        self.insert("incident_organisation", affected)
+        self.insert("incident_timeline_entry", entries)
+        self.insert("incident_search_token", tokens)
+        self.insert("corrective_action", actions)
+        breach_ids = self.insert("personal_data_breach", breach_rows, returning=True)
+        self.insert(
+            "breach_processing",
+            [
+                {
+                    "breach_id": breach_id,
+                    "processing_id": rng.choice(registers[row["organisation_id"]][1]),
+                }
+                for breach_id, row in zip(breach_ids, breach_rows, strict=True)
+                if registers[row["organisation_id"]][1]
+            ],
+        )
+        self._roadmaps(registers, measure_ids)
+        return len(ids)
+
+    def _corrective_action(self, organisation_id: int, incident_id: int, detected) -> dict:
+        rng = self.rng
+        reference, number = self._reference("CA", detected.year)
+        opened = detected.date() + timedelta(days=rng.randint(1, 10))
+        return {
+            "reference": reference,
+            "reference_year": detected.year,
+            "reference_number": number,
+            "organisation_id": organisation_id,
+            "incident_id": incident_id,
+            "source": "incident",
+            "opened_on": opened,
+            "title": "Renforcer l'authentification des comptes exposés",
+            "nonconformity": "Compte accessible depuis Internet sans second facteur",
+            "grade": rng.choice(["major", "minor", "observation"]),
+            "action": "Activer l'authentification multifacteur et revoir les droits",
+            "owner": "Responsable de la sécurité",
+            "due_on": opened + timedelta(days=rng.randint(15, 120)),
+            "status": rng.choice(["open", "in_progress", "implemented", "closed"]),
+            "version": 1,
+        }
+
+    def _breach(self, organisation_id: int, incident_id: int, kind, detected) -> dict:
+        rng = self.rng
+        awareness = detected + timedelta(hours=rng.randint(1, 12))
+        reference, number = self._reference("VDP", awareness.year)
+        return {
+            "reference": reference,
+            "reference_year": awareness.year,
+            "reference_number": number,
+            "title": kind[1],
+            "organisation_id": organisation_id,
+            "incident_id": incident_id,
+            "awareness_at": awareness,
+            "notification_deadline": awareness + timedelta(hours=72),
+            "confidentiality": True,
+            "status": rng.choice(["being_assessed", "notified", "not_notifiable", "closed"]),
+            "subject_categories": ["staff"],
+            "data_categories": ["identity"],
+            "people_count": rng.randint(1, 5000),
+            "version": 1,
+        }
+
+    def _roadmaps(self, registers: dict, measure_ids: list[int]) -> None:
+        rng, start = self.rng, date(self.today.year - 1, 1, 1)
+        rows = [
+            {
+                "organisation_id": organisation_id,
+                "title": "Parcours de cybersécurité",
+                "start_on": start,
+                "end_on": date(start.year + 3, 12, 31),
+                "state": "active",
+                "version": 1,
+            }
+            for organisation_id in registers
+        ]
+        roadmap_ids = self.insert("roadmap", rows, returning=True)
+        actions = []
+        for roadmap_id, organisation_id in zip(roadmap_ids, registers, strict=True):
+            for number, (theme, title) in enumerate(ROADMAP_ACTIONS, start=1):
+                begins = start + timedelta(days=rng.randint(0, 500))
+                actions.append(
+                    {
+                        "roadmap_id": roadmap_id,
+                        "organisation_id": organisation_id,
+                        "code": f"A{number:02d}",
+                        "title": title,
+                        "theme": theme,
+                        "start_on": begins,
+                        "target_on": begins + timedelta(days=rng.randint(30, 400)),
+                        "status": rng.choice(["planned", "in_progress", "done"]),
+                        "progress": rng.choice([0, 25, 50, 100]),
+                        "version": 1,
+                    }
+                )
+        action_ids = self.insert("roadmap_action", actions, returning=True)
+        if measure_ids:
+            self.insert(
+                "roadmap_action_measure",
+                [
+                    {"action_id": action_id, "measure_id": rng.choice(measure_ids)}
+                    for action_id in action_ids
+                ],
+            )
+
     def interfaces(self, application_ids: list[int], count: int) -> None:
         pairs = set()
         while len(pairs) < min(count, len(application_ids) * (len(application_ids) - 1)):
@@ -439,6 +688,7 @@ def generate(
     organisations: int = 1000,
     activities: int = 100,
     big_register: int = 500,
+    incidents: int = 5,
     seed: int = 2026,
     instance: str | None = None,
     log: Callable[[str], None] = print,
@@ -451,7 +701,15 @@ def generate(
     try:
         with app.app_context():
             dataset = _generate(
-                get_session(), url, instance, organisations, activities, big_register, seed, log
+                get_session(),
+                url,
+                instance,
+                organisations,
+                activities,
+                big_register,
+                incidents,
+                seed,
+                log,
             )
     finally:
         app.extensions["db"].engine.dispose()
@@ -459,14 +717,18 @@ def generate(
     return dataset
 
 
-def _generate(session, url, instance, organisations, activities, big_register, seed, log):
+def _generate(
+    session, url, instance, organisations, activities, big_register, incidents, seed, log
+):
     from registers.applications.models import Application
+    from registers.roadmap.models import HygieneMeasure
 
     if session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         raise SystemExit(f"{url} already has organisations: give an empty database")
     _import_catalogue(session)
     session.commit()
     application_ids = sorted(session.scalars(sa.select(Application.id)))
+    measure_ids = sorted(session.scalars(sa.select(HygieneMeasure.id)))
     templates = load_templates(session)
     writer = Writer(session, seed)
     dpo_id = _user(session, DPO_EMAIL, "Délégué national à la protection des données")
@@ -482,7 +744,7 @@ def _generate(session, url, instance, organisations, activities, big_register, s
 
     referent_index = organisations // 2
     referent_org_id = None
-    started, total = time.perf_counter(), 0
+    started, total, incident_count = time.perf_counter(), 0, 0
     for first in range(0, organisations, CHUNK_ORGANISATIONS):
         count = min(CHUNK_ORGANISATIONS, organisations - first)
         ids = writer.organisations(first + 1, count)
@@ -490,11 +752,13 @@ def _generate(session, url, instance, organisations, activities, big_register, s
         if first <= referent_index < first + count:
             referent_org_id = ids[referent_index - first]
             writer.memberships(referent_id, [referent_org_id], Role.REFERENT)
-        total += writer.registers(ids, activities, templates, application_ids)
+        registers = writer.registers(ids, activities, templates, application_ids)
+        total += sum(len(owned) for _deployed, owned in registers.values())
+        incident_count += writer.security(registers, incidents, measure_ids)
         session.commit()
         log(
-            f"  {first + count}/{organisations} organisations, {total} activities "
-            f"({time.perf_counter() - started:.0f} s)"
+            f"  {first + count}/{organisations} organisations, {total} activities, "
+            f"{incident_count} incidents ({time.perf_counter() - started:.0f} s)"
         )
     big_id = writer.organisation("Métropole du Grand Registre", kind=OrganisationKind.EPT)
     writer.memberships(dpo_id, [big_id], Role.DPO)
@@ -517,6 +781,7 @@ def _generate(session, url, instance, organisations, activities, big_register, s
         api_token=token,
         organisations=organisations + 2,
         activities=total + big_register,
+        incidents=incident_count,
         export_activities=export_count,
     )
 
@@ -549,6 +814,7 @@ def demo(url: str, *, instance: str | None = None, log: Callable[[str], None] = 
     """The demo (`compliance demo`) at `url`, with a token for its DPO."""
     from compliance import REGISTERS
     from compliance import demo as demo_data
+    from registers.incidents.models import Incident
 
     instance = instance or tempfile.mkdtemp(prefix="registre-bench-")
     app = make_app(url, instance)
@@ -567,6 +833,7 @@ def demo(url: str, *, instance: str | None = None, log: Callable[[str], None] = 
             biggest = max(counts, key=lambda slug: counts[slug])
             organisation_count = session.scalar(sa.select(sa.func.count(Organisation.id)))
             activity_count = sum(counts.values())
+            incident_count = session.scalar(sa.select(sa.func.count(Incident.id)))
     finally:
         app.extensions["db"].engine.dispose()
     referent_slug = "ivry-sur-seine"
@@ -583,6 +850,7 @@ def demo(url: str, *, instance: str | None = None, log: Callable[[str], None] = 
         api_token=token,
         organisations=organisation_count,
         activities=activity_count,
+        incidents=incident_count,
         export_activities=counts[biggest],
         timings={"generate": time.perf_counter() - started},
     )
@@ -611,6 +879,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--organisations", type=int, default=1000)
     parser.add_argument("--activities", type=int, default=100, help="per organisation")
     parser.add_argument("--big-register", type=int, default=500)
+    parser.add_argument("--incidents", type=int, default=5, help="per organisation")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--instance", help="folder for the secrets (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -628,11 +897,13 @@ def main(argv: list[str] | None = None) -> int:
         organisations=args.organisations,
         activities=args.activities,
         big_register=args.big_register,
+        incidents=args.incidents,
         seed=args.seed,
         instance=args.instance,
     )
     print(
-        f"{dataset.activities} activities in {dataset.organisations} organisations "
+        f"{dataset.activities} activities and {dataset.incidents} incidents in "
+        f"{dataset.organisations} organisations "
         f"in {dataset.timings['generate']:.0f} s at {url}\n"
         f"secrets in {dataset.instance}; password {dataset.password}\n"
         f"national DPO {dataset.dpo_email}, referent {dataset.referent_email} "

@@ -44,6 +44,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REGISTER_PER_PAGE = 25  # registers/processing/views.py: index and register pages
 API_PER_PAGE = 50  # compliance/api.py: page_args() default
 APPLICATION_SEARCH = "gestion"
+INCIDENT_SEARCH = "messagerie"
 SLOW = 1.0  # seconds: a page this slow gets one warm-up request
 
 
@@ -197,6 +198,8 @@ def labels(search: str) -> dict[str, str]:
         "applications-detail": "Applications: the most deployed one",
         "dashboard": "Dashboard",
         "incidents-1": "Incidents: list, page 1",
+        "incidents-q": f"Incidents: search '{INCIDENT_SEARCH}' (encrypted text)",
+        "actions-1": "Corrective actions: list, page 1",
         "breaches-1": "Breaches: list, page 1",
         "roadmap-1": "Roadmap: list",
     }
@@ -246,6 +249,8 @@ def _pages(app, dataset: generate.Dataset) -> list[Page]:
         "applications-detail": f"/applications/{busiest}",
         "dashboard": "/",
         "incidents-1": "/incidents/",
+        "incidents-q": f"/incidents/?q={INCIDENT_SEARCH}",
+        "actions-1": "/incidents/actions/",
         "breaches-1": "/breaches/",
         "roadmap-1": "/roadmap/",
     }
@@ -257,6 +262,8 @@ def _pages(app, dataset: generate.Dataset) -> list[Page]:
         "applications-map",
         "dashboard",
         "incidents-1",
+        "incidents-q",
+        "actions-1",
         "breaches-1",
         "roadmap-1",
     }
@@ -405,6 +412,7 @@ def _one(database: str, kind: str, folder: Path, options, log) -> Report:
                 organisations=options.organisations,
                 activities=options.activities,
                 big_register=options.big_register,
+                incidents=options.incidents,
                 seed=options.seed,
                 instance=instance,
                 log=log,
@@ -432,7 +440,8 @@ def markdown(reports: list[Report], options, started: float, loads: tuple) -> st
         "Data sets: "
         + "; ".join(
             f"{name}: {r.dataset.organisations} organisations, {r.dataset.activities} "
-            f"activities (built in {r.dataset.timings['generate']:.0f} s)"
+            f"activities, {r.dataset.incidents} incidents "
+            f"(built in {r.dataset.timings['generate']:.0f} s)"
             for r, name in columns
         )
         + ".",
@@ -476,6 +485,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--organisations", type=int, default=1000)
     parser.add_argument("--activities", type=int, default=100, help="per organisation")
     parser.add_argument("--big-register", type=int, default=500, help="Word export's activities")
+    parser.add_argument("--incidents", type=int, default=5, help="per organisation")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--min-requests", type=int, default=3)
