@@ -28,6 +28,7 @@ KINDS = {
 }
 HOST_NAME = "SIIM94"
 DPO_NAME = "Service mutualisé DPO du SIIM94"
+DPO_CONTACT = "dpd@demo.registre.invalid"
 
 # (local part, name, role, organisations: "all" or a list of slugs, membership lasts days)
 DEMO_USERS = [
@@ -59,6 +60,7 @@ def load_organisations(session: Session, actor) -> list[Organisation]:
                     "kind": KINDS.get(row["type"], OrganisationKind.OTHER),
                     "is_host": row["nom"] == HOST_NAME,
                     "dpo_name": DPO_NAME,
+                    "dpo_contact": DPO_CONTACT,
                     "notes": row.get("notes") or None,
                 },
                 actor=actor,

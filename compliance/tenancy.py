@@ -46,6 +46,8 @@ class Organisation(RecordMixin, table=True):
     dpo_name: str | None = Field(default=None, max_length=200)
     dpo_cnil_number: str | None = Field(default=None, max_length=50)
     dpo_designated_on: date | None = None
+    # How the people concerned and the CNIL reach the DPO (Art. 30(1)(a), 33(3)(b), 37(7)).
+    dpo_contact: str | None = Field(default=None, max_length=500)
     referent_name: str | None = Field(default=None, max_length=200)
     referent_email: str | None = Field(default=None, max_length=254)
     is_host: bool = Field(default=False, nullable=False)

@@ -48,6 +48,10 @@ class OrganisationForm(VersionedForm):
     dpo_cnil_number = StringField(
         _l("N° de désignation CNIL"), validators=[Optional(), Length(max=50)]
     )
+    dpo_contact = StringField(
+        _l("Coordonnées du DPD (e-mail, téléphone, adresse)"),
+        validators=[Optional(), Length(max=500)],
+    )
     dpo_designated_on = DateField(_l("Date de désignation du DPD"), validators=[Optional()])
     referent_name = StringField(_l("Référent"), validators=[Optional(), Length(max=200)])
     referent_email = EmailField(

@@ -24,6 +24,7 @@ ORGANISATION_FIELDS = (
     "dpo_name",
     "dpo_cnil_number",
     "dpo_designated_on",
+    "dpo_contact",
     "referent_name",
     "referent_email",
     "is_host",

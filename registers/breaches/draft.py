@@ -167,7 +167,9 @@ def contact(organisation: Organisation) -> str:
     parts = [organisation.dpo_name or "Délégué à la protection des données"]
     if organisation.dpo_cnil_number:
         parts.append(f"désignation CNIL n° {organisation.dpo_cnil_number}")
-    if organisation.referent_email:
+    if organisation.dpo_contact:
+        parts.append(organisation.dpo_contact)
+    elif organisation.referent_email:
         parts.append(organisation.referent_email)
     return " · ".join(parts)[:500]
 

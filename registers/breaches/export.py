@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from compliance.documents import DocumentType, ExportRecord, export_document
 from compliance.tenancy import Organisation, slugify
+from registers.breaches import draft
 from registers.breaches.clock import clock, format_duration
 from registers.breaches.models import (
     Art34Ground,
@@ -93,8 +94,8 @@ def _nature(breach: PersonalDataBreach) -> list[str]:
 def _plain_nature(breach: PersonalDataBreach) -> list[str]:
     names = {
         "confidentiality": "des personnes qui n'y étaient pas autorisées ont pu y accéder",
-        "integrity": "elles ont pu être modifiées",
-        "availability": "elles ont été temporairement inaccessibles",
+        "integrity": "vos données ont pu être modifiées",
+        "availability": "vos données ont été temporairement inaccessibles",
     }
     return [names[code] for code in breach.nature]
 
@@ -194,7 +195,7 @@ def breach_summary(breach: PersonalDataBreach) -> dict:
         "risk": _label(breach.risk_level) or "non évalué",
         "risk_meaning": breach.risk_level.meaning if breach.risk_level else "",
         "risk_reasoning": breach.risk_reasoning or "",
-        "contact": breach.contact or breach.organisation.dpo_name or "",
+        "contact": breach.contact or draft.contact(breach.organisation),
         "decision": _decision(breach),
         "decided_at": breach.decided_at,
         "notified": initial is not None,
@@ -233,6 +234,7 @@ def _organisation(organisation: Organisation) -> dict:
         "legal_representative": organisation.legal_representative or "",
         "dpo": organisation.dpo_name or "",
         "dpo_number": organisation.dpo_cnil_number or "",
+        "dpo_contact": organisation.dpo_contact or "",
         "referent": organisation.referent_name or "",
         "referent_email": organisation.referent_email or "",
     }

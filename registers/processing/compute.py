@@ -225,6 +225,18 @@ def register_completeness(activities: Iterable) -> RegisterCompleteness:
     return RegisterCompleteness(score, len(scores), len(scores) - len(incomplete), incomplete)
 
 
+def controller_missing(organisation) -> list:
+    """What the register's cover lacks of Art. 30(1)(a): the controller's and the DPO's name
+    and contact details."""
+    checks = [
+        (organisation.address, _l("l'adresse du responsable de traitement")),
+        (organisation.legal_representative, _l("son représentant légal")),
+        (organisation.dpo_name, _l("le nom du délégué à la protection des données")),
+        (organisation.dpo_contact, _l("les coordonnées du délégué à la protection des données")),
+    ]
+    return [label for value, label in checks if not value]
+
+
 # --- warnings -----------------------------------------------------------------------------------
 
 

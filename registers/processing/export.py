@@ -293,7 +293,7 @@ def dpo_block(data: dict) -> dict:
         "name": data.get("dpo_name") or "",
         "cnil_number": data.get("dpo_cnil_number") or "",
         "designated_on": day(data.get("dpo_designated_on")),
-        "contact": "",
+        "contact": data.get("dpo_contact") or "",
     }
 
 
@@ -439,9 +439,12 @@ def export_activity(session: Session, activity, *, actor) -> tuple[bytes, Export
 def _dpo_text(organisation) -> str:
     if not organisation.dpo_name:
         return ""
+    text = organisation.dpo_name
     if organisation.dpo_cnil_number:
-        return f"{organisation.dpo_name} (désignation CNIL n° {organisation.dpo_cnil_number})"
-    return organisation.dpo_name
+        text += f" (désignation CNIL n° {organisation.dpo_cnil_number})"
+    if organisation.dpo_contact:
+        text += f", {organisation.dpo_contact}"
+    return text
 
 
 def _controller_rows(section) -> list[dict]:

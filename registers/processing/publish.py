@@ -42,6 +42,7 @@ ORGANISATION_FIELDS = (
     "dpo_name",
     "dpo_cnil_number",
     "dpo_designated_on",
+    "dpo_contact",
     "referent_name",
     "referent_email",
 )

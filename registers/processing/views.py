@@ -206,6 +206,7 @@ def register(slug: str):
         page=page,
         rows=[_row(activity, organisation) for activity in page.items] if page else [],
         completeness=compute.register_completeness(everything),
+        controller_missing=compute.controller_missing(organisation),
         warned=warned,
         warning_count=sum(len(found) for _activity, found in warned),
         applications=organisation_applications(organisation.id),
