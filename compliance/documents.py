@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -159,6 +160,13 @@ def format_number(value: Any) -> str:
         return str(value)
 
 
+def que(value: Any) -> str:
+    """'que' before a word, elided before a vowel or a mute h: « qu'Arcueil », « que Gentilly »."""
+    text = str(value or "")
+    first = unicodedata.normalize("NFD", text[:1]).lower()[:1]
+    return f"qu'{text}" if first in "aeiouyh" and first else f"que {text}"
+
+
 def make_environment() -> DocumentEnvironment:
     env = DocumentEnvironment(autoescape=True, finalize=_finalize)
     # `safe` would let a value through unescaped; docxtpl's rich text needs no filter.
@@ -169,6 +177,7 @@ def make_environment() -> DocumentEnvironment:
         yesno=yes_no,
         label=enum_label,
         number=format_number,
+        que=que,
     )
     return env
 

@@ -224,6 +224,8 @@ def record_notification(
         errors["kind"] = _("enregistrez d'abord la notification initiale")
     if initial is not None and sent_at < initial.sent_at:
         errors["sent_at"] = _("ne peut pas précéder la notification initiale")
+    if breach.awareness_at is not None and sent_at < breach.awareness_at:
+        errors["sent_at"] = _("ne peut pas précéder la prise de connaissance de la violation")
     reasons = cleaned.get("delay_reasons") or breach.delay_reasons
     if kind == NotificationKind.INITIAL and sent_at > breach.notification_deadline and not reasons:
         errors["delay_reasons"] = _(

@@ -375,3 +375,12 @@ def test_administrator_uploads_and_resets_a_template(
 
     assert client.post(f"{url}/reset").status_code == 302
     assert not stored.exists()
+
+
+def test_que_filter_elides_before_a_vowel():
+    from compliance.documents import que
+
+    assert que("Arcueil") == "qu'Arcueil"
+    assert que("Ivry-sur-Seine") == "qu'Ivry-sur-Seine"
+    assert que("Établissement public") == "qu'Établissement public"
+    assert que("Gentilly") == "que Gentilly"

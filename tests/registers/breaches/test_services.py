@@ -204,3 +204,16 @@ def test_free_text_is_encrypted_at_rest_and_redacted_in_the_audit(
     assert entries[0].changes["consequences"]["after"] == "[chiffré]"
     assert "Martin" not in str(entries[0].changes)
     assert verify(session).ok
+
+
+def test_a_notification_cannot_precede_awareness(session, organisation, make_breach):
+    breach = make_breach(organisation, awareness_at=utcnow() - timedelta(hours=2))
+    with pytest.raises(FieldErrors) as caught:
+        services.record_notification(
+            session,
+            breach,
+            {"kind": "initial", "sent_at": utcnow() - timedelta(hours=3)},
+            actor="test",
+        )
+    assert "sent_at" in caught.value.errors
+    assert breach.status == BreachStatus.BEING_ASSESSED
