@@ -6,6 +6,7 @@ redirects. The action pages live in action_views.py."""
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
@@ -75,7 +76,9 @@ def index():
     roadmaps = list(db.scalars(visible_roadmaps()))
     actions = list(db.scalars(visible_actions()))
     on = compute.today()
-    by_roadmap = {r.id: [a for a in actions if a.roadmap_id == r.id] for r in roadmaps}
+    by_roadmap: dict[int, list] = defaultdict(list)
+    for action in actions:
+        by_roadmap[action.roadmap_id].append(action)
     return render_template(
         "roadmap/index.html",
         roadmaps=roadmaps,
