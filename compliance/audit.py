@@ -1,16 +1,29 @@
-"""The audit trail: append-only entries chained by SHA-256, and their verification."""
+"""The audit trail: entries recorded from the session itself, chained at commit by a keyed hash.
+
+Every flush is observed (`after_flush`, while each object's attribute history is still there):
+each created, changed or deleted row becomes a pending entry of its transaction, with the
+before/after of its visible columns. An explicit `record(..., target=x)` (a login, an export, a
+transition) describes the entry of `x` rather than adding a second one. At commit the pending
+entries are chained: the chain lock is taken, the head read, and each entry sealed with
+HMAC-SHA256 under the newest audit key, so the lock is held for the commit only.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlmodel import JSON, Field, SQLModel, select
@@ -18,9 +31,19 @@ from sqlmodel import JSON, Field, SQLModel, select
 from compliance.db import UTCDateTime, utcnow
 
 GENESIS = "0" * 64
-# Columns never copied into the trail: their value is a secret or pure bookkeeping.
-HIDDEN_COLUMNS = {"password_hash", "token_hash", "version", "updated_at", "created_at"}
+# Bookkeeping columns never copied into the trail.
+HIDDEN_COLUMNS = {"version", "updated_at", "created_at"}
+# A column whose name holds one of these carries a secret (or a hash or token of one).
+SECRET_MARKERS = ("secret", "token", "hash", "password", "recovery")
 REDACTED = "[chiffré]"
+# Tables whose rows are bookkeeping or derived data, not changes anyone made: the trail
+# itself, failed-login counters, the blind search index of incidents (rebuilt from the
+# incident, whose own change is recorded).
+EXCLUDED_TABLES = {"audit_entry", "login_failure", "incident_search_token"}
+
+_PENDING = "audit_pending"
+_ACTOR = "actor"
+_SEALING = "audit_sealing"
 
 
 class AuditEntry(SQLModel, table=True):
@@ -39,6 +62,9 @@ class AuditEntry(SQLModel, table=True):
     summary: str | None = Field(default=None, max_length=500)
     changes: dict | None = Field(default=None, sa_type=JSON)
     address: str | None = Field(default=None, max_length=64)
+    # Which audit key sealed the entry (`key_id`); None for an entry of the unkeyed
+    # SHA-256 chain of earlier versions, which `verify` refuses until `audit rekey`.
+    key_id: str | None = Field(default=None, max_length=16)
     prev_hash: str = Field(max_length=64, nullable=False, unique=True)
     hash: str = Field(max_length=64, nullable=False, unique=True)
 
@@ -59,8 +85,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def entry_digest(entry: AuditEntry) -> str:
-    payload = {
+# --- keys and digests -------------------------------------------------------------------------
+
+
+def key_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def parse_keys(text: str | None) -> dict[str, str]:
+    """The key ring of a setting: comma-separated keys, newest first -> {key_id: key}."""
+    keys = [k.strip() for k in (text or "").split(",") if k.strip()]
+    return {key_id(k): k for k in keys}
+
+
+def current_keys() -> dict[str, str]:
+    keys = parse_keys(current_app.config.get("AUDIT_KEYS")) if has_app_context() else {}
+    if not keys:
+        raise RuntimeError("no audit key: set COMPLIANCE_AUDIT_KEYS or an instance folder")
+    return keys
+
+
+def _payload(entry: AuditEntry) -> dict:
+    return {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
         "actor_id": entry.actor_id,
@@ -74,8 +120,300 @@ def entry_digest(entry: AuditEntry) -> str:
         "address": entry.address,
         "prev_hash": entry.prev_hash,
     }
+
+
+def entry_digest(entry: AuditEntry, key: str | None = None) -> str:
+    """The entry's seal: HMAC-SHA256 under `key`, or the plain SHA-256 of the unkeyed chain."""
+    payload = _payload(entry)
+    if key is None:
+        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    payload["key_id"] = entry.key_id
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+# --- what a change looks like -----------------------------------------------------------------
+
+
+def _hidden(model, column_key: str) -> bool:
+    lowered = column_key.lower()
+    return (
+        column_key in HIDDEN_COLUMNS
+        or any(marker in lowered for marker in SECRET_MARKERS)
+        or column_key in getattr(model, "__audit_exclude__", ())
+    )
+
+
+def _sensitive(model, attr) -> bool:
+    from compliance.crypto import EncryptedText
+
+    if attr.key in getattr(model, "__sensitive__", ()):
+        return True
+    return any(isinstance(column.type, EncryptedText) for column in attr.columns)
+
+
+def _columns(state):
+    model = state.class_
+    return [a for a in state.mapper.column_attrs if not _hidden(model, a.key)]
+
+
+def _row_changes(state, kind: str) -> dict:
+    """Before/after of the visible columns of a created, updated or deleted row."""
+    model = state.class_
+    changes = {}
+    for attr in _columns(state):
+        if kind == "update":
+            history = state.attrs[attr.key].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+        else:
+            value = state.dict.get(attr.key)
+            if value is None or (kind == "create" and attr.key == "id"):
+                continue
+            before, after = (None, value) if kind == "create" else (value, None)
+        if before == after:
+            continue
+        if _sensitive(model, attr):
+            changes[attr.key] = {
+                "before": None if before is None else REDACTED,
+                "after": None if after is None else REDACTED,
+            }
+        else:
+            changes[attr.key] = {"before": _plain(before), "after": _plain(after)}
+    return changes
+
+
+def _identity(state) -> str | None:
+    # Read from the row's values: in after_flush a new row has its id but no identity key yet.
+    mapper = state.mapper
+    values = [state.dict.get(mapper.get_property_by_column(c).key) for c in mapper.primary_key]
+    if any(value is None for value in values):
+        return None
+    return ":".join(str(value) for value in values)
+
+
+# --- pending entries of a transaction ---------------------------------------------------------
+
+_RANK = {"update": 0, "create": 1, "delete": 1}
+
+
+@dataclass
+class Pending:
+    """An entry waiting for the commit that chains it."""
+
+    action: str
+    at: datetime = field(default_factory=utcnow)
+    actor: Any = None
+    organisation_id: int | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    summary: str | None = None
+    changes: dict = field(default_factory=dict)
+    address: str | None = None
+    explicit: bool = False
+    # Named by `record`/`describe`: the object's later changes in the transaction are a new entry.
+    closed: bool = False
+    transaction: Any = None
+
+    def merge_changes(self, changes: dict) -> None:
+        for key, change in changes.items():
+            if isinstance(change, dict) and "rows" in change:
+                self._merge_rows(key, change["rows"])
+                continue
+            if key in self.changes and isinstance(self.changes[key], dict):
+                change = {**change, "before": self.changes[key].get("before")}
+                if change["before"] == change.get("after") != REDACTED:
+                    del self.changes[key]  # changed back within the transaction
+                    continue
+            self.changes[key] = change
+
+    def _merge_rows(self, key: str, rows: list[dict]) -> None:
+        # A collection replaced by equal rows (deleted, then created again) did not change.
+        current = self.changes.setdefault(key, {"rows": []})["rows"]
+        for row in rows:
+            ((kind, values),) = row.items()
+            opposite = {"delete" if kind == "create" else "create": values}
+            if kind != "update" and opposite in current:
+                current.remove(opposite)
+            else:
+                current.append(row)
+        if not current:
+            del self.changes[key]
+
+
+def _innermost(session: Session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _pending(session: Session) -> list[Pending]:
+    return session.info.setdefault(_PENDING, [])
+
+
+def _context_actor(session: Session):
+    actor = session.info.get(_ACTOR)
+    if actor is None and has_request_context():
+        user = g.get("_login_user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            actor = user
+    return actor
+
+
+def _find(session: Session, object_type: str, object_id: str) -> Pending | None:
+    for entry in _pending(session):
+        if not entry.closed and (entry.object_type, entry.object_id) == (object_type, object_id):
+            return entry
+    return None
+
+
+def _entry_for(session: Session, object_type: str, object_id: str, action: str) -> Pending:
+    entry = _find(session, object_type, object_id)
+    if entry is None:
+        entry = Pending(
+            action=action,
+            actor=_context_actor(session),
+            object_type=object_type,
+            object_id=object_id,
+            transaction=_innermost(session),
+        )
+        _pending(session).append(entry)
+    elif not entry.explicit and _RANK[action] > _RANK.get(entry.action, 0):
+        entry.action = action
+    return entry
+
+
+def _organisation_of(session: Session, state) -> int | None:
+    obj = state.obj()
+    if type(obj).__name__ == "Organisation":
+        return obj.id
+    if "organisation_id" in state.mapper.column_attrs:
+        value = state.dict.get("organisation_id")
+        if value is not None:
+            return value
+    parent = _parent(session, state)
+    return None if parent is None else _organisation_of(session, sa_inspect(parent))
+
+
+def _parent(session: Session, state):
+    """The loaded parent a row belongs to (`__audit_parent__ = (ModelName, fk column)`)."""
+    declared = getattr(state.class_, "__audit_parent__", None)
+    if not declared:
+        return None
+    name, column = declared
+    parent_id = state.dict.get(column)
+    if parent_id is None:
+        return None
+    mapper = next((m for m in state.mapper.registry.mappers if m.class_.__name__ == name), None)
+    if mapper is None:
+        return None
+    return session.identity_map.get(mapper.identity_key_from_primary_key([parent_id]))
+
+
+def _label(obj) -> str:
+    for name in ("reference", "code", "email", "name", "title", "slug"):
+        value = getattr(obj, name, None)
+        if isinstance(value, str) and value:
+            return f"{type(obj).__name__} {value}"
+    return type(obj).__name__
+
+
+def _observe(session: Session, state, kind: str) -> None:
+    model = state.class_
+    if model.__table__.name in EXCLUDED_TABLES or getattr(model, "__audit__", True) is False:
+        return
+    changes = _row_changes(state, kind)
+    if getattr(model, "__audit_fold__", False):
+        # A link row (an application affected by an incident…): part of its parent's change.
+        name, column = model.__audit_parent__
+        parent_id = state.dict.get(column)
+        if parent_id is None:
+            return
+        entry = _entry_for(session, name, str(parent_id), "update")
+        parent = _parent(session, state)
+        if entry.summary is None and parent is not None:
+            entry.summary = _label(parent)
+        if entry.organisation_id is None:
+            entry.organisation_id = _organisation_of(session, state)
+        if kind == "update":
+            row = {k: v for k, v in changes.items() if k != "id"}
+        else:
+            side = "after" if kind == "create" else "before"
+            row = {k: v[side] for k, v in changes.items() if k not in ("id", column)}
+        entry.merge_changes({model.__table__.name: {"rows": [{kind: row}]}})
+        return
+    if kind == "update" and not changes:
+        return
+    entry = _entry_for(session, model.__name__, _identity(state), kind)
+    if entry.summary is None:
+        entry.summary = _label(state.obj())
+    if entry.organisation_id is None:
+        entry.organisation_id = _organisation_of(session, state)
+    entry.merge_changes(changes)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush_context) -> None:
+    # The attribute history is still there in after_flush (it is reset after it), and new
+    # rows have their ids: the one moment that sees both.
+    for obj in list(session.new):
+        _observe(session, sa_inspect(obj), "create")
+    for obj in list(session.dirty):
+        _observe(session, sa_inspect(obj), "update")
+    for obj in list(session.deleted):
+        _observe(session, sa_inspect(obj), "delete")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous) -> None:
+    """A rolled-back transaction (or savepoint) drops the entries made inside it."""
+
+    def inside(transaction) -> bool:
+        while transaction is not None:
+            if transaction is previous:
+                return True
+            transaction = transaction.parent
+        return False
+
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [e for e in pending if not inside(e.transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        # Whatever is still pending when the transaction ends was never committed.
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its entries wait for the transaction's own commit
+    seal(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_reading_the_trail(state) -> None:
+    # A transaction that reads the trail sees its own entries, chained like any other.
+    info = state.session.info
+    if info.get(_PENDING) and not info.get(_SEALING) and _reads_the_trail(state):
+        seal(state.session)
+
+
+def _reads_the_trail(state) -> bool:
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        return True
+    statement = state.statement
+    if isinstance(statement, sa.TextClause):
+        return "audit_entry" in statement.text
+    froms = statement.get_final_froms() if state.is_select else ()
+    return AuditEntry.__table__ in froms
+
+
+# --- the chain --------------------------------------------------------------------------------
 
 
 def _lock_chain(session: Session) -> None:
@@ -83,6 +421,79 @@ def _lock_chain(session: Session) -> None:
     # (SQLite serialises writers itself; the unique prev_hash refuses any fork.)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+
+
+def _actor_fields(actor) -> tuple[int | None, str | None]:
+    if actor is None and has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            actor = current_user._get_current_object()
+    if actor is None:
+        return None, None
+    label = getattr(actor, "email", None) or str(actor)
+    return getattr(actor, "id", None), label[:254]
+
+
+def seal(session: Session) -> list[AuditEntry]:
+    """Chain the transaction's pending entries onto the trail (under the chain lock)."""
+    if session.info.get(_SEALING):
+        return []
+    session.info[_SEALING] = True
+    try:
+        session.flush()
+        pending = session.info.pop(_PENDING, [])
+        if not any(item.changes or item.explicit for item in pending):
+            return []
+        keys = current_keys()
+        newest_id, newest_key = next(iter(keys.items()))
+        _lock_chain(session)
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        seq, previous = (last.seq, last.hash) if last else (0, GENESIS)
+        entries = []
+        for item in pending:
+            if not item.changes and not item.explicit:
+                continue  # e.g. a collection replaced by equal rows
+            actor_id, actor_label = _actor_fields(item.actor)
+            seq += 1
+            entry = AuditEntry(
+                seq=seq,
+                at=item.at,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                organisation_id=item.organisation_id,
+                action=item.action,
+                object_type=item.object_type,
+                object_id=item.object_id,
+                summary=(item.summary or "")[:500] or None,
+                changes=_plain(item.changes) if item.changes else None,
+                address=item.address,
+                key_id=newest_id,
+                prev_hash=previous,
+            )
+            entry.hash = previous = entry_digest(entry, newest_key)
+            entries.append(entry)
+        session.add_all(entries)
+        session.flush()
+        return entries
+    finally:
+        session.info.pop(_SEALING, None)
+
+
+# --- the services' side -----------------------------------------------------------------------
+
+
+@contextmanager
+def acting_as(session: Session, actor) -> Iterator[Session]:
+    """Attribute the changes made in the block to `actor` (the CLI, a background job)."""
+    previous = session.info.get(_ACTOR)
+    session.info[_ACTOR] = actor
+    try:
+        yield session
+    finally:
+        session.info[_ACTOR] = previous
 
 
 def record(
@@ -97,82 +508,79 @@ def record(
     object_type: str | None = None,
     object_id: Any = None,
     address: str | None = None,
-) -> AuditEntry:
-    """Append one entry to the trail (flushed, never committed)."""
+) -> Pending:
+    """Say what happened: a domain event (login, export), or, with `target`, what the change of
+    that object in this transaction was (its action and summary; `changes` adds to the ones the
+    session recorded, e.g. links kept in other tables). Chained at commit."""
     if target is not None:
         session.flush()
+        state = sa_inspect(target)
         object_type = object_type or type(target).__name__
-        object_id = object_id if object_id is not None else getattr(target, "id", None)
-        if organisation_id is None:
-            organisation_id = getattr(target, "organisation_id", None)
-            if organisation_id is None and type(target).__name__ == "Organisation":
-                organisation_id = target.id
-    _lock_chain(session)
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
-        at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or (str(actor) if actor else None),
-        organisation_id=organisation_id,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        summary=(summary or "")[:500] or None,
-        changes=_plain(changes) if changes else None,
-        address=address,
-        prev_hash=last.hash if last else GENESIS,
-    )
-    entry.hash = entry_digest(entry)
-    session.add(entry)
-    session.flush()
+        object_id = object_id if object_id is not None else _identity(state)
+        entry = _entry_for(session, object_type, str(object_id), "update")
+        if organisation_id is None and entry.organisation_id is None:
+            organisation_id = _organisation_of(session, state)
+    else:
+        entry = Pending(
+            action=action,
+            actor=_context_actor(session),
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            transaction=_innermost(session),
+        )
+        _pending(session).append(entry)
+    entry.action, entry.explicit = action, True
+    entry.closed = target is not None
+    if actor is not None:
+        entry.actor = actor
+    if organisation_id is not None:
+        entry.organisation_id = organisation_id
+    if summary:
+        entry.summary = summary
+    if address:
+        entry.address = address
+    if changes:
+        entry.changes.update(changes)
     return entry
 
 
-def _hidden(column_key: str, sensitive: set[str]) -> bool:
-    return column_key in HIDDEN_COLUMNS or column_key in sensitive
+def pending_changes(session: Session, target) -> dict:
+    """The changes of `target` recorded in this transaction and not yet named (a copy): compare
+    two readings to know whether an operation changed anything."""
+    session.flush()
+    entry = _find(session, type(target).__name__, str(_identity(sa_inspect(target))))
+    return json.loads(json.dumps(_plain(entry.changes))) if entry else {}
 
 
-def pending_changes(target) -> dict:
-    """Before/after of the columns changed on a loaded object, read from its history."""
+def describe(
+    session: Session,
+    target,
+    *,
+    action: str | None = None,
+    summary: str | None = None,
+    actor=None,
+    changes: dict | None = None,
+    organisation_id: int | None = None,
+) -> Pending | None:
+    """Name the change of `target` in this transaction, if it changed (or `changes` says it
+    did); an object that did not change gets no entry."""
+    session.flush()
     state = sa_inspect(target)
-    sensitive = set(getattr(type(target), "__sensitive__", ()))
-    changes = {}
-    for attr in state.mapper.column_attrs:
-        if _hidden(attr.key, set()):
-            continue
-        history = state.attrs[attr.key].history
-        if not history.has_changes():
-            continue
-        before = history.deleted[0] if history.deleted else None
-        after = history.added[0] if history.added else None
-        if before == after:
-            continue
-        if attr.key in sensitive:
-            changes[attr.key] = {"before": REDACTED, "after": REDACTED}
-        else:
-            changes[attr.key] = {"before": _plain(before), "after": _plain(after)}
-    return changes
+    entry = _find(session, type(target).__name__, str(_identity(state)))
+    if entry is None and not changes:
+        return None
+    return record(
+        session,
+        action=action or (entry.action if entry else "update"),
+        actor=actor,
+        target=target,
+        summary=summary,
+        changes=changes,
+        organisation_id=organisation_id,
+    )
 
 
-def snapshot(target) -> dict:
-    """The columns of a new object, as the 'after' side of a creation."""
-    state = sa_inspect(target)
-    sensitive = set(getattr(type(target), "__sensitive__", ()))
-    result = {}
-    for attr in state.mapper.column_attrs:
-        if _hidden(attr.key, set()) or attr.key == "id":
-            continue
-        value = getattr(target, attr.key)
-        if value is None:
-            continue
-        result[attr.key] = {
-            "before": None,
-            "after": REDACTED if attr.key in sensitive else _plain(value),
-        }
-    return result
+# --- verification -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -184,35 +592,69 @@ class VerifyResult:
     reason: str | None = None
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain in order; report the first entry that was altered, removed or inserted."""
+def _walk(session: Session, keys: dict[str, str], *, legacy: bool):
+    """Yield (entry, reason or None) in chain order; stop after the first bad entry."""
     previous = GENESIS
     expected_seq = 1
-    checked = 0
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for entry in rows:
+    keyed_seen = False
+    for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
+        reason = None
         if entry.seq != expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                previous,
-                expected_seq,
-                f"entry {expected_seq} is missing (next is {entry.seq})",
-            )
-        if entry.prev_hash != previous:
-            return VerifyResult(
-                False,
-                checked,
-                previous,
-                entry.seq,
-                f"entry {entry.seq} does not follow entry {entry.seq - 1}",
-            )
-        if entry_digest(entry) != entry.hash:
-            return VerifyResult(
-                False, checked, previous, entry.seq, f"entry {entry.seq} was altered"
-            )
+            reason = f"entry {expected_seq} is missing (next is {entry.seq})"
+        elif entry.prev_hash != previous:
+            reason = f"entry {entry.seq} does not follow entry {entry.seq - 1}"
+        elif entry.key_id is None and not legacy:
+            reason = f"entry {entry.seq} is not keyed (run `compliance audit rekey`)"
+        elif entry.key_id is None and keyed_seen:
+            reason = f"entry {entry.seq} is not keyed but follows keyed entries"
+        elif entry.key_id is not None and entry.key_id not in keys:
+            reason = f"entry {entry.seq} names an unknown audit key {entry.key_id}"
+        elif entry_digest(entry, keys.get(entry.key_id)) != entry.hash:
+            reason = f"entry {entry.seq} was altered"
+        yield entry, reason
+        if reason:
+            return
+        keyed_seen = keyed_seen or entry.key_id is not None
         previous = entry.hash
         expected_seq += 1
-        checked += 1
+
+
+def verify(session: Session, keys: dict[str, str] | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first entry that was altered, removed, inserted or
+    sealed without one of the audit keys."""
+    keys = current_keys() if keys is None else keys
+    checked, head = 0, GENESIS
+    for entry, reason in _walk(session, keys, legacy=False):
+        if reason:
+            bad = entry.seq if "missing" not in reason else checked + 1
+            return VerifyResult(False, checked, head, bad, reason)
+        checked, head = checked + 1, entry.hash
         session.expunge(entry)
-    return VerifyResult(True, checked, previous)
+    return VerifyResult(True, checked, head)
+
+
+def rekey(session: Session, keys: dict[str, str] | None = None) -> int:
+    """Re-seal the whole chain with the newest key, after verifying it as it stands (unkeyed
+    entries of an earlier version by plain SHA-256, keyed ones by their key). For the upgrade
+    of an unkeyed chain, and to retire an old key. Returns the number of entries re-sealed."""
+    keys = current_keys() if keys is None else keys
+    entries = []
+    for entry, reason in _walk(session, keys, legacy=True):
+        if reason:
+            raise ValueError(f"audit trail broken, nothing re-sealed: {reason}")
+        entries.append(entry)
+    for entry in entries:
+        session.expunge(entry)
+    newest_id, newest_key = next(iter(keys.items()))
+    _lock_chain(session)
+    previous = GENESIS
+    table = AuditEntry.__table__
+    for entry in entries:
+        entry.prev_hash, entry.key_id = previous, newest_id
+        entry.hash = previous = entry_digest(entry, newest_key)
+        session.execute(
+            table.update()
+            .where(table.c.id == entry.id)
+            .values(prev_hash=entry.prev_hash, hash=entry.hash, key_id=newest_id)
+        )
+    return len(entries)

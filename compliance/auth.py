@@ -89,6 +89,9 @@ class Membership(IdMixin, table=True):
 
 
 class ApiToken(IdMixin, table=True):
+    # The prefix is part of the secret; `last_used_at` is bookkeeping, not a change.
+    __audit_exclude__ = ("prefix", "last_used_at")
+
     user_id: int = Field(foreign_key="user.id", nullable=False, index=True, ondelete="CASCADE")
     name: str = Field(max_length=100, nullable=False)
     prefix: str = Field(max_length=16, nullable=False)

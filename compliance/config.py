@@ -24,6 +24,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "generated into <instance>/encryption_keys",
         "Key ring for encrypted columns: comma-separated Fernet keys, newest first.",
     ),
+    "COMPLIANCE_AUDIT_KEYS": (
+        "generated into <instance>/audit_keys",
+        "Keys sealing the audit trail (HMAC): comma-separated, newest first; not in the database.",
+    ),
     "COMPLIANCE_RATELIMIT_STORAGE": (
         "memory",
         "Where failed logins are counted: memory (one process), database, or a redis:// URL.",
@@ -77,6 +81,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": env.get("COMPLIANCE_SECRET_KEY") or None,
         "ENCRYPTION_KEYS": env.get("COMPLIANCE_ENCRYPTION_KEYS") or None,
+        "AUDIT_KEYS": env.get("COMPLIANCE_AUDIT_KEYS") or None,
         "RATELIMIT_STORAGE": env.get("COMPLIANCE_RATELIMIT_STORAGE") or "memory",
         "LOGIN_MAX_PER_ACCOUNT": int(env.get("COMPLIANCE_LOGIN_MAX_PER_ACCOUNT") or 5),
         "LOGIN_MAX_PER_ADDRESS": int(env.get("COMPLIANCE_LOGIN_MAX_PER_ADDRESS") or 20),
@@ -97,7 +102,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
 
 
 def ensure_secrets(config: dict) -> None:
-    """Fill SECRET_KEY and ENCRYPTION_KEYS from the instance folder when not given."""
+    """Fill SECRET_KEY, ENCRYPTION_KEYS and AUDIT_KEYS from the instance folder when not given."""
     instance = Path(config["INSTANCE_PATH"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _read_or_create(
@@ -108,4 +113,8 @@ def ensure_secrets(config: dict) -> None:
 
         config["ENCRYPTION_KEYS"] = _read_or_create(
             instance / "encryption_keys", lambda: Fernet.generate_key().decode()
+        )
+    if not config.get("AUDIT_KEYS"):
+        config["AUDIT_KEYS"] = _read_or_create(
+            instance / "audit_keys", lambda: secrets.token_urlsafe(32)
         )

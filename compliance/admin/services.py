@@ -56,7 +56,6 @@ def create_organisation(session: Session, data: dict, *, actor) -> Organisation:
         actor=actor,
         target=organisation,
         summary=f"Organisation {organisation.name}",
-        changes=audit.snapshot(organisation),
     )
     return organisation
 
@@ -66,17 +65,7 @@ def update_organisation(
 ) -> Organisation:
     check_version(organisation, version)
     _apply(organisation, data, ORGANISATION_FIELDS)
-    changes = audit.pending_changes(organisation)
-    if changes:
-        session.flush()
-        audit.record(
-            session,
-            action="update",
-            actor=actor,
-            target=organisation,
-            summary=f"Organisation {organisation.name}",
-            changes=changes,
-        )
+    audit.describe(session, organisation, actor=actor, summary=f"Organisation {organisation.name}")
     return organisation
 
 
@@ -114,7 +103,6 @@ def create_user(
         actor=actor,
         target=user,
         summary=f"User {email}",
-        changes=audit.snapshot(user),
     )
     return user
 
@@ -154,17 +142,7 @@ def update_user(
             raise ServiceError(_("Un utilisateur a déjà l'adresse %(email)s.", email=email))
         data = {**data, "email": email}
     _apply(user, data, ("email", "name", "language", "active"))
-    changes = audit.pending_changes(user)
-    if changes:
-        session.flush()
-        audit.record(
-            session,
-            action="update",
-            actor=actor,
-            target=user,
-            summary=f"User {user.email}",
-            changes=changes,
-        )
+    audit.describe(session, user, actor=actor, summary=f"User {user.email}")
     return user
 
 
@@ -184,7 +162,6 @@ def deactivate_user(session: Session, user: User, *, actor) -> User:
         actor=actor,
         target=user,
         summary=f"User {user.email} deactivated",
-        changes={"active": {"before": True, "after": False}},
     )
     return user
 
@@ -220,10 +197,6 @@ def grant_role(
         target=membership,
         organisation_id=organisation.id,
         summary=f"{user.email}: {role.value} in {organisation.slug}",
-        changes={
-            "role": {"before": None, "after": role.value},
-            "expires_at": {"before": None, "after": expires_at},
-        },
     )
     return membership
 
@@ -231,17 +204,9 @@ def grant_role(
 def revoke_membership(session: Session, membership: Membership, *, actor) -> None:
     user = session.get(User, membership.user_id)
     organisation = session.get(Organisation, membership.organisation_id)
-    audit.record(
-        session,
-        action="revoke",
-        actor=actor,
-        target=membership,
-        organisation_id=membership.organisation_id,
-        summary=f"{user.email}: {membership.role.value} in {organisation.slug} removed",
-        changes={"role": {"before": membership.role.value, "after": None}},
-    )
+    summary = f"{user.email}: {membership.role.value} in {organisation.slug} removed"
     session.delete(membership)
-    session.flush()
+    audit.record(session, action="revoke", actor=actor, target=membership, summary=summary)
 
 
 def create_token(session: Session, user: User, name: str, *, actor) -> tuple[ApiToken, str]:

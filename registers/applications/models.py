@@ -206,6 +206,9 @@ class ApplicationFunction(IdMixin, table=True):
     """A business function an application serves, in its business domain."""
 
     __tablename__ = "application_function"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("Application", "application_id")
+    __audit_fold__ = True
 
     application_id: int = Field(
         foreign_key="application.id", nullable=False, index=True, ondelete="CASCADE"

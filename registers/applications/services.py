@@ -54,23 +54,13 @@ def _apply(record, cleaned: dict) -> None:
 
 
 def _audit_update(session: Session, record, summary: str, *, actor, extra: dict | None = None):
-    changes = audit.pending_changes(record)
-    changes.update(extra or {})
-    if not changes:
-        return
-    session.flush()
-    audit.record(
-        session, action="update", actor=actor, target=record, summary=summary, changes=changes
-    )
+    audit.describe(session, record, actor=actor, summary=summary, changes=extra or None)
 
 
 def _audit_create(session: Session, record, summary: str, *, actor, extra: dict | None = None):
     session.add(record)
-    session.flush()
-    changes = audit.snapshot(record)
-    changes.update(extra or {})
     audit.record(
-        session, action="create", actor=actor, target=record, summary=summary, changes=changes
+        session, action="create", actor=actor, target=record, summary=summary, changes=extra
     )
 
 
@@ -78,16 +68,9 @@ def _set_archived(session: Session, record, archived: bool, summary: str, *, act
     check_version(record, version)
     if (record.archived_at is not None) == archived:
         return record
-    before = record.archived_at
     record.archived_at = utcnow() if archived else None
-    session.flush()
-    audit.record(
-        session,
-        action="archive" if archived else "restore",
-        actor=actor,
-        target=record,
-        summary=summary,
-        changes={"archived_at": {"before": before, "after": record.archived_at}},
+    audit.describe(
+        session, record, action="archive" if archived else "restore", actor=actor, summary=summary
     )
     return record
 
@@ -396,19 +379,10 @@ def update_interface(
         cleaned.get("target_application_id", interface.target_application_id),
     )
     _apply(interface, cleaned)
-    changes = audit.pending_changes(interface)
-    if changes:
-        session.flush()
-        # The ends may have moved: read them again for the summary.
-        session.expire(interface, ["source", "target"])
-        audit.record(
-            session,
-            action="update",
-            actor=actor,
-            target=interface,
-            summary=_interface_summary(interface),
-            changes=changes,
-        )
+    session.flush()
+    # The ends may have moved: read them again for the summary.
+    session.expire(interface, ["source", "target"])
+    audit.describe(session, interface, actor=actor, summary=_interface_summary(interface))
     return interface
 
 

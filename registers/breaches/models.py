@@ -174,6 +174,9 @@ class BreachProcessing(SQLModel, table=True):
     """A processing activity of the controller concerned by the breach."""
 
     __tablename__ = "breach_processing"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("PersonalDataBreach", "breach_id")
+    __audit_fold__ = True
 
     breach_id: int = Field(
         foreign_key="personal_data_breach.id", primary_key=True, ondelete="CASCADE"
@@ -335,6 +338,9 @@ class BreachNotification(IdMixin, table=True):
     """A notification made to the CNIL: the initial one, then complementary ones."""
 
     __tablename__ = "breach_notification"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("PersonalDataBreach", "breach_id")
+    __audit_fold__ = True
 
     breach_id: int = Field(
         foreign_key="personal_data_breach.id", nullable=False, index=True, ondelete="CASCADE"

@@ -355,16 +355,13 @@ def _set_archived(session: Session, breach, archived: bool, *, actor, version=No
     check_version(breach, version)
     if breach.is_archived == archived:
         return breach
-    before = breach.archived_at
     breach.archived_at = utcnow() if archived else None
-    session.flush()
     audit.record(
         session,
         action="archive" if archived else "restore",
         actor=actor,
         target=breach,
         summary=_summary(breach),
-        changes={"archived_at": {"before": before, "after": breach.archived_at}},
     )
     return breach
 

@@ -51,29 +51,23 @@ def next_reference(session: Session, model, prefix: str, year: int) -> tuple[str
 
 
 def audit_create(session: Session, record, summary: str, *, actor, extra=None, **kwargs) -> None:
+    """Add `record` and name its creation (the kernel records its columns)."""
     session.add(record)
-    session.flush()
-    changes = audit.snapshot(record)
-    changes.update(extra or {})
     audit.record(
         session,
         action="create",
         actor=actor,
         target=record,
         summary=summary,
-        changes=changes,
+        changes=extra,
         **kwargs,
     )
 
 
 def audit_update(session: Session, record, summary: str, *, actor, extra=None, action="update"):
-    changes = audit.pending_changes(record)
-    changes.update(extra or {})
-    if not changes:
-        return
-    session.flush()
-    audit.record(
-        session, action=action, actor=actor, target=record, summary=summary, changes=changes
+    """Name the change of `record`, if any (the kernel records its columns)."""
+    audit.describe(
+        session, record, action=action, actor=actor, summary=summary, changes=extra or None
     )
 
 

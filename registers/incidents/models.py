@@ -225,6 +225,9 @@ class IncidentApplication(SQLModel, table=True):
     """An application of the map affected by an incident."""
 
     __tablename__ = "incident_application"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("Incident", "incident_id")
+    __audit_fold__ = True
 
     incident_id: int = Field(foreign_key="incident.id", primary_key=True, ondelete="CASCADE")
     application_id: int = Field(
@@ -236,6 +239,9 @@ class IncidentOrganisation(SQLModel, table=True):
     """An organisation affected directly, not (only) through an application it uses."""
 
     __tablename__ = "incident_organisation"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("Incident", "incident_id")
+    __audit_fold__ = True
 
     incident_id: int = Field(foreign_key="incident.id", primary_key=True, ondelete="CASCADE")
     organisation_id: int = Field(
@@ -341,6 +347,7 @@ class TimelineEntry(IdMixin, table=True):
     """One dated fact of an incident: who did, saw, said or decided what, and when."""
 
     __tablename__ = "incident_timeline_entry"
+    __audit_parent__ = ("Incident", "incident_id")
     __sensitive__ = ("text",)
 
     incident_id: int = Field(
@@ -363,6 +370,7 @@ class ExternalReport(IdMixin, table=True):
     """A report made outside: CERT-FR, police complaint, insurer, CNIL (through a breach)."""
 
     __tablename__ = "incident_external_report"
+    __audit_parent__ = ("Incident", "incident_id")
 
     incident_id: int = Field(
         foreign_key="incident.id", nullable=False, index=True, ondelete="CASCADE"

@@ -477,17 +477,14 @@ def add_external_report(
 
 def remove_external_report(session: Session, report: ExternalReport, *, actor) -> None:
     incident = report.incident
+    summary = f"Report of {incident.reference}: {report.kind.value}"
+    incident.reports.remove(report)
+    session.flush()
     audit.record(
         session,
         action="delete",
         actor=actor,
         target=report,
         organisation_id=incident.organisation_id,
-        summary=f"Report of {incident.reference}: {report.kind.value}",
-        changes={
-            key: {"before": getattr(report, key), "after": None}
-            for key in ("kind", "made_on", "reference", "notes")
-        },
+        summary=summary,
     )
-    incident.reports.remove(report)
-    session.flush()

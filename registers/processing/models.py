@@ -48,6 +48,9 @@ class ProcessingApplication(SQLModel, table=True):
     """A supporting application of a processing activity (link to the application map)."""
 
     __tablename__ = "processing_application"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = Field(
         foreign_key="processing_activity.id", primary_key=True, ondelete="CASCADE"
@@ -170,6 +173,9 @@ class ProcessingPurpose(IdMixin, table=True):
     """A purpose (the main one or a sub-purpose) with its Art. 6(1) legal basis."""
 
     __tablename__ = "processing_purpose"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     position: int = Field(default=0, nullable=False)
@@ -186,6 +192,9 @@ class ProcessingDataCategory(IdMixin, table=True):
     """A category of personal data of the CNIL's list, with its retention."""
 
     __tablename__ = "processing_data_category"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     position: int = Field(default=0, nullable=False)
@@ -211,6 +220,9 @@ class ProcessingSpecialCategory(IdMixin, table=True):
     """Special-category data (Art. 9(1)) and the Art. 9(2) condition that allows it."""
 
     __tablename__ = "processing_special_category"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     category: SpecialCategory = Field(sa_type=str_enum(SpecialCategory), nullable=False)
@@ -224,6 +236,9 @@ class ProcessingSubject(IdMixin, table=True):
     """A category of data subjects and their estimated number."""
 
     __tablename__ = "processing_subject"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     category: SubjectCategory = Field(sa_type=str_enum(SubjectCategory), nullable=False)
@@ -243,6 +258,9 @@ class ProcessingRecipient(IdMixin, table=True):
     """A recipient of the data, by type; a processor may be a vendor of the application map."""
 
     __tablename__ = "processing_recipient"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     recipient_type: RecipientType = Field(sa_type=str_enum(RecipientType), nullable=False)
@@ -260,6 +278,9 @@ class ProcessingTransfer(IdMixin, table=True):
     """A transfer of data outside the European Union."""
 
     __tablename__ = "processing_transfer"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     recipient: str = Field(max_length=300, nullable=False)
@@ -275,6 +296,9 @@ class ProcessingSecurityMeasure(IdMixin, table=True):
     """A security measure in one of the CNIL's seven families."""
 
     __tablename__ = "processing_security_measure"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("ProcessingActivity", "processing_id")
+    __audit_fold__ = True
 
     processing_id: int = _parent_fk()
     family: SecurityFamily = Field(sa_type=str_enum(SecurityFamily), nullable=False)

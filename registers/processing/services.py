@@ -252,16 +252,13 @@ def create_processing(
     )
     extra = _write(session, activity, cleaned, children, application_ids)
     session.add(activity)
-    session.flush()
-    changes = audit.snapshot(activity)
-    changes.update({k: {"before": None, "after": v["after"]} for k, v in extra.items()})
     audit.record(
         session,
         action="create",
         actor=actor,
         target=activity,
         summary=_summary(activity),
-        changes=changes,
+        changes={k: {"before": None, "after": v["after"]} for k, v in extra.items()},
     )
     return activity
 
@@ -292,26 +289,23 @@ def update_processing(
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
         )
+    before = audit.pending_changes(session, activity)
     extra = _write(session, activity, cleaned, children, application_ids)
-    changes = audit.pending_changes(activity)
-    changes.update(extra)
-    if not changes:
+    if not extra and audit.pending_changes(session, activity) == before:
         return activity
     if activity.status == ProcessingStatus.VALIDATED and not may_validate(
         session, actor, activity.organisation_id
     ):
         activity.status = ProcessingStatus.DRAFT
-        changes["status"] = {"before": ProcessingStatus.VALIDATED, "after": activity.status}
     # Child rows live in their own tables: touch the row so that its version moves too.
     activity.updated_at = utcnow()
-    session.flush()
     audit.record(
         session,
         action="update",
         actor=actor,
         target=activity,
         summary=_summary(activity),
-        changes=changes,
+        changes=extra,
     )
     return activity
 
@@ -320,21 +314,10 @@ def update_processing(
 
 
 def _transition(session, activity, status, *, actor, action: str, extra: dict | None = None):
-    before = activity.status
     activity.status = status
-    changes = {"status": {"before": before, "after": status}}
     for key, value in (extra or {}).items():
-        changes[key] = {"before": getattr(activity, key), "after": value}
         setattr(activity, key, value)
-    session.flush()
-    audit.record(
-        session,
-        action=action,
-        actor=actor,
-        target=activity,
-        summary=_summary(activity),
-        changes=changes,
-    )
+    audit.record(session, action=action, actor=actor, target=activity, summary=_summary(activity))
     return activity
 
 

@@ -203,6 +203,9 @@ class ActionMeasure(SQLModel, table=True):
     """A hygiene measure a roadmap action implements."""
 
     __tablename__ = "roadmap_action_measure"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("RoadmapAction", "action_id")
+    __audit_fold__ = True
 
     action_id: int = Field(foreign_key="roadmap_action.id", primary_key=True, ondelete="CASCADE")
     measure_id: int = Field(
@@ -214,6 +217,9 @@ class ActionApplication(SQLModel, table=True):
     """An application of the map the action protects."""
 
     __tablename__ = "roadmap_action_application"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("RoadmapAction", "action_id")
+    __audit_fold__ = True
 
     action_id: int = Field(foreign_key="roadmap_action.id", primary_key=True, ondelete="CASCADE")
     application_id: int = Field(
@@ -225,6 +231,9 @@ class ActionIncident(SQLModel, table=True):
     """An incident that motivates the action."""
 
     __tablename__ = "roadmap_action_incident"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("RoadmapAction", "action_id")
+    __audit_fold__ = True
 
     action_id: int = Field(foreign_key="roadmap_action.id", primary_key=True, ondelete="CASCADE")
     incident_id: int = Field(
@@ -237,6 +246,9 @@ class ActionCorrectiveAction(SQLModel, table=True):
     on; `escalated` when the roadmap action was created by escalating it."""
 
     __tablename__ = "roadmap_action_corrective_action"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("RoadmapAction", "action_id")
+    __audit_fold__ = True
 
     action_id: int = Field(foreign_key="roadmap_action.id", primary_key=True, ondelete="CASCADE")
     corrective_action_id: int = Field(
@@ -339,6 +351,9 @@ class Milestone(IdMixin, table=True):
     """A dated step of an action (specification signed, tool installed, members connected)."""
 
     __tablename__ = "roadmap_milestone"
+    # Audited as part of its parent's change.
+    __audit_parent__ = ("RoadmapAction", "action_id")
+    __audit_fold__ = True
 
     action_id: int = Field(
         foreign_key="roadmap_action.id", nullable=False, index=True, ondelete="CASCADE"

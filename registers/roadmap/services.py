@@ -40,21 +40,13 @@ __all__ = ["FieldErrors", "ServiceError"]
 
 def _audit_create(session: Session, record, summary: str, *, actor, extra: dict | None = None):
     session.add(record)
-    session.flush()
-    changes = {**audit.snapshot(record), **(extra or {})}
     audit.record(
-        session, action="create", actor=actor, target=record, summary=summary, changes=changes
+        session, action="create", actor=actor, target=record, summary=summary, changes=extra
     )
 
 
 def _audit_update(session: Session, record, summary: str, *, actor, extra: dict | None = None):
-    changes = {**audit.pending_changes(record), **(extra or {})}
-    if not changes:
-        return
-    session.flush()
-    audit.record(
-        session, action="update", actor=actor, target=record, summary=summary, changes=changes
-    )
+    audit.describe(session, record, actor=actor, summary=summary, changes=extra or None)
 
 
 def _apply(record, cleaned: dict) -> None:
@@ -252,16 +244,13 @@ def _set_archived(session: Session, record, archived: bool, summary: str, *, act
     check_version(record, version)
     if (record.archived_at is not None) == archived:
         return record
-    before = record.archived_at
     record.archived_at = utcnow() if archived else None
-    session.flush()
     audit.record(
         session,
         action="archive" if archived else "restore",
         actor=actor,
         target=record,
         summary=summary,
-        changes={"archived_at": {"before": before, "after": record.archived_at}},
     )
     return record
 

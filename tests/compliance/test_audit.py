@@ -111,7 +111,7 @@ def test_entries_form_a_hash_chain(session, admin, organisation):
     assert entries[0].prev_hash == audit.GENESIS
     for previous, entry in itertools.pairwise(entries):
         assert entry.prev_hash == previous.hash
-        assert entry.hash == entry_digest(entry)
+        assert entry.hash == entry_digest(entry, audit.current_keys()[entry.key_id])
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_verify_detects_a_rehashed_entry(session, trail):
     # the old one.
     entry = _entries(session)[1]
     entry.summary = "rewritten"
-    entry.hash = entry_digest(entry)
+    entry.hash = entry_digest(entry, audit.current_keys()[entry.key_id])
     session.commit()
     result = audit.verify(session)
     assert not result.ok
