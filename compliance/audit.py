@@ -338,6 +338,8 @@ def _observe(session: Session, state, kind: str) -> None:
             entry.organisation_id = _organisation_of(session, state)
         if kind == "update":
             row = {k: v for k, v in changes.items() if k != "id"}
+            if not row:
+                return
         else:
             side = "after" if kind == "create" else "before"
             row = {k: v[side] for k, v in changes.items() if k not in ("id", column)}
@@ -354,15 +356,16 @@ def _observe(session: Session, state, kind: str) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush_context) -> None:
+def _after_flush(session: Session, flush_context) -> None:
     # The attribute history is still there in after_flush (it is reset after it), and new
-    # rows have their ids: the one moment that sees both.
-    for obj in list(session.new):
-        _observe(session, sa_inspect(obj), "create")
-    for obj in list(session.dirty):
-        _observe(session, sa_inspect(obj), "update")
-    for obj in list(session.deleted):
-        _observe(session, sa_inspect(obj), "delete")
+    # rows have their ids: the one moment that sees both. The unit of work's states include
+    # the rows it deleted itself (orphans of a replaced collection).
+    new = {sa_inspect(obj) for obj in session.new}
+    for state, (is_delete, list_only) in list(flush_context.states.items()):
+        if list_only:
+            continue
+        kind = "delete" if is_delete else "create" if state in new else "update"
+        _observe(session, state, kind)
 
 
 @event.listens_for(Session, "after_soft_rollback")
