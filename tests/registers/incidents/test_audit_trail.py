@@ -47,9 +47,7 @@ def test_one_update_through_the_service_writes_its_entry(session, make_incident)
 def test_link_changes_are_part_of_the_update(session, make_incident, world):
     incident = make_incident()
     session.commit()
-    services.update_incident(
-        session, incident, {"application_ids": [world["gf"].id]}, actor="ciso"
-    )
+    services.update_incident(session, incident, {"application_ids": [world["gf"].id]}, actor="ciso")
     (entry,) = _updates(session, incident)
     assert entry.changes["applications"]["after"] == [world["gf"].name]
 
