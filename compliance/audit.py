@@ -43,6 +43,7 @@ EXCLUDED_TABLES = {"audit_entry", "login_failure", "incident_search_token"}
 
 _PENDING = "audit_pending"
 _ACTOR = "actor"
+_SERVICE_ACTOR = "audit_service_actor"
 _SEALING = "audit_sealing"
 
 
@@ -253,12 +254,14 @@ def _pending(session: Session) -> list[Pending]:
 
 
 def _context_actor(session: Session):
+    """Who acts: `acting_as`, else the request's user, else the actor the transaction's
+    services named."""
     actor = session.info.get(_ACTOR)
     if actor is None and has_request_context():
         user = g.get("_login_user")
         if user is not None and getattr(user, "is_authenticated", False):
             actor = user
-    return actor
+    return actor if actor is not None else session.info.get(_SERVICE_ACTOR)
 
 
 def _find(session: Session, object_type: str, object_id: str) -> Pending | None:
@@ -389,6 +392,7 @@ def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         # Whatever is still pending when the transaction ends was never committed.
         session.info.pop(_PENDING, None)
+        session.info.pop(_SERVICE_ACTOR, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -459,7 +463,8 @@ def seal(session: Session) -> list[AuditEntry]:
         for item in pending:
             if not item.changes and not item.explicit:
                 continue  # e.g. a collection replaced by equal rows
-            actor_id, actor_label = _actor_fields(item.actor)
+            actor = item.actor if item.actor is not None else _context_actor(session)
+            actor_id, actor_label = _actor_fields(actor)
             seq += 1
             entry = AuditEntry(
                 seq=seq,
@@ -533,6 +538,9 @@ def record(
         )
         _pending(session).append(entry)
     entry.action, entry.explicit = action, True
+    if actor is not None:
+        # The other changes of the transaction are the same actor's doing.
+        session.info.setdefault(_SERVICE_ACTOR, actor)
     entry.closed = target is not None
     if actor is not None:
         entry.actor = actor

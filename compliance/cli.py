@@ -264,6 +264,22 @@ def audit_verify():
     sys.exit(1)
 
 
+@audit_group.command("rekey")
+def audit_rekey():
+    """Verify the trail as it stands, then re-seal it with the newest audit key (after an
+    upgrade from the unkeyed chain, or to retire an old key)."""
+    from compliance.audit import rekey
+
+    session = _session()
+    try:
+        count = rekey(session)
+    except ValueError as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from error
+    session.commit()
+    click.echo(f"Audit trail re-sealed with the newest key: {count} entries.")
+
+
 @main.group()
 def keys():
     """Encryption keys."""
