@@ -42,6 +42,7 @@ REDACTED = "[chiffré]"
 EXCLUDED_TABLES = {"audit_entry", "login_failure", "incident_search_token"}
 
 _PENDING = "audit_pending"
+_OPEN = "audit_open"  # (object type, object id) -> its pending entry not yet named
 _ACTOR = "actor"
 _SERVICE_ACTOR = "audit_service_actor"
 _SEALING = "audit_sealing"
@@ -265,10 +266,8 @@ def _context_actor(session: Session):
 
 
 def _find(session: Session, object_type: str, object_id: str) -> Pending | None:
-    for entry in _pending(session):
-        if not entry.closed and (entry.object_type, entry.object_id) == (object_type, object_id):
-            return entry
-    return None
+    entry = session.info.get(_OPEN, {}).get((object_type, object_id))
+    return None if entry is None or entry.closed else entry
 
 
 def _entry_for(session: Session, object_type: str, object_id: str, action: str) -> Pending:
@@ -282,6 +281,7 @@ def _entry_for(session: Session, object_type: str, object_id: str, action: str) 
             transaction=_innermost(session),
         )
         _pending(session).append(entry)
+        session.info.setdefault(_OPEN, {})[(object_type, object_id)] = entry
     elif not entry.explicit and _RANK[action] > _RANK.get(entry.action, 0):
         entry.action = action
     return entry
@@ -384,15 +384,18 @@ def _after_rollback(session: Session, previous) -> None:
 
     pending = session.info.get(_PENDING)
     if pending:
-        session.info[_PENDING] = [e for e in pending if not inside(e.transaction)]
+        session.info[_PENDING] = kept = [e for e in pending if not inside(e.transaction)]
+        session.info[_OPEN] = {
+            (e.object_type, e.object_id): e for e in kept if e.object_id and not e.closed
+        }
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         # Whatever is still pending when the transaction ends was never committed.
-        session.info.pop(_PENDING, None)
-        session.info.pop(_SERVICE_ACTOR, None)
+        for key in (_PENDING, _OPEN, _SERVICE_ACTOR):
+            session.info.pop(key, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -450,6 +453,7 @@ def seal(session: Session) -> list[AuditEntry]:
     try:
         session.flush()
         pending = session.info.pop(_PENDING, [])
+        session.info.pop(_OPEN, None)
         if not any(item.changes or item.explicit for item in pending):
             return []
         keys = current_keys()

@@ -268,7 +268,7 @@ def audit_verify():
 def audit_rekey():
     """Verify the trail as it stands, then re-seal it with the newest audit key (after an
     upgrade from the unkeyed chain, or to retire an old key)."""
-    from compliance.audit import rekey
+    from compliance.audit import record, rekey
 
     session = _session()
     try:
@@ -276,6 +276,7 @@ def audit_rekey():
     except ValueError as error:
         session.rollback()
         raise click.ClickException(str(error)) from error
+    record(session, action="audit_rekey", actor=_actor(), summary=f"{count} entries re-sealed")
     session.commit()
     click.echo(f"Audit trail re-sealed with the newest key: {count} entries.")
 
