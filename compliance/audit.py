@@ -10,6 +10,7 @@ HMAC-SHA256 under the newest audit key, so the lock is held for the commit only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -308,10 +309,15 @@ def _parent(session: Session, state):
     parent_id = state.dict.get(column)
     if parent_id is None:
         return None
-    mapper = next((m for m in state.mapper.registry.mappers if m.class_.__name__ == name), None)
+    mapper = _mapper_named(state.mapper.registry, name)
     if mapper is None:
         return None
     return session.identity_map.get(mapper.identity_key_from_primary_key([parent_id]))
+
+
+@functools.cache
+def _mapper_named(registry, name: str):
+    return next((m for m in registry.mappers if m.class_.__name__ == name), None)
 
 
 def _label(obj) -> str:
