@@ -289,9 +289,8 @@ def _entry_for(session: Session, object_type: str, object_id: str, action: str) 
 
 
 def _organisation_of(session: Session, state) -> int | None:
-    obj = state.obj()
-    if type(obj).__name__ == "Organisation":
-        return obj.id
+    if state.class_.__name__ == "Organisation":
+        return state.dict.get("id")
     if "organisation_id" in state.mapper.column_attrs:
         value = state.dict.get("organisation_id")
         if value is not None:
@@ -320,12 +319,14 @@ def _mapper_named(registry, name: str):
     return next((m for m in registry.mappers if m.class_.__name__ == name), None)
 
 
-def _label(obj) -> str:
+def _label(state) -> str:
+    # From the loaded values only: a deleted row cannot load anything any more.
+    model = state.class_.__name__
     for name in ("reference", "code", "email", "name", "title", "slug"):
-        value = getattr(obj, name, None)
+        value = state.dict.get(name)
         if isinstance(value, str) and value:
-            return f"{type(obj).__name__} {value}"
-    return type(obj).__name__
+            return f"{model} {value}"
+    return model
 
 
 def _observe(session: Session, state, kind: str) -> None:
@@ -342,7 +343,7 @@ def _observe(session: Session, state, kind: str) -> None:
         entry = _entry_for(session, name, str(parent_id), "update")
         parent = _parent(session, state)
         if entry.summary is None and parent is not None:
-            entry.summary = _label(parent)
+            entry.summary = _label(sa_inspect(parent))
         if entry.organisation_id is None:
             entry.organisation_id = _organisation_of(session, state)
         if kind == "update":
@@ -358,7 +359,7 @@ def _observe(session: Session, state, kind: str) -> None:
         return
     entry = _entry_for(session, model.__name__, _identity(state), kind)
     if entry.summary is None:
-        entry.summary = _label(state.obj())
+        entry.summary = _label(state)
     if entry.organisation_id is None:
         entry.organisation_id = _organisation_of(session, state)
     entry.merge_changes(changes)
@@ -548,6 +549,7 @@ def record(
         )
         _pending(session).append(entry)
     entry.action, entry.explicit = action, True
+    actor = getattr(actor, "_get_current_object", lambda: actor)()  # current_user: the user
     if actor is not None:
         # The other changes of the transaction are the same actor's doing.
         session.info.setdefault(_SERVICE_ACTOR, actor)
