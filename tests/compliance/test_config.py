@@ -77,3 +77,20 @@ def test_two_apps_on_one_instance_share_the_generated_key(tmp_path):
     assert first.secret_key in (tmp_path / "secret_key").read_text()
     for app in (first, second):
         app.extensions["db"].engine.dispose()
+
+
+def test_audit_keys_are_generated_once_owner_only_unless_given(tmp_path):
+    first = {"INSTANCE_PATH": str(tmp_path)}
+    ensure_secrets(first)
+    path = tmp_path / "audit_keys"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first["AUDIT_KEYS"]) >= 32 and first["AUDIT_KEYS"] in path.read_text()
+    second = {"INSTANCE_PATH": str(tmp_path)}
+    ensure_secrets(second)
+    assert second["AUDIT_KEYS"] == first["AUDIT_KEYS"]
+    given = load_settings(
+        {"COMPLIANCE_INSTANCE_PATH": str(tmp_path / "other"), "COMPLIANCE_AUDIT_KEYS": "new,old"}
+    )
+    ensure_secrets(given)
+    assert given["AUDIT_KEYS"] == "new,old"
+    assert not (tmp_path / "other" / "audit_keys").exists()
