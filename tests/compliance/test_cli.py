@@ -8,6 +8,7 @@ from sqlmodel import func, select
 
 from compliance import create_app
 from compliance.admin import services
+from compliance.audit import AuditEntry, verify
 from compliance.auth import ApiToken, Membership, User
 from compliance.cli import main
 from compliance.demo import DEMO_PASSWORD
@@ -173,3 +174,15 @@ def test_token_is_printed_alone_on_the_last_line_and_works(cli, app, make_user, 
     )
     assert response.status_code == 200
     assert [o["slug"] for o in response.get_json()["items"]] == ["ivry-sur-seine"]
+
+
+def test_commands_write_their_audit_entries(cli, session, organisation):
+    result = cli(
+        "users", "create", "zoe@ivry.example", "--name", "Zoé", "--role", "auditor",
+        "--org", "ivry-sur-seine", input=NEW_PASSWORD + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    created = [(e.action, e.object_type) for e in entries if e.actor_label.startswith("cli")]
+    assert created == [("create", "User"), ("grant", "Membership")]
+    assert verify(session).ok
