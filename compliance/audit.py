@@ -44,6 +44,7 @@ EXCLUDED_TABLES = {"audit_entry", "login_failure", "incident_search_token"}
 
 _PENDING = "audit_pending"
 _OPEN = "audit_open"  # (object type, object id) -> its pending entry not yet named
+_LAST = "audit_last"  # (object type, object id) -> its latest pending entry, named or not
 _ACTOR = "actor"
 _SERVICE_ACTOR = "audit_service_actor"
 _SEALING = "audit_sealing"
@@ -283,6 +284,7 @@ def _entry_for(session: Session, object_type: str, object_id: str, action: str) 
         )
         _pending(session).append(entry)
         session.info.setdefault(_OPEN, {})[(object_type, object_id)] = entry
+        session.info.setdefault(_LAST, {})[(object_type, object_id)] = entry
     elif not entry.explicit and _RANK[action] > _RANK.get(entry.action, 0):
         entry.action = action
     return entry
@@ -340,7 +342,10 @@ def _observe(session: Session, state, kind: str) -> None:
         parent_id = state.dict.get(column)
         if parent_id is None:
             return
-        entry = _entry_for(session, name, str(parent_id), "update")
+        # Rows written by the operation that named the parent's change belong to it (the
+        # timeline entry of a transition), hence the latest entry, even if already named.
+        key = (name, str(parent_id))
+        entry = session.info.get(_LAST, {}).get(key) or _entry_for(session, *key, "update")
         parent = _parent(session, state)
         if entry.summary is None and parent is not None:
             entry.summary = _label(sa_inspect(parent))
@@ -395,13 +400,14 @@ def _after_rollback(session: Session, previous) -> None:
         session.info[_OPEN] = {
             (e.object_type, e.object_id): e for e in kept if e.object_id and not e.closed
         }
+        session.info[_LAST] = {(e.object_type, e.object_id): e for e in kept if e.object_id}
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         # Whatever is still pending when the transaction ends was never committed.
-        for key in (_PENDING, _OPEN, _SERVICE_ACTOR):
+        for key in (_PENDING, _OPEN, _LAST, _SERVICE_ACTOR):
             session.info.pop(key, None)
 
 
@@ -461,6 +467,7 @@ def seal(session: Session) -> list[AuditEntry]:
         session.flush()
         pending = session.info.pop(_PENDING, [])
         session.info.pop(_OPEN, None)
+        session.info.pop(_LAST, None)
         if not any(item.changes or item.explicit for item in pending):
             return []
         keys = current_keys()

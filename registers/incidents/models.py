@@ -347,7 +347,9 @@ class TimelineEntry(IdMixin, table=True):
     """One dated fact of an incident: who did, saw, said or decided what, and when."""
 
     __tablename__ = "incident_timeline_entry"
+    # Audited as part of its parent's change.
     __audit_parent__ = ("Incident", "incident_id")
+    __audit_fold__ = True
     __sensitive__ = ("text",)
 
     incident_id: int = Field(
@@ -370,7 +372,9 @@ class ExternalReport(IdMixin, table=True):
     """A report made outside: CERT-FR, police complaint, insurer, CNIL (through a breach)."""
 
     __tablename__ = "incident_external_report"
+    # Audited as part of its parent's change.
     __audit_parent__ = ("Incident", "incident_id")
+    __audit_fold__ = True
 
     incident_id: int = Field(
         foreign_key="incident.id", nullable=False, index=True, ondelete="CASCADE"

@@ -417,13 +417,8 @@ def _add_entry(session, incident, *, at, kind, text, actor) -> TimelineEntry:
     with session.no_autoflush:
         incident.entries.append(entry)
     session.add(entry)
-    audit_create(
-        session,
-        entry,
-        f"Timeline of {incident.reference}: {kind.value}",
-        actor=actor,
-        organisation_id=incident.organisation_id,
-    )
+    # Audited as part of the incident's change (its creation, transition…).
+    session.flush()
     return entry
 
 
@@ -447,6 +442,8 @@ def add_timeline_entry(
     entry = _add_entry(
         session, incident, at=moment, kind=cleaned["kind"], text=cleaned["text"], actor=actor
     )
+    summary = f"Timeline of {incident.reference}: {entry.kind.value}"
+    audit.describe(session, incident, action="timeline", actor=actor, summary=summary)
     search.reindex(session, incident)
     return entry
 
@@ -465,13 +462,8 @@ def add_external_report(
     with session.no_autoflush:
         incident.reports.append(report)
     session.add(report)
-    audit_create(
-        session,
-        report,
-        f"Report of {incident.reference}: {report.kind.value}",
-        actor=actor,
-        organisation_id=incident.organisation_id,
-    )
+    summary = f"Report of {incident.reference}: {report.kind.value}"
+    audit.describe(session, incident, action="report", actor=actor, summary=summary)
     return report
 
 
@@ -479,12 +471,4 @@ def remove_external_report(session: Session, report: ExternalReport, *, actor) -
     incident = report.incident
     summary = f"Report of {incident.reference}: {report.kind.value}"
     incident.reports.remove(report)
-    session.flush()
-    audit.record(
-        session,
-        action="delete",
-        actor=actor,
-        target=report,
-        organisation_id=incident.organisation_id,
-        summary=summary,
-    )
+    audit.describe(session, incident, action="report_removed", actor=actor, summary=summary)

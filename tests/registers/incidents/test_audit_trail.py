@@ -103,3 +103,33 @@ def test_each_update_through_the_api_writes_one_entry(
     entries = _updates(session, incident)
     assert [e.changes["title"]["after"] for e in entries] == ["Titre 0", "Titre 1", "Titre 2"]
     assert {e.actor_id for e in entries} == {user.id}
+
+
+def test_a_change_and_the_timeline_entry_it_writes_are_one_entry(session, make_incident):
+    incident = make_incident()
+    session.commit()
+    services.update_incident(session, incident, {"severity": "1"}, actor="ciso")
+    (entry,) = _updates(session, incident)
+    assert entry.changes["severity"] == {"before": "3", "after": "1"}
+    (row,) = entry.changes["incident_timeline_entry"]["rows"]
+    assert row["create"]["kind"] == "severity_change"
+    assert row["create"]["text"] == "[chiffré]"
+    trail = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.object_type == "Incident", AuditEntry.object_id == str(incident.id)
+        )
+    ).all()
+    assert [e.action for e in trail] == ["create", "update"]
+    assert "incident_timeline_entry" in trail[0].changes  # its first entry, at creation
+
+
+def test_a_timeline_entry_added_by_hand_is_named(session, make_incident):
+    incident = make_incident()
+    session.commit()
+    services.add_timeline_entry(
+        session, incident, {"kind": "action", "text": "Poste réinstallé"}, actor="ciso"
+    )
+    session.commit()
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert (entry.action, entry.object_type) == ("timeline", "Incident")
+    assert entry.summary == f"Timeline of {incident.reference}: action"
