@@ -363,6 +363,7 @@ class ExternalReport(IdMixin, table=True):
     """A report made outside: CERT-FR, police complaint, insurer, CNIL (through a breach)."""
 
     __tablename__ = "incident_external_report"
+    __sensitive__ = ("notes",)
 
     incident_id: int = Field(
         foreign_key="incident.id", nullable=False, index=True, ondelete="CASCADE"
@@ -370,7 +371,8 @@ class ExternalReport(IdMixin, table=True):
     kind: ReportKind = Field(sa_type=str_enum(ReportKind), nullable=False)
     made_on: date = Field(nullable=False)
     reference: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=500)
+    # A complaint or a report often names the people involved: encrypted at rest.
+    notes: str | None = Field(default=None, sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
     incident: Incident = Relationship(back_populates="reports")
