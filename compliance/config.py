@@ -45,6 +45,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
     ),
     "COMPLIANCE_LOG_LEVEL": ("INFO", "Python logging level."),
+    "COMPLIANCE_IMPORT_MAX_ROWS": (
+        "2000",
+        "Most rows one spreadsheet import may hold (the command line's --max-rows raises it).",
+    ),
+    "COMPLIANCE_BACKUP_PASSPHRASE": (
+        "asked at the prompt",
+        "Passphrase that encrypts `compliance backup` archives and opens them on restore.",
+    ),
 }
 
 
@@ -91,6 +99,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
+        "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
