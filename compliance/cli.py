@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 
 import click
@@ -50,6 +49,7 @@ def init():
     """Create the database or upgrade it to the current schema."""
     from compliance.schema import upgrade
 
+    _require_readable_keys()
     upgrade(app())
     click.echo("Database ready.")
 
@@ -77,6 +77,7 @@ def serve(host: str, port: int, threads: int):
     from waitress import serve as waitress_serve
 
     _require_current_schema()
+    _require_readable_keys()
     click.echo(f"Serving on http://{host}:{port}/")
     waitress_serve(app(), host=host, port=port, threads=threads, ident="Registre")
 
@@ -269,22 +270,58 @@ def keys():
     """Encryption keys."""
 
 
-@keys.command("rotate")
-def keys_rotate():
-    """Add a new key to the instance key ring and re-encrypt every encrypted value with it."""
-    from compliance import load_models
-    from compliance.crypto import rotate_keys
+@keys.command("generate")
+def keys_generate():
+    """Print a new encryption key (to add to COMPLIANCE_ENCRYPTION_KEYS)."""
+    from cryptography.fernet import Fernet
 
-    if os.environ.get("COMPLIANCE_ENCRYPTION_KEYS"):
-        raise click.ClickException(
-            "this command rotates the key ring kept in the instance folder; with "
-            "COMPLIANCE_ENCRYPTION_KEYS set, put a new key first in that variable and keep the "
-            "old ones after it"
-        )
-    session = _session()
-    count = rotate_keys(app().config["INSTANCE_PATH"], session.connection(), load_models())
-    session.commit()
-    click.echo(f"New key in use; {count} value(s) re-encrypted.")
+    click.echo(Fernet.generate_key().decode())
+
+
+@keys.command("rotate")
+@click.option(
+    "--key",
+    "new_key",
+    help="The key to encrypt with from now on (default: a new one; with "
+    "COMPLIANCE_ENCRYPTION_KEYS, a key already in that ring, or its first key).",
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
+def keys_rotate(new_key, batch_size):
+    """Put a key first in the ring and re-encrypt every encrypted value with it.
+
+    Concurrent updates are kept (compare-and-set, row by row), each batch is committed, and
+    running processes that read the instance key file follow it without a restart."""
+    from compliance.crypto import KeyRingError, rotate_keys
+
+    _require_current_schema()
+    _require_readable_keys()
+    try:
+        result, ring = rotate_keys(app(), actor=_actor(), new_key=new_key, batch_size=batch_size)
+    except KeyRingError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"{result.re_encrypted} value(s) re-encrypted, {result.already_current} already under "
+        f"the first key, {result.changed_meanwhile} changed meanwhile and retried "
+        f"({len(result.columns)} columns, {result.passes} pass(es))."
+    )
+    if app().config.get("ENCRYPTION_KEYS_FILE"):
+        click.echo(f"New key first in {app().config['ENCRYPTION_KEYS_FILE']}; older keys kept.")
+        return
+    click.echo("Every value is now encrypted with the first key of this ring; set it on every")
+    click.echo("process (newest first), then drop the older keys once all use it:")
+    click.echo(f"COMPLIANCE_ENCRYPTION_KEYS={','.join(ring)}")
+
+
+def _require_readable_keys() -> None:
+    """Refuse to work on a database that the configured key ring cannot read."""
+    from compliance import load_models
+    from compliance.crypto import KeyRingError, check_sample
+
+    with app().extensions["db"].engine.connect() as connection:
+        try:
+            check_sample(connection, load_models(), app().extensions["keyring"])
+        except KeyRingError as error:
+            raise click.ClickException(str(error)) from error
 
 
 @main.command("verify-export")

@@ -118,3 +118,5 @@ def ensure_secrets(config: dict) -> None:
         config["ENCRYPTION_KEYS"] = _read_or_create(
             instance / "encryption_keys", lambda: Fernet.generate_key().decode()
         )
+        # Followed by the running ring: `compliance keys rotate` rewrites it.
+        config["ENCRYPTION_KEYS_FILE"] = str(instance / "encryption_keys")

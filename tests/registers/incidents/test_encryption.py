@@ -75,7 +75,28 @@ def test_a_wrong_key_fails_loudly(app, client, login_as, make_incident, host, se
     login_as(Role.CISO, host)
     monkeypatch.setitem(app.extensions, "keyring", KeyRing([Fernet.generate_key().decode()]))
     response = client.get(f"/incidents/{incident_id}")
-    assert response.status_code == 500
+    assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "Dupont" not in page
     assert "gAAAA" not in page
+    assert "Clé de chiffrement manquante" in page
+    assert "COMPLIANCE_ENCRYPTION_KEYS" in page
+
+
+def test_a_wrong_key_is_a_clear_api_error(
+    app, client, login_as, make_incident, host, session, monkeypatch, caplog
+):
+    from compliance.admin import services
+
+    incident_id = make_incident().id
+    user = login_as(Role.CISO, host)
+    _token, secret = services.create_token(session, user, "t", actor="test")
+    session.commit()
+    monkeypatch.setitem(app.extensions, "keyring", KeyRing([Fernet.generate_key().decode()]))
+    response = client.get(
+        f"/api/v1/incidents/{incident_id}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "key_ring"
+    assert "trousseau" in response.get_json()["message"]
+    assert any("encryption key ring" in r.getMessage() for r in caplog.records)
