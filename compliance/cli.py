@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -322,6 +324,70 @@ def _require_readable_keys() -> None:
             check_sample(connection, load_models(), app().extensions["keyring"])
         except KeyRingError as error:
             raise click.ClickException(str(error)) from error
+
+
+# --- backup and restore ---------------------------------------------------------------------
+
+
+def _passphrase(confirm: bool) -> str:
+    passphrase = os.environ.get("COMPLIANCE_BACKUP_PASSPHRASE")
+    if passphrase:
+        return passphrase
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            "no passphrase: set COMPLIANCE_BACKUP_PASSPHRASE or run in a terminal"
+        )
+    return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write.",
+)
+def backup(output: Path):
+    """Write the whole instance (database, key ring and secrets, uploaded templates) into one
+    archive encrypted with a passphrase (COMPLIANCE_BACKUP_PASSPHRASE or a prompt)."""
+    from compliance.backup import BackupError, create_backup
+
+    passphrase = _passphrase(confirm=True)
+    try:
+        data, summary = create_backup(app(), passphrase)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    click.echo(
+        f"Backup written to {output}: {summary.rows} rows in {len(summary.tables)} tables "
+        f"(schema {summary.revision}), {summary.templates} uploaded template(s), secrets: "
+        f"{', '.join(summary.secrets)}. Keep the passphrase: without it the file is useless."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace different keys or templates in the instance.")
+def restore(file: Path, force: bool):
+    """Restore a backup into an empty database (SQLite or PostgreSQL) and the instance folder."""
+    from compliance.backup import BackupError, restore_backup
+
+    passphrase = _passphrase(confirm=False)
+    try:
+        summary = restore_backup(app(), file.read_bytes(), passphrase, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Restored {summary.rows} rows in {len(summary.tables)} tables (schema "
+        f"{summary.revision}, now current), {summary.templates} template(s); written to "
+        f"{app().config['INSTANCE_PATH']}: {', '.join(summary.secrets)}."
+    )
+    for warning in summary.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo("Check it with `compliance audit verify`.")
 
 
 @main.command("verify-export")
