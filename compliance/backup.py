@@ -15,12 +15,14 @@ import base64
 import io
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from alembic import command
@@ -34,7 +36,6 @@ from compliance.schema import alembic_config, current_revisions, head_revisions
 
 MAGIC = b"REGISTRE-BACKUP\n"
 FORMAT = 1
-NONCE_BYTES = 12
 # scrypt cost: about 32 MiB and a tenth of a second; a header may not ask for more than 2^20.
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 MAX_SCRYPT_N = 2**20
@@ -54,6 +55,15 @@ class BackupError(Exception):
 
 
 # --- the sealed envelope ---------------------------------------------------------------------
+#
+# MAGIC, a JSON header line (key derivation settings, salt, nonce prefix), then frames of at
+# most CHUNK bytes, each `length (4 bytes) | AES-GCM(chunk)`. A frame's nonce is the prefix,
+# its number and a last-frame flag, and every frame authenticates the header: a frame altered,
+# dropped, moved or cut off at the end is refused. Archives are sealed and opened without
+# holding them in memory.
+
+CHUNK = 1024 * 1024
+PREFIX_BYTES = 7
 
 
 def _derive(passphrase: str, params: dict) -> bytes:
@@ -64,32 +74,74 @@ def _derive(passphrase: str, params: dict) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
 
 
-def seal(plaintext: bytes, passphrase: str) -> bytes:
+def _nonce(prefix: bytes, number: int, last: bool) -> bytes:
+    return prefix + number.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def seal_stream(source: BinaryIO, target: BinaryIO, passphrase: str) -> None:
     if not passphrase:
         raise BackupError("an empty passphrase is not accepted")
-    params = {"kdf": "scrypt", **SCRYPT, "salt": base64.b64encode(os.urandom(16)).decode()}
+    prefix = os.urandom(PREFIX_BYTES)
+    params = {
+        "kdf": "scrypt",
+        **SCRYPT,
+        "salt": base64.b64encode(os.urandom(16)).decode(),
+        "nonce": base64.b64encode(prefix).decode(),
+        "chunk": CHUNK,
+    }
     header = json.dumps(params, sort_keys=True).encode()
-    nonce = os.urandom(NONCE_BYTES)
-    # The header is authenticated too: changing the salt or the cost is an alteration.
-    sealed = AESGCM(_derive(passphrase, params)).encrypt(nonce, plaintext, MAGIC + header)
-    return MAGIC + header + b"\n" + nonce + sealed
+    aead = AESGCM(_derive(passphrase, params))
+    target.write(MAGIC + header + b"\n")
+    number, chunk = 0, source.read(CHUNK)
+    while True:
+        following = source.read(CHUNK)
+        sealed = aead.encrypt(_nonce(prefix, number, not following), chunk, MAGIC + header)
+        target.write(len(sealed).to_bytes(4, "big") + sealed)
+        if not following:
+            return
+        number, chunk = number + 1, following
+
+
+def unseal_stream(source: BinaryIO, target: BinaryIO, passphrase: str) -> None:
+    if source.read(len(MAGIC)) != MAGIC:
+        raise BackupError("this file is not a Registre backup")
+    header = source.readline(4096).rstrip(b"\n")
+    try:
+        params = json.loads(header)
+        prefix = base64.b64decode(params["nonce"])
+        key = _derive(passphrase, params)
+        if len(prefix) != PREFIX_BYTES:
+            raise ValueError("nonce")
+    except (ValueError, KeyError, TypeError) as error:
+        raise BackupError("this backup's header is damaged") from error
+    aead = AESGCM(key)
+    refused = BackupError("cannot open the backup: wrong passphrase, or the file was altered")
+    number, size = 0, source.read(4)
+    while True:
+        length = int.from_bytes(size, "big")
+        if len(size) != 4 or length > CHUNK + 16:
+            raise refused
+        sealed = source.read(length)
+        size = source.read(4)
+        try:
+            target.write(aead.decrypt(_nonce(prefix, number, not size), sealed, MAGIC + header))
+        except (InvalidTag, ValueError) as error:
+            raise refused from error
+        if not size:
+            return
+        number += 1
+
+
+def seal(plaintext: bytes, passphrase: str) -> bytes:
+    target = io.BytesIO()
+    seal_stream(io.BytesIO(plaintext), target, passphrase)
+    return target.getvalue()
 
 
 def unseal(data: bytes, passphrase: str) -> bytes:
-    if not data.startswith(MAGIC):
-        raise BackupError("this file is not a Registre backup")
-    header, _newline, rest = data[len(MAGIC) :].partition(b"\n")
-    try:
-        params = json.loads(header)
-        key = _derive(passphrase, params)
-    except (ValueError, KeyError, TypeError) as error:
-        raise BackupError("this backup's header is damaged") from error
-    try:
-        return AESGCM(key).decrypt(rest[:NONCE_BYTES], rest[NONCE_BYTES:], MAGIC + header)
-    except (InvalidTag, ValueError) as error:
-        raise BackupError(
-            "cannot open the backup: wrong passphrase, or the file was altered"
-        ) from error
+    target = io.BytesIO()
+    unseal_stream(io.BytesIO(data), target, passphrase)
+    return target.getvalue()
 
 
 # --- values -------------------------------------------------------------------------------
@@ -197,13 +249,21 @@ def _dump_tables(connection, metadata, archive: zipfile.ZipFile, summary: Summar
         summary.tables[table.name] = count
 
 
-def create_backup(app, passphrase: str) -> tuple[bytes, Summary]:
-    """The sealed archive of the application's database, secrets and uploaded templates."""
+def create_backup(app, passphrase: str, target: BinaryIO) -> Summary:
+    """Write the sealed archive of the application's database, secrets and uploaded templates
+    into `target`."""
+    with tempfile.TemporaryFile() as buffer:
+        summary = _write_archive(app, buffer)
+        buffer.seek(0)
+        seal_stream(buffer, target, passphrase)
+    return summary
+
+
+def _write_archive(app, buffer: BinaryIO) -> Summary:
     from compliance import load_models
 
     metadata = load_models()
     summary = Summary(secrets=[])
-    buffer = io.BytesIO()
     engine = app.extensions["db"].engine
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         options = {}
@@ -238,15 +298,15 @@ def create_backup(app, passphrase: str) -> tuple[bytes, Summary]:
             "environment": settings,
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False))
-    return seal(buffer.getvalue(), passphrase), summary
+    return summary
 
 
 # --- restore ------------------------------------------------------------------------------
 
 
-def _open(data: bytes, passphrase: str) -> tuple[zipfile.ZipFile, dict]:
+def _open(buffer: BinaryIO) -> tuple[zipfile.ZipFile, dict]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(unseal(data, passphrase)))
+        archive = zipfile.ZipFile(buffer)
         manifest = json.loads(archive.read("manifest.json"))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise BackupError("the backup's content is damaged") from error
@@ -355,11 +415,18 @@ def _reset_sequences(connection, metadata) -> None:
         )
 
 
-def restore_backup(app, data: bytes, passphrase: str, *, force: bool = False) -> Summary:
+def restore_backup(app, source: BinaryIO, passphrase: str, *, force: bool = False) -> Summary:
     """Load a sealed archive into the application's empty database and instance folder."""
+    with tempfile.TemporaryFile() as buffer:
+        unseal_stream(source, buffer, passphrase)
+        buffer.seek(0)
+        return _restore(app, buffer, force)
+
+
+def _restore(app, buffer: BinaryIO, force: bool) -> Summary:
     from compliance import load_models
 
-    archive, manifest = _open(data, passphrase)
+    archive, manifest = _open(buffer)
     secrets = json.loads(archive.read("secrets.json"))
     engine = app.extensions["db"].engine
     _check_empty(engine)

@@ -354,13 +354,16 @@ def backup(output: Path):
     from compliance.backup import BackupError, create_backup
 
     passphrase = _passphrase(confirm=True)
-    try:
-        data, summary = create_backup(app(), passphrase)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            summary = create_backup(app(), passphrase, handle)
+    except BackupError as error:
+        output.unlink(missing_ok=True)
+        raise click.ClickException(str(error)) from error
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
     click.echo(
         f"Backup written to {output}: {summary.rows} rows in {len(summary.tables)} tables "
         f"(schema {summary.revision}), {summary.templates} uploaded template(s), secrets: "
@@ -377,7 +380,8 @@ def restore(file: Path, force: bool):
 
     passphrase = _passphrase(confirm=False)
     try:
-        summary = restore_backup(app(), file.read_bytes(), passphrase, force=force)
+        with file.open("rb") as handle:
+            summary = restore_backup(app(), handle, passphrase, force=force)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(

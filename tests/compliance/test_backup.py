@@ -4,6 +4,7 @@ wrong passphrase and altered file refused, non-empty target and different keys r
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import func, select
 from compliance import create_app, load_models
 from compliance.admin import services as admin
 from compliance.audit import verify
-from compliance.backup import BackupError, seal, unseal
+from compliance.backup import CHUNK, BackupError, seal, unseal
 from compliance.cli import main
 from compliance.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from compliance.documents import OVERRIDE_FOLDER, default_template_path
@@ -192,12 +193,33 @@ def test_wrong_passphrase_and_altered_file_are_refused(source, empty_database_ur
         _dispose(target)
 
 
-def test_header_is_authenticated():
-    sealed = seal(b"contenu", PASSPHRASE)
-    assert unseal(sealed, PASSPHRASE) == b"contenu"
-    tampered = sealed.replace(b'"r": 8', b'"r": 9')
+@pytest.mark.parametrize("size", [0, 10, CHUNK, 2 * CHUNK + 5])
+def test_sealing_round_trips_in_frames(size):
+    data = os.urandom(size)
+    assert unseal(seal(data, PASSPHRASE), PASSPHRASE) == data
+
+
+def test_header_frames_and_end_are_authenticated(monkeypatch):
+    monkeypatch.setattr("compliance.backup.CHUNK", 16)
+    data = b"0123456789abcdef" * 3 + b"fin"
+    sealed = seal(data, PASSPHRASE)
+    assert unseal(sealed, PASSPHRASE) == data
+    header_end = sealed.index(b"\n", len(b"REGISTRE-BACKUP\n")) + 1
+    frame = 4 + 16 + 16
+    altered = [
+        sealed.replace(b'"r": 8', b'"r": 9'),  # the header
+        sealed[: header_end + frame] + sealed[header_end + 2 * frame :],  # a frame dropped
+        sealed[: header_end + 3 * frame],  # cut after a full frame
+        sealed[:-1],  # cut inside the last frame
+        sealed + b"\x00\x00\x00\x00",  # an empty frame added
+    ]
+    for tampered in altered:
+        with pytest.raises(BackupError):
+            unseal(tampered, PASSPHRASE)
+    with pytest.raises(BackupError, match="wrong passphrase"):
+        unseal(sealed, "une autre phrase")
     with pytest.raises(BackupError):
-        unseal(tampered, PASSPHRASE)
+        seal(b"x", "")
 
 
 def test_a_non_empty_target_is_refused(source, empty_database_url, tmp_path):
