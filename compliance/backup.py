@@ -218,8 +218,14 @@ class Summary:
 def _secrets(app) -> dict[str, str]:
     """The secrets in use, whether given by variable or kept in the instance folder."""
     instance = Path(app.config["INSTANCE_PATH"])
-    found = {}
+    ring = app.extensions["keyring"]
+    # The ring as it is now, read after the rows: a rotation writes its key file before it
+    # re-encrypts, so every key a dumped value needs is in it.
+    ring.refresh()
+    found = {"encryption_keys": ",".join(ring.keys)}
     for name, setting in SECRETS.items():
+        if name in found:
+            continue
         value = app.config.get(setting)
         if not value and (instance / name).is_file():
             value = (instance / name).read_text().strip()
@@ -239,7 +245,10 @@ def _dump_tables(connection, metadata, archive: zipfile.ZipFile, summary: Summar
     for table in metadata.sorted_tables:
         raw = _raw_table(table)
         order = list(raw.primary_key.columns) or list(raw.columns)
-        rows = connection.execute(sa.select(raw).order_by(*order))
+        # Streamed (a server-side cursor on PostgreSQL): a table is never held whole.
+        rows = connection.execute(
+            sa.select(raw).order_by(*order), execution_options={"yield_per": 2000}
+        )
         count = 0
         with archive.open(f"tables/{table.name}.jsonl", "w") as handle:
             for row in rows:
@@ -249,13 +258,28 @@ def _dump_tables(connection, metadata, archive: zipfile.ZipFile, summary: Summar
         summary.tables[table.name] = count
 
 
-def create_backup(app, passphrase: str, target: BinaryIO) -> Summary:
+def create_backup(app, passphrase: str, target: BinaryIO, *, actor=None) -> Summary:
     """Write the sealed archive of the application's database, secrets and uploaded templates
-    into `target`."""
+    into `target`; the trail records who took the whole database away (after the dump)."""
+    from compliance import audit
+
     with tempfile.TemporaryFile() as buffer:
         summary = _write_archive(app, buffer)
         buffer.seek(0)
         seal_stream(buffer, target, passphrase)
+    session = app.extensions["db"].new_session()
+    try:
+        audit.record(
+            session,
+            action="backup",
+            actor=actor,
+            object_type="Instance",
+            summary=f"backup: {summary.rows} rows, {summary.templates} template(s)",
+            changes={"rows": summary.rows, "tables": len(summary.tables)},
+        )
+        session.commit()
+    finally:
+        session.close()
     return summary
 
 
@@ -392,6 +416,18 @@ def _insert_table(connection, table: sa.Table, lines) -> int:
     return count
 
 
+def _known_revision(revision: str | None) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        return revision is not None and script.get_revision(revision) is not None
+    except (RevisionError, CommandError):
+        return False
+
+
 def _pk_names(table: sa.Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
 
@@ -436,6 +472,11 @@ def _restore(app, buffer: BinaryIO, force: bool) -> Summary:
         raise BackupError("the backup holds no encryption key ring: its data could not be read")
     ring = KeyRing.from_config(secrets["encryption_keys"])
     summary = Summary(revision=manifest["revision"], secrets=sorted(secrets))
+    if not _known_revision(summary.revision):
+        raise BackupError(
+            f"this backup was made by a newer version of Registre (schema {summary.revision}): "
+            "restore it with that version or a later one"
+        )
 
     url = app.config["DATABASE_URL"]
     config = alembic_config(url)

@@ -357,7 +357,7 @@ def backup(output: Path):
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            summary = create_backup(app(), passphrase, handle)
+            summary = create_backup(app(), passphrase, handle, actor=_actor())
     except BackupError as error:
         output.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from error

@@ -103,12 +103,16 @@ def source(tmp_path_factory):
         template = folder / "instance" / OVERRIDE_FOLDER / "ivry-sur-seine" / "incident-log.docx"
         template.parent.mkdir(parents=True)
         shutil.copy(default_template_path("incident-log"), template)
+        state = _state(app)
         archive = folder / "registre.backup"
         result = run(app, "backup", "-o", str(archive))
         assert result.exit_code == 0, result.output
         assert "secrets: encryption_keys, secret_key" in result.output
-        state = _state(app)
+        assert archive.stat().st_mode & 0o777 == 0o600
         keys = app.config["ENCRYPTION_KEYS"]
+        # The backup itself is in the trail (after the dump, so not in the archive).
+        after = _state(app)["audit"]
+        assert after[0] and after[1] == state["audit"][1] + 1
     finally:
         _dispose(app)
     assert state["incidents"] and state["breaches"] and state["audit"][0]
@@ -252,3 +256,28 @@ def test_different_keys_in_the_instance_are_kept_unless_forced(
     finally:
         _dispose(target)
     assert (instance / "encryption_keys").read_text().strip() == source["keys"]
+
+
+def test_a_backup_of_a_newer_schema_is_refused(empty_database_url, tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from cryptography.fernet import Fernet
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"format": 1, "revision": "9999"}))
+        archive.writestr(
+            "secrets.json", json.dumps({"encryption_keys": Fernet.generate_key().decode()})
+        )
+    path = tmp_path / "future.backup"
+    path.write_bytes(seal(buffer.getvalue(), PASSPHRASE))
+    target = make_app(empty_database_url, tmp_path / "instance")
+    try:
+        result = run(target, "restore", str(path))
+        assert result.exit_code == 1
+        assert "made by a newer version of Registre (schema 9999)" in result.output
+        assert sa.inspect(target.extensions["db"].engine).get_table_names() == []
+    finally:
+        _dispose(target)

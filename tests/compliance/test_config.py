@@ -77,3 +77,14 @@ def test_two_apps_on_one_instance_share_the_generated_key(tmp_path):
     assert first.secret_key in (tmp_path / "secret_key").read_text()
     for app in (first, second):
         app.extensions["db"].engine.dispose()
+
+
+def test_every_variable_is_in_the_readme_configuration_table():
+    from pathlib import Path
+
+    from compliance.config import VARIABLES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in VARIABLES if f"| `{name}` |" not in table]
+    assert missing == []
