@@ -26,11 +26,20 @@ def test_stored_columns_hold_no_plaintext(session, make_incident):
     description = _raw(session, "SELECT description FROM incident WHERE id = :id", id=incident.id)
     reporter = _raw(session, "SELECT reported_by FROM incident WHERE id = :id", id=incident.id)
     text = _raw(session, "SELECT text FROM incident_timeline_entry WHERE id = :id", id=entry.id)
-    for stored in (description, reporter, text):
+    report = services.add_external_report(
+        session,
+        incident,
+        {"kind": "police", "made_on": "2026-01-05", "notes": "Plainte contre M. Dupont"},
+        actor="test",
+    )
+    session.flush()
+    notes = _raw(session, "SELECT notes FROM incident_external_report WHERE id = :id", id=report.id)
+    for stored in (description, reporter, text, notes):
         assert "Dupont" not in stored and "Marchand" not in stored
         assert stored.startswith("gAAAA")  # a Fernet token
     session.expire_all()
     assert incident.description == SECRET  # the ORM still reads the plaintext
+    assert report.notes == "Plainte contre M. Dupont"
 
 
 def test_the_search_index_holds_no_word(session, make_incident):
