@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -50,6 +51,7 @@ def init():
     """Create the database or upgrade it to the current schema."""
     from compliance.schema import upgrade
 
+    _require_readable_keys()
     upgrade(app())
     click.echo("Database ready.")
 
@@ -77,6 +79,7 @@ def serve(host: str, port: int, threads: int):
     from waitress import serve as waitress_serve
 
     _require_current_schema()
+    _require_readable_keys()
     click.echo(f"Serving on http://{host}:{port}/")
     waitress_serve(app(), host=host, port=port, threads=threads, ident="Registre")
 
@@ -286,22 +289,126 @@ def keys():
     """Encryption keys."""
 
 
-@keys.command("rotate")
-def keys_rotate():
-    """Add a new key to the instance key ring and re-encrypt every encrypted value with it."""
-    from compliance import load_models
-    from compliance.crypto import rotate_keys
+@keys.command("generate")
+def keys_generate():
+    """Print a new encryption key (to add to COMPLIANCE_ENCRYPTION_KEYS)."""
+    from cryptography.fernet import Fernet
 
-    if os.environ.get("COMPLIANCE_ENCRYPTION_KEYS"):
+    click.echo(Fernet.generate_key().decode())
+
+
+@keys.command("rotate")
+@click.option(
+    "--key",
+    "new_key",
+    help="The key to encrypt with from now on (default: a new one; with "
+    "COMPLIANCE_ENCRYPTION_KEYS, a key already in that ring, or its first key).",
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
+def keys_rotate(new_key, batch_size):
+    """Put a key first in the ring and re-encrypt every encrypted value with it.
+
+    Concurrent updates are kept (compare-and-set, row by row), each batch is committed, and
+    running processes that read the instance key file follow it without a restart."""
+    from compliance.crypto import KeyRingError, rotate_keys
+
+    _require_current_schema()
+    _require_readable_keys()
+    try:
+        result, ring = rotate_keys(app(), actor=_actor(), new_key=new_key, batch_size=batch_size)
+    except KeyRingError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"{result.re_encrypted} value(s) re-encrypted, {result.already_current} already under "
+        f"the first key, {result.changed_meanwhile} changed meanwhile and retried "
+        f"({len(result.columns)} columns, {result.passes} pass(es))."
+    )
+    if app().config.get("ENCRYPTION_KEYS_FILE"):
+        click.echo(f"New key first in {app().config['ENCRYPTION_KEYS_FILE']}; older keys kept.")
+        return
+    click.echo("Every value is now encrypted with the first key of this ring; set it on every")
+    click.echo("process (newest first), then drop the older keys once all use it:")
+    click.echo(f"COMPLIANCE_ENCRYPTION_KEYS={','.join(ring)}")
+
+
+def _require_readable_keys() -> None:
+    """Refuse to work on a database that the configured key ring cannot read."""
+    from compliance import load_models
+    from compliance.crypto import KeyRingError, check_sample
+
+    with app().extensions["db"].engine.connect() as connection:
+        try:
+            check_sample(connection, load_models(), app().extensions["keyring"])
+        except KeyRingError as error:
+            raise click.ClickException(str(error)) from error
+
+
+# --- backup and restore ---------------------------------------------------------------------
+
+
+def _passphrase(confirm: bool) -> str:
+    passphrase = os.environ.get("COMPLIANCE_BACKUP_PASSPHRASE")
+    if passphrase:
+        return passphrase
+    if not sys.stdin.isatty():
         raise click.ClickException(
-            "this command rotates the key ring kept in the instance folder; with "
-            "COMPLIANCE_ENCRYPTION_KEYS set, put a new key first in that variable and keep the "
-            "old ones after it"
+            "no passphrase: set COMPLIANCE_BACKUP_PASSPHRASE or run in a terminal"
         )
-    session = _session()
-    count = rotate_keys(app().config["INSTANCE_PATH"], session.connection(), load_models())
-    session.commit()
-    click.echo(f"New key in use; {count} value(s) re-encrypted.")
+    return click.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write.",
+)
+def backup(output: Path):
+    """Write the whole instance (database, key ring and secrets, uploaded templates) into one
+    archive encrypted with a passphrase (COMPLIANCE_BACKUP_PASSPHRASE or a prompt)."""
+    from compliance.backup import BackupError, create_backup
+
+    passphrase = _passphrase(confirm=True)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            summary = create_backup(app(), passphrase, handle, actor=_actor())
+    except BackupError as error:
+        output.unlink(missing_ok=True)
+        raise click.ClickException(str(error)) from error
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+    click.echo(
+        f"Backup written to {output}: {summary.rows} rows in {len(summary.tables)} tables "
+        f"(schema {summary.revision}), {summary.templates} uploaded template(s), secrets: "
+        f"{', '.join(summary.secrets)}. Keep the passphrase: without it the file is useless."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace different keys or templates in the instance.")
+def restore(file: Path, force: bool):
+    """Restore a backup into an empty database (SQLite or PostgreSQL) and the instance folder."""
+    from compliance.backup import BackupError, restore_backup
+
+    passphrase = _passphrase(confirm=False)
+    try:
+        with file.open("rb") as handle:
+            summary = restore_backup(app(), handle, passphrase, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Restored {summary.rows} rows in {len(summary.tables)} tables (schema "
+        f"{summary.revision}, now current), {summary.templates} template(s); written to "
+        f"{app().config['INSTANCE_PATH']}: {', '.join(summary.secrets)}."
+    )
+    for warning in summary.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo("Check it with `compliance audit verify`.")
 
 
 @main.command("verify-export")

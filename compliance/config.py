@@ -49,6 +49,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
     ),
     "COMPLIANCE_LOG_LEVEL": ("INFO", "Python logging level."),
+    "COMPLIANCE_IMPORT_MAX_ROWS": (
+        "2000",
+        "Most rows one spreadsheet import may hold (the command line's --max-rows raises it).",
+    ),
+    "COMPLIANCE_BACKUP_PASSPHRASE": (
+        "asked at the prompt",
+        "Passphrase that encrypts `compliance backup` archives and opens them on restore.",
+    ),
 }
 
 
@@ -58,12 +66,14 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _read_or_create(path: Path, make) -> str:
+def _read_or_create(path: Path, make, created: list | None = None) -> str:
     """Return the secret stored at path, creating it (owner-only) on first use."""
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = make()
+    if created is not None:
+        created.append(path.name)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
@@ -96,6 +106,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
+        "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
@@ -104,17 +115,21 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
 def ensure_secrets(config: dict) -> None:
     """Fill SECRET_KEY, ENCRYPTION_KEYS and AUDIT_KEYS from the instance folder when not given."""
     instance = Path(config["INSTANCE_PATH"])
+    # The files made by this very process: `compliance restore` may replace them.
+    created = config.setdefault("GENERATED_SECRETS", [])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _read_or_create(
-            instance / "secret_key", lambda: secrets.token_urlsafe(48)
+            instance / "secret_key", lambda: secrets.token_urlsafe(48), created
         )
     if not config.get("ENCRYPTION_KEYS"):
         from cryptography.fernet import Fernet
 
         config["ENCRYPTION_KEYS"] = _read_or_create(
-            instance / "encryption_keys", lambda: Fernet.generate_key().decode()
+            instance / "encryption_keys", lambda: Fernet.generate_key().decode(), created
         )
+        # Followed by the running ring: `compliance keys rotate` rewrites it.
+        config["ENCRYPTION_KEYS_FILE"] = str(instance / "encryption_keys")
     if not config.get("AUDIT_KEYS"):
         config["AUDIT_KEYS"] = _read_or_create(
-            instance / "audit_keys", lambda: secrets.token_urlsafe(32)
+            instance / "audit_keys", lambda: secrets.token_urlsafe(32), created
         )

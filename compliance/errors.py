@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -48,8 +49,12 @@ def init_errors(app) -> None:
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):
+        # Not a bug of the request: the data cannot be read until the right ring is back.
         app.logger.error("encryption key ring: %s", error)
-        return _render(500, None)
+        message = _("Le trousseau de clés de chiffrement ne permet pas de lire ces données.")
+        if _wants_json():
+            return jsonify(error="key_ring", message=message), 503
+        return render_template("errors/keyring.html", status=503), 503
 
     @app.errorhandler(HTTPException)
     def _http(error):

@@ -24,6 +24,8 @@ def upgrade(app, connection=None) -> None:
     config = alembic_config(app.config["DATABASE_URL"])
     if connection is not None:
         config.attributes["connection"] = connection
+    # Data migrations that encrypt existing values use the application's key ring.
+    config.attributes["keyring"] = app.extensions.get("keyring")
     command.upgrade(config, "head")
 
 

@@ -110,3 +110,54 @@ def test_every_upgrade_keeps_existing_rows(empty_database_url, tmp_path):
         assert token and len(token) == 32
     finally:
         engine.dispose()
+
+
+def test_upgrade_encrypts_existing_contacts(empty_database_url, tmp_path):
+    """Migration 0013 encrypts the clear breach contacts and report notes it finds."""
+    from alembic import command
+
+    from compliance.crypto import KeyRing
+
+    app = _fresh_app(empty_database_url, tmp_path)
+    engine = app.extensions["db"].engine
+    command.upgrade(alembic_config(empty_database_url), "0009")
+    now = "'2026-01-01 00:00:00+00:00'"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO organisation (id, version, created_at, updated_at, name, slug, kind, "
+            f"is_host, is_active) VALUES (1, 1, {now}, {now}, 'Ivry', 'ivry', 'commune', false, "
+            "true)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO personal_data_breach (id, version, created_at, updated_at, reference, "
+            "reference_year, reference_number, title, organisation_id, status, is_ongoing, "
+            "awareness_at, notification_deadline, confidentiality, integrity, availability, "
+            "subject_categories, data_categories, special_categories, nir_concerned, "
+            f"criminal_data, contact) VALUES (1, 1, {now}, {now}, 'VIO-2026-001', 2026, 1, 'T', "
+            f"1, 'being_assessed', false, {now}, {now}, true, false, false, '[]', '[]', '[]', "
+            "false, false, 'Mme Durand, 01 02 03 04 05')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO incident (id, version, created_at, updated_at, reference, "
+            "reference_year, reference_number, title, organisation_id, category, severity, "
+            "detection_source, status, detected_at, reported_at, description) "
+            f"VALUES (1, 1, {now}, {now}, 'INC-2026-001', 2026, 1, 'T', 1, 'other', '1', "
+            f"'internal', 'reported', {now}, {now}, 'x')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO incident_external_report (id, incident_id, kind, made_on, notes, "
+            f"created_at) VALUES (1, 1, 'police', '2026-01-02', 'Plainte de M. Martin', {now})"
+        )
+    try:
+        upgrade(app)
+        ring = KeyRing.from_config(app.config["ENCRYPTION_KEYS"])
+        with engine.connect() as connection:
+            read = connection.exec_driver_sql
+            contact = read("SELECT contact FROM personal_data_breach").scalar()
+            notes = read("SELECT notes FROM incident_external_report").scalar()
+        assert "Durand" not in contact and "Martin" not in notes
+        assert ring.decrypt(contact) == "Mme Durand, 01 02 03 04 05"
+        assert ring.decrypt(notes) == "Plainte de M. Martin"
+        assert _drift(engine) == []
+    finally:
+        engine.dispose()

@@ -20,7 +20,13 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("applications")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def import_applications(file: Path, dry_run: bool):
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
+)
+def import_applications(file: Path, dry_run: bool, max_rows: int | None):
     """Import the application catalogue from a CSV or XLSX file.
 
     Columns: domaine, fonctionnalite, logiciel, fournisseur (required), and optionally
@@ -34,7 +40,7 @@ def import_applications(file: Path, dry_run: bool):
 
     _require_current_schema()
     session = get_session()
-    plan = plan_file(session, file.read_bytes(), file.name)
+    plan = plan_file(session, file.read_bytes(), file.name, max_rows=max_rows)
     if not plan.ok:
         for line, message in plan.errors:
             click.echo(f"{file.name}, line {line}: {message}", err=True)

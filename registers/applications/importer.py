@@ -476,9 +476,12 @@ def plan_import(session: Session, table: Table) -> ImportPlan:
     return _Planner(session, table).plan()
 
 
-def plan_file(session: Session, data: bytes, filename: str = "") -> ImportPlan:
-    """plan_import of the bytes of a CSV or XLSX file."""
-    return plan_import(session, read_table(data, filename))
+def plan_file(
+    session: Session, data: bytes, filename: str = "", *, max_rows: int | None = None
+) -> ImportPlan:
+    """plan_import of the bytes of a CSV or XLSX file (at most `max_rows` rows, by default the
+    IMPORT_MAX_ROWS setting)."""
+    return plan_import(session, read_table(data, filename, max_rows=max_rows))
 
 
 # --- applying ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -25,14 +26,44 @@ class Table:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read CSV or XLSX bytes (XLSX is recognised by its content, whatever the file name)."""
+def read_table(data: bytes, filename: str = "", *, max_rows: int | None = None) -> Table:
+    """Read CSV or XLSX bytes (XLSX is recognised by its content, whatever the file name).
+
+    A file of more than `max_rows` data rows (by default the IMPORT_MAX_ROWS setting) is
+    refused as soon as the row past the limit is read: one request must not hold the database
+    for minutes."""
+    if max_rows is None:
+        max_rows = default_max_rows()
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
+        return _read_xlsx(data, max_rows)
     text, error = decode(data)
     if error is not None:
         return Table(errors=[error])
-    return _read_csv(text)
+    return _read_csv(text, max_rows)
+
+
+def default_max_rows() -> int | None:
+    if has_app_context():
+        return current_app.config.get("IMPORT_MAX_ROWS")
+    return None
+
+
+def _too_many(table: Table, line: int, max_rows: int | None) -> bool:
+    """Whether the table now holds more rows than allowed; if so it keeps only the error."""
+    if max_rows is None or len(table.rows) <= max_rows:
+        return False
+    table.rows = []
+    table.errors = [
+        (
+            line,
+            _(
+                "le fichier dépasse la limite de %(max)d lignes par import : découpez-le en "
+                "plusieurs fichiers (limite réglée par COMPLIANCE_IMPORT_MAX_ROWS)",
+                max=max_rows,
+            ),
+        )
+    ]
+    return True
 
 
 def _line_of(data: bytes, position: int) -> int:
@@ -69,7 +100,7 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(text: str) -> Table:
+def _read_csv(text: str, max_rows: int | None = None) -> Table:
     if not text.strip():
         return Table(errors=[(1, _("le fichier est vide"))])
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -84,6 +115,8 @@ def _read_csv(text: str) -> Table:
                 continue
             if any(cell.strip() for cell in record):
                 table.rows.append((line, [cell.strip() for cell in record]))
+                if _too_many(table, line, max_rows):
+                    return table
     except csv.Error as error:
         table.errors.append((next_line, _("CSV illisible : %(error)s", error=error)))
     return table
@@ -101,7 +134,7 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, max_rows: int | None = None) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -119,6 +152,8 @@ def _read_xlsx(data: bytes) -> Table:
                 continue
             if any(cells):
                 table.rows.append((line, cells))
+                if _too_many(table, line, max_rows):
+                    return table
         if not table.header:
             table.errors.append((1, _("le fichier est vide")))
         return table

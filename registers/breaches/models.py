@@ -202,6 +202,7 @@ class PersonalDataBreach(RecordMixin, table=True):
         "delay_reasons",
         "not_notified_reason",
         "communication_details",
+        "contact",
     )
 
     reference: str = Field(max_length=20, nullable=False, unique=True, index=True)
@@ -259,7 +260,7 @@ class PersonalDataBreach(RecordMixin, table=True):
     risk_level: RiskLevel | None = Field(default=None, sa_type=str_enum(RiskLevel))
     risk_reasoning: str | None = Field(default=None, sa_type=EncryptedText)
     # Who the CNIL and the people may contact (the DPO, as a rule).
-    contact: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, sa_type=EncryptedText)
 
     # The notification decision and its reasons.
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

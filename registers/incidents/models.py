@@ -375,6 +375,7 @@ class ExternalReport(IdMixin, table=True):
     # Audited as part of its parent's change.
     __audit_parent__ = ("Incident", "incident_id")
     __audit_fold__ = True
+    __sensitive__ = ("notes",)
 
     incident_id: int = Field(
         foreign_key="incident.id", nullable=False, index=True, ondelete="CASCADE"
@@ -382,7 +383,8 @@ class ExternalReport(IdMixin, table=True):
     kind: ReportKind = Field(sa_type=str_enum(ReportKind), nullable=False)
     made_on: date = Field(nullable=False)
     reference: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=500)
+    # A complaint or a report often names the people involved: encrypted at rest.
+    notes: str | None = Field(default=None, sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
     incident: Incident = Relationship(back_populates="reports")

@@ -22,7 +22,13 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("processing")
 @click.option("--org", "slug", required=True, help="The organisation whose register it is.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_processing(slug: str, file: Path):
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
+)
+def import_processing(slug: str, file: Path, max_rows: int | None):
     """Import processing activities of one organisation from an XLSX or CSV file.
 
     One row per activity, with the columns of the register's spreadsheet export (reference,
@@ -43,7 +49,9 @@ def import_processing(slug: str, file: Path):
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise click.ClickException(f"unknown organisation: {slug}")
-    result = import_activities(session, organisation, file.read_bytes(), file.name, actor=_actor())
+    result = import_activities(
+        session, organisation, file.read_bytes(), file.name, actor=_actor(), max_rows=max_rows
+    )
     if not result.ok:
         session.rollback()
         for line, message in result.errors:

@@ -221,13 +221,20 @@ def _messages(error: ServiceError) -> list[str]:
 
 
 def import_activities(
-    session: Session, organisation: Organisation, data: bytes, filename: str = "", *, actor
+    session: Session,
+    organisation: Organisation,
+    data: bytes,
+    filename: str = "",
+    *,
+    actor,
+    max_rows: int | None = None,
 ) -> ImportResult:
     """Create or update the organisation's activities from a file; nothing written on error.
 
-    Flushes, never commits: the caller commits when `result.ok`."""
+    A file of more than `max_rows` rows (by default the IMPORT_MAX_ROWS setting) is refused
+    before anything is written. Flushes, never commits: the caller commits when `result.ok`."""
     result = ImportResult()
-    table = read_table(data, filename)
+    table = read_table(data, filename, max_rows=max_rows)
     if table.errors:
         result.errors = list(table.errors)
         return result

@@ -94,3 +94,13 @@ def test_audit_keys_are_generated_once_owner_only_unless_given(tmp_path):
     ensure_secrets(given)
     assert given["AUDIT_KEYS"] == "new,old"
     assert not (tmp_path / "other" / "audit_keys").exists()
+
+def test_every_variable_is_in_the_readme_configuration_table():
+    from pathlib import Path
+
+    from compliance.config import VARIABLES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in VARIABLES if f"| `{name}` |" not in table]
+    assert missing == []

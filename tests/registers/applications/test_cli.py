@@ -101,3 +101,14 @@ def test_the_demo_loads_the_catalogue_deployments_and_interfaces_once(session):
     assert len(set(users)) == len(organisations) - 3  # not the EPT nor the two housing offices
     demo.load(session, actor="test")
     assert [_count(session, model) for model in models] == counts  # not even an audit entry
+
+
+def test_import_row_limit_and_max_rows(cli, session, catalogue_file, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 10)
+    result = cli("import", "applications", str(catalogue_file))
+    assert result.exit_code == 1
+    assert "dépasse la limite de 10 lignes" in result.output
+    assert _count(session, Application) == 0
+    result = cli("import", "applications", str(catalogue_file), "--max-rows", "5000")
+    assert result.exit_code == 0, result.output
+    assert _count(session, Application) == 53

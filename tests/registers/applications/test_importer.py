@@ -248,3 +248,19 @@ def test_a_broken_xlsx_is_an_error_not_a_crash(session):
     plan = plan_file(session, b"PK\x03\x04not really a workbook", "x.xlsx")
     assert not plan.ok
     assert plan.errors[0][0] == 1
+
+
+def test_row_limit_stops_reading_past_it(session, catalogue_bytes, app, monkeypatch):
+    rows = _rows(catalogue_bytes)
+    plan = plan_file(session, catalogue_bytes, "c.csv", max_rows=len(rows) - 2)
+    assert not plan.ok and plan.items == []
+    ((line, message),) = plan.errors
+    assert line == len(rows)  # the first row past the limit
+    assert f"limite de {len(rows) - 2} lignes" in message
+    # The setting is the default; an explicit limit overrides it.
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 5)
+    assert not plan_file(session, catalogue_bytes, "c.csv").ok
+    assert plan_file(session, catalogue_bytes, "c.csv", max_rows=len(rows) - 1).ok
+    xlsx = _xlsx(rows)
+    assert not plan_file(session, xlsx, "c.xlsx").ok
+    assert plan_file(session, xlsx, "c.xlsx", max_rows=len(rows)).ok

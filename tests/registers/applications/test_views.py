@@ -730,3 +730,15 @@ def test_referent_may_not_import(client, referent, catalogue_bytes):
     assert client.get("/applications/import").status_code == 403
     assert upload(client, catalogue_bytes).status_code == 403
     assert client.post("/applications/import/confirm", data={"token": "x"}).status_code == 403
+
+
+def test_import_over_the_row_limit_is_refused(
+    client, ciso, host, session, catalogue_bytes, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 10)
+    response = upload(client, catalogue_bytes)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "dépasse la limite de 10 lignes par import" in page
+    assert "Confirmer l'import" not in page
+    assert count(session, Application) == 0

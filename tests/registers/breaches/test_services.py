@@ -184,14 +184,23 @@ def test_archive_and_restore(session, organisation, make_breach):
 def test_free_text_is_encrypted_at_rest_and_redacted_in_the_audit(
     session, organisation, make_breach
 ):
-    breach = make_breach(organisation, consequences="M. Martin, 12 rue des Lilas")
+    breach = make_breach(
+        organisation,
+        consequences="M. Martin, 12 rue des Lilas",
+        contact="Mme Bernard, 01 45 21 00 00",
+    )
     session.flush()
     stored = session.execute(
-        sa.text("SELECT consequences, description FROM personal_data_breach WHERE id = :id"),
+        sa.text(
+            "SELECT consequences, description, contact FROM personal_data_breach WHERE id = :id"
+        ),
         {"id": breach.id},
     ).one()
     assert "Martin" not in stored.consequences
     assert "familles" not in stored.description
+    assert "Bernard" not in stored.contact and stored.contact.startswith("gAAAAA")
+    session.expire(breach)
+    assert breach.contact == "Mme Bernard, 01 45 21 00 00"
     entries = list(
         session.scalars(
             sa.select(AuditEntry).where(
@@ -202,7 +211,8 @@ def test_free_text_is_encrypted_at_rest_and_redacted_in_the_audit(
     )
     assert entries and entries[0].action == "create"
     assert entries[0].changes["consequences"]["after"] == "[chiffré]"
-    assert "Martin" not in str(entries[0].changes)
+    assert entries[0].changes["contact"]["after"] == "[chiffré]"
+    assert "Martin" not in str(entries[0].changes) and "Bernard" not in str(entries[0].changes)
     assert verify(session).ok
 
 

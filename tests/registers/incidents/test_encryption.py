@@ -26,11 +26,20 @@ def test_stored_columns_hold_no_plaintext(session, make_incident):
     description = _raw(session, "SELECT description FROM incident WHERE id = :id", id=incident.id)
     reporter = _raw(session, "SELECT reported_by FROM incident WHERE id = :id", id=incident.id)
     text = _raw(session, "SELECT text FROM incident_timeline_entry WHERE id = :id", id=entry.id)
-    for stored in (description, reporter, text):
+    report = services.add_external_report(
+        session,
+        incident,
+        {"kind": "police", "made_on": "2026-01-05", "notes": "Plainte contre M. Dupont"},
+        actor="test",
+    )
+    session.flush()
+    notes = _raw(session, "SELECT notes FROM incident_external_report WHERE id = :id", id=report.id)
+    for stored in (description, reporter, text, notes):
         assert "Dupont" not in stored and "Marchand" not in stored
         assert stored.startswith("gAAAA")  # a Fernet token
     session.expire_all()
     assert incident.description == SECRET  # the ORM still reads the plaintext
+    assert report.notes == "Plainte contre M. Dupont"
 
 
 def test_the_search_index_holds_no_word(session, make_incident):
@@ -75,7 +84,28 @@ def test_a_wrong_key_fails_loudly(app, client, login_as, make_incident, host, se
     login_as(Role.CISO, host)
     monkeypatch.setitem(app.extensions, "keyring", KeyRing([Fernet.generate_key().decode()]))
     response = client.get(f"/incidents/{incident_id}")
-    assert response.status_code == 500
+    assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "Dupont" not in page
     assert "gAAAA" not in page
+    assert "Clé de chiffrement manquante" in page
+    assert "COMPLIANCE_ENCRYPTION_KEYS" in page
+
+
+def test_a_wrong_key_is_a_clear_api_error(
+    app, client, login_as, make_incident, host, session, monkeypatch, caplog
+):
+    from compliance.admin import services
+
+    incident_id = make_incident().id
+    user = login_as(Role.CISO, host)
+    _token, secret = services.create_token(session, user, "t", actor="test")
+    session.commit()
+    monkeypatch.setitem(app.extensions, "keyring", KeyRing([Fernet.generate_key().decode()]))
+    response = client.get(
+        f"/api/v1/incidents/{incident_id}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "key_ring"
+    assert "trousseau" in response.get_json()["message"]
+    assert any("encryption key ring" in r.getMessage() for r in caplog.records)

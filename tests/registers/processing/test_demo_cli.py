@@ -94,3 +94,16 @@ def test_the_demo_loads_realistic_registers_once(session):
 
     demo.load(session, actor="test")
     assert (_count(session, ProcessingActivity), _count(session, AuditEntry)) == counts
+
+
+def test_import_command_row_limit(cli, session, organisation, tmp_path, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 1)
+    path = tmp_path / "registre.csv"
+    path.write_text("reference;nom\nRH-01;Paie\nRH-02;Formation\n", encoding="utf-8")
+    result = cli("import", "processing", "--org", organisation.slug, str(path))
+    assert result.exit_code != 0
+    assert "registre.csv, line 3" in result.output and "limite de 1 lignes" in result.output
+    assert _count(session, ProcessingActivity) == 0
+    result = cli("import", "processing", "--org", organisation.slug, str(path), "--max-rows", "2")
+    assert result.exit_code == 0, result.output
+    assert _count(session, ProcessingActivity) == 2

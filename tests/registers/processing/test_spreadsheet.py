@@ -154,3 +154,19 @@ def test_a_processor_is_matched_to_its_vendor(session, organisation, make_vendor
     assert result.ok, result.errors
     (activity,) = _activities(session, organisation)
     assert activity.recipients[0].vendor_id == doctolib.id
+
+
+def test_row_limit_refuses_before_any_write(session, organisation):
+    data = _csv(["A", "Premier"], ["B", "Second"], ["C", "Troisième"])
+    before = session.query(AuditEntry).count()
+    result = importer.import_activities(
+        session, organisation, data, "f.csv", actor="test", max_rows=2
+    )
+    assert not result.ok
+    assert [line for line, _ in result.errors] == [4]
+    assert _activities(session, organisation) == []
+    assert session.query(AuditEntry).count() == before
+    result = importer.import_activities(
+        session, organisation, data, "f.csv", actor="test", max_rows=3
+    )
+    assert result.ok and len(result.created) == 3

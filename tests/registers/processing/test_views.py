@@ -660,3 +660,19 @@ def test_xlsx_export(client, session, auditor, ours):
 def test_publication_reaches_the_snapshot(session, organisation, ours):
     version = publish.publish_register(session, organisation, actor="test")
     assert version.content["activities"][0]["name"] == ours.name
+
+
+def test_import_over_the_row_limit_is_400_and_nothing_written(
+    client, session, referent, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 1)
+    two_rows = CSV + "ELEC-2;Autre;Élections;;;\n"
+    upload = {"file": (io.BytesIO(two_rows.encode()), "registre.csv")}
+    response = client.post(
+        "/processing/registers/ivry-sur-seine/import",
+        data=upload,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "dépasse la limite de 1 lignes par import" in response.get_data(as_text=True)
+    assert count(session, ProcessingActivity) == 0
