@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from compliance import crypto, i18n
+    from compliance import crypto, i18n, inputs
     from compliance.db import Database
     from compliance.login import init_login
     from compliance.ratelimit import make_throttle
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     from compliance.schema import init_schema_check
 
     Database(app)
+    inputs.init_app(app)
     app.extensions["registry"] = Registry()
     app.extensions["login_throttle"] = make_throttle(app)
     crypto.init_app(app)

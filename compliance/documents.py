@@ -29,6 +29,7 @@ from sqlmodel import JSON, Field, SQLModel, select
 from compliance import audit
 from compliance.db import UTCDateTime, utcnow
 from compliance.i18n import PARIS
+from compliance.text import xml_safe, xml_safe_data
 
 # Where the shipped templates live, and where an organisation's restyled copies are kept.
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "word"
@@ -63,9 +64,6 @@ def sha256_of(data: bytes) -> str:
 
 # --- the sandboxed Jinja environment --------------------------------------------------------
 
-# Characters XML 1.0 forbids. \a and \f would also be read by docxtpl as paragraph and page
-# breaks, so a value could otherwise reshape the document.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Largest string or list a template may build with `*` (a restyled template is not trusted).
 MAX_SEQUENCE = 1_000_000
 
@@ -75,7 +73,9 @@ def _finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        cleaned = _FORBIDDEN_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        # What XML 1.0 forbids goes (text stored before the input checks existed); \a and \f
+        # would also be read by docxtpl as paragraph and page breaks.
+        cleaned = xml_safe(value.replace("\r\n", "\n").replace("\r", "\n"))
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
@@ -257,8 +257,9 @@ def _normalise_cell_properties(template: DocxTemplate) -> None:
 
 def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
-    # Outside an export, `export.reference` and the like print nothing rather than fail.
-    context = {"export": None, **context}
+    # Outside an export, `export.reference` and the like print nothing rather than fail. Stored
+    # text XML cannot carry is removed here too, for what templates use without printing it.
+    context = xml_safe_data({"export": None, **context})
     # Documents are written in French whatever the language of the person exporting.
     with force_locale(DOCUMENT_LANGUAGE):
         template.render(context, jinja_env=make_environment(), autoescape=True)
@@ -337,6 +338,10 @@ def export_document(
     The record is created first so that its reference appears in the document itself and in
     its properties. Flushes, never commits.
     """
+    # A title or name made of stored text may hold what XML, a header or the session's check
+    # refuses (text written before the input checks existed).
+    title = xml_safe(title).replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    filename = xml_safe(filename).replace("\n", " ").replace("\t", " ").replace("\r", " ")
     record = ExportRecord(
         document=document,
         title=title[:300],
