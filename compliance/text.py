@@ -26,10 +26,7 @@ INT_MAX = 2**31 - 1
 # Text fields of at most this many characters are one line (names, titles, references).
 ONE_LINE = 300
 
-_PLANE_ENDS = "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
-)
-_NON_CHARACTERS = f"\ufdd0-\ufdef\ufffe\uffff{_PLANE_ENDS}"
+_NON_CHARACTERS = "\ufdd0-\ufdef\ufffe\uffff"
 _SURROGATES = "\ud800-\udfff"
 # Refused in any text: C0 controls but tab, LF and CR; DEL and the C1 controls.
 _FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NON_CHARACTERS}{_SURROGATES}]")
@@ -37,6 +34,15 @@ _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 # What XML 1.0 cannot carry at all (or docxtpl would read as a paragraph or page break), and
 # what openpyxl refuses in a cell: removed from stored text on its way into a document.
 _XML_INVALID = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NON_CHARACTERS}{_SURROGATES}]")
+# The last two code points of planes 1 to 16 are non-characters too. A class of characters
+# beyond the first plane makes a pattern about ten times slower, so it runs only on text that
+# holds such a character at all.
+_BEYOND_FIRST_PLANE = re.compile("[\U00010000-\U0010ffff]")
+_PLANE_ENDS = re.compile(
+    "["
+    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+    + "]"
+)
 
 INVALID_CHARACTER = _l("contient un caractère interdit (caractère de contrôle ou non-caractère)")
 NOT_TEXT = _l("doit être du texte")
@@ -45,6 +51,8 @@ NOT_TEXT = _l("doit être du texte")
 def forbidden_character(value: str) -> str | None:
     """The first character `value` may not hold, or None."""
     match = _FORBIDDEN.search(value)
+    if match is None and _BEYOND_FIRST_PLANE.search(value):
+        match = _PLANE_ENDS.search(value)
     return match.group() if match else None
 
 
@@ -83,7 +91,10 @@ def clean_text(value: Any, *, field: str, multiline: bool = True) -> str | None:
 def xml_safe(value: str) -> str:
     """Stored text with what XML and spreadsheets cannot hold removed (text written before
     these checks existed, or by another program)."""
-    return _XML_INVALID.sub("", value)
+    value = _XML_INVALID.sub("", value)
+    if _BEYOND_FIRST_PLANE.search(value):
+        value = _PLANE_ENDS.sub("", value)
+    return value
 
 
 def xml_safe_data(value: Any) -> Any:

@@ -218,9 +218,7 @@ def export_xlsx(activities, *, title: str = "Registre") -> bytes:
     with force_locale("fr"):
         for activity in activities:
             # Text stored before the input checks may hold what a worksheet cannot.
-            sheet.append(
-                [xml_safe(v) if isinstance(v, str) else v for v in activity_row(activity)]
-            )
+            sheet.append([xml_safe(v) if isinstance(v, str) else v for v in activity_row(activity)])
             for cell in sheet[sheet.max_row]:
                 # openpyxl writes text starting with "=" as a formula: keep it text.
                 if isinstance(cell.value, str) and cell.value.startswith("="):
