@@ -241,3 +241,68 @@ def test_a_nul_byte_in_the_api_is_refused(client, make_user, organisation, sessi
     )
     assert response.status_code == 422
     assert response.json["errors"] == {"name": str(response.json["errors"]["name"])}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/applications", {"name": ["Ciril"], "domain": "Finances"}, "name"),
+        ("/applications", {"name": "Ciril\x1b", "domain": "Finances"}, "name"),
+        ("/vendors", {"name": {"fr": "Berger-Levrault"}}, "name"),
+        ("/vendors", {"name": "Berger\ufffe"}, "name"),
+        ("/incidents", {"title": ["Panne"]}, "title"),
+        ("/incidents", {"title": "Panne", "description": "a\x00b"}, "description"),
+        ("/incidents", {"title": "Panne", "description": "a\x08b"}, "description"),
+        ("/incidents", {"title": "Panne", "organisation_id": 2**70}, "organisation_id"),
+        ("/corrective-actions", {"title": "Corriger\uffff"}, "title"),
+        ("/breaches", {"title": "Fuite", "description": {"a": 1}}, "description"),
+        ("/breaches", {"title": "Fuite", "people_count": 10**30}, "people_count"),
+        ("/roadmap-actions", {"title": "Sauvegardes\x01"}, "title"),
+        (
+            "/roadmap-actions",
+            {
+                "title": "Sauvegardes",
+                "theme": "I",
+                "start_on": "2026-01-01",
+                "target_on": "2026-06-30",
+                "measures": [{"ref": "1"}],
+            },
+            "measures",
+        ),
+    ],
+)
+def test_every_register_api_refuses_bad_text_with_422_naming_the_field(
+    client, session, make_user, make_organisation, path, body, field
+):
+    from compliance.admin import services as admin_services
+    from compliance.tenancy import OrganisationKind
+
+    host = make_organisation("SIIM94", kind=OrganisationKind.SYNDICATE, is_host=True)
+    user = make_user(Role.CISO, host)
+    admin_services.grant_role(session, user, host, Role.DPO, actor="test")
+    if path == "/roadmap-actions":
+        from datetime import date
+
+        from registers.roadmap import services as roadmap_services
+
+        roadmap = roadmap_services.create_roadmap(
+            session,
+            {
+                "organisation_id": host.id,
+                "title": "Parcours",
+                "start_on": date(2026, 1, 1),
+                "end_on": date(2027, 12, 31),
+            },
+            actor="test",
+        )
+        session.flush()
+        body = {"roadmap_id": roadmap.id, **body}
+    elif path not in ("/applications", "/vendors"):
+        body = {"organisation_id": host.id, **body}
+    _token, secret = admin_services.create_token(session, user, "tests", actor=user)
+    session.commit()
+    response = client.raw.post(
+        f"/api/v1{path}", headers={"Authorization": f"Bearer {secret}"}, json=body
+    )
+    assert response.status_code == 422, (response.status_code, response.json)
+    assert field in response.json["errors"], response.json

@@ -158,3 +158,34 @@ def test_a_legacy_activity_can_still_be_edited_through_the_api(
     )
     assert response.status_code == 200, response.json
     assert response.json["name"] == "Paie des agents"
+
+
+def test_a_restyled_sheet_past_the_render_limits_falls_back_with_a_warning(
+    app, client, session, login_as, organisation, make_activity, tmp_path, monkeypatch
+):
+    from docx import Document as NewDocument
+
+    from compliance import documents
+    from compliance.documents import ExportRecord
+
+    monkeypatch.setitem(app.config, "INSTANCE_PATH", str(tmp_path))
+    activity = make_activity(organisation, name="Paie des agents")
+    session.commit()
+    restyled = NewDocument()
+    restyled.add_paragraph("Maquette communale {{ activity.name }}")
+    restyled.add_paragraph(
+        "{% for i in range(6) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    )
+    path = documents.override_path("processing-activity", organisation)
+    path.parent.mkdir(parents=True)
+    restyled.save(str(path))
+
+    login_as(Role.DPO, organisation)
+    response = client.post(f"/processing/activities/{activity.id}/export")
+    assert response.status_code == 200
+    text = _docx_text(response.data)
+    assert "Paie des agents" in text and "Maquette communale" not in text
+    record = session.scalar(sa.select(ExportRecord).order_by(ExportRecord.id.desc()).limit(1))
+    assert "itérations" in record.parameters["template_fallback"]["reason"]
+    page = client.get(f"/processing/activities/{activity.id}").get_data(as_text=True)
+    assert "le document a été produit avec le modèle d&#39;origine" in page
