@@ -74,6 +74,9 @@ def refuse_unusable_characters():
     in a JSON body), before it can reach SQL."""
     from compliance.errors import error_response
 
+    # A slug or name in the path with a NUL byte names nothing (and PostgreSQL cannot compare it).
+    if any(isinstance(v, str) and _unusable(v) for v in (request.view_args or {}).values()):
+        return error_response(404)
     for source in (request.args, request.form):
         for key, values in source.lists():
             if _unusable(key) or any(_unusable(value) for value in values):

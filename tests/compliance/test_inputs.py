@@ -221,6 +221,8 @@ def test_a_nul_byte_in_a_query_string_or_form_is_400(client, login_as, organisat
         assert "octet nul" in response.get_data(as_text=True)
     response = client.post("/account/password", data={"current_password": "a\x00"})
     assert response.status_code == 400
+    # In the path: a slug with a NUL byte names nothing.
+    assert client.get("/processing/registers/ivry%00/").status_code == 404
 
 
 def test_a_nul_byte_in_the_api_is_refused(client, make_user, organisation, session):
