@@ -189,3 +189,14 @@ def test_a_restyled_sheet_past_the_render_limits_falls_back_with_a_warning(
     assert "itérations" in record.parameters["template_fallback"]["reason"]
     page = client.get(f"/processing/activities/{activity.id}").get_data(as_text=True)
     assert "le document a été produit avec le modèle d&#39;origine" in page
+
+
+def test_a_register_holding_legacy_text_can_still_be_published(
+    session, organisation, legacy_activity
+):
+    from registers.processing import publish
+
+    version = publish.publish_register(session, organisation, actor="test", note="Audit")
+    session.flush()
+    names = [activity["name"] for activity in version.content["activities"]]
+    assert names == ["Paie des agents fin"]
