@@ -35,6 +35,7 @@ def register_extensions(app: Flask) -> None:
         audit,  # noqa: F401 (installs the session hooks of the trail)
         crypto,
         i18n,
+        inputs,
     )
     from compliance.db import Database
     from compliance.login import init_login
@@ -43,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     from compliance.schema import init_schema_check
 
     Database(app)
+    inputs.init_app(app)
     app.extensions["registry"] = Registry()
     app.extensions["login_throttle"] = make_throttle(app)
     crypto.init_app(app)

@@ -16,7 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -25,19 +24,20 @@ from compliance import audit
 from compliance.admin import services
 from compliance.auth import ApiToken, burn_password_check
 from compliance.db import get_session
+from compliance.forms import Form
 from compliance.web import _safe_next
 
 bp = Blueprint("account", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # No syntax check: any stored address may log in, including the demo's reserved domain,
     # which email-validator refuses.
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired()])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired()])
     new = PasswordField(
         _l("Nouveau mot de passe"),
@@ -49,7 +49,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Nom du jeton"), validators=[DataRequired(), Length(max=100)])
 
 

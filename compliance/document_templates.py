@@ -23,6 +23,7 @@ from compliance.documents import (
     render_docx_source,
     sha256_of,
 )
+from compliance.render_limits import TemplateLimitExceeded
 from compliance.tenancy import Organisation
 
 MAX_TEMPLATE_SIZE = 5 * 1024 * 1024
@@ -90,16 +91,41 @@ def _check_relationships(xml: bytes) -> None:
             )
 
 
-def check_template(data: bytes, document_type: DocumentType) -> None:
-    """Raise TemplateRejected unless data is a Word file that renders with sample data."""
+def check_template(
+    data: bytes,
+    document_type: DocumentType,
+    *,
+    session: Session | None = None,
+    organisation: Organisation | None = None,
+    user=None,
+) -> None:
+    """Raise TemplateRejected unless data is a Word file that renders, within the render
+    limits, with sample data and with the organisation's own data when it has some (a
+    template can behave differently on real data)."""
     _check_package(data)
     try:
         Document(io.BytesIO(data))
     except Exception:
         raise TemplateRejected(_("Ce fichier n'est pas un document Word (.docx).")) from None
-    context = {**document_type.sample_context(), "export": sample_export()}
+    _check_render(data, {**document_type.sample_context(), "export": sample_export()})
+    if document_type.live_context is not None and session is not None and organisation:
+        live = document_type.live_context(session, organisation, user)
+        if live is not None:
+            try:
+                _check_render(data, {**live, "export": sample_export()})
+            except TemplateRejected as error:
+                raise TemplateRejected(
+                    _("Avec les données de l'organisation : %(message)s", message=error)
+                ) from None
+
+
+def _check_render(data: bytes, context: dict) -> None:
     try:
         rendered = render_docx_source(data, context)
+    except TemplateLimitExceeded as error:
+        raise TemplateRejected(
+            _("Le modèle dépasse les limites de rendu : %(error)s", error=error)
+        ) from None
     except SecurityError as error:
         raise TemplateRejected(
             _("Le modèle tente une opération interdite : %(error)s", error=error)
@@ -135,7 +161,13 @@ def store_template(
     actor,
 ) -> StoredTemplate:
     """Check an uploaded template and make it the organisation's layout for the document."""
-    check_template(data, document_type)
+    check_template(
+        data,
+        document_type,
+        session=session,
+        organisation=organisation,
+        user=actor if getattr(actor, "id", None) is not None else None,
+    )
     path = override_path(document_type.name, organisation)
     previous = path.read_bytes() if path.is_file() else None
     audit.record(

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from compliance.db import get_session
@@ -25,6 +24,7 @@ from compliance.documents import (
     sha256_of,
     verify_document,
 )
+from compliance.forms import Form
 from compliance.permissions import Action, Register
 from compliance.tenancy import selected_organisation_id, visible_organisations
 
@@ -49,7 +49,7 @@ def _templates_nav(state):
     )
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     document = FileField(
         _l("Document à vérifier"),
         description=_l("Le fichier exactement tel qu'il a été reçu (.docx)."),
@@ -57,7 +57,7 @@ class VerifyForm(FlaskForm):
     )
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     template = FileField(
         _l("Nouveau modèle (.docx)"),
         validators=[

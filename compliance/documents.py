@@ -16,8 +16,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from flask import current_app, has_app_context
+from flask import current_app, flash, has_app_context, has_request_context
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
@@ -29,6 +30,13 @@ from sqlmodel import JSON, Field, SQLModel, select
 from compliance import audit
 from compliance.db import UTCDateTime, utcnow
 from compliance.i18n import PARIS
+from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documented limit)
+    MAX_SEQUENCE,
+    BoundedEnvironmentMixin,
+    bound_filters,
+    bounded_render,
+)
+from compliance.text import xml_safe, xml_safe_data
 
 # Where the shipped templates live, and where an organisation's restyled copies are kept.
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "word"
@@ -63,44 +71,26 @@ def sha256_of(data: bytes) -> str:
 
 # --- the sandboxed Jinja environment --------------------------------------------------------
 
-# Characters XML 1.0 forbids. \a and \f would also be read by docxtpl as paragraph and page
-# breaks, so a value could otherwise reshape the document.
-_FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Largest string or list a template may build with `*` (a restyled template is not trusted).
-MAX_SEQUENCE = 1_000_000
-
 
 def _finalize(value: Any) -> Any:
     """Every printed value: None prints nothing, and no character can break the XML."""
     if value is None:
         return ""
     if isinstance(value, str):
-        cleaned = _FORBIDDEN_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        # What XML 1.0 forbids goes (text stored before the input checks existed); \a and \f
+        # would also be read by docxtpl as paragraph and page breaks.
+        cleaned = xml_safe(value.replace("\r\n", "\n").replace("\r", "\n"))
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
 
-class DocumentEnvironment(ImmutableSandboxedEnvironment):
+class DocumentEnvironment(BoundedEnvironmentMixin, ImmutableSandboxedEnvironment):
     """Autoescaping sandbox: no attribute starting with `_`, no mutation of the context, no
-    way to switch escaping off, no value large enough to exhaust memory."""
+    way to switch escaping off; every render bounded in iterations, size and time (see
+    compliance.render_limits).
 
-    intercepted_binops = frozenset({"*", "**"})
-
-    # The messages are lazy: a template renders in French (force_locale), but the rejection is
-    # read by the person uploading it, in their language, once the rendering is over.
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise SecurityError(_l("exposant trop grand dans un modèle de document"))
-        if operator == "*":
-            for sequence, count in ((left, right), (right, left)):
-                if (
-                    isinstance(sequence, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(sequence) * count > MAX_SEQUENCE
-                ):
-                    raise SecurityError(_l("séquence trop longue dans un modèle de document"))
-        return super().call_binop(context, operator, left, right)
+    The messages are lazy: a template renders in French (force_locale), but the rejection is
+    read by the person uploading it, in their language, once the rendering is over."""
 
     def _parse(self, source, name, filename):
         tree = super()._parse(source, name, filename)
@@ -168,7 +158,8 @@ def que(value: Any) -> str:
 
 
 def make_environment() -> DocumentEnvironment:
-    env = DocumentEnvironment(autoescape=True, finalize=_finalize)
+    # No constant folding: it would run filters at compile time, outside the bounds.
+    env = DocumentEnvironment(autoescape=True, finalize=_finalize, optimized=False)
     # `safe` would let a value through unescaped; docxtpl's rich text needs no filter.
     env.filters.pop("safe", None)
     env.filters.update(
@@ -179,6 +170,7 @@ def make_environment() -> DocumentEnvironment:
         number=format_number,
         que=que,
     )
+    bound_filters(env.filters)
     return env
 
 
@@ -257,10 +249,12 @@ def _normalise_cell_properties(template: DocxTemplate) -> None:
 
 def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
-    # Outside an export, `export.reference` and the like print nothing rather than fail.
-    context = {"export": None, **context}
+    # Outside an export, `export.reference` and the like print nothing rather than fail. Stored
+    # text XML cannot carry is removed here too, for what templates use without printing it.
+    context = xml_safe_data({"export": None, **context})
     # Documents are written in French whatever the language of the person exporting.
-    with force_locale(DOCUMENT_LANGUAGE):
+    # One budget for every part of the document (body, headers, footers, properties).
+    with force_locale(DOCUMENT_LANGUAGE), bounded_render():
         template.render(context, jinja_env=make_environment(), autoescape=True)
     _normalise_cell_properties(template)
     return template
@@ -283,6 +277,42 @@ def render_docx_source(data: bytes, context: dict) -> bytes:
 
 
 # --- exports and their verification -----------------------------------------------------------
+
+
+def _render_or_fall_back(
+    template: str, organisation, context: dict, record: ExportRecord
+) -> DocxTemplate:
+    """Render the organisation's restyled template; when it fails on this data (past the
+    render limits, or an error the upload check could not see), render the shipped template
+    instead, say so to the user and note it in the export's parameters."""
+    path = template_path(template, organisation)
+    default = default_template_path(template)
+    if path == default:
+        return _render(path, context)
+    try:
+        return _render(path, context)
+    except Exception as error:
+        reason = str(error)[:500]
+        current_app.logger.warning(
+            "restyled template %s of %s failed, shipped template used: %s",
+            template,
+            getattr(organisation, "slug", "?"),
+            reason,
+        )
+        record.parameters = {
+            **(record.parameters or {}),
+            "template_fallback": {"template": template, "reason": xml_safe(reason)},
+        }
+        if has_request_context():
+            flash(
+                _(
+                    "Le modèle personnalisé de ce document n'a pas pu être utilisé (%(reason)s) : "
+                    "le document a été produit avec le modèle d'origine.",
+                    reason=reason,
+                ),
+                "warning",
+            )
+    return _render(default, context)
 
 
 def _actor_label(actor) -> str | None:
@@ -337,6 +367,10 @@ def export_document(
     The record is created first so that its reference appears in the document itself and in
     its properties. Flushes, never commits.
     """
+    # A title or name made of stored text may hold what XML, a header or the session's check
+    # refuses (text written before the input checks existed).
+    title = xml_safe(title).replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    filename = xml_safe(filename).replace("\n", " ").replace("\t", " ").replace("\r", " ")
     record = ExportRecord(
         document=document,
         title=title[:300],
@@ -355,7 +389,7 @@ def export_document(
         "generated_at": record.created_at,
         "generated_by": _actor_name(actor),
     }
-    rendered = _render(template_path(template, organisation), {**context, "export": export})
+    rendered = _render_or_fall_back(template, organisation, {**context, "export": export}, record)
     _stamp(rendered, record)
     data = _to_bytes(rendered)
     record.sha256 = sha256_of(data)
@@ -424,6 +458,10 @@ class DocumentType:
     title: Any  # translated title
     register: str  # the register whose EXPORT permission it needs
     sample_context: Callable[[], dict]  # plausible data to check a restyled template with
+    # The data a real export of the organisation would render (its register, or its first
+    # record), to check a restyled template with too: (session, organisation, user) -> dict,
+    # or None when the organisation has nothing to show yet.
+    live_context: Callable[[Session, Any, Any], dict | None] | None = None
 
 
 def register_document_type(app, document_type: DocumentType) -> None:

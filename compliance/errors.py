@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
 from compliance.db import ConflictError
+from compliance.services import FieldErrors
 
 PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
 
@@ -22,6 +23,11 @@ def _render(status: int, description: str | None = None):
         return jsonify(error=_error_name(status), message=description or ""), status
     template = f"errors/{status}.html" if status in PAGES else "errors/generic.html"
     return render_template(template, status=status, description=description), status
+
+
+def error_response(status: int, description: str | None = None):
+    """The error page (or JSON error under /api/) of `status`, saying `description`."""
+    return _render(status, description)
 
 
 def _error_name(status: int) -> str:
@@ -41,11 +47,23 @@ def _error_name(status: int) -> str:
 def init_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return _render(400, error.description)
+        return _render(400, error.description if _wants_json() else None)
 
     @app.errorhandler(ConflictError)
     def _conflict(error):
         return _render(409, str(error))
+
+    @app.errorhandler(FieldErrors)
+    def _field_errors(error):
+        # Invalid values that no view caught (the session's last check refused them): the
+        # request changed nothing, and says which field.
+        from compliance.db import get_session
+
+        get_session().rollback()
+        if _wants_json():
+            response = jsonify(error="invalid", message=str(error), errors=error.errors)
+            return response, 422
+        return _render(400, "; ".join(error.errors.values()))
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):

@@ -1,4 +1,5 @@
-"""Form pieces every register shares: the version field and the conflict report."""
+"""Form pieces every register shares: the base form (every text field checked for refused
+characters), the version field and the conflict report."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import HiddenField
-from wtforms.validators import Regexp
+from wtforms import Form as PlainForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Regexp, StopValidation
 
 from compliance.audit import AuditEntry
 from compliance.db import ConflictError, get_session
 from compliance.services import FieldErrors
+from compliance.text import text_value
 
 
 def email_address(message=None) -> Regexp:
@@ -25,7 +28,51 @@ def email_address(message=None) -> Regexp:
     )
 
 
-class VersionedForm(FlaskForm):
+class _TextHygiene:
+    """First validator of every text field: no control character (tab and line breaks aside),
+    no Unicode non-character; a one-line field folds tabs and line breaks into a space."""
+
+    def __init__(self, multiline: bool):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        if not isinstance(field.data, str):
+            return
+        try:
+            field.data = text_value(field.data, multiline=self.multiline)
+        except ValueError as error:
+            raise StopValidation(str(error)) from None
+
+
+class TextHygieneMeta:
+    """Form meta that gives every StringField and TextAreaField (and their subclasses) the
+    text check, so that no form can forget it."""
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        if isinstance(field, StringField):
+            field.validators = [
+                _TextHygiene(multiline=isinstance(field, TextAreaField)),
+                *field.validators,
+            ]
+        return field
+
+
+class Form(FlaskForm):
+    """The base of every page form: CSRF (FlaskForm) and the text check."""
+
+    class Meta(TextHygieneMeta):
+        pass
+
+
+class SubForm(PlainForm):
+    """The base of a form nested in another (a FormField row): the text check, no CSRF."""
+
+    class Meta(TextHygieneMeta):
+        pass
+
+
+class VersionedForm(Form):
     """A form that edits a record carries the version it was loaded at."""
 
     version = HiddenField()

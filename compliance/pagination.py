@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import request
 
+from compliance.text import MAX_ID
+
 
 @dataclass
 class Page:
@@ -37,6 +39,8 @@ def page_number(default: int = 1) -> int:
 
 
 def paginate(session, statement, *, page: int = 1, per_page: int = 50) -> Page:
+    # Past the last page is an empty page, never an OFFSET the database cannot hold.
+    page = max(1, min(page, MAX_ID // max(1, per_page)))
     total = session.scalar(
         sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
     )

@@ -163,9 +163,11 @@ def get_or_404(model, record_id, register, action=None, *, user=None):
     from compliance.permissions import Action
 
     user = current_user if user is None else user
-    try:
-        record_id = int(record_id)
-    except (TypeError, ValueError):
+    from compliance.text import bounded_id
+
+    # An id no database column can hold names no record (and would overflow the driver).
+    record_id = bounded_id(record_id)
+    if record_id is None:
         abort(404)
     column = model.__table__.c.organisation_id
     statement = scope(

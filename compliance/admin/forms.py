@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from compliance.forms import VersionedForm, email_address
+from compliance.forms import Form, VersionedForm, email_address
 from compliance.i18n import LANGUAGES
 from compliance.permissions import Role
 from compliance.tenancy import OrganisationKind, is_valid_siren
@@ -73,7 +72,7 @@ class UserForm(VersionedForm):
     )
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
     role = SelectField(_l("Rôle"), choices=Role.choices)
     expires_at = DateTimeLocalField(
@@ -81,7 +80,7 @@ class MembershipForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -44,6 +44,10 @@ DOCUMENT_TYPE = DocumentType(
     title=_l("Cartographie applicative"),
     register=REGISTER.value,
     sample_context=lambda: sample_context(),
+    # The map of the organisation as this user would export it (the catalogue for the host).
+    live_context=lambda session, organisation, user: application_map_context(
+        session, user, None if organisation.is_host else organisation
+    ),
 )
 
 

@@ -7,12 +7,12 @@ import io
 from flask import Blueprint, abort, render_template, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.documents import register_document_type
+from compliance.forms import Form
 from compliance.permissions import Action
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.applications.export import DOCUMENT_TYPE, export_application_map
@@ -28,7 +28,7 @@ def init_app(app) -> None:
     register_document_type(app, DOCUMENT_TYPE)
 
 
-class MapExportForm(FlaskForm):
+class MapExportForm(Form):
     organisation = SelectField(_l("Périmètre"), default=ALL)
 
 

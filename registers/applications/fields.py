@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from compliance.services import FieldErrors
+from compliance.text import INT_MAX, MAX_ID, ONE_LINE, text_value
 from registers.applications.models import (
     ApplicationStatus,
     DpaStatus,
@@ -31,10 +32,13 @@ def _blank(value) -> bool:
 
 
 def text(max_length: int | None = None) -> Converter:
+    """Text of at most `max_length` characters; up to ONE_LINE characters it is one line."""
+    multiline = max_length is None or max_length > ONE_LINE
+
     def convert(value):
         if _blank(value):
             return None
-        value = str(value).strip()
+        value = text_value(value, multiline=multiline).strip()
         if max_length and len(value) > max_length:
             raise ValueError(_("%(count)d caractères au plus", count=max_length))
         return value
@@ -43,6 +47,9 @@ def text(max_length: int | None = None) -> Converter:
 
 
 def whole_number(minimum: int | None = None, maximum: int | None = None) -> Converter:
+    # Without a stated maximum, what an INTEGER column holds.
+    ceiling = INT_MAX if maximum is None else maximum
+
     def convert(value):
         if _blank(value):
             return None
@@ -59,8 +66,8 @@ def whole_number(minimum: int | None = None, maximum: int | None = None) -> Conv
             raise ValueError(_("doit être un nombre entier")) from None
         if minimum is not None and number < minimum:
             raise ValueError(_("doit valoir au moins %(minimum)d", minimum=minimum))
-        if maximum is not None and number > maximum:
-            raise ValueError(_("doit valoir au plus %(maximum)d", maximum=maximum))
+        if number > ceiling:
+            raise ValueError(_("doit valoir au plus %(maximum)d", maximum=ceiling))
         return number
 
     return convert
@@ -68,7 +75,7 @@ def whole_number(minimum: int | None = None, maximum: int | None = None) -> Conv
 
 NEED_LEVEL = whole_number(1, 4)
 HOURS = whole_number(0)
-IDENTIFIER = whole_number(1)
+IDENTIFIER = whole_number(1, MAX_ID)
 
 
 def enum(enum_cls, *, nullable: bool = False) -> Converter:
@@ -159,6 +166,7 @@ def names(value) -> list[str]:
     for item in value:
         if not isinstance(item, str):
             raise ValueError(_("doit être une liste de noms"))
+        item = text_value(item, multiline=False)
         if item.strip() and item.strip() not in result:
             result.append(item.strip())
     return result

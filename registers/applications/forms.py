@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from compliance.forms import VersionedForm
+from compliance.forms import Form, VersionedForm
 from registers.applications.models import (
     DEFAULT_COUNTRY,
     EEA_COUNTRIES,
@@ -225,7 +224,7 @@ class DeploymentEditForm(DeploymentForm):
     organisation_id = None
 
 
-class InterfaceForm(FlaskForm):
+class InterfaceForm(Form):
     """A data flow between the application of the page and another one."""
 
     OUTGOING, INCOMING, BOTH = "outgoing", "incoming", "both"
@@ -309,7 +308,7 @@ class VendorForm(VersionedForm):
             raise ValidationError(_l("Une date de signature suppose un accord signé."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fichier du catalogue"),
         description=_l(
@@ -323,5 +322,5 @@ class ImportForm(FlaskForm):
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     token = HiddenField(validators=[DataRequired()])

@@ -463,14 +463,50 @@ def sample_letter() -> dict:
     }
 
 
+# --- the organisation's own data, to check a restyled template with ---------------------------
+
+
+def live_register(session: Session, organisation: Organisation, _user) -> dict | None:
+    if not register_breaches(session, organisation):
+        return None
+    return register_context(session, organisation)
+
+
+def _first_breach(session: Session, organisation: Organisation):
+    breaches = register_breaches(session, organisation)
+    return breaches[0] if breaches else None
+
+
+def live_dossier(session: Session, organisation: Organisation, _user) -> dict | None:
+    breach = _first_breach(session, organisation)
+    return dossier_context(breach) if breach is not None else None
+
+
+def live_letter(session: Session, organisation: Organisation, _user) -> dict | None:
+    breach = _first_breach(session, organisation)
+    return letter_context(breach) if breach is not None else None
+
+
 DOCUMENT_TYPES = (
     DocumentType(
-        REGISTER_DOC, _l("Registre des violations de données"), REGISTER.value, sample_register
+        REGISTER_DOC,
+        _l("Registre des violations de données"),
+        REGISTER.value,
+        sample_register,
+        live_register,
     ),
     DocumentType(
-        DOSSIER, _l("Dossier de notification d'une violation"), REGISTER.value, sample_dossier
+        DOSSIER,
+        _l("Dossier de notification d'une violation"),
+        REGISTER.value,
+        sample_dossier,
+        live_dossier,
     ),
     DocumentType(
-        LETTER, _l("Lettre aux personnes concernées (art. 34)"), REGISTER.value, sample_letter
+        LETTER,
+        _l("Lettre aux personnes concernées (art. 34)"),
+        REGISTER.value,
+        sample_letter,
+        live_letter,
     ),
 )

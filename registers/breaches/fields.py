@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from compliance.text import INT_MAX
 from registers.breaches.models import (
     Art34Ground,
     BreachCause,
@@ -62,6 +63,8 @@ def count(value):
         raise ValueError(_("doit être un nombre entier")) from None
     if number < 0:
         raise ValueError(_("doit être positif ou nul"))
+    if number > INT_MAX:
+        raise ValueError(_("doit valoir au plus %(maximum)d", maximum=INT_MAX))
     return number
 
 

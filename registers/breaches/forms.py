@@ -4,7 +4,6 @@ Paris time and handed to the services as aware datetimes."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from compliance.forms import VersionedForm
+from compliance.forms import Form, VersionedForm
 from registers.breaches.models import (
     Art34Ground,
     BreachCause,
@@ -224,11 +223,11 @@ class ActionForm(VersionedForm):
     """A button that posts the record's version (close, reopen, archive, restore)."""
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """A download button (CSRF only)."""
 
 
-class RegisterExportForm(FlaskForm):
+class RegisterExportForm(Form):
     # Any slug is accepted here: the view checks the permission in that organisation.
     organisation = SelectField(
         _l("Organisation"), validators=[DataRequired()], validate_choice=False
@@ -238,7 +237,7 @@ class RegisterExportForm(FlaskForm):
 def assess_form(controllers, formdata=None, defaults=None):
     """The fan-out form: for each controller, a checkbox, when it was told and its H0."""
 
-    class AssessForm(FlaskForm):
+    class AssessForm(Form):
         pass
 
     for controller in controllers:

@@ -536,8 +536,36 @@ def sample_actions() -> dict:
     }
 
 
+# --- the organisation's own data, to check a restyled template with ---------------------------
+
+
+def live_report(session: Session, organisation: Organisation, user) -> dict | None:
+    incident = session.scalar(
+        sa.select(Incident)
+        .where(Incident.organisation_id == organisation.id)
+        .order_by(Incident.id)
+        .limit(1)
+    )
+    return incident_report_context(session, incident, user=user) if incident else None
+
+
+def live_log(session: Session, organisation: Organisation, user) -> dict | None:
+    # The log as this user would export it (user None: every organisation's).
+    return incident_log_context(session, user=user)
+
+
+def live_actions(session: Session, organisation: Organisation, user) -> dict | None:
+    return action_log_context(session, user=user)
+
+
 DOCUMENT_TYPES = (
-    DocumentType(REPORT, _l("Rapport d'incident"), REGISTER.value, sample_report),
-    DocumentType(LOG, _l("Journal des incidents"), REGISTER.value, sample_log),
-    DocumentType(ACTIONS, _l("Journal des actions correctives"), REGISTER.value, sample_actions),
+    DocumentType(REPORT, _l("Rapport d'incident"), REGISTER.value, sample_report, live_report),
+    DocumentType(LOG, _l("Journal des incidents"), REGISTER.value, sample_log, live_log),
+    DocumentType(
+        ACTIONS,
+        _l("Journal des actions correctives"),
+        REGISTER.value,
+        sample_actions,
+        live_actions,
+    ),
 )

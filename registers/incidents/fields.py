@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from compliance.text import MAX_ID, ONE_LINE, text_value
 from registers.incidents.common import FieldErrors, as_utc
 from registers.incidents.models import (
     ActionSource,
@@ -32,12 +33,15 @@ def _blank(value) -> bool:
 
 
 def text(max_length: int | None = None) -> Converter:
+    """Text of at most `max_length` characters; up to ONE_LINE characters it is one line."""
+    multiline = max_length is None or max_length > ONE_LINE
+
     def convert(value):
         if _blank(value):
             return None
         if not isinstance(value, str):
             raise ValueError(_("doit être du texte"))
-        value = value.strip().replace("\r\n", "\n")
+        value = text_value(value, multiline=multiline).strip()
         if max_length and len(value) > max_length:
             raise ValueError(_("%(max)d caractères au plus", max=max_length))
         return value
@@ -109,9 +113,9 @@ def identifier(value):
         raise ValueError(_("doit être un identifiant"))
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(_("doit être un identifiant")) from None
-    if number < 1:
+    if not 1 <= number <= MAX_ID:
         raise ValueError(_("doit être un identifiant"))
     return number
 

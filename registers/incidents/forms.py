@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from compliance.forms import VersionedForm
+from compliance.forms import Form, VersionedForm
 from compliance.i18n import PARIS
 from registers.incidents.models import (
     ActionSource,
@@ -231,7 +230,7 @@ class TransitionForm(VersionedForm):
         self.severity.choices = _choices(Severity, _l("Inchangée"))
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     at = ParisDateTimeField(_l("Date et heure"), description=_l("Vide : maintenant."))
     kind = SelectField(
         _l("Nature"),
@@ -246,7 +245,7 @@ class EntryForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     kind = SelectField(
         _l("Signalement"),
         choices=ReportKind.choices,
@@ -266,11 +265,11 @@ class ArchiveForm(VersionedForm):
     """Archive, restore or remove: nothing but the version the user saw."""
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """A download that is recorded: a POST, so it carries the CSRF token."""
 
 
-class LogExportForm(FlaskForm):
+class LogExportForm(Form):
     date_from = DateField(_l("Du"), validators=[Optional()])
     date_to = DateField(_l("Au"), validators=[Optional()])
 

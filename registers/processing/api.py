@@ -16,6 +16,7 @@ from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
 from compliance.tenancy import Organisation
+from compliance.text import bounded_id
 from registers.applications.fields import day
 from registers.processing import compute, models_sync, services
 from registers.processing import queries as q
@@ -168,7 +169,8 @@ def _organisation(data: dict) -> Organisation:
     slug = data.pop("organisation", None)
     organisation = None
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        organisation = session.get(Organisation, raw_id)
+        # An id no column can hold names no organisation (and would overflow the driver).
+        organisation = session.get(Organisation, raw_id) if bounded_id(raw_id) else None
     elif isinstance(slug, str):
         organisation = session.query(Organisation).filter_by(slug=slug).one_or_none()
     else:

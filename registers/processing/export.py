@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from compliance.documents import (
 from compliance.tenancy import Organisation, OrganisationKind, slugify
 from registers.applications.models import DpaStatus, Hosting, normalise_key
 from registers.processing import models_sync, publish
-from registers.processing.models import RegisterVersion
+from registers.processing.models import ProcessingActivity, RegisterVersion
 from registers.processing.processor import ProcessorRegister, processor_register
 from registers.processing.queries import REGISTER
 from registers.processing.reference import (
@@ -757,23 +758,55 @@ def sample_processor() -> dict:
     }
 
 
+# --- the organisation's own data, to check a restyled template with ---------------------------
+
+
+def _first_activity(session: Session, organisation: Organisation):
+    return session.scalar(
+        sa.select(ProcessingActivity)
+        .where(ProcessingActivity.organisation_id == organisation.id)
+        .order_by(ProcessingActivity.id)
+        .limit(1)
+    )
+
+
+def live_register(session: Session, organisation: Organisation, _user) -> dict | None:
+    if _first_activity(session, organisation) is None:
+        return None
+    return live_register_context(session, organisation)
+
+
+def live_activity(session: Session, organisation: Organisation, _user) -> dict | None:
+    activity = _first_activity(session, organisation)
+    return activity_context(session, activity) if activity is not None else None
+
+
+def live_processor(session: Session, organisation: Organisation, _user) -> dict | None:
+    if not organisation.is_host:
+        return None
+    return processor_context(processor_register(session, organisation))
+
+
 DOCUMENT_TYPES = (
     DocumentType(
         name=REGISTER_DOCUMENT,
         title=_l("Registre des activités de traitement"),
         register=REGISTER.value,
         sample_context=sample_register,
+        live_context=live_register,
     ),
     DocumentType(
         name=ACTIVITY_DOCUMENT,
         title=_l("Fiche de registre"),
         register=REGISTER.value,
         sample_context=sample_activity,
+        live_context=live_activity,
     ),
     DocumentType(
         name=PROCESSOR_DOCUMENT,
         title=_l("Registre du sous-traitant (article 30.2)"),
         register=REGISTER.value,
         sample_context=sample_processor,
+        live_context=live_processor,
     ),
 )

@@ -10,13 +10,11 @@ without JavaScript, which only makes adding and removing quicker.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -36,7 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from compliance.forms import VersionedForm
+from compliance.forms import Form, SubForm, VersionedForm
 from registers.processing.fields import CHILD_FIELDS
 from registers.processing.reference import (
     Art9Condition,
@@ -107,7 +105,7 @@ class MultiCheckboxField(SelectMultipleField):
 # --- row forms --------------------------------------------------------------------------------
 
 
-class RowForm(Form):
+class RowForm(SubForm):
     """One row of a repeated section. `remove` drops it; an untouched row is ignored."""
 
     remove = BooleanField(_l("Retirer cette ligne"))
@@ -447,7 +445,7 @@ class SendBackForm(ActionForm):
 # --- models, versions, import -----------------------------------------------------------------
 
 
-class ApplyModelForm(FlaskForm):
+class ApplyModelForm(Form):
     organisations = MultiCheckboxField(
         _l("Organisations"),
         coerce=int,
@@ -455,7 +453,7 @@ class ApplyModelForm(FlaskForm):
     )
 
 
-class PushModelForm(FlaskForm):
+class PushModelForm(Form):
     fields = MultiCheckboxField(
         _l("Éléments à propager"),
         description=_l(
@@ -466,7 +464,7 @@ class PushModelForm(FlaskForm):
     )
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     note = TextAreaField(
         _l("Note de version"),
         description=_l("Ce qui change depuis la version précédente (facultatif)."),
@@ -475,7 +473,7 @@ class PublishForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fichier"),
         description=_l(
@@ -488,5 +486,5 @@ class ImportForm(FlaskForm):
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     token = HiddenField(validators=[DataRequired()])

@@ -23,6 +23,7 @@ from compliance import audit
 from compliance.db import utcnow
 from compliance.permissions import Action
 from compliance.tenancy import Organisation
+from compliance.text import xml_safe_data
 from registers.processing import compute
 from registers.processing.models import RegisterVersion
 from registers.processing.queries import inherited_measures, organisation_activities
@@ -120,7 +121,9 @@ def publish_register(
     require(session, actor, Action.VALIDATE, organisation.id)
     published_at = utcnow()
     number = next_version_number(session, organisation.id)
-    content = register_snapshot(session, organisation, today=published_at.date())
+    # Text stored before the input checks may hold characters no export can carry: the frozen
+    # copy keeps what the documents show.
+    content = xml_safe_data(register_snapshot(session, organisation, today=published_at.date()))
     content.update(number=number, published_at=published_at.isoformat())
     version = RegisterVersion(
         organisation_id=organisation.id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
+from compliance.text import xml_safe
 from registers.processing.reference import DPIA_CATALOGUES
 
 ITEM_SEPARATOR = ";"
@@ -216,7 +217,8 @@ def export_xlsx(activities, *, title: str = "Registre") -> bytes:
         cell.font = Font(bold=True)
     with force_locale("fr"):
         for activity in activities:
-            sheet.append(activity_row(activity))
+            # Text stored before the input checks may hold what a worksheet cannot.
+            sheet.append([xml_safe(v) if isinstance(v, str) else v for v in activity_row(activity)])
             for cell in sheet[sheet.max_row]:
                 # openpyxl writes text starting with "=" as a formula: keep it text.
                 if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -9,6 +9,7 @@ import io
 import sys
 from datetime import date
 
+import sqlalchemy as sa
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from flask_babel import force_locale
@@ -34,6 +35,7 @@ DOCUMENT_TYPE = DocumentType(
     title=_l("Feuille de route de cybersécurité (rapport)"),
     register=REGISTER.value,
     sample_context=lambda: sample_context(),
+    live_context=lambda session, organisation, user: live_context(session, organisation, user),
 )
 
 
@@ -340,3 +342,14 @@ def sample_context() -> dict:
             }
         ],
     }
+
+
+def live_context(session: Session, organisation, _user) -> dict | None:
+    """The organisation's first roadmap, to check a restyled template with."""
+    roadmap = session.scalar(
+        sa.select(Roadmap)
+        .where(Roadmap.organisation_id == organisation.id)
+        .order_by(Roadmap.id)
+        .limit(1)
+    )
+    return roadmap_context(session, roadmap) if roadmap is not None else None

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from compliance.text import text_value
 from registers.applications.fields import (
     Converter,
     FieldErrors,
@@ -75,7 +76,7 @@ def measure_refs(value) -> list[str]:
         raise ValueError(_("doit être une liste de numéros de mesures"))
     result = []
     for item in value:
-        ref = str(item).strip().upper().replace(".r", ".R")
+        ref = (text_value(item, multiline=False) or "").strip().upper()
         if ref and ref not in result:
             result.append(ref)
     return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from compliance.forms import VersionedForm
+from compliance.forms import Form, VersionedForm
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
@@ -211,7 +210,7 @@ class AssessmentForm(VersionedForm):
     assessed_on = DateField(_l("Évaluée le"), validators=[Optional()])
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(Form):
     """Carry a corrective action into a roadmap: the rest is prefilled from it."""
 
     roadmap_id = SelectField(
@@ -226,5 +225,5 @@ class EscalateForm(FlaskForm):
         self.roadmap_id.choices = [(str(r.id), r.title) for r in roadmaps]
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """The Word report: nothing to choose, the CSRF token only."""
