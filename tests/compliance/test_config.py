@@ -95,6 +95,7 @@ def test_audit_keys_are_generated_once_owner_only_unless_given(tmp_path):
     assert given["AUDIT_KEYS"] == "new,old"
     assert not (tmp_path / "other" / "audit_keys").exists()
 
+
 def test_every_variable_is_in_the_readme_configuration_table():
     from pathlib import Path
 
