@@ -25,7 +25,7 @@ from compliance import audit
 from compliance.admin import services
 from compliance.auth import ApiToken, burn_password_check
 from compliance.db import get_session
-from compliance.web import _safe_next
+from compliance.web import redirect_to_next
 
 bp = Blueprint("account", __name__)
 
@@ -66,7 +66,7 @@ def login():
     if form.validate_on_submit():
         status = _attempt_login(form)
         if status == 302:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect_to_next(request.args.get("next"))
     elif request.method == "POST":
         status = 400
     return render_template("account/login.html", form=form), status
