@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from compliance import audit
-from compliance.auth import ApiToken, Membership, User, generate_token, hash_token
+from compliance.auth import ApiToken, Membership, User, generate_token, hash_token, memberships_of
 from compliance.db import check_version, utcnow
 from compliance.permissions import Role
 from compliance.services import ServiceError
@@ -31,6 +31,46 @@ ORGANISATION_FIELDS = (
     "is_active",
     "notes",
 )
+
+
+# --- administration scope -------------------------------------------------------------------
+
+
+def admin_organisation_ids(session: Session, actor) -> set[int]:
+    """The organisations where `actor` currently holds the admin role."""
+    return {m.organisation_id for m in memberships_of(actor, session) if m.role == Role.ADMIN}
+
+
+def is_platform_admin(session: Session, actor) -> bool:
+    """An admin of the hosting organisation (the syndicate) administers the whole platform.
+
+    While no organisation is flagged as the host (a new instance being set up), any admin is.
+    The command line and the demo, run by the operator of the instance, act under a label.
+    """
+    if isinstance(actor, str):
+        return True
+    ids = admin_organisation_ids(session, actor)
+    if not ids:
+        return False
+    hosts = set(session.scalars(select(Organisation.id).where(Organisation.is_host)))
+    return not hosts or bool(ids & hosts)
+
+
+def may_manage_account(session: Session, actor, user: User | None = None) -> bool:
+    """Whether `actor` may create accounts or change one's identity, e-mail, name, language,
+    password, second factor or activation.
+
+    Accounts belong to the platform admin: the shared DPO, the CISO and the platform admin
+    hold roles in every member, so a member's admin who could set their password would read
+    every member's registers. A member's admin grants and withdraws roles in the
+    organisations they administer, and nothing else.
+    """
+    return is_platform_admin(session, actor)
+
+
+# Only the platform admin decides which organisation hosts the platform: the flag makes its
+# admins platform admins.
+PLATFORM_ORGANISATION_FIELDS = ("is_host",)
 
 
 def _apply(record, data: dict, fields) -> None:
@@ -65,7 +105,10 @@ def update_organisation(
     session: Session, organisation: Organisation, data: dict, *, actor, version: int | None = None
 ) -> Organisation:
     check_version(organisation, version)
-    _apply(organisation, data, ORGANISATION_FIELDS)
+    fields = ORGANISATION_FIELDS
+    if not is_platform_admin(session, actor):
+        fields = tuple(f for f in fields if f not in PLATFORM_ORGANISATION_FIELDS)
+    _apply(organisation, data, fields)
     changes = audit.pending_changes(organisation)
     if changes:
         session.flush()
