@@ -93,9 +93,7 @@ def create_organisation():
             return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
     return render_template(
         "admin/organisation_form.html", form=form, organisation=None, may_set_host=True
-    ), (
-        400 if request.method == "POST" else 200
-    )
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])

@@ -311,9 +311,7 @@ def test_member_admin_sees_the_shared_dpo_read_only(client, shared_dpo, ivry_adm
     assert "/admin/users/new" not in client.get("/admin/users").get_data(as_text=True)
 
 
-def test_member_admin_cannot_take_over_the_shared_dpo(
-    app, client, shared_dpo, ivry_admin, session
-):
+def test_member_admin_cannot_take_over_the_shared_dpo(app, client, shared_dpo, ivry_admin, session):
     before = (shared_dpo.password_hash, shared_dpo.email, shared_dpo.version)
     response = client.post(
         f"/admin/users/{shared_dpo.id}",
