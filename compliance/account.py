@@ -25,6 +25,8 @@ from compliance import audit
 from compliance.admin import services
 from compliance.auth import ApiToken, burn_password_check
 from compliance.db import get_session
+from compliance.passwords import MIN_PASSWORD_LENGTH
+from compliance.services import ServiceError
 from compliance.web import redirect_to_next
 
 bp = Blueprint("account", __name__)
@@ -41,7 +43,7 @@ class PasswordForm(FlaskForm):
     current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired()])
     new = PasswordField(
         _l("Nouveau mot de passe"),
-        validators=[DataRequired(), Length(min=services.MIN_PASSWORD_LENGTH)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)],
     )
     confirm = PasswordField(
         _l("Confirmez le nouveau mot de passe"),
@@ -146,14 +148,19 @@ def profile():
         else:
             db = get_session()
             user = current_user._get_current_object()
-            services.set_password(db, user, form.new.data, actor=user)
-            db.commit()
-            login_user(user)  # this session goes on; the user's other sessions end
-            flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
-            return redirect(url_for("account.profile"))
+            try:
+                services.set_password(db, user, form.new.data, actor=user)
+            except ServiceError as error:
+                db.rollback()
+                form.new.errors.append(str(error))
+            else:
+                db.commit()
+                login_user(user)  # this session goes on; the user's other sessions end
+                flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
+                return redirect(url_for("account.profile"))
     return render_template(
         "account/profile.html", form=form, token_form=TokenForm(), tokens=_tokens(), new_token=None
-    )
+    ), (400 if request.method == "POST" else 200)
 
 
 def _tokens() -> list[ApiToken]:

@@ -11,6 +11,7 @@ from sqlmodel import select
 from compliance import audit
 from compliance.auth import ApiToken, Membership, User, generate_token, hash_token, memberships_of
 from compliance.db import check_version, utcnow
+from compliance.passwords import validate_password
 from compliance.permissions import Role
 from compliance.services import ServiceError
 from compliance.tenancy import Organisation, OrganisationKind, slugify
@@ -147,7 +148,7 @@ def create_user(
         raise ServiceError(_("Un utilisateur a déjà l'adresse %(email)s.", email=email))
     user = User(email=email, name=name.strip() or email, language=language)
     if password:
-        validate_password(password)
+        validate_password(password, user=user)
         user.set_password(password)
     session.add(user)
     session.flush()
@@ -162,18 +163,8 @@ def create_user(
     return user
 
 
-MIN_PASSWORD_LENGTH = 12
-
-
-def validate_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("Le mot de passe doit compter au moins %(n)d caractères.", n=MIN_PASSWORD_LENGTH)
-        )
-
-
 def set_password(session: Session, user: User, password: str, *, actor) -> None:
-    validate_password(password)
+    validate_password(password, user=user)
     user.set_password(password)
     user.end_sessions()
     session.flush()

@@ -349,7 +349,7 @@ def test_member_admin_cannot_manage_even_a_local_account(
             "email": referent.email,
             "name": "Rita",
             "language": "fr",
-            "password": "Nouveau-mot-de-passe-2026",
+            "password": "Ciel-gris-sur-Arcueil-2026",
             "version": str(referent.version),
         },
     )
@@ -444,14 +444,14 @@ def test_platform_admin_manages_the_shared_dpo(client, shared_dpo, platform_admi
             "email": shared_dpo.email,
             "name": "Déléguée mutualisée",
             "language": "fr",
-            "password": "Nouveau-mot-de-passe-2026",
+            "password": "Ciel-gris-sur-Arcueil-2026",
             "version": str(shared_dpo.version),
         },
     )
     assert response.status_code == 302
     session.refresh(shared_dpo)
     assert shared_dpo.name == "Déléguée mutualisée"
-    assert shared_dpo.check_password("Nouveau-mot-de-passe-2026")
+    assert shared_dpo.check_password("Ciel-gris-sur-Arcueil-2026")
     assert client.post(f"/admin/users/{shared_dpo.id}/deactivate").status_code == 302
     session.refresh(shared_dpo)
     assert shared_dpo.active is False

@@ -116,6 +116,8 @@ def test_users_create_in_every_organisation(cli, session, organisation, other_or
         (["--org", "atlantis"], NEW_PASSWORD, "unknown organisation: atlantis"),
         (["--org", "ivry-sur-seine"], "", "no password"),
         (["--org", "ivry-sur-seine"], "short", "12 caractères"),
+        (["--org", "ivry-sur-seine"], "aaaaaaaaaaaa", "12 caractères"),
+        (["--org", "ivry-sur-seine"], "Azerty2026!!", "prévisible"),
     ],
 )
 def test_users_create_fails_cleanly(cli, session, organisation, args, stdin, message):
@@ -143,6 +145,15 @@ def test_set_password_from_stdin(cli, make_user):
     result = cli("users", "set-password", "vic@ivry.example", input=NEW_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_set_password_refuses_a_weak_password(cli, make_user):
+    user = make_user(email="vic@ivry.example")
+    before = user.password_hash
+    result = cli("users", "set-password", "vic@ivry.example", input="Motdepasse2026!\n")
+    assert result.exit_code == 1
+    assert "plus courants" in result.output
+    assert user.password_hash == before
 
 
 def test_set_password_for_an_unknown_user(cli):
