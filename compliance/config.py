@@ -45,6 +45,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.",
     ),
     "COMPLIANCE_LOG_LEVEL": ("INFO", "Python logging level."),
+    "COMPLIANCE_MFA_REQUIRED_ROLES": (
+        "(empty)",
+        "Comma-separated roles (admin, dpo, ciso, referent, auditor) whose holders must use a "
+        "second factor: they enrol right after their password, before anything else.",
+    ),
 }
 
 
@@ -64,6 +69,16 @@ def _read_or_create(path: Path, make) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _roles(value: str | None) -> tuple[str, ...]:
+    from compliance.permissions import Role
+
+    roles = tuple(part.strip().lower() for part in (value or "").split(",") if part.strip())
+    unknown = [role for role in roles if role not in {r.value for r in Role}]
+    if unknown:
+        raise ValueError(f"COMPLIANCE_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}")
+    return roles
 
 
 def load_settings(environ: os._Environ | dict | None = None) -> dict:
@@ -91,6 +106,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
+        "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

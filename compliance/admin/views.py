@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from compliance import audit
+from compliance import audit, mfa
 from compliance.admin import forms, services
 from compliance.auth import Membership, User
 from compliance.db import ConflictError, get_session
@@ -279,6 +279,20 @@ def deactivate_user(user_id: int):
     services.deactivate_user(db, user, actor=current_user)
     db.commit()
     flash(_("Compte désactivé : cet utilisateur ne peut plus se connecter."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/mfa/reset")
+def reset_mfa(user_id: int):
+    user = _user_or_404(user_id)
+    _require_account_management(user)
+    db = get_session()
+    mfa.reset(db, user, actor=current_user)
+    db.commit()
+    flash(
+        _("Double authentification réinitialisée : l'utilisateur devra l'activer à nouveau."),
+        "success",
+    )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
