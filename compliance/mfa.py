@@ -64,7 +64,7 @@ def matching_step(
 
 
 def provisioning_uri(user: User, secret: str) -> str:
-    label = quote(f"{ISSUER}:{user.email}")
+    label = quote(f"{ISSUER}:{user.email}", safe="@:")
     query = urlencode({"secret": secret, "issuer": ISSUER, "digits": DIGITS, "period": 30})
     return f"otpauth://totp/{label}?{query}"
 

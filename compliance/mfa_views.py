@@ -37,6 +37,7 @@ OPEN_ENDPOINTS = {
     "static",
     "mfa.setup",
     "mfa.start",
+    "mfa.confirm",
     "mfa.login_code",
     "account.login",
     "account.logout",
