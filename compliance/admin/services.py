@@ -109,6 +109,14 @@ def update_organisation(
     fields = ORGANISATION_FIELDS
     if not is_platform_admin(session, actor):
         fields = tuple(f for f in fields if f not in PLATFORM_ORGANISATION_FIELDS)
+    elif _drops_the_last_host(session, organisation, data):
+        # Without a host every admin would be a platform admin: flag the new host first.
+        raise ServiceError(
+            _(
+                "Une organisation au moins doit héberger Registre : cochez d'abord la case "
+                "sur l'organisation qui la remplace."
+            )
+        )
     _apply(organisation, data, fields)
     changes = audit.pending_changes(organisation)
     if changes:
@@ -122,6 +130,13 @@ def update_organisation(
             changes=changes,
         )
     return organisation
+
+
+def _drops_the_last_host(session: Session, organisation: Organisation, data: dict) -> bool:
+    if not organisation.is_host or data.get("is_host") is not False:
+        return False
+    other = select(Organisation.id).where(Organisation.is_host, Organisation.id != organisation.id)
+    return session.scalar(other) is None
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -117,6 +117,10 @@ def edit_organisation(organisation_id: int):
             organisation = _organisation_or_404(organisation_id)
             conflict, status = conflict_report(db, form, organisation), 409
             form.version.data = organisation.version
+        except services.ServiceError as error:
+            db.rollback()
+            _flash_service_error(error)
+            status = 400
         else:
             flash(_("Organisation enregistrée."), "success")
             return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))

@@ -455,3 +455,20 @@ def test_platform_admin_manages_the_shared_dpo(client, shared_dpo, platform_admi
     assert client.post(f"/admin/users/{shared_dpo.id}/deactivate").status_code == 302
     session.refresh(shared_dpo)
     assert shared_dpo.active is False
+
+
+def test_the_last_host_keeps_its_flag(client, platform_admin, host, organisation, session):
+    data = _organisation_form(host)  # the box unticked
+    response = client.post(f"/admin/organisations/{host.id}", data=data)
+    assert response.status_code == 400
+    assert "héberger Registre" in response.get_data(as_text=True)
+    session.refresh(host)
+    assert host.is_host is True
+    # Flag the new host first; then the old one may let go.
+    data = _organisation_form(organisation, is_host="y")
+    assert client.post(f"/admin/organisations/{organisation.id}", data=data).status_code == 302
+    session.refresh(host)
+    response = client.post(f"/admin/organisations/{host.id}", data=_organisation_form(host))
+    assert response.status_code == 302
+    session.refresh(host)
+    assert host.is_host is False
