@@ -172,6 +172,22 @@ def test_deactivate_revokes_tokens(cli, session, make_user):
     assert token.revoked_at is not None
 
 
+def test_reset_mfa(cli, session, make_user):
+    from compliance import mfa
+    from compliance.audit import AuditEntry
+
+    user = make_user(email="xena@ivry.example")
+    mfa.start_enrolment(session, user)
+    mfa.confirm_enrolment(session, user, mfa.totp(user.mfa_secret, mfa.current_step()), actor=user)
+    token = user.session_token
+    result = cli("users", "reset-mfa", "xena@ivry.example")
+    assert result.exit_code == 0, result.output
+    assert not user.mfa_enabled and user.mfa_secret is None
+    assert user.session_token != token
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last.action == "mfa_reset"
+
+
 def test_token_is_printed_alone_on_the_last_line_and_works(cli, app, make_user, organisation):
     make_user("referent", organisation, email="xavier@ivry.example")
     result = cli("tokens", "create", "xavier@ivry.example", "--name", "scripts")
