@@ -189,6 +189,21 @@ def verify_second_factor(session: Session, user: User, code: str) -> str | None:
     return None
 
 
+def renew_recovery_codes(session: Session, user: User, code: str, *, actor) -> list[str] | None:
+    """Ten new recovery codes for a current code; the old ones stop working."""
+    if verify_second_factor(session, user, code) is None:
+        return None
+    codes = replace_recovery_codes(session, user)
+    audit.record(
+        session,
+        action="mfa_recovery_codes",
+        actor=actor,
+        target=user,
+        summary=f"New recovery codes for {user.email}",
+    )
+    return codes
+
+
 def _clear(session: Session, user: User) -> None:
     user.mfa_secret = None
     user.mfa_enabled_at = None

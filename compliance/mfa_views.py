@@ -220,9 +220,9 @@ def confirm():
     return render_template("account/mfa_codes.html", codes=codes)
 
 
-@bp.post("/account/mfa/disable")
-@login_required
-def disable():
+def _with_current_code(operation):
+    """Run `operation(session, user, code)` when the posted code is right, counting wrong codes
+    like wrong passwords; return its result, or None after flashing why."""
     from compliance.account import client_address
 
     user = current_user._get_current_object()
@@ -231,14 +231,31 @@ def disable():
     key, address, db = f"mfa:{user.email}", client_address(), get_session()
     if throttle.blocked_for(key, address):
         flash(_("Trop de codes incorrects. Réessayez plus tard."), "error")
-    elif form.validate_on_submit() and mfa.disable(db, user, form.code.data, actor=user):
-        db.commit()
-        flash(_("Double authentification désactivée."), "success")
-    else:
+        return None
+    result = operation(db, user, form.code.data) if form.validate_on_submit() else None
+    if not result:
         db.rollback()
         throttle.failed(key, address)
-        flash(
-            _("Code incorrect ou déjà utilisé : la double authentification reste active."),
-            "error",
-        )
+        flash(_("Code incorrect ou déjà utilisé."), "error")
+        return None
+    db.commit()
+    return result
+
+
+@bp.post("/account/mfa/disable")
+@login_required
+def disable():
+    if _with_current_code(lambda db, user, code: mfa.disable(db, user, code, actor=user)):
+        flash(_("Double authentification désactivée."), "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.post("/account/mfa/recovery-codes")
+@login_required
+def renew_recovery_codes():
+    codes = _with_current_code(
+        lambda db, user, code: mfa.renew_recovery_codes(db, user, code, actor=user)
+    )
+    if not codes:
+        return redirect(url_for("account.profile"))
+    return render_template("account/mfa_codes.html", codes=codes)

@@ -42,6 +42,11 @@ def _second_step(client, code):
     return client.post("/login/code", data={"code": code})
 
 
+def _shown_codes(response) -> list[str]:
+    page = response.get_data(as_text=True)
+    return [part.split("</code>")[0] for part in page.split("<code>")[1:]]
+
+
 def _logged_in(client) -> bool:
     return client.get("/").status_code == 200
 
@@ -114,8 +119,7 @@ def test_enrolment_on_the_account_page(client, login_as, organisation, session):
         session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id))
     )
     assert len(stored) == 10
-    page = response.get_data(as_text=True)
-    codes = [part.split("</code>")[0] for part in page.split("<code>")[1:]]
+    codes = _shown_codes(response)
     assert len(codes) == 10
     assert {mfa.hash_recovery_code(c) for c in codes} == stored
     assert not set(codes) & stored
@@ -135,8 +139,7 @@ def test_nothing_secret_enters_the_audit_trail(client, login_as, organisation, s
     client.post("/account/mfa/start")
     session.refresh(user)
     secret = user.mfa_secret
-    page = client.post("/account/mfa", data={"code": _code(user)}).get_data(as_text=True)
-    codes = [part.split("</code>")[0] for part in page.split("<code>")[1:]]
+    codes = _shown_codes(client.post("/account/mfa", data={"code": _code(user)}))
     hashes = {mfa.hash_recovery_code(c) for c in codes}
     trail = " ".join(
         f"{entry.summary} {entry.changes}" for entry in session.scalars(select(AuditEntry))
@@ -341,3 +344,20 @@ def test_api_tokens_are_not_affected(client, dpo_requires_mfa, dpo, session):
     session.commit()
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
+
+
+def test_new_recovery_codes_for_a_current_code(client, enrolled, session):
+    user, old_codes = enrolled
+    _log_in(client, user)
+    client.post("/account/mfa/recovery-codes", data={"code": "999999"})
+    assert mfa.remaining_recovery_codes(session, user) == 10
+    response = client.post("/account/mfa/recovery-codes", data={"code": old_codes[0]})
+    assert response.status_code == 200
+    new_codes = _shown_codes(response)
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert mfa.remaining_recovery_codes(session, user) == 10
+    assert _actions(session)[-1] == "mfa_recovery_codes"
+    client.post("/logout")
+    _password(client, user)
+    assert _second_step(client, old_codes[1]).status_code == 401
+    assert _second_step(client, new_codes[1]).status_code == 302
