@@ -54,10 +54,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from compliance import account, admin, api, document_views, web
+    from compliance import account, admin, api, document_views, mfa_views, web
 
     app.register_blueprint(web.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(mfa_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(document_views.verify_bp)

@@ -25,7 +25,11 @@ from compliance.admin import services
 from compliance.auth import ApiToken, burn_password_check
 from compliance.db import get_session
 from compliance.forms import Form
-from compliance.web import _safe_next
+from compliance.mfa import remaining_recovery_codes
+from compliance.mfa_views import DisableForm, begin_second_step
+from compliance.passwords import MIN_PASSWORD_LENGTH
+from compliance.services import ServiceError
+from compliance.web import redirect_to_next
 
 bp = Blueprint("account", __name__)
 
@@ -41,7 +45,7 @@ class PasswordForm(Form):
     current = PasswordField(_l("Mot de passe actuel"), validators=[DataRequired()])
     new = PasswordField(
         _l("Nouveau mot de passe"),
-        validators=[DataRequired(), Length(min=services.MIN_PASSWORD_LENGTH)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)],
     )
     confirm = PasswordField(
         _l("Confirmez le nouveau mot de passe"),
@@ -51,6 +55,10 @@ class PasswordForm(Form):
 
 class TokenForm(Form):
     name = StringField(_l("Nom du jeton"), validators=[DataRequired(), Length(max=100)])
+
+
+# The password was right; the second factor is asked next.
+SECOND_STEP = 303
 
 
 def client_address() -> str:
@@ -66,7 +74,9 @@ def login():
     if form.validate_on_submit():
         status = _attempt_login(form)
         if status == 302:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect_to_next(request.args.get("next"))
+        if status == SECOND_STEP:
+            return redirect(url_for("mfa.login_code"))
     elif request.method == "POST":
         status = 400
     return render_template("account/login.html", form=form), status
@@ -110,6 +120,14 @@ def _attempt_login(form: LoginForm) -> int:
         flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
         return 401
     throttle.succeeded(email, address)
+    if user.mfa_enabled:
+        begin_second_step(user, request.args.get("next"))
+        audit.record(
+            db, action="login_password", actor=user, summary=f"Password of {email} accepted, "
+            "second factor asked", address=address,
+        )  # fmt: skip
+        db.commit()
+        return SECOND_STEP
     session.clear()
     login_user(user)
     audit.record(db, action="login", actor=user, summary=f"Login of {email}", address=address)
@@ -146,13 +164,29 @@ def profile():
         else:
             db = get_session()
             user = current_user._get_current_object()
-            services.set_password(db, user, form.new.data, actor=user)
-            db.commit()
-            login_user(user)  # this session goes on; the user's other sessions end
-            flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
-            return redirect(url_for("account.profile"))
+            try:
+                services.set_password(db, user, form.new.data, actor=user)
+            except ServiceError as error:
+                db.rollback()
+                form.new.errors.append(str(error))
+            else:
+                db.commit()
+                login_user(user)  # this session goes on; the user's other sessions end
+                flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
+                return redirect(url_for("account.profile"))
+    return _profile_page(form=form), (400 if request.method == "POST" else 200)
+
+
+def _profile_page(**context):
+    context.setdefault("form", PasswordForm(formdata=None))
+    context.setdefault("token_form", TokenForm(formdata=None))
+    context.setdefault("new_token", None)
     return render_template(
-        "account/profile.html", form=form, token_form=TokenForm(), tokens=_tokens(), new_token=None
+        "account/profile.html",
+        tokens=_tokens(),
+        mfa_form=DisableForm(formdata=None),
+        recovery_left=remaining_recovery_codes(get_session(), current_user),
+        **context,
     )
 
 
@@ -171,24 +205,12 @@ def _tokens() -> list[ApiToken]:
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
-        return render_template(
-            "account/profile.html",
-            form=PasswordForm(formdata=None),
-            token_form=form,
-            tokens=_tokens(),
-            new_token=None,
-        ), 400
+        return _profile_page(token_form=form), 400
     db = get_session()
     _token, secret = services.create_token(db, current_user, form.name.data, actor=current_user)
     db.commit()
     # The secret is rendered once, in this response, and never stored.
-    return render_template(
-        "account/profile.html",
-        form=PasswordForm(formdata=None),
-        token_form=TokenForm(formdata=None),
-        tokens=_tokens(),
-        new_token=secret,
-    )
+    return _profile_page(new_token=secret)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -14,6 +14,7 @@ from flask import g, has_request_context
 from flask_login import AnonymousUserMixin, current_user
 from sqlmodel import Field, select
 
+from compliance.crypto import EncryptedText
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
 from compliance.permissions import Action, Register, Role, role_allows
 
@@ -33,6 +34,14 @@ class User(RecordMixin, table=True):
     session_token: str = Field(
         default_factory=lambda: secrets.token_hex(16), max_length=32, nullable=False
     )
+    # Second factor (TOTP, RFC 6238): the secret, encrypted; set at enrolment, in use once
+    # `mfa_enabled_at` is set. The last time step accepted refuses a replayed code.
+    mfa_secret: str | None = Field(default=None, sa_type=EncryptedText)
+    mfa_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    mfa_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+    # Never copied in clear into the audit trail.
+    __sensitive__ = ("session_token", "mfa_secret", "mfa_last_step")
 
     # Flask-Login protocol
     is_authenticated: ClassVar[bool] = True
@@ -41,6 +50,10 @@ class User(RecordMixin, table=True):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None and bool(self.mfa_secret)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -86,6 +99,20 @@ class Membership(IdMixin, table=True):
 
     def is_current(self, now: datetime | None = None) -> bool:
         return self.expires_at is None or self.expires_at > (now or utcnow())
+
+
+class RecoveryCode(IdMixin, table=True):
+    """A one-time code that stands in for the second factor; only its hash is kept."""
+
+    __tablename__ = "mfa_recovery_code"
+    # Audited as part of the user's change (enrolment, use of a code, reset); never the hash.
+    __audit_parent__ = ("User", "user_id")
+    __audit_fold__ = True
+
+    user_id: int = Field(foreign_key="user.id", nullable=False, index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, nullable=False, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(IdMixin, table=True):

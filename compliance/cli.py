@@ -98,7 +98,7 @@ def _require_current_schema() -> None:
 
 @main.group()
 def users():
-    """Create, list and deactivate users; set passwords."""
+    """Create, list and deactivate users; set passwords; remove a second factor."""
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -220,6 +220,19 @@ def users_deactivate(email):
     services.deactivate_user(session, user, actor=_actor())
     session.commit()
     click.echo(f"{user.email} deactivated.")
+
+
+@users.command("reset-mfa")
+@click.argument("email")
+def users_reset_mfa(email):
+    """Remove a user's second factor (lost phone and recovery codes); their sessions end."""
+    from compliance import mfa
+
+    session = _session()
+    user = _user(email)
+    mfa.reset(session, user, actor=_actor())
+    session.commit()
+    click.echo(f"Second factor of {user.email} removed; the user enrols again after logging in.")
 
 
 @main.group()

@@ -57,6 +57,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "asked at the prompt",
         "Passphrase that encrypts `compliance backup` archives and opens them on restore.",
     ),
+    "COMPLIANCE_MFA_REQUIRED_ROLES": (
+        "(empty)",
+        "Comma-separated roles (admin, dpo, ciso, referent, auditor) whose holders must use a "
+        "second factor: they enrol right after their password, before anything else.",
+    ),
 }
 
 
@@ -78,6 +83,16 @@ def _read_or_create(path: Path, make, created: list | None = None) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _roles(value: str | None) -> tuple[str, ...]:
+    from compliance.permissions import Role
+
+    roles = tuple(part.strip().lower() for part in (value or "").split(",") if part.strip())
+    unknown = [role for role in roles if role not in {r.value for r in Role}]
+    if unknown:
+        raise ValueError(f"COMPLIANCE_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}")
+    return roles
 
 
 def load_settings(environ: os._Environ | dict | None = None) -> dict:
@@ -107,6 +122,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
         "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
+        "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

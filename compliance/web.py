@@ -11,15 +11,15 @@ from compliance.db import get_session
 from compliance.i18n import LANGUAGES
 from compliance.permissions import Action, Register
 from compliance.registry import get_registry
+from compliance.security import safe_next
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
 
 bp = Blueprint("web", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.dashboard")
+def redirect_to_next(target: str | None):
+    """Redirect to a user-given path on this site, or to the dashboard."""
+    return redirect(safe_next(target) or url_for("web.dashboard"))
 
 
 @bp.app_context_processor
@@ -68,7 +68,7 @@ def select_organisation():
         if organisation is None or not can(Register.DASHBOARD, Action.READ, organisation.id):
             abort(404)
         session["organisation"] = slug
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect_to_next(request.form.get("next"))
 
 
 @bp.post("/language")
@@ -85,7 +85,7 @@ def set_language():
             db, current_user._get_current_object(), {"language": language}, actor=current_user
         )
         db.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect_to_next(request.form.get("next"))
 
 
 @bp.get("/healthz")

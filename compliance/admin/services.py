@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from compliance import audit
-from compliance.auth import ApiToken, Membership, User, generate_token, hash_token
+from compliance.auth import ApiToken, Membership, User, generate_token, hash_token, memberships_of
 from compliance.db import check_version, utcnow
+from compliance.passwords import validate_password
 from compliance.permissions import Role
 from compliance.services import ServiceError
 from compliance.tenancy import Organisation, OrganisationKind, slugify
@@ -31,6 +32,46 @@ ORGANISATION_FIELDS = (
     "is_active",
     "notes",
 )
+
+
+# --- administration scope -------------------------------------------------------------------
+
+
+def admin_organisation_ids(session: Session, actor) -> set[int]:
+    """The organisations where `actor` currently holds the admin role."""
+    return {m.organisation_id for m in memberships_of(actor, session) if m.role == Role.ADMIN}
+
+
+def is_platform_admin(session: Session, actor) -> bool:
+    """An admin of the hosting organisation (the syndicate) administers the whole platform.
+
+    While no organisation is flagged as the host (a new instance being set up), any admin is.
+    The command line and the demo, run by the operator of the instance, act under a label.
+    """
+    if isinstance(actor, str):
+        return True
+    ids = admin_organisation_ids(session, actor)
+    if not ids:
+        return False
+    hosts = set(session.scalars(select(Organisation.id).where(Organisation.is_host)))
+    return not hosts or bool(ids & hosts)
+
+
+def may_manage_account(session: Session, actor, user: User | None = None) -> bool:
+    """Whether `actor` may create accounts or change one's identity, e-mail, name, language,
+    password, second factor or activation.
+
+    Accounts belong to the platform admin: the shared DPO, the CISO and the platform admin
+    hold roles in every member, so a member's admin who could set their password would read
+    every member's registers. A member's admin grants and withdraws roles in the
+    organisations they administer, and nothing else.
+    """
+    return is_platform_admin(session, actor)
+
+
+# Only the platform admin decides which organisation hosts the platform: the flag makes its
+# admins platform admins.
+PLATFORM_ORGANISATION_FIELDS = ("is_host",)
 
 
 def _apply(record, data: dict, fields) -> None:
@@ -64,9 +105,27 @@ def update_organisation(
     session: Session, organisation: Organisation, data: dict, *, actor, version: int | None = None
 ) -> Organisation:
     check_version(organisation, version)
-    _apply(organisation, data, ORGANISATION_FIELDS)
+    fields = ORGANISATION_FIELDS
+    if not is_platform_admin(session, actor):
+        fields = tuple(f for f in fields if f not in PLATFORM_ORGANISATION_FIELDS)
+    elif _drops_the_last_host(session, organisation, data):
+        # Without a host every admin would be a platform admin: flag the new host first.
+        raise ServiceError(
+            _(
+                "Une organisation au moins doit héberger Registre : cochez d'abord la case "
+                "sur l'organisation qui la remplace."
+            )
+        )
+    _apply(organisation, data, fields)
     audit.describe(session, organisation, actor=actor, summary=f"Organisation {organisation.name}")
     return organisation
+
+
+def _drops_the_last_host(session: Session, organisation: Organisation, data: dict) -> bool:
+    if not organisation.is_host or data.get("is_host") is not False:
+        return False
+    other = select(Organisation.id).where(Organisation.is_host, Organisation.id != organisation.id)
+    return session.scalar(other) is None
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -93,7 +152,7 @@ def create_user(
         raise ServiceError(_("Un utilisateur a déjà l'adresse %(email)s.", email=email))
     user = User(email=email, name=name.strip() or email, language=language)
     if password:
-        validate_password(password)
+        validate_password(password, user=user)
         user.set_password(password)
     session.add(user)
     session.flush()
@@ -107,18 +166,8 @@ def create_user(
     return user
 
 
-MIN_PASSWORD_LENGTH = 12
-
-
-def validate_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("Le mot de passe doit compter au moins %(n)d caractères.", n=MIN_PASSWORD_LENGTH)
-        )
-
-
 def set_password(session: Session, user: User, password: str, *, actor) -> None:
-    validate_password(password)
+    validate_password(password, user=user)
     user.set_password(password)
     user.end_sessions()
     session.flush()

@@ -11,33 +11,30 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from compliance import audit
+from compliance import audit, mfa
 from compliance.admin import forms, services
-from compliance.auth import Membership, User, memberships_of
+from compliance.auth import Membership, User
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
 from compliance.i18n import PARIS
 from compliance.pagination import page_number, paginate
-from compliance.permissions import Role
 from compliance.tenancy import Organisation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def admin_organisation_ids() -> set[int]:
-    return {
-        m.organisation_id
-        for m in memberships_of(current_user, get_session())
-        if m.role == Role.ADMIN
-    }
+    return services.admin_organisation_ids(get_session(), current_user)
 
 
 def is_platform_admin() -> bool:
-    ids = admin_organisation_ids()
-    if not ids:
-        return False
-    hosts = set(get_session().scalars(select(Organisation.id).where(Organisation.is_host)))
-    return not hosts or bool(ids & hosts)
+    return services.is_platform_admin(get_session(), current_user)
+
+
+def _require_account_management(user: User | None = None) -> None:
+    """403 unless the current user may manage accounts (see services.may_manage_account)."""
+    if not services.may_manage_account(get_session(), current_user, user):
+        abort(403)
 
 
 @bp.before_request
@@ -94,9 +91,9 @@ def create_organisation():
             db.commit()
             flash(_("Organisation créée."), "success")
             return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
-    return render_template("admin/organisation_form.html", form=form, organisation=None), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template(
+        "admin/organisation_form.html", form=form, organisation=None, may_set_host=True
+    ), (400 if request.method == "POST" else 200)
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
@@ -120,6 +117,10 @@ def edit_organisation(organisation_id: int):
             organisation = _organisation_or_404(organisation_id)
             conflict, status = conflict_report(db, form, organisation), 409
             form.version.data = organisation.version
+        except services.ServiceError as error:
+            db.rollback()
+            _flash_service_error(error)
+            status = 400
         else:
             flash(_("Organisation enregistrée."), "success")
             return redirect(url_for("admin.edit_organisation", organisation_id=organisation.id))
@@ -137,6 +138,7 @@ def edit_organisation(organisation_id: int):
         organisation=organisation,
         conflict=conflict,
         members=members,
+        may_set_host=is_platform_admin(),
     ), status
 
 
@@ -173,11 +175,17 @@ def users():
             sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
         )
     page = paginate(get_session(), statement, page=page_number(), per_page=50)
-    return render_template("admin/users.html", page=page, query=query)
+    return render_template(
+        "admin/users.html",
+        page=page,
+        query=query,
+        may_manage_accounts=services.may_manage_account(get_session(), current_user),
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def create_user():
+    _require_account_management()
     form = forms.UserForm()
     if form.validate_on_submit():
         db = get_session()
@@ -211,6 +219,9 @@ def _membership_form() -> forms.MembershipForm:
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
     db = get_session()
+    may_manage = services.may_manage_account(db, current_user, user)
+    if request.method == "POST" and not may_manage:
+        abort(403)
     form = forms.UserForm(obj=user)
     conflict, status = None, 200
     if form.validate_on_submit():
@@ -243,6 +254,8 @@ def edit_user(user_id: int):
         conflict=conflict,
         memberships=_memberships_of(user),
         membership_form=_membership_form(),
+        may_manage=may_manage,
+        managed_organisation_ids=None if is_platform_admin() else admin_organisation_ids(),
     ), status
 
 
@@ -262,6 +275,7 @@ def _memberships_of(user: User):
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate_user(user_id: int):
     user = _user_or_404(user_id)
+    _require_account_management(user)
     if user.id == current_user.id:
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -269,6 +283,20 @@ def deactivate_user(user_id: int):
     services.deactivate_user(db, user, actor=current_user)
     db.commit()
     flash(_("Compte désactivé : cet utilisateur ne peut plus se connecter."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/mfa/reset")
+def reset_mfa(user_id: int):
+    user = _user_or_404(user_id)
+    _require_account_management(user)
+    db = get_session()
+    mfa.reset(db, user, actor=current_user)
+    db.commit()
+    flash(
+        _("Double authentification réinitialisée : l'utilisateur devra l'activer à nouveau."),
+        "success",
+    )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

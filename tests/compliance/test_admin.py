@@ -279,3 +279,196 @@ def test_audit_page_lists_and_filters(client, platform_admin, organisation, sess
     assert "Organisation Ivry-sur-Seine" in page
     assert "Login of" not in page
     assert "Login of" in client.get("/admin/audit").get_data(as_text=True)
+
+
+# --- administration scope: a member's admin manages roles, never accounts -------------------
+
+
+@pytest.fixture
+def shared_dpo(make_user, host, organisation, other_organisation, session):
+    """The shared DPO: a role in the host and in every member."""
+    user = make_user("dpo", host, organisation, other_organisation, email="dpo@siim94.example")
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def ivry_admin(login_as, host, organisation):
+    return login_as("admin", organisation, email="admin@ivry.example")
+
+
+def _login(client, email, password):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def test_member_admin_sees_the_shared_dpo_read_only(client, shared_dpo, ivry_admin):
+    assert shared_dpo.email in client.get("/admin/users").get_data(as_text=True)
+    page = client.get(f"/admin/users/{shared_dpo.id}").get_data(as_text=True)
+    assert shared_dpo.email in page
+    assert 'name="password"' not in page
+    assert 'name="email"' not in page
+    assert f"/admin/users/{shared_dpo.id}/deactivate" not in page
+    assert "/admin/users/new" not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_member_admin_cannot_take_over_the_shared_dpo(app, client, shared_dpo, ivry_admin, session):
+    before = (shared_dpo.password_hash, shared_dpo.email, shared_dpo.version)
+    response = client.post(
+        f"/admin/users/{shared_dpo.id}",
+        data={
+            "email": "mine@ivry.example",
+            "name": shared_dpo.name,
+            "language": "fr",
+            "password": "Prise-de-contrôle-2026",
+            "version": str(shared_dpo.version),
+        },
+    )
+    assert response.status_code == 403
+    session.refresh(shared_dpo)
+    assert (shared_dpo.password_hash, shared_dpo.email, shared_dpo.version) == before
+    client.post("/logout")
+    assert _login(client, shared_dpo.email, "Prise-de-contrôle-2026").status_code == 401
+
+
+def test_member_admin_cannot_deactivate_the_shared_dpo(client, shared_dpo, ivry_admin, session):
+    response = client.post(f"/admin/users/{shared_dpo.id}/deactivate")
+    assert response.status_code == 403
+    session.refresh(shared_dpo)
+    assert shared_dpo.active is True
+
+
+def test_member_admin_cannot_manage_even_a_local_account(
+    client, ivry_admin, make_user, organisation, session
+):
+    referent = make_user("referent", organisation, email="rita@ivry.example")
+    session.commit()
+    before = referent.password_hash
+    response = client.post(
+        f"/admin/users/{referent.id}",
+        data={
+            "email": referent.email,
+            "name": "Rita",
+            "language": "fr",
+            "password": "Ciel-gris-sur-Arcueil-2026",
+            "version": str(referent.version),
+        },
+    )
+    assert response.status_code == 403
+    assert client.post(f"/admin/users/{referent.id}/deactivate").status_code == 403
+    session.refresh(referent)
+    assert (referent.password_hash, referent.active) == (before, True)
+    assert referent.name == referent.email
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_member_admin_cannot_create_accounts(client, ivry_admin, session, method):
+    before = _count(session, User)
+    data = {"email": "new@ivry.example", "name": "New", "language": "fr"}
+    if method == "post":
+        response = client.post("/admin/users/new", data=data)
+    else:
+        response = client.get("/admin/users/new")
+    assert response.status_code == 403
+    assert _count(session, User) == before
+
+
+def test_member_admin_grants_and_withdraws_roles_in_their_organisation(
+    client, shared_dpo, ivry_admin, organisation, session
+):
+    response = client.post(
+        f"/admin/users/{shared_dpo.id}/memberships",
+        data={"m-organisation": str(organisation.id), "m-role": "referent"},
+    )
+    assert response.status_code == 302
+    granted = session.scalar(
+        select(Membership).where(
+            Membership.user_id == shared_dpo.id,
+            Membership.organisation_id == organisation.id,
+            Membership.role == "referent",
+        )
+    )
+    assert granted is not None
+    granted_id = granted.id
+    assert client.post(f"/admin/memberships/{granted_id}/revoke").status_code == 302
+    session.expunge_all()
+    assert session.get(Membership, granted_id) is None
+
+
+def test_member_admin_cannot_touch_roles_elsewhere(
+    client, shared_dpo, ivry_admin, host, other_organisation, session
+):
+    elsewhere = session.scalar(
+        select(Membership).where(
+            Membership.user_id == shared_dpo.id,
+            Membership.organisation_id == other_organisation.id,
+        )
+    )
+    page = client.get(f"/admin/users/{shared_dpo.id}").get_data(as_text=True)
+    assert f"/admin/memberships/{elsewhere.id}/revoke" not in page
+    assert client.post(f"/admin/memberships/{elsewhere.id}/revoke").status_code == 404
+    assert session.get(Membership, elsewhere.id) is not None
+    for target in (host, other_organisation):
+        response = client.post(
+            f"/admin/users/{shared_dpo.id}/memberships",
+            data={"m-organisation": str(target.id), "m-role": "admin"},
+        )
+        assert response.status_code in (302, 400, 404)
+    held = set(
+        session.scalars(
+            select(Membership.organisation_id).where(
+                Membership.user_id == shared_dpo.id, Membership.role == "admin"
+            )
+        )
+    )
+    assert held == set()
+
+
+def test_member_admin_cannot_make_their_organisation_the_host(
+    client, host, ivry_admin, organisation, session
+):
+    data = _organisation_form(organisation, is_host="y")
+    assert 'name="is_host"' not in client.get(f"/admin/organisations/{organisation.id}").get_data(
+        as_text=True
+    )
+    response = client.post(f"/admin/organisations/{organisation.id}", data=data)
+    assert response.status_code == 302
+    session.refresh(organisation)
+    assert organisation.is_host is False
+    assert client.get("/admin/users/new").status_code == 403
+
+
+def test_platform_admin_manages_the_shared_dpo(client, shared_dpo, platform_admin, session):
+    response = client.post(
+        f"/admin/users/{shared_dpo.id}",
+        data={
+            "email": shared_dpo.email,
+            "name": "Déléguée mutualisée",
+            "language": "fr",
+            "password": "Ciel-gris-sur-Arcueil-2026",
+            "version": str(shared_dpo.version),
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(shared_dpo)
+    assert shared_dpo.name == "Déléguée mutualisée"
+    assert shared_dpo.check_password("Ciel-gris-sur-Arcueil-2026")
+    assert client.post(f"/admin/users/{shared_dpo.id}/deactivate").status_code == 302
+    session.refresh(shared_dpo)
+    assert shared_dpo.active is False
+
+
+def test_the_last_host_keeps_its_flag(client, platform_admin, host, organisation, session):
+    data = _organisation_form(host)  # the box unticked
+    response = client.post(f"/admin/organisations/{host.id}", data=data)
+    assert response.status_code == 400
+    assert "héberger Registre" in response.get_data(as_text=True)
+    session.refresh(host)
+    assert host.is_host is True
+    # Flag the new host first; then the old one may let go.
+    data = _organisation_form(organisation, is_host="y")
+    assert client.post(f"/admin/organisations/{organisation.id}", data=data).status_code == 302
+    session.refresh(host)
+    response = client.post(f"/admin/organisations/{host.id}", data=_organisation_form(host))
+    assert response.status_code == 302
+    session.refresh(host)
+    assert host.is_host is False

@@ -117,6 +117,8 @@ def test_users_create_in_every_organisation(cli, session, organisation, other_or
         (["--org", "atlantis"], NEW_PASSWORD, "unknown organisation: atlantis"),
         (["--org", "ivry-sur-seine"], "", "no password"),
         (["--org", "ivry-sur-seine"], "short", "12 caractères"),
+        (["--org", "ivry-sur-seine"], "aaaaaaaaaaaa", "12 caractères"),
+        (["--org", "ivry-sur-seine"], "Azerty2026!!", "prévisible"),
     ],
 )
 def test_users_create_fails_cleanly(cli, session, organisation, args, stdin, message):
@@ -146,6 +148,15 @@ def test_set_password_from_stdin(cli, make_user):
     assert user.check_password(NEW_PASSWORD)
 
 
+def test_set_password_refuses_a_weak_password(cli, make_user):
+    user = make_user(email="vic@ivry.example")
+    before = user.password_hash
+    result = cli("users", "set-password", "vic@ivry.example", input="Motdepasse2026!\n")
+    assert result.exit_code == 1
+    assert "plus courants" in result.output
+    assert user.password_hash == before
+
+
 def test_set_password_for_an_unknown_user(cli):
     result = cli("users", "set-password", "ghost@ivry.example", input=NEW_PASSWORD + "\n")
     assert result.exit_code == 1
@@ -160,6 +171,23 @@ def test_deactivate_revokes_tokens(cli, session, make_user):
     assert user.active is False
     token = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).one()
     assert token.revoked_at is not None
+
+
+def test_reset_mfa(cli, session, make_user):
+    from compliance import mfa
+    from compliance.audit import AuditEntry
+
+    user = make_user(email="xena@ivry.example")
+    mfa.start_enrolment(session, user)
+    mfa.confirm_enrolment(session, user, mfa.totp(user.mfa_secret, mfa.current_step()), actor=user)
+    session.commit()  # enrolled earlier: the operator's reset is a transaction of its own
+    token = user.session_token
+    result = cli("users", "reset-mfa", "xena@ivry.example")
+    assert result.exit_code == 0, result.output
+    assert not user.mfa_enabled and user.mfa_secret is None
+    assert user.session_token != token
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last.action == "mfa_reset"
 
 
 def test_token_is_printed_alone_on_the_last_line_and_works(cli, app, make_user, organisation):

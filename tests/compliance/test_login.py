@@ -56,9 +56,28 @@ def test_login_ignores_email_case(client, user):
     assert _login(client, "Romain@IVRY.example", PASSWORD).status_code == 302
 
 
-def test_login_never_redirects_off_site(client, user):
-    response = _login(client, user.email, PASSWORD, query_string={"next": "//evil.example/"})
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=/%09/evil.example",
+        "next=//evil.example/",
+        "next=/%5C%5Cevil.example",
+        "next=/%5Cevil.example",
+        "next=https://evil.example",
+        "next=/%0a/evil",
+        "next=/%0d/evil",
+        "next=%20//evil.example",
+    ],
+)
+def test_login_never_redirects_off_site(client, user, query):
+    response = client.post(f"/login?{query}", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_login_returns_to_the_page_asked_for(client, user):
+    response = _login(client, user.email, PASSWORD, query_string={"next": "/incidents?page=2"})
+    assert response.headers["Location"] == "/incidents?page=2"
 
 
 def test_wrong_password_changes_nothing_but_the_trail(client, user, session):

@@ -69,12 +69,38 @@ def test_selector_refuses_an_invisible_organisation(
     assert client.post("/select-organisation", data={"organisation": "gentilly"}).status_code == 404
 
 
-def test_selector_never_redirects_off_site(client, login_as, organisation):
+OFF_SITE = [
+    "/\t/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example",
+    "/\n/evil",
+    "/\r/evil",
+    " //evil.example",
+    "/ /evil.example",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_selector_never_redirects_off_site(client, login_as, organisation, target):
+    login_as("referent", organisation)
+    response = client.post("/select-organisation", data={"organisation": "all", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_language_never_redirects_off_site(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_selector_returns_to_the_page_it_was_on(client, login_as, organisation):
     login_as("referent", organisation)
     response = client.post(
-        "/select-organisation", data={"organisation": "all", "next": "https://evil.example/"}
+        "/select-organisation", data={"organisation": "all", "next": "/incidents?page=2"}
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/incidents?page=2"
 
 
 def test_language_preference_is_saved(client, login_as, organisation):
