@@ -26,7 +26,7 @@ from compliance.auth import ApiToken, burn_password_check
 from compliance.db import get_session
 from compliance.forms import Form
 from compliance.mfa import remaining_recovery_codes
-from compliance.mfa_views import DisableForm, begin_second_step
+from compliance.mfa_views import CurrentCodeForm, begin_second_step
 from compliance.passwords import MIN_PASSWORD_LENGTH
 from compliance.services import ServiceError
 from compliance.web import redirect_to_next
@@ -184,7 +184,7 @@ def _profile_page(**context):
     return render_template(
         "account/profile.html",
         tokens=_tokens(),
-        mfa_form=DisableForm(formdata=None),
+        mfa_form=CurrentCodeForm(formdata=None),
         recovery_left=remaining_recovery_codes(get_session(), current_user),
         **context,
     )

@@ -50,7 +50,7 @@ class CodeForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
 
 
-class DisableForm(Form):
+class CurrentCodeForm(Form):
     code = StringField(_l("Code actuel"), validators=[DataRequired(), Length(max=32)])
 
 
@@ -226,7 +226,7 @@ def _with_current_code(operation):
     from compliance.account import client_address
 
     user = current_user._get_current_object()
-    form = DisableForm()
+    form = CurrentCodeForm()
     throttle = current_app.extensions["login_throttle"]
     key, address, db = f"mfa:{user.email}", client_address(), get_session()
     if throttle.blocked_for(key, address):

@@ -181,7 +181,11 @@ def test_verify_detects_a_rehashed_entry(session, trail):
 
 def test_user_creation_records_no_session_token(session, admin):
     user = services.create_user(
-        session, email="eve@ivry.example", name="Eve", password="Tram-9-Vitry-sur-Seine", actor=admin
+        session,
+        email="eve@ivry.example",
+        name="Eve",
+        password="Tram-9-Vitry-sur-Seine",
+        actor=admin,
     )
     created = _last(session)
     assert (created.action, created.object_id) == ("create", str(user.id))
