@@ -634,7 +634,7 @@ def _walk(session: Session, keys: dict[str, str], *, legacy: bool):
         elif entry.prev_hash != previous:
             reason = f"entry {entry.seq} does not follow entry {entry.seq - 1}"
         elif entry.key_id is None and not legacy:
-            reason = f"entry {entry.seq} is not keyed (run `compliance audit rekey`)"
+            reason = f"entry {entry.seq} is not keyed (see `compliance audit rekey --unkeyed`)"
         elif entry.key_id is None and keyed_seen:
             reason = f"entry {entry.seq} is not keyed but follows keyed entries"
         elif entry.key_id is not None and entry.key_id not in keys:
@@ -663,20 +663,33 @@ def verify(session: Session, keys: dict[str, str] | None = None) -> VerifyResult
     return VerifyResult(True, checked, head)
 
 
-def rekey(session: Session, keys: dict[str, str] | None = None) -> int:
-    """Re-seal the whole chain with the newest key, after verifying it as it stands (unkeyed
-    entries of an earlier version by plain SHA-256, keyed ones by their key). For the upgrade
-    of an unkeyed chain, and to retire an old key. Returns the number of entries re-sealed."""
+@dataclass
+class RekeyResult:
+    count: int
+    # The last unkeyed entry accepted, and its hash: compare it with a head recorded before
+    # the upgrade, since anyone who could write to the database could forge an unkeyed chain.
+    unkeyed_head: tuple[int, str] | None = None
+
+
+def rekey(
+    session: Session, keys: dict[str, str] | None = None, *, unkeyed: bool = False
+) -> RekeyResult:
+    """Re-seal the whole chain with the newest key, after verifying it as it stands: keyed
+    entries by their key and, with `unkeyed`, the entries of the earlier unkeyed chain by plain
+    SHA-256 (only before the first keyed one). To retire an old key, and once to upgrade a
+    trail written before the keyed chain."""
     keys = current_keys() if keys is None else keys
-    entries = []
-    for entry, reason in _walk(session, keys, legacy=True):
+    _lock_chain(session)  # before reading: an entry appended meanwhile would not follow
+    entries, result = [], RekeyResult(0)
+    for entry, reason in _walk(session, keys, legacy=unkeyed):
         if reason:
             raise ValueError(f"audit trail broken, nothing re-sealed: {reason}")
         entries.append(entry)
+        if entry.key_id is None:
+            result.unkeyed_head = (entry.seq, entry.hash)
     for entry in entries:
         session.expunge(entry)
     newest_id, newest_key = next(iter(keys.items()))
-    _lock_chain(session)
     previous = GENESIS
     table = AuditEntry.__table__
     for entry in entries:
@@ -687,4 +700,5 @@ def rekey(session: Session, keys: dict[str, str] | None = None) -> int:
             .where(table.c.id == entry.id)
             .values(prev_hash=entry.prev_hash, hash=entry.hash, key_id=newest_id)
         )
-    return len(entries)
+    result.count = len(entries)
+    return result
