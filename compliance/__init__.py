@@ -31,12 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from compliance import (
-        audit,  # noqa: F401 (installs the session hooks of the trail)
-        crypto,
-        i18n,
-        inputs,
-    )
+    import compliance.audit  # noqa: F401 (installs the session hooks of the audit trail)
+    from compliance import crypto, i18n, inputs
     from compliance.db import Database
     from compliance.login import init_login
     from compliance.ratelimit import make_throttle

@@ -11,8 +11,6 @@ HMAC-SHA256 under the newest audit key, so the lock is held for the commit only.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,15 +21,46 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
-from sqlmodel import JSON, Field, SQLModel, select
+from sqlmodel import select
 
-from compliance.db import UTCDateTime, utcnow
+from compliance.audit_chain import (
+    GENESIS,
+    AuditEntry,
+    RekeyResult,
+    VerifyResult,
+    current_keys,
+    entry_digest,
+    key_id,
+    lock_chain,
+    parse_keys,
+    rekey,
+    verify,
+)
+from compliance.db import utcnow
 
-GENESIS = "0" * 64
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "Pending",
+    "RekeyResult",
+    "VerifyResult",
+    "acting_as",
+    "current_keys",
+    "describe",
+    "entry_digest",
+    "key_id",
+    "parse_keys",
+    "pending_changes",
+    "record",
+    "rekey",
+    "seal",
+    "verify",
+]
+
 # Bookkeeping columns never copied into the trail.
 HIDDEN_COLUMNS = {"version", "updated_at", "created_at"}
 # A column whose name holds one of these carries a secret (or a hash or token of one).
@@ -50,29 +79,6 @@ _SERVICE_ACTOR = "audit_service_actor"
 _SEALING = "audit_sealing"
 
 
-class AuditEntry(SQLModel, table=True):
-    __tablename__ = "audit_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    # Contiguous position in the chain (ids may skip after a rollback; seq never does).
-    seq: int = Field(nullable=False, unique=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
-    actor_id: int | None = Field(default=None, index=True)
-    actor_label: str | None = Field(default=None, max_length=254)
-    organisation_id: int | None = Field(default=None, index=True)
-    action: str = Field(max_length=32, nullable=False, index=True)
-    object_type: str | None = Field(default=None, max_length=64, index=True)
-    object_id: str | None = Field(default=None, max_length=64)
-    summary: str | None = Field(default=None, max_length=500)
-    changes: dict | None = Field(default=None, sa_type=JSON)
-    address: str | None = Field(default=None, max_length=64)
-    # Which audit key sealed the entry (`key_id`); None for an entry of the unkeyed
-    # SHA-256 chain of earlier versions, which `verify` refuses until `audit rekey`.
-    key_id: str | None = Field(default=None, max_length=16)
-    prev_hash: str = Field(max_length=64, nullable=False, unique=True)
-    hash: str = Field(max_length=64, nullable=False, unique=True)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -87,54 +93,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return value
-
-
-# --- keys and digests -------------------------------------------------------------------------
-
-
-def key_id(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:8]
-
-
-def parse_keys(text: str | None) -> dict[str, str]:
-    """The key ring of a setting: comma-separated keys, newest first -> {key_id: key}."""
-    keys = [k.strip() for k in (text or "").split(",") if k.strip()]
-    return {key_id(k): k for k in keys}
-
-
-def current_keys() -> dict[str, str]:
-    keys = parse_keys(current_app.config.get("AUDIT_KEYS")) if has_app_context() else {}
-    if not keys:
-        raise RuntimeError("no audit key: set COMPLIANCE_AUDIT_KEYS or an instance folder")
-    return keys
-
-
-def _payload(entry: AuditEntry) -> dict:
-    return {
-        "seq": entry.seq,
-        "at": entry.at.isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "organisation_id": entry.organisation_id,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "summary": entry.summary,
-        "changes": entry.changes,
-        "address": entry.address,
-        "prev_hash": entry.prev_hash,
-    }
-
-
-def entry_digest(entry: AuditEntry, key: str | None = None) -> str:
-    """The entry's seal: HMAC-SHA256 under `key`, or the plain SHA-256 of the unkeyed chain."""
-    payload = _payload(entry)
-    if key is None:
-        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
-    payload["key_id"] = entry.key_id
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 # --- what a change looks like -----------------------------------------------------------------
@@ -439,13 +397,6 @@ def _reads_the_trail(state) -> bool:
 # --- the chain --------------------------------------------------------------------------------
 
 
-def _lock_chain(session: Session) -> None:
-    # Two processes appending at once would fork the chain: serialise on PostgreSQL.
-    # (SQLite serialises writers itself; the unique prev_hash refuses any fork.)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
-
-
 def _actor_fields(actor) -> tuple[int | None, str | None]:
     if actor is None and has_request_context():
         from flask_login import current_user
@@ -472,7 +423,7 @@ def seal(session: Session) -> list[AuditEntry]:
             return []
         keys = current_keys()
         newest_id, newest_key = next(iter(keys.items()))
-        _lock_chain(session)
+        lock_chain(session)
         last = session.execute(
             select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
         ).first()
@@ -608,83 +559,3 @@ def describe(
         changes=changes,
         organisation_id=organisation_id,
     )
-
-
-# --- verification -----------------------------------------------------------------------------
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    checked: int
-    head: str
-    bad_seq: int | None = None
-    reason: str | None = None
-
-
-def _walk(session: Session, keys: dict[str, str], *, legacy: bool):
-    """Yield (entry, reason or None) in chain order; stop after the first bad entry."""
-    previous = GENESIS
-    expected_seq = 1
-    keyed_seen = False
-    for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
-        reason = None
-        if entry.seq != expected_seq:
-            reason = f"entry {expected_seq} is missing (next is {entry.seq})"
-        elif entry.prev_hash != previous:
-            reason = f"entry {entry.seq} does not follow entry {entry.seq - 1}"
-        elif entry.key_id is None and not legacy:
-            reason = f"entry {entry.seq} is not keyed (run `compliance audit rekey`)"
-        elif entry.key_id is None and keyed_seen:
-            reason = f"entry {entry.seq} is not keyed but follows keyed entries"
-        elif entry.key_id is not None and entry.key_id not in keys:
-            reason = f"entry {entry.seq} names an unknown audit key {entry.key_id}"
-        elif entry_digest(entry, keys.get(entry.key_id)) != entry.hash:
-            reason = f"entry {entry.seq} was altered"
-        yield entry, reason
-        if reason:
-            return
-        keyed_seen = keyed_seen or entry.key_id is not None
-        previous = entry.hash
-        expected_seq += 1
-
-
-def verify(session: Session, keys: dict[str, str] | None = None) -> VerifyResult:
-    """Walk the chain in order; report the first entry that was altered, removed, inserted or
-    sealed without one of the audit keys."""
-    keys = current_keys() if keys is None else keys
-    checked, head = 0, GENESIS
-    for entry, reason in _walk(session, keys, legacy=False):
-        if reason:
-            bad = entry.seq if "missing" not in reason else checked + 1
-            return VerifyResult(False, checked, head, bad, reason)
-        checked, head = checked + 1, entry.hash
-        session.expunge(entry)
-    return VerifyResult(True, checked, head)
-
-
-def rekey(session: Session, keys: dict[str, str] | None = None) -> int:
-    """Re-seal the whole chain with the newest key, after verifying it as it stands (unkeyed
-    entries of an earlier version by plain SHA-256, keyed ones by their key). For the upgrade
-    of an unkeyed chain, and to retire an old key. Returns the number of entries re-sealed."""
-    keys = current_keys() if keys is None else keys
-    entries = []
-    for entry, reason in _walk(session, keys, legacy=True):
-        if reason:
-            raise ValueError(f"audit trail broken, nothing re-sealed: {reason}")
-        entries.append(entry)
-    for entry in entries:
-        session.expunge(entry)
-    newest_id, newest_key = next(iter(keys.items()))
-    _lock_chain(session)
-    previous = GENESIS
-    table = AuditEntry.__table__
-    for entry in entries:
-        entry.prev_hash, entry.key_id = previous, newest_id
-        entry.hash = previous = entry_digest(entry, newest_key)
-        session.execute(
-            table.update()
-            .where(table.c.id == entry.id)
-            .values(prev_hash=entry.prev_hash, hash=entry.hash, key_id=newest_id)
-        )
-    return len(entries)

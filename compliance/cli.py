@@ -281,20 +281,31 @@ def audit_verify():
 
 
 @audit_group.command("rekey")
-def audit_rekey():
-    """Verify the trail as it stands, then re-seal it with the newest audit key (after an
-    upgrade from the unkeyed chain, or to retire an old key)."""
+@click.option(
+    "--unkeyed",
+    is_flag=True,
+    help="Also accept the entries written before the keyed chain (once, after the upgrade).",
+)
+def audit_rekey(unkeyed):
+    """Verify the trail as it stands, then re-seal it with the newest audit key (to retire an
+    old key, or once after upgrading a trail written before the keyed chain)."""
     from compliance.audit import record, rekey
 
     session = _session()
     try:
-        count = rekey(session)
+        result = rekey(session, unkeyed=unkeyed)
     except ValueError as error:
         session.rollback()
         raise click.ClickException(str(error)) from error
-    record(session, action="audit_rekey", actor=_actor(), summary=f"{count} entries re-sealed")
+    summary = f"{result.count} entries re-sealed"
+    if result.unkeyed_head:
+        seq, head = result.unkeyed_head
+        summary += f"; unkeyed entries accepted up to entry {seq}, hash {head}"
+    record(session, action="audit_rekey", actor=_actor(), summary=summary)
     session.commit()
-    click.echo(f"Audit trail re-sealed with the newest key: {count} entries.")
+    click.echo(f"Audit trail re-sealed with the newest key: {summary}.")
+    if result.unkeyed_head:
+        click.echo("Compare that hash with the head `compliance audit verify` gave before.")
 
 
 @main.group()

@@ -355,7 +355,7 @@ def test_key_rotation_keeps_the_old_entries_verifiable(app, session, admin, orga
         app.config["AUDIT_KEYS"] = "a-brand-new-audit-key"
         assert not audit.verify(session).ok
         app.config["AUDIT_KEYS"] = f"a-brand-new-audit-key,{old_keys}"
-        assert audit.rekey(session) == len(entries)
+        assert audit.rekey(session).count == len(entries)
         session.commit()
         app.config["AUDIT_KEYS"] = "a-brand-new-audit-key"
         assert audit.verify(session).ok
@@ -372,11 +372,17 @@ def _make_legacy(session) -> None:
 
 def test_an_unkeyed_chain_is_refused_until_rekeyed(app, session, trail):
     _make_legacy(session)
+    head = _entries(session)[-1]
     result = audit.verify(session)
     assert (result.ok, result.bad_seq) == (False, 1)
-    assert "rekey" in result.reason
-    rekeyed = CliRunner().invoke(main, ["audit", "rekey"], obj=app)
+    assert "rekey --unkeyed" in result.reason
+    # Unkeyed entries are accepted only when asked (anyone could forge such a chain)...
+    refused = CliRunner().invoke(main, ["audit", "rekey"], obj=app)
+    assert refused.exit_code != 0 and "entry 1 is not keyed" in refused.output
+    # ... and the head accepted is printed, to compare with one recorded before the upgrade.
+    rekeyed = CliRunner().invoke(main, ["audit", "rekey", "--unkeyed"], obj=app)
     assert rekeyed.exit_code == 0, rekeyed.output
+    assert f"up to entry {head.seq}, hash {head.hash}" in rekeyed.output
     session.expire_all()
     assert audit.verify(session).ok
     assert _verify(app).exit_code == 0
@@ -386,7 +392,7 @@ def test_rekey_refuses_a_broken_unkeyed_chain(app, session, trail):
     _make_legacy(session)
     _forge(session, 2)
     session.commit()
-    result = CliRunner().invoke(main, ["audit", "rekey"], obj=app)
+    result = CliRunner().invoke(main, ["audit", "rekey", "--unkeyed"], obj=app)
     assert result.exit_code != 0
     assert "entry 2 was altered" in result.output
     session.expire_all()
@@ -398,7 +404,7 @@ def test_an_unkeyed_entry_after_keyed_ones_is_refused_by_rekey(session, trail):
     session.commit()
     _rechain(session, lambda e: entry_digest(e), start=4)
     with pytest.raises(ValueError, match="follows keyed entries"):
-        audit.rekey(session)
+        audit.rekey(session, unkeyed=True)
 
 
 # --- the chain lock is held for the commit only ---------------------------------------------
