@@ -87,8 +87,8 @@ def test_an_upload_past_the_limits_is_refused_quickly(app, document_type, source
     started = time.monotonic()
     with app.test_request_context(), pytest.raises(TemplateRejected, match=message):
         check_template(build_template(extra=(source,)), document_type)
-    # A second or two on an idle machine; the bound leaves room for a loaded one.
-    assert time.monotonic() - started < 8
+    # A second or two on an idle machine; the bound leaves room for a heavily loaded one.
+    assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize(
