@@ -117,13 +117,15 @@ def check_session_text(session: Session, _flush_context=None, _instances=None) -
     """Before every flush: no new or changed text may hold a refused character, whichever
     service wrote it. A record already holding one can still have its other fields edited."""
     errors: dict[str, str] = {}
+    new = set(map(id, session.new))
     for instance in chain(session.new, session.dirty):
         state = sa.inspect(instance)
         mapper = state.mapper
         if mapper.local_table.name in UNCHECKED_TABLES:
             continue
+        is_new = id(instance) in new
         for attribute in mapper.column_attrs:
-            if state.key is None or instance in session.new:
+            if is_new:
                 values = [state.dict.get(attribute.key)]
             else:
                 values = state.attrs[attribute.key].history.added or ()
