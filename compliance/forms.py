@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import Form as PlainForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Regexp, StopValidation
 
 from compliance.audit import AuditEntry
@@ -52,7 +52,8 @@ class TextHygieneMeta:
         field = super().bind_field(form, unbound_field, options)
         if isinstance(field, StringField):
             field.validators = [
-                _TextHygiene(multiline=isinstance(field, TextAreaField)),
+                # A password is never folded: it must stay what the user typed.
+                _TextHygiene(multiline=isinstance(field, TextAreaField | PasswordField)),
                 *field.validators,
             ]
         return field

@@ -28,6 +28,7 @@ UNCHECKED_TABLES = frozenset({"audit_entry"})
 # argument holding a whole number is an id, a page or a count.
 FREE_TEXT_ARGUMENTS = frozenset({"q", "next"})
 _WHOLE_NUMBER = re.compile(r"\s*[-+]?\d+\s*")
+_UNUSABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _out_of_range(value: str) -> bool:
@@ -48,7 +49,7 @@ class BoundedIntegerConverter(IntegerConverter):
 def _unusable(value: str) -> bool:
     """A NUL byte, which PostgreSQL cannot store or compare, or a lone surrogate, which no
     encoding can carry."""
-    return "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+    return _UNUSABLE.search(value) is not None
 
 
 def _json_path_with_bad_text(value: Any, path: str = "") -> str | None:
@@ -117,13 +118,15 @@ def check_session_text(session: Session, _flush_context=None, _instances=None) -
     """Before every flush: no new or changed text may hold a refused character, whichever
     service wrote it. A record already holding one can still have its other fields edited."""
     errors: dict[str, str] = {}
+    new = set(map(id, session.new))
     for instance in chain(session.new, session.dirty):
         state = sa.inspect(instance)
         mapper = state.mapper
         if mapper.local_table.name in UNCHECKED_TABLES:
             continue
+        is_new = id(instance) in new
         for attribute in mapper.column_attrs:
-            if state.key is None or instance in session.new:
+            if is_new:
                 values = [state.dict.get(attribute.key)]
             else:
                 values = state.attrs[attribute.key].history.added or ()

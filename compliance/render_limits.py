@@ -42,6 +42,8 @@ CALL_COST = 10
 MAX_SECONDS = 30.0
 # Items in a string or list built with `*`.
 MAX_SEQUENCE = 1_000_000
+# Bits of a whole number built with `*` or `**` (a 64-bit number has 64).
+MAX_INTEGER_BITS = 4096
 
 TOO_MANY_ITERATIONS = _l(
     "le modèle dépasse %(count)s itérations de boucle ou appels en un rendu",
@@ -145,7 +147,7 @@ _PRINTF_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _FORMAT_SPEC = re.compile(r"\{[^{}]*?:([^{}]*)\}|\{[^{}]*\{")
 
 
-def check_printf(template: Any, args: Any = ()) -> None:
+def check_printf(template: Any) -> None:
     """`'%9999999999d' % 1` allocates the width: refuse a width or precision too large, or
     given by an argument (`*`)."""
     if not isinstance(template, str):
@@ -164,8 +166,25 @@ def check_format_method(template: str) -> None:
             raise TemplateLimitExceeded(STRING_TOO_LARGE)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+        raise TemplateLimitExceeded(_l("exposant trop grand dans un modèle de document"))
+    # Whole numbers have no size limit in Python: squaring one in a loop doubles it each time.
+    if (
+        operator == "**"
+        and _is_int(left)
+        and _is_int(right)
+        and left.bit_length() * right > MAX_INTEGER_BITS
+    ) or (
+        operator == "*"
+        and _is_int(left)
+        and _is_int(right)
+        and left.bit_length() + right.bit_length() > MAX_INTEGER_BITS
+    ):
         raise TemplateLimitExceeded(_l("exposant trop grand dans un modèle de document"))
     if operator == "*":
         for sequence, count in ((left, right), (right, left)):
@@ -183,7 +202,7 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
     ):
         raise TemplateLimitExceeded(STRING_TOO_LARGE)
     if operator == "%":
-        check_printf(left, right)
+        check_printf(left)
 
 
 def _checked(check):
@@ -222,8 +241,8 @@ def _check_replace(_eval_ctx, text, old, new, count=None):
         raise TemplateLimitExceeded(STRING_TOO_LARGE)
 
 
-def _check_format(value, *args, **kwargs):
-    check_printf(value, args or kwargs)
+def _check_format(value, *_args, **_kwargs):
+    check_printf(value)
 
 
 def _check_wordwrap(_env, text, width=79, *args, **kwargs):

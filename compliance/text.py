@@ -19,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.services import FieldErrors
 
-# The largest id a database column could hold (BIGINT); a larger one names no record.
-MAX_ID = 2**63 - 1
 # The largest number an INTEGER column holds, on every backend.
 INT_MAX = 2**31 - 1
+# The largest id: ids are INTEGER columns, and PostgreSQL refuses to compare one with a larger
+# number ("integer out of range") where SQLite overflows past 2^63 - 1. A larger id names no
+# record.
+MAX_ID = INT_MAX
 # Text fields of at most this many characters are one line (names, titles, references).
 ONE_LINE = 300
 

@@ -190,6 +190,8 @@ def test_ids_out_of_range_in_urls_are_404(client, login_as, organisation):
     for path in (
         "/incidents/99999999999999999999",
         f"/incidents/{MAX_ID + 1}",
+        f"/incidents/{2**40}",
+        f"/incidents/{2**63 - 1}",
         f"/applications/{'9' * 5000}",
         "/processing/activities/99999999999999999999",
     ):

@@ -87,8 +87,8 @@ def test_an_upload_past_the_limits_is_refused_quickly(app, document_type, source
     started = time.monotonic()
     with app.test_request_context(), pytest.raises(TemplateRejected, match=message):
         check_template(build_template(extra=(source,)), document_type)
-    # A second or two on an idle machine; the bound leaves room for a loaded one.
-    assert time.monotonic() - started < 8
+    # A second or two on an idle machine; the bound leaves room for a heavily loaded one.
+    assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize(
@@ -104,6 +104,10 @@ def test_an_upload_past_the_limits_is_refused_quickly(app, document_type, source
         "{{ '{:>999999999}'.format(1) }}",
         "{{ '{:{w}}'.format(1, w=999999999) }}",
         "{{ 2 ** 1000 }}",
+        "{% set ns = namespace(n=10 ** 60) %}"
+        "{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n > 0 }}",
+        "{% set ns = namespace(n=10 ** 60) %}"
+        "{% for i in range(40) %}{% set ns.n = ns.n ** 2 %}{% endfor %}{{ ns.n > 0 }}",
         "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
         "{{ f(40) }}",
         "{% set s = 'x' * 1000000 %}{% for i in range(1000) %}{{ s }}{% endfor %}",
@@ -123,6 +127,9 @@ def test_ordinary_templates_render_as_before(app):
         ) == ("1, 2 ab y")
         assert render_string("{{ '%05d'|format(42) }} {{ '{:>4}'.format(7) }}") == "00042    7"
         assert render_string("{% for i in range(3) %}{{ loop.index }}{% endfor %}") == "123"
+        assert render_string("{{ 12 * 3 }} {{ 2 ** 10 }} {{ 7 % 3 }} {{ '%d%%'|format(5) }}") == (
+            "36 1024 1 5%"
+        )
 
 
 def test_the_budget_is_shared_by_every_part_of_one_render(app, monkeypatch):
