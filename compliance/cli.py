@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import select
 
@@ -384,6 +385,8 @@ def restore(file: Path, force: bool):
             summary = restore_backup(app(), handle, passphrase, force=force)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+    except sa.exc.OperationalError as error:
+        raise click.ClickException(f"cannot reach the target database: {error.orig}") from error
     click.echo(
         f"Restored {summary.rows} rows in {len(summary.tables)} tables (schema "
         f"{summary.revision}, now current), {summary.templates} template(s); written to "
