@@ -1,4 +1,5 @@
-"""The `compliance` command: init, demo, serve, users, tokens, audit, keys, import, export."""
+"""The `compliance` command: init, demo, serve, users, tokens, audit, keys, backup, restore,
+import, export."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import select
 
@@ -395,15 +397,19 @@ def backup(output: Path):
     from compliance.backup import BackupError, create_backup
 
     passphrase = _passphrase(confirm=True)
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Written beside the target and renamed at the end: an earlier backup of the same name
+    # survives a failed one.
+    partial = output.with_name(f".{output.name}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             summary = create_backup(app(), passphrase, handle, actor=_actor())
+        os.replace(partial, output)
     except BackupError as error:
-        output.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from error
     except BaseException:
-        output.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
     click.echo(
         f"Backup written to {output}: {summary.rows} rows in {len(summary.tables)} tables "
@@ -425,6 +431,8 @@ def restore(file: Path, force: bool):
             summary = restore_backup(app(), handle, passphrase, force=force)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+    except sa.exc.OperationalError as error:
+        raise click.ClickException(f"cannot reach the target database: {error.orig}") from error
     click.echo(
         f"Restored {summary.rows} rows in {len(summary.tables)} tables (schema "
         f"{summary.revision}, now current), {summary.templates} template(s); written to "

@@ -269,14 +269,18 @@ def reencrypt_all(
     result = Rotation()
     columns = encrypted_columns(metadata)
     result.columns = [f"{table.name}.{column.name}" for table, column in columns]
+    already_current = 0
     for _ in range(max_passes):
         result.passes += 1
         done = sum(
             _rotate_column(engine, table, column, ring, result, batch_size)
             for table, column in columns
         )
+        if result.passes == 1:
+            already_current = result.already_current  # later passes see the same ones again
         if not done:
             break
+    result.already_current = already_current
     return result
 
 

@@ -159,5 +159,17 @@ def test_upgrade_encrypts_existing_contacts(empty_database_url, tmp_path):
         assert ring.decrypt(contact) == "Mme Durand, 01 02 03 04 05"
         assert ring.decrypt(notes) == "Plainte de M. Martin"
         assert _drift(engine) == []
+        # And back: the downgrade decrypts them.
+        config = alembic_config(empty_database_url)
+        config.attributes["keyring"] = ring
+        command.downgrade(config, "0009")
+        with engine.connect() as connection:
+            read = connection.exec_driver_sql
+            assert read("SELECT contact FROM personal_data_breach").scalar() == (
+                "Mme Durand, 01 02 03 04 05"
+            )
+            assert read("SELECT notes FROM incident_external_report").scalar() == (
+                "Plainte de M. Martin"
+            )
     finally:
         engine.dispose()

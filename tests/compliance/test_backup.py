@@ -281,3 +281,17 @@ def test_a_backup_of_a_newer_schema_is_refused(empty_database_url, tmp_path):
         assert sa.inspect(target.extensions["db"].engine).get_table_names() == []
     finally:
         _dispose(target)
+
+
+def test_a_failed_backup_keeps_the_earlier_one(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'behind.db'}", tmp_path / "instance")
+    earlier = tmp_path / "registre.backup"
+    earlier.write_bytes(b"an earlier backup")
+    try:
+        result = run(app, "backup", "-o", str(earlier))  # the database is not initialised
+        assert result.exit_code == 1
+        assert "run `compliance init` first" in result.output
+    finally:
+        _dispose(app)
+    assert earlier.read_bytes() == b"an earlier backup"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []

@@ -194,7 +194,8 @@ def test_updates_committed_during_a_rotation_are_kept(own_app):
             thread = threading.Thread(target=write, args=(note_id,))
             started.append(thread)
             thread.start()
-            thread.join(0.5)  # done at once on PostgreSQL; waits for the batch on SQLite
+            # PostgreSQL: the writer commits now. SQLite: it waits for the batch to commit.
+            thread.join(10 if engine.dialect.name == "postgresql" else 0.5)
 
     sa.event.listen(engine, "after_cursor_execute", after_select)
     try:
@@ -281,3 +282,13 @@ def test_init_and_serve_refuse_a_database_without_its_key_ring(own_app, monkeypa
     result = CliRunner().invoke(main, ["serve"], obj=own_app)
     assert result.exit_code == 0, result.output
     assert len(served) == 1
+
+
+def test_keys_rotate_command_with_the_instance_key_file(own_app):
+    incident_id = _incident(own_app, "Mme Dupont")
+    result = CliRunner().invoke(main, ["keys", "rotate", "--batch-size", "1"], obj=own_app)
+    assert result.exit_code == 0, result.output
+    assert "New key first in" in result.output and "older keys kept" in result.output
+    assert "value(s) re-encrypted, 0 already under the first key" in result.output
+    assert own_app.config["ENCRYPTION_KEYS"] not in result.output  # keys are never printed
+    assert _read_description(own_app, incident_id) == "Mme Dupont"
