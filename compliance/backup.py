@@ -328,15 +328,18 @@ def _write_archive(app, buffer: BinaryIO) -> Summary:
 # --- restore ------------------------------------------------------------------------------
 
 
-def _open(buffer: BinaryIO) -> tuple[zipfile.ZipFile, dict]:
+def _open(buffer: BinaryIO) -> tuple[zipfile.ZipFile, dict, dict[str, str]]:
     try:
         archive = zipfile.ZipFile(buffer)
         manifest = json.loads(archive.read("manifest.json"))
+        secrets = json.loads(archive.read("secrets.json"))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise BackupError("the backup's content is damaged") from error
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
-    return archive, manifest
+    # Only the known secret files are ever written into the instance folder.
+    secrets = {name: str(value) for name, value in secrets.items() if name in SECRETS}
+    return archive, manifest, secrets
 
 
 def _check_empty(engine) -> None:
@@ -463,8 +466,7 @@ def restore_backup(app, source: BinaryIO, passphrase: str, *, force: bool = Fals
 def _restore(app, buffer: BinaryIO, force: bool) -> Summary:
     from compliance import load_models
 
-    archive, manifest = _open(buffer)
-    secrets = json.loads(archive.read("secrets.json"))
+    archive, manifest, secrets = _open(buffer)
     engine = app.extensions["db"].engine
     _check_empty(engine)
     _check_secret_files(app, secrets, force)
