@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
 from compliance.db import ConflictError
+from compliance.services import FieldErrors
 
 PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
 
@@ -45,6 +47,14 @@ def init_errors(app) -> None:
     @app.errorhandler(ConflictError)
     def _conflict(error):
         return _render(409, str(error))
+
+    @app.errorhandler(FieldErrors)
+    def _field_errors(error):
+        # A reference or an organisation refused outside a register's own error handling.
+        if _wants_json():
+            message = _("Certaines valeurs sont invalides.")
+            return jsonify(error="invalid", message=message, errors=error.errors), 422
+        return _render(400, str(error))
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):
