@@ -13,7 +13,7 @@ from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import organisation_for
+from compliance.tenancy import organisation_for, require_somewhere
 from registers.applications import fields as f
 from registers.applications import queries as q
 from registers.applications import services
@@ -337,6 +337,7 @@ def deployments():
 
 @bp.post("/deployments")
 def create_deployment():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data, unknown = _body(f.DEPLOYMENT_CREATE_FIELDS)
     if unknown:
         return _invalid(unknown)

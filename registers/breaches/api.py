@@ -15,7 +15,7 @@ from compliance.i18n import PARIS
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import organisation_for
+from compliance.tenancy import organisation_for, require_somewhere
 from registers.breaches import fields as f
 from registers.breaches import services
 from registers.breaches.clock import clock
@@ -185,6 +185,7 @@ def breach(breach_id: int):
 
 @bp.post("/breaches")
 def create_breach():
+    require_somewhere(REGISTER, Action.CREATE)
     data = _body()
     organisation_for(
         get_session(), data.get("organisation_id"), REGISTER, Action.CREATE, user=current_user

@@ -13,7 +13,7 @@ from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import organisation_for, visible_reference
+from compliance.tenancy import organisation_for, require_somewhere, visible_reference
 from registers.incidents import corrective_actions as action_services
 from registers.incidents import fields as f
 from registers.incidents import services
@@ -260,6 +260,7 @@ def incidents():
 
 @bp.post("/incidents")
 def create_incident():
+    require_somewhere(REGISTER, Action.CREATE)
     data, unknown = _body(f.INCIDENT_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -360,6 +361,7 @@ def corrective_actions():
 
 @bp.post("/corrective-actions")
 def create_action():
+    require_somewhere(REGISTER, Action.CREATE)
     data, unknown = _body(f.ACTION_FIELDS)
     if unknown:
         return _invalid(unknown)

@@ -15,7 +15,12 @@ from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import Organisation, organisation_for, unknown_reference_message
+from compliance.tenancy import (
+    Organisation,
+    organisation_for,
+    require_somewhere,
+    unknown_reference_message,
+)
 from registers.applications.fields import day
 from registers.processing import compute, models_sync, services
 from registers.processing import queries as q
@@ -205,6 +210,7 @@ def activities():
 
 @bp.post("/processing-activities")
 def create_activity():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data = json_body()
     organisation = _organisation(data)
     data.pop("version", None)

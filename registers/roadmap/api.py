@@ -15,7 +15,12 @@ from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import Organisation, refuse_organisation_change, visible_reference
+from compliance.tenancy import (
+    Organisation,
+    refuse_organisation_change,
+    require_somewhere,
+    visible_reference,
+)
 from registers.roadmap import compute, services
 from registers.roadmap import fields as f
 from registers.roadmap import queries as q
@@ -163,6 +168,7 @@ def actions():
 
 @bp.post("/roadmap-actions")
 def create_action():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data, unknown = _body(f.ACTION_FIELDS, f.ACTION_LINKS, {"roadmap_id"})
     if unknown:
         return _invalid(unknown)

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 from compliance.admin import services as admin_services
 from compliance.db import utcnow
+from compliance.document_templates import store_template
+from compliance.documents import default_template_path, document_types
 from compliance.tenancy import Organisation, OrganisationKind
 from registers.applications import services as map_services
 from registers.breaches import services as breach_services
@@ -18,11 +20,14 @@ from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
 from registers.processing import services as processing_services
 from registers.processing.models_sync import apply_model, create_model
+from registers.processing.publish import publish_register
 from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
 
 ACTOR = "test"
+# The Word template each organisation of the world has uploaded a copy of.
+TEMPLATE = "roadmap-report"
 
 
 @dataclass
@@ -46,6 +51,22 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     r["deployment"] = map_services.create_deployment(
         session,
         {"organisation_id": organisation.id, "application_id": application.id},
+        actor=ACTOR,
+    )
+    # A second application of the organisation alone, and the data flow between the two.
+    second = map_services.create_application(
+        session,
+        {"name": f"Portail {index}", "domain": "Usagers", "functions": ["Démarches"]},
+        actor=ACTOR,
+    )
+    map_services.create_deployment(
+        session,
+        {"organisation_id": organisation.id, "application_id": second.id},
+        actor=ACTOR,
+    )
+    r["interface"] = map_services.create_interface(
+        session,
+        {"source_application_id": application.id, "target_application_id": second.id},
         actor=ACTOR,
     )
     r["incident"] = incident_services.create_incident(
@@ -92,6 +113,18 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
             "incident_id": r["incident"].id,
             "processing_ids": [r["activity"].id],
         },
+        actor=ACTOR,
+    )
+    r["report"] = incident_services.add_external_report(
+        session, r["incident"], {"kind": "cert_fr", "made_on": today()}, actor=ACTOR
+    )
+    r["version"] = publish_register(session, organisation, actor=ACTOR)
+    document_type = document_types()[TEMPLATE]
+    store_template(
+        session,
+        document_type,
+        organisation,
+        default_template_path(TEMPLATE).read_bytes(),
         actor=ACTOR,
     )
     r["roadmap"] = roadmap_services.create_roadmap(
@@ -148,15 +181,10 @@ def build_world(session) -> SimpleNamespace:
             actor=ACTOR,
         )
         sides.append(_side(session, organisation, application, vendor, index))
-    interface = map_services.create_interface(
-        session,
-        {
-            "source_application_id": sides[0].application.id,
-            "target_application_id": sides[1].application.id,
-        },
-        actor=ACTOR,
-    )
     model = create_model(session, host, {"name": "Gestion des élections"}, actor=ACTOR)
     apply_model(session, model, [a], actor=ACTOR)
+    for side in sides:
+        # The host's model: neither member's users keep it.
+        side.records["model"] = model
     session.flush()
-    return SimpleNamespace(host=host, a=sides[0], b=sides[1], interface=interface, model=model)
+    return SimpleNamespace(host=host, a=sides[0], b=sides[1], model=model)
