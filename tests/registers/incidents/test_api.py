@@ -142,8 +142,7 @@ def test_scoping_and_permissions(
     )
     assert response.status_code == 403
     response = api("POST", "/incidents", referent, json=_new(other_organisation))
-    assert response.status_code == 422
-    assert set(response.get_json()["errors"]) == {"organisation_id"}
+    assert response.status_code == 403
 
 
 def test_corrective_actions(api, ciso, make_incident, host, session):
