@@ -344,3 +344,38 @@ def test_the_incident_form_offers_only_the_organisations_the_user_may_name(
     assert response.status_code == 400
     session.expire_all()
     assert session.get(Incident, world.a.incident.id).affected_organisations == []
+
+
+# --- the spreadsheet import names applications and vendors ------------------------------------
+
+
+def _sheet(applications: str, recipients: str) -> bytes:
+    header = "reference;nom;applications;destinataires"
+    return f"{header}\nX-1;Cantine;{applications};{recipients}\n".encode()
+
+
+def test_the_import_answers_a_foreign_application_or_vendor_as_an_unknown_one(
+    world, make_user, session
+):
+    from registers.processing import importer
+
+    dpo = make_user(Role.DPO, world.a.organisation)
+    organisation = world.a.organisation
+
+    def errors(name, applications="", recipients=""):
+        data = _sheet(applications, recipients)
+        before = _state(session)
+        result = importer.import_activities(session, organisation, data, "f.csv", actor=dpo)
+        assert not result.ok and _state(session) == before
+        return [message.replace(name, "N") for _line, message in result.errors]
+
+    foreign, unknown = world.b.application.name, "Logiciel inconnu"
+    assert errors(foreign, applications=foreign) == errors(unknown, applications=unknown)
+    foreign, unknown = world.b.vendor.name, "Inconnu"
+    assert errors(foreign, recipients=f"processor | Éditeur | | {foreign}") == errors(
+        unknown, recipients=f"processor | Éditeur | | {unknown}"
+    )
+    own = importer.import_activities(
+        session, organisation, _sheet(world.a.application.name, ""), "f.csv", actor=dpo
+    )
+    assert own.ok, own.errors
