@@ -107,7 +107,7 @@ def _split(text: str, separator: str) -> list[str]:
     return split(text, separator)
 
 
-def _rows_of(session: Session, key: str, text: str, indexes: dict, actor=None) -> list[dict]:
+def _rows_of(session: Session, key: str, text: str, indexes: dict, actor) -> list[dict]:
     rows = []
     for item in _split(text, ITEM_SEPARATOR):
         if not item:
@@ -178,7 +178,7 @@ def _application_ids(session: Session, text: str, actor) -> list[int]:
     return [found[key] for key in keys]
 
 
-def row_data(session: Session, values: dict[str, str], indexes: dict, *, actor=None) -> dict:
+def row_data(session: Session, values: dict[str, str], indexes: dict, *, actor) -> dict:
     """The services' input for one row (`values`: column key -> non-empty cell text)."""
     data: dict = {}
     for key, text in values.items():
