@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -193,7 +194,7 @@ def get_or_404(model, record_id, register, action=None, *, user=None):
 # model -> condition(user, register, action): the rows of the model the user may see for that
 # action, when a register scopes it otherwise than by its own organisation_id (incidents are
 # seen through their affected organisations, applications through their deployments…).
-_SCOPES: dict[type, object] = {}
+_SCOPES: dict[type, Callable] = {}
 
 
 def declare_scope(model, condition) -> None:
@@ -310,18 +311,13 @@ def organisation_change_message() -> str:
     return _("ne peut pas changer : une fiche reste dans son organisation")
 
 
-def refuse_organisation_change(record, cleaned: dict, errors: dict | None = None) -> dict:
-    """Drop an `organisation_id` equal to the record's (a client sends back what it read);
-    a different one is an error, added to `errors` (raised as FieldErrors when not given)."""
+def refuse_organisation_change(record, data: dict) -> None:
+    """Drop from `data` an `organisation_id` equal to the record's (a client sends back what it
+    read); a different one is refused (FieldErrors, the API's 422)."""
     from compliance.services import FieldErrors
 
-    if "organisation_id" not in cleaned:
-        return cleaned
-    if cleaned.pop("organisation_id") != record.organisation_id:
-        if errors is None:
-            raise FieldErrors({"organisation_id": organisation_change_message()})
-        errors["organisation_id"] = organisation_change_message()
-    return cleaned
+    if "organisation_id" in data and data.pop("organisation_id") != record.organisation_id:
+        raise FieldErrors({"organisation_id": organisation_change_message()})
 
 
 @event.listens_for(Session, "before_flush")
@@ -337,14 +333,13 @@ def _organisation_never_changes(session, _flush_context, _instances) -> None:
         history = state.attrs.organisation_id.history
         if not history.added or state.key is None:
             continue
-        before = [value for value in history.deleted if value is not None]
-        if not history.deleted:
+        if history.deleted:
+            before = history.deleted[0]
+        else:
             # Set while expired: the stored value was never loaded, read it.
             table = state.mapper.local_table
-            before = [
-                session.connection().scalar(
-                    sa.select(table.c.organisation_id).where(table.c.id == state.key[1][0])
-                )
-            ]
-        if before != [None] and list(history.added) != before:
+            before = session.connection().scalar(
+                sa.select(table.c.organisation_id).where(table.c.id == state.key[1][0])
+            )
+        if before is not None and history.added[0] != before:
             raise FieldErrors({"organisation_id": organisation_change_message()})
