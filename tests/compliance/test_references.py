@@ -379,3 +379,27 @@ def test_the_import_answers_a_foreign_application_or_vendor_as_an_unknown_one(
         session, organisation, _sheet(world.a.application.name, ""), "f.csv", actor=dpo
     )
     assert own.ok, own.errors
+
+
+def test_links_already_in_place_may_stay_and_only_new_ones_are_checked(world, make_user, session):
+    """The syndicate linked B's application to A's incident; A's CISO, who does not see it,
+    edits the incident and keeps the link, but cannot add it anew elsewhere."""
+    incident = world.a.incident
+    both = [world.a.application.id, world.b.application.id]
+    incident_services.update_incident(session, incident, {"application_ids": both}, actor="cli")
+    ciso = make_user(Role.CISO, world.a.organisation)
+    incident_services.update_incident(
+        session, incident, {"title": "Rançongiciel", "application_ids": both}, actor=ciso
+    )
+    assert sorted(a.id for a in incident.applications) == sorted(both)
+    other = incident_services.create_incident(session, _incident_data(world), actor=ciso)
+    with pytest.raises(FieldErrors):
+        incident_services.update_incident(
+            session, other, {"application_ids": [world.b.application.id]}, actor=ciso
+        )
+
+
+def _incident_data(w) -> dict:
+    data = _incident(w)
+    data["detected_at"] = utcnow() - timedelta(hours=1)
+    return data
