@@ -254,7 +254,7 @@ def load_templates(session) -> list[Template]:
     templates = []
     for entry in entries:
         scalars, children, application_ids = clean_activity(
-            session, _input(session, entry, applications)
+            session, _input(session, entry, applications), actor="bench"
         )
         prefix = scalars.pop("reference").split("-")[0]
         name = scalars.pop("name")

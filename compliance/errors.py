@@ -55,14 +55,14 @@ def init_errors(app) -> None:
 
     @app.errorhandler(FieldErrors)
     def _field_errors(error):
-        # Invalid values that no view caught (the session's last check refused them): the
-        # request changed nothing, and says which field.
+        # Invalid values or a refused reference that no view caught (the session's last check
+        # refused them): the request changed nothing, and says which field.
         from compliance.db import get_session
 
         get_session().rollback()
         if _wants_json():
-            response = jsonify(error="invalid", message=str(error), errors=error.errors)
-            return response, 422
+            message = _("Certaines valeurs sont invalides.")
+            return jsonify(error="invalid", message=message, errors=error.errors), 422
         return _render(400, "; ".join(error.errors.values()))
 
     @app.errorhandler(KeyRingError)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel import Field
 
 from compliance.db import RecordMixin, str_enum
@@ -185,3 +189,161 @@ def get_or_404(model, record_id, register, action=None, *, user=None):
     if action != Action.READ and not can(register, action, record.organisation_id, user=user):
         abort(403)
     return record
+
+
+# --- references a write sets -----------------------------------------------------------------
+
+# model -> condition(user, register, action): the rows of the model the user may see for that
+# action, when a register scopes it otherwise than by its own organisation_id (incidents are
+# seen through their affected organisations, applications through their deployments…).
+_SCOPES: dict[type, Callable] = {}
+
+
+def declare_scope(model, condition) -> None:
+    """Say how `model` is scoped: condition(user, register, action) -> SQL condition."""
+    _SCOPES[model] = condition
+
+
+def scope_condition(model, register, action=None, *, user):
+    """The SQL condition selecting the rows of `model` the user may see for `action`."""
+    from compliance.permissions import Action
+
+    action = action or Action.READ
+    if model in _SCOPES:
+        return _SCOPES[model](user, register, action)
+    column = Organisation.id if model is Organisation else model.__table__.c.organisation_id
+    return column.in_(visible_organisations_query(user, register, action))
+
+
+def is_operator(actor) -> bool:
+    """A CLI command or the demo loader acts under a label (a string), not as a user: the
+    operator of the instance, with every right. Anything else is checked as a user (an
+    anonymous one sees nothing)."""
+    return isinstance(actor, str)
+
+
+def visible_references(
+    session: Session, model, ids, register, action=None, *, user, field: str, keep=()
+) -> list:
+    """The records of `model` named by `ids`, in that order, each one the user may see (or, for
+    a write, act on) through `register`; FieldErrors({field: …}) otherwise. The records of
+    `keep` (those already linked) stay without a check: only what the write sets is checked.
+
+    An unknown id and the id of a record the user may not see get the same answer: the API must
+    not tell which ids exist elsewhere."""
+    from compliance.services import FieldErrors
+
+    ids = list(dict.fromkeys(ids))
+    found = {record.id: record for record in keep if record.id in ids}
+    wanted = [i for i in ids if i not in found and _is_id(i)]
+    if wanted:
+        statement = sa.select(model).where(model.__table__.c.id.in_(wanted))
+        if not is_operator(user):
+            statement = statement.where(scope_condition(model, register, action, user=user))
+        found.update((record.id, record) for record in session.scalars(statement))
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise FieldErrors({field: unknown_reference_message(missing)})
+    return [found[i] for i in ids]
+
+
+def _is_id(value) -> bool:
+    from compliance.text import bounded_id
+
+    return isinstance(value, int) and bounded_id(value) is not None
+
+
+def visible_reference(session: Session, model, record_id, register, action=None, *, user, field):
+    """One record as visible_references() checks it; None stays None."""
+    if record_id is None:
+        return None
+    return visible_references(
+        session, model, [record_id], register, action, user=user, field=field
+    )[0]
+
+
+def require_somewhere(register, action, *, user=None) -> None:
+    """403 unless the user may do `action` on `register` in at least one organisation: a write
+    whose organisation comes in its body is refused before its body is read."""
+    from flask import abort
+    from flask_login import current_user
+
+    from compliance.auth import can
+
+    if not can(register, action, user=current_user if user is None else user):
+        abort(403)
+
+
+def organisation_for(
+    session: Session, organisation_id, register, action, *, user, field="organisation_id"
+):
+    """The organisation a new record is written in: one the user sees in `register`
+    (FieldErrors otherwise, as for an unknown id), where the user may do `action` (403)."""
+    from flask import abort
+
+    from compliance.auth import can
+
+    organisation = visible_reference(
+        session, Organisation, organisation_id, register, user=user, field=field
+    )
+    if organisation is None:
+        raise _missing(field)
+    if not is_operator(user) and not can(
+        register, action, organisation.id, user=user, session=session
+    ):
+        abort(403)
+    return organisation
+
+
+def _missing(field: str):
+    from compliance.services import FieldErrors
+
+    return FieldErrors({field: _("est obligatoire")})
+
+
+def unknown_reference_message(ids) -> str:
+    ids = [str(i) for i in ids]
+    if len(ids) == 1:
+        return _("aucune fiche accessible ne porte l'identifiant %(id)s", id=ids[0])
+    return _("aucune fiche accessible ne porte les identifiants %(ids)s", ids=", ".join(ids))
+
+
+# --- a record never changes organisation -----------------------------------------------------
+
+
+def organisation_change_message() -> str:
+    return _("ne peut pas changer : une fiche reste dans son organisation")
+
+
+def refuse_organisation_change(record, data: dict) -> None:
+    """Drop from `data` an `organisation_id` equal to the record's (a client sends back what it
+    read); a different one is refused (FieldErrors, the API's 422)."""
+    from compliance.services import FieldErrors
+
+    if "organisation_id" in data and data.pop("organisation_id") != record.organisation_id:
+        raise FieldErrors({"organisation_id": organisation_change_message()})
+
+
+@event.listens_for(Session, "before_flush")
+def _organisation_never_changes(session, _flush_context, _instances) -> None:
+    """The last line: whatever path changed it, a persisted record's organisation_id is never
+    written (FieldErrors on `organisation_id`, the API's 422)."""
+    from compliance.services import FieldErrors
+
+    for record in session.dirty:
+        state = sa.inspect(record)
+        if "organisation_id" not in state.mapper.column_attrs:
+            continue
+        history = state.attrs.organisation_id.history
+        if not history.added or state.key is None:
+            continue
+        if history.deleted:
+            before = history.deleted[0]
+        else:
+            # Set while expired: the stored value was never loaded, read it.
+            table = state.mapper.local_table
+            before = session.connection().scalar(
+                sa.select(table.c.organisation_id).where(table.c.id == state.key[1][0])
+            )
+        if before is not None and history.added[0] != before:
+            raise FieldErrors({"organisation_id": organisation_change_message()})

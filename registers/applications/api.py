@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from compliance import api as kernel_api
 from compliance.api import json_body, page_args, page_json
-from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
+from compliance.tenancy import organisation_for, require_somewhere
 from registers.applications import fields as f
 from registers.applications import queries as q
 from registers.applications import services
@@ -337,14 +337,16 @@ def deployments():
 
 @bp.post("/deployments")
 def create_deployment():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data, unknown = _body(f.DEPLOYMENT_CREATE_FIELDS)
     if unknown:
         return _invalid(unknown)
     cleaned, errors = f.clean({"organisation_id": f.IDENTIFIER}, data)
     if errors or cleaned.get("organisation_id") is None:
         return _invalid(errors or {"organisation_id": _("est obligatoire")})
-    if not can(q.REGISTER, Action.CREATE, cleaned["organisation_id"]):
-        abort(403, _("Vous ne pouvez pas enregistrer d'utilisations pour cette organisation."))
+    organisation_for(
+        get_session(), cleaned["organisation_id"], q.REGISTER, Action.CREATE, user=current_user
+    )
     result = _write(
         lambda session: services.create_deployment(session, data, actor=current_user),
         deployment_json,

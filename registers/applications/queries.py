@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, scope, visible_organisations_query
+from compliance.tenancy import Organisation, declare_scope, scope, visible_organisations_query
 from registers.applications.models import (
     Application,
     ApplicationFunction,
@@ -217,6 +217,15 @@ def visible_application_ids(user=None, *, session=None):
     return _deployed_in(visible_organisations_query(user, REGISTER))
 
 
+def _application_scope(user, _register, _action):
+    """A reference to an application needs only to see it (the catalogue is shared)."""
+    ids = visible_application_ids(user)
+    return sa.true() if ids is None else Application.id.in_(ids)
+
+
+declare_scope(Application, _application_scope)
+
+
 def _restrict_to_visible(statement, column, user, session):
     ids = visible_application_ids(user, session=session)
     return statement if ids is None else statement.where(column.in_(ids))
@@ -355,6 +364,16 @@ def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=
     if filters.dpa_status is not None:
         statement = statement.where(Vendor.dpa_status == filters.dpa_status)
     return statement.order_by(Vendor.key, Vendor.id)
+
+
+def _vendor_scope(user, _register, _action):
+    ids = visible_application_ids(user)
+    if ids is None:
+        return sa.true()
+    return Vendor.id.in_(sa.select(Application.vendor_id).where(Application.id.in_(ids)))
+
+
+declare_scope(Vendor, _vendor_scope)
 
 
 def vendor_or_404(vendor_id, action: Action | str = Action.READ, *, user=None) -> Vendor:

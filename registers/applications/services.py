@@ -14,7 +14,8 @@ from sqlmodel import select
 from compliance import audit
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
-from compliance.tenancy import Organisation
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, unknown_reference_message, visible_reference
 from registers.applications import fields as f
 from registers.applications.fields import FieldErrors
 from registers.applications.models import (
@@ -27,6 +28,8 @@ from registers.applications.models import (
 )
 
 __all__ = ["FieldErrors", "ServiceError"]
+
+REGISTER = Register.APPLICATIONS
 
 
 def vendor_key(name: str | None) -> str:
@@ -145,12 +148,10 @@ def find_application(session: Session, name: str) -> Application | None:
     return session.scalar(select(Application).where(Application.name_key == key)) if key else None
 
 
-def _check_vendor(session: Session, cleaned: dict) -> None:
+def _check_vendor(session: Session, cleaned: dict, *, actor, current=None) -> None:
     vendor_id = cleaned.get("vendor_id")
-    if vendor_id is not None and session.get(Vendor, vendor_id) is None:
-        raise FieldErrors(
-            {"vendor_id": _("aucun fournisseur n'a l'identifiant %(id)s", id=vendor_id)}
-        )
+    if vendor_id is not None and vendor_id != current:
+        visible_reference(session, Vendor, vendor_id, REGISTER, user=actor, field="vendor_id")
 
 
 def _check_name(session: Session, name: str | None, *, exclude_id: int | None = None) -> str:
@@ -192,7 +193,7 @@ def create_application(session: Session, data: Mapping[str, Any], *, actor) -> A
     """`data`: the fields of f.APPLICATION_FIELDS; `functions` a list of (domain, name) pairs,
     {"domain", "name"} dicts or names (in the application's domain)."""
     cleaned = _clean(f.APPLICATION_FIELDS, data, required=("name",))
-    _check_vendor(session, cleaned)
+    _check_vendor(session, cleaned, actor=actor)
     key = _check_name(session, cleaned["name"])
     pairs = f.clean_functions(data.get("functions"), cleaned.get("domain"))
     if not cleaned.get("domain") and pairs:
@@ -215,7 +216,7 @@ def update_application(
     """Partial update: only the keys present in `data` change."""
     check_version(application, version)
     cleaned = _clean(f.APPLICATION_FIELDS, data)
-    _check_vendor(session, cleaned)
+    _check_vendor(session, cleaned, actor=actor, current=application.vendor_id)
     pairs = None
     if "functions" in data:
         domain = cleaned.get("domain", application.domain)
@@ -270,17 +271,23 @@ def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> De
     cleaned = _clean(
         f.DEPLOYMENT_CREATE_FIELDS, data, required=("organisation_id", "application_id")
     )
-    organisation = session.get(Organisation, cleaned["organisation_id"])
-    application = session.get(Application, cleaned["application_id"])
     errors = {}
-    if organisation is None:
-        errors["organisation_id"] = _(
-            "aucune organisation n'a l'identifiant %(id)s", id=cleaned["organisation_id"]
+    try:
+        organisation = visible_reference(
+            session,
+            Organisation,
+            cleaned["organisation_id"],
+            REGISTER,
+            Action.CREATE,
+            user=actor,
+            field="organisation_id",
         )
+    except FieldErrors as error:
+        errors.update(error.errors)
+    # Any application of the shared catalogue: a member starts using one it did not see yet.
+    application = session.get(Application, cleaned["application_id"])
     if application is None:
-        errors["application_id"] = _(
-            "aucune application n'a l'identifiant %(id)s", id=cleaned["application_id"]
-        )
+        errors["application_id"] = unknown_reference_message([cleaned["application_id"]])
     if errors:
         raise FieldErrors(errors)
     if find_deployment(session, organisation.id, application.id) is not None:
@@ -334,14 +341,18 @@ def restore_deployment(session: Session, deployment: Deployment, *, actor, versi
 # --- interfaces -------------------------------------------------------------------------------
 
 
-def _check_interface_ends(session: Session, source_id, target_id) -> None:
+def _check_interface_ends(session: Session, source_id, target_id, *, actor, current=None):
     errors = {}
     for field, value in (
         ("source_application_id", source_id),
         ("target_application_id", target_id),
     ):
-        if value is not None and session.get(Application, value) is None:
-            errors[field] = _("aucune application n'a l'identifiant %(id)s", id=value)
+        if value is None or (current is not None and value == getattr(current, field)):
+            continue
+        try:
+            visible_reference(session, Application, value, REGISTER, user=actor, field=field)
+        except FieldErrors as error:
+            errors.update(error.errors)
     if source_id is not None and source_id == target_id:
         errors["target_application_id"] = _("doit différer de l'application source")
     if errors:
@@ -356,7 +367,7 @@ def create_interface(session: Session, data: Mapping[str, Any], *, actor) -> Int
     required = ("source_application_id", "target_application_id")
     cleaned = _clean(f.INTERFACE_FIELDS, data, required=required)
     _check_interface_ends(
-        session, cleaned["source_application_id"], cleaned["target_application_id"]
+        session, cleaned["source_application_id"], cleaned["target_application_id"], actor=actor
     )
     interface = Interface(**cleaned)
     session.add(interface)
@@ -377,6 +388,8 @@ def update_interface(
         session,
         cleaned.get("source_application_id", interface.source_application_id),
         cleaned.get("target_application_id", interface.target_application_id),
+        actor=actor,
+        current=interface,
     )
     _apply(interface, cleaned)
     session.flush()

@@ -4,18 +4,18 @@ the DPO and the CNIL read it, and the offset says whether it fell in summer or w
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
 from compliance.api import json_body, page_args, page_json
-from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.i18n import PARIS
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
+from compliance.tenancy import organisation_for, require_somewhere
 from registers.breaches import fields as f
 from registers.breaches import services
 from registers.breaches.clock import clock
@@ -185,10 +185,11 @@ def breach(breach_id: int):
 
 @bp.post("/breaches")
 def create_breach():
+    require_somewhere(REGISTER, Action.CREATE)
     data = _body()
-    organisation_id = data.get("organisation_id")
-    if not isinstance(organisation_id, int) or not can(REGISTER, Action.CREATE, organisation_id):
-        abort(403, _("Vous ne pouvez pas déclarer de violation pour cette organisation."))
+    organisation_for(
+        get_session(), data.get("organisation_id"), REGISTER, Action.CREATE, user=current_user
+    )
     return _write(
         lambda s: services.create_breach(s, data, actor=current_user), status=201, location=True
     )

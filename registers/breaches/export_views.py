@@ -13,7 +13,7 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.permissions import Action
-from compliance.tenancy import Organisation
+from compliance.tenancy import Organisation, require_somewhere
 from registers.breaches import export, forms
 from registers.breaches.queries import REGISTER, breach_or_404
 from registers.breaches.views import bp
@@ -56,6 +56,7 @@ def export_letter(breach_id: int):
 
 @bp.post("/export/register")
 def export_register():
+    require_somewhere(REGISTER, Action.EXPORT)
     form = forms.RegisterExportForm()
     _checked(form)
     db = get_session()

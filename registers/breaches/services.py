@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from compliance import audit
 from compliance.db import check_version, utcnow
 from compliance.i18n import PARIS
-from compliance.tenancy import Organisation
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.breaches import fields as f
 from registers.breaches.models import (
     Art34Ground,
@@ -78,20 +79,17 @@ def _check_times(values: Mapping[str, Any], errors: dict, *, now: datetime) -> N
         errors.setdefault("ended_at", _("une violation en cours n'a pas encore de fin"))
 
 
-def _activities(session: Session, organisation_id: int, ids: Iterable[int]) -> list:
-    ids = list(ids)
-    if not ids:
-        return []
-    found = list(
-        session.scalars(
-            sa.select(ProcessingActivity).where(
-                ProcessingActivity.id.in_(ids),
-                ProcessingActivity.organisation_id == organisation_id,
-                ProcessingActivity.is_model.is_(False),
-            )
-        )
+def _activities(session: Session, breach: PersonalDataBreach, ids: Iterable[int], *, actor):
+    found = visible_references(
+        session,
+        ProcessingActivity,
+        ids,
+        Register.PROCESSING,
+        user=actor,
+        field="processing_ids",
+        keep=breach.activities,
     )
-    if len(found) != len(set(ids)):
+    if any(a.organisation_id != breach.organisation_id or a.is_model for a in found):
         raise FieldErrors(
             {"processing_ids": _("des traitements n'appartiennent pas à cette organisation")}
         )
@@ -104,7 +102,7 @@ def _values(breach: PersonalDataBreach, cleaned: Mapping[str, Any]) -> dict:
     return {name: cleaned.get(name, getattr(breach, name, None)) for name in names}
 
 
-def _apply(session: Session, breach: PersonalDataBreach, cleaned: dict) -> dict:
+def _apply(session: Session, breach: PersonalDataBreach, cleaned: dict, *, actor) -> dict:
     """Set the columns and the processing links; returns the audit change of the links."""
     processing_ids = cleaned.pop("processing_ids", None)
     for key, value in cleaned.items():
@@ -116,7 +114,7 @@ def _apply(session: Session, breach: PersonalDataBreach, cleaned: dict) -> dict:
     if processing_ids is None:
         return {}
     before = sorted(a.id for a in breach.activities)
-    breach.activities = _activities(session, breach.organisation_id, processing_ids)
+    breach.activities = _activities(session, breach, processing_ids, actor=actor)
     after = sorted(a.id for a in breach.activities)
     if before == after:
         return {}
@@ -150,11 +148,23 @@ def create_breach(session: Session, data: Mapping[str, Any], *, actor) -> Person
     """`data`: the fields of fields.BREACH_FIELDS (title, organisation_id, awareness_at
     required); `processing_ids` are activities of that organisation."""
     cleaned, errors = _clean(f.BREACH_FIELDS, data, required=f.BREACH_REQUIRED)
-    organisation = session.get(Organisation, cleaned["organisation_id"])
-    if organisation is None:
-        raise FieldErrors({"organisation_id": _("organisation inconnue")})
-    if cleaned.get("incident_id") and session.get(Incident, cleaned["incident_id"]) is None:
-        raise FieldErrors({"incident_id": _("incident inconnu")})
+    organisation = visible_reference(
+        session,
+        Organisation,
+        cleaned["organisation_id"],
+        Register.BREACHES,
+        Action.CREATE,
+        user=actor,
+        field="organisation_id",
+    )
+    visible_reference(
+        session,
+        Incident,
+        cleaned.get("incident_id"),
+        Register.INCIDENTS,
+        user=actor,
+        field="incident_id",
+    )
     _check_times(cleaned, errors, now=utcnow())
     if errors:
         raise FieldErrors(errors)
@@ -169,7 +179,7 @@ def create_breach(session: Session, data: Mapping[str, Any], *, actor) -> Person
         awareness_at=cleaned["awareness_at"],
         notification_deadline=deadline_for(cleaned["awareness_at"]),
     )
-    links = _apply(session, breach, cleaned)
+    links = _apply(session, breach, cleaned, actor=actor)
     audit_create(session, breach, _summary(breach), actor=actor, extra=links)
     return breach
 
@@ -192,7 +202,7 @@ def update_breach(
     _check_times(_values(breach, cleaned), errors, now=utcnow())
     if errors:
         raise FieldErrors(errors)
-    links = _apply(session, breach, cleaned)
+    links = _apply(session, breach, cleaned, actor=actor)
     audit_update(session, breach, _summary(breach), actor=actor, extra=links)
     return breach
 

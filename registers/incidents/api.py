@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from compliance import api as kernel_api
 from compliance.api import json_body, page_args, page_json
-from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
+from compliance.tenancy import organisation_for, require_somewhere, visible_reference
 from registers.incidents import corrective_actions as action_services
 from registers.incidents import fields as f
 from registers.incidents import services
@@ -250,11 +250,6 @@ def _write(action, serialise, status: int = 200, location=None):
     return response
 
 
-def _require(action: Action, organisation_id) -> None:
-    if not isinstance(organisation_id, int) or not can(REGISTER, action, organisation_id):
-        abort(403, _("Vous ne pouvez pas écrire dans ce registre pour cette organisation."))
-
-
 # --- incidents ------------------------------------------------------------------------------
 
 
@@ -265,6 +260,7 @@ def incidents():
 
 @bp.post("/incidents")
 def create_incident():
+    require_somewhere(REGISTER, Action.CREATE)
     data, unknown = _body(f.INCIDENT_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -272,7 +268,7 @@ def create_incident():
         organisation_id = f.identifier(data.get("organisation_id"))
     except ValueError as error:
         return _invalid({"organisation_id": str(error)})
-    _require(Action.CREATE, organisation_id)
+    organisation_for(get_session(), organisation_id, REGISTER, Action.CREATE, user=current_user)
     return _write(
         lambda session: services.create_incident(session, data, actor=current_user),
         incident_detail_json,
@@ -365,18 +361,31 @@ def corrective_actions():
 
 @bp.post("/corrective-actions")
 def create_action():
+    require_somewhere(REGISTER, Action.CREATE)
     data, unknown = _body(f.ACTION_FIELDS)
     if unknown:
         return _invalid(unknown)
-    try:
-        organisation_id = f.identifier(data.get("organisation_id"))
-        incident_id = f.identifier(data.get("incident_id"))
-    except ValueError as error:
-        return _invalid({"organisation_id": str(error)})
-    if incident_id is not None:
-        linked = incident_or_404(incident_id)
-        organisation_id = organisation_id or linked.organisation_id
-    _require(Action.CREATE, organisation_id)
+    errors = {}
+    for name in ("organisation_id", "incident_id"):
+        try:
+            data[name] = f.identifier(data.get(name))
+        except ValueError as error:
+            errors[name] = str(error)
+    if errors:
+        return _invalid(errors)
+    organisation_id = data["organisation_id"]
+    if organisation_id is None and data["incident_id"] is not None:
+        # An action raised by an incident belongs by default to the incident's organisation.
+        linked = visible_reference(
+            get_session(),
+            Incident,
+            data["incident_id"],
+            REGISTER,
+            user=current_user,
+            field="incident_id",
+        )
+        organisation_id = linked.organisation_id
+    organisation_for(get_session(), organisation_id, REGISTER, Action.CREATE, user=current_user)
     return _write(
         lambda session: action_services.create_action(session, data, actor=current_user),
         action_json,
@@ -396,8 +405,6 @@ def update_action(record_id: int):
     data, unknown = _body(f.ACTION_FIELDS)
     if unknown:
         return _invalid(unknown)
-    if data.get("incident_id") not in (None, record.incident_id):
-        incident_or_404(data["incident_id"])
 
     def update(session):
         version = _version(data)

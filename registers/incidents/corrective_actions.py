@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance.db import check_version
-from compliance.tenancy import Organisation
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, refuse_organisation_change, visible_reference
 from registers.incidents import fields as f
 from registers.incidents import services as incident_services
 from registers.incidents.common import (
@@ -51,18 +52,37 @@ def _summary(action: CorrectiveAction) -> str:
     return f"Corrective action {action.reference}: {action.title}"
 
 
-def _check_links(session: Session, cleaned: dict, current: CorrectiveAction | None = None):
-    """The source and the incident agree; the organisation exists. Returns the incident."""
+def _visible_incident(session: Session, incident_id, *, actor):
+    return visible_reference(
+        session, Incident, incident_id, Register.INCIDENTS, user=actor, field="incident_id"
+    )
+
+
+def _check_links(
+    session: Session, cleaned: dict, current: CorrectiveAction | None = None, *, actor
+):
+    """The source and the incident agree; the incident is one the actor sees, the organisation
+    one where the actor may create actions. Returns the incident."""
     source = cleaned.get("source", current.source if current else None)
-    incident_id = cleaned.get("incident_id", current.incident_id if current else None)
-    incident = session.get(Incident, incident_id) if incident_id else None
-    if incident_id and incident is None:
-        raise FieldErrors({"incident_id": _("incident inconnu")})
+    if (
+        current is not None
+        and cleaned.get("incident_id", current.incident_id) == current.incident_id
+    ):
+        incident = current.incident
+    else:
+        incident = _visible_incident(session, cleaned.get("incident_id"), actor=actor)
     if source == ActionSource.INCIDENT and incident is None:
         raise FieldErrors({"incident_id": _("une action issue d'un incident doit le désigner")})
-    organisation_id = cleaned.get("organisation_id")
-    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+    if current is None:
+        visible_reference(
+            session,
+            Organisation,
+            cleaned["organisation_id"],
+            Register.INCIDENTS,
+            Action.CREATE,
+            user=actor,
+            field="organisation_id",
+        )
     return incident
 
 
@@ -71,14 +91,18 @@ def create_action(session: Session, data: Mapping[str, Any], *, actor) -> Correc
     an incident belongs to the incident's organisation."""
     data = dict(data)
     if not data.get("organisation_id") and data.get("incident_id"):
-        incident = session.get(Incident, f.identifier(data["incident_id"]))
-        if incident is not None:
-            data["organisation_id"] = incident.organisation_id
+        try:
+            incident_id = f.identifier(data["incident_id"])
+        except ValueError as error:
+            raise FieldErrors({"incident_id": str(error)}) from None
+        data["organisation_id"] = _visible_incident(
+            session, incident_id, actor=actor
+        ).organisation_id
     cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED)
     cleaned["opened_on"] = cleaned.get("opened_on") or today()
     if cleaned["opened_on"] > today():
         raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
-    incident = _check_links(session, cleaned)
+    incident = _check_links(session, cleaned, actor=actor)
     year = cleaned["opened_on"].year
     reference, number = next_reference(session, CorrectiveAction, "CA", year)
     action = CorrectiveAction(
@@ -127,6 +151,7 @@ def update_action(
     moves only through transition_action)."""
     check_version(action, version)
     cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED, partial=True)
+    refuse_organisation_change(action, cleaned)
     if cleaned.get("opened_on") and cleaned["opened_on"] > today():
         raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
     # The reference carries the year it was opened: moving it to another year is refused.
@@ -138,7 +163,7 @@ def update_action(
                 )
             }
         )
-    _check_links(session, cleaned, action)
+    _check_links(session, cleaned, action, actor=actor)
     for key, value in cleaned.items():
         setattr(action, key, value)
     audit_update(session, action, _summary(action), actor=actor)

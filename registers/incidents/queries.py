@@ -29,7 +29,12 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
+from compliance.tenancy import (
+    Organisation,
+    declare_scope,
+    selected_organisation_id,
+    visible_organisations_query,
+)
 from registers.applications.models import Application, Deployment
 from registers.incidents import search
 from registers.incidents.common import today
@@ -114,6 +119,14 @@ def action_condition(user=None, action: Action | str = Action.READ, *, selected=
             ),
         )
     return condition
+
+
+declare_scope(
+    Incident, lambda user, _register, action: incident_condition(user, action, selected=False)
+)
+declare_scope(
+    CorrectiveAction, lambda user, _register, action: action_condition(user, action, selected=False)
+)
 
 
 def may_edit(record, user=None) -> bool:

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from compliance import audit
 from compliance.db import check_version
-from compliance.tenancy import Organisation
+from compliance.permissions import Action, Register
+from compliance.tenancy import (
+    Organisation,
+    is_operator,
+    refuse_organisation_change,
+    unknown_reference_message,
+    visible_organisations_query,
+    visible_reference,
+    visible_references,
+)
 from registers.applications.models import Application
 from registers.incidents import fields as f
 from registers.incidents import search
@@ -110,26 +119,85 @@ def _check_times(incident_like: Mapping[str, Any]) -> None:
         raise FieldErrors(errors)
 
 
-def _load_links(session: Session, cleaned: dict) -> dict:
-    """The applications and organisations named by id; FieldErrors for an unknown one."""
-    loaded, errors = {}, {}
-    for key, model in (("application_ids", Application), ("organisation_ids", Organisation)):
-        if key not in cleaned:
-            continue
-        ids = cleaned[key]
-        rows = list(session.scalars(sa.select(model).where(model.id.in_(ids)))) if ids else []
-        missing = sorted(set(ids) - {row.id for row in rows})
-        if missing:
-            errors[key] = _("identifiants inconnus : %(ids)s", ids=", ".join(map(str, missing)))
-        loaded[key] = rows
-    if errors:
-        raise FieldErrors(errors)
+def platform_wide(session: Session, actor) -> bool:
+    """The operator, or a user who writes incidents in a host organisation (the syndicate's
+    CISO): they may name any organisation as affected by an incident."""
+    if is_operator(actor):
+        return True
+    writable = visible_organisations_query(actor, Register.INCIDENTS, Action.EDIT)
+    statement = sa.select(
+        sa.exists().where(Organisation.is_host.is_(True), Organisation.id.in_(writable))
+    )
+    return bool(session.scalar(statement))
+
+
+def affectable_organisations(session: Session, actor) -> sa.Select:
+    """SELECT of the organisations the actor may add to or remove from an incident's affected
+    organisations: any, platform-wide; otherwise those where the actor writes incidents (naming
+    another organisation would show it the incident, or hide the incident from it)."""
+    statement = sa.select(Organisation).order_by(Organisation.name)
+    if platform_wide(session, actor):
+        return statement
+    writable = visible_organisations_query(actor, Register.INCIDENTS, Action.EDIT)
+    return statement.where(Organisation.id.in_(writable))
+
+
+def _affected(session: Session, ids: list[int], current: list, *, actor) -> list:
+    """The organisations named affected; each one added or removed must be affectable."""
+    current_ids = {o.id for o in current}
+    changed = sorted(set(ids) ^ current_ids)
+    if not changed:
+        return list(current)
+    statement = affectable_organisations(session, actor).where(Organisation.id.in_(changed))
+    allowed = {o.id: o for o in session.scalars(statement)}
+    refused_added = [i for i in changed if i not in allowed and i not in current_ids]
+    if refused_added:
+        raise FieldErrors({"organisation_ids": unknown_reference_message(refused_added)})
+    refused_removed = [o.name for o in current if o.id in changed and o.id not in allowed]
+    if refused_removed:
+        raise FieldErrors(
+            {
+                "organisation_ids": _(
+                    "vous ne pouvez pas retirer : %(names)s", names=", ".join(refused_removed)
+                )
+            }
+        )
+    kept = {o.id: o for o in current}
+    return [kept.get(i) or allowed[i] for i in ids]
+
+
+def _load_links(session: Session, cleaned: dict, incident: Incident | None, *, actor) -> dict:
+    """The applications and organisations named by id; FieldErrors for one the actor may not
+    name (an unknown id and an invisible one alike)."""
+    loaded = {}
+    if "application_ids" in cleaned:
+        loaded["application_ids"] = visible_references(
+            session,
+            Application,
+            cleaned["application_ids"],
+            Register.APPLICATIONS,
+            user=actor,
+            field="application_ids",
+            keep=incident.applications if incident is not None else (),
+        )
+    if "organisation_ids" in cleaned:
+        current = list(incident.affected_organisations) if incident is not None else []
+        loaded["organisation_ids"] = _affected(
+            session, cleaned["organisation_ids"], current, actor=actor
+        )
     return loaded
 
 
-def _check_organisation(session: Session, organisation_id: int) -> None:
-    if session.get(Organisation, organisation_id) is None:
-        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+def _check_organisation(session: Session, organisation_id: int, *, actor) -> None:
+    visible_reference(
+        session,
+        Organisation,
+        organisation_id,
+        Register.INCIDENTS,
+        Action.CREATE,
+        user=actor,
+        field="organisation_id",
+    )
 
 
 def _link_names(incident: Incident) -> dict:
@@ -166,8 +234,8 @@ def create_incident(session: Session, data: Mapping[str, Any], *, actor) -> Inci
     cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED)
     cleaned["reported_at"] = cleaned.get("reported_at") or now()
     _check_times(cleaned)
-    _check_organisation(session, cleaned["organisation_id"])
-    loaded = _load_links(session, cleaned)
+    _check_organisation(session, cleaned["organisation_id"], actor=actor)
+    loaded = _load_links(session, cleaned, None, actor=actor)
     columns = {k: v for k, v in cleaned.items() if k not in LINKS}
     year = paris(cleaned["reported_at"]).year
     reference, number = next_reference(session, Incident, "INC", year)
@@ -212,12 +280,11 @@ def update_incident(
     timeline entry."""
     check_version(incident, version)
     cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED, partial=True)
+    refuse_organisation_change(incident, cleaned)
     merged = {name: getattr(incident, name) for name in f.INCIDENT_FIELDS if name not in LINKS}
     merged.update({k: v for k, v in cleaned.items() if k not in LINKS})
     _check_times(merged)
-    if "organisation_id" in cleaned:
-        _check_organisation(session, cleaned["organisation_id"])
-    loaded = _load_links(session, cleaned)
+    loaded = _load_links(session, cleaned, incident, actor=actor)
     before_severity = incident.severity
     for key, value in cleaned.items():
         if key not in LINKS:

@@ -74,9 +74,17 @@ def _applications():
     return list(get_session().scalars(visible_applications()))
 
 
-def _choices():
-    """The choices of the incident form: applications of the map, organisations."""
-    return {"applications": _applications(), "others": visible_organisations(REGISTER)}
+def _choices(incident=None):
+    """The choices of the incident form: applications of the map, and the organisations the
+    user may name affected (with those already named, which they may keep)."""
+    others = list(
+        get_session().scalars(services.affectable_organisations(get_session(), current_user))
+    )
+    if incident is not None:
+        named = {o.id for o in others}
+        others += [o for o in incident.affected_organisations if o.id not in named]
+        others.sort(key=lambda o: o.name)
+    return {"applications": _applications(), "others": others}
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -180,7 +188,7 @@ def create():
 @bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit(incident_id: int):
     incident = incident_or_404(incident_id, Action.EDIT)
-    form = forms.IncidentEditForm(obj=incident, **_choices())
+    form = forms.IncidentEditForm(obj=incident, **_choices(incident))
     done, conflict, status = submit(
         form,
         lambda: services.update_incident(

@@ -7,16 +7,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlmodel import select
 
 from compliance import api as kernel_api
 from compliance.api import json_body, page_args, page_json
-from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import Organisation
-from compliance.text import bounded_id
+from compliance.tenancy import (
+    Organisation,
+    organisation_for,
+    require_somewhere,
+    unknown_reference_message,
+)
 from registers.applications.fields import day
 from registers.processing import compute, models_sync, services
 from registers.processing import queries as q
@@ -167,13 +171,16 @@ def _organisation(data: dict) -> Organisation:
     session = get_session()
     raw_id = data.pop("organisation_id", None)
     slug = data.pop("organisation", None)
-    organisation = None
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        # An id no column can hold names no organisation (and would overflow the driver).
-        organisation = session.get(Organisation, raw_id) if bounded_id(raw_id) else None
-    elif isinstance(slug, str):
-        organisation = session.query(Organisation).filter_by(slug=slug).one_or_none()
-    else:
+    if raw_id is None and isinstance(slug, str):
+        found = session.scalar(select(Organisation.id).where(Organisation.slug == slug))
+        try:
+            return organisation_for(session, found, q.REGISTER, Action.CREATE, user=current_user)
+        except services.FieldErrors:
+            # An unknown slug and an invisible one alike.
+            raise services.FieldErrors(
+                {"organisation": unknown_reference_message([slug])}
+            ) from None
+    if raw_id is None:
         abort(
             _error(
                 422,
@@ -182,17 +189,7 @@ def _organisation(data: dict) -> Organisation:
                 {"organisation_id": _("est obligatoire")},
             )
         )
-    if organisation is None or not can(q.REGISTER, Action.READ, organisation.id):
-        abort(_error(404, "not_found", _("Organisation inconnue, ou qui ne vous est pas visible.")))
-    if not can(q.REGISTER, Action.CREATE, organisation.id):
-        abort(
-            _error(
-                403,
-                "forbidden",
-                _("Vous ne pouvez pas créer de traitements dans cette organisation."),
-            )
-        )
-    return organisation
+    return organisation_for(session, raw_id, q.REGISTER, Action.CREATE, user=current_user)
 
 
 # --- endpoints ----------------------------------------------------------------------------------
@@ -213,6 +210,7 @@ def activities():
 
 @bp.post("/processing-activities")
 def create_activity():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data = json_body()
     organisation = _organisation(data)
     data.pop("version", None)

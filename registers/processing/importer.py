@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance.admin.services import ServiceError
-from compliance.tenancy import Organisation
-from registers.applications.models import Application, normalise_key
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, is_operator, scope_condition
+from registers.applications.models import Application, Vendor, normalise_key
 from registers.applications.services import find_vendor
 from registers.applications.tables import read_table
 from registers.processing import services
@@ -106,7 +107,7 @@ def _split(text: str, separator: str) -> list[str]:
     return split(text, separator)
 
 
-def _rows_of(session: Session, key: str, text: str, indexes: dict) -> list[dict]:
+def _rows_of(session: Session, key: str, text: str, indexes: dict, actor) -> list[dict]:
     rows = []
     for item in _split(text, ITEM_SEPARATOR):
         if not item:
@@ -127,15 +128,25 @@ def _rows_of(session: Session, key: str, text: str, indexes: dict) -> list[dict]
             enum_cls = WORD_LISTS.get((key, name))
             row[name] = _code(enum_cls, value, indexes) if enum_cls and value else value
         if key == "recipients":
-            _resolve_vendor(session, row)
+            _resolve_vendor(session, row, actor)
         rows.append(row)
     return rows
 
 
-def _resolve_vendor(session: Session, row: dict) -> None:
+def _visible_vendor(session: Session, name: str, actor):
+    """The vendor of that name, if the actor sees it (an invisible one is as good as unknown)."""
+    vendor = find_vendor(session, name)
+    if vendor is None or is_operator(actor):
+        return vendor
+    condition = scope_condition(Vendor, Register.APPLICATIONS, user=actor)
+    visible = session.scalar(sa.select(Vendor.id).where(Vendor.id == vendor.id, condition))
+    return vendor if visible is not None else None
+
+
+def _resolve_vendor(session: Session, row: dict, actor) -> None:
     """A processor's vendor of the map: named in its own part, or by the recipient's name."""
     name = row.pop("vendor", None)
-    vendor = find_vendor(session, name) if name else None
+    vendor = _visible_vendor(session, name, actor) if name else None
     if name and vendor is None:
         raise FieldErrors(
             {
@@ -145,20 +156,20 @@ def _resolve_vendor(session: Session, row: dict) -> None:
             }
         )
     if vendor is None and row.get("recipient_type") == RecipientType.PROCESSOR.value:
-        vendor = find_vendor(session, row.get("name") or "")
+        vendor = _visible_vendor(session, row.get("name") or "", actor)
     row["vendor_id"] = vendor.id if vendor else None
 
 
-def _application_ids(session: Session, text: str) -> list[int]:
+def _application_ids(session: Session, text: str, actor) -> list[int]:
     names = [unescape(name) for name in _split(text, ITEM_SEPARATOR) if name]
     keys = {normalise_key(name): name for name in names}
-    found = dict(
-        session.execute(
-            sa.select(Application.name_key, Application.id).where(
-                Application.name_key.in_(list(keys))
-            )
-        ).all()
+    statement = sa.select(Application.name_key, Application.id).where(
+        Application.name_key.in_(list(keys))
     )
+    if not is_operator(actor):
+        # An application the actor does not see is answered as one missing from the catalogue.
+        statement = statement.where(scope_condition(Application, Register.APPLICATIONS, user=actor))
+    found = dict(session.execute(statement).all())
     unknown = [name for key, name in keys.items() if key not in found]
     if unknown:
         raise FieldErrors(
@@ -167,14 +178,14 @@ def _application_ids(session: Session, text: str) -> list[int]:
     return [found[key] for key in keys]
 
 
-def row_data(session: Session, values: dict[str, str], indexes: dict) -> dict:
+def row_data(session: Session, values: dict[str, str], indexes: dict, *, actor) -> dict:
     """The services' input for one row (`values`: column key -> non-empty cell text)."""
     data: dict = {}
     for key, text in values.items():
         if key in PARTS:
-            data[key] = _rows_of(session, key, text, indexes)
+            data[key] = _rows_of(session, key, text, indexes, actor)
         elif key == "applications":
-            data["application_ids"] = _application_ids(session, text)
+            data["application_ids"] = _application_ids(session, text, actor)
         elif key in DPIA_CATALOGUES:
             data[key] = [unescape(code) for code in _split(text, ITEM_SEPARATOR) if code]
         elif key in WORD_LISTS:
@@ -268,7 +279,7 @@ def import_activities(
         if reference:
             seen[reference] = line
         try:
-            payload = row_data(session, values, indexes)
+            payload = row_data(session, values, indexes, actor=actor)
             activity = existing.get(reference) if reference else None
             if activity is not None:
                 version = activity.version

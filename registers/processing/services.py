@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -23,7 +22,7 @@ from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation
+from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Vendor
 from registers.processing import compute
 from registers.processing import fields as f
@@ -94,8 +93,11 @@ def _summary(activity: ProcessingActivity) -> str:
 # --- cleaning -----------------------------------------------------------------------------------
 
 
-def clean_activity(session: Session, data: Mapping[str, Any]) -> tuple[dict, dict, list | None]:
-    """(scalar fields, child collections, application ids or None) of `data`, cleaned."""
+def clean_activity(
+    session: Session, data: Mapping[str, Any], *, actor, activity=None
+) -> tuple[dict, dict, list | None]:
+    """(scalar fields, child collections, application ids or None) of `data`, cleaned; the
+    vendors and applications it names are ones the actor sees."""
     cleaned, errors = f.clean(f.ACTIVITY_FIELDS, data)
     children = {}
     for name in f.CHILD_FIELDS:
@@ -113,7 +115,9 @@ def clean_activity(session: Session, data: Mapping[str, Any]) -> tuple[dict, dic
     if errors:
         raise FieldErrors(errors)
     _check_purposes(children.get("purposes"))
-    _check_references(session, children.get("recipients"), application_ids)
+    _check_references(
+        session, children.get("recipients"), application_ids, actor=actor, activity=activity
+    )
     return cleaned, children, application_ids
 
 
@@ -129,26 +133,35 @@ def _check_purposes(rows: list[dict] | None) -> None:
         row["is_main"] = bool(row.get("is_main"))
 
 
-def _check_references(session: Session, recipients, application_ids) -> None:
+def _check_references(session: Session, recipients, application_ids, *, actor, activity=None):
+    """Every vendor and application the write names is one the actor sees (those the activity
+    already names may stay); an unknown id and an invisible one get the same answer."""
     errors = {}
+    known_vendors = {r.vendor_id for r in activity.recipients} if activity is not None else set()
     for index, row in enumerate(recipients or ()):
         vendor_id = row.get("vendor_id")
-        if vendor_id is not None and session.get(Vendor, vendor_id) is None:
-            errors[f"recipients[{index}].vendor_id"] = _(
-                "aucun fournisseur n'a l'identifiant %(id)s", id=vendor_id
+        if vendor_id is None or vendor_id in known_vendors:
+            continue
+        field = f"recipients[{index}].vendor_id"
+        try:
+            visible_reference(
+                session, Vendor, vendor_id, Register.APPLICATIONS, user=actor, field=field
             )
+        except FieldErrors as error:
+            errors.update(error.errors)
     if application_ids:
-        found = set(
-            session.scalars(select(Application.id).where(Application.id.in_(application_ids)))
-        )
-        missing = [str(i) for i in application_ids if i not in found]
-        if missing:
-            errors["application_ids"] = ngettext(
-                "aucune application n'a l'identifiant %(ids)s",
-                "aucune application n'a les identifiants %(ids)s",
-                len(missing),
-                ids=", ".join(missing),
+        try:
+            visible_references(
+                session,
+                Application,
+                application_ids,
+                Register.APPLICATIONS,
+                user=actor,
+                field="application_ids",
+                keep=activity.applications if activity is not None else (),
             )
+        except FieldErrors as error:
+            errors.update(error.errors)
     if errors:
         raise FieldErrors(errors)
 
@@ -240,7 +253,7 @@ def create_processing(
 ) -> ProcessingActivity:
     """A new draft activity of `organisation`; `data` as for update_processing."""
     require(session, actor, Action.CREATE, organisation.id)
-    cleaned, children, application_ids = clean_activity(session, data)
+    cleaned, children, application_ids = clean_activity(session, data, actor=actor)
     if not cleaned.get("name"):
         raise FieldErrors({"name": _("est obligatoire")})
     reference = cleaned.pop("reference", None) or next_reference(
@@ -280,7 +293,9 @@ def update_processing(
     check_version(activity, version)
     if activity.status == ProcessingStatus.ARCHIVED:
         raise WorkflowError(_("une fiche archivée doit être restaurée avant d'être modifiée"))
-    cleaned, children, application_ids = clean_activity(session, data)
+    cleaned, children, application_ids = clean_activity(
+        session, data, actor=actor, activity=activity
+    )
     if "name" in cleaned and not cleaned["name"]:
         raise FieldErrors({"name": _("est obligatoire")})
     if "reference" in cleaned:

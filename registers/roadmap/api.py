@@ -15,7 +15,12 @@ from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
-from compliance.tenancy import Organisation
+from compliance.tenancy import (
+    Organisation,
+    refuse_organisation_change,
+    require_somewhere,
+    visible_reference,
+)
 from registers.roadmap import compute, services
 from registers.roadmap import fields as f
 from registers.roadmap import queries as q
@@ -163,6 +168,7 @@ def actions():
 
 @bp.post("/roadmap-actions")
 def create_action():
+    require_somewhere(q.REGISTER, Action.CREATE)
     data, unknown = _body(f.ACTION_FIELDS, f.ACTION_LINKS, {"roadmap_id"})
     if unknown:
         return _invalid(unknown)
@@ -172,7 +178,11 @@ def create_action():
         return _invalid({"roadmap_id": str(error)})
     if roadmap_id is None:
         return _invalid({"roadmap_id": _("est obligatoire")})
-    record = q.roadmap_or_404(roadmap_id, Action.CREATE)
+    record = visible_reference(
+        get_session(), Roadmap, roadmap_id, q.REGISTER, user=current_user, field="roadmap_id"
+    )
+    if not can(q.REGISTER, Action.CREATE, record.organisation_id):
+        abort(403)
     result = _write(
         lambda session: services.create_action(session, record, data, actor=current_user),
         _detail_json,
@@ -195,6 +205,7 @@ def action(record_id: int):
 @bp.patch("/roadmap-actions/<int:record_id>")
 def update_action(record_id: int):
     record = q.action_or_404(record_id, Action.EDIT)
+    refuse_organisation_change(record, dict(json_body()))
     data, unknown = _body(f.ACTION_FIELDS, f.ACTION_LINKS)
     if unknown:
         return _invalid(unknown)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from compliance import audit
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
-from compliance.tenancy import Organisation
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.roadmap import compute
@@ -66,8 +67,15 @@ def create_roadmap(session: Session, data: Mapping[str, Any], *, actor) -> Roadm
     cleaned = f.clean_or_raise(
         f.ROADMAP_CREATE_FIELDS, data, required=("organisation_id", "title", "start_on", "end_on")
     )
-    if session.get(Organisation, cleaned["organisation_id"]) is None:
-        raise FieldErrors({"organisation_id": _("organisation inconnue")})
+    visible_reference(
+        session,
+        Organisation,
+        cleaned["organisation_id"],
+        Register.ROADMAP,
+        Action.CREATE,
+        user=actor,
+        field="organisation_id",
+    )
     _check_period(cleaned["start_on"], cleaned["end_on"])
     cleaned = {k: v for k, v in cleaned.items() if v is not None}
     roadmap = Roadmap(**cleaned)
@@ -118,18 +126,6 @@ def _check_code(session: Session, roadmap_id: int, code: str, exclude_id=None) -
         )
 
 
-def _load(session: Session, model, ids: list[int], name: str) -> list:
-    if not ids:
-        return []
-    found = list(session.scalars(sa.select(model).where(model.id.in_(ids))))
-    missing = sorted(set(ids) - {record.id for record in found})
-    if missing:
-        raise FieldErrors(
-            {name: _("identifiants inconnus : %(ids)s", ids=", ".join(map(str, missing)))}
-        )
-    return sorted(found, key=lambda record: ids.index(record.id))
-
-
 def _load_measures(session: Session, refs: list[str]) -> list[HygieneMeasure]:
     if not refs:
         return []
@@ -151,19 +147,24 @@ def _links(action: RoadmapAction) -> dict[str, list]:
     }
 
 
-def _set_links(session: Session, action: RoadmapAction, data: Mapping[str, Any]) -> dict:
-    """Replace the links named in `data`; returns the audit changes (empty if none)."""
+def _set_links(session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor):
+    """Replace the links named in `data` (each new one a record the actor sees); returns the
+    audit changes (empty if none)."""
     cleaned = f.clean_or_raise(f.ACTION_LINKS, data)
     before = _links(action)
     if "measures" in cleaned:
         action.measures = _load_measures(session, cleaned["measures"])
-    for name, model, attribute in (
-        ("application_ids", Application, "applications"),
-        ("incident_ids", Incident, "incidents"),
-        ("corrective_action_ids", CorrectiveAction, "corrective_actions"),
+    for name, model, attribute, register in (
+        ("application_ids", Application, "applications", Register.APPLICATIONS),
+        ("incident_ids", Incident, "incidents", Register.INCIDENTS),
+        ("corrective_action_ids", CorrectiveAction, "corrective_actions", Register.INCIDENTS),
     ):
         if name in cleaned:
-            setattr(action, attribute, _load(session, model, cleaned[name], name))
+            current = getattr(action, attribute) if action.id is not None else ()
+            records = visible_references(
+                session, model, cleaned[name], register, user=actor, field=name, keep=current
+            )
+            setattr(action, attribute, records)
     after = _links(action)
     changes = {
         name: {"before": before[name], "after": after[name]}
@@ -208,7 +209,7 @@ def create_action(
     _check_code(session, roadmap.id, cleaned["code"])
     action = RoadmapAction(roadmap=roadmap, organisation_id=roadmap.organisation_id, **cleaned)
     session.add(action)
-    links = _set_links(session, action, data)
+    links = _set_links(session, action, data, actor=actor)
     _settle_status(action, cleaned)
     _check_action(action)
     _audit_create(
@@ -231,7 +232,7 @@ def update_action(
     if "code" in cleaned:
         _check_code(session, action.roadmap_id, cleaned["code"], exclude_id=action.id)
     _apply(action, cleaned)
-    links = _set_links(session, action, data)
+    links = _set_links(session, action, data, actor=actor)
     _settle_status(action, cleaned)
     _check_action(action)
     _audit_update(
@@ -399,7 +400,15 @@ def escalate_corrective_action(
     field of the action; the rest comes from the corrective action."""
     roadmap_id = data.get("roadmap_id")
     if roadmap_id not in (None, ""):
-        roadmap = session.get(Roadmap, f.IDENTIFIER(roadmap_id))
+        roadmap = visible_reference(
+            session,
+            Roadmap,
+            f.IDENTIFIER(roadmap_id),
+            Register.ROADMAP,
+            Action.CREATE,
+            user=actor,
+            field="roadmap_id",
+        )
     else:
         roadmap = _active_roadmap(session, corrective_action.organisation_id)
     if roadmap is None or roadmap.organisation_id != corrective_action.organisation_id:

@@ -284,7 +284,9 @@ def test_deployments_are_written_in_the_deployments_organisation(
         member_ciso,
         json={"organisation_id": other_organisation.id, "application_id": catalogue["gf"].id},
     )
-    assert elsewhere.status_code == 403
+    # An organisation where the user holds no role is refused as an unknown one would be.
+    assert elsewhere.status_code == 422
+    assert set(elsewhere.get_json()["errors"]) == {"organisation_id"}
     bad = api(
         "POST",
         "/deployments",

@@ -1,0 +1,190 @@
+"""Two member organisations with one record of each kind, for the isolation tests: what a
+user of the first may see and write, and what of the second they may not even name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+from compliance.admin import services as admin_services
+from compliance.db import utcnow
+from compliance.document_templates import store_template
+from compliance.documents import default_template_path, document_types
+from compliance.tenancy import Organisation, OrganisationKind
+from registers.applications import services as map_services
+from registers.breaches import services as breach_services
+from registers.incidents import corrective_actions
+from registers.incidents import services as incident_services
+from registers.incidents.common import today
+from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
+from registers.processing import services as processing_services
+from registers.processing.models_sync import apply_model, create_model
+from registers.processing.publish import publish_register
+from registers.roadmap import compute
+from registers.roadmap import services as roadmap_services
+from registers.roadmap.models import Theme
+
+ACTOR = "test"
+# The Word template each organisation of the world has uploaded a copy of.
+TEMPLATE = "roadmap-report"
+
+
+@dataclass
+class Side:
+    """The records of one organisation."""
+
+    organisation: Organisation
+    records: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.records[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _side(session, organisation: Organisation, application, vendor, index: int) -> Side:
+    side = Side(organisation)
+    r = side.records
+    r["application"], r["vendor"] = application, vendor
+    r["deployment"] = map_services.create_deployment(
+        session,
+        {"organisation_id": organisation.id, "application_id": application.id},
+        actor=ACTOR,
+    )
+    # A second application of the organisation alone, and the data flow between the two.
+    second = map_services.create_application(
+        session,
+        {"name": f"Portail {index}", "domain": "Usagers", "functions": ["Démarches"]},
+        actor=ACTOR,
+    )
+    map_services.create_deployment(
+        session,
+        {"organisation_id": organisation.id, "application_id": second.id},
+        actor=ACTOR,
+    )
+    r["interface"] = map_services.create_interface(
+        session,
+        {"source_application_id": application.id, "target_application_id": second.id},
+        actor=ACTOR,
+    )
+    r["incident"] = incident_services.create_incident(
+        session,
+        {
+            "title": f"Incident {index}",
+            "organisation_id": organisation.id,
+            "category": IncidentCategory.MALWARE,
+            "severity": Severity.MEDIUM,
+            "detection_source": "internal",
+            "detected_at": utcnow() - timedelta(hours=2),
+            "description": "Poste infecté.",
+            "application_ids": [application.id],
+        },
+        actor=ACTOR,
+    )
+    r["corrective_action"] = corrective_actions.create_action(
+        session,
+        {
+            "organisation_id": organisation.id,
+            "source": ActionSource.INCIDENT,
+            "incident_id": r["incident"].id,
+            "title": "Revue des habilitations",
+            "nonconformity": "Comptes actifs d'agents partis.",
+            "grade": Grade.MINOR,
+            "action": "Revue annuelle.",
+            "owner": "RSSI",
+            "due_on": today() + timedelta(days=30),
+        },
+        actor=ACTOR,
+    )
+    r["activity"] = processing_services.create_processing(
+        session,
+        organisation,
+        {"name": f"Paie {index}", "application_ids": [application.id]},
+        actor=ACTOR,
+    )
+    r["breach"] = breach_services.create_breach(
+        session,
+        {
+            "title": "Courriel au mauvais destinataire",
+            "organisation_id": organisation.id,
+            "awareness_at": utcnow() - timedelta(hours=1),
+            "incident_id": r["incident"].id,
+            "processing_ids": [r["activity"].id],
+        },
+        actor=ACTOR,
+    )
+    r["report"] = incident_services.add_external_report(
+        session, r["incident"], {"kind": "cert_fr", "made_on": today()}, actor=ACTOR
+    )
+    r["version"] = publish_register(session, organisation, actor=ACTOR)
+    document_type = document_types()[TEMPLATE]
+    store_template(
+        session,
+        document_type,
+        organisation,
+        default_template_path(TEMPLATE).read_bytes(),
+        actor=ACTOR,
+    )
+    r["roadmap"] = roadmap_services.create_roadmap(
+        session,
+        {
+            "organisation_id": organisation.id,
+            "title": "Plan de sécurisation",
+            "start_on": compute.today() - timedelta(days=365),
+            "end_on": compute.today() + timedelta(days=730),
+        },
+        actor=ACTOR,
+    )
+    r["roadmap_action"] = roadmap_services.create_action(
+        session,
+        r["roadmap"],
+        {
+            "title": "SIEM",
+            "theme": Theme.SUPERVISION,
+            "start_on": compute.today() - timedelta(days=30),
+            "target_on": compute.today() + timedelta(days=90),
+        },
+        actor=ACTOR,
+    )
+    r["milestone"] = roadmap_services.add_milestone(
+        session,
+        r["roadmap_action"],
+        {"label": "Cahier des charges", "due_on": compute.today() + timedelta(days=10)},
+        actor=ACTOR,
+    )
+    return side
+
+
+def build_world(session) -> SimpleNamespace:
+    """The syndicate (host, with the model processing), member A and member B, each with one
+    record of every kind; B's application and vendor are used by B alone."""
+    host = admin_services.create_organisation(
+        session,
+        {"name": "SIIM94", "kind": OrganisationKind.SYNDICATE, "is_host": True},
+        actor=ACTOR,
+    )
+    a = admin_services.create_organisation(session, {"name": "Ivry-sur-Seine"}, actor=ACTOR)
+    b = admin_services.create_organisation(session, {"name": "Gentilly"}, actor=ACTOR)
+    sides = []
+    for index, organisation in enumerate((a, b), start=1):
+        vendor = map_services.create_vendor(session, {"name": f"Éditeur {index}"}, actor=ACTOR)
+        application = map_services.create_application(
+            session,
+            {
+                "name": f"Logiciel {index}",
+                "domain": "Finances",
+                "functions": ["Gestion financière"],
+                "vendor_id": vendor.id,
+            },
+            actor=ACTOR,
+        )
+        sides.append(_side(session, organisation, application, vendor, index))
+    model = create_model(session, host, {"name": "Gestion des élections"}, actor=ACTOR)
+    apply_model(session, model, [a], actor=ACTOR)
+    for side in sides:
+        # The host's model: neither member's users keep it.
+        side.records["model"] = model
+    session.flush()
+    return SimpleNamespace(host=host, a=sides[0], b=sides[1], model=model)
