@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
-from sqlalchemy import event
-from sqlalchemy.orm import Session, declared_attr
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, declared_attr, object_session
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -97,10 +97,83 @@ class ConflictError(Exception):
         self.changes = changes or {}
 
 
+def lock_row(record) -> None:
+    """Reload `record` from its row, locked until the transaction ends (`SELECT … FOR UPDATE`
+    on PostgreSQL; SQLite's writers are already serialised by `BEGIN IMMEDIATE`), so that a
+    concurrent writer's committed version is what the caller compares against."""
+    session = object_session(record)
+    if session is None or record.id is None or inspect(record).pending:
+        return
+    session.refresh(record, with_for_update=True)
+    session.info.setdefault(_LOCKED, set()).add(inspect(record).identity_key)
+
+
 def check_version(record, submitted_version: int | None) -> None:
-    """Refuse a write prepared against an older version of the record."""
-    if submitted_version is not None and int(submitted_version) != record.version:
+    """Refuse a write prepared against an older version of the record, compared with the row
+    as it is now committed (locked until the end of the transaction)."""
+    if submitted_version is None:
+        return
+    lock_row(record)
+    if int(submitted_version) != record.version:
         raise ConflictError(record)
+
+
+_LOCKED = "compliance.locked_rows"
+
+
+@event.listens_for(Session, "before_flush")
+def _check_versions_before_flush(session, _flush_context, _instances) -> None:
+    """Every versioned record about to be updated is locked and compared with the version it
+    was loaded at: a concurrent writer's change is a ConflictError (409), whichever service
+    flushes, never a StaleDataError at UPDATE time."""
+    locked = session.info.setdefault(_LOCKED, set())
+    for record in list(session.dirty):
+        state = inspect(record)
+        mapper = state.mapper
+        if mapper.version_id_col is None or state.identity_key in locked or state.deleted:
+            continue
+        if not session.is_modified(record, include_collections=False):
+            continue
+        column = mapper.version_id_col
+        loaded = state.committed_state.get(column.key, getattr(record, column.key))
+        table = column.table
+        primary_key = mapper.primary_key_from_instance(record)
+        current = session.execute(
+            sa.select(column)
+            .where(*(c == v for c, v in zip(table.primary_key.columns, primary_key, strict=True)))
+            .with_for_update()
+        ).scalar_one_or_none()
+        locked.add(state.identity_key)
+        if current != loaded:
+            raise ConflictError(record)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sqlite_begin(connection) -> str:
+    """`BEGIN IMMEDIATE` for a transaction that may write: it waits for the write lock (busy
+    timeout) up front, where a deferred transaction that reads then writes fails at once with
+    "database is locked" when another writer committed meanwhile. Reads begin deferred, so
+    they never wait."""
+    mode = connection.get_execution_options().get("sqlite_begin")
+    if mode is None and has_request_context():
+        mode = "DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE"
+    if mode is None and has_app_context():
+        mode = g.get("sqlite_begin")
+    return f"BEGIN {mode or 'DEFERRED'}"
+
+
+def begin_immediately() -> None:
+    """Make the SQLite transactions of this application context (a CLI command) take the
+    write lock when they begin."""
+    g.sqlite_begin = "IMMEDIATE"
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:
@@ -111,17 +184,26 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A transaction may ask to wait less for the write lock (and give up sooner).
+        wait = connection.get_execution_options().get("sqlite_busy_timeout_ms")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait or SQLITE_BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql(_sqlite_begin(connection))
+
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
         _sqlite_pragmas(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

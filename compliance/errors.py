@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
@@ -45,6 +46,12 @@ def init_errors(app) -> None:
     @app.errorhandler(ConflictError)
     def _conflict(error):
         return _render(409, str(error))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error):
+        # A row changed or vanished between load and flush that no version check caught.
+        app.logger.warning("stale data: %s", error)
+        return _render(409, None)
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):
