@@ -97,24 +97,45 @@ class ConflictError(Exception):
         self.changes = changes or {}
 
 
-def lock_row(record) -> None:
-    """Reload `record` from its row, locked until the transaction ends (`SELECT … FOR UPDATE`
-    on PostgreSQL; SQLite's writers are already serialised by `BEGIN IMMEDIATE`), so that a
-    concurrent writer's committed version is what the caller compares against."""
+# FOR NO KEY UPDATE on PostgreSQL: writers of the row queue up, while rows that merely point at
+# it (a timeline entry of an incident) can still be inserted by others.
+ROW_LOCK = {"key_share": True}
+
+
+def _locked_version(session: Session, record) -> int | None:
+    """The version the record's row holds now, locked until the transaction ends (on
+    PostgreSQL; SQLite's writers are already serialised by `BEGIN IMMEDIATE`)."""
+    state = inspect(record)
+    column = state.mapper.version_id_col
+    primary_key = state.mapper.primary_key_from_instance(record)
+    columns = column.table.primary_key.columns
+    version = session.execute(
+        sa.select(column)
+        .where(*(c == v for c, v in zip(columns, primary_key, strict=True)))
+        .with_for_update(**ROW_LOCK)
+    ).scalar_one_or_none()
+    session.info.setdefault(_LOCKED, set()).add(state.identity_key)
+    return version
+
+
+def lock_row(record) -> int | None:
+    """Lock the record's row until the transaction ends, before anything else is written (so
+    that every writer takes the row, then the audit chain, in that order), and continue from
+    what another writer may have committed since it was loaded. Returns the stored version."""
     session = object_session(record)
-    if session is None or record.id is None or inspect(record).pending:
-        return
-    session.refresh(record, with_for_update=True)
-    session.info.setdefault(_LOCKED, set()).add(inspect(record).identity_key)
+    if session is None or inspect(record).identity_key is None:
+        return getattr(record, "version", None)
+    current = _locked_version(session, record)
+    if current != record.version:
+        session.refresh(record)
+    return current
 
 
 def check_version(record, submitted_version: int | None) -> None:
-    """Refuse a write prepared against an older version of the record, compared with the row
-    as it is now committed (locked until the end of the transaction)."""
-    if submitted_version is None:
-        return
-    lock_row(record)
-    if int(submitted_version) != record.version:
+    """Lock the record's row (see lock_row) and refuse a write prepared against an older
+    version than the one now committed."""
+    current = lock_row(record)
+    if submitted_version is not None and int(submitted_version) != current:
         raise ConflictError(record)
 
 
@@ -136,14 +157,7 @@ def _check_versions_before_flush(session, _flush_context, _instances) -> None:
             continue
         column = mapper.version_id_col
         loaded = state.committed_state.get(column.key, getattr(record, column.key))
-        table = column.table
-        primary_key = mapper.primary_key_from_instance(record)
-        current = session.execute(
-            sa.select(column)
-            .where(*(c == v for c, v in zip(table.primary_key.columns, primary_key, strict=True)))
-            .with_for_update()
-        ).scalar_one_or_none()
-        locked.add(state.identity_key)
+        current = _locked_version(session, record)
         if current != loaded:
             raise ConflictError(record)
 

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from compliance import audit
+from compliance import audit, numbering
 from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import check_version, utcnow
@@ -198,8 +198,16 @@ def _write(session, activity, cleaned, children, application_ids) -> dict:
     return extra
 
 
+def _lock_references(session: Session, organisation_id: int) -> None:
+    """Whoever checks that a reference of the organisation is free, then takes it, holds this
+    lock in between: two creations never draw the same reference, and a client that sent none
+    never hears that "its" reference is taken."""
+    numbering.lock_series(session, "processing", key=organisation_id)
+
+
 def next_reference(session: Session, organisation_id: int, prefix: str = "T") -> str:
     """The first free reference `T-001`, `T-002`, … of the organisation."""
+    _lock_references(session, organisation_id)
     taken = set(
         session.scalars(
             select(ProcessingActivity.reference).where(
@@ -214,6 +222,7 @@ def next_reference(session: Session, organisation_id: int, prefix: str = "T") ->
 
 
 def _check_reference(session, organisation_id, reference, *, exclude_id=None) -> None:
+    _lock_references(session, organisation_id)
     statement = select(ProcessingActivity.id).where(
         ProcessingActivity.organisation_id == organisation_id,
         ProcessingActivity.reference == reference,
