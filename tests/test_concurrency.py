@@ -204,3 +204,35 @@ def test_a_read_never_waits_for_a_writer_to_record_the_token_use(live):
     assert _call(live, "GET", "/me").status_code == 200
     with live.app_context(), db.new_session() as session:
         assert session.get(ApiToken, token_id).last_used_at is not None
+
+
+def test_a_write_is_answered_from_the_flushed_state_not_after_its_commit(live):
+    """Once the write has committed, the request runs no more SQL: nothing can fail after the
+    commit, so a saved write is never answered 500 (and retried into a duplicate)."""
+    engine = live.extensions["db"].engine
+    events = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        events.append(sql.split(None, 1)[0].upper())
+
+    def commit(_conn):
+        events.append("COMMIT")
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        organisation_id = live.config["LIVE"]["organisation_id"]
+        writes = [
+            ("POST", "/processing-activities", {"organisation_id": organisation_id, "name": "P"}),
+            ("POST", "/incidents", _new_incident(live, "Panne")),
+        ]
+        for method, path, body in writes:
+            events.clear()
+            response = _call(live, method, path, body)
+            assert response.status_code == 201, response.get_json()
+            assert "INSERT" in events
+            last_commit = len(events) - 1 - events[::-1].index("COMMIT")
+            assert events[last_commit + 1 :] == [], (path, events[last_commit + 1 :])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
