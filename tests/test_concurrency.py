@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from compliance.db import utcnow
 from compliance.permissions import Role
 from compliance.schema import upgrade
 from compliance.tenancy import OrganisationKind
+from registers.roadmap import services as roadmap_services
 
 THREADS = 8
 
@@ -53,8 +54,23 @@ def live(empty_database_url, tmp_path):
         for role in (Role.DPO, Role.CISO):
             services.grant_role(session, user, organisation, role, actor="test")
         token, secret = services.create_token(session, user, "load", actor="test")
+        roadmap = roadmap_services.create_roadmap(
+            session,
+            {
+                "organisation_id": organisation.id,
+                "title": "Feuille de route",
+                "start_on": date(2026, 1, 1),
+                "end_on": date(2028, 12, 31),
+            },
+            actor="test",
+        )
         session.commit()
-        app.config["LIVE"] = {"organisation_id": organisation.id, "token": secret, "id": token.id}
+        app.config["LIVE"] = {
+            "organisation_id": organisation.id,
+            "token": secret,
+            "id": token.id,
+            "roadmap_id": roadmap.id,
+        }
     yield app
     db.engine.dispose()
 
@@ -157,6 +173,18 @@ def test_concurrent_creations_are_all_numbered_once(live):
     assert {body["reference"] for _status, body in incidents} <= {
         f"INC-{year}-{n:03d}" for n in range(1, THREADS + 2)
     }
+    roadmap_id = live.config["LIVE"]["roadmap_id"]
+    action = {"roadmap_id": roadmap_id, "theme": "I", "start_on": "2026-02-01"}
+    actions = _race(
+        live,
+        [
+            ("POST", "/roadmap-actions", {**action, "title": f"R{n}", "target_on": "2026-06-30"})
+            for n in range(THREADS)
+        ],
+    )
+    assert [status for status, _body in actions] == [201] * THREADS, actions
+    codes = sorted(body["code"] for _status, body in actions)
+    assert codes == [f"A-{n:02d}" for n in range(1, THREADS + 1)]
     for _status, body in activities:
         assert len(_audit_entries(live, "ProcessingActivity", body["id"])) == 1
     for _status, body in incidents:
