@@ -87,6 +87,7 @@ def load_models():
     import compliance.audit
     import compliance.auth
     import compliance.documents
+    import compliance.numbering
     import compliance.ratelimit
     import compliance.tenancy  # noqa: F401
 

@@ -62,6 +62,14 @@ def page_json(page, serialise) -> dict:
     }
 
 
+def flushed_json(session, serialise, record) -> dict:
+    """The answer to a write, read from the flushed transaction before it commits. Nothing that
+    can fail (a query, a lazy load) runs after the commit: a write that is saved is answered
+    2xx, and a client never retries, and duplicates, a write it was told had failed."""
+    session.flush()
+    return serialise(record)
+
+
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):

@@ -30,6 +30,9 @@ class AppGroup(click.Group):
         if ctx.obj is None:
             ctx.obj = create_app()
         with ctx.obj.app_context():
+            from compliance.db import begin_immediately
+
+            begin_immediately()
             return super().invoke(ctx)
 
 

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
-from sqlalchemy import event
-from sqlalchemy.orm import Session, declared_attr
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, declared_attr, object_session
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -97,10 +97,97 @@ class ConflictError(Exception):
         self.changes = changes or {}
 
 
+# FOR NO KEY UPDATE on PostgreSQL: writers of the row queue up, while rows that merely point at
+# it (a timeline entry of an incident) can still be inserted by others.
+ROW_LOCK = {"key_share": True}
+
+
+def _locked_version(session: Session, record) -> int | None:
+    """The version the record's row holds now, locked until the transaction ends (on
+    PostgreSQL; SQLite's writers are already serialised by `BEGIN IMMEDIATE`)."""
+    state = inspect(record)
+    column = state.mapper.version_id_col
+    primary_key = state.mapper.primary_key_from_instance(record)
+    columns = column.table.primary_key.columns
+    version = session.execute(
+        sa.select(column)
+        .where(*(c == v for c, v in zip(columns, primary_key, strict=True)))
+        .with_for_update(**ROW_LOCK)
+    ).scalar_one_or_none()
+    session.info.setdefault(_LOCKED, set()).add(state.identity_key)
+    return version
+
+
+def lock_row(record) -> int | None:
+    """Lock the record's row until the transaction ends, before anything else is written (so
+    that every writer takes the row, then the audit chain, in that order), and continue from
+    what another writer may have committed since it was loaded. Returns the stored version."""
+    session = object_session(record)
+    if session is None or inspect(record).identity_key is None:
+        return getattr(record, "version", None)
+    current = _locked_version(session, record)
+    if current != record.version:
+        session.refresh(record)
+    return current
+
+
 def check_version(record, submitted_version: int | None) -> None:
-    """Refuse a write prepared against an older version of the record."""
-    if submitted_version is not None and int(submitted_version) != record.version:
+    """Lock the record's row (see lock_row) and refuse a write prepared against an older
+    version than the one now committed."""
+    current = lock_row(record)
+    if submitted_version is not None and int(submitted_version) != current:
         raise ConflictError(record)
+
+
+_LOCKED = "compliance.locked_rows"
+
+
+@event.listens_for(Session, "before_flush")
+def _check_versions_before_flush(session, _flush_context, _instances) -> None:
+    """Every versioned record about to be updated is locked and compared with the version it
+    was loaded at: a concurrent writer's change is a ConflictError (409), whichever service
+    flushes, never a StaleDataError at UPDATE time."""
+    locked = session.info.setdefault(_LOCKED, set())
+    for record in list(session.dirty):
+        state = inspect(record)
+        mapper = state.mapper
+        if mapper.version_id_col is None or state.identity_key in locked or state.deleted:
+            continue
+        if not session.is_modified(record, include_collections=False):
+            continue
+        column = mapper.version_id_col
+        loaded = state.committed_state.get(column.key, getattr(record, column.key))
+        current = _locked_version(session, record)
+        if current != loaded:
+            raise ConflictError(record)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sqlite_begin(connection) -> str:
+    """`BEGIN IMMEDIATE` for a transaction that may write: it waits for the write lock (busy
+    timeout) up front, where a deferred transaction that reads then writes fails at once with
+    "database is locked" when another writer committed meanwhile. Reads begin deferred, so
+    they never wait."""
+    mode = connection.get_execution_options().get("sqlite_begin")
+    if mode is None and has_request_context():
+        mode = "DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE"
+    if mode is None and has_app_context():
+        mode = g.get("sqlite_begin")
+    return f"BEGIN {mode or 'DEFERRED'}"
+
+
+def begin_immediately() -> None:
+    """Make the SQLite transactions of this application context (a CLI command) take the
+    write lock when they begin."""
+    g.sqlite_begin = "IMMEDIATE"
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:
@@ -111,17 +198,26 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A transaction may ask to wait less for the write lock (and give up sooner).
+        wait = connection.get_execution_options().get("sqlite_busy_timeout_ms")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait or SQLITE_BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql(_sqlite_begin(connection))
+
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
         _sqlite_pragmas(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

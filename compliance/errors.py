@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
@@ -64,6 +65,12 @@ def init_errors(app) -> None:
             message = _("Certaines valeurs sont invalides.")
             return jsonify(error="invalid", message=message, errors=error.errors), 422
         return _render(400, "; ".join(error.errors.values()))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(error):
+        # A row changed or vanished between load and flush that no version check caught.
+        app.logger.warning("stale data: %s", error)
+        return _render(409, None)
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):

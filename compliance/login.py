@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hmac
+import logging
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from compliance.auth import Anonymous, ApiToken, User, hash_token
-from compliance.db import get_session, utcnow
+from compliance.db import get_db, get_session, utcnow
+
+logger = logging.getLogger(__name__)
 
 
 def _load_user(cookie_id: str):
@@ -45,9 +51,49 @@ def _load_from_request(req):
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = utcnow()
+    # End the read before anything else: the request's own work starts a transaction of its own.
     session.commit()
+    _record_use(token)
     return user
+
+
+# A token's last use is shown to the minute: recording it on every request would turn every API
+# read into a write, and on SQLite make reads wait for (or fail on) the write lock.
+TOKEN_USE_INTERVAL = timedelta(minutes=1)
+TOKEN_USE_WAIT_MS = 200
+
+
+def _record_use(token: ApiToken) -> None:
+    """Record the token's use at most once per interval, in a short transaction of its own that
+    gives up rather than wait for a lock: losing one timestamp never fails or delays a request."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_INTERVAL:
+        return
+    db = get_db()
+    own_connection = not isinstance(db.bind, sa.Connection)
+    with db.new_session() as session:
+        try:
+            options = {"sqlite_begin": "IMMEDIATE", "sqlite_busy_timeout_ms": TOKEN_USE_WAIT_MS}
+            connection = session.connection(execution_options=options if own_connection else None)
+            if own_connection and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {TOKEN_USE_WAIT_MS}")
+            session.execute(
+                sa.update(ApiToken)
+                .where(
+                    ApiToken.id == token.id,
+                    sa.or_(
+                        ApiToken.last_used_at.is_(None),
+                        ApiToken.last_used_at <= now - TOKEN_USE_INTERVAL,
+                    ),
+                )
+                .values(last_used_at=now)
+            )
+            session.commit()
+        except sa.exc.DBAPIError as error:
+            session.rollback()
+            logger.info("token use not recorded: %s", error.orig)
+            return
+    set_committed_value(token, "last_used_at", now)
 
 
 def init_login(app) -> None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from compliance import audit
+from compliance import audit, numbering
 from compliance.db import check_version, utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
@@ -34,8 +34,6 @@ from registers.processing.models import ProcessingActivity
 __all__ = ["FieldErrors"]
 
 PREFIX = "VDP"
-# One advisory lock for the reference series: two writers never draw the same number.
-_REFERENCE_LOCK = 727303
 # Instants that cannot lie in the future when they are recorded.
 PAST_INSTANTS = (
     "started_at",
@@ -52,15 +50,18 @@ def _summary(breach: PersonalDataBreach) -> str:
 
 
 def next_reference(session: Session, year: int) -> tuple[str, int]:
-    """The next free reference of the year: VDP-2026-004."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFERENCE_LOCK})
-    last = session.scalar(
-        sa.select(sa.func.max(PersonalDataBreach.reference_number)).where(
-            PersonalDataBreach.reference_year == year
-        )
+    """The next free reference of the year: VDP-2026-004 (the series is locked until the
+    transaction ends)."""
+    number = numbering.draw(
+        session,
+        PREFIX,
+        year=year,
+        floor=lambda: session.scalar(
+            sa.select(sa.func.max(PersonalDataBreach.reference_number)).where(
+                PersonalDataBreach.reference_year == year
+            )
+        ),
     )
-    number = (last or 0) + 1
     return f"{PREFIX}-{year}-{number:03d}", number
 
 

@@ -8,13 +8,10 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from compliance import audit
+from compliance import audit, numbering
 from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.services import FieldErrors, ServiceError  # noqa: F401 (the register's errors)
-
-# One advisory lock per reference series: two writers never draw the same number.
-_LOCKS = {"INC": 727301, "CA": 727302}
 
 
 def now() -> datetime:
@@ -40,13 +37,16 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 def next_reference(session: Session, model, prefix: str, year: int) -> tuple[str, int]:
-    """The next free reference of `prefix` in `year`, and its number."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCKS[prefix]})
-    last = session.scalar(
-        sa.select(sa.func.max(model.reference_number)).where(model.reference_year == year)
+    """The next free reference of `prefix` in `year`, and its number (the series is locked
+    until the transaction ends, so two writers never draw the same one)."""
+    number = numbering.draw(
+        session,
+        prefix,
+        year=year,
+        floor=lambda: session.scalar(
+            sa.select(sa.func.max(model.reference_number)).where(model.reference_year == year)
+        ),
     )
-    number = (last or 0) + 1
     return f"{prefix}-{year}-{number:03d}", number
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from compliance.db import ROW_LOCK
 from registers.incidents.models import Incident, SearchToken
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -54,10 +55,14 @@ def indexed_text(incident: Incident) -> list[str | None]:
 
 
 def reindex(session: Session, incident: Incident) -> None:
-    """Replace the incident's tokens by those of its current text."""
+    """Replace the incident's tokens by those of its current text. The incident's row is
+    locked first and its text read again: two requests writing to one incident at the same time
+    (two timeline entries, say) index one after the other, the second with the first's words."""
+    session.flush()
+    session.refresh(incident, with_for_update=ROW_LOCK)
+    session.expire(incident, ["entries"])
     key = _key()
     tokens = {token(word, key) for text in indexed_text(incident) for word in words(text)}
-    session.flush()
     session.execute(sa.delete(SearchToken).where(SearchToken.incident_id == incident.id))
     if tokens:
         session.execute(

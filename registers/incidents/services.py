@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance import audit
-from compliance.db import check_version
+from compliance.db import check_version, lock_row
 from compliance.permissions import Action, Register
 from compliance.tenancy import (
     Organisation,
@@ -289,7 +289,9 @@ def update_incident(
     for key, value in cleaned.items():
         if key not in LINKS:
             setattr(incident, key, value)
-    extra = _set_links(incident, loaded)
+    # Reading the links must not flush the fields just set: their audit is read from history.
+    with session.no_autoflush:
+        extra = _set_links(incident, loaded)
     audit_update(session, incident, _summary(incident), actor=actor, extra=extra)
     if incident.severity != before_severity:
         _severity_entry(session, incident, before_severity, actor=actor, comment=comment)
@@ -493,6 +495,8 @@ def add_timeline_entry(
     session: Session, incident: Incident, data: Mapping[str, Any], *, actor
 ) -> TimelineEntry:
     """`data`: at (default now), kind (detection, action, communication, decision), text."""
+    # Entries of one incident are written one after the other: each reindexes its text.
+    lock_row(incident)
     cleaned = f.clean(f.ENTRY_FIELDS, data, required=("kind", "text"))
     moment = cleaned.get("at") or now()
     errors = {}

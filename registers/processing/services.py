@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from compliance import audit
+from compliance import audit, numbering
 from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import check_version, utcnow
@@ -211,8 +211,16 @@ def _write(session, activity, cleaned, children, application_ids) -> dict:
     return extra
 
 
+def _lock_references(session: Session, organisation_id: int) -> None:
+    """Whoever checks that a reference of the organisation is free, then takes it, holds this
+    lock in between: two creations never draw the same reference, and a client that sent none
+    never hears that "its" reference is taken."""
+    numbering.lock_series(session, "processing", key=organisation_id)
+
+
 def next_reference(session: Session, organisation_id: int, prefix: str = "T") -> str:
     """The first free reference `T-001`, `T-002`, … of the organisation."""
+    _lock_references(session, organisation_id)
     taken = set(
         session.scalars(
             select(ProcessingActivity.reference).where(
@@ -227,6 +235,7 @@ def next_reference(session: Session, organisation_id: int, prefix: str = "T") ->
 
 
 def _check_reference(session, organisation_id, reference, *, exclude_id=None) -> None:
+    _lock_references(session, organisation_id)
     statement = select(ProcessingActivity.id).where(
         ProcessingActivity.organisation_id == organisation_id,
         ProcessingActivity.reference == reference,
@@ -304,16 +313,17 @@ def update_processing(
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
         )
-    before = audit.pending_changes(session, activity)
-    extra = _write(session, activity, cleaned, children, application_ids)
-    if not extra and audit.pending_changes(session, activity) == before:
-        return activity
-    if activity.status == ProcessingStatus.VALIDATED and not may_validate(
-        session, actor, activity.organisation_id
-    ):
-        activity.status = ProcessingStatus.DRAFT
-    # Child rows live in their own tables: touch the row so that its version moves too.
-    activity.updated_at = utcnow()
+    session.flush()  # earlier changes apart: the row is written once for this update
+    with session.no_autoflush:
+        extra = _write(session, activity, cleaned, children, application_ids)
+        if not extra and not session.is_modified(activity, include_collections=False):
+            return activity
+        if activity.status == ProcessingStatus.VALIDATED and not may_validate(
+            session, actor, activity.organisation_id
+        ):
+            activity.status = ProcessingStatus.DRAFT
+        # Child rows live in their own tables: touch the row so that its version moves too.
+        activity.updated_at = utcnow()
     audit.record(
         session,
         action="update",

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from compliance import api as kernel_api
-from compliance.api import json_body, page_args, page_json
+from compliance.api import flushed_json, json_body, page_args, page_json
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
@@ -104,6 +104,7 @@ def _write(action, serialise, status: int = 200):
     session = get_session()
     try:
         record = action(session)
+        body = flushed_json(session, serialise, record)
     except services.FieldErrors as error:
         session.rollback()
         return _invalid(error.errors)
@@ -121,7 +122,7 @@ def _write(action, serialise, status: int = 200):
         response.status_code = 409
         return response
     session.commit()
-    return serialise(record), status
+    return body, status
 
 
 def _filters() -> q.ActionFilters:

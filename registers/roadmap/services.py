@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from compliance import audit
+from compliance import audit, numbering
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
@@ -105,6 +105,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 def next_code(session: Session, roadmap: Roadmap) -> str:
     """A-01, A-02…: one more than the highest numbered code of the roadmap."""
+    _lock_codes(session, roadmap.id)
     codes = session.scalars(
         sa.select(RoadmapAction.code).where(RoadmapAction.roadmap_id == roadmap.id)
     )
@@ -112,9 +113,16 @@ def next_code(session: Session, roadmap: Roadmap) -> str:
     return f"A-{max(numbers, default=0) + 1:02d}"
 
 
+def _lock_codes(session: Session, roadmap_id: int) -> None:
+    """Held from checking that a code of the roadmap is free until it is taken: two actions
+    created at once never get the same code."""
+    numbering.lock_series(session, "roadmap", key=roadmap_id)
+
+
 def _check_code(session: Session, roadmap_id: int, code: str, exclude_id=None) -> None:
     if not _CODE.match(code):
         raise FieldErrors({"code": _("lettres, chiffres, « . », « _ » ou « - » uniquement")})
+    _lock_codes(session, roadmap_id)
     statement = sa.select(RoadmapAction.id).where(
         RoadmapAction.roadmap_id == roadmap_id, RoadmapAction.code == code
     )

@@ -130,3 +130,40 @@ def test_openapi_document_is_public(client):
     assert document["openapi"].startswith("3.")
     assert {"/me", "/organisations"} <= set(document["paths"])
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_a_token_use_is_recorded_at_most_once_a_minute(
+    app, client, session, make_user, organisation, token_for
+):
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    secret = token_for(make_user("referent", organisation))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    writes = []
+
+    def count_writes(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
+            writes.append(statement)
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", count_writes)
+    try:
+        assert _get(client, "/me", secret).status_code == 200
+        first_use = session.get(ApiToken, token.id).last_used_at
+        assert first_use is not None
+        assert len(writes) == 1
+        # A read within the minute writes nothing.
+        assert _get(client, "/me", secret).status_code == 200
+        assert len(writes) == 1
+        assert session.get(ApiToken, token.id).last_used_at == first_use
+        # A minute later, the use is recorded again.
+        token.last_used_at = first_use - timedelta(minutes=2)
+        session.commit()
+        writes.clear()
+        assert _get(client, "/me", secret).status_code == 200
+        assert len(writes) == 1
+        assert session.get(ApiToken, token.id).last_used_at > first_use
+    finally:
+        event.remove(engine, "before_cursor_execute", count_writes)

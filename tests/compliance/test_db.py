@@ -44,13 +44,49 @@ def test_second_concurrent_writer_gets_a_conflict(committed_app):
     mine.name = "Valdevy (first)"
     first.commit()
     theirs.name = "Valdevy (second)"
-    with pytest.raises(StaleDataError):
+    # Caught before the UPDATE, as the conflict the pages and the API answer 409 with.
+    with pytest.raises(ConflictError) as raised:
         second.commit()
+    assert raised.value.record is theirs
     second.close()
     first.close()
     with db.new_session() as session:
         stored = session.get(Organisation, organisation_id)
         assert (stored.name, stored.version) == ("Valdevy (first)", 2)
+
+
+def test_check_version_compares_with_the_committed_row(committed_app):
+    db = committed_app.extensions["db"]
+    organisation_id = _committed_organisation(db)
+    first, second = db.new_session(), db.new_session()
+    theirs = second.get(Organisation, organisation_id)
+    second.commit()
+    mine = first.get(Organisation, organisation_id)
+    mine.name = "Valdevy (first)"
+    first.commit()
+    first.close()
+    # The second writer's copy still says version 1, as the form it sent back does.
+    assert theirs.version == 1
+    with pytest.raises(ConflictError) as raised:
+        check_version(theirs, 1)
+    assert raised.value.record.version == 2
+    second.close()
+
+
+def test_a_stale_flush_answers_409(committed_app):
+    @committed_app.get("/stale")
+    def stale():
+        raise StaleDataError("UPDATE statement on table 'x' expected to update 1 row(s)")
+
+    @committed_app.get("/api/stale")
+    def api_stale():
+        raise StaleDataError("UPDATE statement on table 'x' expected to update 1 row(s)")
+
+    client = committed_app.test_client()
+    assert client.get("/stale").status_code == 409
+    response = client.get("/api/stale")
+    assert response.status_code == 409
+    assert response.json["error"] == "conflict"
 
 
 def test_each_update_bumps_the_version(session, organisation):

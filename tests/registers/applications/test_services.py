@@ -129,15 +129,17 @@ def test_a_stale_version_is_a_conflict_not_an_overwrite(session, make_applicatio
 def test_concurrent_writers_are_detected_in_the_database(session, make_application):
     application = make_application("Requiem")
     session.flush()
-    # Someone else saved the row meanwhile: the version check in the UPDATE finds no row.
+    # Someone else saved the row meanwhile: the flush compares with the stored version first,
+    # and refuses the UPDATE as a conflict (409), not as a StaleDataError (500).
     session.execute(
         sa.update(Application.__table__)
         .where(Application.__table__.c.id == application.id)
         .values(version=7)
     )
     application.notes = "changed"
-    with pytest.raises(sa.orm.exc.StaleDataError):
+    with pytest.raises(ConflictError) as raised:
         session.flush()
+    assert raised.value.record is application
 
 
 def test_functions_are_replaced_in_place_and_the_change_is_audited(session, make_application):
