@@ -69,11 +69,12 @@ def admin_only(role, side):
 
 
 def admin_account(role, side):
-    """Accounts belong to the platform: a member's admin may be refused them (403) or allowed;
-    another organisation's user is never found, and a non-admin is refused."""
+    """Accounts belong to the platform admin: a member's admin is refused them (403), even for
+    a user of their own organisation; another organisation's user is never found, and a
+    non-admin is refused."""
     if role != Role.ADMIN:
         return 403
-    return 404 if side == "b" else {OK, 403}
+    return 404 if side == "b" else 403
 
 
 def nothing_to_deploy(role, side):

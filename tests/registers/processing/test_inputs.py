@@ -67,11 +67,16 @@ def test_api_refuses_bad_text_and_types_with_422_naming_the_field(
     assert _count(session) == 0
 
 
-def test_api_organisation_id_out_of_range_is_404(api, organisation, make_user, token_for):
+def test_api_organisation_id_out_of_range_is_an_unknown_reference(
+    api, organisation, make_user, token_for
+):
+    # An id no column can hold names no organisation: answered as any unknown (or invisible)
+    # reference, never an overflow.
     token = token_for(make_user(Role.DPO, organisation))
     body = {"organisation_id": 2**70, "name": "Paie"}
     response = api("POST", "/processing-activities", token, json=body)
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert "organisation_id" in response.get_json()["errors"]
 
 
 def test_api_folds_line_breaks_in_one_line_fields(
