@@ -15,6 +15,7 @@ from flask import Flask
 from sqlmodel import select
 
 from compliance import REGISTERS, create_app
+from compliance.cli_options import output_option
 
 
 def _actor() -> str:
@@ -391,13 +392,7 @@ def _passphrase(confirm: bool) -> str:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The archive to write.",
-)
+@output_option("The archive to write.")
 def backup(output: Path):
     """Write the whole instance (database, key ring and secrets, uploaded templates) into one
     archive encrypted with a passphrase (COMPLIANCE_BACKUP_PASSPHRASE or a prompt)."""

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -66,13 +68,7 @@ def import_applications(file: Path, dry_run: bool, max_rows: int | None):
 
 @click.command("application-map")
 @click.option("--org", "slug", help="Only this member organisation's applications (its slug).")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .docx file to write.",
-)
+@output_option()
 def export_application_map(slug: str | None, output: Path):
     """Write the Word document "Cartographie applicative": the whole catalogue, or one member's
     applications with --org. The export is recorded, so the file can be verified later."""

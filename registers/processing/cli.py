@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -64,16 +66,6 @@ def import_processing(slug: str, file: Path, max_rows: int | None):
     )
 
 
-def _output_option(function):
-    return click.option(
-        "-o",
-        "--output",
-        required=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="The .docx file to write.",
-    )(function)
-
-
 def _written(output: Path, data: bytes, record) -> None:
     output.write_bytes(data)
     click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
@@ -88,7 +80,7 @@ def _written(output: Path, data: bytes, record) -> None:
     type=click.IntRange(min=1),
     help="A published version (its frozen content) instead of the register as it is today.",
 )
-@_output_option
+@output_option()
 def export_register(slug: str, number: int | None, output: Path):
     """Write the Word register of processing activities of one organisation: the controller
     and its DPO, the list of activities and one sheet per activity. The export is recorded, so
@@ -117,7 +109,7 @@ def export_register(slug: str, number: int | None, output: Path):
 
 
 @click.command("processor-register")
-@_output_option
+@output_option()
 def export_processor_register(output: Path):
     """Write the Word processor's register (Art. 30(2)) of the organisation that hosts the
     shared applications, derived from the application map and the members' registers."""
