@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from compliance.cli_options import output_option
+from compliance.cli_options import max_rows_option, output_option
 
 
 def register_commands(*, import_group, export_group, main) -> None:
@@ -22,12 +22,7 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("applications")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
-)
+@max_rows_option()
 def import_applications(file: Path, dry_run: bool, max_rows: int | None):
     """Import the application catalogue from a CSV or XLSX file.
 

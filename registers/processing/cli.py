@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from compliance.cli_options import output_option
+from compliance.cli_options import max_rows_option, output_option
 
 
 def register_commands(*, import_group, export_group, main) -> None:
@@ -24,12 +24,7 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("processing")
 @click.option("--org", "slug", required=True, help="The organisation whose register it is.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
-)
+@max_rows_option()
 def import_processing(slug: str, file: Path, max_rows: int | None):
     """Import processing activities of one organisation from an XLSX or CSV file.
 
