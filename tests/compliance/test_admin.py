@@ -285,6 +285,7 @@ def test_audit_page_counts_the_rows_of_a_record_without_raw_json(
     client, platform_admin, make_user, organisation, session
 ):
     from compliance import mfa
+    from compliance.i18n import local_datetime
 
     user = make_user("dpo", organisation, email="damien@ivry.example")
     mfa.start_enrolment(session, user)
@@ -293,6 +294,9 @@ def test_audit_page_counts_the_rows_of_a_record_without_raw_json(
     page = client.get("/admin/audit", query_string={"action": "mfa_enable"}).get_data(as_text=True)
     assert "10 lignes ajoutées" in page
     assert "&#34;create&#34;" not in page and '"create"' not in page
+    # The instant it was enabled, in Paris time like the date column, not as stored (UTC).
+    assert user.mfa_enabled_at.isoformat() not in page
+    assert local_datetime(user.mfa_enabled_at) in page
 
 
 # --- administration scope: a member's admin manages roles, never accounts -------------------
