@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlmodel import select
 
 from compliance import REGISTERS, create_app
+from compliance.cli_options import output_option
 
 
 def _actor() -> str:
@@ -198,19 +200,29 @@ def _user(email: str):
     return user
 
 
+@contextmanager
+def _changing_user(email: str):
+    """The session and the user of `email`, committed after the block; a change the service
+    refuses is an error message and nothing is written."""
+    from compliance.admin import services
+
+    session = _session()
+    user = _user(email)
+    try:
+        yield session, user
+    except services.ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    session.commit()
+
+
 @users.command("set-password")
 @click.argument("email")
 def users_set_password(email):
     """Set a user's password (from a prompt, or standard input when it is not a terminal)."""
     from compliance.admin import services
 
-    session = _session()
-    user = _user(email)
-    try:
+    with _changing_user(email) as (session, user):
         services.set_password(session, user, _read_password(), actor=_actor())
-    except services.ServiceError as error:
-        raise click.ClickException(str(error)) from error
-    session.commit()
     click.echo(f"Password of {user.email} changed.")
 
 
@@ -220,10 +232,8 @@ def users_deactivate(email):
     """Deactivate a user: no more logins, API tokens revoked."""
     from compliance.admin import services
 
-    session = _session()
-    user = _user(email)
-    services.deactivate_user(session, user, actor=_actor())
-    session.commit()
+    with _changing_user(email) as (session, user):
+        services.deactivate_user(session, user, actor=_actor())
     click.echo(f"{user.email} deactivated.")
 
 
@@ -233,10 +243,8 @@ def users_reset_mfa(email):
     """Remove a user's second factor (lost phone and recovery codes); their sessions end."""
     from compliance import mfa
 
-    session = _session()
-    user = _user(email)
-    mfa.reset(session, user, actor=_actor())
-    session.commit()
+    with _changing_user(email) as (session, user):
+        mfa.reset(session, user, actor=_actor())
     click.echo(f"Second factor of {user.email} removed; the user enrols again after logging in.")
 
 
@@ -387,13 +395,7 @@ def _passphrase(confirm: bool) -> str:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The archive to write.",
-)
+@output_option("The archive to write.")
 def backup(output: Path):
     """Write the whole instance (database, key ring and secrets, uploaded templates) into one
     archive encrypted with a passphrase (COMPLIANCE_BACKUP_PASSPHRASE or a prompt)."""

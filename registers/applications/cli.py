@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import max_rows_option, output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -20,12 +22,7 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("applications")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
-)
+@max_rows_option()
 def import_applications(file: Path, dry_run: bool, max_rows: int | None):
     """Import the application catalogue from a CSV or XLSX file.
 
@@ -66,13 +63,7 @@ def import_applications(file: Path, dry_run: bool, max_rows: int | None):
 
 @click.command("application-map")
 @click.option("--org", "slug", help="Only this member organisation's applications (its slug).")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .docx file to write.",
-)
+@output_option()
 def export_application_map(slug: str | None, output: Path):
     """Write the Word document "Cartographie applicative": the whole catalogue, or one member's
     applications with --org. The export is recorded, so the file can be verified later."""

@@ -8,21 +8,13 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
     export_group.add_command(export_breach_register)
     export_group.add_command(export_breach)
-
-
-def _output():
-    return click.option(
-        "-o",
-        "--output",
-        required=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="The .docx file to write.",
-    )
 
 
 def _written(output: Path, data: bytes, record) -> None:
@@ -33,7 +25,7 @@ def _written(output: Path, data: bytes, record) -> None:
 
 @click.command("breaches")
 @click.option("--org", "slug", required=True, help="The organisation (its slug).")
-@_output()
+@output_option()
 def export_breach_register(slug: str, output: Path):
     """Write the breach register of one organisation (Art. 33(5)): every breach, notified or
     not, with its facts, effects, remedial action and decisions. The export is recorded."""
@@ -57,7 +49,7 @@ def export_breach_register(slug: str, output: Path):
 @click.command("breach")
 @click.argument("breach")
 @click.option("--letter", is_flag=True, help="The letter to the people concerned (Art. 34).")
-@_output()
+@output_option()
 def export_breach(breach: str, letter: bool, output: Path):
     """Write the notification dossier of BREACH (its id or its reference, VDP-2026-001), laid
     out as the CNIL's online form asks; with --letter, the letter to the people concerned."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -18,15 +20,6 @@ def register_commands(*, import_group, export_group, main) -> None:
     export_group.add_command(export_incidents)
     export_group.add_command(export_corrective_actions)
     main.add_command(incidents_group)
-
-
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .docx file to write.",
-)
 
 
 def _session():
@@ -46,7 +39,7 @@ def _written(session, output: Path, data: bytes, record) -> None:
 
 @click.command("incident")
 @click.argument("reference")
-@OUTPUT
+@output_option()
 def export_incident(reference: str, output: Path):
     """Write the report of the incident REFERENCE (e.g. INC-2023-001): summary, timeline,
     impact, external reports, corrective actions and lessons learnt."""
@@ -74,7 +67,7 @@ def _day(_ctx, _param, value: str | None) -> date | None:
 @click.command("incidents")
 @click.option("--from", "date_from", callback=_day, help="First day of detection (YYYY-MM-DD).")
 @click.option("--to", "date_to", callback=_day, help="Last day of detection (YYYY-MM-DD).")
-@OUTPUT
+@output_option()
 def export_incidents(date_from: date | None, date_to: date | None, output: Path):
     """Write the incident log of a period (by date of detection, Paris time)."""
     from compliance.cli import _actor
@@ -90,7 +83,7 @@ def export_incidents(date_from: date | None, date_to: date | None, output: Path)
 
 
 @click.command("corrective-actions")
-@OUTPUT
+@output_option()
 def export_corrective_actions(output: Path):
     """Write the corrective-action log: every nonconformity, its action and its effectiveness
     check (the evidence ISO/IEC 27001:2022 §10.2 asks for)."""

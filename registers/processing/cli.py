@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import max_rows_option, output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -22,12 +24,7 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("processing")
 @click.option("--org", "slug", required=True, help="The organisation whose register it is.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Accept up to this many rows (default: COMPLIANCE_IMPORT_MAX_ROWS).",
-)
+@max_rows_option()
 def import_processing(slug: str, file: Path, max_rows: int | None):
     """Import processing activities of one organisation from an XLSX or CSV file.
 
@@ -64,16 +61,6 @@ def import_processing(slug: str, file: Path, max_rows: int | None):
     )
 
 
-def _output_option(function):
-    return click.option(
-        "-o",
-        "--output",
-        required=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="The .docx file to write.",
-    )(function)
-
-
 def _written(output: Path, data: bytes, record) -> None:
     output.write_bytes(data)
     click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
@@ -88,7 +75,7 @@ def _written(output: Path, data: bytes, record) -> None:
     type=click.IntRange(min=1),
     help="A published version (its frozen content) instead of the register as it is today.",
 )
-@_output_option
+@output_option()
 def export_register(slug: str, number: int | None, output: Path):
     """Write the Word register of processing activities of one organisation: the controller
     and its DPO, the list of activities and one sheet per activity. The export is recorded, so
@@ -117,7 +104,7 @@ def export_register(slug: str, number: int | None, output: Path):
 
 
 @click.command("processor-register")
-@_output_option
+@output_option()
 def export_processor_register(output: Path):
     """Write the Word processor's register (Art. 30(2)) of the organisation that hosts the
     shared applications, derived from the application map and the members' registers."""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from compliance.cli_options import output_option
+
 
 def register_commands(*, import_group, export_group, main) -> None:
     """Mount this register's commands on the `compliance` groups."""
@@ -15,13 +17,7 @@ def register_commands(*, import_group, export_group, main) -> None:
 @click.command("roadmap")
 @click.option("--org", "slug", required=True, help="The organisation whose roadmap (its slug).")
 @click.option("--roadmap", "roadmap_id", type=int, help="Which roadmap, when it has several.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .docx file to write.",
-)
+@output_option()
 def export_roadmap(slug: str, roadmap_id: int | None, output: Path):
     """Write the Word report "Feuille de route de cybersécurité" of an organisation: summary,
     progress and budget charts, actions by theme, what is late and why, hygiene-measure

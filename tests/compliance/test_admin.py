@@ -281,6 +281,24 @@ def test_audit_page_lists_and_filters(client, platform_admin, organisation, sess
     assert "Login of" in client.get("/admin/audit").get_data(as_text=True)
 
 
+def test_audit_page_counts_the_rows_of_a_record_without_raw_json(
+    client, platform_admin, make_user, organisation, session
+):
+    from compliance import mfa
+    from compliance.i18n import local_datetime
+
+    user = make_user("dpo", organisation, email="damien@ivry.example")
+    mfa.start_enrolment(session, user)
+    mfa.confirm_enrolment(session, user, mfa.totp(user.mfa_secret, mfa.current_step()), actor=user)
+    session.commit()
+    page = client.get("/admin/audit", query_string={"action": "mfa_enable"}).get_data(as_text=True)
+    assert "10 lignes ajoutées" in page
+    assert "&#34;create&#34;" not in page and '"create"' not in page
+    # The instant it was enabled, in Paris time like the date column, not as stored (UTC).
+    assert user.mfa_enabled_at.isoformat() not in page
+    assert local_datetime(user.mfa_enabled_at) in page
+
+
 # --- administration scope: a member's admin manages roles, never accounts -------------------
 
 

@@ -214,3 +214,21 @@ def test_commands_write_their_audit_entries(cli, session, organisation):
     created = [(e.action, e.object_type) for e in entries if e.actor_label.startswith("cli")]
     assert created == [("create", "User"), ("grant", "Membership")]
     assert verify(session).ok
+
+
+def test_every_command_is_in_the_readme_command_table():
+    from pathlib import Path
+
+    import click
+
+    def paths(group, prefix):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from paths(command, f"{prefix} {name}")
+            else:
+                yield f"{prefix} {name}"
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    missing = [path for path in paths(main, "compliance") if f"| `{path}" not in table]
+    assert missing == []

@@ -105,3 +105,6 @@ def test_every_variable_is_in_the_readme_configuration_table():
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in VARIABLES if f"| `{name}` |" not in table]
     assert missing == []
+    # One table: a blank line inside it would cut the rows after it out of the table.
+    rows = next(part for part in table.split("\n\n") if part.startswith("| variable |"))
+    assert [name for name in VARIABLES if f"| `{name}` |" not in rows] == []

@@ -101,7 +101,8 @@ def test_enrolment_on_the_account_page(client, login_as, organisation, session):
     session.refresh(user)
     secret = user.mfa_secret
     page = client.get("/account/mfa").get_data(as_text=True)
-    assert secret in page
+    # The key to type in by hand, in groups of four as authenticator applications accept it.
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page
     assert "otpauth://totp/Registre:" in page
     assert 'src="data:image/svg+xml' in page
     assert not user.mfa_enabled
