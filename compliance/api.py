@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
 from compliance.auth import memberships_of
-from compliance.db import get_session
+from compliance.db import get_session, reads_only
 from compliance.login import _load_from_request
 from compliance.pagination import paginate
 from compliance.permissions import Register
@@ -62,12 +62,20 @@ def page_json(page, serialise) -> dict:
     }
 
 
-def flushed_json(session, serialise, record) -> dict:
-    """The answer to a write, read from the flushed transaction before it commits. Nothing that
-    can fail (a query, a lazy load) runs after the commit: a write that is saved is answered
-    2xx, and a client never retries, and duplicates, a write it was told had failed."""
-    session.flush()
-    return serialise(record)
+def committed_json(session, serialise, record) -> dict:
+    """Commit a write, then answer it. The answer is read after the commit (serialising inside
+    the transaction would hold its locks, the audit chain's among them, all that time), in a
+    transaction that only reads: on SQLite it begins deferred, so it never waits for the write
+    lock. Should that read fail all the same, the write is still answered as saved, with its id
+    and version: a client told 5xx would retry a write that was saved, and duplicate it."""
+    session.commit()
+    reads_only()
+    try:
+        return serialise(record)
+    except Exception:
+        current_app.logger.exception("answer of a committed write")
+        session.rollback()
+        return {"id": record.id, "version": getattr(record, "version", None)}
 
 
 def json_body() -> dict:

@@ -177,10 +177,10 @@ def _sqlite_begin(connection) -> str:
     "database is locked" when another writer committed meanwhile. Reads begin deferred, so
     they never wait."""
     mode = connection.get_execution_options().get("sqlite_begin")
-    if mode is None and has_request_context():
-        mode = "DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE"
     if mode is None and has_app_context():
         mode = g.get("sqlite_begin")
+    if mode is None and has_request_context():
+        mode = "DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE"
     return f"BEGIN {mode or 'DEFERRED'}"
 
 
@@ -188,6 +188,12 @@ def begin_immediately() -> None:
     """Make the SQLite transactions of this application context (a CLI command) take the
     write lock when they begin."""
     g.sqlite_begin = "IMMEDIATE"
+
+
+def reads_only() -> None:
+    """What is left of this request only reads (its write is committed): its SQLite
+    transactions begin deferred."""
+    g.sqlite_begin = "DEFERRED"
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:

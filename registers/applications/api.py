@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
-from compliance.api import flushed_json, json_body, page_args, page_json
+from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -152,7 +152,7 @@ def _write(action, serialise, status: int = 200):
     session = get_session()
     try:
         record = action(session)
-        body = flushed_json(session, serialise, record)
+        session.flush()
     except services.FieldErrors as error:
         session.rollback()
         return _invalid(error.errors)
@@ -172,7 +172,7 @@ def _write(action, serialise, status: int = 200):
         )
         response.status_code = 409
         return response
-    session.commit()
+    body = committed_json(session, serialise, record)
     return body, status
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
-from compliance.api import flushed_json, json_body, page_args, page_json
+from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.i18n import PARIS
 from compliance.pagination import paginate
@@ -131,7 +131,7 @@ def _write(call, *, status: int = 200, location: bool = False):
     session = get_session()
     try:
         breach = call(session)
-        body = flushed_json(session, breach_json, breach)
+        session.flush()
     except FieldErrors as error:
         session.rollback()
         return _error(422, "invalid", _("Certaines valeurs sont invalides."), errors=error.errors)
@@ -147,7 +147,7 @@ def _write(call, *, status: int = 200, location: bool = False):
             ),
             current=breach_json(error.record),
         )
-    session.commit()
+    body = committed_json(session, breach_json, breach)
     response = jsonify(body)
     response.status_code = status
     if location:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
-from compliance.api import flushed_json, json_body, page_args, page_json
+from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -227,7 +227,7 @@ def _write(action, serialise, status: int = 200, location=None):
     session = get_session()
     try:
         record = action(session)
-        body = flushed_json(session, serialise, record)
+        session.flush()
     except FieldErrors as error:
         session.rollback()
         return _invalid(error.errors)
@@ -243,7 +243,7 @@ def _write(action, serialise, status: int = 200, location=None):
             ),
             current=serialise(error.record),
         )
-    session.commit()
+    body = committed_json(session, serialise, record)
     response = jsonify(body)
     response.status_code = status
     if location:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from compliance import api as kernel_api
-from compliance.api import flushed_json, json_body, page_args, page_json
+from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -136,7 +136,7 @@ def _run(action, status: int = 200):
     session = get_session()
     try:
         activity = action(session)
-        body = flushed_json(session, lambda record: activity_json(record, detail=True), activity)
+        session.flush()
     except services.FieldErrors as error:
         session.rollback()
         return _error(422, "invalid", _("Certaines valeurs sont invalides."), error.errors)
@@ -159,7 +159,7 @@ def _run(action, status: int = 200):
         )
         response.status_code = 409
         return response
-    session.commit()
+    body = committed_json(session, lambda record: activity_json(record, detail=True), activity)
     response = jsonify(body)
     response.status_code = status
     if status == 201:
