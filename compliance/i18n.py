@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
@@ -40,23 +39,9 @@ def local_datetime(value, fmt: str = "short") -> str:
     return format_datetime(value, fmt)
 
 
-def local_instant_text(value):
-    """A value of the audit trail: an ISO 8601 instant (stored in UTC) shown like any other
-    instant, in Europe/Paris; anything else unchanged."""
-    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if instant.tzinfo is not None:
-            return local_datetime(instant)
-    return value
-
-
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["datetime"] = local_datetime
-    app.jinja_env.filters["instant_text"] = local_instant_text
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -3,6 +3,7 @@ an admin of the hosting organisation (the syndicate) manages every organisation.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from compliance.admin import forms, services
 from compliance.auth import Membership, User
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
-from compliance.i18n import PARIS
+from compliance.i18n import PARIS, local_datetime
 from compliance.pagination import page_number, paginate
 from compliance.tenancy import Organisation
 
@@ -350,6 +351,22 @@ def audit_trail():
         statement = _filter_audit(statement, form)
     page = paginate(get_session(), statement, page=page_number(), per_page=100)
     return render_template("admin/audit.html", form=form, page=page)
+
+
+@bp.app_template_filter("audit_text")
+def audit_text(value) -> str:
+    """A value of the audit trail as a reader wants it: an ISO 8601 instant (stored in UTC) in
+    Europe/Paris like every instant shown; a list or an object as JSON with its accents."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return local_datetime(instant)
+    return str(value)
 
 
 def _filter_audit(statement, form):

@@ -299,6 +299,17 @@ def test_audit_page_counts_the_rows_of_a_record_without_raw_json(
     assert local_datetime(user.mfa_enabled_at) in page
 
 
+def test_audit_page_shows_lists_with_their_accents(client, platform_admin, session):
+    from compliance import audit
+
+    recipients = {"after": [{"name": "Service de l'état civil"}], "before": None}
+    audit.record(session, action="check", actor=platform_admin, changes={"recipients": recipients})
+    session.commit()
+    page = client.get("/admin/audit", query_string={"action": "check"}).get_data(as_text=True)
+    assert "Service de l&#39;état civil" in page
+    assert "\\u00e9" not in page
+
+
 # --- administration scope: a member's admin manages roles, never accounts -------------------
 
 
