@@ -3,18 +3,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean translations messages system-deps
+.PHONY: install run test lint format bench clean translations messages system-deps lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# The exact versions that were tested (requirements.lock, made by `make lock`), then the project.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Resolve pyproject.toml's dependencies (with the test and redis extras) afresh into the lock file.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet '.[test,redis]'
+	{ echo "# The versions make installs: regenerate with make lock after changing pyproject.toml."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^registre'; } > $(LOCK)
+	rm -rf .lock-venv build
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d compliance/translations -D messages >/dev/null

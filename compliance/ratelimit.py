@@ -96,7 +96,13 @@ class RedisStore:
     """A sorted set per key, timestamps as scores: a sliding window shared by all processes."""
 
     def __init__(self, window: int, url: str):
-        import redis
+        try:
+            import redis
+        except ImportError as error:
+            raise RuntimeError(
+                "COMPLIANCE_RATELIMIT_STORAGE names Redis, but the redis package is not "
+                "installed: pip install 'registre[redis]'"
+            ) from error
 
         self.window = window
         self.client = redis.Redis.from_url(url)
