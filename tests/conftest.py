@@ -80,6 +80,18 @@ def empty_database_url(database_url, tmp_path) -> Iterator[str]:
     yield from _postgres_database()
 
 
+@pytest.fixture
+def committed_app(empty_database_url, tmp_path):
+    """An application on its own database, where sessions really commit."""
+    app = create_app(
+        {"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
+    )
+    upgrade(app)
+    with app.app_context():
+        yield app
+    app.extensions["db"].engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def base_app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")

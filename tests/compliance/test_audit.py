@@ -410,21 +410,6 @@ def test_an_unkeyed_entry_after_keyed_ones_is_refused_by_rekey(session, trail):
 # --- the chain lock is held for the commit only ---------------------------------------------
 
 
-@pytest.fixture
-def committed_app(empty_database_url, tmp_path):
-    """An application on its own database, where sessions really commit."""
-    from compliance import create_app
-    from compliance.schema import upgrade
-
-    app = create_app(
-        {"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
-    )
-    upgrade(app)
-    with app.app_context():
-        yield app
-    app.extensions["db"].engine.dispose()
-
-
 def test_an_open_transaction_does_not_block_other_audited_writes(committed_app):
     db = committed_app.extensions["db"]
     with db.new_session() as setup:

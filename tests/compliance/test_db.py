@@ -7,22 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
-from compliance import create_app
 from compliance.db import ConflictError, check_version
-from compliance.schema import upgrade
 from compliance.tenancy import Organisation
-
-
-@pytest.fixture
-def committed_app(empty_database_url, tmp_path):
-    """An application on its own database, where sessions really commit."""
-    app = create_app(
-        {"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
-    )
-    upgrade(app)
-    with app.app_context():
-        yield app
-    app.extensions["db"].engine.dispose()
 
 
 def _committed_organisation(db) -> int:

@@ -66,24 +66,6 @@ def sample_context() -> dict:
 
 
 @pytest.fixture
-def word_folder(tmp_path, monkeypatch):
-    """The shipped templates folder and the instance folder, both in tmp_path."""
-    folder = tmp_path / "word"
-    folder.mkdir()
-    (folder / f"{NAME}.docx").write_bytes(build_template())
-    monkeypatch.setattr(documents, "TEMPLATE_FOLDER", folder)
-    return folder
-
-
-@pytest.fixture
-def instance(app, tmp_path, monkeypatch):
-    path = tmp_path / "instance"
-    path.mkdir()
-    monkeypatch.setitem(app.config, "INSTANCE_PATH", str(path))
-    return path
-
-
-@pytest.fixture
 def document_type(app, word_folder, monkeypatch):
     kind = DocumentType(
         name=NAME, title="Registre de test", register="dashboard", sample_context=sample_context

@@ -33,23 +33,6 @@ DOUBLING_PLUS = (
 PER_ROW = "{% for row in rows %}{% for i in range(90000) %}{% endfor %}{% endfor %}"
 
 
-@pytest.fixture
-def word_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "word"
-    folder.mkdir()
-    (folder / f"{NAME}.docx").write_bytes(build_template())
-    monkeypatch.setattr(documents, "TEMPLATE_FOLDER", folder)
-    return folder
-
-
-@pytest.fixture
-def instance(app, tmp_path, monkeypatch):
-    path = tmp_path / "instance"
-    path.mkdir()
-    monkeypatch.setitem(app.config, "INSTANCE_PATH", str(path))
-    return path
-
-
 LIVE_ROWS = [{**sample_context()["rows"][0], "name": f"Logiciel {n}"} for n in range(6)]
 
 
