@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TypeVar
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,11 +14,15 @@ from sqlmodel import select
 from compliance.auth import memberships_of
 from compliance.db import get_session, reads_only
 from compliance.login import _load_from_request
+from compliance.openapi import document, documented
 from compliance.pagination import paginate
-from compliance.permissions import Register
+from compliance.permissions import Register, Role
 from compliance.registry import get_registry
+from compliance.schemas import Output, validate
 from compliance.security import csrf
-from compliance.tenancy import Organisation, scope
+from compliance.tenancy import Organisation, OrganisationKind, scope
+
+S = TypeVar("S")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -85,41 +93,76 @@ def json_body() -> dict:
     return data
 
 
+def body(schema: type[S], *, ignore: Iterable[str] = ()) -> S:
+    """The request's JSON body checked by `schema` (FieldErrors, the 422, otherwise). Keys in
+    `ignore` (what a client sends back as it read it) are dropped unread."""
+    return validate(schema, json_body(), ignore=ignore)
+
+
+def read_only(answer_schema: type, *write_schemas: type) -> frozenset[str]:
+    """The keys an answer holds that no write takes: ignored when a client sends them back."""
+    written = set().union(*(schema.model_fields for schema in write_schemas))
+    return frozenset(set(answer_schema.model_fields) - written)
+
+
+class OrganisationRead(Output):
+    """An organisation the token's user may see."""
+
+    id: int
+    name: str
+    slug: str
+    kind: OrganisationKind
+    siren: str | None
+    is_host: bool
+    is_active: bool
+    dpo_name: str | None
+    dpo_cnil_number: str | None
+
+
+class MembershipRead(Output):
+    organisation_id: int
+    role: Role
+    expires_at: datetime | None
+
+
+class MeRead(Output):
+    """The authenticated user and their current memberships."""
+
+    id: int
+    email: str
+    name: str
+    language: str
+    memberships: list[MembershipRead]
+
+
+def answer(schema: type[Output], record) -> dict:
+    """`record` read through `schema`, as JSON values."""
+    return schema.model_validate(record).model_dump(mode="json")
+
+
 def organisation_json(org: Organisation) -> dict:
-    return {
-        "id": org.id,
-        "name": org.name,
-        "slug": org.slug,
-        "kind": org.kind.value,
-        "siren": org.siren,
-        "is_host": org.is_host,
-        "is_active": org.is_active,
-        "dpo_name": org.dpo_name,
-        "dpo_cnil_number": org.dpo_cnil_number,
-    }
+    return answer(OrganisationRead, org)
 
 
 @bp.get("/me")
+@documented(answer=MeRead)
 def me():
-    memberships = memberships_of(current_user, get_session())
-    return {
-        "id": current_user.id,
-        "email": current_user.email,
-        "name": current_user.name,
-        "language": current_user.language,
-        "memberships": [
-            {
-                "organisation_id": m.organisation_id,
-                "role": m.role.value,
-                "expires_at": m.expires_at.isoformat() if m.expires_at else None,
-            }
-            for m in memberships
-        ],
-    }
+    """The authenticated user and their memberships"""
+    user = current_user._get_current_object()
+    memberships = memberships_of(user, get_session())
+    return MeRead(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        language=user.language,
+        memberships=[MembershipRead.model_validate(m) for m in memberships],
+    ).model_dump(mode="json")
 
 
 @bp.get("/organisations")
+@documented(answer=OrganisationRead, paged=True)
 def organisations():
+    """Organisations the token's user may see"""
     statement = scope(
         select(Organisation).order_by(Organisation.name),
         Organisation.id,
@@ -132,50 +175,9 @@ def organisations():
     )
 
 
-KERNEL_PATHS = {
-    "/me": {
-        "get": {
-            "summary": "The authenticated user and their memberships",
-            "responses": {"200": {"description": "The user"}},
-        }
-    },
-    "/organisations": {
-        "get": {
-            "summary": "Organisations the token's user may see",
-            "parameters": [
-                {"$ref": "#/components/parameters/page"},
-                {"$ref": "#/components/parameters/per_page"},
-            ],
-            "responses": {"200": {"description": "A page of organisations"}},
-        }
-    },
-}
-
-
 @bp.get("/openapi.json")
+@documented(extra={"security": []})
 def openapi():
+    """This document (OpenAPI 3.1)"""
     registry = get_registry()
-    paths = {**KERNEL_PATHS, **registry.api_paths}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Registre API", "version": "1"},
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "parameters": {
-                "page": {
-                    "name": "page",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1},
-                },
-                "per_page": {
-                    "name": "per_page",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                },
-            },
-            "schemas": registry.api_schemas,
-        },
-    }
+    return document(current_app, extra_paths=registry.api_paths, extra_schemas=registry.api_schemas)

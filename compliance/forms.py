@@ -15,6 +15,7 @@ from wtforms.validators import Regexp, StopValidation
 
 from compliance.audit import AuditEntry
 from compliance.db import ConflictError, get_session
+from compliance.schemas import validate
 from compliance.services import FieldErrors
 from compliance.text import text_value
 
@@ -60,10 +61,20 @@ class TextHygieneMeta:
 
 
 class Form(FlaskForm):
-    """The base of every page form: CSRF (FlaskForm) and the text check."""
+    """The base of every page form: CSRF (FlaskForm) and the text check. A form renders and
+    protects; its values are checked by the entity's schema, as the API's are (`checked`)."""
 
     class Meta(TextHygieneMeta):
         pass
+
+    def record_data(self) -> dict:
+        """The submitted values, without the form's own fields (version, CSRF, buttons)."""
+        return {k: v for k, v in self.data.items() if k not in {"version", "csrf_token", "submit"}}
+
+    def checked(self, schema, **overrides):
+        """The form's values checked by `schema` (an entity's Create/Update schema): FieldErrors
+        otherwise, which `submit` shows on the fields, as the API answers them in its 422."""
+        return validate(schema, {**self.record_data(), **overrides})
 
 
 class SubForm(PlainForm):
@@ -83,9 +94,6 @@ class VersionedForm(Form):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
-
-    def record_data(self) -> dict:
-        return {k: v for k, v in self.data.items() if k not in {"version", "csrf_token", "submit"}}
 
 
 def _display(value, field=None) -> str:

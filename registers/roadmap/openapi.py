@@ -112,7 +112,7 @@ PATHS = {
         "get": {
             "summary": "One roadmap",
             "parameters": RECORD,
-            "responses": {"200": _json(_ref("Roadmap")), **ERRORS},
+            "responses": {"200": {"description": "OK", **_json(_ref("Roadmap"))}, **ERRORS},
         }
     },
     "/roadmap-actions": {
@@ -134,20 +134,20 @@ PATHS = {
             "summary": "Add an action to a roadmap (roadmap_id, title, theme, start_on, "
             "target_on required)",
             "requestBody": _json(_ref("RoadmapAction")),
-            "responses": {"201": _json(_ref("RoadmapAction")), **ERRORS},
+            "responses": {"201": {"description": "OK", **_json(_ref("RoadmapAction"))}, **ERRORS},
         },
     },
     "/roadmap-actions/{record_id}": {
         "get": {
             "summary": "One roadmap action with its links",
             "parameters": RECORD,
-            "responses": {"200": _json(_ref("RoadmapAction")), **ERRORS},
+            "responses": {"200": {"description": "OK", **_json(_ref("RoadmapAction"))}, **ERRORS},
         },
         "patch": {
             "summary": "Change an action (version required); archived: true archives it",
             "parameters": RECORD,
             "requestBody": _json(_ref("RoadmapAction")),
-            "responses": {"200": _json(_ref("RoadmapAction")), **ERRORS},
+            "responses": {"200": {"description": "OK", **_json(_ref("RoadmapAction"))}, **ERRORS},
         },
     },
     "/hygiene-assessment": {
@@ -176,7 +176,10 @@ PATHS = {
                     },
                 }
             ),
-            "responses": {"200": _json(_ref("HygieneAssessmentRow")), **ERRORS},
+            "responses": {
+                "200": {"description": "The row", **_json(_ref("HygieneAssessmentRow"))},
+                **ERRORS,
+            },
         }
     },
 }
