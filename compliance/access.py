@@ -1,50 +1,59 @@
 """Access: how a model declares its scope, how a view loads a record and guards a page.
 
-Three pieces, one place. Registers use these and nothing else for access; they write no
-`abort(403)`/`abort(404)` of their own for permissions.
+Three pieces, one place: a register writes no `abort(403)`/`abort(404)` of its own for a
+permission, and no loader of its own.
 
-1. A member-owned model declares its scope once, as a class attribute (a `Scope`)::
+1. A member-owned model declares its scope once, as a class attribute (a `Scope`, defined in
+   `compliance.tenancy` so that the models and the reference checks of the services share it)::
 
-       class Breach(RecordMixin, table=True):
-           __scope__ = Scope(Register.BREACHES)            # owned by its `organisation_id`
+       class PersonalDataBreach(RecordMixin, table=True):
+           __scope__ = Scope(Register.BREACHES)        # owned by its `organisation_id`
 
-       class Incident(RecordMixin, table=True):            # seen by every organisation affected
-           __scope__ = Scope(Register.INCIDENTS, within=affecting)
+       class Incident(RecordMixin, table=True):        # seen by every organisation affected
+           __scope__ = Scope(Register.INCIDENTS, within=lambda organisations: affecting(...))
 
-       class Application(RecordMixin, table=True):         # the shared catalogue
+       class Application(RecordMixin, table=True):     # the shared catalogue
            __scope__ = Scope(
-               Register.APPLICATIONS, within=..., everywhere=CATALOGUE_READER,
-               writer=CATALOGUE_EDITOR, selector=False,
+               Register.APPLICATIONS,
+               within=lambda organisations: Application.id.in_(deployed_in(organisations)),
+               everywhere=CATALOGUE_READER, writer=CATALOGUE_EDITOR, selector=False,
            )
 
-       class Milestone(IdMixin, table=True):               # a child: through its parent
+       class Milestone(IdMixin, table=True):           # a child: through its parent
            __scope__ = Scope.through(RoadmapAction, "action_id")
 
    `within(organisations)` is the SQL condition "the rows belonging to any of these
-   organisations"; the user's organisations for the action give what they see, the
-   organisation picked in the selector narrows a list with the same function. A read is
-   allowed on what is seen; an export on what is seen through an organisation where the user
-   may export; any other action needs the role in the record's own organisation (`owner`), or
-   the `writer` rule when one is declared. The declaration names the register: callers do not.
+   organisations" (default: `owner`, i.e. `organisation_id`, in them). The organisations where
+   the user's role allows the action give what they see; the organisation picked in the
+   selector narrows a list with the same function. On a record the user sees: READ is allowed;
+   EXPORT where the record is seen through an organisation where the user may export; any
+   other action needs the role in the record's own organisation (`owner`), or the `writer`
+   rule when one is declared; the holders of `everywhere` see and do everything. The
+   declaration names the register: callers do not repeat it.
 
 2. A view loads one record with the one loader, and a list with the one scope::
 
-       breach = get_or_404(Breach, breach_id)                 # 404 unless the user sees it
-       breach = get_or_404(Breach, breach_id, Action.EDIT)    # and 403 unless they may edit it
-       organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug",
-                                 register=Register.PROCESSING)
-       statement = scope(select(Breach), Action.EXPORT)       # rows the user may export,
-                                                              # narrowed by the selector
+       breach = get_or_404(PersonalDataBreach, breach_id)              # 404 unless seen
+       breach = get_or_404(PersonalDataBreach, breach_id, Action.EDIT)  # and 403 unless editable
+       organisation = get_or_404(
+           Organisation, slug, Action.EXPORT, by="slug", register=Register.PROCESSING
+       )
+       statement = scope(select(PersonalDataBreach), Action.EXPORT)  # rows the user may
+                                                                     # export, selector applied
+       if allowed_on(breach, Action.VALIDATE): ...                   # a button, a panel
+
+   Loader options go with the call (`options=(selectinload(...),)`); `forbidden=404` hides a
+   record from those who see it but may not act on it.
 
 3. A view is guarded by the permission table or by a named rule::
 
-       @bp.get("/breaches/new")
+       @bp.route("/breaches/new", methods=["GET", "POST"])
        @requires(Register.BREACHES, Action.CREATE)   # login, then 403 unless allowed somewhere
        def new_breach(): ...
 
        @bp.before_request
        @requires(Register.BREACHES)                  # every page of the blueprint: readers only
-       def _readers_only(): ...
+       def _readers_only() -> None: ...
 
        @requires(rule=MODEL_KEEPER)                  # a named rule instead of a role
        def models(): ...
@@ -52,12 +61,12 @@ Three pieces, one place. Registers use these and nothing else for access; they w
        require(Register.BREACHES, Action.VALIDATE, organisation_id=breach.organisation_id)
        if allowed(CATALOGUE_EDITOR): ...             # the same checks inside a view
 
-   Named rules are what a role alone does not say: the catalogue editor (the role in a host
-   organisation), the model keeper (only the DPO of the host keeps model processings), the
-   platform admin (an admin of the host organisation).
+   Named rules are what a role alone does not say, kept here beside the permission table:
+   the catalogue reader and editor (the role in a host organisation), the model keeper (only
+   the DPO of the host keeps model processings), the platform admin (an admin of the host).
 
-Records that are not member-owned (users, for the administration pages) declare their scope
-where they are loaded, as a `Scope` passed to `get_or_404(..., scope=...)`.
+Users and organisations are not member-owned: the administration pages load them through the
+scopes declared at the end of this module (`ADMINISTERED_*`), passed as `scope=`.
 """
 
 from __future__ import annotations
@@ -94,6 +103,7 @@ __all__ = [
     "Rule",
     "Scope",
     "allowed",
+    "allowed_on",
     "get_or_404",
     "require",
     "requires",
@@ -235,6 +245,14 @@ def requires(
 
 
 # --- the loader and the scoped query --------------------------------------------------------
+
+
+def allowed_on(record, action: Action | str, *, user=None) -> bool:
+    """Whether the user, who sees `record` (loaded through `get_or_404` or `scope`), may do
+    `action` on it, as its model's scope says."""
+    model = type(record)
+    user = current_user if user is None else user
+    return scope_of(model).allows(model, record, action, user=user)
 
 
 def get_or_404(

@@ -20,6 +20,7 @@ from compliance.access import (
     PLATFORM_ADMIN,
     Rule,
     allowed,
+    allowed_on,
     get_or_404,
     require,
     requires,
@@ -117,6 +118,13 @@ def test_get_or_404_forbids_an_action_the_role_does_not_allow(session, make_user
     with pytest.raises(Forbidden):
         get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=referent)
     assert get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=dpo)
+
+
+def test_allowed_on_a_loaded_record(make_user, organisation):
+    referent = make_user("referent", organisation)
+    assert allowed_on(organisation, Action.READ, user=referent)
+    assert not allowed_on(organisation, Action.EDIT, user=referent)
+    assert allowed_on(organisation, Action.EDIT, user=make_user("dpo", organisation))
 
 
 def test_get_or_404_can_hide_what_the_user_may_not_act_on(session, make_user, organisation):
