@@ -207,26 +207,27 @@ def allowed(
 
 def require(
     register: Register | None = None,
-    action: Action | str = Action.READ,
+    action: Action | str | None = None,
     *,
     rule: Rule | None = None,
     organisation_id: int | None = None,
     user=None,
+    message: str | None = None,
 ) -> None:
-    """403 unless allowed (see `allowed`): the guard's form for inside a view."""
-    if rule is not None:
-        permitted = rule.holds(None, organisation_id, user=user)
-    else:
-        permitted = allowed(register, organisation_id, action=action, user=user)
-    if not permitted:
+    """403 unless allowed (see `allowed`; without an action: READ, or the rule's own): the
+    guard's form for inside a view. `message` is the refusal's description (the API shows it)."""
+    if not allowed(rule or register, organisation_id, action=action, user=user):
+        if message:
+            abort(403, message)
         abort(403)
 
 
 def requires(
     register: Register | None = None,
-    action: Action | str = Action.READ,
+    action: Action | str | None = None,
     *,
     rule: Rule | None = None,
+    message: str | None = None,
 ):
     """Decorator: login required, then 403 unless the user may do `action` on `register` in at
     least one organisation (or holds `rule`). On a `before_request` hook it guards a blueprint."""
@@ -236,7 +237,7 @@ def requires(
     def decorator(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            require(register, action, rule=rule)
+            require(register, action, rule=rule, message=message)
             return view(*args, **kwargs)
 
         return login_required(guarded)

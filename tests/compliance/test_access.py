@@ -309,6 +309,20 @@ def test_require_refuses_with_403(make_user, organisation):
         require(Register.PROCESSING, Action.VALIDATE, user=referent)
     with pytest.raises(Forbidden):
         require(rule=NEVER, user=referent)
+    with pytest.raises(Forbidden) as refused:
+        require(Register.PROCESSING, Action.VALIDATE, user=referent, message="Pas ici.")
+    assert refused.value.description == "Pas ici."
+
+
+def test_require_a_rule_with_its_own_or_a_named_action(make_user, make_organisation):
+    host = make_organisation("Syndicat", is_host=True)
+    referent = make_user("referent", host)
+    # A referent may not validate in the host (the rule's own action) but may create there.
+    with pytest.raises(Forbidden):
+        require(rule=MODEL_KEEPER, user=referent)
+    require(rule=CATALOGUE_READER, user=referent)
+    with pytest.raises(Forbidden):
+        require(rule=CATALOGUE_READER, action=Action.EDIT, user=referent)
 
 
 def test_requires_takes_a_register_or_a_rule():
