@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
+from compliance.access import get_or_404, requires
 from compliance.db import get_session
 from compliance.document_templates import (
     TemplateRejected,
@@ -26,7 +27,7 @@ from compliance.documents import (
 )
 from compliance.forms import Form
 from compliance.permissions import Action, Register
-from compliance.tenancy import selected_organisation_id, visible_organisations
+from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -96,14 +97,13 @@ def _admin_organisations():
     return visible_organisations(Register.ORGANISATIONS, Action.ADMIN)
 
 
-def _organisation_or_404(slug: str):
-    for organisation in _admin_organisations():
-        if organisation.slug == slug:
-            return organisation
-    abort(404)
+def _administered_organisation(slug: str):
+    """An organisation whose templates the user administers; 404 for any other."""
+    return get_or_404(Organisation, slug, Action.ADMIN, by="slug", forbidden=404)
 
 
-def _document_type_or_404(name: str):
+def _document_type(name: str):
+    """A registered document type; 404 for an unknown name."""
     document_type = document_types().get(name)
     if document_type is None:
         abort(404)
@@ -111,10 +111,9 @@ def _document_type_or_404(name: str):
 
 
 @templates_bp.before_request
-@login_required
-def _require_admin():
-    if not _admin_organisations():
-        abort(403)
+@requires(Register.ORGANISATIONS, Action.ADMIN)
+def _admins_only() -> None:
+    """The templates are restyled by the admins of an organisation."""
 
 
 def _render_index(organisation, forms=None, status=200):
@@ -137,7 +136,7 @@ def _render_index(organisation, forms=None, status=200):
 @templates_bp.get("/")
 def index():
     slug = request.args.get("organisation")
-    organisation = _organisation_or_404(slug) if slug else _default_organisation()
+    organisation = _administered_organisation(slug) if slug else _default_organisation()
     return _render_index(organisation)
 
 
@@ -153,7 +152,7 @@ def _default_organisation():
 
 @templates_bp.post("/<slug>/<name>")
 def upload(slug: str, name: str):
-    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    organisation, document_type = _administered_organisation(slug), _document_type(name)
     form = TemplateForm(prefix=name)
     if form.validate_on_submit():
         db = get_session()
@@ -172,7 +171,7 @@ def upload(slug: str, name: str):
 
 @templates_bp.post("/<slug>/<name>/reset")
 def reset(slug: str, name: str):
-    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    organisation, document_type = _administered_organisation(slug), _document_type(name)
     db = get_session()
     if reset_template(db, document_type, organisation, actor=current_user):
         db.commit()
@@ -182,7 +181,7 @@ def reset(slug: str, name: str):
 
 @templates_bp.get("/default/<name>.docx")
 def download_default(name: str):
-    document_type = _document_type_or_404(name)
+    document_type = _document_type(name)
     return send_file(
         io.BytesIO(default_template_path(document_type.name).read_bytes()),
         mimetype=DOCX_MIMETYPE,
@@ -193,7 +192,7 @@ def download_default(name: str):
 
 @templates_bp.get("/<slug>/<name>.docx")
 def download(slug: str, name: str):
-    organisation, document_type = _organisation_or_404(slug), _document_type_or_404(name)
+    organisation, document_type = _administered_organisation(slug), _document_type(name)
     stored = stored_template(document_type, organisation)
     if stored is None:
         abort(404)

@@ -1,4 +1,5 @@
-"""Organisations, and the one helper that scopes every query to what the user may see."""
+"""Organisations, and how a model declares the rows a user may see (`Scope`): the conditions
+`compliance.access` builds its loader and its scoped queries on."""
 
 from __future__ import annotations
 
@@ -8,14 +9,134 @@ from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
+from flask import abort, g, has_request_context
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel import Field
 
-from compliance.db import RecordMixin, str_enum
+from compliance.auth import Membership, active_membership_condition, can
+from compliance.db import RecordMixin, get_session, str_enum
 from compliance.enums import LabeledEnum
+from compliance.permissions import Action, Register, roles_allowing
+from compliance.services import FieldErrors
+from compliance.text import bounded_id
+
+
+class Scope:
+    """How the rows of a model are scoped: the declaration a member-owned model carries as its
+    `__scope__` class attribute (see `compliance.access` for how views use it).
+
+    - `register`: the permission area the model belongs to; callers never repeat it.
+    - `within(organisations)`: the SQL condition selecting the rows that belong to any of
+      `organisations` (a SELECT of ids, or a list of ids). Default: the `owner` column in them.
+      The user's readable organisations give what they see; the organisation picked in the
+      selector, with the same function, narrows a list.
+    - `owner`: the attribute naming the organisation whose role a write needs (default
+      `organisation_id`).
+    - `everywhere`: a rule (`compliance.access.Rule`) whose holders see, and act on, every row
+      (the host organisation's readers of the shared catalogue).
+    - `writer`: a rule deciding every action but reading, instead of the owner's role (the
+      catalogue editor).
+    - `selector`: whether the organisation selector narrows lists (a shared catalogue: no).
+
+    A child record is scoped through its parent: `Scope.through(Parent, "parent_id")` sees
+    what the parent's scope sees and allows what it allows on the parent.
+    """
+
+    def __init__(
+        self,
+        register,
+        *,
+        within: Callable | None = None,
+        owner: str = "organisation_id",
+        everywhere=None,
+        writer=None,
+        selector: bool = True,
+    ):
+        self.register = register
+        self.within = within
+        self.owner = owner
+        self.everywhere = everywhere
+        self.writer = writer
+        self.selector = selector
+        self.parent: tuple[type, str] | None = None
+
+    @classmethod
+    def through(cls, parent, foreign_key: str) -> Scope:
+        """The scope of a child record: that of its parent, named by `foreign_key`."""
+        declared = scope_of(parent)
+        child = cls(
+            declared.register,
+            everywhere=declared.everywhere,
+            writer=declared.writer,
+            selector=declared.selector,
+        )
+        child.parent = (parent, foreign_key)
+        return child
+
+    def __repr__(self) -> str:
+        return f"Scope({self.register!s})"
+
+    def rows_within(self, model, organisations):
+        """The rows of `model` belonging to any of `organisations`."""
+        if self.parent is not None:
+            parent, foreign_key = self.parent
+            parents = sa.select(parent.__table__.c.id).where(
+                scope_of(parent).rows_within(parent, organisations)
+            )
+            return getattr(model, foreign_key).in_(parents)
+        if self.within is not None:
+            return self.within(organisations)
+        return getattr(model, self.owner).in_(organisations)
+
+    def condition(self, model, user, action=None, *, register=None, selected=False):
+        """The SQL condition selecting the rows of `model` the user may see for `action` (with
+        selected=True, narrowed to the organisation picked in the selector)."""
+        action = Action(action or Action.READ)
+        register = register or self.register
+        if self.everywhere is not None and self.everywhere.holds(action, user=user):
+            condition = sa.true()
+        else:
+            organisations = visible_organisations_query(user, register, action)
+            condition = self.rows_within(model, organisations)
+        chosen = selected_organisation_id() if selected and self.selector else None
+        if chosen is not None:
+            condition = sa.and_(condition, self.rows_within(model, [chosen]))
+        return condition
+
+    def allows(self, model, record, action, *, user, register=None, session=None) -> bool:
+        """Whether the user, who sees `record`, may do `action` on it. READ: seen already.
+        EXPORT: seen through an organisation where the user may export. Any other action: the
+        `writer` rule if declared, else the user's role in the record's owner organisation."""
+        action = Action(action)
+        register = register or self.register
+        if action == Action.READ:
+            return True
+        if self.parent is not None:
+            parent, foreign_key = self.parent
+            session = session or get_session()
+            record = session.get(parent, getattr(record, foreign_key))
+            return scope_of(parent).allows(
+                parent, record, action, user=user, register=register, session=session
+            )
+        if self.everywhere is not None and self.everywhere.holds(action, user=user):
+            return True
+        if self.writer is not None:
+            return self.writer.holds(action, user=user, session=session)
+        if action == Action.EXPORT and self.within is not None:
+            # Seen through some organisation, not necessarily the owner: export where seen.
+            statement = sa.select(
+                sa.exists().where(
+                    model.__table__.c.id == record.id,
+                    self.condition(model, user, action, register=register),
+                )
+            )
+            return bool((session or get_session()).scalar(statement))
+        return can(register, action, getattr(record, self.owner), user=user, session=session)
 
 
 class OrganisationKind(LabeledEnum):
@@ -61,6 +182,12 @@ class Organisation(RecordMixin, table=True):
     __table_args__ = (
         sa.CheckConstraint("siren IS NULL OR length(siren) = 9", name="siren_length"),
     )
+    # Seen in every register through the user's own roles there; callers name the register.
+    __scope__ = Scope(
+        Register.ORGANISATIONS,
+        within=lambda organisations: Organisation.id.in_(organisations),
+        owner="id",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -95,9 +222,6 @@ def visible_organisations_query(user, register, action=None):
     A subquery on the user's memberships, so the condition stays one SQL clause whatever the
     size of the tables it filters.
     """
-    from compliance.auth import Membership, active_membership_condition
-    from compliance.permissions import Action, roles_allowing
-
     roles = [r.value for r in roles_allowing(register, action or Action.READ)]
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return sa.select(Membership.organisation_id).where(sa.false())
@@ -108,13 +232,21 @@ def visible_organisations_query(user, register, action=None):
     )
 
 
+def scope_of(model) -> Scope:
+    """The scope `model` declares (its `__scope__`); TypeError for a model that declares none."""
+    declared = getattr(model, "__scope__", None)
+    if not isinstance(declared, Scope):
+        raise TypeError(f"{model.__name__} declares no __scope__")
+    return declared
+
+
 def scope(statement, column, register, action=None, *, user=None, selected: bool = True):
     """Restrict a SELECT to the rows whose organisation column the user may see.
 
-    With selected=True the organisation chosen in the selector narrows it further.
+    With selected=True the organisation chosen in the selector narrows it further. The form
+    for a column; `compliance.access.scope(select(Model), action)` uses the model's declared
+    scope instead.
     """
-    from flask_login import current_user
-
     user = current_user if user is None else user
     statement = statement.where(column.in_(visible_organisations_query(user, register, action)))
     if selected:
@@ -126,16 +258,12 @@ def scope(statement, column, register, action=None, *, user=None, selected: bool
 
 def selected_organisation_id() -> int | None:
     """The organisation picked in the selector, or None for 'all that I may see'."""
-    from flask import g, has_request_context, session
-
     if not has_request_context():
         return None
     if "selected_organisation" not in g:
         g.selected_organisation = None
-        slug = session.get("organisation")
+        slug = flask_session.get("organisation")
         if slug:
-            from compliance.db import get_session
-
             g.selected_organisation = get_session().scalar(
                 sa.select(Organisation).where(Organisation.slug == slug)
             )
@@ -144,10 +272,6 @@ def selected_organisation_id() -> int | None:
 
 
 def visible_organisations(register="dashboard", action=None, *, user=None) -> list[Organisation]:
-    from flask_login import current_user
-
-    from compliance.db import get_session
-
     user = current_user if user is None else user
     statement = (
         sa.select(Organisation)
@@ -157,62 +281,14 @@ def visible_organisations(register="dashboard", action=None, *, user=None) -> li
     return list(get_session().scalars(statement))
 
 
-def get_or_404(model, record_id, register, action=None, *, user=None):
-    """Load a member-owned record: 404 if the user may not see it, 403 if not act on it."""
-    from flask import abort
-    from flask_login import current_user
-
-    from compliance.auth import can
-    from compliance.db import get_session
-    from compliance.permissions import Action
-
-    user = current_user if user is None else user
-    from compliance.text import bounded_id
-
-    # An id no database column can hold names no record (and would overflow the driver).
-    record_id = bounded_id(record_id)
-    if record_id is None:
-        abort(404)
-    column = model.__table__.c.organisation_id
-    statement = scope(
-        sa.select(model).where(model.__table__.c.id == record_id),
-        column,
-        register,
-        Action.READ,
-        user=user,
-        selected=False,
-    )
-    record = get_session().scalar(statement)
-    if record is None:
-        abort(404)
-    action = action or Action.READ
-    if action != Action.READ and not can(register, action, record.organisation_id, user=user):
-        abort(403)
-    return record
-
-
 # --- references a write sets -----------------------------------------------------------------
 
-# model -> condition(user, register, action): the rows of the model the user may see for that
-# action, when a register scopes it otherwise than by its own organisation_id (incidents are
-# seen through their affected organisations, applications through their deployments…).
-_SCOPES: dict[type, Callable] = {}
 
-
-def declare_scope(model, condition) -> None:
-    """Say how `model` is scoped: condition(user, register, action) -> SQL condition."""
-    _SCOPES[model] = condition
-
-
-def scope_condition(model, register, action=None, *, user):
-    """The SQL condition selecting the rows of `model` the user may see for `action`."""
-    from compliance.permissions import Action
-
-    action = action or Action.READ
-    if model in _SCOPES:
-        return _SCOPES[model](user, register, action)
-    column = Organisation.id if model is Organisation else model.__table__.c.organisation_id
-    return column.in_(visible_organisations_query(user, register, action))
+def scope_condition(model, register=None, action=None, *, user):
+    """The SQL condition selecting the rows of `model` the user may see for `action`, as the
+    model's declared scope says (`register` overrides the declared one: an organisation is
+    referenced from every register)."""
+    return scope_of(model).condition(model, user, action, register=register)
 
 
 def is_operator(actor) -> bool:
@@ -231,8 +307,6 @@ def visible_references(
 
     An unknown id and the id of a record the user may not see get the same answer: the API must
     not tell which ids exist elsewhere."""
-    from compliance.services import FieldErrors
-
     ids = list(dict.fromkeys(ids))
     found = {record.id: record for record in keep if record.id in ids}
     wanted = [i for i in ids if i not in found and _is_id(i)]
@@ -248,8 +322,6 @@ def visible_references(
 
 
 def _is_id(value) -> bool:
-    from compliance.text import bounded_id
-
     return isinstance(value, int) and bounded_id(value) is not None
 
 
@@ -265,11 +337,6 @@ def visible_reference(session: Session, model, record_id, register, action=None,
 def require_somewhere(register, action, *, user=None) -> None:
     """403 unless the user may do `action` on `register` in at least one organisation: a write
     whose organisation comes in its body is refused before its body is read."""
-    from flask import abort
-    from flask_login import current_user
-
-    from compliance.auth import can
-
     if not can(register, action, user=current_user if user is None else user):
         abort(403)
 
@@ -279,9 +346,6 @@ def organisation_for(
 ):
     """The organisation a new record is written in: one the user sees in `register`
     (FieldErrors otherwise, as for an unknown id), where the user may do `action` (403)."""
-    from flask import abort
-
-    from compliance.auth import can
 
     organisation = visible_reference(
         session, Organisation, organisation_id, register, user=user, field=field
@@ -296,8 +360,6 @@ def organisation_for(
 
 
 def _missing(field: str):
-    from compliance.services import FieldErrors
-
     return FieldErrors({field: _("est obligatoire")})
 
 
@@ -318,8 +380,6 @@ def organisation_change_message() -> str:
 def refuse_organisation_change(record, data: dict) -> None:
     """Drop from `data` an `organisation_id` equal to the record's (a client sends back what it
     read); a different one is refused (FieldErrors, the API's 422)."""
-    from compliance.services import FieldErrors
-
     if "organisation_id" in data and data.pop("organisation_id") != record.organisation_id:
         raise FieldErrors({"organisation_id": organisation_change_message()})
 
@@ -328,8 +388,6 @@ def refuse_organisation_change(record, data: dict) -> None:
 def _organisation_never_changes(session, _flush_context, _instances) -> None:
     """The last line: whatever path changed it, a persisted record's organisation_id is never
     written (FieldErrors on `organisation_id`, the API's 422)."""
-    from compliance.services import FieldErrors
-
     for record in session.dirty:
         state = sa.inspect(record)
         if "organisation_id" not in state.mapper.column_attrs:

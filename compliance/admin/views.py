@@ -7,18 +7,30 @@ import json
 from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlmodel import select
 
 from compliance import audit, mfa
+from compliance.access import (
+    ADMINISTERED_ORGANISATIONS,
+    ADMINISTERED_RECORDS,
+    ADMINISTERED_USERS,
+    PLATFORM_ADMIN,
+    allowed,
+    get_or_404,
+    require,
+    requires,
+    scope,
+)
 from compliance.admin import forms, services
 from compliance.auth import Membership, User
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
 from compliance.i18n import PARIS, local_datetime
 from compliance.pagination import page_number, paginate
+from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,35 +41,25 @@ def admin_organisation_ids() -> set[int]:
 
 
 def is_platform_admin() -> bool:
-    return services.is_platform_admin(get_session(), current_user)
-
-
-def _require_account_management(user: User | None = None) -> None:
-    """403 unless the current user may manage accounts (see services.may_manage_account)."""
-    if not services.may_manage_account(get_session(), current_user, user):
-        abort(403)
+    return allowed(PLATFORM_ADMIN)
 
 
 @bp.before_request
-@login_required
-def _require_admin():
-    if not admin_organisation_ids():
-        abort(403)
+@requires(Register.ORGANISATIONS, Action.ADMIN)
+def _admins_only() -> None:
+    """Every page here needs the admin role in at least one organisation."""
 
 
-def _organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = get_session().get(Organisation, organisation_id)
-    if organisation is None or not (
-        is_platform_admin() or organisation.id in admin_organisation_ids()
-    ):
-        abort(404)
-    return organisation
+def _administered_organisation(organisation_id) -> Organisation:
+    """An organisation the user administers; 404 for any other, seen or not."""
+    return get_or_404(
+        Organisation, organisation_id, Action.ADMIN, scope=ADMINISTERED_ORGANISATIONS, forbidden=404
+    )
 
 
 def _managed_organisations():
     statement = select(Organisation).order_by(Organisation.name)
-    if not is_platform_admin():
-        statement = statement.where(Organisation.id.in_(admin_organisation_ids()))
+    statement = scope(statement, Action.ADMIN, scope=ADMINISTERED_ORGANISATIONS)
     return list(get_session().scalars(statement))
 
 
@@ -79,8 +81,7 @@ def organisations():
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def create_organisation():
-    if not is_platform_admin():
-        abort(403)
+    require(rule=PLATFORM_ADMIN)
     form = forms.OrganisationForm()
     if form.validate_on_submit():
         db = get_session()
@@ -99,7 +100,7 @@ def create_organisation():
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 def edit_organisation(organisation_id: int):
-    organisation = _organisation_or_404(organisation_id)
+    organisation = _administered_organisation(organisation_id)
     db = get_session()
     form = forms.OrganisationForm(obj=organisation)
     conflict, status = None, 200
@@ -115,7 +116,7 @@ def edit_organisation(organisation_id: int):
             db.commit()
         except ConflictError:
             db.rollback()
-            organisation = _organisation_or_404(organisation_id)
+            organisation = _administered_organisation(organisation_id)
             conflict, status = conflict_report(db, form, organisation), 409
             form.version.data = organisation.version
         except services.ServiceError as error:
@@ -147,23 +148,7 @@ def edit_organisation(organisation_id: int):
 
 
 def _visible_users_statement():
-    statement = select(User).order_by(User.name)
-    if not is_platform_admin():
-        statement = statement.where(
-            User.id.in_(
-                select(Membership.user_id).where(
-                    Membership.organisation_id.in_(admin_organisation_ids())
-                )
-            )
-        )
-    return statement
-
-
-def _user_or_404(user_id: int) -> User:
-    user = get_session().scalar(_visible_users_statement().where(User.id == user_id))
-    if user is None:
-        abort(404)
-    return user
+    return scope(select(User).order_by(User.name), scope=ADMINISTERED_USERS)
 
 
 @bp.get("/users")
@@ -186,7 +171,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def create_user():
-    _require_account_management()
+    require(rule=PLATFORM_ADMIN)
     form = forms.UserForm()
     if form.validate_on_submit():
         db = get_session()
@@ -218,11 +203,11 @@ def _membership_form() -> forms.MembershipForm:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id, scope=ADMINISTERED_USERS)
     db = get_session()
     may_manage = services.may_manage_account(db, current_user, user)
-    if request.method == "POST" and not may_manage:
-        abort(403)
+    if request.method == "POST":
+        require(rule=PLATFORM_ADMIN)
     form = forms.UserForm(obj=user)
     conflict, status = None, 200
     if form.validate_on_submit():
@@ -236,7 +221,7 @@ def edit_user(user_id: int):
             db.commit()
         except ConflictError:
             db.rollback()
-            user = _user_or_404(user_id)
+            user = get_or_404(User, user_id, scope=ADMINISTERED_USERS)
             conflict, status = conflict_report(db, form, user), 409
             form.version.data = user.version
         except services.ServiceError as error:
@@ -275,8 +260,8 @@ def _memberships_of(user: User):
 
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate_user(user_id: int):
-    user = _user_or_404(user_id)
-    _require_account_management(user)
+    user = get_or_404(User, user_id, scope=ADMINISTERED_USERS)
+    require(rule=PLATFORM_ADMIN)
     if user.id == current_user.id:
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -289,8 +274,8 @@ def deactivate_user(user_id: int):
 
 @bp.post("/users/<int:user_id>/mfa/reset")
 def reset_mfa(user_id: int):
-    user = _user_or_404(user_id)
-    _require_account_management(user)
+    user = get_or_404(User, user_id, scope=ADMINISTERED_USERS)
+    require(rule=PLATFORM_ADMIN)
     db = get_session()
     mfa.reset(db, user, actor=current_user)
     db.commit()
@@ -303,12 +288,12 @@ def reset_mfa(user_id: int):
 
 @bp.post("/users/<int:user_id>/memberships")
 def add_membership(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id, scope=ADMINISTERED_USERS)
     form = _membership_form()
     if not form.validate_on_submit():
         flash(_("Choisissez une organisation et un rôle valides."), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    organisation = _organisation_or_404(int(form.organisation.data))
+    organisation = _administered_organisation(int(form.organisation.data))
     expires_at = None
     if form.expires_at.data:
         expires_at = form.expires_at.data.replace(tzinfo=PARIS).astimezone(UTC)
@@ -324,10 +309,9 @@ def add_membership(user_id: int):
 @bp.post("/memberships/<int:membership_id>/revoke")
 def revoke_membership(membership_id: int):
     db = get_session()
-    membership = db.get(Membership, membership_id)
-    if membership is None:
-        abort(404)
-    _organisation_or_404(membership.organisation_id)
+    membership = get_or_404(
+        Membership, membership_id, Action.ADMIN, scope=ADMINISTERED_RECORDS, forbidden=404
+    )
     user_id = membership.user_id
     services.revoke_membership(db, membership, actor=current_user)
     db.commit()
@@ -345,8 +329,7 @@ def audit_trail():
         (str(o.id), o.name) for o in _managed_organisations()
     ]
     statement = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc())
-    if not is_platform_admin():
-        statement = statement.where(audit.AuditEntry.organisation_id.in_(admin_organisation_ids()))
+    statement = scope(statement, Action.ADMIN, scope=ADMINISTERED_RECORDS)
     if form.validate():
         statement = _filter_audit(statement, form)
     page = paginate(get_session(), statement, page=page_number(), per_page=100)

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import JSON, Field, Relationship
 
+from compliance.access import CATALOGUE_EDITOR, CATALOGUE_READER
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum
 from compliance.enums import LabeledEnum
-from compliance.tenancy import Organisation
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, Scope
 
 DEFAULT_COUNTRY = "FR"
 # ISO 3166-1 alpha-2 codes of the EU and EEA: hosting elsewhere needs an Art. 46 safeguard.
@@ -100,8 +102,34 @@ class InterfaceDirection(LabeledEnum):
         }
 
 
+# How the shared catalogue (applications, vendors, interfaces) is scoped, beyond its rows'
+# condition: the host's readers see it all, the host's editors write it, the organisation
+# selector does not narrow it.
+SHARED_CATALOGUE = {
+    "everywhere": CATALOGUE_READER,
+    "writer": CATALOGUE_EDITOR,
+    "selector": False,
+}
+
+
+def deployed_in(organisations):
+    """SELECT of the ids of the applications deployed (deployment not archived) in any of
+    `organisations` (a subquery, or a few ids)."""
+    return sa.select(Deployment.application_id).where(
+        Deployment.organisation_id.in_(organisations), Deployment.archived_at.is_(None)
+    )
+
+
 class Vendor(RecordMixin, table=True):
     __tablename__ = "vendor"
+    # The shared catalogue: the vendors of the applications the user sees.
+    __scope__ = Scope(
+        Register.APPLICATIONS,
+        within=lambda organisations: Vendor.id.in_(
+            sa.select(Application.vendor_id).where(Application.id.in_(deployed_in(organisations)))
+        ),
+        **SHARED_CATALOGUE,
+    )
 
     name: str = Field(max_length=200, nullable=False)
     key: str = Field(max_length=200, nullable=False, unique=True, index=True)
@@ -136,6 +164,13 @@ class Application(RecordMixin, table=True):
     """One software of the catalogue the syndicate shares with its members."""
 
     __tablename__ = "application"
+    # The shared catalogue: an organisation sees the applications it uses (a live deployment);
+    # the host's readers see them all; the host's editors write it.
+    __scope__ = Scope(
+        Register.APPLICATIONS,
+        within=lambda organisations: Application.id.in_(deployed_in(organisations)),
+        **SHARED_CATALOGUE,
+    )
 
     name: str = Field(max_length=200, nullable=False)
     # normalise_key(name): the catalogue's identity, so "SharePoint" and "SHAREPOINT" are one.
@@ -228,6 +263,8 @@ class Deployment(RecordMixin, table=True):
     """A member organisation's use of an application of the catalogue."""
 
     __tablename__ = "deployment"
+    # Member-owned: scoped by its organisation.
+    __scope__ = Scope(Register.APPLICATIONS)
 
     organisation_id: int = Field(
         foreign_key="organisation.id", nullable=False, index=True, ondelete="CASCADE"
@@ -261,6 +298,15 @@ class Interface(RecordMixin, table=True):
     """A data flow between two applications of the catalogue."""
 
     __tablename__ = "interface"
+    # The shared catalogue: the interfaces between two applications the user sees.
+    __scope__ = Scope(
+        Register.APPLICATIONS,
+        within=lambda organisations: sa.and_(
+            Interface.source_application_id.in_(deployed_in(organisations)),
+            Interface.target_application_id.in_(deployed_in(organisations)),
+        ),
+        **SHARED_CATALOGUE,
+    )
 
     source_application_id: int = Field(
         foreign_key="application.id", nullable=False, index=True, ondelete="CASCADE"

@@ -6,7 +6,8 @@ Visibility rule. The catalogue (applications, vendors, interfaces) is shared by 
 - any other user sees only the applications deployed (deployment not archived) in an
   organisation where they hold APPLICATIONS read, the vendors of those applications, and the
   interfaces between two of them.
-Deployments are member-owned and always scoped with `compliance.tenancy.scope()`.
+Deployments are member-owned, scoped by their organisation. The models declare these rules
+(`__scope__`); the loaders here are the kernel's (`compliance.access`).
 Writing the catalogue requires APPLICATIONS create/edit in a host organisation; writing a
 deployment requires it in the deployment's organisation.
 
@@ -18,15 +19,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.auth import can
+from compliance.access import CATALOGUE_EDITOR, CATALOGUE_READER, allowed, get_or_404, scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, declare_scope, scope, visible_organisations_query
+from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import (
     Application,
     ApplicationFunction,
@@ -36,6 +36,7 @@ from registers.applications.models import (
     Hosting,
     Interface,
     Vendor,
+    deployed_in,
     normalise_key,
 )
 
@@ -69,24 +70,20 @@ def _session(session):
 
 def holds_in_host(user=None, action: Action | str = Action.READ, *, session=None) -> bool:
     """Whether the user holds `action` on the application map in a host organisation."""
-    organisations = visible_organisations_query(_user(user), REGISTER, Action(action))
-    statement = sa.select(
-        sa.exists().where(Organisation.is_host.is_(True), Organisation.id.in_(organisations))
-    )
-    return bool(_session(session).scalar(statement))
+    return CATALOGUE_READER.holds(action, user=_user(user), session=session)
 
 
 def sees_whole_catalogue(user=None, *, session=None) -> bool:
-    return holds_in_host(user, Action.READ, session=session)
+    return CATALOGUE_READER.holds(user=_user(user), session=session)
 
 
 def can_edit_catalogue(user=None, action: Action | str = Action.EDIT, *, session=None) -> bool:
     """Create/edit/archive applications, vendors and interfaces (the shared catalogue)."""
-    return holds_in_host(user, action, session=session)
+    return CATALOGUE_EDITOR.holds(action, user=_user(user), session=session)
 
 
 def can_edit_deployment(organisation_id: int, user=None, action: Action | str = Action.EDIT):
-    return can(REGISTER, action, organisation_id, user=_user(user))
+    return allowed(REGISTER, organisation_id, action=action, user=_user(user))
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -202,28 +199,12 @@ class DeploymentFilters:
 # --- applications -----------------------------------------------------------------------------
 
 
-def _deployed_in(organisations):
-    """SELECT of the ids of the applications deployed in the given organisations (subquery)."""
-    return sa.select(Deployment.application_id).where(
-        Deployment.organisation_id.in_(organisations), Deployment.archived_at.is_(None)
-    )
-
-
 def visible_application_ids(user=None, *, session=None):
     """A SELECT of the application ids the user may see (None: the whole catalogue)."""
     user = _user(user)
     if sees_whole_catalogue(user, session=session):
         return None
-    return _deployed_in(visible_organisations_query(user, REGISTER))
-
-
-def _application_scope(user, _register, _action):
-    """A reference to an application needs only to see it (the catalogue is shared)."""
-    ids = visible_application_ids(user)
-    return sa.true() if ids is None else Application.id.in_(ids)
-
-
-declare_scope(Application, _application_scope)
+    return deployed_in(visible_organisations_query(user, REGISTER))
 
 
 def _restrict_to_visible(statement, column, user, session):
@@ -254,7 +235,7 @@ def _application_filters(statement, filters: ApplicationFilters, user):
         readable = visible_organisations_query(user, REGISTER)
         statement = statement.where(
             Application.id.in_(
-                _deployed_in(readable).where(Deployment.organisation_id == filters.organisation_id)
+                deployed_in(readable).where(Deployment.organisation_id == filters.organisation_id)
             )
         )
     return statement
@@ -318,26 +299,9 @@ def visible_domains(user=None, *, session=None) -> list[str]:
 
 
 def application_or_404(application_id, action: Action | str = Action.READ, *, user=None):
-    """Load a visible application (404 otherwise); 403 when the action is a write the user may
-    not do on the shared catalogue."""
-    user = _user(user)
-    record_id = _record_id(application_id)
-    statement = visible_applications(user, ApplicationFilters(include_archived=True)).where(
-        Application.id == record_id
-    )
-    application = get_session().scalar(statement.order_by(None))
-    if application is None:
-        abort(404)
-    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
-        abort(403)
-    return application
-
-
-def _record_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(404)
+    """A visible application (404 otherwise); 403 for a write the user may not do on the
+    shared catalogue."""
+    return get_or_404(Application, application_id, action, user=user, options=APPLICATION_OPTIONS)
 
 
 # --- vendors ----------------------------------------------------------------------------------
@@ -366,28 +330,8 @@ def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=
     return statement.order_by(Vendor.key, Vendor.id)
 
 
-def _vendor_scope(user, _register, _action):
-    ids = visible_application_ids(user)
-    if ids is None:
-        return sa.true()
-    return Vendor.id.in_(sa.select(Application.vendor_id).where(Application.id.in_(ids)))
-
-
-declare_scope(Vendor, _vendor_scope)
-
-
 def vendor_or_404(vendor_id, action: Action | str = Action.READ, *, user=None) -> Vendor:
-    user = _user(user)
-    record_id = _record_id(vendor_id)
-    statement = visible_vendors(user, VendorFilters(include_archived=True)).where(
-        Vendor.id == record_id
-    )
-    vendor = get_session().scalar(statement.order_by(None))
-    if vendor is None:
-        abort(404)
-    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
-        abort(403)
-    return vendor
+    return get_or_404(Vendor, vendor_id, action, user=user)
 
 
 def vendor_applications(vendor: Vendor, user=None, *, session=None) -> sa.Select:
@@ -415,9 +359,7 @@ def visible_deployments(
         .join(Application, Application.id == Deployment.application_id)
         .options(*DEPLOYMENT_OPTIONS)
     )
-    statement = scope(
-        statement, Deployment.organisation_id, REGISTER, user=_user(user), selected=selected
-    )
+    statement = scope(statement, model=Deployment, user=_user(user), selected=selected)
     if not filters.include_archived:
         statement = statement.where(Deployment.archived_at.is_(None))
     if filters.application_id is not None:
@@ -428,25 +370,9 @@ def visible_deployments(
 
 
 def deployment_or_404(deployment_id, action: Action | str = Action.READ, *, user=None):
-    """Load a deployment of an organisation the user may read (404 otherwise); 403 when the user
+    """A deployment of an organisation the user may read (404 otherwise); 403 when the user
     may not do `action` in that organisation."""
-    user = _user(user)
-    record_id = _record_id(deployment_id)
-    statement = scope(
-        sa.select(Deployment).where(Deployment.id == record_id).options(*DEPLOYMENT_OPTIONS),
-        Deployment.organisation_id,
-        REGISTER,
-        user=user,
-        selected=False,
-    )
-    deployment = get_session().scalar(statement)
-    if deployment is None:
-        abort(404)
-    if Action(action) != Action.READ and not can_edit_deployment(
-        deployment.organisation_id, user, action
-    ):
-        abort(403)
-    return deployment
+    return get_or_404(Deployment, deployment_id, action, user=user, options=DEPLOYMENT_OPTIONS)
 
 
 # --- interfaces -------------------------------------------------------------------------------
@@ -477,12 +403,4 @@ def visible_interfaces(
 
 
 def interface_or_404(interface_id, action: Action | str = Action.READ, *, user=None):
-    user = _user(user)
-    record_id = _record_id(interface_id)
-    statement = visible_interfaces(user, include_archived=True).where(Interface.id == record_id)
-    interface = get_session().scalar(statement)
-    if interface is None:
-        abort(404)
-    if Action(action) != Action.READ and not can_edit_catalogue(user, action):
-        abort(403)
-    return interface
+    return get_or_404(Interface, interface_id, action, user=user, options=INTERFACE_OPTIONS)

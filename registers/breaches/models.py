@@ -14,7 +14,8 @@ from sqlmodel import JSON, Field, Relationship, SQLModel
 from compliance.crypto import EncryptedText
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
 from compliance.enums import LabeledEnum
-from compliance.tenancy import Organisation
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, Scope
 from registers.incidents.models import Incident
 from registers.processing.models import ProcessingActivity
 
@@ -190,6 +191,7 @@ class PersonalDataBreach(RecordMixin, table=True):
     """A personal-data breach as one controller documents it (Art. 33(5))."""
 
     __tablename__ = "personal_data_breach"
+    __scope__ = Scope(Register.BREACHES)
     # Free text that describes people and what happens to them: encrypted at rest, redacted
     # from the audit trail.
     __sensitive__ = (
@@ -339,6 +341,7 @@ class BreachNotification(IdMixin, table=True):
     """A notification made to the CNIL: the initial one, then complementary ones."""
 
     __tablename__ = "breach_notification"
+    __scope__ = Scope.through(PersonalDataBreach, "breach_id")
     # Audited as part of its parent's change.
     __audit_parent__ = ("PersonalDataBreach", "breach_id")
     __audit_fold__ = True

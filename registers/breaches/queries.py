@@ -1,6 +1,6 @@
 """Who sees what of the breach register: the SELECTs the pages, the API, the panels and the
 exports share. A breach belongs to its controller organisation and is always scoped with
-`compliance.tenancy.scope()` on that column: a member never sees another member's breach."""
+`compliance.access.scope()` on that column: a member never sees another member's breach."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance.access import get_or_404, scope
 from compliance.auth import can
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, get_or_404, scope
+from compliance.tenancy import Organisation
 from registers.breaches.models import BreachProcessing, BreachStatus, PersonalDataBreach
 from registers.incidents.queries import FilterError
 
@@ -181,14 +182,7 @@ def visible_breaches(
         .options(*options)
     )
     if not everything:
-        statement = scope(
-            statement,
-            PersonalDataBreach.organisation_id,
-            REGISTER,
-            Action(action),
-            user=_user(user),
-            selected=selected,
-        )
+        statement = scope(statement, action, user=_user(user), selected=selected)
     statement = _filtered(statement, filters)
     descending = filters.sort.startswith("-")
     columns = SORTS[filters.sort.lstrip("-")]
@@ -199,7 +193,7 @@ def visible_breaches(
 def breach_or_404(breach_id, action: Action | str = Action.READ, *, user=None):
     """Load a breach of an organisation the user may read (404 otherwise); 403 when the user
     may not do `action` in that organisation."""
-    return get_or_404(PersonalDataBreach, breach_id, REGISTER, Action(action), user=user)
+    return get_or_404(PersonalDataBreach, breach_id, action, user=user)
 
 
 def may(action: Action | str, breach: PersonalDataBreach, user=None) -> bool:

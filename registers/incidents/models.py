@@ -13,8 +13,9 @@ from sqlmodel import Field, Relationship, SQLModel
 from compliance.crypto import EncryptedText
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
 from compliance.enums import LabeledEnum
-from compliance.tenancy import Organisation
-from registers.applications.models import Application
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, Scope
+from registers.applications.models import Application, Deployment
 
 
 class IncidentCategory(LabeledEnum):
@@ -221,6 +222,26 @@ class ReportKind(LabeledEnum):
         }
 
 
+def affecting(organisations):
+    """The incidents that affect any of `organisations` (a SELECT of ids, or a few ids):
+    reported by one of them, naming one among the organisations affected, or affecting an
+    application one of them used when the incident was detected (a deployment not archived,
+    or archived after the detection)."""
+    return sa.or_(
+        Incident.organisation_id.in_(organisations),
+        sa.exists().where(
+            IncidentOrganisation.incident_id == Incident.id,
+            IncidentOrganisation.organisation_id.in_(organisations),
+        ),
+        sa.exists().where(
+            IncidentApplication.incident_id == Incident.id,
+            Deployment.application_id == IncidentApplication.application_id,
+            Deployment.organisation_id.in_(organisations),
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at),
+        ),
+    )
+
+
 class IncidentApplication(SQLModel, table=True):
     """An application of the map affected by an incident."""
 
@@ -253,6 +274,8 @@ class Incident(RecordMixin, table=True):
     """A security event or incident, from its report to its closing."""
 
     __tablename__ = "incident"
+    # Seen by every organisation it affects (see `affecting`); written in its own.
+    __scope__ = Scope(Register.INCIDENTS, within=lambda organisations: affecting(organisations))
     # Free text that may name people: encrypted at rest, redacted from the audit trail.
     __sensitive__ = ("description", "impact_notes", "reported_by")
 
@@ -347,6 +370,7 @@ class TimelineEntry(IdMixin, table=True):
     """One dated fact of an incident: who did, saw, said or decided what, and when."""
 
     __tablename__ = "incident_timeline_entry"
+    __scope__ = Scope.through(Incident, "incident_id")
     # Audited as part of its parent's change.
     __audit_parent__ = ("Incident", "incident_id")
     __audit_fold__ = True
@@ -372,6 +396,7 @@ class ExternalReport(IdMixin, table=True):
     """A report made outside: CERT-FR, police complaint, insurer, CNIL (through a breach)."""
 
     __tablename__ = "incident_external_report"
+    __scope__ = Scope.through(Incident, "incident_id")
     # Audited as part of its parent's change.
     __audit_parent__ = ("Incident", "incident_id")
     __audit_fold__ = True
@@ -484,6 +509,16 @@ class CorrectiveAction(RecordMixin, table=True):
     """A nonconformity and what is done about it (ISO/IEC 27001:2022 §10.2)."""
 
     __tablename__ = "corrective_action"
+    # Seen by the users who see its organisation or its incident; written in its own.
+    __scope__ = Scope(
+        Register.INCIDENTS,
+        within=lambda organisations: sa.or_(
+            CorrectiveAction.organisation_id.in_(organisations),
+            CorrectiveAction.incident_id.in_(
+                sa.select(Incident.id).where(affecting(organisations))
+            ),
+        ),
+    )
 
     reference: str = Field(max_length=20, nullable=False, unique=True, index=True)
     reference_year: int = Field(nullable=False)

@@ -20,21 +20,15 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.auth import can
+from compliance.access import allowed, get_or_404
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
-from compliance.tenancy import (
-    Organisation,
-    declare_scope,
-    selected_organisation_id,
-    visible_organisations_query,
-)
+from compliance.tenancy import Organisation, scope_of, visible_organisations_query
 from registers.applications.models import Application, Deployment
 from registers.incidents import search
 from registers.incidents.common import today
@@ -46,9 +40,9 @@ from registers.incidents.models import (
     Incident,
     IncidentApplication,
     IncidentCategory,
-    IncidentOrganisation,
     IncidentStatus,
     Severity,
+    affecting,
 )
 
 REGISTER = Register.INCIDENTS
@@ -71,66 +65,21 @@ def _organisations(user, action: Action | str = Action.READ):
     return visible_organisations_query(_user(user), REGISTER, Action(action))
 
 
-def _deployment_current_at_detection():
-    return sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at)
-
-
-def affecting(organisations):
-    """The incidents that affect any of `organisations` (a SELECT of ids, or a few ids)."""
-    return sa.or_(
-        Incident.organisation_id.in_(organisations),
-        sa.exists().where(
-            IncidentOrganisation.incident_id == Incident.id,
-            IncidentOrganisation.organisation_id.in_(organisations),
-        ),
-        sa.exists().where(
-            IncidentApplication.incident_id == Incident.id,
-            Deployment.application_id == IncidentApplication.application_id,
-            Deployment.organisation_id.in_(organisations),
-            _deployment_current_at_detection(),
-        ),
-    )
-
-
 def incident_condition(user=None, action: Action | str = Action.READ, *, selected=True):
     """The incidents the user may see (for `action`), narrowed to the organisation picked in
-    the selector when selected=True."""
-    condition = affecting(_organisations(user, action))
-    chosen = selected_organisation_id() if selected else None
-    if chosen is not None:
-        condition = sa.and_(condition, affecting([chosen]))
-    return condition
+    the selector when selected=True (as `Incident.__scope__` says)."""
+    return scope_of(Incident).condition(Incident, _user(user), action, selected=selected)
 
 
 def action_condition(user=None, action: Action | str = Action.READ, *, selected=True):
-    organisations = _organisations(user, action)
-    seen_incidents = sa.select(Incident.id).where(affecting(organisations))
-    condition = sa.or_(
-        CorrectiveAction.organisation_id.in_(organisations),
-        CorrectiveAction.incident_id.in_(seen_incidents),
+    """The corrective actions the user may see (as `CorrectiveAction.__scope__` says)."""
+    return scope_of(CorrectiveAction).condition(
+        CorrectiveAction, _user(user), action, selected=selected
     )
-    chosen = selected_organisation_id() if selected else None
-    if chosen is not None:
-        condition = sa.and_(
-            condition,
-            sa.or_(
-                CorrectiveAction.organisation_id == chosen,
-                CorrectiveAction.incident_id.in_(sa.select(Incident.id).where(affecting([chosen]))),
-            ),
-        )
-    return condition
-
-
-declare_scope(
-    Incident, lambda user, _register, action: incident_condition(user, action, selected=False)
-)
-declare_scope(
-    CorrectiveAction, lambda user, _register, action: action_condition(user, action, selected=False)
-)
 
 
 def may_edit(record, user=None) -> bool:
-    return can(REGISTER, Action.EDIT, record.organisation_id, user=_user(user))
+    return allowed(REGISTER, record.organisation_id, action=Action.EDIT, user=_user(user))
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -319,43 +268,10 @@ def visible_incidents(
     return statement.order_by(*order, Incident.id.desc() if descending else Incident.id)
 
 
-def _record_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(404)
-
-
 def incident_or_404(incident_id, action: Action | str = Action.READ, *, user=None) -> Incident:
-    """Load an incident the user may see (404 otherwise); 403 when the action is one the user
-    may not do in the incident's organisation."""
-    user = _user(user)
-    statement = (
-        sa.select(Incident)
-        .options(*INCIDENT_OPTIONS)
-        .where(Incident.id == _record_id(incident_id))
-        .where(incident_condition(user, Action.READ, selected=False))
-    )
-    incident = get_session().scalar(statement)
-    if incident is None:
-        abort(404)
-    if not _allowed(incident, Incident, incident_condition, action, user):
-        abort(403)
-    return incident
-
-
-def _allowed(record, model, condition, action, user) -> bool:
-    """READ: seen already. EXPORT: seen through an organisation where the user may export.
-    A write: the right in the record's own organisation."""
-    action = Action(action)
-    if action == Action.READ:
-        return True
-    if action == Action.EXPORT:
-        statement = sa.select(
-            sa.exists().where(model.id == record.id, condition(user, action, selected=False))
-        )
-        return bool(get_session().scalar(statement))
-    return can(REGISTER, action, record.organisation_id, user=user)
+    """An incident the user may see (404 otherwise); 403 when the action is one the user may
+    not do on it."""
+    return get_or_404(Incident, incident_id, action, user=user, options=INCIDENT_OPTIONS)
 
 
 def incident_by_reference(reference: str, *, user=None, action=Action.READ):
@@ -535,16 +451,4 @@ def visible_actions(
 
 
 def action_or_404(action_id, action: Action | str = Action.READ, *, user=None):
-    user = _user(user)
-    statement = (
-        sa.select(CorrectiveAction)
-        .options(*ACTION_OPTIONS)
-        .where(CorrectiveAction.id == _record_id(action_id))
-        .where(action_condition(user, Action.READ, selected=False))
-    )
-    record = get_session().scalar(statement)
-    if record is None:
-        abort(404)
-    if not _allowed(record, CorrectiveAction, action_condition, action, user):
-        abort(403)
-    return record
+    return get_or_404(CorrectiveAction, action_id, action, user=user, options=ACTION_OPTIONS)

@@ -13,7 +13,8 @@ from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from compliance.crypto import EncryptedText
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum
-from compliance.tenancy import Organisation
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, Scope
 from registers.applications.models import Application, Vendor
 from registers.processing.reference import (
     Art9Condition,
@@ -62,6 +63,7 @@ class ProcessingApplication(SQLModel, table=True):
 
 class ProcessingActivity(RecordMixin, table=True):
     __tablename__ = "processing_activity"
+    __scope__ = Scope(Register.PROCESSING)
     # Free text that names people: encrypted at rest, redacted in the audit trail.
     __sensitive__ = ("contact",)
 
@@ -311,6 +313,7 @@ class RegisterVersion(IdMixin, table=True):
     """A published version of an organisation's register: a frozen JSON snapshot."""
 
     __tablename__ = "processing_register_version"
+    __scope__ = Scope(Register.PROCESSING)
 
     organisation_id: int = Field(
         foreign_key="organisation.id", nullable=False, index=True, ondelete="CASCADE"

@@ -1,5 +1,5 @@
 """Who sees what of the record of processing activities: the SELECTs the pages, the API and the
-exports share, always scoped with `compliance.tenancy.scope()` on the activity's organisation.
+exports share, always scoped with `compliance.access.scope()` on the activity's organisation.
 
 Related rows are loaded with `ACTIVITY_OPTIONS` (one query per collection, whatever the page
 size). Model processings (is_model) are kept by the DPO in the host organisation and left out of
@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance.access import get_or_404, scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, get_or_404, scope, visible_organisations_query
+from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import Application, Deployment, Hosting
 from registers.applications.queries import FilterError, _bool_arg, _enum_arg, int_arg
 from registers.processing import compute
@@ -131,14 +132,7 @@ def visible_activities(
         .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
         .options(*options)
     )
-    statement = scope(
-        statement,
-        ProcessingActivity.organisation_id,
-        REGISTER,
-        action,
-        user=_user(user),
-        selected=selected,
-    )
+    statement = scope(statement, action, user=_user(user), selected=selected)
     statement = statement.where(ProcessingActivity.is_model.is_(filters.models))
     if not filters.include_archived:
         statement = statement.where(ProcessingActivity.status != ProcessingStatus.ARCHIVED)
@@ -174,8 +168,7 @@ def visible_activities(
 def activity_or_404(activity_id, action: Action | str = Action.READ, *, user=None):
     """Load an activity of an organisation the user may read (404 otherwise), 403 when the user
     may not do `action` there; related rows preloaded."""
-    activity = get_or_404(ProcessingActivity, activity_id, REGISTER, Action(action), user=user)
-    return activity
+    return get_or_404(ProcessingActivity, activity_id, action, user=user)
 
 
 def organisation_activities(

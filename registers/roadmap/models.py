@@ -13,7 +13,8 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum
 from compliance.enums import LabeledEnum
-from compliance.tenancy import Organisation
+from compliance.permissions import Register
+from compliance.tenancy import Organisation, Scope
 from registers.applications.models import Application
 from registers.incidents.models import CorrectiveAction, Incident
 
@@ -119,6 +120,7 @@ class Roadmap(RecordMixin, table=True):
     """An organisation's security plan over a period, and the programme that co-funds it."""
 
     __tablename__ = "roadmap"
+    __scope__ = Scope(Register.ROADMAP)
 
     organisation_id: int = Field(foreign_key="organisation.id", nullable=False, index=True)
     title: str = Field(max_length=200, nullable=False)
@@ -262,6 +264,7 @@ class RoadmapAction(RecordMixin, table=True):
     much, and how far it has gone."""
 
     __tablename__ = "roadmap_action"
+    __scope__ = Scope(Register.ROADMAP)
 
     roadmap_id: int = Field(foreign_key="roadmap.id", nullable=False, index=True)
     # The roadmap's organisation, copied so that every query is scoped on one column.
@@ -351,6 +354,7 @@ class Milestone(IdMixin, table=True):
     """A dated step of an action (specification signed, tool installed, members connected)."""
 
     __tablename__ = "roadmap_milestone"
+    __scope__ = Scope.through(RoadmapAction, "action_id")
     # Audited as part of its parent's change.
     __audit_parent__ = ("RoadmapAction", "action_id")
     __audit_fold__ = True
@@ -389,6 +393,7 @@ class HygieneAssessment(RecordMixin, table=True):
     """An organisation's current state against one measure of the guide."""
 
     __tablename__ = "hygiene_assessment"
+    __scope__ = Scope(Register.ROADMAP)
 
     organisation_id: int = Field(foreign_key="organisation.id", nullable=False, index=True)
     measure_id: int = Field(foreign_key="hygiene_measure.id", nullable=False, index=True)

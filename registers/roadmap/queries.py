@@ -1,6 +1,6 @@
 """Who sees what of the roadmap: the SELECTs the pages, the API, the panels and the Word report
 share. Every roadmap, action and assessment belongs to one organisation and is scoped with
-compliance.tenancy.scope() on its `organisation_id` (a subquery on the user's memberships)."""
+compliance.access.scope() as the models declare (by their `organisation_id`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance.access import get_or_404, scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.tenancy import get_or_404, scope
 from registers.roadmap import compute
 from registers.roadmap.models import (
     ActionApplication,
@@ -152,34 +152,25 @@ def visible_actions(
 ) -> sa.Select:
     """SELECT of the roadmap actions the user may see, in plan order."""
     statement = sa.select(RoadmapAction).options(*options)
-    statement = scope(
-        statement,
-        RoadmapAction.organisation_id,
-        REGISTER,
-        action,
-        user=_user(user),
-        selected=selected,
-    )
+    statement = scope(statement, action, user=_user(user), selected=selected)
     statement = _filtered(statement, filters or ActionFilters())
     return statement.order_by(RoadmapAction.start_on, RoadmapAction.code, RoadmapAction.id)
 
 
 def visible_roadmaps(user=None, *, include_archived=False, selected=True, action=Action.READ):
     statement = sa.select(Roadmap).options(selectinload(Roadmap.organisation))
-    statement = scope(
-        statement, Roadmap.organisation_id, REGISTER, action, user=_user(user), selected=selected
-    )
+    statement = scope(statement, action, user=_user(user), selected=selected)
     if not include_archived:
         statement = statement.where(Roadmap.archived_at.is_(None))
     return statement.order_by(Roadmap.start_on.desc(), Roadmap.id)
 
 
 def roadmap_or_404(roadmap_id, action: Action | str = Action.READ, *, user=None) -> Roadmap:
-    return get_or_404(Roadmap, roadmap_id, REGISTER, action, user=user)
+    return get_or_404(Roadmap, roadmap_id, action, user=user)
 
 
 def action_or_404(action_id, action: Action | str = Action.READ, *, user=None) -> RoadmapAction:
-    return get_or_404(RoadmapAction, action_id, REGISTER, action, user=user)
+    return get_or_404(RoadmapAction, action_id, action, user=user)
 
 
 def roadmap_actions(roadmap: Roadmap, *, include_archived=False) -> list[RoadmapAction]:

@@ -8,10 +8,11 @@ import pytest
 from sqlmodel import select
 from werkzeug.exceptions import Forbidden, NotFound
 
+from compliance.access import get_or_404
 from compliance.auth import Membership
 from compliance.db import utcnow
-from compliance.permissions import Action
-from compliance.tenancy import Organisation, get_or_404, is_valid_siren, scope, slugify
+from compliance.permissions import Action, Register
+from compliance.tenancy import Organisation, Scope, is_valid_siren, scope, slugify
 
 
 @pytest.mark.parametrize(
@@ -82,6 +83,10 @@ def test_scope_is_one_sql_condition_not_a_list_of_ids(make_user, organisation):
     assert "IN (SELECT" in sql
 
 
+# A membership scoped by its organisation, as a member-owned model declares it.
+MEMBERSHIPS = Scope(Register.ORGANISATIONS)
+
+
 def _membership(session, user) -> Membership:
     return session.scalar(select(Membership).where(Membership.user_id == user.id))
 
@@ -89,7 +94,7 @@ def _membership(session, user) -> Membership:
 def test_get_or_404_returns_a_visible_record(session, make_user, organisation):
     referent = make_user("referent", organisation)
     membership = _membership(session, referent)
-    assert get_or_404(Membership, membership.id, "organisations", user=referent) is membership
+    assert get_or_404(Membership, membership.id, scope=MEMBERSHIPS, user=referent) is membership
 
 
 def test_get_or_404_hides_another_organisations_record(
@@ -98,14 +103,14 @@ def test_get_or_404_hides_another_organisations_record(
     outsider = make_user("dpo", other_organisation)
     membership = _membership(session, make_user("referent", organisation))
     with pytest.raises(NotFound):
-        get_or_404(Membership, membership.id, "organisations", user=outsider)
+        get_or_404(Membership, membership.id, scope=MEMBERSHIPS, user=outsider)
 
 
 @pytest.mark.parametrize("record_id", [999_999, "abc", None])
 def test_get_or_404_on_missing_or_malformed_ids(make_user, organisation, record_id):
     user = make_user("admin", organisation)
     with pytest.raises(NotFound):
-        get_or_404(Membership, record_id, "organisations", user=user)
+        get_or_404(Membership, record_id, scope=MEMBERSHIPS, user=user)
 
 
 def test_get_or_404_forbids_an_action_on_a_visible_record(session, make_user, organisation):
@@ -113,5 +118,5 @@ def test_get_or_404_forbids_an_action_on_a_visible_record(session, make_user, or
     dpo = make_user("dpo", organisation)
     membership = _membership(session, referent)
     with pytest.raises(Forbidden):
-        get_or_404(Membership, membership.id, "organisations", Action.EDIT, user=referent)
-    assert get_or_404(Membership, membership.id, "organisations", Action.EDIT, user=dpo)
+        get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=referent)
+    assert get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=dpo)
