@@ -21,19 +21,24 @@ from registers.applications.schemas import (
     CONTROL,
     ApplicationCreate,
     ApplicationDetail,
+    ApplicationFilters,
     ApplicationPatch,
     ApplicationRead,
     ApplicationUpdate,
     DeploymentCreate,
+    DeploymentFilters,
     DeploymentPatch,
     DeploymentRead,
     DeploymentUpdate,
+    FilterError,
     InterfaceCreate,
+    InterfaceFilters,
     InterfacePatch,
     InterfaceRead,
     InterfaceUpdate,
     VendorCreate,
     VendorDetail,
+    VendorFilters,
     VendorPatch,
     VendorRead,
     VendorUpdate,
@@ -96,7 +101,7 @@ def _invalid(errors: dict[str, str]):
 def _filters(filter_cls):
     try:
         return filter_cls.from_args(request.args)
-    except q.FilterError as error:
+    except FilterError as error:
         response = jsonify(
             error="bad_request", message=str(error), errors={error.field: error.message}
         )
@@ -195,11 +200,11 @@ def _create(schema, create, serialise, kind: str):
 
 
 @bp.get("/applications")
-@documented(answer=ApplicationRead, paged=True, errors=(400,))
+@documented(answer=ApplicationRead, query=ApplicationFilters, paged=True)
 def applications():
     """Applications of the catalogue the token's user sees"""
     return _list(
-        q.visible_applications(current_user, _filters(q.ApplicationFilters)), application_json
+        q.visible_applications(current_user, _filters(ApplicationFilters)), application_json
     )
 
 
@@ -217,7 +222,7 @@ def application(record_id: int):
     """An application, with its visible deployments and interfaces"""
     record = q.application_or_404(record_id)
     deployments = q.visible_deployments(
-        current_user, q.DeploymentFilters(application_id=record.id), selected=False
+        current_user, DeploymentFilters(application_id=record.id), selected=False
     )
     interfaces = q.visible_interfaces(current_user, application_id=record.id)
     session = get_session()
@@ -232,7 +237,7 @@ def application(record_id: int):
 
 
 @bp.patch("/applications/<int:record_id>")
-@documented(body=ApplicationPatch, answer=ApplicationRead, errors=(409,))
+@documented(body=ApplicationPatch, answer=ApplicationRead)
 def update_application(record_id: int):
     """Change, archive or restore an application (host organisation)"""
     record = q.application_or_404(record_id, Action.EDIT)
@@ -251,10 +256,10 @@ def update_application(record_id: int):
 
 
 @bp.get("/vendors")
-@documented(answer=VendorRead, paged=True, errors=(400,))
+@documented(answer=VendorRead, query=VendorFilters, paged=True)
 def vendors():
     """Vendors the token's user sees"""
-    return _list(q.visible_vendors(current_user, _filters(q.VendorFilters)), vendor_json)
+    return _list(q.visible_vendors(current_user, _filters(VendorFilters)), vendor_json)
 
 
 @bp.post("/vendors")
@@ -281,7 +286,7 @@ def vendor(record_id: int):
 
 
 @bp.patch("/vendors/<int:record_id>")
-@documented(body=VendorPatch, answer=VendorRead, errors=(409,))
+@documented(body=VendorPatch, answer=VendorRead)
 def update_vendor(record_id: int):
     """Change, archive or restore a vendor (host organisation)"""
     record = q.vendor_or_404(record_id, Action.EDIT)
@@ -300,10 +305,10 @@ def update_vendor(record_id: int):
 
 
 @bp.get("/deployments")
-@documented(answer=DeploymentRead, paged=True, errors=(400,))
+@documented(answer=DeploymentRead, query=DeploymentFilters, paged=True)
 def deployments():
     """Deployments in the organisations the token's user sees"""
-    statement = q.visible_deployments(current_user, _filters(q.DeploymentFilters), selected=False)
+    statement = q.visible_deployments(current_user, _filters(DeploymentFilters), selected=False)
     return _list(statement, deployment_json)
 
 
@@ -334,7 +339,7 @@ def deployment(record_id: int):
 
 
 @bp.patch("/deployments/<int:record_id>")
-@documented(body=DeploymentPatch, answer=DeploymentRead, errors=(409,))
+@documented(body=DeploymentPatch, answer=DeploymentRead)
 def update_deployment(record_id: int):
     """Change, archive or restore a deployment"""
     record = q.deployment_or_404(record_id, Action.EDIT)
@@ -353,14 +358,14 @@ def update_deployment(record_id: int):
 
 
 @bp.get("/interfaces")
-@documented(answer=InterfaceRead, paged=True, errors=(400,))
+@documented(answer=InterfaceRead, query=InterfaceFilters, paged=True)
 def interfaces():
     """Interfaces between applications the token's user sees"""
     try:
-        application_id = q.int_arg(request.args, "application_id")
-    except q.FilterError as error:
+        filters = InterfaceFilters.from_args(request.args)
+    except FilterError as error:
         abort(400, str(error))
-    statement = q.visible_interfaces(current_user, application_id=application_id)
+    statement = q.visible_interfaces(current_user, application_id=filters.application_id)
     return _list(statement, interface_json)
 
 
@@ -380,7 +385,7 @@ def interface(record_id: int):
 
 
 @bp.patch("/interfaces/<int:record_id>")
-@documented(body=InterfacePatch, answer=InterfaceRead, errors=(409,))
+@documented(body=InterfacePatch, answer=InterfaceRead)
 def update_interface(record_id: int):
     """Change, archive or restore an interface (host organisation)"""
     record = q.interface_or_404(record_id, Action.EDIT)

@@ -31,7 +31,7 @@ from sqlmodel import Field, SQLModel
 
 from compliance.db import str_enum
 from compliance.enums import LabeledEnum
-from compliance.schemas import Input, Output, partial
+from compliance.schemas import FieldErrors, Input, Output, Query, partial, validate_query
 from compliance.text import text_value
 from compliance.types import (
     MESSAGES,
@@ -335,6 +335,97 @@ class InterfacePatch(Versioned, InterfaceUpdate):
     """An interface's changes, the version read and the archive switch."""
 
 
+# --- list filters ---------------------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be understood; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+_ON_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
+
+
+def _switch(value) -> bool:
+    return (isinstance(value, bool) and value) or str(value or "").strip().lower() in _ON_WORDS
+
+
+# A check box of a filter form: on when ticked (1, true, yes, on, oui), off otherwise.
+Switch = Annotated[bool, BeforeValidator(_switch)]
+
+
+class Filters(Query):
+    """A list's filters, from a query string (`from_args`) or given by the code."""
+
+    @classmethod
+    def from_args(cls, args):
+        """The filters of query-string arguments (request.args); FilterError on a bad value."""
+        try:
+            return validate_query(cls, args)
+        except FieldErrors as error:
+            first = "sort" if "sort" in error.errors else next(iter(error.errors))
+            raise FilterError(first, error.errors[first]) from None
+
+
+SORT_KEYS = ("name", "domain", "vendor", "status", "updated")
+
+
+def _sort(value) -> str:
+    if is_blank(value):
+        return "name"
+    value = str(value).strip()
+    if value.lstrip("-") not in SORT_KEYS:
+        allowed = ", ".join(SORT_KEYS)
+        raise ValueError(_("doit être l'une des valeurs : %(allowed)s", allowed=allowed))
+    return value
+
+
+class ApplicationFilters(Filters):
+    """Filters of the list of applications."""
+
+    q: Line | None = PydanticField(default=None, description="name, vendor or function")
+    domain: Line | None = None
+    vendor_id: WholeNumber | None = None
+    hosting: Code[Hosting] | None = None
+    organisation_id: WholeNumber | None = PydanticField(
+        default=None, description="deployed in this organisation"
+    )
+    status: Code[ApplicationStatus] | None = None
+    include_archived: Switch = False
+    sort: Annotated[str, BeforeValidator(_sort)] = PydanticField(
+        default="name",
+        description="name, domain, vendor, status or updated; a leading - sorts descending",
+    )
+
+
+class VendorFilters(Filters):
+    """Filters of the list of vendors."""
+
+    q: Line | None = None
+    dpa_status: Code[DpaStatus] | None = None
+    include_archived: Switch = False
+
+
+class DeploymentFilters(Filters):
+    """Filters of the list of deployments."""
+
+    application_id: WholeNumber | None = None
+    organisation_id: WholeNumber | None = None
+    include_archived: Switch = False
+
+
+class InterfaceFilters(Filters):
+    """Filters of the list of interfaces."""
+
+    application_id: WholeNumber | None = PydanticField(
+        default=None, description="from or to this application"
+    )
+
+
 # --- answers ----------------------------------------------------------------------------------
 
 
@@ -414,23 +505,28 @@ __all__ = [
     "SECURITY_NEEDS",
     "ApplicationCreate",
     "ApplicationDetail",
+    "ApplicationFilters",
     "ApplicationPatch",
     "ApplicationRead",
     "ApplicationStatus",
     "ApplicationUpdate",
     "DeploymentCreate",
+    "DeploymentFilters",
     "DeploymentPatch",
     "DeploymentRead",
     "DeploymentUpdate",
     "DpaStatus",
+    "FilterError",
     "Hosting",
     "InterfaceCreate",
     "InterfaceDirection",
+    "InterfaceFilters",
     "InterfacePatch",
     "InterfaceRead",
     "InterfaceUpdate",
     "VendorCreate",
     "VendorDetail",
+    "VendorFilters",
     "VendorPatch",
     "VendorRead",
     "VendorUpdate",
