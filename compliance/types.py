@@ -20,6 +20,7 @@ one becomes None. Length, minimum and maximum are constraints of the field
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -208,3 +209,47 @@ Ids = Annotated[list[int], BeforeValidator(_ids)]
 
 E = TypeVar("E")
 Code = Annotated[E, BeforeValidator(_code)]
+
+
+# --- names compared by a normalised key, country codes ---------------------------------------
+# The application map's vendors and applications are compared by a key that ignores accents,
+# case, punctuation and spaces; the registers that cite them (processing activities, incidents,
+# the roadmap) compare names the same way.
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+MESSAGES["key"] = _l("doit contenir des lettres ou des chiffres")
+MESSAGES["country"] = _l("doit être un code pays ISO 3166 à deux lettres")
+
+
+def normalise_key(text: str | None) -> str:
+    """Lowercase ASCII letters and digits only: accents, case, punctuation and spaces ignored,
+    so that `BERGER-LEVRAULT` and `Berger Levrault` give the same key."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())
+
+
+def _vendor_name(value):
+    name = _text(multiline=False)(value)
+    if name is not None and not normalise_key(name):
+        raise ValueError(str(MESSAGES["key"]))
+    return name
+
+
+def _country(value):
+    if is_blank(value):
+        return None
+    code = str(value).strip().upper()
+    if not _COUNTRY.fullmatch(code):
+        raise ValueError(str(MESSAGES["country"]))
+    return code
+
+
+# A vendor's name: one line, holding at least a letter or a digit (its key is not empty).
+VendorName = Annotated[str, BeforeValidator(_vendor_name)]
+# An ISO 3166-1 alpha-2 country code, upper case (fr -> FR).
+Country = Annotated[str, BeforeValidator(_country)]
+
+__all__ += ["Country", "VendorName", "normalise_key"]

@@ -19,5 +19,3 @@ def init_app(app, registry) -> None:
         registry.add_nav(
             "applications.index", _l("Cartographie"), Register.APPLICATIONS.value, order=10
         )
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)

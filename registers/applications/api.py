@@ -8,19 +8,43 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
-from compliance.api import committed_json, json_body, page_args, page_json
+from compliance.api import answer, body, committed_json, page_args, page_json
 from compliance.db import ConflictError, get_session
+from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere
-from registers.applications import fields as f
 from registers.applications import queries as q
 from registers.applications import services
-from registers.applications.models import Application, Deployment, Interface, Vendor
-from registers.applications.openapi import PATHS, SCHEMAS
+from registers.applications.schemas import (
+    CONTROL,
+    ApplicationCreate,
+    ApplicationDetail,
+    ApplicationFilters,
+    ApplicationPatch,
+    ApplicationRead,
+    ApplicationUpdate,
+    DeploymentCreate,
+    DeploymentFilters,
+    DeploymentPatch,
+    DeploymentRead,
+    DeploymentUpdate,
+    FilterError,
+    InterfaceCreate,
+    InterfaceFilters,
+    InterfacePatch,
+    InterfaceRead,
+    InterfaceUpdate,
+    VendorCreate,
+    VendorDetail,
+    VendorFilters,
+    VendorPatch,
+    VendorRead,
+    VendorUpdate,
+)
 
-__all__ = ["PATHS", "SCHEMAS", "bp"]
+__all__ = ["bp"]
 
 bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -42,72 +66,25 @@ READ_ONLY = {
     "interfaces",
     "applications",
 }
-CONTROL = {"version", "archived"}
 
 
 # --- serialisation ----------------------------------------------------------------------------
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
+def application_json(application) -> dict:
+    return answer(ApplicationRead, application)
 
 
-def _record(record) -> dict:
-    return {
-        "archived": record.archived_at is not None,
-        "archived_at": _iso(record.archived_at),
-        "version": record.version,
-        "created_at": _iso(record.created_at),
-        "updated_at": _iso(record.updated_at),
-    }
+def vendor_json(vendor) -> dict:
+    return answer(VendorRead, vendor)
 
 
-def _ref(record, *names) -> dict | None:
-    if record is None:
-        return None
-    return {"id": record.id, **{name: getattr(record, name) for name in names}}
+def deployment_json(deployment) -> dict:
+    return answer(DeploymentRead, deployment)
 
 
-def application_json(application: Application) -> dict:
-    data = {"id": application.id}
-    for name in f.APPLICATION_FIELDS:
-        value = getattr(application, name)
-        data[name] = _iso(value) if hasattr(value, "isoformat") else value
-    data["vendor"] = _ref(application.vendor, "name")
-    data["functions"] = [{"domain": fn.domain, "name": fn.name} for fn in application.functions]
-    return {**data, **_record(application)}
-
-
-def vendor_json(vendor: Vendor) -> dict:
-    data = {"id": vendor.id, "key": vendor.key}
-    for name in f.VENDOR_FIELDS:
-        value = getattr(vendor, name)
-        data[name] = _iso(value) if hasattr(value, "isoformat") else value
-    return {**data, **_record(vendor)}
-
-
-def deployment_json(deployment: Deployment) -> dict:
-    return {
-        "id": deployment.id,
-        "organisation_id": deployment.organisation_id,
-        "organisation": _ref(deployment.organisation, "slug", "name"),
-        "application_id": deployment.application_id,
-        "application": _ref(deployment.application, "name"),
-        "since": _iso(deployment.since),
-        "functions": list(deployment.functions),
-        "hosting": deployment.hosting,
-        "effective_hosting": deployment.effective_hosting,
-        "notes": deployment.notes,
-        **_record(deployment),
-    }
-
-
-def interface_json(interface: Interface) -> dict:
-    data = {"id": interface.id}
-    data.update({name: getattr(interface, name) for name in f.INTERFACE_FIELDS})
-    data["source"] = _ref(interface.source, "name")
-    data["target"] = _ref(interface.target, "name")
-    return {**data, **_record(interface)}
+def interface_json(interface) -> dict:
+    return answer(InterfaceRead, interface)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -121,20 +98,10 @@ def _invalid(errors: dict[str, str]):
     return response
 
 
-def _body(spec, *extra) -> tuple[dict, dict]:
-    """The JSON body and the unknown keys it holds (as field errors)."""
-    data = json_body()
-    allowed = set(spec) | set(extra) | CONTROL
-    unknown = {
-        key: _("champ inconnu") for key in data if key not in allowed and key not in READ_ONLY
-    }
-    return {k: v for k, v in data.items() if k not in READ_ONLY}, unknown
-
-
 def _filters(filter_cls):
     try:
         return filter_cls.from_args(request.args)
-    except q.FilterError as error:
+    except FilterError as error:
         response = jsonify(
             error="bad_request", message=str(error), errors={error.field: error.message}
         )
@@ -176,21 +143,31 @@ def _write(action, serialise, status: int = 200):
     return body, status
 
 
-def _update(session, record, data: dict, update, archive, restore):
-    version = data.pop("version", None)
-    archived = data.pop("archived", None)
-    if version is None:
-        raise services.FieldErrors({"version": _("est obligatoire (la version que vous avez lue)")})
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise services.FieldErrors({"version": _("doit être un nombre entier")})
-    if archived not in (None, True, False):
-        raise services.FieldErrors({"archived": _("doit valoir vrai ou faux")})
-    update(session, record, data, actor=current_user, version=version)
-    if archived is True:
-        archive(session, record, actor=current_user)
-    elif archived is False:
-        restore(session, record, actor=current_user)
-    return record
+def _checked(schema):
+    """The request's body checked by `schema`: the checked values, or the 422 to answer."""
+    try:
+        return body(schema, ignore=READ_ONLY), None
+    except services.FieldErrors as error:
+        return None, _invalid(error.errors)
+
+
+def _patch(record, schema, update_schema, update, archive, restore, serialise):
+    """PATCH: the changes, then the archive switch, at the version the client read."""
+    patch, invalid = _checked(schema)
+    if invalid is not None:
+        return invalid
+    values = patch.model_dump(exclude_unset=True, exclude=CONTROL)
+    changes = update_schema.model_construct(_fields_set=set(values), **values)
+
+    def write(session):
+        update(session, record, changes, actor=current_user, version=patch.version)
+        if patch.archived is True:
+            archive(session, record, actor=current_user)
+        elif patch.archived is False:
+            restore(session, record, actor=current_user)
+        return record
+
+    return _write(write, serialise)
 
 
 def _require_catalogue_write(action: Action) -> None:
@@ -199,40 +176,6 @@ def _require_catalogue_write(action: Action) -> None:
             403,
             _("Modifier le catalogue partagé demande ce droit dans l'organisation hôte."),
         )
-
-
-def _vendor_from_name(session, data: dict) -> dict:
-    name = data.pop("vendor_name", None)
-    if name not in (None, "") and "vendor_id" not in data:
-        if not isinstance(name, str):
-            raise services.FieldErrors({"vendor_name": _("doit être du texte")})
-        vendor = services.get_or_create_vendor(session, name, actor=current_user)
-        data["vendor_id"] = vendor.id
-    return data
-
-
-# --- applications -----------------------------------------------------------------------------
-
-
-@bp.get("/applications")
-def applications():
-    return _list(
-        q.visible_applications(current_user, _filters(q.ApplicationFilters)), application_json
-    )
-
-
-@bp.post("/applications")
-def create_application():
-    _require_catalogue_write(Action.CREATE)
-    data, unknown = _body(f.APPLICATION_FIELDS, "functions", "vendor_name")
-    if unknown:
-        return _invalid(unknown)
-
-    def create(session):
-        values = _vendor_from_name(session, data)
-        return services.create_application(session, values, actor=current_user)
-
-    return _created(_write(create, application_json, 201), "application")
 
 
 def _created(result, kind: str):
@@ -245,84 +188,115 @@ def _created(result, kind: str):
     return response, status
 
 
+def _create(schema, create, serialise, kind: str):
+    values, invalid = _checked(schema)
+    if invalid is not None:
+        return invalid
+    result = _write(lambda session: create(session, values, actor=current_user), serialise, 201)
+    return _created(result, kind)
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+@bp.get("/applications")
+@documented(answer=ApplicationRead, query=ApplicationFilters, paged=True)
+def applications():
+    """Applications of the catalogue the token's user sees"""
+    return _list(
+        q.visible_applications(current_user, _filters(ApplicationFilters)), application_json
+    )
+
+
+@bp.post("/applications")
+@documented(body=ApplicationCreate, answer=ApplicationRead, status=201)
+def create_application():
+    """Create an application of the shared catalogue (host organisation)"""
+    _require_catalogue_write(Action.CREATE)
+    return _create(ApplicationCreate, services.create_application, application_json, "application")
+
+
 @bp.get("/applications/<int:record_id>")
+@documented(answer=ApplicationDetail)
 def application(record_id: int):
+    """An application, with its visible deployments and interfaces"""
     record = q.application_or_404(record_id)
-    data = application_json(record)
     deployments = q.visible_deployments(
-        current_user, q.DeploymentFilters(application_id=record.id), selected=False
+        current_user, DeploymentFilters(application_id=record.id), selected=False
     )
     interfaces = q.visible_interfaces(current_user, application_id=record.id)
-    data["deployments"] = [deployment_json(d) for d in get_session().scalars(deployments)]
-    data["interfaces"] = [interface_json(i) for i in get_session().scalars(interfaces)]
-    return data
+    session = get_session()
+    return answer(
+        ApplicationDetail,
+        {
+            **ApplicationRead.model_validate(record).model_dump(),
+            "deployments": list(session.scalars(deployments)),
+            "interfaces": list(session.scalars(interfaces)),
+        },
+    )
 
 
 @bp.patch("/applications/<int:record_id>")
+@documented(body=ApplicationPatch, answer=ApplicationRead)
 def update_application(record_id: int):
+    """Change, archive or restore an application (host organisation)"""
     record = q.application_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.APPLICATION_FIELDS, "functions", "vendor_name")
-    if unknown:
-        return _invalid(unknown)
-
-    def update(session):
-        values = _vendor_from_name(session, data)
-        return _update(
-            session,
-            record,
-            values,
-            services.update_application,
-            services.archive_application,
-            services.restore_application,
-        )
-
-    return _write(update, application_json)
+    return _patch(
+        record,
+        ApplicationPatch,
+        ApplicationUpdate,
+        services.update_application,
+        services.archive_application,
+        services.restore_application,
+        application_json,
+    )
 
 
 # --- vendors ----------------------------------------------------------------------------------
 
 
 @bp.get("/vendors")
+@documented(answer=VendorRead, query=VendorFilters, paged=True)
 def vendors():
-    return _list(q.visible_vendors(current_user, _filters(q.VendorFilters)), vendor_json)
+    """Vendors the token's user sees"""
+    return _list(q.visible_vendors(current_user, _filters(VendorFilters)), vendor_json)
 
 
 @bp.post("/vendors")
+@documented(body=VendorCreate, answer=VendorRead, status=201)
 def create_vendor():
+    """Create a vendor (host organisation)"""
     _require_catalogue_write(Action.CREATE)
-    data, unknown = _body(f.VENDOR_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    result = _write(
-        lambda session: services.create_vendor(session, data, actor=current_user), vendor_json, 201
-    )
-    return _created(result, "vendor")
+    return _create(VendorCreate, services.create_vendor, vendor_json, "vendor")
 
 
 @bp.get("/vendors/<int:record_id>")
+@documented(answer=VendorDetail)
 def vendor(record_id: int):
+    """A vendor, with its applications the token's user sees"""
     record = q.vendor_or_404(record_id)
-    data = vendor_json(record)
     statement = q.vendor_applications(record, current_user)
-    data["applications"] = [_ref(a, "name") for a in get_session().scalars(statement)]
-    return data
+    return answer(
+        VendorDetail,
+        {
+            **VendorRead.model_validate(record).model_dump(),
+            "applications": list(get_session().scalars(statement)),
+        },
+    )
 
 
 @bp.patch("/vendors/<int:record_id>")
+@documented(body=VendorPatch, answer=VendorRead)
 def update_vendor(record_id: int):
+    """Change, archive or restore a vendor (host organisation)"""
     record = q.vendor_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.VENDOR_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    return _write(
-        lambda session: _update(
-            session,
-            record,
-            data,
-            services.update_vendor,
-            services.archive_vendor,
-            services.restore_vendor,
-        ),
+    return _patch(
+        record,
+        VendorPatch,
+        VendorUpdate,
+        services.update_vendor,
+        services.archive_vendor,
+        services.restore_vendor,
         vendor_json,
     )
 
@@ -331,25 +305,26 @@ def update_vendor(record_id: int):
 
 
 @bp.get("/deployments")
+@documented(answer=DeploymentRead, query=DeploymentFilters, paged=True)
 def deployments():
-    statement = q.visible_deployments(current_user, _filters(q.DeploymentFilters), selected=False)
+    """Deployments in the organisations the token's user sees"""
+    statement = q.visible_deployments(current_user, _filters(DeploymentFilters), selected=False)
     return _list(statement, deployment_json)
 
 
 @bp.post("/deployments")
+@documented(body=DeploymentCreate, answer=DeploymentRead, status=201)
 def create_deployment():
+    """Record that an organisation uses an application"""
     require_somewhere(q.REGISTER, Action.CREATE)
-    data, unknown = _body(f.DEPLOYMENT_CREATE_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    cleaned, errors = f.clean({"organisation_id": f.IDENTIFIER}, data)
-    if errors or cleaned.get("organisation_id") is None:
-        return _invalid(errors or {"organisation_id": _("est obligatoire")})
+    values, invalid = _checked(DeploymentCreate)
+    if invalid is not None:
+        return invalid
     organisation_for(
-        get_session(), cleaned["organisation_id"], q.REGISTER, Action.CREATE, user=current_user
+        get_session(), values.organisation_id, q.REGISTER, Action.CREATE, user=current_user
     )
     result = _write(
-        lambda session: services.create_deployment(session, data, actor=current_user),
+        lambda session: services.create_deployment(session, values, actor=current_user),
         deployment_json,
         201,
     )
@@ -357,25 +332,24 @@ def create_deployment():
 
 
 @bp.get("/deployments/<int:record_id>")
+@documented(answer=DeploymentRead)
 def deployment(record_id: int):
+    """A deployment"""
     return deployment_json(q.deployment_or_404(record_id))
 
 
 @bp.patch("/deployments/<int:record_id>")
+@documented(body=DeploymentPatch, answer=DeploymentRead)
 def update_deployment(record_id: int):
+    """Change, archive or restore a deployment"""
     record = q.deployment_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.DEPLOYMENT_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    return _write(
-        lambda session: _update(
-            session,
-            record,
-            data,
-            services.update_deployment,
-            services.archive_deployment,
-            services.restore_deployment,
-        ),
+    return _patch(
+        record,
+        DeploymentPatch,
+        DeploymentUpdate,
+        services.update_deployment,
+        services.archive_deployment,
+        services.restore_deployment,
         deployment_json,
     )
 
@@ -384,48 +358,43 @@ def update_deployment(record_id: int):
 
 
 @bp.get("/interfaces")
+@documented(answer=InterfaceRead, query=InterfaceFilters, paged=True)
 def interfaces():
+    """Interfaces between applications the token's user sees"""
     try:
-        application_id = q.int_arg(request.args, "application_id")
-    except q.FilterError as error:
+        filters = InterfaceFilters.from_args(request.args)
+    except FilterError as error:
         abort(400, str(error))
-    statement = q.visible_interfaces(current_user, application_id=application_id)
+    statement = q.visible_interfaces(current_user, application_id=filters.application_id)
     return _list(statement, interface_json)
 
 
 @bp.post("/interfaces")
+@documented(body=InterfaceCreate, answer=InterfaceRead, status=201)
 def create_interface():
+    """Create an interface between two applications (host organisation)"""
     _require_catalogue_write(Action.CREATE)
-    data, unknown = _body(f.INTERFACE_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    result = _write(
-        lambda session: services.create_interface(session, data, actor=current_user),
-        interface_json,
-        201,
-    )
-    return _created(result, "interface")
+    return _create(InterfaceCreate, services.create_interface, interface_json, "interface")
 
 
 @bp.get("/interfaces/<int:record_id>")
+@documented(answer=InterfaceRead)
 def interface(record_id: int):
+    """An interface"""
     return interface_json(q.interface_or_404(record_id))
 
 
 @bp.patch("/interfaces/<int:record_id>")
+@documented(body=InterfacePatch, answer=InterfaceRead)
 def update_interface(record_id: int):
+    """Change, archive or restore an interface (host organisation)"""
     record = q.interface_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.INTERFACE_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    return _write(
-        lambda session: _update(
-            session,
-            record,
-            data,
-            services.update_interface,
-            services.archive_interface,
-            services.restore_interface,
-        ),
+    return _patch(
+        record,
+        InterfacePatch,
+        InterfaceUpdate,
+        services.update_interface,
+        services.archive_interface,
+        services.restore_interface,
         interface_json,
     )

@@ -10,6 +10,7 @@ from importlib import resources
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from compliance.schemas import validate
 from compliance.tenancy import Organisation
 from registers.applications import services
 from registers.applications.importer import apply_import, plan_file
@@ -21,6 +22,12 @@ from registers.applications.models import (
     Interface,
     InterfaceDirection,
     normalise_key,
+)
+from registers.applications.schemas import (
+    ApplicationUpdate,
+    DeploymentCreate,
+    InterfaceCreate,
+    VendorUpdate,
 )
 
 CATALOGUE = "application-catalogue.csv"
@@ -270,7 +277,8 @@ def _describe_vendors(session: Session, actor) -> None:
     for name, data in VENDOR_AGREEMENTS.items():
         vendor = services.find_vendor(session, name)
         if vendor is not None and vendor.country is None:  # not described yet
-            services.update_vendor(session, vendor, {"country": "FR", **data}, actor=actor)
+            changes = validate(VendorUpdate, {"country": "FR", **data})
+            services.update_vendor(session, vendor, changes, actor=actor)
 
 
 def _describe_applications(session: Session, applications: dict, actor) -> None:
@@ -284,7 +292,8 @@ def _describe_applications(session: Session, applications: dict, actor) -> None:
         if application.domain == "Santé":
             data["hds_required"] = True
         data.update(SPECIFICS.get(application.name, {}))
-        services.update_application(session, application, data, actor=actor)
+        changes = validate(ApplicationUpdate, data)
+        services.update_application(session, application, changes, actor=actor)
 
 
 PROFILE_FIELDS = (
@@ -313,7 +322,8 @@ def _deploy(session: Session, applications: dict, actor) -> None:
                     "functions": functions,
                     "hosting": hosting,
                 }
-                services.create_deployment(session, data, actor=actor)
+                values = validate(DeploymentCreate, data)
+                services.create_deployment(session, values, actor=actor)
 
 
 def _connect(session: Session, applications: dict, actor) -> None:
@@ -326,8 +336,8 @@ def _connect(session: Session, applications: dict, actor) -> None:
         ends = (applications[normalise_key(source)].id, applications[normalise_key(target)].id)
         if ends in existing:
             continue
-        services.create_interface(
-            session,
+        values = validate(
+            InterfaceCreate,
             {
                 "source_application_id": ends[0],
                 "target_application_id": ends[1],
@@ -336,5 +346,5 @@ def _connect(session: Session, applications: dict, actor) -> None:
                 "protocol": protocol,
                 "frequency": frequency,
             },
-            actor=actor,
         )
+        services.create_interface(session, values, actor=actor)

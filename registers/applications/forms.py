@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from compliance.forms import Form, VersionedForm
+from compliance.schemas import validate
 from registers.applications.models import (
     DEFAULT_COUNTRY,
     EEA_COUNTRIES,
@@ -71,7 +72,7 @@ def functions_to_text(functions, main_domain: str | None) -> str:
 
 
 def text_to_functions(text: str | None) -> list:
-    """Names (in the main domain) and [domain, name] pairs, as the services take them."""
+    """Names (in the main domain) and [domain, name] pairs, as ApplicationCreate takes them."""
     result: list = []
     for line in (text or "").splitlines():
         if not line.strip():
@@ -182,11 +183,11 @@ class ApplicationForm(VersionedForm):
             return False
         return valid
 
-    def service_data(self) -> dict:
-        """record_data() as the services take it: the functions as a list."""
+    def checked(self, schema, **overrides):
+        """The form's values checked by `schema`, the functions' text read as a list."""
         data = self.record_data()
         data["functions"] = text_to_functions(data.pop("functions_text"))
-        return data
+        return validate(schema, {**data, **overrides})
 
 
 class ArchiveForm(VersionedForm):

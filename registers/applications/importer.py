@@ -22,8 +22,9 @@ from sqlmodel import select
 
 from compliance import audit
 from compliance.admin.services import ServiceError
+from compliance.schemas import FieldErrors, validate
 from compliance.tenancy import Organisation, slugify
-from registers.applications import fields as f
+from compliance.types import parse_day
 from registers.applications import services
 from registers.applications.models import (
     Application,
@@ -32,6 +33,14 @@ from registers.applications.models import (
     Hosting,
     Vendor,
     normalise_key,
+)
+from registers.applications.schemas import (
+    ApplicationBase,
+    ApplicationCreate,
+    ApplicationUpdate,
+    DeploymentCreate,
+    DeploymentUpdate,
+    VendorCreate,
 )
 from registers.applications.tables import Table, read_table
 
@@ -62,10 +71,10 @@ COLUMNS = {
     "since": ("depuis", "dateutilisation", "miseenservice", "since"),
 }
 HEADER_FIELDS = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
-# The columns read through the application field converters (the domain is read apart: the
-# first row's is the application's main domain, later ones only qualify their function).
+# The columns read through the application's schema (the domain is read apart: the first
+# row's is the application's main domain, later ones only qualify their function).
 APPLICATION_COLUMNS = [
-    name for name in COLUMNS if name in f.APPLICATION_FIELDS and name != "domain"
+    name for name in COLUMNS if name in ApplicationBase.model_fields and name != "domain"
 ]
 
 # French words (normalised) accepted for the closed lists, on top of the enum values.
@@ -244,6 +253,16 @@ def _json_safe(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _checked_cells(raw: dict) -> tuple[dict, dict]:
+    """(the values the application's schema accepts, {field: message} of those it refuses)."""
+    try:
+        return validate(ApplicationUpdate, raw).model_dump(exclude_unset=True), {}
+    except FieldErrors as error:
+        errors = error.errors
+    good = {name: value for name, value in raw.items() if name not in errors}
+    return validate(ApplicationUpdate, good).model_dump(exclude_unset=True), errors
+
+
 def _translate(name: str, raw: str):
     """A cell's value as the field converters expect it (French words for the closed lists)."""
     if name in WORD_LOOKUP:
@@ -313,7 +332,7 @@ class _Planner:
 
     def _read_fields(self, line: int, row: dict[str, str], draft: _Draft) -> None:
         raw = {name: _translate(name, row[name]) for name in APPLICATION_COLUMNS if row.get(name)}
-        cleaned, errors = f.clean(f.APPLICATION_FIELDS, raw)
+        cleaned, errors = _checked_cells(raw)
         for name, message in errors.items():
             self.errors.append(
                 (
@@ -333,7 +352,7 @@ class _Planner:
         since = None
         if row.get("since"):
             try:
-                since = _json_safe(f.day(row["since"]))
+                since = _json_safe(parse_day(row["since"]))
             except ValueError as error:
                 self.errors.append(
                     (
@@ -517,7 +536,7 @@ def apply_import(session: Session, plan: ImportPlan, *, actor, source: str = "")
     result = ImportResult()
     for item in plan.vendors:
         if item.action == CREATE and services.find_vendor(session, item.values["name"]) is None:
-            services.create_vendor(session, item.values, actor=actor)
+            services.create_vendor(session, validate(VendorCreate, item.values), actor=actor)
             result.created["vendor"] += 1
     for item in plan.applications:
         if item.action != UNCHANGED:
@@ -557,14 +576,15 @@ def _apply_application(session: Session, item: PlanItem, result: ImportResult, *
     values = _vendor_id(session, item.values)
     application = services.find_application(session, item.key)
     if application is None:
-        services.create_application(session, values, actor=actor)
+        services.create_application(session, validate(ApplicationCreate, values), actor=actor)
         result.created["application"] += 1
         return
     if "functions" in values:
         # Add the file's functions to the current ones: an import never removes one.
         current = [[fn.domain, fn.name] for fn in application.functions]
         values["functions"] = current + [p for p in values["functions"] if p not in current]
-    services.update_application(session, application, values, actor=actor)
+    changes = validate(ApplicationUpdate, values)
+    services.update_application(session, application, changes, actor=actor)
     result.updated["application"] += 1
 
 
@@ -580,12 +600,13 @@ def _apply_deployment(session: Session, item: PlanItem, result: ImportResult, *,
     values = {k: v for k, v in item.values.items() if k not in {"organisation", "application"}}
     if deployment is None:
         values.update(organisation_id=organisation.id, application_id=application.id)
-        services.create_deployment(session, values, actor=actor)
+        services.create_deployment(session, validate(DeploymentCreate, values), actor=actor)
         result.created["deployment"] += 1
         return
     if "functions" in values and deployment.functions:
         values["functions"] = deployment.functions + [
             name for name in values["functions"] if name not in deployment.functions
         ]
-    services.update_deployment(session, deployment, values, actor=actor)
+    changes = validate(DeploymentUpdate, values)
+    services.update_deployment(session, deployment, changes, actor=actor)
     result.updated["deployment"] += 1

@@ -4,9 +4,7 @@ member-owned deployments."""
 # No `from __future__ import annotations`: SQLModel resolves relationship annotations at
 # class creation and needs them as real objects or quoted names.
 
-import re
-import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -14,92 +12,47 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import JSON, Field, Relationship
 
 from compliance.access import CATALOGUE_EDITOR, CATALOGUE_READER
-from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum
-from compliance.enums import LabeledEnum
+from compliance.db import IdMixin, RecordMixin, UTCDateTime
 from compliance.permissions import Register
 from compliance.tenancy import Organisation, Scope
+from compliance.types import normalise_key
+from registers.applications.schemas import (
+    DEFAULT_COUNTRY,
+    EEA_COUNTRIES,
+    NEED_LEVELS,
+    SECURITY_NEEDS,
+    ApplicationBase,
+    ApplicationStatus,
+    DeploymentBase,
+    DpaStatus,
+    Hosting,
+    InterfaceBase,
+    InterfaceDirection,
+    VendorBase,
+)
 
-DEFAULT_COUNTRY = "FR"
-# ISO 3166-1 alpha-2 codes of the EU and EEA: hosting elsewhere needs an Art. 46 safeguard.
-_EEA = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO"
-EEA_COUNTRIES = frozenset(_EEA.split(" "))
-NEED_LEVELS = (1, 2, 3, 4)
-SECURITY_NEEDS = ("availability", "integrity", "confidentiality", "traceability")
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
-
-
-def normalise_key(text: str | None) -> str:
-    """Lowercase ASCII letters and digits only: accents, case, punctuation and spaces ignored,
-    so that `BERGER-LEVRAULT` and `Berger Levrault` give the same key."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_LIGATURES))
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())
+__all__ = [
+    "DEFAULT_COUNTRY",
+    "EEA_COUNTRIES",
+    "NEED_LEVELS",
+    "SECURITY_NEEDS",
+    "Application",
+    "ApplicationFunction",
+    "ApplicationStatus",
+    "Deployment",
+    "DpaStatus",
+    "Hosting",
+    "Interface",
+    "InterfaceDirection",
+    "Vendor",
+    "need_label",
+    "normalise_key",
+]
 
 
 def need_label(level: int | None) -> str:
     labels = {1: _l("Faible"), 2: _l("Moyen"), 3: _l("Fort"), 4: _l("Très fort")}
     return str(labels.get(level, "")) if level else ""
-
-
-class ApplicationStatus(LabeledEnum):
-    IN_SERVICE = "in_service"
-    DEPLOYING = "deploying"
-    RETIRED = "retired"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.IN_SERVICE: _l("En service"),
-            cls.DEPLOYING: _l("En cours de déploiement"),
-            cls.RETIRED: _l("Retirée"),
-        }
-
-
-class Hosting(LabeledEnum):
-    SYNDICATE_DATACENTER = "syndicate_datacenter"
-    MEMBER_SITE = "member_site"
-    VENDOR_SAAS = "vendor_saas"
-    OTHER_PROVIDER = "other_provider"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.SYNDICATE_DATACENTER: _l("Datacenter du syndicat"),
-            cls.MEMBER_SITE: _l("Site du membre"),
-            cls.VENDOR_SAAS: _l("SaaS de l'éditeur"),
-            cls.OTHER_PROVIDER: _l("Autre hébergeur"),
-        }
-
-
-class DpaStatus(LabeledEnum):
-    """State of the Art. 28 GDPR processing agreement with the vendor."""
-
-    NONE = "none"
-    REQUESTED = "requested"
-    SIGNED = "signed"
-    NOT_APPLICABLE = "not_applicable"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.NONE: _l("Aucun"),
-            cls.REQUESTED: _l("Demandé"),
-            cls.SIGNED: _l("Signé"),
-            cls.NOT_APPLICABLE: _l("Sans objet"),
-        }
-
-
-class InterfaceDirection(LabeledEnum):
-    ONE_WAY = "one_way"
-    TWO_WAY = "two_way"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.ONE_WAY: _l("Unidirectionnel"),
-            cls.TWO_WAY: _l("Bidirectionnel"),
-        }
 
 
 # How the shared catalogue (applications, vendors, interfaces) is scoped, beyond its rows'
@@ -120,7 +73,7 @@ def deployed_in(organisations):
     )
 
 
-class Vendor(RecordMixin, table=True):
+class Vendor(VendorBase, RecordMixin, table=True):
     __tablename__ = "vendor"
     # The shared catalogue: the vendors of the applications the user sees.
     __scope__ = Scope(
@@ -131,17 +84,8 @@ class Vendor(RecordMixin, table=True):
         **SHARED_CATALOGUE,
     )
 
-    name: str = Field(max_length=200, nullable=False)
+    # normalise_key(name): the vendor's identity ("BERGER-LEVRAULT" and "Berger Levrault" are one).
     key: str = Field(max_length=200, nullable=False, unique=True, index=True)
-    country: str | None = Field(default=None, max_length=2)
-    dpa_status: DpaStatus = Field(
-        default=DpaStatus.NONE, sa_type=str_enum(DpaStatus), nullable=False
-    )
-    dpa_signed_on: date | None = None
-    dpa_reference: str | None = Field(default=None, max_length=200)
-    certifications: str | None = Field(default=None, max_length=500)
-    contact: str | None = Field(default=None, max_length=500)
-    notes: str | None = None
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     applications: list["Application"] = Relationship(back_populates="vendor")
@@ -160,7 +104,7 @@ def _need_check(column: str) -> sa.CheckConstraint:
     )
 
 
-class Application(RecordMixin, table=True):
+class Application(ApplicationBase, RecordMixin, table=True):
     """One software of the catalogue the syndicate shares with its members."""
 
     __tablename__ = "application"
@@ -172,32 +116,8 @@ class Application(RecordMixin, table=True):
         **SHARED_CATALOGUE,
     )
 
-    name: str = Field(max_length=200, nullable=False)
     # normalise_key(name): the catalogue's identity, so "SharePoint" and "SHAREPOINT" are one.
     name_key: str = Field(max_length=200, nullable=False, unique=True, index=True)
-    vendor_id: int | None = Field(default=None, foreign_key="vendor.id", index=True)
-    domain: str | None = Field(default=None, max_length=100, index=True)
-    description: str | None = None
-    # `version` is the optimistic-locking counter of every record: this is the software's.
-    software_version: str | None = Field(default=None, max_length=100)
-    status: ApplicationStatus = Field(
-        default=ApplicationStatus.IN_SERVICE, sa_type=str_enum(ApplicationStatus), nullable=False
-    )
-    owner: str | None = Field(default=None, max_length=200)
-    hosting: Hosting = Field(
-        default=Hosting.SYNDICATE_DATACENTER, sa_type=str_enum(Hosting), nullable=False
-    )
-    hosting_country: str = Field(default=DEFAULT_COUNTRY, max_length=2, nullable=False)
-    outside_eu_safeguard: str | None = Field(default=None, max_length=500)
-    hds_required: bool = Field(default=False, nullable=False)
-    hds_certified: bool | None = None
-    availability: int | None = None
-    integrity: int | None = None
-    confidentiality: int | None = None
-    traceability: int | None = None
-    rto_hours: int | None = None
-    rpo_hours: int | None = None
-    notes: str | None = None
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     vendor: Optional["Vendor"] = Relationship(back_populates="applications")
@@ -259,7 +179,7 @@ class ApplicationFunction(IdMixin, table=True):
         return self.name
 
 
-class Deployment(RecordMixin, table=True):
+class Deployment(DeploymentBase, RecordMixin, table=True):
     """A member organisation's use of an application of the catalogue."""
 
     __tablename__ = "deployment"
@@ -272,12 +192,8 @@ class Deployment(RecordMixin, table=True):
     application_id: int = Field(
         foreign_key="application.id", nullable=False, index=True, ondelete="CASCADE"
     )
-    since: date | None = None
     # Names of the application's functions this member uses; empty means all of them.
     functions: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
-    # Overrides the application's hosting for this member (None: as the application).
-    hosting: Hosting | None = Field(default=None, sa_type=str_enum(Hosting))
-    notes: str | None = None
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     application: "Application" = Relationship(back_populates="deployments")
@@ -294,7 +210,7 @@ class Deployment(RecordMixin, table=True):
         return self.archived_at is not None
 
 
-class Interface(RecordMixin, table=True):
+class Interface(InterfaceBase, RecordMixin, table=True):
     """A data flow between two applications of the catalogue."""
 
     __tablename__ = "interface"
@@ -308,19 +224,6 @@ class Interface(RecordMixin, table=True):
         **SHARED_CATALOGUE,
     )
 
-    source_application_id: int = Field(
-        foreign_key="application.id", nullable=False, index=True, ondelete="CASCADE"
-    )
-    target_application_id: int = Field(
-        foreign_key="application.id", nullable=False, index=True, ondelete="CASCADE"
-    )
-    direction: InterfaceDirection = Field(
-        default=InterfaceDirection.ONE_WAY, sa_type=str_enum(InterfaceDirection), nullable=False
-    )
-    data: str | None = Field(default=None, max_length=500)
-    protocol: str | None = Field(default=None, max_length=200)
-    frequency: str | None = Field(default=None, max_length=100)
-    notes: str | None = None
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     source: "Application" = Relationship(

@@ -16,8 +16,6 @@ Every condition is a subquery on the user's memberships: no list of ids is loade
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,15 +28,27 @@ from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import (
     Application,
     ApplicationFunction,
-    ApplicationStatus,
     Deployment,
-    DpaStatus,
-    Hosting,
     Interface,
     Vendor,
     deployed_in,
     normalise_key,
 )
+from registers.applications.schemas import (
+    ApplicationFilters,
+    DeploymentFilters,
+    FilterError,
+    InterfaceFilters,
+    VendorFilters,
+)
+
+__all__ = [
+    "ApplicationFilters",
+    "DeploymentFilters",
+    "FilterError",
+    "InterfaceFilters",
+    "VendorFilters",
+]
 
 REGISTER = Register.APPLICATIONS
 
@@ -87,15 +97,8 @@ def can_edit_deployment(organisation_id: int, user=None, action: Action | str = 
 
 
 # --- filters ----------------------------------------------------------------------------------
-
-
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+# The map's own filters are schemas (schemas.py); these readers of single query-string
+# arguments serve the processing register's filters.
 
 
 def int_arg(args, name: str) -> int | None:
@@ -123,77 +126,6 @@ def _enum_arg(args, name: str, enum_cls):
 
 def _bool_arg(args, name: str) -> bool:
     return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
-@dataclass
-class ApplicationFilters:
-    q: str | None = None
-    domain: str | None = None
-    vendor_id: int | None = None
-    hosting: Hosting | None = None
-    organisation_id: int | None = None
-    status: ApplicationStatus | None = None
-    include_archived: bool = False
-    sort: str = "name"
-
-    SORTS = ("name", "domain", "vendor", "status", "updated")
-
-    @classmethod
-    def from_args(cls, args) -> ApplicationFilters:
-        """From query-string arguments (request.args); FilterError on a bad value."""
-        sort = (args.get("sort") or "name").strip()
-        if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError(
-                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
-            )
-        return cls(
-            q=(args.get("q") or "").strip() or None,
-            domain=(args.get("domain") or "").strip() or None,
-            vendor_id=int_arg(args, "vendor_id"),
-            hosting=_enum_arg(args, "hosting", Hosting),
-            organisation_id=int_arg(args, "organisation_id"),
-            status=_enum_arg(args, "status", ApplicationStatus),
-            include_archived=_bool_arg(args, "include_archived"),
-            sort=sort,
-        )
-
-    def as_args(self) -> dict:
-        """The non-empty filters, as query-string arguments (for pagination links)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {k: str(v) for k, v in values.items() if v not in (None, False, "", "name")}
-
-
-@dataclass
-class VendorFilters:
-    q: str | None = None
-    dpa_status: DpaStatus | None = None
-    include_archived: bool = False
-
-    @classmethod
-    def from_args(cls, args) -> VendorFilters:
-        return cls(
-            q=(args.get("q") or "").strip() or None,
-            dpa_status=_enum_arg(args, "dpa_status", DpaStatus),
-            include_archived=_bool_arg(args, "include_archived"),
-        )
-
-    def as_args(self) -> dict:
-        return {k: str(v) for k, v in asdict(self).items() if v not in (None, False, "")}
-
-
-@dataclass
-class DeploymentFilters:
-    application_id: int | None = None
-    organisation_id: int | None = None
-    include_archived: bool = False
-
-    @classmethod
-    def from_args(cls, args) -> DeploymentFilters:
-        return cls(
-            application_id=int_arg(args, "application_id"),
-            organisation_id=int_arg(args, "organisation_id"),
-            include_archived=_bool_arg(args, "include_archived"),
-        )
 
 
 # --- applications -----------------------------------------------------------------------------

@@ -4,8 +4,7 @@ caller to have checked the permission (see queries.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -15,16 +14,26 @@ from compliance import audit
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
+from compliance.schemas import validate
+from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, unknown_reference_message, visible_reference
-from registers.applications import fields as f
-from registers.applications.fields import FieldErrors
+from compliance.types import normalise_key
 from registers.applications.models import (
     Application,
     ApplicationFunction,
     Deployment,
     Interface,
     Vendor,
-    normalise_key,
+)
+from registers.applications.schemas import (
+    ApplicationCreate,
+    ApplicationUpdate,
+    DeploymentCreate,
+    DeploymentUpdate,
+    InterfaceCreate,
+    InterfaceUpdate,
+    VendorCreate,
+    VendorUpdate,
 )
 
 __all__ = ["FieldErrors", "ServiceError"]
@@ -41,14 +50,9 @@ def application_key(name: str | None) -> str:
     return normalise_key(name)
 
 
-def _clean(spec: Mapping[str, f.Converter], data: Mapping[str, Any], *, required=()) -> dict:
-    cleaned, errors = f.clean(spec, data)
-    for field in required:
-        if cleaned.get(field) in (None, "") and field not in errors:
-            errors[field] = _("est obligatoire")
-    if errors:
-        raise FieldErrors(errors)
-    return cleaned
+def _changes(changes) -> dict:
+    """The values an update sets: those it was given, blanks included."""
+    return changes.model_dump(exclude_unset=True)
 
 
 def _apply(record, cleaned: dict) -> None:
@@ -86,16 +90,10 @@ def find_vendor(session: Session, name: str) -> Vendor | None:
     return session.scalar(select(Vendor).where(Vendor.key == key)) if key else None
 
 
-def create_vendor(session: Session, data: Mapping[str, Any], *, actor) -> Vendor:
-    cleaned = _clean(f.VENDOR_FIELDS, data, required=("name",))
-    key = vendor_key(cleaned["name"])
-    if not key:
-        raise FieldErrors({"name": _("doit contenir des lettres ou des chiffres")})
-    if find_vendor(session, cleaned["name"]) is not None:
-        raise FieldErrors(
-            {"name": _("le fournisseur « %(name)s » existe déjà", name=cleaned["name"])}
-        )
-    vendor = Vendor(key=key, **cleaned)
+def create_vendor(session: Session, values: VendorCreate, *, actor) -> Vendor:
+    if find_vendor(session, values.name) is not None:
+        raise FieldErrors({"name": _("le fournisseur « %(name)s » existe déjà", name=values.name)})
+    vendor = Vendor(key=vendor_key(values.name), **values.model_dump())
     _audit_create(session, vendor, f"Vendor {vendor.name}", actor=actor)
     return vendor
 
@@ -105,17 +103,15 @@ def get_or_create_vendor(session: Session, name: str, *, actor, **data) -> Vendo
     vendor = find_vendor(session, name)
     if vendor is not None:
         return vendor
-    return create_vendor(session, {**data, "name": name}, actor=actor)
+    return create_vendor(session, validate(VendorCreate, {**data, "name": name}), actor=actor)
 
 
 def update_vendor(
-    session: Session, vendor: Vendor, data: Mapping[str, Any], *, actor, version=None
+    session: Session, vendor: Vendor, changes: VendorUpdate, *, actor, version=None
 ) -> Vendor:
     check_version(vendor, version)
-    cleaned = _clean(f.VENDOR_FIELDS, data)
+    cleaned = _changes(changes)
     if "name" in cleaned:
-        if not cleaned["name"]:
-            raise FieldErrors({"name": _("est obligatoire")})
         key = vendor_key(cleaned["name"])
         other = session.scalar(select(Vendor).where(Vendor.key == key, Vendor.id != vendor.id))
         if other is not None:
@@ -167,6 +163,33 @@ def _check_name(session: Session, name: str | None, *, exclude_id: int | None = 
     return key
 
 
+def _named_vendor(session: Session, cleaned: dict, vendor_name, given: set, *, actor) -> None:
+    """A vendor named rather than pointed at: found by its key, created if new."""
+    if vendor_name and "vendor_id" not in given:
+        cleaned["vendor_id"] = get_or_create_vendor(session, vendor_name, actor=actor).id
+
+
+def _pairs(functions, main_domain: str | None) -> list[tuple[str, str]]:
+    """The (domain, name) pairs of `functions` (ApplicationCreate.functions), in order, without
+    duplicates; a bare name is in `main_domain`."""
+    pairs: list[tuple[str, str]] = []
+    for domain, name in functions or ():
+        domain = main_domain if domain is None else domain
+        if not name:
+            raise FieldErrors({"functions": _("une fonctionnalité doit avoir un nom")})
+        if not domain:
+            raise FieldErrors(
+                {
+                    "functions": _(
+                        "la fonctionnalité « %(name)s » doit avoir un domaine métier", name=name
+                    )
+                }
+            )
+        if (domain, name) not in pairs:
+            pairs.append((domain, name))
+    return pairs
+
+
 def _function_pairs(application: Application) -> list[list[str]]:
     return [[function.domain, function.name] for function in application.functions]
 
@@ -189,13 +212,14 @@ def _set_functions(application: Application, pairs: list[tuple[str, str]]) -> di
     return {"functions": {"before": before, "after": after}}
 
 
-def create_application(session: Session, data: Mapping[str, Any], *, actor) -> Application:
-    """`data`: the fields of f.APPLICATION_FIELDS; `functions` a list of (domain, name) pairs,
-    {"domain", "name"} dicts or names (in the application's domain)."""
-    cleaned = _clean(f.APPLICATION_FIELDS, data, required=("name",))
+def create_application(session: Session, values: ApplicationCreate, *, actor) -> Application:
+    """`values.functions`: (domain, name) pairs, a bare name being in the application's domain;
+    `values.vendor_name` names the vendor (created if new) when no `vendor_id` is given."""
+    cleaned = values.model_dump(exclude={"functions", "vendor_name"})
+    _named_vendor(session, cleaned, values.vendor_name, values.model_fields_set, actor=actor)
     _check_vendor(session, cleaned, actor=actor)
     key = _check_name(session, cleaned["name"])
-    pairs = f.clean_functions(data.get("functions"), cleaned.get("domain"))
+    pairs = _pairs(values.functions, cleaned.get("domain"))
     if not cleaned.get("domain") and pairs:
         cleaned["domain"] = pairs[0][0]
     application = Application(name_key=key, **cleaned)
@@ -208,19 +232,21 @@ def create_application(session: Session, data: Mapping[str, Any], *, actor) -> A
 def update_application(
     session: Session,
     application: Application,
-    data: Mapping[str, Any],
+    changes: ApplicationUpdate,
     *,
     actor,
     version: int | None = None,
 ) -> Application:
-    """Partial update: only the keys present in `data` change."""
+    """Partial update: only the fields given in `changes` change."""
     check_version(application, version)
-    cleaned = _clean(f.APPLICATION_FIELDS, data)
+    cleaned = _changes(changes)
+    functions = cleaned.pop("functions", None)
+    vendor_name = cleaned.pop("vendor_name", None)
+    _named_vendor(session, cleaned, vendor_name, changes.model_fields_set, actor=actor)
     _check_vendor(session, cleaned, actor=actor, current=application.vendor_id)
     pairs = None
-    if "functions" in data:
-        domain = cleaned.get("domain", application.domain)
-        pairs = f.clean_functions(data.get("functions"), domain)
+    if "functions" in changes.model_fields_set:
+        pairs = _pairs(functions, cleaned.get("domain", application.domain))
     if "name" in cleaned:
         application.name_key = _check_name(session, cleaned["name"], exclude_id=application.id)
     _apply(application, cleaned)
@@ -266,17 +292,14 @@ def find_deployment(session: Session, organisation_id: int, application_id: int)
     )
 
 
-def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> Deployment:
-    """`data`: organisation_id, application_id, since, functions (names), hosting, notes."""
-    cleaned = _clean(
-        f.DEPLOYMENT_CREATE_FIELDS, data, required=("organisation_id", "application_id")
-    )
+def create_deployment(session: Session, values: DeploymentCreate, *, actor) -> Deployment:
+    cleaned = values.model_dump()
     errors = {}
     try:
         organisation = visible_reference(
             session,
             Organisation,
-            cleaned["organisation_id"],
+            values.organisation_id,
             REGISTER,
             Action.CREATE,
             user=actor,
@@ -285,9 +308,9 @@ def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> De
     except FieldErrors as error:
         errors.update(error.errors)
     # Any application of the shared catalogue: a member starts using one it did not see yet.
-    application = session.get(Application, cleaned["application_id"])
+    application = session.get(Application, values.application_id)
     if application is None:
-        errors["application_id"] = unknown_reference_message([cleaned["application_id"]])
+        errors["application_id"] = unknown_reference_message([values.application_id])
     if errors:
         raise FieldErrors(errors)
     if find_deployment(session, organisation.id, application.id) is not None:
@@ -300,8 +323,7 @@ def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> De
                 )
             }
         )
-    _check_deployment_functions(application, cleaned.get("functions") or [])
-    cleaned.setdefault("functions", [])
+    _check_deployment_functions(application, values.functions)
     deployment = Deployment(**cleaned)
     _audit_create(
         session, deployment, f"{application.name} used by {organisation.name}", actor=actor
@@ -310,12 +332,12 @@ def create_deployment(session: Session, data: Mapping[str, Any], *, actor) -> De
 
 
 def update_deployment(
-    session: Session, deployment: Deployment, data: Mapping[str, Any], *, actor, version=None
+    session: Session, deployment: Deployment, changes: DeploymentUpdate, *, actor, version=None
 ) -> Deployment:
     """Partial update of since, functions, hosting and notes (not of its organisation or
     application: archive it and create another)."""
     check_version(deployment, version)
-    cleaned = _clean(f.DEPLOYMENT_FIELDS, data)
+    cleaned = _changes(changes)
     if "functions" in cleaned:
         cleaned["functions"] = cleaned["functions"] or []
         _check_deployment_functions(deployment.application, cleaned["functions"])
@@ -363,13 +385,11 @@ def _interface_summary(interface: Interface) -> str:
     return f"Interface {interface.source.name} → {interface.target.name}"
 
 
-def create_interface(session: Session, data: Mapping[str, Any], *, actor) -> Interface:
-    required = ("source_application_id", "target_application_id")
-    cleaned = _clean(f.INTERFACE_FIELDS, data, required=required)
+def create_interface(session: Session, values: InterfaceCreate, *, actor) -> Interface:
     _check_interface_ends(
-        session, cleaned["source_application_id"], cleaned["target_application_id"], actor=actor
+        session, values.source_application_id, values.target_application_id, actor=actor
     )
-    interface = Interface(**cleaned)
+    interface = Interface(**values.model_dump())
     session.add(interface)
     session.flush()  # loads both ends for the summary
     _audit_create(session, interface, _interface_summary(interface), actor=actor)
@@ -377,13 +397,10 @@ def create_interface(session: Session, data: Mapping[str, Any], *, actor) -> Int
 
 
 def update_interface(
-    session: Session, interface: Interface, data: Mapping[str, Any], *, actor, version=None
+    session: Session, interface: Interface, changes: InterfaceUpdate, *, actor, version=None
 ) -> Interface:
     check_version(interface, version)
-    cleaned = _clean(f.INTERFACE_FIELDS, data)
-    for field in ("source_application_id", "target_application_id"):
-        if field in cleaned and cleaned[field] is None:
-            raise FieldErrors({field: _("est obligatoire")})
+    cleaned = _changes(changes)
     _check_interface_ends(
         session,
         cleaned.get("source_application_id", interface.source_application_id),

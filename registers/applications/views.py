@@ -18,10 +18,10 @@ from compliance.forms import attach_errors, submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
+from compliance.schemas import FieldErrors, validate
 from compliance.tenancy import Organisation, visible_organisations
 from registers.applications import diagram, forms, services
 from registers.applications.counts import application_counts, deployment_counts
-from registers.applications.fields import FieldErrors
 from registers.applications.models import (
     ApplicationStatus,
     DpaStatus,
@@ -45,6 +45,15 @@ from registers.applications.queries import (
     visible_domains,
     visible_interfaces,
     visible_vendors,
+)
+from registers.applications.schemas import (
+    ApplicationCreate,
+    ApplicationUpdate,
+    DeploymentCreate,
+    DeploymentUpdate,
+    InterfaceCreate,
+    VendorCreate,
+    VendorUpdate,
 )
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -183,7 +192,7 @@ def create():
     created = []
 
     def write():
-        data = form.service_data()
+        data = form.checked(ApplicationCreate)
         created.append(services.create_application(get_session(), data, actor=current_user))
 
     done, _conflict, status = _submit(form, write)
@@ -212,7 +221,7 @@ def edit(application_id: int):
         lambda: services.update_application(
             get_session(),
             application,
-            form.service_data(),
+            form.checked(ApplicationUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -255,9 +264,13 @@ def add_deployment(application_id: int):
     form = _deployment_form(application, request.form)
     if form is None:
         abort(403)
-    data = {**form.record_data(), "application_id": application.id}
     done, _conflict, status = _submit(
-        form, lambda: services.create_deployment(get_session(), data, actor=current_user)
+        form,
+        lambda: services.create_deployment(
+            get_session(),
+            form.checked(DeploymentCreate, application_id=application.id),
+            actor=current_user,
+        ),
     )
     if not done:
         return _render_detail(application, deployment_form=form, status=status)
@@ -276,7 +289,7 @@ def edit_deployment(deployment_id: int):
         lambda: services.update_deployment(
             get_session(),
             deployment,
-            form.record_data(),
+            form.checked(DeploymentUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -327,7 +340,10 @@ def add_interface(application_id: int):
     form = _interface_form(application, request.form)
     data = form.interface_data(application.id)
     done, _conflict, status = _submit(
-        form, lambda: services.create_interface(get_session(), data, actor=current_user)
+        form,
+        lambda: services.create_interface(
+            get_session(), validate(InterfaceCreate, data), actor=current_user
+        ),
     )
     if not done:
         return _render_detail(application, interface_form=form, status=status)
@@ -435,7 +451,7 @@ def create_vendor():
     created = []
 
     def write():
-        data = form.record_data()
+        data = form.checked(VendorCreate)
         created.append(services.create_vendor(get_session(), data, actor=current_user))
 
     done, _conflict, status = _submit(form, write)
@@ -454,7 +470,7 @@ def edit_vendor(vendor_id: int):
         lambda: services.update_vendor(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(VendorUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),

@@ -21,7 +21,7 @@ from compliance.tenancy import (
     require_somewhere,
     unknown_reference_message,
 )
-from registers.applications.fields import day
+from compliance.types import parse_day as day
 from registers.processing import compute, models_sync, services
 from registers.processing import queries as q
 from registers.processing.fields import ACTIVITY_FIELDS, CHILD_FIELDS

@@ -30,7 +30,7 @@ ERRORS = {
     "401": {"description": "No valid API token"},
     "403": {"description": "The token's user may not do this"},
     "404": {"description": "No such activity, or not visible to the token's user"},
-    "422": {"description": "Invalid values, by field", **_json(_ref("Error"))},
+    "422": {"description": "Invalid values, by field", **_json(_ref("Errors"))},
 }
 ONE = {"200": {"description": "The activity", **_json(_ref("ProcessingActivity"))}, **ERRORS}
 FILTERS = [

@@ -1,26 +1,18 @@
 """The editable fields of the roadmap's records and how a submitted value becomes a column
-value: the pages, the API and the demo clean their input through the same converters (those
-of the application map, see registers/applications/fields.py)."""
+value: the pages, the API and the demo clean their input through the same converters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 
-from compliance.text import text_value
-from registers.applications.fields import (
-    Converter,
-    FieldErrors,
-    _blank,
-    boolean,
-    clean,
-    day,
-    enum,
-    text,
-    whole_number,
-)
+from compliance.services import FieldErrors
+from compliance.text import INT_MAX, ONE_LINE, text_value
+from compliance.types import FALSE_WORDS, TRUE_WORDS
+from compliance.types import is_blank as _blank
+from compliance.types import parse_day as day
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
@@ -30,6 +22,101 @@ from registers.roadmap.models import (
 )
 
 __all__ = ["FieldErrors", "clean", "clean_or_raise"]
+
+# --- converters (formerly the application map's field converters) --------------------------
+
+Converter = Callable[[Any], Any]
+
+
+def text(max_length: int | None = None) -> Converter:
+    """Text of at most `max_length` characters; up to ONE_LINE characters it is one line."""
+    multiline = max_length is None or max_length > ONE_LINE
+
+    def convert(value):
+        if _blank(value):
+            return None
+        value = text_value(value, multiline=multiline).strip()
+        if max_length and len(value) > max_length:
+            raise ValueError(_("%(count)d caractères au plus", count=max_length))
+        return value
+
+    return convert
+
+
+def whole_number(minimum: int | None = None, maximum: int | None = None) -> Converter:
+    # Without a stated maximum, what an INTEGER column holds.
+    ceiling = INT_MAX if maximum is None else maximum
+
+    def convert(value):
+        if _blank(value):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(_("doit être un nombre entier"))
+        try:
+            number = (
+                float(str(value).strip().replace(",", ".")) if isinstance(value, str) else value
+            )
+            if number != int(number):
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise ValueError(_("doit être un nombre entier")) from None
+        if minimum is not None and number < minimum:
+            raise ValueError(_("doit valoir au moins %(minimum)d", minimum=minimum))
+        if number > ceiling:
+            raise ValueError(_("doit valoir au plus %(maximum)d", maximum=ceiling))
+        return number
+
+    return convert
+
+
+def enum(enum_cls, *, nullable: bool = False) -> Converter:
+    def convert(value):
+        if _blank(value):
+            if nullable:
+                return None
+            raise ValueError(_("est obligatoire"))
+        try:
+            return enum_cls(value.value if hasattr(value, "value") else str(value).strip())
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_cls)
+            raise ValueError(
+                _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
+            ) from None
+
+    return convert
+
+
+def boolean(*, nullable: bool) -> Converter:
+    def convert(value):
+        if isinstance(value, bool):
+            return value
+        if _blank(value):
+            if nullable:
+                return None
+            raise ValueError(_("est obligatoire"))
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(_("doit valoir vrai ou faux"))
+
+    return convert
+
+
+def clean(spec: Mapping[str, Converter], data: Mapping[str, Any]) -> tuple[dict, dict]:
+    """(cleaned values, errors) for the keys of `data` that `spec` knows; others are ignored."""
+    cleaned, errors = {}, {}
+    for key, convert in spec.items():
+        if key not in data:
+            continue
+        try:
+            cleaned[key] = convert(data[key])
+        except ValueError as error:
+            errors[key] = str(error)
+    return cleaned, errors
+
 
 _WHOLE_EUROS = whole_number(0, 1_000_000_000)
 

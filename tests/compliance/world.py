@@ -11,8 +11,15 @@ from compliance.admin import services as admin_services
 from compliance.db import utcnow
 from compliance.document_templates import store_template
 from compliance.documents import default_template_path, document_types
+from compliance.schemas import validate
 from compliance.tenancy import Organisation, OrganisationKind
 from registers.applications import services as map_services
+from registers.applications.schemas import (
+    ApplicationCreate,
+    DeploymentCreate,
+    InterfaceCreate,
+    VendorCreate,
+)
 from registers.breaches import services as breach_services
 from registers.incidents import corrective_actions
 from registers.incidents import services as incident_services
@@ -50,23 +57,33 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     r["application"], r["vendor"] = application, vendor
     r["deployment"] = map_services.create_deployment(
         session,
-        {"organisation_id": organisation.id, "application_id": application.id},
+        validate(
+            DeploymentCreate, {"organisation_id": organisation.id, "application_id": application.id}
+        ),
         actor=ACTOR,
     )
     # A second application of the organisation alone, and the data flow between the two.
     second = map_services.create_application(
         session,
-        {"name": f"Portail {index}", "domain": "Usagers", "functions": ["Démarches"]},
+        validate(
+            ApplicationCreate,
+            {"name": f"Portail {index}", "domain": "Usagers", "functions": ["Démarches"]},
+        ),
         actor=ACTOR,
     )
     map_services.create_deployment(
         session,
-        {"organisation_id": organisation.id, "application_id": second.id},
+        validate(
+            DeploymentCreate, {"organisation_id": organisation.id, "application_id": second.id}
+        ),
         actor=ACTOR,
     )
     r["interface"] = map_services.create_interface(
         session,
-        {"source_application_id": application.id, "target_application_id": second.id},
+        validate(
+            InterfaceCreate,
+            {"source_application_id": application.id, "target_application_id": second.id},
+        ),
         actor=ACTOR,
     )
     r["incident"] = incident_services.create_incident(
@@ -169,15 +186,20 @@ def build_world(session) -> SimpleNamespace:
     b = admin_services.create_organisation(session, {"name": "Gentilly"}, actor=ACTOR)
     sides = []
     for index, organisation in enumerate((a, b), start=1):
-        vendor = map_services.create_vendor(session, {"name": f"Éditeur {index}"}, actor=ACTOR)
+        vendor = map_services.create_vendor(
+            session, validate(VendorCreate, {"name": f"Éditeur {index}"}), actor=ACTOR
+        )
         application = map_services.create_application(
             session,
-            {
-                "name": f"Logiciel {index}",
-                "domain": "Finances",
-                "functions": ["Gestion financière"],
-                "vendor_id": vendor.id,
-            },
+            validate(
+                ApplicationCreate,
+                {
+                    "name": f"Logiciel {index}",
+                    "domain": "Finances",
+                    "functions": ["Gestion financière"],
+                    "vendor_id": vendor.id,
+                },
+            ),
             actor=ACTOR,
         )
         sides.append(_side(session, organisation, application, vendor, index))

@@ -8,8 +8,15 @@ from importlib import resources
 import pytest
 
 from compliance.admin import services as admin_services
+from compliance.schemas import validate
 from compliance.tenancy import OrganisationKind
 from registers.applications import services
+from registers.applications.schemas import (
+    ApplicationCreate,
+    DeploymentCreate,
+    InterfaceCreate,
+    VendorCreate,
+)
 
 
 @pytest.fixture
@@ -24,7 +31,9 @@ def make_vendor(session):
 
     def make(name: str | None = None, **data):
         return services.create_vendor(
-            session, {"name": name or f"Éditeur {next(counter)}", **data}, actor="test"
+            session,
+            validate(VendorCreate, {"name": name or f"Éditeur {next(counter)}", **data}),
+            actor="test",
         )
 
     return make
@@ -38,7 +47,9 @@ def make_application(session):
         data.setdefault("domain", "Finances")
         data.setdefault("functions", ["Gestion financière"])
         return services.create_application(
-            session, {"name": name or f"Logiciel {next(counter)}", **data}, actor="test"
+            session,
+            validate(ApplicationCreate, {"name": name or f"Logiciel {next(counter)}", **data}),
+            actor="test",
         )
 
     return make
@@ -49,7 +60,10 @@ def make_deployment(session):
     def make(organisation, application, **data):
         return services.create_deployment(
             session,
-            {"organisation_id": organisation.id, "application_id": application.id, **data},
+            validate(
+                DeploymentCreate,
+                {"organisation_id": organisation.id, "application_id": application.id, **data},
+            ),
             actor="test",
         )
 
@@ -61,7 +75,10 @@ def make_interface(session):
     def make(source, target, **data):
         return services.create_interface(
             session,
-            {"source_application_id": source.id, "target_application_id": target.id, **data},
+            validate(
+                InterfaceCreate,
+                {"source_application_id": source.id, "target_application_id": target.id, **data},
+            ),
             actor="test",
         )
 

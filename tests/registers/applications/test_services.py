@@ -8,8 +8,17 @@ from sqlmodel import func, select
 
 from compliance.audit import AuditEntry
 from compliance.db import ConflictError
+from compliance.schemas import validate
 from registers.applications import services
 from registers.applications.models import Application, ApplicationFunction, Hosting
+from registers.applications.schemas import (
+    ApplicationCreate,
+    ApplicationUpdate,
+    DeploymentCreate,
+    DeploymentUpdate,
+    InterfaceUpdate,
+    VendorCreate,
+)
 from registers.applications.services import FieldErrors, ServiceError
 
 
@@ -31,7 +40,9 @@ def test_vendor_key_makes_one_vendor_of_two_spellings(session):
     assert second is first
     assert first.name == "BERGER-LEVRAULT"
     with pytest.raises(FieldErrors) as caught:
-        services.create_vendor(session, {"name": "berger levrault"}, actor="test")
+        services.create_vendor(
+            session, validate(VendorCreate, {"name": "berger levrault"}), actor="test"
+        )
     assert "name" in caught.value.errors
 
 
@@ -39,13 +50,19 @@ def test_create_application_audits_its_columns_and_functions(session, make_vendo
     vendor = make_vendor("BERGER LEVRAULT")
     application = services.create_application(
         session,
-        {
-            "name": " BL SOCIAL ",
-            "vendor_id": vendor.id,
-            "functions": [("Action sociale", "Aides sociales"), ("Action sociale", "Hébergement")],
-            "availability": "3",
-            "hosting": "vendor_saas",
-        },
+        validate(
+            ApplicationCreate,
+            {
+                "name": " BL SOCIAL ",
+                "vendor_id": vendor.id,
+                "functions": [
+                    ("Action sociale", "Aides sociales"),
+                    ("Action sociale", "Hébergement"),
+                ],
+                "availability": "3",
+                "hosting": "vendor_saas",
+            },
+        ),
         actor="rssi@example.org",
     )
     assert application.name == "BL SOCIAL"
@@ -79,7 +96,7 @@ def test_create_application_audits_its_columns_and_functions(session, make_vendo
 def test_bad_values_are_refused_field_by_field_and_nothing_is_written(session, data, field):
     before = _audit_count(session)
     with pytest.raises(FieldErrors) as caught:
-        services.create_application(session, data, actor="test")
+        services.create_application(session, validate(ApplicationCreate, data), actor="test")
     assert field in caught.value.errors
     assert isinstance(caught.value, ServiceError)
     assert session.scalar(select(func.count()).select_from(Application)) == 0
@@ -92,13 +109,19 @@ def test_names_are_unique_whatever_their_spelling(session, make_application):
         make_application("SHAREPOINT")
     other = make_application("Orphée")
     with pytest.raises(FieldErrors):
-        services.update_application(session, other, {"name": "share-point"}, actor="test")
+        services.update_application(
+            session, other, validate(ApplicationUpdate, {"name": "share-point"}), actor="test"
+        )
 
 
 def test_update_audits_before_and_after_and_bumps_the_version(session, make_application):
     application = make_application("Sedit.GF", availability=2)
     services.update_application(
-        session, application, {"availability": 4, "owner": "Pôle finances"}, actor="test", version=1
+        session,
+        application,
+        validate(ApplicationUpdate, {"availability": 4, "owner": "Pôle finances"}),
+        actor="test",
+        version=1,
     )
     session.flush()
     assert application.version == 2
@@ -113,16 +136,26 @@ def test_update_audits_before_and_after_and_bumps_the_version(session, make_appl
 def test_an_update_that_changes_nothing_writes_no_audit_entry(session, make_application):
     application = make_application("Alto", availability=2)
     before = _audit_count(session)
-    services.update_application(session, application, {"availability": "2"}, actor="test")
+    services.update_application(
+        session, application, validate(ApplicationUpdate, {"availability": "2"}), actor="test"
+    )
     assert _audit_count(session) == before
 
 
 def test_a_stale_version_is_a_conflict_not_an_overwrite(session, make_application):
     application = make_application("Mélodie", availability=2)
-    services.update_application(session, application, {"availability": 3}, actor="a", version=1)
+    services.update_application(
+        session, application, validate(ApplicationUpdate, {"availability": 3}), actor="a", version=1
+    )
     session.flush()
     with pytest.raises(ConflictError):
-        services.update_application(session, application, {"availability": 1}, actor="b", version=1)
+        services.update_application(
+            session,
+            application,
+            validate(ApplicationUpdate, {"availability": 1}),
+            actor="b",
+            version=1,
+        )
     assert application.availability == 3
 
 
@@ -148,7 +181,7 @@ def test_functions_are_replaced_in_place_and_the_change_is_audited(session, make
     services.update_application(
         session,
         application,
-        {"functions": ["A", ("Finances", "Facturation")]},
+        validate(ApplicationUpdate, {"functions": ["A", ("Finances", "Facturation")]}),
         actor="t",
         version=1,
     )
@@ -186,14 +219,24 @@ def test_deployment_rules(session, organisation, make_application, make_deployme
     with pytest.raises(FieldErrors, match="utilise déjà"):
         make_deployment(organisation, application)
     with pytest.raises(FieldErrors, match="ne sont pas des fonctionnalités de"):
-        services.update_deployment(session, deployment, {"functions": ["Z"]}, actor="t")
+        services.update_deployment(
+            session, deployment, validate(DeploymentUpdate, {"functions": ["Z"]}), actor="t"
+        )
     services.update_deployment(
-        session, deployment, {"hosting": "member_site"}, actor="t", version=deployment.version
+        session,
+        deployment,
+        validate(DeploymentUpdate, {"hosting": "member_site"}),
+        actor="t",
+        version=deployment.version,
     )
     assert deployment.effective_hosting is Hosting.MEMBER_SITE
     with pytest.raises(FieldErrors) as caught:
         services.create_deployment(
-            session, {"organisation_id": 999_999, "application_id": application.id}, actor="t"
+            session,
+            validate(
+                DeploymentCreate, {"organisation_id": 999_999, "application_id": application.id}
+            ),
+            actor="t",
         )
     assert "organisation_id" in caught.value.errors
 
@@ -209,11 +252,14 @@ def test_interface_rules(session, make_application, make_interface):
     services.update_interface(
         session,
         interface,
-        {
-            "direction": "two_way",
-            "target_application_id": family.id,
-            "source_application_id": finance.id,
-        },
+        validate(
+            InterfaceUpdate,
+            {
+                "direction": "two_way",
+                "target_application_id": family.id,
+                "source_application_id": finance.id,
+            },
+        ),
         actor="t",
         version=1,
     )

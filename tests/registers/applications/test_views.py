@@ -9,6 +9,7 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 from sqlmodel import func, select
 
+from compliance.schemas import validate
 from registers.applications import services
 from registers.applications.models import (
     Application,
@@ -17,6 +18,7 @@ from registers.applications.models import (
     Interface,
     Vendor,
 )
+from registers.applications.schemas import ApplicationUpdate, DeploymentUpdate, VendorUpdate
 
 
 @pytest.fixture
@@ -275,7 +277,9 @@ def test_edit_application(client, ciso, catalogue, session):
 def test_edit_with_a_stale_version_is_a_conflict(client, ciso, catalogue, session):
     finance = catalogue["finance"]
     stale = application_form(finance, owner="Mine")
-    services.update_application(session, finance, {"owner": "Theirs"}, actor="test")
+    services.update_application(
+        session, finance, validate(ApplicationUpdate, {"owner": "Theirs"}), actor="test"
+    )
     session.commit()
     response = client.post(f"/applications/{finance.id}/edit", data=stale)
     assert response.status_code == 409
@@ -318,7 +322,9 @@ def test_archive_and_restore(client, ciso, catalogue, session):
 def test_archive_with_a_stale_version_is_a_conflict(client, ciso, catalogue, session):
     finance = catalogue["finance"]
     old = finance.version
-    services.update_application(session, finance, {"owner": "Someone"}, actor="test")
+    services.update_application(
+        session, finance, validate(ApplicationUpdate, {"owner": "Someone"}), actor="test"
+    )
     session.commit()
     response = client.post(f"/applications/{finance.id}/archive", data={"version": str(old)})
     assert response.status_code == 409
@@ -405,7 +411,9 @@ def test_edit_deployment(client, ciso, catalogue, session):
 def test_edit_deployment_with_a_stale_version_is_a_conflict(client, ciso, catalogue, session):
     ours = catalogue["ours"]
     old = ours.version
-    services.update_deployment(session, ours, {"notes": "Theirs"}, actor="test")
+    services.update_deployment(
+        session, ours, validate(DeploymentUpdate, {"notes": "Theirs"}), actor="test"
+    )
     session.commit()
     response = client.post(
         f"/applications/deployments/{ours.id}/edit",
@@ -640,7 +648,9 @@ def test_create_vendor_rejects_bad_input(client, ciso, catalogue, session, data)
 def test_edit_vendor_with_a_stale_version_is_a_conflict(client, ciso, catalogue, session):
     vendor = catalogue["vendor"]
     old = vendor.version
-    services.update_vendor(session, vendor, {"certifications": "ISO 27001"}, actor="test")
+    services.update_vendor(
+        session, vendor, validate(VendorUpdate, {"certifications": "ISO 27001"}), actor="test"
+    )
     session.commit()
     response = client.post(
         f"/applications/vendors/{vendor.id}/edit",

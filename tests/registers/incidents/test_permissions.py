@@ -8,7 +8,9 @@ import pytest
 
 from compliance.db import utcnow
 from compliance.permissions import Role
+from compliance.schemas import validate
 from registers.applications import services as map_services
+from registers.applications.schemas import DeploymentCreate
 from registers.incidents import queries
 from registers.incidents.models import ActionSource
 
@@ -79,7 +81,10 @@ def test_impact_lists_only_the_organisations_the_user_may_see(
     incident = incidents["via-app"]
     map_services.create_deployment(
         session,
-        {"organisation_id": other_organisation.id, "application_id": world["gf"].id},
+        validate(
+            DeploymentCreate,
+            {"organisation_id": other_organisation.id, "application_id": world["gf"].id},
+        ),
         actor="test",
     )
     referent = make_user(Role.REFERENT, organisation)
