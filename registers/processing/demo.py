@@ -12,7 +12,7 @@ from compliance.admin.services import find_user
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
 from registers.applications.services import find_vendor
-from registers.processing import models_sync, services
+from registers.processing import services, template_activities
 from registers.processing.demo_data import (
     CITIES,
     CIVIL_STATUS_MODEL,
@@ -22,6 +22,7 @@ from registers.processing.demo_data import (
     days_ago,
 )
 from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 
 DPO_EMAIL = "dpo@demo.registre.invalid"
 # The demo's validations are dated a few weeks back, so that the registers show a history.
@@ -72,16 +73,16 @@ def _input(session: Session, entry: dict, applications: dict) -> dict:
     return data
 
 
-def _ensure(session, organisation, entry, applications, actor, *, is_model=False):
+def _ensure(session, organisation, entry, applications, actor, *, is_template=False):
     """The activity created from `entry`, or None when it already exists."""
     if _existing(session, organisation.id, entry["reference"]) is not None:
         return None
     return services.create_processing(
         session,
         organisation,
-        _input(session, entry, applications),
+        check(ActivityCreate, _input(session, entry, applications)),
         actor=actor,
-        is_model=is_model,
+        is_template=is_template,
     )
 
 
@@ -102,9 +103,10 @@ def _model(session: Session, organisations: dict, applications: dict, actor, dpo
     model = _existing(session, host.id, CIVIL_STATUS_MODEL["reference"])
     if model is not None:
         return
-    model = _ensure(session, host, CIVIL_STATUS_MODEL, applications, actor, is_model=True)
+    model = _ensure(session, host, CIVIL_STATUS_MODEL, applications, actor, is_template=True)
     copies = {
-        c.organisation.slug: c for c in models_sync.apply_model(session, model, cities, actor=dpo)
+        c.organisation.slug: c
+        for c in template_activities.apply_template(session, model, cities, actor=dpo)
     }
     gentilly = copies.get("gentilly")
     if gentilly is not None:
@@ -127,7 +129,7 @@ def _model(session: Session, organisations: dict, applications: dict, actor, dpo
                 },
             ]
         }
-        services.update_processing(session, gentilly, data, actor=actor)
+        services.update_processing(session, gentilly, check(ActivityUpdate, data), actor=actor)
     for slug in MODEL_VALIDATED:
         if slug in copies:
             services.submit_processing(session, copies[slug], actor=actor)

@@ -35,7 +35,6 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from compliance.forms import Form, SubForm, VersionedForm
-from registers.processing.fields import CHILD_FIELDS
 from registers.processing.reference import (
     Art9Condition,
     Art35Case,
@@ -52,6 +51,7 @@ from registers.processing.reference import (
     SubjectCategory,
     TransferSafeguard,
 )
+from registers.processing.schemas import check, required_fields
 
 # Blank rows offered under the stored ones, and added by one press of "add rows".
 BLANK_ROWS = 1
@@ -336,7 +336,7 @@ class ActivityForm(VersionedForm):
         """The form's validators, then the required cells of each kept row."""
         valid = super().validate(extra_validators)
         for name in SECTIONS:
-            _spec, required = CHILD_FIELDS[name]
+            required = required_fields(name)
             for entry in self[name]:
                 row = entry.form
                 if row.remove.data or row.is_blank():
@@ -374,12 +374,17 @@ class ActivityForm(VersionedForm):
         return kept
 
     def activity_data(self) -> dict:
-        """What the services take: scalars, collections and the supporting applications."""
+        """The submitted values: scalars, collections and the supporting applications."""
         data = self.record_data()
         data["application_ids"] = list(self.application_ids.data or [])
         for name in SECTIONS:
             data[name] = [values for _index, values in self.rows(name)]
         return data
+
+    def checked(self, schema, **overrides):
+        """The submitted values checked by `schema` (ActivityCreate, ActivityUpdate), as the
+        API's are: FieldErrors otherwise, a row's field named `purposes[0].description`."""
+        return check(schema, {**self.activity_data(), **overrides})
 
 
 class DpiaForm(VersionedForm):
@@ -442,10 +447,10 @@ class SendBackForm(ActionForm):
     )
 
 
-# --- models, versions, import -----------------------------------------------------------------
+# --- template activities, versions, import ------------------------------------------------------
 
 
-class ApplyModelForm(Form):
+class ApplyTemplateForm(Form):
     organisations = MultiCheckboxField(
         _l("Organisations"),
         coerce=int,
@@ -453,7 +458,7 @@ class ApplyModelForm(Form):
     )
 
 
-class PushModelForm(Form):
+class PushTemplateForm(Form):
     fields = MultiCheckboxField(
         _l("Éléments à propager"),
         description=_l(

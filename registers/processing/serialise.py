@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
-from registers.processing.fields import CHILD_FIELDS
+from registers.processing.schemas import ROWS, row_fields
 
 SCALARS = (
     "reference",
@@ -42,7 +42,7 @@ SCALARS = (
     "created_at",
     "updated_at",
 )
-COLLECTIONS = tuple(CHILD_FIELDS)
+COLLECTIONS = tuple(ROWS)
 
 
 def plain(value):
@@ -56,8 +56,8 @@ def plain(value):
 
 
 def child_rows(activity, name: str) -> list[dict]:
-    spec, _required = CHILD_FIELDS[name]
-    return [{key: plain(getattr(row, key)) for key in spec} for row in getattr(activity, name)]
+    keys = row_fields(name)
+    return [{key: plain(getattr(row, key)) for key in keys} for row in getattr(activity, name)]
 
 
 def application_refs(activity) -> list[dict]:

@@ -25,6 +25,7 @@ from registers.processing.export import (
     export_register,
 )
 from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityUpdate, check
 
 SECTIONS = (
     "1. Identification et acteurs",
@@ -146,7 +147,10 @@ def test_published_version_is_frozen_after_an_edit(session, organisation, descri
     services.update_processing(
         session,
         activity,
-        {"name": "Liste électorale (renommée)", "responsible_service": "Service nouveau"},
+        check(
+            ActivityUpdate,
+            {"name": "Liste électorale (renommée)", "responsible_service": "Service nouveau"},
+        ),
         actor="test",
     )
     services.archive_processing(session, described["full"], actor="test")
