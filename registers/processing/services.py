@@ -103,7 +103,9 @@ def _split(values: ActivityCreate | ActivityUpdate) -> tuple[dict, dict, list | 
     return given, children, given.pop("application_ids", None)
 
 
-def _check(session, values, *, actor, activity=None) -> tuple[dict, dict, list | None]:
+def check_activity(
+    session: Session, values, *, actor, activity=None
+) -> tuple[dict, dict, list | None]:
     """The given values, their child rows and links checked against the database: one main
     purpose, vendors and applications the actor sees."""
     cleaned, children, application_ids = _split(values)
@@ -256,7 +258,7 @@ def create_processing(
     """A new draft activity of `organisation` (a template activity, references MOD-001, ...,
     with `is_template`); child collections and links as for update_processing."""
     require(session, actor, Action.CREATE, organisation.id)
-    cleaned, children, application_ids = _check(session, values, actor=actor)
+    cleaned, children, application_ids = check_activity(session, values, actor=actor)
     reference = cleaned.pop("reference", None) or next_reference(
         session, organisation.id, "MOD" if is_template else "T"
     )
@@ -294,7 +296,9 @@ def update_processing(
     check_version(activity, version)
     if activity.status == ProcessingStatus.ARCHIVED:
         raise WorkflowError(_("une fiche archivée doit être restaurée avant d'être modifiée"))
-    cleaned, children, application_ids = _check(session, changes, actor=actor, activity=activity)
+    cleaned, children, application_ids = check_activity(
+        session, changes, actor=actor, activity=activity
+    )
     if "reference" in cleaned:
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
