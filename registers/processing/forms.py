@@ -1,4 +1,7 @@
-"""Forms of the record of processing activities (no queries: the views fill the choices).
+"""Forms of the record of processing activities (no queries: the views fill the choices). A form
+renders and protects; its values are checked by the entity's schema (`schemas.ActivityCreate`,
+`ActivityUpdate`), as the API's are: lengths are refused with the same messages (the pages keep
+the `maxlength` of each field).
 
 The repeated parts of a fiche (purposes, data categories, special categories, data subjects,
 recipients, transfers, security measures) are lists of row forms. A page shows the stored rows
@@ -128,14 +131,14 @@ class DataCategoryRow(RowForm):
     category = _select(_l("Catégorie de données"), DataCategory)
     description = TextAreaField(_l("Précisions"), filters=[_strip])
     active_period = StringField(
-        _l("Durée en base active"), validators=[Length(max=300)], filters=[_strip]
+        _l("Durée en base active"), render_kw={"maxlength": 300}, filters=[_strip]
     )
     intermediate_period = StringField(
-        _l("Archivage intermédiaire (DUA)"), validators=[Length(max=300)], filters=[_strip]
+        _l("Archivage intermédiaire (DUA)"), render_kw={"maxlength": 300}, filters=[_strip]
     )
     final_fate = _select(_l("Sort final"), FinalFate, _l("—"))
     retention_source = StringField(
-        _l("Instruction d'archivage ou texte"), validators=[Length(max=500)], filters=[_strip]
+        _l("Instruction d'archivage ou texte"), render_kw={"maxlength": 500}, filters=[_strip]
     )
     retention_criterion = StringField(_l("Critère, à défaut de durée"), filters=[_strip])
 
@@ -148,7 +151,7 @@ class SpecialCategoryRow(RowForm):
 
 class SubjectRow(RowForm):
     category = _select(_l("Catégorie de personnes"), SubjectCategory)
-    details = StringField(_l("Précisions"), validators=[Length(max=500)], filters=[_strip])
+    details = StringField(_l("Précisions"), render_kw={"maxlength": 500}, filters=[_strip])
     estimated_number = IntegerField(
         _l("Nombre estimé"), validators=[Optional(), NumberRange(min=0)]
     )
@@ -156,13 +159,13 @@ class SubjectRow(RowForm):
 
 class RecipientRow(RowForm):
     recipient_type = _select(_l("Type"), RecipientType)
-    name = StringField(_l("Destinataire"), validators=[Length(max=300)], filters=[_strip])
+    name = StringField(_l("Destinataire"), render_kw={"maxlength": 300}, filters=[_strip])
     details = StringField(_l("Précisions"), filters=[_strip])
     vendor_id = CodeSelectField(_l("Fournisseur de la cartographie"), choices=[], coerce=_code)
 
 
 class TransferRow(RowForm):
-    recipient = StringField(_l("Destinataire"), validators=[Length(max=300)], filters=[_strip])
+    recipient = StringField(_l("Destinataire"), render_kw={"maxlength": 300}, filters=[_strip])
     country = StringField(
         _l("Pays (code ISO)"),
         validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Deux lettres."))],
@@ -170,7 +173,7 @@ class TransferRow(RowForm):
     )
     safeguard = _select(_l("Garantie"), TransferSafeguard, _l("—"))
     documentation_url = StringField(
-        _l("Documentation"), validators=[Length(max=500)], filters=[_strip]
+        _l("Documentation"), render_kw={"maxlength": 500}, filters=[_strip]
     )
     details = StringField(_l("Précisions"), filters=[_strip])
 
@@ -244,22 +247,28 @@ class ActivityForm(VersionedForm):
     reference = StringField(
         _l("Référence"),
         description=_l("Laissez vide pour une référence automatique (T-001, T-002…)."),
-        validators=[Optional(), Length(max=50)],
+        validators=[Optional()],
+        render_kw={"maxlength": 50},
         filters=[_strip],
     )
     name = StringField(
-        _l("Nom du traitement"), validators=[DataRequired(), Length(max=300)], filters=[_strip]
+        _l("Nom du traitement"),
+        validators=[DataRequired()],
+        render_kw={"maxlength": 300},
+        filters=[_strip],
     )
     description = TextAreaField(_l("Description"), filters=[_strip])
     responsible_service = StringField(
         _l("Service chargé de la mise en œuvre"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional()],
+        render_kw={"maxlength": 200},
         filters=[_strip],
     )
     contact = TextAreaField(
         _l("Contact au sein du service"),
         description=_l("Stocké chiffré : il désigne une personne."),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional()],
+        render_kw={"maxlength": 2000},
         filters=[_strip],
     )
     application_ids = MultiCheckboxField(
