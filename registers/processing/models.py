@@ -27,6 +27,7 @@ from registers.processing.schemas import (
     SpecialCategoryBase,
     SubjectBase,
     TransferBase,
+    VersionBase,
 )
 
 
@@ -245,7 +246,7 @@ class ProcessingSecurityMeasure(IdMixin, SecurityMeasureBase, table=True):
     processing: ProcessingActivity = Relationship(back_populates="security_measures")
 
 
-class RegisterVersion(IdMixin, table=True):
+class RegisterVersion(IdMixin, VersionBase, table=True):
     """A published version of an organisation's register: a frozen JSON snapshot."""
 
     __tablename__ = "processing_register_version"
@@ -259,7 +260,6 @@ class RegisterVersion(IdMixin, table=True):
         default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
     )
     published_by_label: str | None = Field(default=None, max_length=254)
-    note: str | None = None
     activity_count: int = Field(default=0, nullable=False)
     # SHA-256 of the canonical JSON of `content`: a later change to the row would show.
     digest: str = Field(max_length=64, nullable=False)

@@ -563,6 +563,22 @@ class SendBackBody(Row):
     remarks: Text
 
 
+# --- published versions -----------------------------------------------------------------------
+
+
+class VersionBase(SQLModel):
+    """A published version of an organisation's register: what the DPO says of it."""
+
+    # What changed since the previous version.
+    note: Text | None = None
+
+
+class VersionCreate(VersionBase, Input):
+    """A publication: the DPO's note (the snapshot itself is taken, never given)."""
+
+    note: Text | None = Field(default=None, max_length=2000)
+
+
 # --- list filters -----------------------------------------------------------------------------
 
 
@@ -644,5 +660,7 @@ __all__ = [
     "ActivityFilters",
     "ActivityRead",
     "ActivityUpdate",
+    "VersionBase",
+    "VersionCreate",
     "check",
 ]
