@@ -1,5 +1,5 @@
 """Plain, JSON-ready dictionaries of a processing activity: what the API returns, what a
-published version freezes and what a model processing compares with its copies."""
+published version freezes and what a template activity compares with its copies."""
 
 from __future__ import annotations
 

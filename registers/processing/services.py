@@ -167,9 +167,9 @@ def _check_references(session: Session, recipients, application_ids, *, actor, a
 def _set_children(activity: ProcessingActivity, name: str, rows: list[dict]) -> dict:
     """Replace one child collection; the audit change, empty when nothing changed."""
     before = child_rows(activity, name)
-    model = CHILD_MODELS[name]
+    table = CHILD_MODELS[name]
     extra = ({"position": i} for i in range(len(rows)))
-    new_rows = [model(**row, **(next(extra) if name in ORDERED else {})) for row in rows]
+    new_rows = [table(**row, **(next(extra) if name in ORDERED else {})) for row in rows]
     setattr(activity, name, new_rows)
     after = child_rows(activity, name)
     return {} if before == after else {name: {"before": before, "after": after}}
