@@ -26,11 +26,12 @@ from registers.processing import compute, services, template_activities
 from registers.processing import queries as q
 from registers.processing.schemas import (
     READ_ONLY,
-    ActivityCreate,
+    ActivityCreateBody,
     ActivityDetail,
     ActivityFilters,
     ActivityRead,
     ActivityUpdate,
+    ActivityUpdateBody,
     SendBackBody,
     ValidateBody,
     check,
@@ -193,7 +194,7 @@ def activities():
 
 
 @bp.post("/processing-activities")
-@documented(body=ActivityCreate, answer=ActivityDetail)
+@documented(body=ActivityCreateBody, answer=ActivityDetail)
 def create_activity():
     """Create a draft activity in an organisation (organisation_id, or its slug: organisation)"""
     require_somewhere(q.REGISTER, Action.CREATE)
@@ -202,7 +203,10 @@ def create_activity():
     data.pop("version", None)
     return _run(
         lambda session: services.create_processing(
-            session, organisation, check(ActivityCreate, data, ignore=READ_ONLY), actor=current_user
+            session,
+            organisation,
+            check(ActivityCreateBody, data, ignore=READ_ONLY),
+            actor=current_user,
         ),
         201,
     )
@@ -216,7 +220,7 @@ def activity(record_id: int):
 
 
 @bp.patch("/processing-activities/<int:record_id>")
-@documented(body=ActivityUpdate, answer=ActivityDetail)
+@documented(body=ActivityUpdateBody, answer=ActivityDetail)
 def update_activity(record_id: int):
     """Update an activity (send the version read: 409 if it changed)"""
     record = q.activity_or_404(record_id, Action.EDIT)

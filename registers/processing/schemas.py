@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from flask_babel import gettext as _
 from pydantic import BeforeValidator, ConfigDict, PlainSerializer, TypeAdapter, ValidationError
@@ -361,9 +361,18 @@ ActivityUpdate.__required__ = frozenset(
     {"reference", "name", "role", "criminal_data", "nir_used", "dpia_status"}
 )
 
-SCALARS = tuple(
-    name for name in ActivityCreate.model_fields if name not in ROWS and name != "application_ids"
-)
+
+class ActivityCreateBody(ActivityCreate):
+    """What the API's creation takes: an activity and the organisation it belongs to."""
+
+    organisation_id: Id | None = Field(default=None, description="or `organisation`")
+    organisation: Line | None = Field(default=None, description="the organisation's slug")
+
+
+class ActivityUpdateBody(ActivityUpdate):
+    """What the API's update takes: the changes and the version read (409 if it moved)."""
+
+    version: int
 
 
 def check(schema: type[SQLModel], data: Any, *, ignore=()) -> Any:
@@ -530,6 +539,9 @@ class ActivityRead(Output):
     completeness: Completeness
     warnings: list[Warning]
 
+    # What the register computes, beside the activity's own fields.
+    COMPUTED: ClassVar[frozenset[str]] = frozenset({"organisation", "completeness", "warnings"})
+
 
 class ActivityDetail(ActivityRead):
     """One activity: with its DPIA screening, the measures it inherits and, for a copy of a
@@ -653,13 +665,14 @@ class ActivityFilters(Query):
 
 __all__ = [
     "ROWS",
-    "SCALARS",
     "ActivityBase",
     "ActivityCreate",
+    "ActivityCreateBody",
     "ActivityDetail",
     "ActivityFilters",
     "ActivityRead",
     "ActivityUpdate",
+    "ActivityUpdateBody",
     "VersionBase",
     "VersionCreate",
     "check",

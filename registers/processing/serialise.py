@@ -6,41 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
-from registers.processing.schemas import ROWS, row_fields
+from registers.processing.schemas import ROWS, ActivityRead, row_fields
 
-SCALARS = (
-    "reference",
-    "name",
-    "description",
-    "responsible_service",
-    "contact",
-    "role",
-    "other_controllers",
-    "joint_arrangement",
-    "criminal_data",
-    "criminal_data_basis",
-    "nir_used",
-    "nir_legal_text",
-    "dpia_criteria",
-    "dpia_cnil_types",
-    "dpia_art35_cases",
-    "dpia_screening_notes",
-    "dpia_required",
-    "dpia_status",
-    "dpia_done_on",
-    "dpia_conclusion",
-    "dpia_dpo_opinion",
-    "dpia_next_review_on",
-    "status",
-    "submitted_at",
-    "validated_at",
-    "dpo_remarks",
-    "last_review_on",
-    "next_review_on",
-    "is_model",
-    "model_id",
-    "created_at",
-    "updated_at",
+# The activity's own columns, as the API answers them.
+SCALARS = tuple(
+    name
+    for name in ActivityRead.model_fields
+    if name not in {"id", "organisation_id", "version", "applications", *ROWS}
+    and name not in ActivityRead.COMPUTED
 )
 COLLECTIONS = tuple(ROWS)
 
