@@ -95,7 +95,7 @@ def translate(message: str) -> str:
         message, "la référence « %(reference)s » est déjà utilisée", reference="@@reference@@"
     ):
         return _("Cette référence est déjà utilisée dans le registre de l'organisation.")
-    if _shaped_like(message, "%(count)d caractères au plus", count=987654321):
+    if _shaped_like(message, "%(max)d caractères au plus", max=987654321):
         return _("Texte trop long (%(detail)s).", detail=message)
     return _("Valeur refusée : %(detail)s.", detail=message)
 
