@@ -240,7 +240,8 @@ def load_templates(session) -> list[Template]:
     from registers.applications.models import Application
     from registers.processing.demo import _input
     from registers.processing.demo_data import CIVIL_STATUS_MODEL, activities_by_organisation
-    from registers.processing.services import clean_activity
+    from registers.processing.schemas import ActivityCreate, check
+    from registers.processing.services import check_activity
 
     applications = dict(session.execute(sa.select(Application.name_key, Application.id)).all())
     entries = [CIVIL_STATUS_MODEL]
@@ -253,9 +254,8 @@ def load_templates(session) -> list[Template]:
                 entries.append(entry)
     templates = []
     for entry in entries:
-        scalars, children, application_ids = clean_activity(
-            session, _input(session, entry, applications), actor="bench"
-        )
+        values = check(ActivityCreate, _input(session, entry, applications))
+        scalars, children, application_ids = check_activity(session, values, actor="bench")
         prefix = scalars.pop("reference").split("-")[0]
         name = scalars.pop("name")
         templates.append(Template(prefix, name, scalars, children, application_ids or []))

@@ -1,5 +1,5 @@
 """The GDPR record of processing activities (Art. 30): each member's register, the processor's
-register of the host organisation, DPIA screening, model processings and published versions."""
+register of the host organisation, DPIA screening, template activities and published versions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,4 @@ def init_app(app, registry) -> None:
         registry.add_nav(
             "processing.index", _l("Registre RGPD"), Register.PROCESSING.value, order=20
         )
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)
     panels.register(registry)

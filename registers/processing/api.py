@@ -12,6 +12,7 @@ from sqlmodel import select
 from compliance import api as kernel_api
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
+from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.security import csrf
@@ -21,41 +22,28 @@ from compliance.tenancy import (
     require_somewhere,
     unknown_reference_message,
 )
-from compliance.types import parse_day as day
-from registers.processing import compute, models_sync, services
+from registers.processing import compute, services, template_activities
 from registers.processing import queries as q
-from registers.processing.fields import ACTIVITY_FIELDS, CHILD_FIELDS
-from registers.processing.openapi import PATHS, SCHEMAS
+from registers.processing.schemas import (
+    READ_ONLY,
+    ActivityCreateBody,
+    ActivityDetail,
+    ActivityFilters,
+    ActivityRead,
+    ActivityUpdate,
+    ActivityUpdateBody,
+    SendBackBody,
+    ValidateBody,
+    check,
+)
 from registers.processing.serialise import activity_data
 
-__all__ = ["PATHS", "SCHEMAS", "bp"]
+__all__ = ["bp"]
 
 bp = Blueprint("processing_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(kernel_api._authenticate)
 bp.after_request(kernel_api._no_cookie)
-
-WRITABLE = {*ACTIVITY_FIELDS, *CHILD_FIELDS, "application_ids"}
-# Keys a client may send back as it read them; they are ignored, never written.
-READ_ONLY = {
-    "id",
-    "organisation",
-    "applications",
-    "dpia_required",
-    "status",
-    "submitted_at",
-    "validated_at",
-    "dpo_remarks",
-    "is_model",
-    "model_id",
-    "created_at",
-    "updated_at",
-    "completeness",
-    "warnings",
-    "dpia_screening",
-    "inherited_measures",
-    "divergence",
-}
 
 
 # --- serialisation ------------------------------------------------------------------------------
@@ -63,31 +51,34 @@ READ_ONLY = {
 
 def activity_json(activity, *, detail: bool = False) -> dict:
     data = activity_data(activity)
-    data["organisation"] = {
-        "id": activity.organisation.id,
-        "slug": activity.organisation.slug,
-        "name": activity.organisation.name,
-    }
+    data["organisation"] = activity.organisation
     result = compute.completeness(activity)
-    warnings = compute.warnings(activity)
     data["completeness"] = {
         "score": result.score,
         "missing": [{"code": i.code, "label": str(i.label)} for i in result.missing],
     }
-    data["warnings"] = [{"code": w.code, "message": str(w.message)} for w in warnings]
-    if detail:
-        screening = compute.screen_activity(activity)
-        data["dpia_screening"] = {
-            "required": screening.required,
-            "reasons": [str(r) for r in screening.reasons],
-        }
-        data["inherited_measures"] = [
-            {"family": m.family.value, "details": str(m.details), "application": m.application}
-            for m in q.inherited_measures(activity)
-        ]
-        if activity.model_id:
-            data["divergence"] = [s.name for s in models_sync.divergence(activity)]
-    return data
+    data["warnings"] = [
+        {"code": w.code, "message": str(w.message)} for w in compute.warnings(activity)
+    ]
+    if not detail:
+        return answer(ActivityRead, data)
+    screening = compute.screen_activity(activity)
+    data["dpia_screening"] = {
+        "required": screening.required,
+        "reasons": [str(r) for r in screening.reasons],
+    }
+    data["inherited_measures"] = [
+        {"family": m.family.value, "details": str(m.details), "application": m.application}
+        for m in q.inherited_measures(activity)
+    ]
+    if activity.model_id:
+        data["divergence"] = [s.name for s in template_activities.divergence(activity)]
+    return answer(ActivityDetail, data)
+
+
+def answer(schema, data: dict) -> dict:
+    """`data` read through `schema`, as JSON values; keys it does not hold stay out."""
+    return schema.model_validate(data).model_dump(mode="json", exclude_unset=True)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -97,15 +88,6 @@ def _error(status: int, error: str, message: str, errors: dict | None = None):
     response = jsonify(error=error, message=message, **({"errors": errors} if errors else {}))
     response.status_code = status
     return response
-
-
-def _body_from(data: dict) -> dict:
-    """The writable fields of a body (what was read and sent back is ignored); 422 on an
-    unknown key."""
-    unknown = {k: _("champ inconnu") for k in data if k not in WRITABLE | READ_ONLY}
-    if unknown:
-        abort(_error(422, "invalid", _("Certains champs sont inconnus."), unknown))
-    return {k: v for k, v in data.items() if k not in READ_ONLY}
 
 
 def _version(data: dict, *, required: bool) -> int | None:
@@ -193,13 +175,15 @@ def _organisation(data: dict) -> Organisation:
     return organisation_for(session, raw_id, q.REGISTER, Action.CREATE, user=current_user)
 
 
-# --- endpoints ----------------------------------------------------------------------------------
+# --- endpoints ---------------------------------------------------------------------------------
 
 
 @bp.get("/processing-activities")
+@documented(answer=ActivityRead, query=ActivityFilters, paged=True, errors=(400,))
 def activities():
+    """Processing activities the token's user may read"""
     try:
-        filters = q.ProcessingFilters.from_args(request.args)
+        filters = ActivityFilters.from_args(request.args)
     except q.FilterError as error:
         abort(_error(400, "bad_request", str(error), {error.field: error.message}))
     statement = q.visible_activities(current_user, filters, selected=False)
@@ -210,38 +194,53 @@ def activities():
 
 
 @bp.post("/processing-activities")
+@documented(body=ActivityCreateBody, answer=ActivityDetail)
 def create_activity():
+    """Create a draft activity in an organisation (organisation_id, or its slug: organisation)"""
     require_somewhere(q.REGISTER, Action.CREATE)
     data = json_body()
     organisation = _organisation(data)
     data.pop("version", None)
-    data = _body_from(data)
     return _run(
-        lambda session: services.create_processing(session, organisation, data, actor=current_user),
+        lambda session: services.create_processing(
+            session,
+            organisation,
+            check(ActivityCreateBody, data, ignore=READ_ONLY),
+            actor=current_user,
+        ),
         201,
     )
 
 
 @bp.get("/processing-activities/<int:record_id>")
+@documented(answer=ActivityDetail)
 def activity(record_id: int):
+    """One activity"""
     return activity_json(q.activity_or_404(record_id), detail=True)
 
 
 @bp.patch("/processing-activities/<int:record_id>")
+@documented(body=ActivityUpdateBody, answer=ActivityDetail)
 def update_activity(record_id: int):
+    """Update an activity (send the version read: 409 if it changed)"""
     record = q.activity_or_404(record_id, Action.EDIT)
     data = json_body()
     version = _version(data, required=True)
-    data = _body_from(data)
     return _run(
         lambda session: services.update_processing(
-            session, record, data, actor=current_user, version=version
+            session,
+            record,
+            check(ActivityUpdate, data, ignore=READ_ONLY),
+            actor=current_user,
+            version=version,
         )
     )
 
 
 @bp.post("/processing-activities/<int:record_id>/submit")
+@documented(answer=ActivityDetail, status=200)
 def submit_activity(record_id: int):
+    """Submit a draft to the DPO"""
     record = q.activity_or_404(record_id, Action.EDIT)
     data = json_body() if request.data else {}
     version = _version(data, required=False)
@@ -253,60 +252,44 @@ def submit_activity(record_id: int):
 
 
 @bp.post("/processing-activities/<int:record_id>/validate")
+@documented(body=ValidateBody, answer=ActivityDetail, status=200)
 def validate_activity(record_id: int):
+    """Validate an activity (the DPO): remarks, next_review_on"""
     record = q.activity_or_404(record_id, Action.VALIDATE)
     data = json_body() if request.data else {}
     version = _version(data, required=False)
-    try:
-        next_review = day(data.get("next_review_on"))
-    except ValueError as error:
-        abort(
-            _error(
-                422,
-                "invalid",
-                _("Certaines valeurs sont invalides."),
-                {"next_review_on": str(error)},
-            )
-        )
-    remarks = data.get("remarks")
-    if remarks is not None and not isinstance(remarks, str):
-        abort(
-            _error(
-                422,
-                "invalid",
-                _("Certaines valeurs sont invalides."),
-                {"remarks": _("doit être du texte")},
-            )
-        )
+    values = _checked(ValidateBody, data)
     return _run(
         lambda session: services.validate_processing(
             session,
             record,
             actor=current_user,
             version=version,
-            remarks=remarks,
-            next_review_on=next_review,
+            # Sent blank, the remarks are cleared; not sent (or null), they stay.
+            remarks=None if data.get("remarks") is None else values.remarks or "",
+            next_review_on=values.next_review_on,
         )
     )
 
 
 @bp.post("/processing-activities/<int:record_id>/send-back")
+@documented(body=SendBackBody, answer=ActivityDetail, status=200)
 def send_back_activity(record_id: int):
+    """Send an activity back to its referent with remarks (the DPO)"""
     record = q.activity_or_404(record_id, Action.VALIDATE)
     data = json_body()
     version = _version(data, required=False)
-    remarks = data.get("remarks")
-    if not isinstance(remarks, str):
-        abort(
-            _error(
-                422,
-                "invalid",
-                _("Certaines valeurs sont invalides."),
-                {"remarks": _("est obligatoire")},
-            )
-        )
+    values = _checked(SendBackBody, data)
     return _run(
         lambda session: services.send_back_processing(
-            session, record, actor=current_user, remarks=remarks, version=version
+            session, record, actor=current_user, remarks=values.remarks, version=version
         )
     )
+
+
+def _checked(schema, data: dict):
+    """A workflow step's body checked by `schema`; 422 otherwise."""
+    try:
+        return check(schema, data)
+    except services.FieldErrors as error:
+        abort(_error(422, "invalid", _("Certaines valeurs sont invalides."), error.errors))

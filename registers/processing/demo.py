@@ -1,7 +1,7 @@
 """Demo data of the record of processing activities (see demo_data.py for the activities): the
-members' registers, linked to the catalogue software, taken through the workflow; the DPO's model
-"Tenue de l'état civil" applied to the five cities, one copy diverged. Idempotent: an activity
-whose reference exists in its organisation is left as it is."""
+members' registers, linked to the catalogue software, taken through the workflow; the DPO's
+template activity "Tenue de l'état civil" applied to the five cities, one copy diverged.
+Idempotent: an activity whose reference exists in its organisation is left as it is."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from compliance.admin.services import find_user
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
 from registers.applications.services import find_vendor
-from registers.processing import models_sync, services
+from registers.processing import services, template_activities
 from registers.processing.demo_data import (
     CITIES,
     CIVIL_STATUS_MODEL,
@@ -22,11 +22,12 @@ from registers.processing.demo_data import (
     days_ago,
 )
 from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 
 DPO_EMAIL = "dpo@demo.registre.invalid"
 # The demo's validations are dated a few weeks back, so that the registers show a history.
 VALIDATED_ON = days_ago(40)
-# Copies of the model validated by the DPO; Gentilly's has diverged (its own recipients).
+# Copies of the template validated by the DPO; Gentilly's has diverged (its own recipients).
 MODEL_VALIDATED = {"ivry-sur-seine", "vitry-sur-seine"}
 
 
@@ -42,7 +43,7 @@ def load(session: Session, *, actor) -> None:
             activity = _ensure(session, organisation, entry, applications, actor)
             if activity is not None:
                 _workflow(session, activity, (slug, entry["reference"]), actor, dpo)
-    _model(session, organisations, applications, actor, dpo)
+    _template(session, organisations, applications, actor, dpo)
 
 
 def _existing(session: Session, organisation_id: int, reference: str):
@@ -72,16 +73,16 @@ def _input(session: Session, entry: dict, applications: dict) -> dict:
     return data
 
 
-def _ensure(session, organisation, entry, applications, actor, *, is_model=False):
+def _ensure(session, organisation, entry, applications, actor, *, is_template=False):
     """The activity created from `entry`, or None when it already exists."""
     if _existing(session, organisation.id, entry["reference"]) is not None:
         return None
     return services.create_processing(
         session,
         organisation,
-        _input(session, entry, applications),
+        check(ActivityCreate, _input(session, entry, applications)),
         actor=actor,
-        is_model=is_model,
+        is_template=is_template,
     )
 
 
@@ -94,17 +95,18 @@ def _workflow(session: Session, activity, key: tuple[str, str], actor, dpo) -> N
         )
 
 
-def _model(session: Session, organisations: dict, applications: dict, actor, dpo) -> None:
+def _template(session: Session, organisations: dict, applications: dict, actor, dpo) -> None:
     host = next((o for o in organisations.values() if o.is_host), None)
     cities = [organisations[slug] for slug in CITIES if slug in organisations]
     if host is None or not cities:
         return
-    model = _existing(session, host.id, CIVIL_STATUS_MODEL["reference"])
-    if model is not None:
+    template = _existing(session, host.id, CIVIL_STATUS_MODEL["reference"])
+    if template is not None:
         return
-    model = _ensure(session, host, CIVIL_STATUS_MODEL, applications, actor, is_model=True)
+    template = _ensure(session, host, CIVIL_STATUS_MODEL, applications, actor, is_template=True)
     copies = {
-        c.organisation.slug: c for c in models_sync.apply_model(session, model, cities, actor=dpo)
+        c.organisation.slug: c
+        for c in template_activities.apply_template(session, template, cities, actor=dpo)
     }
     gentilly = copies.get("gentilly")
     if gentilly is not None:
@@ -127,7 +129,7 @@ def _model(session: Session, organisations: dict, applications: dict, actor, dpo
                 },
             ]
         }
-        services.update_processing(session, gentilly, data, actor=actor)
+        services.update_processing(session, gentilly, check(ActivityUpdate, data), actor=actor)
     for slug in MODEL_VALIDATED:
         if slug in copies:
             services.submit_processing(session, copies[slug], actor=actor)

@@ -26,7 +26,7 @@ from compliance.documents import (
 )
 from compliance.tenancy import Organisation, OrganisationKind, slugify
 from registers.applications.models import DpaStatus, Hosting, normalise_key
-from registers.processing import models_sync, publish
+from registers.processing import publish, template_activities
 from registers.processing.models import ProcessingActivity, RegisterVersion
 from registers.processing.processor import ProcessorRegister, processor_register
 from registers.processing.queries import REGISTER
@@ -412,7 +412,7 @@ def activity_context(session: Session, activity) -> dict:
 
 
 def _divergence_text(activity) -> str:
-    diverged = [str(state.label) for state in models_sync.divergence(activity)]
+    diverged = [str(state.label) for state in template_activities.divergence(activity)]
     if not diverged:
         return "Elle suit le traitement type sans écart."
     return f"Éléments adaptés localement : {', '.join(diverged)}."

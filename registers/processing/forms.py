@@ -1,4 +1,7 @@
-"""Forms of the record of processing activities (no queries: the views fill the choices).
+"""Forms of the record of processing activities (no queries: the views fill the choices). A form
+renders and protects; its values are checked by the entity's schema (`schemas.ActivityCreate`,
+`ActivityUpdate`), as the API's are: lengths are refused with the same messages (the pages keep
+the `maxlength` of each field).
 
 The repeated parts of a fiche (purposes, data categories, special categories, data subjects,
 recipients, transfers, security measures) are lists of row forms. A page shows the stored rows
@@ -35,7 +38,6 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from compliance.forms import Form, SubForm, VersionedForm
-from registers.processing.fields import CHILD_FIELDS
 from registers.processing.reference import (
     Art9Condition,
     Art35Case,
@@ -52,6 +54,7 @@ from registers.processing.reference import (
     SubjectCategory,
     TransferSafeguard,
 )
+from registers.processing.schemas import check, required_fields
 
 # Blank rows offered under the stored ones, and added by one press of "add rows".
 BLANK_ROWS = 1
@@ -128,14 +131,14 @@ class DataCategoryRow(RowForm):
     category = _select(_l("Catégorie de données"), DataCategory)
     description = TextAreaField(_l("Précisions"), filters=[_strip])
     active_period = StringField(
-        _l("Durée en base active"), validators=[Length(max=300)], filters=[_strip]
+        _l("Durée en base active"), render_kw={"maxlength": 300}, filters=[_strip]
     )
     intermediate_period = StringField(
-        _l("Archivage intermédiaire (DUA)"), validators=[Length(max=300)], filters=[_strip]
+        _l("Archivage intermédiaire (DUA)"), render_kw={"maxlength": 300}, filters=[_strip]
     )
     final_fate = _select(_l("Sort final"), FinalFate, _l("—"))
     retention_source = StringField(
-        _l("Instruction d'archivage ou texte"), validators=[Length(max=500)], filters=[_strip]
+        _l("Instruction d'archivage ou texte"), render_kw={"maxlength": 500}, filters=[_strip]
     )
     retention_criterion = StringField(_l("Critère, à défaut de durée"), filters=[_strip])
 
@@ -148,7 +151,7 @@ class SpecialCategoryRow(RowForm):
 
 class SubjectRow(RowForm):
     category = _select(_l("Catégorie de personnes"), SubjectCategory)
-    details = StringField(_l("Précisions"), validators=[Length(max=500)], filters=[_strip])
+    details = StringField(_l("Précisions"), render_kw={"maxlength": 500}, filters=[_strip])
     estimated_number = IntegerField(
         _l("Nombre estimé"), validators=[Optional(), NumberRange(min=0)]
     )
@@ -156,13 +159,13 @@ class SubjectRow(RowForm):
 
 class RecipientRow(RowForm):
     recipient_type = _select(_l("Type"), RecipientType)
-    name = StringField(_l("Destinataire"), validators=[Length(max=300)], filters=[_strip])
+    name = StringField(_l("Destinataire"), render_kw={"maxlength": 300}, filters=[_strip])
     details = StringField(_l("Précisions"), filters=[_strip])
     vendor_id = CodeSelectField(_l("Fournisseur de la cartographie"), choices=[], coerce=_code)
 
 
 class TransferRow(RowForm):
-    recipient = StringField(_l("Destinataire"), validators=[Length(max=300)], filters=[_strip])
+    recipient = StringField(_l("Destinataire"), render_kw={"maxlength": 300}, filters=[_strip])
     country = StringField(
         _l("Pays (code ISO)"),
         validators=[Optional(), Regexp(r"^[A-Za-z]{2}$", message=_l("Deux lettres."))],
@@ -170,7 +173,7 @@ class TransferRow(RowForm):
     )
     safeguard = _select(_l("Garantie"), TransferSafeguard, _l("—"))
     documentation_url = StringField(
-        _l("Documentation"), validators=[Length(max=500)], filters=[_strip]
+        _l("Documentation"), render_kw={"maxlength": 500}, filters=[_strip]
     )
     details = StringField(_l("Précisions"), filters=[_strip])
 
@@ -244,22 +247,28 @@ class ActivityForm(VersionedForm):
     reference = StringField(
         _l("Référence"),
         description=_l("Laissez vide pour une référence automatique (T-001, T-002…)."),
-        validators=[Optional(), Length(max=50)],
+        validators=[Optional()],
+        render_kw={"maxlength": 50},
         filters=[_strip],
     )
     name = StringField(
-        _l("Nom du traitement"), validators=[DataRequired(), Length(max=300)], filters=[_strip]
+        _l("Nom du traitement"),
+        validators=[DataRequired()],
+        render_kw={"maxlength": 300},
+        filters=[_strip],
     )
     description = TextAreaField(_l("Description"), filters=[_strip])
     responsible_service = StringField(
         _l("Service chargé de la mise en œuvre"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional()],
+        render_kw={"maxlength": 200},
         filters=[_strip],
     )
     contact = TextAreaField(
         _l("Contact au sein du service"),
         description=_l("Stocké chiffré : il désigne une personne."),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional()],
+        render_kw={"maxlength": 2000},
         filters=[_strip],
     )
     application_ids = MultiCheckboxField(
@@ -336,7 +345,7 @@ class ActivityForm(VersionedForm):
         """The form's validators, then the required cells of each kept row."""
         valid = super().validate(extra_validators)
         for name in SECTIONS:
-            _spec, required = CHILD_FIELDS[name]
+            required = required_fields(name)
             for entry in self[name]:
                 row = entry.form
                 if row.remove.data or row.is_blank():
@@ -374,12 +383,17 @@ class ActivityForm(VersionedForm):
         return kept
 
     def activity_data(self) -> dict:
-        """What the services take: scalars, collections and the supporting applications."""
+        """The submitted values: scalars, collections and the supporting applications."""
         data = self.record_data()
         data["application_ids"] = list(self.application_ids.data or [])
         for name in SECTIONS:
             data[name] = [values for _index, values in self.rows(name)]
         return data
+
+    def checked(self, schema, **overrides):
+        """The submitted values checked by `schema` (ActivityCreate, ActivityUpdate), as the
+        API's are: FieldErrors otherwise, a row's field named `purposes[0].description`."""
+        return check(schema, {**self.activity_data(), **overrides})
 
 
 class DpiaForm(VersionedForm):
@@ -442,10 +456,10 @@ class SendBackForm(ActionForm):
     )
 
 
-# --- models, versions, import -----------------------------------------------------------------
+# --- template activities, versions, import ------------------------------------------------------
 
 
-class ApplyModelForm(Form):
+class ApplyTemplateForm(Form):
     organisations = MultiCheckboxField(
         _l("Organisations"),
         coerce=int,
@@ -453,7 +467,7 @@ class ApplyModelForm(Form):
     )
 
 
-class PushModelForm(Form):
+class PushTemplateForm(Form):
     fields = MultiCheckboxField(
         _l("Éléments à propager"),
         description=_l(

@@ -24,7 +24,6 @@ from registers.applications.models import Application, Vendor, normalise_key
 from registers.applications.services import find_vendor
 from registers.applications.tables import read_table
 from registers.processing import services
-from registers.processing.fields import FieldErrors
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import (
     DPIA_CATALOGUES,
@@ -40,6 +39,7 @@ from registers.processing.reference import (
     SubjectCategory,
     TransferSafeguard,
 )
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, FieldErrors, check
 from registers.processing.spreadsheet import (
     COLUMNS,
     ITEM_SEPARATOR,
@@ -179,7 +179,7 @@ def _application_ids(session: Session, text: str, actor) -> list[int]:
 
 
 def row_data(session: Session, values: dict[str, str], indexes: dict, *, actor) -> dict:
-    """The services' input for one row (`values`: column key -> non-empty cell text)."""
+    """A write's input for one row (`values`: column key -> non-empty cell text)."""
     data: dict = {}
     for key, text in values.items():
         if key in PARTS:
@@ -283,13 +283,15 @@ def import_activities(
             activity = existing.get(reference) if reference else None
             if activity is not None:
                 version = activity.version
-                services.update_processing(session, activity, payload, actor=actor)
+                changes = check(ActivityUpdate, payload)
+                services.update_processing(session, activity, changes, actor=actor)
                 changed = activity.version != version
                 (result.updated if changed else result.unchanged).append(activity)
             else:
                 if "name" not in payload:
                     raise FieldErrors({"nom": _("est obligatoire pour un nouveau traitement")})
-                created = services.create_processing(session, organisation, payload, actor=actor)
+                values = check(ActivityCreate, payload)
+                created = services.create_processing(session, organisation, values, actor=actor)
                 result.created.append(created)
         except ServiceError as error:
             result.errors += [(line, message) for message in _messages(error)]

@@ -12,14 +12,14 @@ from flask_login import current_user
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
-from registers.processing import forms, models_sync, processor, services
+from registers.processing import forms, processor, services, template_activities
 from registers.processing.queries import (
     REGISTER,
-    ProcessingFilters,
     activity_or_404,
     readable_organisations,
     visible_activities,
 )
+from registers.processing.schemas import ActivityCreate, ActivityFilters
 from registers.processing.views import _activity_form, _added_section, _render_form, _submit, bp
 
 
@@ -44,9 +44,9 @@ def _model_or_404(model_id: int):
 @bp.get("/models")
 def models():
     host = _host_for_models()
-    statement = visible_activities(filters=ProcessingFilters(models=True), selected=False)
+    statement = visible_activities(filters=ActivityFilters(models=True), selected=False)
     items = list(get_session().scalars(statement))
-    copies = {model.id: models_sync.copies_of(get_session(), model) for model in items}
+    copies = {model.id: template_activities.copies_of(get_session(), model) for model in items}
     return render_template("processing/models.html", host=host, models=items, copies=copies)
 
 
@@ -61,8 +61,10 @@ def create_model():
     created = []
 
     def write():
-        data = form.activity_data()
-        created.append(models_sync.create_model(get_session(), host, data, actor=current_user))
+        values = form.checked(ActivityCreate)
+        created.append(
+            template_activities.create_template(get_session(), host, values, actor=current_user)
+        )
 
     done, _conflict, status = _submit(form, write)
     if done:
@@ -78,22 +80,24 @@ def _apply_form(model, copies, formdata=None):
         for o in readable_organisations(action=Action.CREATE)
         if o.id != model.organisation_id and o.id not in taken
     ]
-    form = forms.ApplyModelForm(formdata)
+    form = forms.ApplyTemplateForm(formdata)
     form.organisations.choices = choices
     return form
 
 
 def _push_form(formdata=None):
-    form = forms.PushModelForm(formdata)
-    form.fields.choices = [(name, str(label)) for name, label in models_sync.SYNC_FIELDS.items()]
+    form = forms.PushTemplateForm(formdata)
+    form.fields.choices = [
+        (name, str(label)) for name, label in template_activities.SYNC_FIELDS.items()
+    ]
     if formdata is None:
-        form.fields.data = list(models_sync.SYNC_FIELDS)
+        form.fields.data = list(template_activities.SYNC_FIELDS)
     return form
 
 
 def _render_model(model, *, apply_form=None, push_form=None, status=200):
-    copies = models_sync.copies_of(get_session(), model)
-    states = {copy.id: models_sync.field_states(copy, model) for copy in copies}
+    copies = template_activities.copies_of(get_session(), model)
+    states = {copy.id: template_activities.field_states(copy, model) for copy in copies}
     return render_template(
         "processing/model.html",
         activity=model,
@@ -113,13 +117,13 @@ def model(model_id: int):
 def apply_model(model_id: int):
     model = _model_or_404(model_id)
     db = get_session()
-    form = _apply_form(model, models_sync.copies_of(db, model), request.form)
+    form = _apply_form(model, template_activities.copies_of(db, model), request.form)
     if not form.validate_on_submit():
         return _render_model(model, apply_form=form, status=400)
     wanted = set(form.organisations.data)
     chosen = [o for o in readable_organisations(action=Action.CREATE) if o.id in wanted]
     try:
-        made = models_sync.apply_model(db, model, chosen, actor=current_user)
+        made = template_activities.apply_template(db, model, chosen, actor=current_user)
     except services.PermissionDenied:
         db.rollback()
         abort(403)
@@ -141,7 +145,9 @@ def push_model(model_id: int):
         return _render_model(model, push_form=form, status=400)
     db = get_session()
     try:
-        results = models_sync.push_model(db, model, actor=current_user, fields=form.fields.data)
+        results = template_activities.push_template(
+            db, model, actor=current_user, fields=form.fields.data
+        )
     except services.PermissionDenied:
         db.rollback()
         abort(403)

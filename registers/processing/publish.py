@@ -27,6 +27,7 @@ from compliance.text import xml_safe_data
 from registers.processing import compute
 from registers.processing.models import RegisterVersion
 from registers.processing.queries import inherited_measures, organisation_activities
+from registers.processing.schemas import VersionCreate
 from registers.processing.serialise import activity_data, plain
 from registers.processing.services import require
 
@@ -115,9 +116,10 @@ def next_version_number(session: Session, organisation_id: int) -> int:
 
 
 def publish_register(
-    session: Session, organisation: Organisation, *, actor, note: str | None = None
+    session: Session, organisation: Organisation, values: VersionCreate | None = None, *, actor
 ) -> RegisterVersion:
-    """Freeze the organisation's register as it stands now (permission VALIDATE: the DPO)."""
+    """Freeze the organisation's register as it stands now (permission VALIDATE: the DPO), with
+    the DPO's note if `values` gives one."""
     require(session, actor, Action.VALIDATE, organisation.id)
     published_at = utcnow()
     number = next_version_number(session, organisation.id)
@@ -131,7 +133,7 @@ def publish_register(
         published_at=published_at,
         published_by_id=getattr(actor, "id", None),
         published_by_label=getattr(actor, "email", None) or str(actor),
-        note=(note or "").strip() or None,
+        note=values.note if values is not None else None,
         activity_count=len(content["activities"]),
         digest=canonical_digest(content),
         content=content,

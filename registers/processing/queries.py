@@ -2,16 +2,13 @@
 exports share, always scoped with `compliance.access.scope()` on the activity's organisation.
 
 Related rows are loaded with `ACTIVITY_OPTIONS` (one query per collection, whatever the page
-size). Model processings (is_model) are kept by the DPO in the host organisation and left out of
-the registers unless asked for.
+size). Template activities (is_model) are kept by the DPO in the host organisation and left out
+of the registers unless asked for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +17,6 @@ from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import Application, Deployment, Hosting
-from registers.applications.queries import FilterError, _bool_arg, _enum_arg, int_arg
 from registers.processing import compute
 from registers.processing.models import (
     ProcessingActivity,
@@ -28,6 +24,7 @@ from registers.processing.models import (
     ProcessingRecipient,
 )
 from registers.processing.reference import ProcessingStatus
+from registers.processing.schemas import ActivityFilters, FilterError
 
 REGISTER = Register.PROCESSING
 
@@ -57,52 +54,6 @@ def _session(session):
     return get_session() if session is None else session
 
 
-@dataclass
-class ProcessingFilters:
-    q: str | None = None
-    organisation_id: int | None = None
-    status: ProcessingStatus | None = None
-    application_id: int | None = None
-    dpia_required: bool | None = None
-    include_archived: bool = False
-    models: bool = False  # the DPO's model processings instead of the registers
-    sort: str = "reference"
-
-    SORTS = ("reference", "name", "status", "updated", "organisation")
-
-    @classmethod
-    def from_args(cls, args) -> ProcessingFilters:
-        """From query-string arguments (request.args); FilterError on a bad value."""
-        sort = (args.get("sort") or "reference").strip()
-        if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError(
-                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
-            )
-        dpia = (args.get("dpia_required") or "").strip().lower()
-        if dpia and dpia not in {"1", "0", "true", "false", "yes", "no", "oui", "non"}:
-            raise FilterError("dpia_required", _("doit valoir vrai ou faux"))
-        status = _enum_arg(args, "status", ProcessingStatus)
-        return cls(
-            q=(args.get("q") or "").strip() or None,
-            organisation_id=int_arg(args, "organisation_id") or int_arg(args, "organisation"),
-            status=status,
-            application_id=int_arg(args, "application_id") or int_arg(args, "application"),
-            dpia_required=None if not dpia else dpia in {"1", "true", "yes", "oui"},
-            include_archived=_bool_arg(args, "include_archived")
-            or status == ProcessingStatus.ARCHIVED,
-            models=_bool_arg(args, "models"),
-            sort=sort,
-        )
-
-    def as_args(self) -> dict:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {
-            k: str(v).lower() if isinstance(v, bool) else str(v)
-            for k, v in values.items()
-            if v not in (None, False, "", "reference")
-        }
-
-
 SORTS = {
     "reference": (ProcessingActivity.reference,),
     "name": (ProcessingActivity.name, ProcessingActivity.reference),
@@ -118,7 +69,7 @@ def _escape(text: str) -> str:
 
 def visible_activities(
     user=None,
-    filters: ProcessingFilters | None = None,
+    filters: ActivityFilters | None = None,
     *,
     action: Action = Action.READ,
     selected: bool = True,
@@ -126,7 +77,7 @@ def visible_activities(
 ) -> sa.Select:
     """SELECT of the activities the user may see (and, with selected=True, of the organisation
     picked in the selector), filtered and sorted, related rows preloaded."""
-    filters = filters or ProcessingFilters()
+    filters = filters or ActivityFilters()
     statement = (
         sa.select(ProcessingActivity)
         .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
@@ -239,7 +190,7 @@ def hosted_by_syndicate(hosting: Hosting | None) -> bool:
 def activities_for_application(application_id: int, user=None, *, session=None):
     """[(organisation, [activities])] of the visible activities relying on one application,
     organisations by name, activities by reference."""
-    filters = ProcessingFilters(application_id=application_id)
+    filters = ActivityFilters(application_id=application_id)
     statement = visible_activities(
         user, filters, selected=False, options=(selectinload(ProcessingActivity.organisation),)
     ).order_by(None)

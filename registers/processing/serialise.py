@@ -1,48 +1,21 @@
 """Plain, JSON-ready dictionaries of a processing activity: what the API returns, what a
-published version freezes and what a model processing compares with its copies."""
+published version freezes and what a template activity compares with its copies."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
 
-from registers.processing.fields import CHILD_FIELDS
+from registers.processing.schemas import ROWS, ActivityRead, row_fields
 
-SCALARS = (
-    "reference",
-    "name",
-    "description",
-    "responsible_service",
-    "contact",
-    "role",
-    "other_controllers",
-    "joint_arrangement",
-    "criminal_data",
-    "criminal_data_basis",
-    "nir_used",
-    "nir_legal_text",
-    "dpia_criteria",
-    "dpia_cnil_types",
-    "dpia_art35_cases",
-    "dpia_screening_notes",
-    "dpia_required",
-    "dpia_status",
-    "dpia_done_on",
-    "dpia_conclusion",
-    "dpia_dpo_opinion",
-    "dpia_next_review_on",
-    "status",
-    "submitted_at",
-    "validated_at",
-    "dpo_remarks",
-    "last_review_on",
-    "next_review_on",
-    "is_model",
-    "model_id",
-    "created_at",
-    "updated_at",
+# The activity's own columns, as the API answers them.
+SCALARS = tuple(
+    name
+    for name in ActivityRead.model_fields
+    if name not in {"id", "organisation_id", "version", "applications", *ROWS}
+    and name not in ActivityRead.COMPUTED
 )
-COLLECTIONS = tuple(CHILD_FIELDS)
+COLLECTIONS = tuple(ROWS)
 
 
 def plain(value):
@@ -56,8 +29,8 @@ def plain(value):
 
 
 def child_rows(activity, name: str) -> list[dict]:
-    spec, _required = CHILD_FIELDS[name]
-    return [{key: plain(getattr(row, key)) for key in spec} for row in getattr(activity, name)]
+    keys = row_fields(name)
+    return [{key: plain(getattr(row, key)) for key in keys} for row in getattr(activity, name)]
 
 
 def application_refs(activity) -> list[dict]:

@@ -9,9 +9,7 @@ send back); a system actor (a string: the demo, an import run by an administrato
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -22,11 +20,10 @@ from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
+from compliance.schemas import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Vendor
 from registers.processing import compute
-from registers.processing import fields as f
-from registers.processing.fields import FieldErrors
 from registers.processing.models import (
     ProcessingActivity,
     ProcessingDataCategory,
@@ -38,6 +35,7 @@ from registers.processing.models import (
     ProcessingTransfer,
 )
 from registers.processing.reference import ProcessingStatus
+from registers.processing.schemas import ROWS, ActivityCreate, ActivityUpdate
 from registers.processing.serialise import child_rows
 
 __all__ = ["FieldErrors", "PermissionDenied", "ServiceError", "WorkflowError"]
@@ -46,6 +44,8 @@ REGISTER = Register.PROCESSING
 # Without a date from the DPO, a validated activity is reviewed again a year later.
 DEFAULT_REVIEW_PERIOD = timedelta(days=365)
 
+# Fields that hold a list (never None).
+LISTS = tuple(name for name, info in ActivityCreate.model_fields.items() if info.default == [])
 CHILD_MODELS = {
     "purposes": ProcessingPurpose,
     "data_categories": ProcessingDataCategory,
@@ -90,30 +90,25 @@ def _summary(activity: ProcessingActivity) -> str:
     return f"Processing activity {activity.reference} {activity.name}"
 
 
-# --- cleaning -----------------------------------------------------------------------------------
+# --- checking ---------------------------------------------------------------------------------
 
 
-def clean_activity(
-    session: Session, data: Mapping[str, Any], *, actor, activity=None
+def _split(values: ActivityCreate | ActivityUpdate) -> tuple[dict, dict, list | None]:
+    """(scalar fields, child collections, application ids or None) of checked values: only
+    what was given."""
+    given = values.model_dump(exclude_unset=True)
+    # A list left blank in an update is an empty one.
+    given.update({name: [] for name in LISTS if name in given and given[name] is None})
+    children = {name: given.pop(name) for name in ROWS if name in given}
+    return given, children, given.pop("application_ids", None)
+
+
+def check_activity(
+    session: Session, values, *, actor, activity=None
 ) -> tuple[dict, dict, list | None]:
-    """(scalar fields, child collections, application ids or None) of `data`, cleaned; the
-    vendors and applications it names are ones the actor sees."""
-    cleaned, errors = f.clean(f.ACTIVITY_FIELDS, data)
-    children = {}
-    for name in f.CHILD_FIELDS:
-        if name in data:
-            try:
-                children[name] = f.clean_rows(name, data[name])
-            except FieldErrors as error:
-                errors.update(error.errors)
-    application_ids = None
-    if "application_ids" in data:
-        try:
-            application_ids = f.identifiers(data["application_ids"])
-        except ValueError as error:
-            errors["application_ids"] = str(error)
-    if errors:
-        raise FieldErrors(errors)
+    """The given values, their child rows and links checked against the database: one main
+    purpose, vendors and applications the actor sees."""
+    cleaned, children, application_ids = _split(values)
     _check_purposes(children.get("purposes"))
     _check_references(
         session, children.get("recipients"), application_ids, actor=actor, activity=activity
@@ -172,9 +167,9 @@ def _check_references(session: Session, recipients, application_ids, *, actor, a
 def _set_children(activity: ProcessingActivity, name: str, rows: list[dict]) -> dict:
     """Replace one child collection; the audit change, empty when nothing changed."""
     before = child_rows(activity, name)
-    model = CHILD_MODELS[name]
+    table = CHILD_MODELS[name]
     extra = ({"position": i} for i in range(len(rows)))
-    new_rows = [model(**row, **(next(extra) if name in ORDERED else {})) for row in rows]
+    new_rows = [table(**row, **(next(extra) if name in ORDERED else {})) for row in rows]
     setattr(activity, name, new_rows)
     after = child_rows(activity, name)
     return {} if before == after else {name: {"before": before, "after": after}}
@@ -255,22 +250,21 @@ def _check_reference(session, organisation_id, reference, *, exclude_id=None) ->
 def create_processing(
     session: Session,
     organisation: Organisation,
-    data: Mapping[str, Any],
+    values: ActivityCreate,
     *,
     actor,
-    is_model: bool = False,
+    is_template: bool = False,
 ) -> ProcessingActivity:
-    """A new draft activity of `organisation`; `data` as for update_processing."""
+    """A new draft activity of `organisation` (a template activity, references MOD-001, ...,
+    with `is_template`); child collections and links as for update_processing."""
     require(session, actor, Action.CREATE, organisation.id)
-    cleaned, children, application_ids = clean_activity(session, data, actor=actor)
-    if not cleaned.get("name"):
-        raise FieldErrors({"name": _("est obligatoire")})
+    cleaned, children, application_ids = check_activity(session, values, actor=actor)
     reference = cleaned.pop("reference", None) or next_reference(
-        session, organisation.id, "MOD" if is_model else "T"
+        session, organisation.id, "MOD" if is_template else "T"
     )
     _check_reference(session, organisation.id, reference)
     activity = ProcessingActivity(
-        organisation_id=organisation.id, reference=reference, is_model=is_model
+        organisation_id=organisation.id, reference=reference, is_model=is_template
     )
     extra = _write(session, activity, cleaned, children, application_ids)
     session.add(activity)
@@ -288,12 +282,12 @@ def create_processing(
 def update_processing(
     session: Session,
     activity: ProcessingActivity,
-    data: Mapping[str, Any],
+    changes: ActivityUpdate,
     *,
     actor,
     version: int | None = None,
 ) -> ProcessingActivity:
-    """Partial update: only the keys present in `data` change. Child collections (purposes,
+    """Partial update: only the fields given in `changes` change. Child collections (purposes,
     data_categories, special_categories, subjects, recipients, transfers, security_measures)
     are lists of dicts that replace the stored rows; `application_ids` the supporting
     applications. An edit of a validated activity by someone who may not validate it returns
@@ -302,14 +296,10 @@ def update_processing(
     check_version(activity, version)
     if activity.status == ProcessingStatus.ARCHIVED:
         raise WorkflowError(_("une fiche archivée doit être restaurée avant d'être modifiée"))
-    cleaned, children, application_ids = clean_activity(
-        session, data, actor=actor, activity=activity
+    cleaned, children, application_ids = check_activity(
+        session, changes, actor=actor, activity=activity
     )
-    if "name" in cleaned and not cleaned["name"]:
-        raise FieldErrors({"name": _("est obligatoire")})
     if "reference" in cleaned:
-        if not cleaned["reference"]:
-            raise FieldErrors({"reference": _("est obligatoire")})
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
         )

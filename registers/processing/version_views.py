@@ -18,6 +18,7 @@ from compliance.permissions import Action
 from registers.processing import export, forms, publish
 from registers.processing.export_views import require_form
 from registers.processing.queries import REGISTER
+from registers.processing.schemas import VersionCreate
 from registers.processing.view_helpers import organisation_or_404
 from registers.processing.views import bp
 
@@ -48,7 +49,8 @@ def publish_version(slug: str):
     if not form.validate_on_submit():
         return _render(organisation, form, 400)
     db = get_session()
-    version = publish.publish_register(db, organisation, actor=current_user, note=form.note.data)
+    values = form.checked(VersionCreate)
+    version = publish.publish_register(db, organisation, values, actor=current_user)
     db.commit()
     flash(
         _(

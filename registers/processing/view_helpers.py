@@ -16,8 +16,8 @@ from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, Deployment, Vendor
-from registers.processing import fields as f
 from registers.processing.forms import SECTIONS
+from registers.processing.schemas import FieldErrors, check_rows, row_fields, row_value
 from registers.processing.serialise import child_rows
 
 REGISTER = Register.PROCESSING
@@ -95,7 +95,7 @@ def translate(message: str) -> str:
         message, "la référence « %(reference)s » est déjà utilisée", reference="@@reference@@"
     ):
         return _("Cette référence est déjà utilisée dans le registre de l'organisation.")
-    if _shaped_like(message, "%(count)d caractères au plus", count=987654321):
+    if _shaped_like(message, "%(max)d caractères au plus", max=987654321):
         return _("Texte trop long (%(detail)s).", detail=message)
     return _("Valeur refusée : %(detail)s.", detail=message)
 
@@ -128,9 +128,8 @@ def attach_errors(form, errors: dict[str, str], kept_rows: dict[str, list[int]])
 
 
 def _row_text(section: str, row: dict) -> str:
-    spec, _required = f.CHILD_FIELDS[section]
     parts = []
-    for key in spec:
+    for key in row_fields(section):
         value = row.get(key)
         if value in (None, "", False):
             continue
@@ -144,8 +143,8 @@ def row_differences(record, form) -> list[dict]:
     differences = []
     for section, (_row_form, legend, _help) in SECTIONS.items():
         try:
-            submitted = f.clean_rows(section, [values for _i, values in form.rows(section)])
-        except f.FieldErrors:
+            submitted = check_rows(section, [values for _i, values in form.rows(section)])
+        except FieldErrors:
             submitted = [values for _i, values in form.rows(section)]
         if section == "purposes" and submitted and not any(r.get("is_main") for r in submitted):
             submitted[0] = {**submitted[0], "is_main": True}  # as the service decides
@@ -182,8 +181,4 @@ def row_differences(record, form) -> list[dict]:
 
 def _enum_value(section: str, key: str, value):
     """A stored code back to its enum member, so that both sides show the same label."""
-    spec, _required = f.CHILD_FIELDS[section]
-    try:
-        return spec[key](value) if value not in (None, "") else value
-    except (ValueError, KeyError):
-        return value
+    return row_value(section, key, value)

@@ -23,12 +23,11 @@ from compliance.forms import conflict_report
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
-from registers.processing import compute, forms, models_sync, services
+from registers.processing import compute, forms, services, template_activities
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
     FilterError,
-    ProcessingFilters,
     activity_or_404,
     inherited_measures,
     organisation_activities,
@@ -36,6 +35,7 @@ from registers.processing.queries import (
     visible_activities,
 )
 from registers.processing.reference import DpiaStatus, ProcessingRole, ProcessingStatus
+from registers.processing.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
 from registers.processing.view_helpers import (
     application_choices,
     attach_errors,
@@ -158,7 +158,7 @@ def index():
 def _overview(organisation_ids: list[int]) -> dict[int, dict]:
     """Per organisation of a page: counts by status, completeness and warnings (one query for
     the activities, one per collection)."""
-    statement = visible_activities(filters=ProcessingFilters(), selected=False).where(
+    statement = visible_activities(filters=ActivityFilters(), selected=False).where(
         ProcessingActivity.organisation_id.in_(organisation_ids)
     )
     by_organisation: dict[int, list] = defaultdict(list)
@@ -187,9 +187,9 @@ def register(slug: str):
     organisation = organisation_or_404(slug)
     error, status = None, 200
     try:
-        filters = ProcessingFilters.from_args(request.args)
+        filters = ActivityFilters.from_args(request.args)
     except FilterError as bad:
-        filters, error, status = ProcessingFilters(), bad, 400
+        filters, error, status = ActivityFilters(), bad, 400
     filters.organisation_id, filters.models = organisation.id, False
     page = None
     if error is None:
@@ -258,7 +258,7 @@ def _divergence(activity) -> dict | None:
     """For a copy of a model: the fields it adapted, and those a push would update."""
     if activity.model_id is None or activity.model is None:
         return None
-    states = models_sync.field_states(activity)
+    states = template_activities.field_states(activity)
     return {
         "model": activity.model,
         "diverged": [str(state.label) for state in states if state.diverged],
@@ -318,8 +318,10 @@ def create(slug: str):
     created = []
 
     def write():
-        data = form.activity_data()
-        activity = services.create_processing(get_session(), organisation, data, actor=current_user)
+        values = form.checked(ActivityCreate)
+        activity = services.create_processing(
+            get_session(), organisation, values, actor=current_user
+        )
         created.append(activity)
 
     done, _conflict, status = _submit(form, write)
@@ -344,7 +346,7 @@ def edit(activity_id: int):
         lambda: services.update_processing(
             get_session(),
             activity,
-            form.activity_data(),
+            form.checked(ActivityUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -380,7 +382,7 @@ def dpia(activity_id: int):
         lambda: services.update_processing(
             get_session(),
             activity,
-            form.record_data(),
+            form.checked(ActivityUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),

@@ -114,6 +114,12 @@ def test_one_message_per_field_in_french(base_app):
     }
 
 
+def test_an_optional_text_too_long_counts_characters(base_app):
+    with base_app.test_request_context():
+        errors = errors_of(ThingCreate, {"title": "x", "level": "low", "notes": "x" * 51})
+    assert errors == {"notes": "50 caractères au plus"}
+
+
 def test_control_characters_are_refused(base_app):
     with base_app.test_request_context():
         errors = errors_of(ThingCreate, {"title": "a\x07b", "level": "low"})

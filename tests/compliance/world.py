@@ -26,8 +26,9 @@ from registers.incidents import services as incident_services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
 from registers.processing import services as processing_services
-from registers.processing.models_sync import apply_model, create_model
 from registers.processing.publish import publish_register
+from registers.processing.schemas import ActivityCreate
+from registers.processing.template_activities import apply_template, create_template
 from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
@@ -118,7 +119,7 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     r["activity"] = processing_services.create_processing(
         session,
         organisation,
-        {"name": f"Paie {index}", "application_ids": [application.id]},
+        validate(ActivityCreate, {"name": f"Paie {index}", "application_ids": [application.id]}),
         actor=ACTOR,
     )
     r["breach"] = breach_services.create_breach(
@@ -203,8 +204,9 @@ def build_world(session) -> SimpleNamespace:
             actor=ACTOR,
         )
         sides.append(_side(session, organisation, application, vendor, index))
-    model = create_model(session, host, {"name": "Gestion des élections"}, actor=ACTOR)
-    apply_model(session, model, [a], actor=ACTOR)
+    template = validate(ActivityCreate, {"name": "Gestion des élections"})
+    model = create_template(session, host, template, actor=ACTOR)
+    apply_template(session, model, [a], actor=ACTOR)
     for side in sides:
         # The host's model: neither member's users keep it.
         side.records["model"] = model

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registers.processing import services
+from registers.processing.schemas import ActivityCreate, check
 from tests.registers.applications.conftest import (  # noqa: F401
     host,
     make_application,
@@ -45,6 +46,8 @@ def make_activity(session):
     """An activity of an organisation: complete by default, `**data` overrides."""
 
     def make(organisation, *, actor="test", **data):
-        return services.create_processing(session, organisation, {**COMPLETE, **data}, actor=actor)
+        return services.create_processing(
+            session, organisation, check(ActivityCreate, {**COMPLETE, **data}), actor=actor
+        )
 
     return make

@@ -10,7 +10,7 @@ from compliance.audit import AuditEntry
 from compliance.cli import main
 from compliance.demo import load_organisations, load_users
 from registers.applications import demo as map_demo
-from registers.processing import compute, demo, models_sync, processor
+from registers.processing import compute, demo, processor, template_activities
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import ProcessingStatus, SubjectCategory
 
@@ -85,9 +85,11 @@ def test_the_demo_loads_realistic_registers_once(session):
     )
     assert compute.warnings(by_key[("ivry-sur-seine", "EL-01")]) == []
     model = next(a for a in activities if a.is_model)
-    copies = models_sync.copies_of(session, model)
+    copies = template_activities.copies_of(session, model)
     assert len(copies) == 5 and {c.reference for c in copies} == {"EC-01"}
-    diverged = {c.organisation.slug: [s.name for s in models_sync.divergence(c)] for c in copies}
+    diverged = {
+        c.organisation.slug: [s.name for s in template_activities.divergence(c)] for c in copies
+    }
     assert diverged["gentilly"] == ["recipients"]
     assert [slug for slug, names in diverged.items() if names] == ["gentilly"]
     assert processor.processor_register(session).controllers

@@ -25,6 +25,7 @@ from registers.processing.export import (
     export_register,
 )
 from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityUpdate, VersionCreate, check
 
 SECTIONS = (
     "1. Identification et acteurs",
@@ -142,11 +143,16 @@ def test_hostile_values_come_out_as_plain_text(session, organisation, make_activ
 
 def test_published_version_is_frozen_after_an_edit(session, organisation, described):
     activity = described["other"]
-    version = publish.publish_register(session, organisation, actor="test", note="Avant audit")
+    version = publish.publish_register(
+        session, organisation, check(VersionCreate, {"note": "Avant audit"}), actor="test"
+    )
     services.update_processing(
         session,
         activity,
-        {"name": "Liste électorale (renommée)", "responsible_service": "Service nouveau"},
+        check(
+            ActivityUpdate,
+            {"name": "Liste électorale (renommée)", "responsible_service": "Service nouveau"},
+        ),
         actor="test",
     )
     services.archive_processing(session, described["full"], actor="test")

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from compliance.permissions import Role
 from registers.processing.models import ProcessingActivity, ProcessingPurpose
+from registers.processing.schemas import VersionCreate, check
 from tests.registers.processing.test_views import form_data
 
 # What an activity written before the checks may hold: C0 controls, U+FFFE, a non-character.
@@ -208,7 +209,9 @@ def test_a_register_holding_legacy_text_can_still_be_published(
 ):
     from registers.processing import publish
 
-    version = publish.publish_register(session, organisation, actor="test", note="Audit")
+    version = publish.publish_register(
+        session, organisation, check(VersionCreate, {"note": "Audit"}), actor="test"
+    )
     session.flush()
     names = [activity["name"] for activity in version.content["activities"]]
     assert names == ["Paie des agents fin"]

@@ -7,13 +7,18 @@ import pytest
 from compliance.permissions import Role
 from registers.processing import publish, services
 from registers.processing.models import RegisterVersion
+from registers.processing.schemas import ActivityUpdate, VersionCreate, check
 
 
 def test_published_version_stays_frozen_after_edits(session, organisation, make_activity):
     activity = make_activity(organisation, contact="M. Secret, poste 1234")
-    first = publish.publish_register(session, organisation, actor="dpo", note="Revue annuelle")
+    first = publish.publish_register(
+        session, organisation, check(VersionCreate, {"note": "Revue annuelle"}), actor="dpo"
+    )
     assert first.number == 1 and first.activity_count == 1
-    services.update_processing(session, activity, {"name": "Nom modifié"}, actor="test")
+    services.update_processing(
+        session, activity, check(ActivityUpdate, {"name": "Nom modifié"}), actor="test"
+    )
     make_activity(organisation, name="Deuxième")
     session.flush()
     session.expire_all()

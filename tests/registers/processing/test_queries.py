@@ -8,7 +8,7 @@ from compliance.db import get_session
 from compliance.permissions import Role
 from registers.applications.models import Hosting
 from registers.processing import panels, queries, services
-from registers.processing.queries import ProcessingFilters
+from registers.processing.schemas import ActivityFilters
 
 
 def _names(statement) -> list[str]:
@@ -38,7 +38,7 @@ def test_filters(session, organisation, make_user, make_activity, make_applicati
     user = make_user(Role.DPO, organisation)
 
     def names(**args):
-        return sorted(_names(queries.visible_activities(user, ProcessingFilters.from_args(args))))
+        return sorted(_names(queries.visible_activities(user, ActivityFilters.from_args(args))))
 
     assert names() == ["Logement", "Élections"]
     assert names(application=str(adagio.id)) == ["Élections"]

@@ -9,6 +9,7 @@ from compliance.db import ConflictError
 from compliance.permissions import Role
 from registers.processing import services
 from registers.processing.reference import LegalBasis, ProcessingStatus
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 
 
 def test_create_with_children_and_audit(session, organisation, make_activity, make_application):
@@ -31,7 +32,10 @@ def test_bad_input_names_each_field(session, organisation):
         services.create_processing(
             session,
             organisation,
-            {"name": "X", "purposes": [{"legal_basis": "whim"}], "application_ids": [999999]},
+            check(
+                ActivityCreate,
+                {"name": "X", "purposes": [{"legal_basis": "whim"}], "application_ids": [999999]},
+            ),
             actor="test",
         )
     assert "purposes[0].legal_basis" in error.value.errors
@@ -50,10 +54,13 @@ def test_update_replaces_rows_bumps_version_and_screens(session, organisation, m
     services.update_processing(
         session,
         activity,
-        {
-            "subjects": [{"category": "children"}, {"category": "families"}],
-            "dpia_criteria": ["vulnerable_subjects", "large_scale"],
-        },
+        check(
+            ActivityUpdate,
+            {
+                "subjects": [{"category": "children"}, {"category": "families"}],
+                "dpia_criteria": ["vulnerable_subjects", "large_scale"],
+            },
+        ),
         actor="test",
         version=version,
     )
@@ -61,14 +68,18 @@ def test_update_replaces_rows_bumps_version_and_screens(session, organisation, m
     assert activity.dpia_required is True
     assert activity.version == version + 1
     with pytest.raises(ConflictError):
-        services.update_processing(session, activity, {"name": "Y"}, actor="test", version=version)
+        services.update_processing(
+            session, activity, check(ActivityUpdate, {"name": "Y"}), actor="test", version=version
+        )
 
 
 def test_referent_edits_and_submits_dpo_validates(session, organisation, make_user, make_activity):
     referent = make_user(Role.REFERENT, organisation)
     dpo = make_user(Role.DPO, organisation)
     activity = make_activity(organisation, actor=referent)
-    services.update_processing(session, activity, {"name": "Élections"}, actor=referent)
+    services.update_processing(
+        session, activity, check(ActivityUpdate, {"name": "Élections"}), actor=referent
+    )
     services.submit_processing(session, activity, actor=referent)
     assert activity.status == ProcessingStatus.SUBMITTED and activity.submitted_at
     with pytest.raises(services.PermissionDenied):
@@ -77,7 +88,9 @@ def test_referent_edits_and_submits_dpo_validates(session, organisation, make_us
     assert activity.status == ProcessingStatus.VALIDATED
     assert activity.validated_by_id == dpo.id and activity.next_review_on > activity.last_review_on
     # A referent's later edit needs the DPO again.
-    services.update_processing(session, activity, {"description": "Révision"}, actor=referent)
+    services.update_processing(
+        session, activity, check(ActivityUpdate, {"description": "Révision"}), actor=referent
+    )
     assert activity.status == ProcessingStatus.DRAFT
 
 
@@ -102,11 +115,15 @@ def test_auditor_and_other_members_cannot_write(
     activity = make_activity(organisation)
     for actor in (auditor, stranger, ciso):
         with pytest.raises(services.PermissionDenied):
-            services.update_processing(session, activity, {"name": "X"}, actor=actor)
+            services.update_processing(
+                session, activity, check(ActivityUpdate, {"name": "X"}), actor=actor
+            )
         with pytest.raises(services.PermissionDenied):
             services.submit_processing(session, activity, actor=actor)
         with pytest.raises(services.PermissionDenied):
-            services.create_processing(session, organisation, {"name": "X"}, actor=actor)
+            services.create_processing(
+                session, organisation, check(ActivityCreate, {"name": "X"}), actor=actor
+            )
 
 
 def test_archive_then_restore(session, organisation, make_activity):
@@ -114,6 +131,8 @@ def test_archive_then_restore(session, organisation, make_activity):
     services.archive_processing(session, activity, actor="test")
     assert activity.is_archived
     with pytest.raises(services.WorkflowError):
-        services.update_processing(session, activity, {"name": "X"}, actor="test")
+        services.update_processing(
+            session, activity, check(ActivityUpdate, {"name": "X"}), actor="test"
+        )
     services.restore_processing(session, activity, actor="test")
     assert activity.status == ProcessingStatus.DRAFT and activity.archived_at is None

@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import func, select
 
 from compliance.audit import AuditEntry
-from registers.processing import models_sync, publish, services
+from registers.processing import publish, services, template_activities
 from registers.processing.models import ProcessingActivity, RegisterVersion
 from registers.processing.reference import ProcessingStatus
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 
 
 @pytest.fixture
@@ -203,19 +204,25 @@ def test_sheet_shows_warnings_inherited_measures_and_divergence(
 ):
     app = make_application("Mélodie", hosting="syndicate_datacenter", rpo_hours=24)
     make_deployment(organisation, app)
-    model = models_sync.create_model(
-        session, host, {"name": "Tenue de l'état civil", "description": "Actes"}, actor="test"
+    model = template_activities.create_template(
+        session,
+        host,
+        check(ActivityCreate, {"name": "Tenue de l'état civil", "description": "Actes"}),
+        actor="test",
     )
-    (copy,) = models_sync.apply_model(session, model, [organisation], actor="test")
+    (copy,) = template_activities.apply_template(session, model, [organisation], actor="test")
     services.update_processing(
         session,
         copy,
-        {
-            "description": "Actes et livrets de famille",
-            "application_ids": [app.id],
-            "nir_used": True,
-            "purposes": [{"description": "Suivi", "legal_basis": "legitimate_interests"}],
-        },
+        check(
+            ActivityUpdate,
+            {
+                "description": "Actes et livrets de famille",
+                "application_ids": [app.id],
+                "nir_used": True,
+                "purposes": [{"description": "Suivi", "legal_basis": "legitimate_interests"}],
+            },
+        ),
         actor="test",
     )
     session.commit()
@@ -328,7 +335,10 @@ def test_edit_with_a_stale_version_is_409_with_what_changed(client, session, ref
     services.update_processing(
         session,
         ours,
-        {"name": "Liste électorale (révisée)", "subjects": [{"category": "voters"}]},
+        check(
+            ActivityUpdate,
+            {"name": "Liste électorale (révisée)", "subjects": [{"category": "voters"}]},
+        ),
         actor="test",
     )
     session.commit()
@@ -380,7 +390,9 @@ def test_dpia_bad_input_and_stale_version(client, session, referent, ours):
     response = client.post(f"/processing/activities/{ours.id}/dpia", data=bad)
     assert response.status_code == 400
     assert fresh(session, ours).dpia_status.value == "not_started"
-    services.update_processing(session, fresh(session, ours), {"name": "Autre"}, actor="test")
+    services.update_processing(
+        session, fresh(session, ours), check(ActivityUpdate, {"name": "Autre"}), actor="test"
+    )
     session.commit()
     stale = {"version": str(version), "dpia_status": "not_started"}
     assert client.post(f"/processing/activities/{ours.id}/dpia", data=stale).status_code == 409
@@ -435,7 +447,9 @@ def test_dpo_sends_back_with_remarks_required(client, session, dpo, ours):
 
 def test_workflow_stale_version_is_409_and_wrong_state_refused(client, session, referent, ours):
     stale = ours.version
-    services.update_processing(session, ours, {"name": "Autre nom"}, actor="test")
+    services.update_processing(
+        session, ours, check(ActivityUpdate, {"name": "Autre nom"}), actor="test"
+    )
     session.commit()
     url = f"/processing/activities/{ours.id}/submit"
     response = client.post(url, data={"version": str(stale)})
@@ -478,10 +492,12 @@ def test_auditor_reads_but_cannot_act(client, auditor, ours):
 
 @pytest.fixture
 def model(session, host):
-    model = models_sync.create_model(
+    model = template_activities.create_template(
         session,
         host,
-        {"name": "Tenue de l'état civil", "description": "Actes d'état civil"},
+        check(
+            ActivityCreate, {"name": "Tenue de l'état civil", "description": "Actes d'état civil"}
+        ),
         actor="test",
     )
     session.commit()
@@ -514,12 +530,14 @@ def test_apply_model_to_several_members_then_push(
     response = client.post(url, data={"organisations": [organisation.id, other_organisation.id]})
     assert response.status_code == 302
     assert client.post(f"/processing/models/{model.id}/push", data={}).status_code == 400
-    copies = models_sync.copies_of(session, model)
+    copies = template_activities.copies_of(session, model)
     assert {c.organisation_id for c in copies} == {organisation.id, other_organisation.id}
     ours = next(c for c in copies if c.organisation_id == organisation.id)
-    services.update_processing(session, ours, {"description": "Adaptée à Ivry"}, actor="test")
     services.update_processing(
-        session, model, {"description": "Nouvelle description"}, actor="test"
+        session, ours, check(ActivityUpdate, {"description": "Adaptée à Ivry"}), actor="test"
+    )
+    services.update_processing(
+        session, model, check(ActivityUpdate, {"description": "Nouvelle description"}), actor="test"
     )
     session.commit()
     page = client.get(f"/processing/models/{model.id}").get_data(as_text=True)
@@ -527,7 +545,9 @@ def test_apply_model_to_several_members_then_push(
     response = client.post(f"/processing/models/{model.id}/push", data={"fields": ["description"]})
     assert response.status_code == 302
     session.expire_all()
-    descriptions = {c.organisation_id: c.description for c in models_sync.copies_of(session, model)}
+    descriptions = {
+        c.organisation_id: c.description for c in template_activities.copies_of(session, model)
+    }
     assert descriptions == {
         organisation.id: "Adaptée à Ivry",
         other_organisation.id: "Nouvelle description",

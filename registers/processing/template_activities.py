@@ -1,10 +1,11 @@
-"""Model processing activities: the DPO writes one (for example "Tenue de l'état civil") in the
-host organisation, applies it to several members at once, sees where each copy has diverged,
-and pushes a later change of the model to the copies that have not diverged on those fields.
+"""Template activities (the DPO's "traitements types"): the DPO writes one (for example "Tenue
+de l'état civil") in the host organisation, applies it to several members at once, sees where
+each copy has diverged, and pushes a later change of the template to the copies that have not
+diverged on those fields.
 
-Each copy keeps `model_baseline`: the model's values of the synchronised fields when it was
+Each copy keeps `model_baseline`: the template's values of the synchronised fields when it was
 made or last synchronised. A field whose copy value differs from its baseline was changed by
-the member (diverged); a push leaves it alone. A field equal to its baseline follows the model.
+the member (diverged); a push leaves it alone. A field equal to its baseline follows the template.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from compliance.tenancy import Organisation
 from registers.processing import services
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import ProcessingStatus
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 from registers.processing.serialise import child_rows, plain
 
 SCALAR_FIELDS = {
@@ -51,12 +53,12 @@ COLLECTION_FIELDS = {
     "applications": _l("Applications support"),
 }
 SYNC_FIELDS = {**SCALAR_FIELDS, **COLLECTION_FIELDS}
-# Copied when the model is applied, as a starting point, but each member's own afterwards.
+# Copied when the template is applied, as a starting point, but each member's own afterwards.
 INITIAL_FIELDS = ("responsible_service",)
 
 
-class ModelError(services.ServiceError):
-    """A model operation on something that is not a model, or a copy of another model."""
+class TemplateError(services.ServiceError):
+    """A template operation on something that is not a template, or a copy of another template."""
 
 
 def field_value(activity: ProcessingActivity, name: str) -> Any:
@@ -68,12 +70,12 @@ def field_value(activity: ProcessingActivity, name: str) -> Any:
     return plain(getattr(activity, name))
 
 
-def model_values(activity: ProcessingActivity) -> dict:
+def template_values(activity: ProcessingActivity) -> dict:
     return {name: field_value(activity, name) for name in SYNC_FIELDS}
 
 
 def _as_input(values: dict) -> dict:
-    """Synchronised values as the input of the services."""
+    """Synchronised values as a write's input."""
     data = dict(values)
     if "applications" in data:
         data["application_ids"] = data.pop("applications")
@@ -83,46 +85,50 @@ def _as_input(values: dict) -> dict:
 # --- apply --------------------------------------------------------------------------------------
 
 
-def copies_of(session: Session, model: ProcessingActivity) -> list[ProcessingActivity]:
+def copies_of(session: Session, template: ProcessingActivity) -> list[ProcessingActivity]:
     statement = (
         sa.select(ProcessingActivity)
-        .where(ProcessingActivity.model_id == model.id)
+        .where(ProcessingActivity.model_id == template.id)
         .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
         .order_by(Organisation.name, ProcessingActivity.id)
     )
     return list(session.scalars(statement))
 
 
-def create_model(session: Session, host: Organisation, data: dict, *, actor) -> ProcessingActivity:
-    """A model processing, kept in the host organisation (references MOD-001, …)."""
-    return services.create_processing(session, host, data, actor=actor, is_model=True)
+def create_template(
+    session: Session, host: Organisation, values: ActivityCreate, *, actor
+) -> ProcessingActivity:
+    """A template activity, kept in the host organisation (references MOD-001, …)."""
+    return services.create_processing(session, host, values, actor=actor, is_template=True)
 
 
-def apply_model(
+def apply_template(
     session: Session,
-    model: ProcessingActivity,
+    template: ProcessingActivity,
     organisations: Iterable[Organisation],
     *,
     actor,
 ) -> list[ProcessingActivity]:
-    """A draft copy of the model in each organisation (the existing one where it already has
-    a copy), linked to the model. A copy takes the model's reference without its `MOD-` prefix
+    """A draft copy of the template in each organisation (the existing one where it already has
+    a copy), linked to the template. A copy takes the template's reference without its `MOD-` prefix
     (`MOD-EC-01` gives `EC-01`) where that reference is free in the organisation."""
-    if not model.is_model:
-        raise ModelError(_("seul un traitement type s'applique aux membres"))
-    values = model_values(model)
-    initial = {name: getattr(model, name) for name in INITIAL_FIELDS}
-    existing = {copy.organisation_id: copy for copy in copies_of(session, model)}
+    if not template.is_model:
+        raise TemplateError(_("seul un traitement type s'applique aux membres"))
+    values = template_values(template)
+    initial = {name: getattr(template, name) for name in INITIAL_FIELDS}
+    existing = {copy.organisation_id: copy for copy in copies_of(session, template)}
     result = []
     for organisation in organisations:
         copy = existing.get(organisation.id)
         if copy is None:
             data = {**initial, **_as_input(values)}
-            reference = _free_reference(session, organisation.id, model.reference)
+            reference = _free_reference(session, organisation.id, template.reference)
             if reference:
                 data["reference"] = reference
-            copy = services.create_processing(session, organisation, data, actor=actor)
-            copy.model_id = model.id
+            copy = services.create_processing(
+                session, organisation, check(ActivityCreate, data), actor=actor
+            )
+            copy.model_id = template.id
             copy.model_baseline = values
             session.flush()
             audit.record(
@@ -130,15 +136,15 @@ def apply_model(
                 action="apply_model",
                 actor=actor,
                 target=copy,
-                summary=f"Model {model.reference} applied to {organisation.name}",
-                changes={"model_id": {"before": None, "after": model.id}},
+                summary=f"Model {template.reference} applied to {organisation.name}",
+                changes={"model_id": {"before": None, "after": template.id}},
             )
         result.append(copy)
     return result
 
 
-def _free_reference(session: Session, organisation_id: int, model_reference: str) -> str | None:
-    candidate = model_reference.removeprefix("MOD-").strip("-")
+def _free_reference(session: Session, organisation_id: int, template_reference: str) -> str | None:
+    candidate = template_reference.removeprefix("MOD-").strip("-")
     if not candidate or candidate.isdigit():  # MOD-001 gives no meaningful reference
         return None
     taken = session.scalar(
@@ -158,7 +164,7 @@ class FieldState:
     name: str
     label: object
     copy_value: Any
-    model_value: Any
+    template_value: Any
     baseline_value: Any
 
     @property
@@ -168,22 +174,22 @@ class FieldState:
 
     @property
     def differs(self) -> bool:
-        """The copy's value is not the model's current one."""
-        return self.copy_value != self.model_value
+        """The copy's value is not the template's current one."""
+        return self.copy_value != self.template_value
 
     @property
     def pending(self) -> bool:
-        """The model changed and the copy follows it: a push would update it."""
+        """The template changed and the copy follows it: a push would update it."""
         return not self.diverged and self.differs
 
 
-def field_states(copy: ProcessingActivity, model: ProcessingActivity | None = None):
-    """The state of each synchronised field of a copy, against its model."""
-    model = model or copy.model
-    if model is None:
+def field_states(copy: ProcessingActivity, template: ProcessingActivity | None = None):
+    """The state of each synchronised field of a copy, against its template."""
+    template = template or copy.model
+    if template is None:
         return []
     baseline = copy.model_baseline or {}
-    current = model_values(model)
+    current = template_values(template)
     return [
         FieldState(
             name,
@@ -196,9 +202,9 @@ def field_states(copy: ProcessingActivity, model: ProcessingActivity | None = No
     ]
 
 
-def divergence(copy: ProcessingActivity, model: ProcessingActivity | None = None):
-    """The fields where the copy has diverged from its model."""
-    return [state for state in field_states(copy, model) if state.diverged]
+def divergence(copy: ProcessingActivity, template: ProcessingActivity | None = None):
+    """The fields where the copy has diverged from its template."""
+    return [state for state in field_states(copy, template) if state.diverged]
 
 
 # --- push ---------------------------------------------------------------------------------------
@@ -211,23 +217,23 @@ class PushResult:
     kept: list[str] = field(default_factory=list)  # diverged: the member's value stays
 
 
-def push_model(
-    session: Session, model: ProcessingActivity, *, actor, fields: Iterable[str] | None = None
+def push_template(
+    session: Session, template: ProcessingActivity, *, actor, fields: Iterable[str] | None = None
 ) -> list[PushResult]:
-    """Bring the model's current values to every copy (not archived) that has not diverged on
+    """Bring the template's current values to every copy (not archived) that has not diverged on
     them; `fields` limits the push to some synchronised fields."""
-    if not model.is_model:
-        raise ModelError(_("seul un traitement type peut être diffusé"))
+    if not template.is_model:
+        raise TemplateError(_("seul un traitement type peut être diffusé"))
     names = [n for n in (fields or SYNC_FIELDS) if n in SYNC_FIELDS]
-    current = model_values(model)
+    current = template_values(template)
     results = []
-    for copy in copies_of(session, model):
+    for copy in copies_of(session, template):
         if copy.status == ProcessingStatus.ARCHIVED:
             continue
         result = PushResult(copy)
         baseline = dict(copy.model_baseline or {})
         changes = {}
-        for state in field_states(copy, model):
+        for state in field_states(copy, template):
             if state.name not in names:
                 continue
             if state.diverged:
@@ -238,7 +244,9 @@ def push_model(
                 result.updated.append(state.name)
             baseline[state.name] = current[state.name]
         if changes:
-            services.update_processing(session, copy, _as_input(changes), actor=actor)
+            services.update_processing(
+                session, copy, check(ActivityUpdate, _as_input(changes)), actor=actor
+            )
         copy.model_baseline = baseline
         session.flush()
         results.append(result)
@@ -246,8 +254,8 @@ def push_model(
         session,
         action="push_model",
         actor=actor,
-        target=model,
-        summary=f"Model {model.reference} pushed to its copies",
+        target=template,
+        summary=f"Model {template.reference} pushed to its copies",
         changes={
             "copies": {
                 "before": None,
