@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from compliance.i18n import PARIS
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
     HygieneAssessment,
     HygieneMeasure,
     RoadmapAction,
+    today,
 )
 
-
-def today() -> date:
-    """Today in Paris: the day that decides whether an action is late."""
-    return datetime.now(PARIS).date()
+# Today in Paris, the day that decides whether an action is late, is the models' (`late`).
+__all__ = ["today"]
 
 
 # --- quarters ---------------------------------------------------------------------------------
