@@ -14,12 +14,8 @@ from registers.roadmap.models import (
     HygieneAssessment,
     HygieneMeasure,
     RoadmapAction,
-    today,
 )
-
-# Today in Paris, the day that decides whether an action is late, is the models' (`late`).
-__all__ = ["today"]
-
+from registers.roadmap.models import today as today  # the day that decides what is late
 
 # --- quarters ---------------------------------------------------------------------------------
 
