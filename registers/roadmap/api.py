@@ -206,6 +206,7 @@ def update_action(record_id: int):
     refuse_organisation_change(record, data)
     patch = validate(RoadmapActionPatch, data, ignore=PATCH_IGNORED)
     archived = patch.archived
+    # The checked changes, without what only the API's write carries.
     changes = RoadmapActionUpdate.model_construct(
         **patch.model_dump(exclude_unset=True, exclude={"version", "archived"})
     )
@@ -277,6 +278,7 @@ def assess(organisation: str, ref: str):
     if measure is None:
         abort(404)
     put = body(HygieneAssessmentPut, ignore=ASSESSMENT_IGNORED)
+    # The checked values, without the version the client read.
     values = HygieneAssessmentCreate.model_construct(
         **put.model_dump(exclude_unset=True, exclude={"version"})
     )
