@@ -26,6 +26,7 @@ from compliance.permissions import Role
 from compliance.schema import upgrade
 from compliance.tenancy import OrganisationKind
 from registers.roadmap import services as roadmap_services
+from registers.roadmap.schemas import RoadmapCreate
 
 THREADS = 8
 
@@ -56,12 +57,12 @@ def live(empty_database_url, tmp_path):
         token, secret = services.create_token(session, user, "load", actor="test")
         roadmap = roadmap_services.create_roadmap(
             session,
-            {
-                "organisation_id": organisation.id,
-                "title": "Feuille de route",
-                "start_on": date(2026, 1, 1),
-                "end_on": date(2028, 12, 31),
-            },
+            RoadmapCreate(
+                organisation_id=organisation.id,
+                title="Feuille de route",
+                start_on=date(2026, 1, 1),
+                end_on=date(2028, 12, 31),
+            ),
             actor="test",
         )
         session.commit()

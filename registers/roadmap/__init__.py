@@ -17,6 +17,4 @@ def init_app(app, registry) -> None:
     app.register_blueprint(api.bp)
     registry.add_nav("roadmap.index", _l("Feuille de route"), Register.ROADMAP.value, order=50)
     panels.register(registry)
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)
     register_document_type(app, export.DOCUMENT_TYPE)

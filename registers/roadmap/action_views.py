@@ -24,6 +24,12 @@ from registers.roadmap.queries import (
     roadmap_or_404,
     visible_roadmaps,
 )
+from registers.roadmap.schemas import (
+    Escalation,
+    MilestoneCreate,
+    RoadmapActionFields,
+    RoadmapActionUpdate,
+)
 from registers.roadmap.views import bp
 
 
@@ -56,8 +62,8 @@ def create_action(roadmap_id: int):
     created = []
 
     def write():
-        data = form.service_data()
-        created.append(services.create_action(get_session(), roadmap, data, actor=current_user))
+        values = form.checked(RoadmapActionFields)
+        created.append(services.create_action(get_session(), roadmap, values, actor=current_user))
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -101,7 +107,7 @@ def edit_action(action_id: int):
         lambda: services.update_action(
             get_session(),
             record,
-            form.service_data(),
+            form.checked(RoadmapActionUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -128,7 +134,7 @@ def update_progress(action_id: int):
         lambda: services.update_action(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(RoadmapActionUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -183,7 +189,7 @@ def add_milestone(action_id: int):
         lambda: services.add_milestone(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(MilestoneCreate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -248,8 +254,7 @@ def escalate(corrective_action_id: int):
     created = []
 
     def write():
-        data = form.data
-        values = {k: data[k] for k in ("roadmap_id", "theme", "priority", "target_on")}
+        values = form.checked(Escalation)
         created.append(
             services.escalate_corrective_action(
                 get_session(), corrective, values, actor=current_user

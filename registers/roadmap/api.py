@@ -9,11 +9,21 @@ from flask_login import current_user
 from sqlmodel import select
 
 from compliance import api as kernel_api
-from compliance.api import committed_json, json_body, page_args, page_json
+from compliance.api import (
+    answer,
+    body,
+    committed_json,
+    json_body,
+    page_args,
+    page_json,
+    read_only,
+)
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
+from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
+from compliance.schemas import validate, validate_query
 from compliance.security import csrf
 from compliance.tenancy import (
     Organisation,
@@ -22,66 +32,59 @@ from compliance.tenancy import (
     visible_reference,
 )
 from registers.roadmap import compute, services
-from registers.roadmap import fields as f
 from registers.roadmap import queries as q
 from registers.roadmap.catalogue import ATTRIBUTION, all_measures
 from registers.roadmap.models import HygieneMeasure, Roadmap, RoadmapAction
-from registers.roadmap.openapi import PATHS, SCHEMAS
+from registers.roadmap.schemas import (
+    CoverageRead,
+    HygieneAssessmentCreate,
+    HygieneAssessmentPut,
+    HygieneAssessmentQuery,
+    HygieneAssessmentRead,
+    HygieneRowRead,
+    OrganisationBrief,
+    RoadmapActionCreate,
+    RoadmapActionDetail,
+    RoadmapActionFilters,
+    RoadmapActionPatch,
+    RoadmapActionRead,
+    RoadmapActionUpdate,
+    RoadmapRead,
+    measure_row,
+)
 
-__all__ = ["PATHS", "SCHEMAS", "bp"]
+__all__ = ["bp"]
 
 bp = Blueprint("roadmap_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(kernel_api._authenticate)
 bp.after_request(kernel_api._no_cookie)
 
-READ_ONLY = {"id", "organisation_id", "organisation", "late", "created_at", "updated_at"}
-READ_ONLY |= {"archived_at", "milestones", "links", "estimated_total", "spent_total", "roadmap"}
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
+# Keys a client may send back as it read them: dropped unread.
+IGNORED = read_only(RoadmapActionDetail, RoadmapActionCreate) | {
+    "organisation",
+    "created_at",
+    "updated_at",
+    "archived_at",
+    "links",
+    "roadmap",
+}
+# A change sends back the version it read, and may archive.
+PATCH_IGNORED = IGNORED - {"version", "archived"}
+# What the actions' answers hold, sent with an assessment: dropped unread, as it always was.
+ASSESSMENT_IGNORED = PATCH_IGNORED | {"archived"}
 
 
 def roadmap_json(roadmap: Roadmap) -> dict:
-    data = {"id": roadmap.id, "organisation_id": roadmap.organisation_id}
-    for name in f.ROADMAP_FIELDS:
-        value = getattr(roadmap, name)
-        data[name] = _iso(value) if hasattr(value, "isoformat") else value
-    return {**data, "archived": roadmap.is_archived, "version": roadmap.version}
+    return answer(RoadmapRead, roadmap)
 
 
 def action_json(action: RoadmapAction) -> dict:
-    data = {
-        "id": action.id,
-        "roadmap_id": action.roadmap_id,
-        "organisation_id": action.organisation_id,
-    }
-    for name in f.ACTION_FIELDS:
-        value = getattr(action, name)
-        data[name] = _iso(value) if hasattr(value, "isoformat") else value
-    data.update(
-        late=action.is_late(compute.today()),
-        estimated_total=action.estimated_total,
-        spent_total=action.spent_total,
-        measures=[m.ref for m in action.measures],
-        milestones=[
-            {"id": m.id, "due_on": m.due_on.isoformat(), "label": m.label, "done": m.done}
-            for m in action.milestones
-        ],
-        archived=action.is_archived,
-        version=action.version,
-    )
-    return data
+    return answer(RoadmapActionRead, action)
 
 
 def _detail_json(action: RoadmapAction) -> dict:
-    return {
-        **action_json(action),
-        "application_ids": [a.id for a in action.applications],
-        "incident_ids": [i.id for i in action.incidents],
-        "corrective_action_ids": [c.id for c in action.corrective_actions],
-    }
+    return answer(RoadmapActionDetail, action)
 
 
 def _invalid(errors: dict[str, str]):
@@ -90,13 +93,6 @@ def _invalid(errors: dict[str, str]):
     )
     response.status_code = 422
     return response
-
-
-def _body(*specs) -> tuple[dict, dict]:
-    data = json_body()
-    allowed = set().union(*specs) | {"version", "archived"}
-    unknown = {k: _("champ inconnu") for k in data if k not in allowed and k not in READ_ONLY}
-    return {k: v for k, v in data.items() if k not in READ_ONLY}, unknown
 
 
 def _write(action, serialise, status: int = 200):
@@ -121,13 +117,12 @@ def _write(action, serialise, status: int = 200):
         )
         response.status_code = 409
         return response
-    body = committed_json(session, serialise, record)
-    return body, status
+    return committed_json(session, serialise, record), status
 
 
-def _filters() -> q.ActionFilters:
+def _filters() -> RoadmapActionFilters:
     try:
-        return q.ActionFilters.from_args(request.args)
+        return q.action_filters(request.args)
     except q.FilterError as error:
         response = jsonify(
             error="bad_request", message=str(error), errors={error.field: error.message}
@@ -136,12 +131,9 @@ def _filters() -> q.ActionFilters:
         abort(response)
 
 
-def _version(data: dict) -> int:
-    version = data.pop("version", None)
+def _version(version: int | None) -> int:
     if version is None:
         raise services.FieldErrors({"version": _("est obligatoire (la version que vous avez lue)")})
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise services.FieldErrors({"version": _("doit être un nombre entier")})
     return version
 
 
@@ -149,74 +141,79 @@ def _version(data: dict) -> int:
 
 
 @bp.get("/roadmaps")
+@documented(answer=RoadmapRead, paged=True)
 def roadmaps():
+    """Roadmaps the token's user may see"""
     page, per_page = page_args()
     statement = q.visible_roadmaps(current_user, selected=False)
     return page_json(paginate(get_session(), statement, page=page, per_page=per_page), roadmap_json)
 
 
 @bp.get("/roadmaps/<int:record_id>")
+@documented(answer=RoadmapRead)
 def roadmap(record_id: int):
+    """One roadmap"""
     return roadmap_json(q.roadmap_or_404(record_id))
 
 
 @bp.get("/roadmap-actions")
+@documented(answer=RoadmapActionRead, query=RoadmapActionFilters, paged=True)
 def actions():
+    """Roadmap actions, filtered"""
     page, per_page = page_args()
     statement = q.visible_actions(current_user, _filters(), selected=False)
     return page_json(paginate(get_session(), statement, page=page, per_page=per_page), action_json)
 
 
 @bp.post("/roadmap-actions")
+@documented(body=RoadmapActionCreate, answer=RoadmapActionDetail)
 def create_action():
+    """Add an action to a roadmap"""
     require_somewhere(q.REGISTER, Action.CREATE)
-    data, unknown = _body(f.ACTION_FIELDS, f.ACTION_LINKS, {"roadmap_id"})
-    if unknown:
-        return _invalid(unknown)
-    try:
-        roadmap_id = f.IDENTIFIER(data.pop("roadmap_id", None))
-    except ValueError as error:
-        return _invalid({"roadmap_id": str(error)})
-    if roadmap_id is None:
-        return _invalid({"roadmap_id": _("est obligatoire")})
+    values = body(RoadmapActionCreate, ignore=IGNORED)
     record = visible_reference(
-        get_session(), Roadmap, roadmap_id, q.REGISTER, user=current_user, field="roadmap_id"
+        get_session(), Roadmap, values.roadmap_id, q.REGISTER, user=current_user, field="roadmap_id"
     )
     if not can(q.REGISTER, Action.CREATE, record.organisation_id):
         abort(403)
     result = _write(
-        lambda session: services.create_action(session, record, data, actor=current_user),
+        lambda session: services.create_action(session, record, values, actor=current_user),
         _detail_json,
         201,
     )
     if not isinstance(result, tuple):
         return result
-    body, status = result
-    response = jsonify(body)
+    saved, status = result
+    response = jsonify(saved)
     response.status_code = status
-    response.headers["Location"] = url_for("roadmap_api.action", record_id=body["id"])
+    response.headers["Location"] = url_for("roadmap_api.action", record_id=saved["id"])
     return response
 
 
 @bp.get("/roadmap-actions/<int:record_id>")
+@documented(answer=RoadmapActionDetail)
 def action(record_id: int):
+    """One roadmap action with its links"""
     return _detail_json(q.action_or_404(record_id))
 
 
 @bp.patch("/roadmap-actions/<int:record_id>")
+@documented(body=RoadmapActionPatch, answer=RoadmapActionDetail)
 def update_action(record_id: int):
+    """Change an action (version required); archived: true archives it"""
     record = q.action_or_404(record_id, Action.EDIT)
-    refuse_organisation_change(record, dict(json_body()))
-    data, unknown = _body(f.ACTION_FIELDS, f.ACTION_LINKS)
-    if unknown:
-        return _invalid(unknown)
+    data = dict(json_body())
+    refuse_organisation_change(record, data)
+    patch = validate(RoadmapActionPatch, data, ignore=PATCH_IGNORED)
+    archived = patch.archived
+    # The checked changes, without what only the API's write carries.
+    changes = RoadmapActionUpdate.model_construct(
+        **patch.model_dump(exclude_unset=True, exclude={"version", "archived"})
+    )
 
     def update(session):
-        version = _version(data)
-        archived = data.pop("archived", None)
-        if archived not in (None, True, False):
-            raise services.FieldErrors({"archived": _("doit valoir vrai ou faux")})
-        services.update_action(session, record, data, actor=current_user, version=version)
+        version = _version(patch.version)
+        services.update_action(session, record, changes, actor=current_user, version=version)
         if archived is True:
             services.archive_action(session, record, actor=current_user)
         elif archived is False:
@@ -243,23 +240,6 @@ def _organisation(value: str | None, action: Action = Action.READ) -> Organisati
     return organisation
 
 
-def _measure_row_json(row: compute.MeasureRow) -> dict:
-    return {
-        "ref": row.measure.ref,
-        "measure": row.measure.measure,
-        "level": row.measure.level.value,
-        "theme": row.measure.theme.value,
-        "title": row.measure.title,
-        "title_en": row.measure.title_en,
-        "state": row.state.value if row.state else None,
-        "comment": row.assessment.comment if row.assessment else None,
-        "assessed_on": _iso(row.assessment.assessed_on) if row.assessment else None,
-        "version": row.assessment.version if row.assessment else None,
-        "coverage": row.coverage,
-        "actions": [{"id": a.id, "code": a.code, "status": a.status.value} for a in row.actions],
-    }
-
-
 def _rows(organisation: Organisation) -> list[compute.MeasureRow]:
     return compute.measure_rows(
         all_measures(get_session()),
@@ -269,42 +249,51 @@ def _rows(organisation: Organisation) -> list[compute.MeasureRow]:
 
 
 @bp.get("/hygiene-assessment")
+@documented(answer=HygieneAssessmentRead, query=HygieneAssessmentQuery)
 def hygiene_assessment():
-    organisation = _organisation(request.args.get("organisation"))
+    """The self-assessment of an organisation against ANSSI's guide"""
+    query = validate_query(HygieneAssessmentQuery, request.args)
+    organisation = _organisation(query.organisation)
     rows = _rows(organisation)
     summary = compute.coverage(rows)
-    return {
-        "organisation": {"id": organisation.id, "slug": organisation.slug},
-        "source": ATTRIBUTION,
-        "coverage": {
-            "total": summary.total,
-            "covered_percent": summary.covered,
-            "applied_percent": summary.applied,
-            "counts": summary.counts,
-        },
-        "items": [_measure_row_json(row) for row in rows],
-    }
+    return HygieneAssessmentRead(
+        organisation=OrganisationBrief.model_validate(organisation),
+        source=ATTRIBUTION,
+        coverage=CoverageRead(
+            total=summary.total,
+            covered_percent=summary.covered,
+            applied_percent=summary.applied,
+            counts=summary.counts,
+        ),
+        items=[measure_row(row) for row in rows],
+    ).model_dump(mode="json")
 
 
 @bp.put("/hygiene-assessment/<organisation>/<ref>")
+@documented(body=HygieneAssessmentPut, answer=HygieneRowRead)
 def assess(organisation: str, ref: str):
+    """Record the state of one measure (version required once assessed)"""
     target = _organisation(organisation, Action.EDIT)
     measure = get_session().scalar(select(HygieneMeasure).where(HygieneMeasure.ref == ref))
     if measure is None:
         abort(404)
-    data, unknown = _body(f.ASSESSMENT_FIELDS)
-    if unknown:
-        return _invalid(unknown)
+    put = body(HygieneAssessmentPut, ignore=ASSESSMENT_IGNORED)
+    # The checked values, without the version the client read.
+    values = HygieneAssessmentCreate.model_construct(
+        **put.model_dump(exclude_unset=True, exclude={"version"})
+    )
 
     def write(session):
         existing = services.find_assessment(session, target.id, measure.id)
-        version = _version(data) if existing is not None else data.pop("version", None)
-        services.assess_measure(session, target, measure, data, actor=current_user, version=version)
+        version = _version(put.version) if existing is not None else put.version
+        services.assess_measure(
+            session, target, measure, values, actor=current_user, version=version
+        )
         return next(row for row in _rows(target) if row.measure.id == measure.id)
 
     def serialise(record):
         if isinstance(record, compute.MeasureRow):
-            return _measure_row_json(record)
+            return measure_row(record).model_dump(mode="json")
         return {"state": record.state.value, "comment": record.comment, "version": record.version}
 
     return _write(write, serialise)

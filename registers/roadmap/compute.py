@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from compliance.i18n import PARIS
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
@@ -16,12 +15,7 @@ from registers.roadmap.models import (
     HygieneMeasure,
     RoadmapAction,
 )
-
-
-def today() -> date:
-    """Today in Paris: the day that decides whether an action is late."""
-    return datetime.now(PARIS).date()
-
+from registers.roadmap.models import today as today  # the day that decides what is late
 
 # --- quarters ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from compliance.schemas import validate
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
 from registers.incidents.models import CorrectiveAction, Incident
@@ -28,6 +29,14 @@ from registers.roadmap.models import (
     Roadmap,
     RoadmapState,
     Theme,
+)
+from registers.roadmap.schemas import (
+    Escalation,
+    HygieneAssessmentCreate,
+    MilestoneCreate,
+    RoadmapActionFields,
+    RoadmapActionUpdate,
+    RoadmapCreate,
 )
 
 HOST = "siim94"
@@ -324,23 +333,20 @@ def _create_action(session, roadmap, spec: dict, milestones, actor) -> None:
     )
     if corrective is not None and corrective.organisation_id == roadmap.organisation_id:
         action = services.escalate_corrective_action(
-            session, corrective, {"roadmap_id": roadmap.id}, actor=actor
+            session, corrective, validate(Escalation, {"roadmap_id": roadmap.id}), actor=actor
         )
         data["corrective_action_ids"] = [corrective.id, *data["corrective_action_ids"]]
-        services.update_action(session, action, data, actor=actor)
+        services.update_action(session, action, validate(RoadmapActionUpdate, data), actor=actor)
     else:
-        action = services.create_action(session, roadmap, data, actor=actor)
+        values = validate(RoadmapActionFields, data)
+        action = services.create_action(session, roadmap, values, actor=actor)
     for offset, label, done in milestones:
-        services.add_milestone(
-            session,
-            action,
-            {
-                "due_on": quarter(offset) + (quarter_end(offset) - quarter(offset)) / 2,
-                "label": label,
-                "done": done,
-            },
-            actor=actor,
-        )
+        milestone = {
+            "due_on": quarter(offset) + (quarter_end(offset) - quarter(offset)) / 2,
+            "label": label,
+            "done": done,
+        }
+        services.add_milestone(session, action, validate(MilestoneCreate, milestone), actor=actor)
 
 
 def _assess(session, organisation: Organisation, actor) -> None:
@@ -360,7 +366,10 @@ def _assess(session, organisation: Organisation, actor) -> None:
             session,
             organisation,
             measure,
-            {"state": state, "comment": comment or None, "assessed_on": quarter(-1)},
+            validate(
+                HygieneAssessmentCreate,
+                {"state": state, "comment": comment or None, "assessed_on": quarter(-1)},
+            ),
             actor=actor,
         )
 
@@ -375,7 +384,8 @@ def load(session: Session, *, actor) -> None:
         )
     )
     if exists is None:
-        roadmap = services.create_roadmap(session, _roadmap_data(organisation), actor=actor)
+        values = validate(RoadmapCreate, _roadmap_data(organisation))
+        roadmap = services.create_roadmap(session, values, actor=actor)
         for spec, milestones in ACTIONS:
             _create_action(session, roadmap, spec, milestones, actor)
     _assess(session, organisation, actor)

@@ -12,10 +12,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from compliance.forms import Form, VersionedForm
-from registers.roadmap.models import (
+from compliance.types import is_blank
+from registers.roadmap.schemas import (
+    MAX_EUROS,
     ActionStatus,
     AssessmentState,
     Priority,
@@ -34,12 +36,24 @@ def optional_int(value):
     return int(value)
 
 
+class Rules:
+    """The HTML attributes of a field's rules (required, maxlength, min, max), for the browser
+    to show. The value itself is checked by the entity's schema, as the API's is, with the same
+    messages: a blank or unreadable value goes to it as it was typed."""
+
+    def __init__(self, **flags):
+        self.field_flags = flags
+
+    def __call__(self, form, field) -> None:
+        if field.process_errors or (field.raw_data and is_blank(field.raw_data[0])):
+            field.data = field.raw_data[0] if field.raw_data else None
+            field.errors[:] = []
+            raise StopValidation()
+
+
 def euros(label, description=None):
     return IntegerField(
-        label,
-        description=description,
-        default=0,
-        validators=[Optional(), NumberRange(min=0, max=1_000_000_000)],
+        label, description=description, default=0, validators=[Rules(min=0, max=MAX_EUROS)]
     )
 
 
@@ -56,32 +70,28 @@ class RoadmapForm(VersionedForm):
         _l("Organisation"), coerce=optional_int, validators=[DataRequired()]
     )
     title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Intitulé"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
     )
     summary = TextAreaField(_l("Résumé"), validators=[Optional()])
-    start_on = DateField(_l("Début de la période"), validators=[InputRequired()])
-    end_on = DateField(_l("Fin de la période"), validators=[InputRequired()])
+    start_on = DateField(_l("Début de la période"), validators=[Rules(required=True)])
+    end_on = DateField(_l("Fin de la période"), validators=[Rules(required=True)])
     state = SelectField(_l("État"), choices=RoadmapState.choices)
     programme_name = StringField(
         _l("Programme de financement"),
         description=_l("Par exemple : parcours de cybersécurité de l'ANSSI (France Relance)."),
-        validators=[Optional(), Length(max=200)],
+        validators=[Rules(maxlength=200)],
         filters=[_strip],
     )
     grant_agreement = StringField(
         _l("Convention de subvention"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Rules(maxlength=200)],
         filters=[_strip],
     )
-    subsidy_total = IntegerField(
-        _l("Subvention totale (€)"), validators=[Optional(), NumberRange(min=0)]
-    )
+    subsidy_total = IntegerField(_l("Subvention totale (€)"), validators=[Rules(min=0)])
     cofunding_rate = IntegerField(
-        _l("Taux de cofinancement (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
+        _l("Taux de cofinancement (%)"), validators=[Rules(min=0, max=100)]
     )
-    subsidy_received = IntegerField(
-        _l("Subvention déjà perçue (€)"), validators=[Optional(), NumberRange(min=0)]
-    )
+    subsidy_received = IntegerField(_l("Subvention déjà perçue (€)"), validators=[Rules(min=0)])
     funding_notes = TextAreaField(
         _l("Conditions et calendrier du financement"), validators=[Optional()]
     )
@@ -102,35 +112,29 @@ class ActionForm(VersionedForm):
     code = StringField(
         _l("Code"),
         description=_l("Laissez vide pour numéroter automatiquement (A-01, A-02…)."),
-        validators=[
-            Optional(),
-            Length(max=20),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l("Lettres, chiffres, . _ ou -.")),
-        ],
+        validators=[Rules(maxlength=20)],
         filters=[_strip],
     )
     title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Intitulé"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])
     theme = SelectField(_l("Thème"), choices=_themes, validators=[DataRequired()])
     priority = SelectField(_l("Priorité"), choices=Priority.choices, default=Priority.P2.value)
-    owner = StringField(_l("Pilote"), validators=[Optional(), Length(max=200)], filters=[_strip])
+    owner = StringField(_l("Pilote"), validators=[Rules(maxlength=200)], filters=[_strip])
     start_on = DateField(
         _l("Début"),
         description=_l("Le premier jour du trimestre suffit."),
-        validators=[InputRequired()],
+        validators=[Rules(required=True)],
     )
     target_on = DateField(
         _l("Échéance"),
         description=_l("Le dernier jour du trimestre visé suffit."),
-        validators=[InputRequired()],
+        validators=[Rules(required=True)],
     )
     status = SelectField(_l("Statut"), choices=ActionStatus.choices)
-    progress = IntegerField(
-        _l("Avancement (%)"), default=0, validators=[Optional(), NumberRange(min=0, max=100)]
-    )
-    completed_on = DateField(_l("Réalisée le"), validators=[Optional()])
+    progress = IntegerField(_l("Avancement (%)"), default=0, validators=[Rules(min=0, max=100)])
+    completed_on = DateField(_l("Réalisée le"), validators=[Rules()])
     investment_estimated = euros(_l("Investissement prévu (€)"))
     investment_spent = euros(_l("Investissement dépensé (€)"))
     operating_estimated = euros(_l("Fonctionnement prévu (€)"))
@@ -174,29 +178,20 @@ class ActionForm(VersionedForm):
             self.incident_ids.data = [i.id for i in obj.incidents]
             self.corrective_action_ids.data = [c.id for c in obj.corrective_actions]
 
-    def service_data(self) -> dict:
-        data = self.record_data()
-        for name in ("investment_estimated", "investment_spent", "operating_estimated"):
-            data[name] = data[name] or 0
-        data["operating_spent"] = data["operating_spent"] or 0
-        data["subsidy_amount"] = data["subsidy_amount"] or 0
-        data["progress"] = data["progress"] or 0
-        return data
-
 
 class ProgressForm(VersionedForm):
     """The quick update of the action page: where it stands today."""
 
     status = SelectField(_l("Statut"), choices=ActionStatus.choices)
-    progress = IntegerField(
-        _l("Avancement (%)"), validators=[InputRequired(), NumberRange(min=0, max=100)]
-    )
+    progress = IntegerField(_l("Avancement (%)"), validators=[Rules(required=True, min=0, max=100)])
     delay_reason = TextAreaField(_l("Cause du retard ou du report"), validators=[Optional()])
 
 
 class MilestoneForm(VersionedForm):
-    due_on = DateField(_l("Date"), validators=[InputRequired()])
-    label = StringField(_l("Jalon"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    due_on = DateField(_l("Date"), validators=[Rules(required=True)])
+    label = StringField(
+        _l("Jalon"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
+    )
     done = BooleanField(_l("Atteint"))
 
 
@@ -207,7 +202,7 @@ class AssessmentForm(VersionedForm):
         description=_l("Ce qui est en place, ce qui manque, les preuves."),
         validators=[Optional()],
     )
-    assessed_on = DateField(_l("Évaluée le"), validators=[Optional()])
+    assessed_on = DateField(_l("Évaluée le"), validators=[Rules()])
 
 
 class EscalateForm(Form):
@@ -218,7 +213,7 @@ class EscalateForm(Form):
     )
     theme = SelectField(_l("Thème"), choices=_themes, default=Theme.SUPERVISION.value)
     priority = SelectField(_l("Priorité"), choices=Priority.choices, default=Priority.P1.value)
-    target_on = DateField(_l("Échéance"), validators=[InputRequired()])
+    target_on = DateField(_l("Échéance"), validators=[Rules(required=True)])
 
     def __init__(self, *args, roadmaps=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,64 +8,47 @@ self-assessment against that catalogue."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlmodel import Field, Relationship, SQLModel
 
 from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum
-from compliance.enums import LabeledEnum
+from compliance.i18n import PARIS
 from compliance.permissions import Register
 from compliance.tenancy import Organisation, Scope
 from registers.applications.models import Application
 from registers.incidents.models import CorrectiveAction, Incident
+from registers.roadmap.schemas import (
+    ActionStatus,
+    AssessmentState,
+    HygieneAssessmentBase,
+    MeasureLevel,
+    MilestoneBase,
+    Priority,
+    RoadmapActionBase,
+    RoadmapBase,
+    RoadmapState,
+    Theme,
+)
 
-# Amounts are whole euros: a security plan is budgeted to the euro, never to the cent.
-
-
-class Theme(LabeledEnum):
-    """The ten themes of ANSSI's Guide d'hygiène informatique, in the guide's order."""
-
-    AWARENESS = "I"
-    KNOWLEDGE = "II"
-    ACCESS = "III"
-    WORKSTATIONS = "IV"
-    NETWORK = "V"
-    ADMINISTRATION = "VI"
-    NOMADISM = "VII"
-    UPDATES = "VIII"
-    SUPERVISION = "IX"
-    FURTHER = "X"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.AWARENESS: _l("Sensibiliser et former"),
-            cls.KNOWLEDGE: _l("Connaître le système d'information"),
-            cls.ACCESS: _l("Authentifier et contrôler les accès"),
-            cls.WORKSTATIONS: _l("Sécuriser les postes"),
-            cls.NETWORK: _l("Sécuriser le réseau"),
-            cls.ADMINISTRATION: _l("Sécuriser l'administration"),
-            cls.NOMADISM: _l("Gérer le nomadisme"),
-            cls.UPDATES: _l("Maintenir le système d'information à jour"),
-            cls.SUPERVISION: _l("Superviser, auditer, réagir"),
-            cls.FURTHER: _l("Pour aller plus loin"),
-        }
-
-    @property
-    def order(self) -> int:
-        return list(type(self)).index(self)
-
-    @property
-    def numbered_label(self) -> str:
-        return f"{self.value}. {self.label}"
+# The codes are declared with the entities' fields (schemas.py); read from here as well.
+__all__ = [
+    "ActionStatus",
+    "AssessmentState",
+    "HygieneAssessment",
+    "HygieneMeasure",
+    "MeasureLevel",
+    "Milestone",
+    "Priority",
+    "Roadmap",
+    "RoadmapAction",
+    "RoadmapState",
+    "Theme",
+    "today",
+]
 
 
-class MeasureLevel(LabeledEnum):
-    STANDARD = "S"
-    REINFORCED = "R"
-
-    @classmethod
-    def __labels__(cls):
-        return {cls.STANDARD: _l("Standard"), cls.REINFORCED: _l("Renforcé")}
+def today() -> date:
+    """Today in Paris: the day that decides whether an action is late."""
+    return datetime.now(PARIS).date()
 
 
 class HygieneMeasure(IdMixin, table=True):
@@ -102,40 +85,13 @@ class HygieneMeasure(IdMixin, table=True):
         return (self.measure, 1 if self.is_reinforced else 0)
 
 
-class RoadmapState(LabeledEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.DRAFT: _l("En préparation"),
-            cls.ACTIVE: _l("En cours d'exécution"),
-            cls.COMPLETED: _l("Achevée"),
-        }
-
-
-class Roadmap(RecordMixin, table=True):
+class Roadmap(RecordMixin, RoadmapBase, table=True):
     """An organisation's security plan over a period, and the programme that co-funds it."""
 
     __tablename__ = "roadmap"
     __scope__ = Scope(Register.ROADMAP)
 
     organisation_id: int = Field(foreign_key="organisation.id", nullable=False, index=True)
-    title: str = Field(max_length=200, nullable=False)
-    summary: str | None = Field(default=None, sa_type=sa.Text)
-    start_on: date = Field(nullable=False)
-    end_on: date = Field(nullable=False)
-    state: RoadmapState = Field(
-        default=RoadmapState.DRAFT, sa_type=str_enum(RoadmapState), nullable=False
-    )
-    programme_name: str | None = Field(default=None, max_length=200)
-    grant_agreement: str | None = Field(default=None, max_length=200)
-    subsidy_total: int | None = None
-    cofunding_rate: int | None = None  # percent of the eligible spending the programme pays
-    subsidy_received: int | None = None
-    funding_notes: str | None = Field(default=None, sa_type=sa.Text)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     organisation: Organisation = Relationship()
@@ -162,43 +118,6 @@ class Roadmap(RecordMixin, table=True):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
-
-
-class Priority(LabeledEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.P1: _l("P1 · Prioritaire"),
-            cls.P2: _l("P2 · Importante"),
-            cls.P3: _l("P3 · Souhaitable"),
-        }
-
-
-class ActionStatus(LabeledEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.PLANNED: _l("Prévue"),
-            cls.IN_PROGRESS: _l("En cours"),
-            cls.DONE: _l("Réalisée"),
-            cls.POSTPONED: _l("Reportée"),
-            cls.CANCELLED: _l("Abandonnée"),
-        }
-
-    @classmethod
-    def open(cls) -> tuple["ActionStatus", ...]:
-        """Still to be carried out: such an action past its target date is late."""
-        return (cls.PLANNED, cls.IN_PROGRESS, cls.POSTPONED)
 
 
 class ActionMeasure(SQLModel, table=True):
@@ -259,7 +178,7 @@ class ActionCorrectiveAction(SQLModel, table=True):
     escalated: bool = Field(default=False, nullable=False)
 
 
-class RoadmapAction(RecordMixin, table=True):
+class RoadmapAction(RecordMixin, RoadmapActionBase, table=True):
     """One item of the plan: what is done, for which hygiene measures, by whom, when, for how
     much, and how far it has gone."""
 
@@ -269,26 +188,6 @@ class RoadmapAction(RecordMixin, table=True):
     roadmap_id: int = Field(foreign_key="roadmap.id", nullable=False, index=True)
     # The roadmap's organisation, copied so that every query is scoped on one column.
     organisation_id: int = Field(foreign_key="organisation.id", nullable=False, index=True)
-    code: str = Field(max_length=20, nullable=False)
-    title: str = Field(max_length=200, nullable=False)
-    description: str | None = Field(default=None, sa_type=sa.Text)
-    theme: Theme = Field(sa_type=str_enum(Theme, 4), nullable=False, index=True)
-    priority: Priority = Field(default=Priority.P2, sa_type=str_enum(Priority, 2), nullable=False)
-    owner: str | None = Field(default=None, max_length=200)
-    start_on: date = Field(nullable=False)
-    target_on: date = Field(nullable=False, index=True)
-    status: ActionStatus = Field(
-        default=ActionStatus.PLANNED, sa_type=str_enum(ActionStatus), nullable=False, index=True
-    )
-    progress: int = Field(default=0, nullable=False)
-    completed_on: date | None = None
-    investment_estimated: int = Field(default=0, nullable=False)
-    investment_spent: int = Field(default=0, nullable=False)
-    operating_estimated: int = Field(default=0, nullable=False)
-    operating_spent: int = Field(default=0, nullable=False)
-    subsidy_amount: int = Field(default=0, nullable=False)
-    # Why it is late or postponed: what the board and ANSSI read in the report.
-    delay_reason: str | None = Field(default=None, sa_type=sa.Text)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     roadmap: Roadmap = Relationship(back_populates="actions")
@@ -345,12 +244,17 @@ class RoadmapAction(RecordMixin, table=True):
     def spent_total(self) -> int:
         return self.investment_spent + self.operating_spent
 
-    def is_late(self, today: date) -> bool:
+    def is_late(self, on: date) -> bool:
         """Target date passed and still not done (nor abandoned)."""
-        return self.status in ActionStatus.open() and self.target_on < today
+        return self.status in ActionStatus.open() and self.target_on < on
+
+    @property
+    def late(self) -> bool:
+        """Late today."""
+        return self.is_late(today())
 
 
-class Milestone(IdMixin, table=True):
+class Milestone(IdMixin, MilestoneBase, table=True):
     """A dated step of an action (specification signed, tool installed, members connected)."""
 
     __tablename__ = "roadmap_milestone"
@@ -362,34 +266,11 @@ class Milestone(IdMixin, table=True):
     action_id: int = Field(
         foreign_key="roadmap_action.id", nullable=False, index=True, ondelete="CASCADE"
     )
-    due_on: date = Field(nullable=False)
-    label: str = Field(max_length=200, nullable=False)
-    done: bool = Field(default=False, nullable=False)
 
     action: RoadmapAction = Relationship(back_populates="milestones")
 
 
-class AssessmentState(LabeledEnum):
-    NOT_DONE = "not_done"
-    PARTIAL = "partial"
-    DONE = "done"
-    NOT_APPLICABLE = "not_applicable"
-
-    @classmethod
-    def __labels__(cls):
-        return {
-            cls.NOT_DONE: _l("Non appliquée"),
-            cls.PARTIAL: _l("Partiellement appliquée"),
-            cls.DONE: _l("Appliquée"),
-            cls.NOT_APPLICABLE: _l("Sans objet"),
-        }
-
-    @property
-    def is_gap(self) -> bool:
-        return self in (AssessmentState.NOT_DONE, AssessmentState.PARTIAL)
-
-
-class HygieneAssessment(RecordMixin, table=True):
+class HygieneAssessment(RecordMixin, HygieneAssessmentBase, table=True):
     """An organisation's current state against one measure of the guide."""
 
     __tablename__ = "hygiene_assessment"
@@ -397,9 +278,6 @@ class HygieneAssessment(RecordMixin, table=True):
 
     organisation_id: int = Field(foreign_key="organisation.id", nullable=False, index=True)
     measure_id: int = Field(foreign_key="hygiene_measure.id", nullable=False, index=True)
-    state: AssessmentState = Field(sa_type=str_enum(AssessmentState), nullable=False)
-    comment: str | None = Field(default=None, sa_type=sa.Text)
-    assessed_on: date | None = None
 
     organisation: Organisation = Relationship()
     measure: HygieneMeasure = Relationship()

@@ -4,17 +4,16 @@ compliance.access.scope() as the models declare (by their `organisation_id`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from compliance.access import get_or_404, scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
+from compliance.schemas import FieldErrors, validate_query
 from registers.roadmap import compute
 from registers.roadmap.models import (
     ActionApplication,
@@ -22,11 +21,10 @@ from registers.roadmap.models import (
     ActionIncident,
     ActionStatus,
     HygieneAssessment,
-    Priority,
     Roadmap,
     RoadmapAction,
-    Theme,
 )
+from registers.roadmap.schemas import RoadmapActionFilters
 
 REGISTER = Register.ROADMAP
 
@@ -56,56 +54,13 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _enum_arg(args, name, enum_cls):
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
+def action_filters(args) -> RoadmapActionFilters:
+    """The actions list's filters of a query string; FilterError names the first bad one."""
     try:
-        return enum_cls(raw)
-    except ValueError:
-        raise FilterError(name, _("valeur inconnue")) from None
-
-
-def _int_arg(args, name):
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise FilterError(name, _("doit être un nombre entier"))
-    return int(raw)
-
-
-def _bool_arg(args, name) -> bool:
-    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
-@dataclass
-class ActionFilters:
-    q: str | None = None
-    roadmap_id: int | None = None
-    theme: Theme | None = None
-    status: ActionStatus | None = None
-    priority: Priority | None = None
-    late: bool = False
-    include_archived: bool = False
-
-    @classmethod
-    def from_args(cls, args) -> ActionFilters:
-        return cls(
-            q=(args.get("q") or "").strip() or None,
-            roadmap_id=_int_arg(args, "roadmap_id"),
-            theme=_enum_arg(args, "theme", Theme),
-            status=_enum_arg(args, "status", ActionStatus),
-            priority=_enum_arg(args, "priority", Priority),
-            late=_bool_arg(args, "late"),
-            include_archived=_bool_arg(args, "include_archived"),
-        )
-
-    @property
-    def is_set(self) -> bool:
-        return any(
-            (self.q, self.theme, self.status, self.priority, self.late, self.include_archived)
-        )
+        return validate_query(RoadmapActionFilters, args)
+    except FieldErrors as error:
+        field, message = next(iter(error.errors.items()))
+        raise FilterError(field, message) from None
 
 
 def late_condition(on: date | None = None):
@@ -120,7 +75,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(statement, filters: ActionFilters):
+def _filtered(statement, filters: RoadmapActionFilters):
     if not filters.include_archived:
         statement = statement.where(RoadmapAction.archived_at.is_(None))
     for name in ("roadmap_id", "theme", "status", "priority"):
@@ -144,7 +99,7 @@ def _filtered(statement, filters: ActionFilters):
 
 def visible_actions(
     user=None,
-    filters: ActionFilters | None = None,
+    filters: RoadmapActionFilters | None = None,
     *,
     action: Action | str = Action.READ,
     selected: bool = True,
@@ -153,7 +108,7 @@ def visible_actions(
     """SELECT of the roadmap actions the user may see, in plan order."""
     statement = sa.select(RoadmapAction).options(*options)
     statement = scope(statement, action, user=_user(user), selected=selected)
-    statement = _filtered(statement, filters or ActionFilters())
+    statement = _filtered(statement, filters or RoadmapActionFilters())
     return statement.order_by(RoadmapAction.start_on, RoadmapAction.code, RoadmapAction.id)
 
 

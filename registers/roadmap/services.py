@@ -5,9 +5,7 @@ flushes and audits, never commits, and trusts its caller to have checked the per
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,12 +15,12 @@ from compliance import audit, numbering
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
+from compliance.schemas import validate
+from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.roadmap import compute
-from registers.roadmap import fields as f
-from registers.roadmap.fields import FieldErrors
 from registers.roadmap.models import (
     ActionCorrectiveAction,
     ActionStatus,
@@ -35,8 +33,19 @@ from registers.roadmap.models import (
     RoadmapAction,
     Theme,
 )
+from registers.roadmap.schemas import (
+    Escalation,
+    HygieneAssessmentCreate,
+    MilestoneCreate,
+    RoadmapActionFields,
+    RoadmapActionUpdate,
+    RoadmapCreate,
+    RoadmapUpdate,
+)
 
 __all__ = ["FieldErrors", "ServiceError"]
+
+LINKS = ("measures", "application_ids", "incident_ids", "corrective_action_ids")
 
 
 def _audit_create(session: Session, record, summary: str, *, actor, extra: dict | None = None):
@@ -63,35 +72,29 @@ def _check_period(start: date | None, end: date | None, *, end_name: str = "end_
         raise FieldErrors({end_name: _("ne peut pas précéder le début")})
 
 
-def create_roadmap(session: Session, data: Mapping[str, Any], *, actor) -> Roadmap:
-    cleaned = f.clean_or_raise(
-        f.ROADMAP_CREATE_FIELDS, data, required=("organisation_id", "title", "start_on", "end_on")
-    )
+def create_roadmap(session: Session, values: RoadmapCreate, *, actor) -> Roadmap:
     visible_reference(
         session,
         Organisation,
-        cleaned["organisation_id"],
+        values.organisation_id,
         Register.ROADMAP,
         Action.CREATE,
         user=actor,
         field="organisation_id",
     )
-    _check_period(cleaned["start_on"], cleaned["end_on"])
-    cleaned = {k: v for k, v in cleaned.items() if v is not None}
+    _check_period(values.start_on, values.end_on)
+    cleaned = {k: v for k, v in values.model_dump().items() if v is not None}
     roadmap = Roadmap(**cleaned)
     _audit_create(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
     return roadmap
 
 
 def update_roadmap(
-    session: Session, roadmap: Roadmap, data: Mapping[str, Any], *, actor, version=None
+    session: Session, roadmap: Roadmap, changes: RoadmapUpdate, *, actor, version=None
 ) -> Roadmap:
-    """Partial update: only the keys present in `data` change (not the organisation)."""
+    """Partial update: only the fields set in `changes` change (never the organisation)."""
     check_version(roadmap, version)
-    cleaned = f.clean_or_raise(f.ROADMAP_FIELDS, data)
-    for name in ("title", "start_on", "end_on", "state"):
-        if name in cleaned and cleaned[name] is None:
-            raise FieldErrors({name: _("est obligatoire")})
+    cleaned = changes.model_dump(exclude_unset=True)
     _check_period(cleaned.get("start_on", roadmap.start_on), cleaned.get("end_on", roadmap.end_on))
     _apply(roadmap, cleaned)
     _audit_update(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
@@ -155,10 +158,10 @@ def _links(action: RoadmapAction) -> dict[str, list]:
     }
 
 
-def _set_links(session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor):
-    """Replace the links named in `data` (each new one a record the actor sees); returns the
-    audit changes (empty if none)."""
-    cleaned = f.clean_or_raise(f.ACTION_LINKS, data)
+def _set_links(session: Session, action: RoadmapAction, cleaned: dict, *, actor):
+    """Replace the links named in `cleaned` (each new one a record the actor sees); returns
+    the audit changes (empty if none)."""
+    cleaned = {name: cleaned[name] for name in LINKS if name in cleaned}
     before = _links(action)
     if "measures" in cleaned:
         action.measures = _load_measures(session, cleaned["measures"])
@@ -206,18 +209,18 @@ def _check_action(action: RoadmapAction) -> None:
 
 
 def create_action(
-    session: Session, roadmap: Roadmap, data: Mapping[str, Any], *, actor
+    session: Session, roadmap: Roadmap, values: RoadmapActionFields, *, actor
 ) -> RoadmapAction:
-    """`data`: the fields of f.ACTION_FIELDS and the links of f.ACTION_LINKS."""
-    cleaned = f.clean_or_raise(
-        f.ACTION_FIELDS, data, required=("title", "theme", "start_on", "target_on")
-    )
-    cleaned = {k: v for k, v in cleaned.items() if v is not None}
+    """A new action of `roadmap` (whichever `roadmap_id` the values name: the caller checked
+    it), with its links."""
+    given = values.model_dump(exclude={"roadmap_id"})
+    links = {name: given.pop(name) for name in LINKS}
+    cleaned = {k: v for k, v in given.items() if v is not None}
     cleaned["code"] = cleaned.get("code") or next_code(session, roadmap)
     _check_code(session, roadmap.id, cleaned["code"])
     action = RoadmapAction(roadmap=roadmap, organisation_id=roadmap.organisation_id, **cleaned)
     session.add(action)
-    links = _set_links(session, action, data, actor=actor)
+    links = _set_links(session, action, links, actor=actor)
     _settle_status(action, cleaned)
     _check_action(action)
     _audit_create(
@@ -227,20 +230,16 @@ def create_action(
 
 
 def update_action(
-    session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor, version=None
+    session: Session, action: RoadmapAction, changes: RoadmapActionUpdate, *, actor, version=None
 ) -> RoadmapAction:
-    """Partial update of the fields and links present in `data`."""
+    """Partial update of the fields and links set in `changes`."""
     check_version(action, version)
-    cleaned = f.clean_or_raise(f.ACTION_FIELDS, data)
-    for name in ("code", "title", "theme", "priority", "start_on", "target_on", "status"):
-        if name in cleaned and cleaned[name] is None:
-            raise FieldErrors({name: _("est obligatoire")})
-    if "progress" in cleaned and cleaned["progress"] is None:
-        cleaned["progress"] = 0
+    cleaned = changes.model_dump(exclude_unset=True)
+    links = {name: cleaned.pop(name) for name in LINKS if name in cleaned}
     if "code" in cleaned:
         _check_code(session, action.roadmap_id, cleaned["code"], exclude_id=action.id)
     _apply(action, cleaned)
-    links = _set_links(session, action, data, actor=actor)
+    links = _set_links(session, action, links, actor=actor)
     _settle_status(action, cleaned)
     _check_action(action)
     _audit_update(
@@ -304,13 +303,10 @@ def _milestone_dict(milestone: Milestone | None) -> dict | None:
 
 
 def add_milestone(
-    session: Session, action: RoadmapAction, data: Mapping[str, Any], *, actor, version=None
+    session: Session, action: RoadmapAction, values: MilestoneCreate, *, actor, version=None
 ) -> Milestone:
     check_version(action, version)
-    cleaned = f.clean_or_raise(f.MILESTONE_FIELDS, data, required=("due_on", "label"))
-    milestone = Milestone(
-        due_on=cleaned["due_on"], label=cleaned["label"], done=bool(cleaned.get("done"))
-    )
+    milestone = Milestone(**values.model_dump())
     action.milestones.append(milestone)
     _milestone_audit(
         session, action, milestone, "added", None, _milestone_dict(milestone), actor=actor
@@ -363,15 +359,15 @@ def assess_measure(
     session: Session,
     organisation: Organisation,
     measure: HygieneMeasure,
-    data: Mapping[str, Any],
+    values: HygieneAssessmentCreate,
     *,
     actor,
     version=None,
 ) -> HygieneAssessment:
-    """Record the organisation's state against one measure (creates or updates)."""
-    cleaned = f.clean_or_raise(f.ASSESSMENT_FIELDS, data, required=("state",))
-    cleaned.setdefault("assessed_on", None)
-    cleaned["assessed_on"] = cleaned["assessed_on"] or compute.today()
+    """Record the organisation's state against one measure (creates or updates); without a
+    date, it is assessed today."""
+    cleaned = values.model_dump(exclude_unset=True)
+    cleaned["assessed_on"] = values.assessed_on or compute.today()
     summary = f"Hygiene measure {measure.ref} at {organisation.name}"
     assessment = find_assessment(session, organisation.id, measure.id)
     if assessment is None:
@@ -399,19 +395,18 @@ def _active_roadmap(session: Session, organisation_id: int) -> Roadmap | None:
 
 
 def escalate_corrective_action(
-    session: Session, corrective_action: CorrectiveAction, data: Mapping[str, Any], *, actor
+    session: Session, corrective_action: CorrectiveAction, values: Escalation, *, actor
 ) -> RoadmapAction:
     """Carry a corrective action into the roadmap of its organisation: a new roadmap action,
     prefilled from it, linked to it (as escalated) and to its incident.
 
-    `data` may name the `roadmap_id` (by default the organisation's current roadmap) and any
+    `values` may name the `roadmap_id` (by default the organisation's current roadmap) and any
     field of the action; the rest comes from the corrective action."""
-    roadmap_id = data.get("roadmap_id")
-    if roadmap_id not in (None, ""):
+    if values.roadmap_id is not None:
         roadmap = visible_reference(
             session,
             Roadmap,
-            f.IDENTIFIER(roadmap_id),
+            values.roadmap_id,
             Register.ROADMAP,
             Action.CREATE,
             user=actor,
@@ -436,7 +431,7 @@ def escalate_corrective_action(
     if already is not None:
         raise FieldErrors({"corrective_action": _("déjà reportée dans la feuille de route")})
     start = compute.today()
-    values = {
+    prefill = {
         "title": corrective_action.title,
         "description": "\n\n".join(
             part for part in (corrective_action.nonconformity, corrective_action.action) if part
@@ -449,8 +444,9 @@ def escalate_corrective_action(
         "corrective_action_ids": [corrective_action.id],
         "incident_ids": [corrective_action.incident_id] if corrective_action.incident_id else [],
     }
-    values.update({k: v for k, v in data.items() if k != "roadmap_id" and v not in (None, "")})
-    action = create_action(session, roadmap, values, actor=actor)
+    given = values.model_dump(exclude_unset=True, exclude={"roadmap_id"})
+    prefill.update({k: v for k, v in given.items() if v not in (None, "")})
+    action = create_action(session, roadmap, validate(RoadmapActionFields, prefill), actor=actor)
     link = session.get(ActionCorrectiveAction, (action.id, corrective_action.id))
     if link is None:
         link = ActionCorrectiveAction(

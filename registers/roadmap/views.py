@@ -26,14 +26,20 @@ from registers.roadmap.export import export_roadmap_report
 from registers.roadmap.models import ActionStatus, HygieneMeasure, Priority, Theme
 from registers.roadmap.queries import (
     REGISTER,
-    ActionFilters,
     FilterError,
+    action_filters,
     assessments_of,
     organisation_actions,
     roadmap_actions,
     roadmap_or_404,
     visible_actions,
     visible_roadmaps,
+)
+from registers.roadmap.schemas import (
+    HygieneAssessmentCreate,
+    RoadmapActionFilters,
+    RoadmapCreate,
+    RoadmapUpdate,
 )
 
 bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
@@ -100,8 +106,8 @@ def create():
     created = []
 
     def write():
-        data = form.record_data()
-        created.append(services.create_roadmap(get_session(), data, actor=current_user))
+        values = form.checked(RoadmapCreate)
+        created.append(services.create_roadmap(get_session(), values, actor=current_user))
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -119,7 +125,7 @@ def edit(roadmap_id: int):
         lambda: services.update_roadmap(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(RoadmapUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -140,9 +146,9 @@ def roadmap(roadmap_id: int):
     if group_by not in GROUPINGS:
         abort(400)
     try:
-        filters = ActionFilters.from_args(request.args)
+        filters = action_filters(request.args)
     except FilterError as error:
-        return _render_roadmap(record, ActionFilters(), [], group_by, error=error), 400
+        return _render_roadmap(record, RoadmapActionFilters(), [], group_by, error=error), 400
     filters.roadmap_id = record.id
     actions = list(get_session().scalars(visible_actions(filters=filters, selected=False)))
     return _render_roadmap(record, filters, actions, group_by)
@@ -299,7 +305,7 @@ def assess(slug: str, ref: str):
             get_session(),
             organisation,
             measure,
-            form.record_data(),
+            form.checked(HygieneAssessmentCreate),
             actor=current_user,
             version=form.submitted_version() if assessment else None,
         ),

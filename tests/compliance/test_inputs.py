@@ -288,15 +288,16 @@ def test_every_register_api_refuses_bad_text_with_422_naming_the_field(
         from datetime import date
 
         from registers.roadmap import services as roadmap_services
+        from registers.roadmap.schemas import RoadmapCreate
 
         roadmap = roadmap_services.create_roadmap(
             session,
-            {
-                "organisation_id": host.id,
-                "title": "Parcours",
-                "start_on": date(2026, 1, 1),
-                "end_on": date(2027, 12, 31),
-            },
+            RoadmapCreate(
+                organisation_id=host.id,
+                title="Parcours",
+                start_on=date(2026, 1, 1),
+                end_on=date(2027, 12, 31),
+            ),
             actor="test",
         )
         session.flush()

@@ -32,6 +32,7 @@ from registers.processing.template_activities import apply_template, create_temp
 from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
+from registers.roadmap.schemas import MilestoneCreate, RoadmapActionFields, RoadmapCreate
 
 ACTOR = "test"
 # The Word template each organisation of the world has uploaded a copy of.
@@ -147,29 +148,29 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     )
     r["roadmap"] = roadmap_services.create_roadmap(
         session,
-        {
-            "organisation_id": organisation.id,
-            "title": "Plan de sécurisation",
-            "start_on": compute.today() - timedelta(days=365),
-            "end_on": compute.today() + timedelta(days=730),
-        },
+        RoadmapCreate(
+            organisation_id=organisation.id,
+            title="Plan de sécurisation",
+            start_on=compute.today() - timedelta(days=365),
+            end_on=compute.today() + timedelta(days=730),
+        ),
         actor=ACTOR,
     )
     r["roadmap_action"] = roadmap_services.create_action(
         session,
         r["roadmap"],
-        {
-            "title": "SIEM",
-            "theme": Theme.SUPERVISION,
-            "start_on": compute.today() - timedelta(days=30),
-            "target_on": compute.today() + timedelta(days=90),
-        },
+        RoadmapActionFields(
+            title="SIEM",
+            theme=Theme.SUPERVISION,
+            start_on=compute.today() - timedelta(days=30),
+            target_on=compute.today() + timedelta(days=90),
+        ),
         actor=ACTOR,
     )
     r["milestone"] = roadmap_services.add_milestone(
         session,
         r["roadmap_action"],
-        {"label": "Cahier des charges", "due_on": compute.today() + timedelta(days=10)},
+        MilestoneCreate(label="Cahier des charges", due_on=compute.today() + timedelta(days=10)),
         actor=ACTOR,
     )
     return side

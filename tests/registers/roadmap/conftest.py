@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from compliance.schemas import validate
 from registers.roadmap import compute, services
 from registers.roadmap.models import Theme
+from registers.roadmap.schemas import RoadmapActionFields, RoadmapCreate
 from tests.registers.applications.conftest import (  # noqa: F401  (fixtures)
     host,
     make_application,
@@ -40,7 +42,7 @@ def make_roadmap(session, host):  # noqa: F811  (the imported fixture)
             "cofunding_rate": 50,
             **data,
         }
-        return services.create_roadmap(session, values, actor="test")
+        return services.create_roadmap(session, validate(RoadmapCreate, values), actor="test")
 
     return make
 
@@ -62,6 +64,7 @@ def make_roadmap_action(session, roadmap):
             "target_on": days(90),
             **data,
         }
+        values = validate(RoadmapActionFields, values)
         return services.create_action(session, in_roadmap or roadmap, values, actor="test")
 
     return make

@@ -9,9 +9,11 @@ import pytest
 from docx import Document
 
 from compliance.documents import render_docx, verify_document
+from compliance.schemas import validate
 from registers.roadmap import services
 from registers.roadmap.catalogue import find_measures
 from registers.roadmap.export import export_roadmap_report, sample_context
+from registers.roadmap.schemas import HygieneAssessmentCreate
 from tests.registers.roadmap.conftest import days
 
 
@@ -27,9 +29,9 @@ def report(session, host, roadmap, make_roadmap_action):
     make_roadmap_action(
         title="Audit du parcours", status="done", start_on=days(-300), target_on=days(-200)
     )
-    services.assess_measure(
-        session, host, find_measures(session, ["36"])[0], {"state": "partial"}, actor="test"
-    )
+    measure = find_measures(session, ["36"])[0]
+    values = validate(HygieneAssessmentCreate, {"state": "partial"})
+    services.assess_measure(session, host, measure, values, actor="test")
     data, record = export_roadmap_report(session, roadmap, actor="test")
     return Document(io.BytesIO(data)), data, record
 

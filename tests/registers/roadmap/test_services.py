@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from compliance.audit import AuditEntry
 from compliance.db import ConflictError
+from compliance.schemas import FieldErrors, validate
 from registers.incidents.models import ActionSource
 from registers.roadmap import services
 from registers.roadmap.catalogue import find_measures
-from registers.roadmap.fields import FieldErrors
 from registers.roadmap.models import (
     ActionCorrectiveAction,
     ActionStatus,
@@ -19,7 +19,18 @@ from registers.roadmap.models import (
     Priority,
     Theme,
 )
+from registers.roadmap.schemas import (
+    Escalation,
+    HygieneAssessmentCreate,
+    MilestoneCreate,
+    RoadmapActionUpdate,
+)
 from tests.registers.roadmap.conftest import days
+
+
+def _change(session, action, data: dict, version=None):
+    changes = validate(RoadmapActionUpdate, data)
+    return services.update_action(session, action, changes, actor="test", version=version)
 
 
 def test_create_action_numbers_links_and_audits(
@@ -75,25 +86,25 @@ def test_codes_are_unique_in_a_roadmap(make_roadmap_action):
 
 def test_done_means_complete(session, make_roadmap_action):
     action = make_roadmap_action(progress=40)
-    services.update_action(session, action, {"status": "done"}, actor="test")
+    _change(session, action, {"status": "done"})
     assert action.progress == 100 and action.completed_on is not None
-    services.update_action(session, action, {"status": "in_progress", "progress": 90}, actor="t")
+    _change(session, action, {"status": "in_progress", "progress": 90})
     assert action.completed_on is None and action.progress == 90
 
 
 def test_stale_version_is_a_conflict(session, make_roadmap_action):
     action = make_roadmap_action()
     seen = action.version
-    services.update_action(session, action, {"progress": 30}, actor="test", version=seen)
+    _change(session, action, {"progress": 30}, version=seen)
     with pytest.raises(ConflictError):
-        services.update_action(session, action, {"progress": 50}, actor="test", version=seen)
+        _change(session, action, {"progress": 50}, version=seen)
     assert action.progress == 30
 
 
 def test_changing_links_moves_the_version(session, make_roadmap_action):
     action = make_roadmap_action()
     before = action.version
-    services.update_action(session, action, {"measures": ["13", "13.R"]}, actor="test")
+    _change(session, action, {"measures": ["13", "13.R"]})
     session.flush()
     assert action.version == before + 1
     assert [m.ref for m in action.measures] == ["13", "13.R"]
@@ -101,33 +112,34 @@ def test_changing_links_moves_the_version(session, make_roadmap_action):
 
 def test_milestones(session, make_roadmap_action):
     action = make_roadmap_action()
-    milestone = services.add_milestone(
-        session, action, {"due_on": days(10), "label": "Marché notifié"}, actor="test"
-    )
+    values = validate(MilestoneCreate, {"due_on": days(10), "label": "Marché notifié"})
+    milestone = services.add_milestone(session, action, values, actor="test")
     services.set_milestone_done(session, milestone, True, actor="test")
     assert action.milestones[0].done
-    with pytest.raises(FieldErrors):
-        services.add_milestone(session, action, {"label": "Sans date"}, actor="test")
+    with pytest.raises(FieldErrors) as error:
+        validate(MilestoneCreate, {"label": "Sans date"})
+    assert error.value.errors == {"due_on": "est obligatoire"}
     services.remove_milestone(session, milestone, actor="test")
     assert action.milestones == []
 
 
 def test_assessment_is_created_then_updated(session, host):
     measure = find_measures(session, ["37"])[0]
-    first = services.assess_measure(
-        session,
-        host,
-        measure,
-        {"state": "partial", "comment": "Pas de copie hors ligne"},
-        actor="test",
+    values = validate(
+        HygieneAssessmentCreate, {"state": "partial", "comment": "Pas de copie hors ligne"}
     )
+    first = services.assess_measure(session, host, measure, values, actor="test")
     assert first.state == AssessmentState.PARTIAL and first.assessed_on is not None
+    values = validate(HygieneAssessmentCreate, {"state": "done"})
     again = services.assess_measure(
-        session, host, measure, {"state": "done"}, actor="test", version=first.version
+        session, host, measure, values, actor="test", version=first.version
     )
     assert again.id == first.id and again.state == AssessmentState.DONE
-    with pytest.raises(FieldErrors):
-        services.assess_measure(session, host, measure, {"state": "maybe"}, actor="test")
+    with pytest.raises(FieldErrors) as error:
+        validate(HygieneAssessmentCreate, {"state": "maybe"})
+    assert error.value.errors == {
+        "state": "doit être l'une des valeurs : not_done, partial, done, not_applicable"
+    }
 
 
 def test_escalating_a_corrective_action_creates_a_linked_roadmap_action(
@@ -140,9 +152,8 @@ def test_escalating_a_corrective_action_creates_a_linked_roadmap_action(
         title="Centraliser et surveiller les journaux de sécurité",
         owner="RSSI (SIIM94)",
     )
-    action = services.escalate_corrective_action(
-        session, corrective, {"priority": "P2", "target_on": days(200)}, actor="test"
-    )
+    values = validate(Escalation, {"priority": "P2", "target_on": days(200)})
+    action = services.escalate_corrective_action(session, corrective, values, actor="test")
     assert action.roadmap_id == roadmap.id
     assert action.title == corrective.title and action.owner == "RSSI (SIIM94)"
     assert action.priority == Priority.P2 and action.status == ActionStatus.PLANNED
@@ -159,7 +170,7 @@ def test_escalating_a_corrective_action_creates_a_linked_roadmap_action(
     assert action.code in trail.summary
     # Once is enough: the corrective action stays linked to the one roadmap action.
     with pytest.raises(FieldErrors):
-        services.escalate_corrective_action(session, corrective, {}, actor="test")
+        services.escalate_corrective_action(session, corrective, Escalation(), actor="test")
 
 
 def test_escalation_needs_a_roadmap_of_the_same_organisation(
@@ -168,5 +179,5 @@ def test_escalation_needs_a_roadmap_of_the_same_organisation(
     make_roadmap(other_organisation)
     corrective = make_corrective_action()  # the syndicate's, which has no roadmap here
     with pytest.raises(FieldErrors) as error:
-        services.escalate_corrective_action(session, corrective, {}, actor="test")
+        services.escalate_corrective_action(session, corrective, Escalation(), actor="test")
     assert "roadmap_id" in error.value.errors
