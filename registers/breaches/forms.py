@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from compliance.forms import Form, VersionedForm
-from registers.breaches.models import (
+from registers.breaches.schemas import (
     Art34Ground,
     BreachCause,
     BreachOrigin,
@@ -26,6 +26,8 @@ from registers.breaches.models import (
 from registers.incidents.forms import ParisDateTimeField, optional_enum, optional_int
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
+# The entity schemas' message, so that a form and the API say the same.
+TOO_LONG = _l("%(max)d caractères au plus")
 ENCRYPTED = _l("Chiffré dans la base : vous pouvez nommer des personnes.")
 
 
@@ -54,7 +56,9 @@ def _codes(label, enum_cls, description=None):
 
 class BreachForm(VersionedForm):
     title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Intitulé"),
+        validators=[DataRequired(), Length(max=200, message=TOO_LONG)],
+        filters=[_strip],
     )
     organisation_id = SelectField(
         _l("Responsable de traitement"),
@@ -121,7 +125,7 @@ class BreachForm(VersionedForm):
     risk_reasoning = _text(_l("Justification du niveau de risque"), ENCRYPTED)
     contact = StringField(
         _l("Point de contact"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Le délégué à la protection des données, en règle générale."),
     )
@@ -133,7 +137,7 @@ class BreachForm(VersionedForm):
     communicated_at = ParisDateTimeField(_l("Personnes informées le"))
     communication_means = StringField(
         _l("Moyen d'information"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Courrier, courriel, SMS, affichage, site internet…"),
     )
@@ -184,7 +188,7 @@ class NotificationForm(VersionedForm):
     )
     reference = StringField(
         _l("Numéro de la notification"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Celui que donne le téléservice de la CNIL."),
     )
