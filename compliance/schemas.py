@@ -162,7 +162,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return str(ctx["error"])
     if kind == "missing" or (error.get("input") is None and kind not in ("extra_forbidden",)):
         return str(MESSAGES["required"])
-    if kind == "string_too_long":
+    # An optional text's length is checked on the union (`too_long`): still characters.
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
         return _("%(max)d caractères au plus", max=ctx["max_length"])
     if kind == "too_long":
         return _("%(max)d éléments au plus", max=ctx["max_length"])
