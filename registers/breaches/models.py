@@ -133,10 +133,6 @@ class PersonalDataBreach(RecordMixin, BreachBase, table=True):
         names = ("confidentiality", "integrity", "availability")
         return [name for name in names if getattr(self, name)]
 
-    @property
-    def processing_ids(self) -> list[int]:
-        return [activity.id for activity in self.activities]
-
     def state_at(self, now: datetime | None = None) -> str:
         """Where the 72-hour clock stands at `now`: running, late, notified, notified_late,
         not_notifiable or closed."""

@@ -234,6 +234,15 @@ def paris_time(value: datetime | None) -> str | None:
     return value.astimezone(PARIS).isoformat() if value is not None else None
 
 
+# What an answer's instant is: text in ISO 8601, with the offset of Paris.
+ParisTime = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "description": "with the offset of Paris"}
+    ),
+]
+
+
 # --- a breach ---------------------------------------------------------------------------------
 
 
@@ -371,7 +380,7 @@ class NotificationRead(NotificationBase, Output):
     id: int
 
     @field_serializer("sent_at", when_used="json")
-    def _paris(self, value: datetime) -> str | None:
+    def _paris(self, value: datetime) -> ParisTime:
         return paris_time(value)
 
 
@@ -392,18 +401,16 @@ class ActivityRef(Output):
     name: str
 
 
-INSTANTS = (
+# The instants of an answer, always set or not.
+INSTANTS = ("awareness_at", "notification_deadline", "created_at", "updated_at")
+OPTIONAL_INSTANTS = (
     "started_at",
     "ended_at",
     "discovered_at",
     "controller_informed_at",
-    "awareness_at",
-    "notification_deadline",
     "decided_at",
     "communicated_at",
     "closed_at",
-    "created_at",
-    "updated_at",
 )
 
 
@@ -420,7 +427,7 @@ class BreachRead(BreachBase, Output):
     decided_at: datetime | None
     not_notified_reason: str | None
     closed_at: datetime | None
-    processing_ids: list[int]
+    processing_ids: list[int] = Field(validation_alias="activities")
     processing_activities: list[ActivityRef] = Field(validation_alias="activities")
     organisation: OrganisationRef
     incident: IncidentRef | None
@@ -430,8 +437,17 @@ class BreachRead(BreachBase, Output):
     created_at: datetime
     updated_at: datetime
 
+    @field_validator("processing_ids", mode="before")
+    @classmethod
+    def _ids_of(cls, activities) -> list:
+        return [getattr(activity, "id", activity) for activity in activities]
+
     @field_serializer(*INSTANTS, when_used="json")
-    def _paris(self, value: datetime | None) -> str | None:
+    def _paris(self, value: datetime) -> ParisTime:
+        return paris_time(value)
+
+    @field_serializer(*OPTIONAL_INSTANTS, when_used="json")
+    def _paris_or_none(self, value: datetime | None) -> ParisTime | None:
         return paris_time(value)
 
 
