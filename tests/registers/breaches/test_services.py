@@ -283,3 +283,32 @@ def test_a_notification_cannot_precede_awareness(session, organisation, make_bre
         )
     assert "sent_at" in caught.value.errors
     assert breach.status == BreachStatus.BEING_ASSESSED
+
+
+def test_the_columns_declared_by_the_schemas_keep_their_encryption(
+    session, organisation, make_breach
+):
+    """The encrypted columns are declared once, in BreachBase and NotificationBase: the tables
+    that inherit them still encrypt them at rest."""
+    breach = make_breach(organisation, risk_reasoning="Mme Petit, dossier social")
+    values = {
+        "kind": "initial",
+        "sent_at": utcnow(),
+        "notes": "Liste transmise : M. Durand",
+        "delay_reasons": "M. Leroy absent",
+    }
+    notification = services.record_notification(
+        session, breach, validate(NotificationCreate, values), actor="test"
+    )
+    session.flush()
+    notes = session.scalar(
+        sa.text("SELECT notes FROM breach_notification WHERE id = :id"), {"id": notification.id}
+    )
+    stored = session.execute(
+        sa.text("SELECT risk_reasoning, delay_reasons FROM personal_data_breach WHERE id = :id"),
+        {"id": breach.id},
+    ).one()
+    assert notes.startswith("gAAAAA") and "Durand" not in notes
+    assert "Petit" not in stored.risk_reasoning and "Leroy" not in stored.delay_reasons
+    session.expire_all()
+    assert notification.notes == "Liste transmise : M. Durand"
