@@ -127,8 +127,11 @@ def test_the_openapi_document_describes_the_breaches(client):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        # The form checks the length too (its maxlength), with the schema's message.
+        # The form checks these too (they render as required, maxlength and min), with the
+        # schema's messages.
         ("title", "T" * 201, "200 caractères au plus"),
+        ("title", " ", "est obligatoire"),
+        ("people_count", -1, "doit valoir au moins 0"),
         # Only the schema checks this one.
         ("description", "D" * 20_001, "20000 caractères au plus"),
         ("is_ongoing", "peut-être", "doit valoir vrai ou faux"),
