@@ -21,7 +21,5 @@ def init_app(app, registry) -> None:
     panels.register(registry)
     # Countdowns are drawn on other registers' pages too (incident, dashboard).
     app.jinja_env.globals["countdown_formats"] = countdown_formats
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)
     for document_type in export.DOCUMENT_TYPES:
         register_document_type(app, document_type)

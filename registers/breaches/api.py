@@ -9,115 +9,49 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance import api as kernel_api
-from compliance.api import committed_json, json_body, page_args, page_json
-from compliance.db import ConflictError, get_session
-from compliance.i18n import PARIS
+from compliance.api import answer, committed_json, json_body, page_args, page_json, read_only
+from compliance.db import ConflictError, check_version, get_session
+from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
+from compliance.schemas import FieldErrors, validate
 from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere
-from registers.breaches import fields as f
 from registers.breaches import services
-from registers.breaches.clock import clock
 from registers.breaches.models import PersonalDataBreach
-from registers.breaches.openapi import PATHS, SCHEMAS
 from registers.breaches.queries import (
     REGISTER,
-    BreachFilters,
     FilterError,
+    breach_filters,
     breach_or_404,
     visible_breaches,
 )
-from registers.incidents.common import FieldErrors
+from registers.breaches.schemas import (
+    BreachCreate,
+    BreachFilters,
+    BreachPatch,
+    BreachRead,
+    BreachUpdate,
+    NotificationCreate,
+    NotificationPost,
+    NotNotifiable,
+    NotNotifiablePost,
+)
 
-__all__ = ["PATHS", "SCHEMAS", "bp"]
+__all__ = ["bp"]
 
 bp = Blueprint("breaches_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(kernel_api._authenticate)
 bp.after_request(kernel_api._no_cookie)
 
-INSTANTS = (
-    "started_at",
-    "ended_at",
-    "discovered_at",
-    "controller_informed_at",
-    "awareness_at",
-    "notification_deadline",
-    "decided_at",
-    "communicated_at",
-    "closed_at",
-)
-# Keys a client may send back as it read them: ignored, never written.
-READ_ONLY = {
-    "id",
-    "reference",
-    "status",
-    "organisation",
-    "incident",
-    "processing_activities",
-    "notification_deadline",
-    "deadline_state",
-    "late",
-    "notifications",
-    "decided_at",
-    "not_notified_reason",
-    "closed_at",
-    "archived",
-    "created_at",
-    "updated_at",
-}
-
-
-def iso(value) -> str | None:
-    """ISO 8601 with the offset of Paris at that instant: 2026-10-27T09:00:00+01:00."""
-    return value.astimezone(PARIS).isoformat() if value is not None else None
-
-
-def _value(value):
-    return getattr(value, "value", value)
+# Keys a client may send back as it read them: ignored, never written (the version aside: it
+# says which version the change was prepared against).
+READ_ONLY = read_only(BreachRead, BreachCreate) - {"version"}
 
 
 def breach_json(breach: PersonalDataBreach) -> dict:
-    state = clock(breach)
-    data = {"id": breach.id, "reference": breach.reference, "status": breach.status.value}
-    for name in f.BREACH_FIELDS:
-        if name != "processing_ids":
-            data[name] = _value(getattr(breach, name))
-    for name in INSTANTS:
-        data[name] = iso(getattr(breach, name))
-    data.update(
-        processing_ids=[a.id for a in breach.activities],
-        processing_activities=[
-            {"id": a.id, "reference": a.reference, "name": a.name} for a in breach.activities
-        ],
-        deadline_state=state.state,
-        late=state.is_late,
-        not_notified_reason=breach.not_notified_reason,
-        organisation={
-            "id": breach.organisation.id,
-            "slug": breach.organisation.slug,
-            "name": breach.organisation.name,
-        },
-        incident={"id": breach.incident.id, "reference": breach.incident.reference}
-        if breach.incident
-        else None,
-        notifications=[
-            {
-                "id": n.id,
-                "kind": n.kind.value,
-                "sent_at": iso(n.sent_at),
-                "reference": n.reference,
-                "notes": n.notes,
-            }
-            for n in breach.notifications
-        ],
-        archived=breach.is_archived,
-        version=breach.version,
-        created_at=iso(breach.created_at),
-        updated_at=iso(breach.updated_at),
-    )
-    return data
+    return answer(BreachRead, breach)
 
 
 def _error(status: int, error: str, message: str, **extra):
@@ -169,9 +103,11 @@ def _version(data: dict) -> int:
 
 
 @bp.get("/breaches")
+@documented(answer=BreachRead, query=BreachFilters, paged=True)
 def breaches():
+    """Breaches the token's user may see, filtered and sorted"""
     try:
-        filters = BreachFilters.from_args(request.args)
+        filters = breach_filters(request.args)
     except FilterError as error:
         return _error(400, "bad_request", str(error), errors={error.field: error.message})
     page, per_page = page_args()
@@ -180,56 +116,74 @@ def breaches():
 
 
 @bp.get("/breaches/<int:breach_id>")
+@documented(answer=BreachRead)
 def breach(breach_id: int):
+    """One breach, with its 72-hour clock and its notifications"""
     return breach_json(breach_or_404(breach_id))
 
 
 @bp.post("/breaches")
+@documented(body=BreachCreate, answer=BreachRead, status=201)
 def create_breach():
+    """Record a breach: its controller's 72-hour clock starts at H0 (awareness_at)"""
     require_somewhere(REGISTER, Action.CREATE)
     data = _body()
     organisation_for(
         get_session(), data.get("organisation_id"), REGISTER, Action.CREATE, user=current_user
     )
     return _write(
-        lambda s: services.create_breach(s, data, actor=current_user), status=201, location=True
+        lambda s: services.create_breach(s, validate(BreachCreate, data), actor=current_user),
+        status=201,
+        location=True,
     )
 
 
 @bp.patch("/breaches/<int:breach_id>")
+@documented(body=BreachPatch, answer=BreachRead)
 def update_breach(breach_id: int):
+    """Change a breach (only the fields sent), at the version read"""
     record = breach_or_404(breach_id, Action.EDIT)
     data = _body()
 
     def call(session):
         version = _version(data)
-        return services.update_breach(session, record, data, actor=current_user, version=version)
+        check_version(record, version)
+        changes = validate(BreachUpdate, data)
+        return services.update_breach(session, record, changes, actor=current_user, version=version)
 
     return _write(call)
 
 
 @bp.post("/breaches/<int:breach_id>/notifications")
+@documented(body=NotificationPost, answer=BreachRead, status=201)
 def add_notification(breach_id: int):
+    """Record a notification made to the CNIL (the initial one is the decision to notify)"""
     record = breach_or_404(breach_id, Action.VALIDATE)
     data = json_body()
 
     def call(session):
         version = _version(data)
-        services.record_notification(session, record, data, actor=current_user, version=version)
+        check_version(record, version)
+        values = validate(NotificationCreate, data)
+        services.record_notification(session, record, values, actor=current_user, version=version)
         return record
 
     return _write(call, status=201)
 
 
 @bp.post("/breaches/<int:breach_id>/not-notifiable")
+@documented(body=NotNotifiablePost, answer=BreachRead, status=200)
 def not_notifiable(breach_id: int):
+    """Document that the breach is not notified, and why (Art. 33(1) and 33(5))"""
     record = breach_or_404(breach_id, Action.VALIDATE)
     data = json_body()
 
     def call(session):
         version = _version(data)
+        check_version(record, version)
+        decision = validate(NotNotifiable, data)
         return services.decide_not_notifiable(
-            session, record, data, actor=current_user, version=version
+            session, record, decision, actor=current_user, version=version
         )
 
     return _write(call)

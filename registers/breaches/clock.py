@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from compliance.db import utcnow
-from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.models import PersonalDataBreach
 
 # Under this much time left, the countdown turns from "info" to "warning", then to "error".
 WARNING_BELOW = timedelta(hours=24)
@@ -90,13 +90,6 @@ class Clock:
 def clock(breach: PersonalDataBreach, now: datetime | None = None) -> Clock:
     now = now or utcnow()
     deadline = breach.notification_deadline
-    remaining = deadline - now
     initial = breach.initial_notification
-    if initial is not None:
-        late = initial.sent_at > deadline
-        return Clock("notified_late" if late else "notified", deadline, remaining, initial.sent_at)
-    if breach.status == BreachStatus.BEING_ASSESSED:
-        return Clock("late" if remaining <= timedelta(0) else "running", deadline, remaining)
-    if breach.status == BreachStatus.NOT_NOTIFIABLE or breach.not_notified_reason:
-        return Clock("not_notifiable", deadline, remaining)
-    return Clock("closed", deadline, remaining)
+    notified_at = initial.sent_at if initial is not None else None
+    return Clock(breach.state_at(now), deadline, deadline - now, notified_at)

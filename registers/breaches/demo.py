@@ -17,11 +17,19 @@ from sqlalchemy.orm import Session
 from compliance.admin.services import find_user
 from compliance.db import utcnow
 from compliance.i18n import PARIS
+from compliance.schemas import validate
 from compliance.tenancy import Organisation
 from registers.breaches import services
 from registers.breaches.draft import draft_from_incident
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import Art34Ground, PersonalDataBreach
+from registers.breaches.models import PersonalDataBreach
+from registers.breaches.schemas import (
+    Art34Ground,
+    BreachCreate,
+    BreachUpdate,
+    NotificationCreate,
+    NotNotifiable,
+)
 from registers.incidents.models import Incident
 from registers.processing.models import ProcessingActivity
 
@@ -193,13 +201,16 @@ def _ransomware(session: Session, incident: Incident, organisations: dict, dpo) 
         data = draft_from_incident(incident, controller, informed_at=TOLD)
         if _exists(session, controller.organisation.id, data["title"]):
             continue
-        breach = services.create_breach(session, data, actor=dpo)
-        services.update_breach(session, breach, outcome["update"], actor=dpo)
+        breach = services.create_breach(session, validate(BreachCreate, data), actor=dpo)
+        changes = validate(BreachUpdate, outcome["update"])
+        services.update_breach(session, breach, changes, actor=dpo)
         for notification in outcome.get("notifications", []):
-            services.record_notification(session, breach, notification, actor=dpo)
+            values = validate(NotificationCreate, notification)
+            services.record_notification(session, breach, values, actor=dpo)
         if "decision" in outcome:
+            decision = validate(NotNotifiable, outcome["decision"])
             services.decide_not_notifiable(
-                session, breach, outcome["decision"], actor=dpo, at=outcome["decided_at"]
+                session, breach, decision, actor=dpo, at=outcome["decided_at"]
             )
         if "close_at" in outcome:
             services.close_breach(session, breach, actor=dpo, at=outcome["close_at"])
@@ -225,4 +236,4 @@ def _live(session: Session, organisation: Organisation, dpo) -> None:
         "started_at": aware - timedelta(hours=18),
         "ended_at": aware - timedelta(hours=18),
     }
-    services.create_breach(session, data, actor=dpo)
+    services.create_breach(session, validate(BreachCreate, data), actor=dpo)

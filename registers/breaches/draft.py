@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from compliance.documents import format_document_datetime
 from compliance.tenancy import Organisation
 from registers.breaches.fanout import Controller
-from registers.breaches.models import BreachCause, BreachOrigin, Circumstance, RiskLevel
+from registers.breaches.schemas import BreachCause, BreachOrigin, Circumstance, RiskLevel
 from registers.incidents.models import EntryKind, ImpactLevel, Incident, IncidentCategory
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 

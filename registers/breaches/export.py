@@ -21,13 +21,9 @@ from compliance.documents import DocumentType, ExportRecord, export_document
 from compliance.tenancy import Organisation, slugify
 from registers.breaches import draft
 from registers.breaches.clock import clock, format_duration
-from registers.breaches.models import (
-    Art34Ground,
-    BreachStatus,
-    PersonalDataBreach,
-    RiskLevel,
-)
+from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER
+from registers.breaches.schemas import Art34Ground, BreachStatus, RiskLevel
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
 REGISTER_DOC, DOSSIER, LETTER = "breach-register", "breach-notification", "breach-letter"

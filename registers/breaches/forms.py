@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from compliance.forms import Form, VersionedForm
-from registers.breaches.models import (
+from registers.breaches.schemas import (
     Art34Ground,
     BreachCause,
     BreachOrigin,
@@ -26,6 +26,10 @@ from registers.breaches.models import (
 from registers.incidents.forms import ParisDateTimeField, optional_enum, optional_int
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
+# The entity schemas' messages, so that a form and the API say the same.
+REQUIRED = _l("est obligatoire")
+TOO_LONG = _l("%(max)d caractères au plus")
+NOT_NEGATIVE = _l("doit valoir au moins %(minimum)s", minimum=0)
 ENCRYPTED = _l("Chiffré dans la base : vous pouvez nommer des personnes.")
 
 
@@ -39,7 +43,7 @@ def _choices(enum_cls, blank=None):
 
 
 def _text(label, description=None, required=False):
-    validators = [DataRequired()] if required else [Optional()]
+    validators = [DataRequired(message=REQUIRED)] if required else [Optional()]
     return TextAreaField(label, validators=validators, filters=[_strip], description=description)
 
 
@@ -54,12 +58,14 @@ def _codes(label, enum_cls, description=None):
 
 class BreachForm(VersionedForm):
     title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Intitulé"),
+        validators=[DataRequired(message=REQUIRED), Length(max=200, message=TOO_LONG)],
+        filters=[_strip],
     )
     organisation_id = SelectField(
         _l("Responsable de traitement"),
         coerce=optional_int,
-        validators=[DataRequired()],
+        validators=[DataRequired(message=REQUIRED)],
         description=_l("L'organisation membre dont court le délai de 72 heures."),
     )
     processing_ids = SelectMultipleField(
@@ -78,7 +84,7 @@ class BreachForm(VersionedForm):
     )
     awareness_at = ParisDateTimeField(
         _l("Prise de connaissance (H0)"),
-        validators=[InputRequired()],
+        validators=[InputRequired(message=REQUIRED)],
         description=_l(
             "Le moment où le responsable de traitement a eu une certitude raisonnable de la "
             "violation : le délai de 72 heures court à partir de là."
@@ -95,10 +101,12 @@ class BreachForm(VersionedForm):
 
     subject_categories = _codes(_l("Catégories de personnes concernées"), SubjectCategory)
     people_count = IntegerField(
-        _l("Nombre approximatif de personnes"), validators=[Optional(), NumberRange(min=0)]
+        _l("Nombre approximatif de personnes"),
+        validators=[Optional(), NumberRange(min=0, message=NOT_NEGATIVE)],
     )
     records_count = IntegerField(
-        _l("Nombre approximatif d'enregistrements"), validators=[Optional(), NumberRange(min=0)]
+        _l("Nombre approximatif d'enregistrements"),
+        validators=[Optional(), NumberRange(min=0, message=NOT_NEGATIVE)],
     )
     people_details = _text(_l("Précisions sur les personnes concernées"), ENCRYPTED)
     data_categories = _codes(_l("Catégories de données"), DataCategory)
@@ -121,7 +129,7 @@ class BreachForm(VersionedForm):
     risk_reasoning = _text(_l("Justification du niveau de risque"), ENCRYPTED)
     contact = StringField(
         _l("Point de contact"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Le délégué à la protection des données, en règle générale."),
     )
@@ -133,7 +141,7 @@ class BreachForm(VersionedForm):
     communicated_at = ParisDateTimeField(_l("Personnes informées le"))
     communication_means = StringField(
         _l("Moyen d'information"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Courrier, courriel, SMS, affichage, site internet…"),
     )
@@ -177,14 +185,16 @@ class NotificationForm(VersionedForm):
         _l("Notification"),
         choices=lambda: NotificationKind.choices(),
         coerce=optional_enum(NotificationKind),
-        validators=[DataRequired()],
+        validators=[DataRequired(message=REQUIRED)],
     )
     sent_at = ParisDateTimeField(
-        _l("Envoyée le"), validators=[InputRequired()], description=_l("Date et heure d'envoi.")
+        _l("Envoyée le"),
+        validators=[InputRequired(message=REQUIRED)],
+        description=_l("Date et heure d'envoi."),
     )
     reference = StringField(
         _l("Numéro de la notification"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=100, message=TOO_LONG)],
         filters=[_strip],
         description=_l("Celui que donne le téléservice de la CNIL."),
     )

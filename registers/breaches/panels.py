@@ -13,8 +13,9 @@ from compliance.db import get_session, utcnow
 from compliance.permissions import Action
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
+from registers.breaches.schemas import BreachStatus
 
 WIDGET_SIZE = 6
 

@@ -4,11 +4,9 @@ exports share. A breach belongs to its controller organisation and is always sco
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -16,8 +14,10 @@ from compliance.access import get_or_404, scope
 from compliance.auth import can
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
+from compliance.schemas import FieldErrors, validate_query
 from compliance.tenancy import Organisation
-from registers.breaches.models import BreachProcessing, BreachStatus, PersonalDataBreach
+from registers.breaches.models import BreachProcessing, PersonalDataBreach
+from registers.breaches.schemas import BreachFilters, BreachStatus
 from registers.incidents.queries import FilterError
 
 REGISTER = Register.BREACHES
@@ -29,42 +29,11 @@ BREACH_OPTIONS = (
 )
 DETAIL_OPTIONS = (*BREACH_OPTIONS, selectinload(PersonalDataBreach.activities))
 
-__all__ = ["FilterError"]
+__all__ = ["BreachFilters", "FilterError"]
 
 
 def _user(user):
     return current_user if user is None else user
-
-
-def _text_arg(args, name: str) -> str | None:
-    return (args.get(name) or "").strip() or None
-
-
-def _int_arg(args, name: str) -> int | None:
-    value = _text_arg(args, name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FilterError(name, _("doit être un nombre entier")) from None
-
-
-def _enum_arg(args, name: str, enum_cls):
-    value = _text_arg(args, name)
-    if value is None:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(
-            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
-        ) from None
-
-
-def _bool_arg(args, name: str) -> bool:
-    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
 
 
 def late_condition(now: datetime | None = None):
@@ -75,47 +44,13 @@ def late_condition(now: datetime | None = None):
     )
 
 
-@dataclass
-class BreachFilters:
-    q: str | None = None
-    status: BreachStatus | None = None
-    organisation_id: int | None = None
-    incident_id: int | None = None
-    processing_id: int | None = None
-    late: bool = False
-    open_only: bool = False
-    include_archived: bool = False
-    sort: str = "deadline"
-
-    SORTS = ("deadline", "awareness", "reference", "status", "organisation")
-
-    @classmethod
-    def from_args(cls, args) -> BreachFilters:
-        sort = _text_arg(args, "sort") or "deadline"
-        if sort.lstrip("-") not in cls.SORTS:
-            raise FilterError(
-                "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(cls.SORTS))
-            )
-        return cls(
-            q=_text_arg(args, "q"),
-            status=_enum_arg(args, "status", BreachStatus),
-            organisation_id=_int_arg(args, "organisation_id"),
-            incident_id=_int_arg(args, "incident_id"),
-            processing_id=_int_arg(args, "processing_id"),
-            late=_bool_arg(args, "late"),
-            open_only=_bool_arg(args, "open_only"),
-            include_archived=_bool_arg(args, "include_archived"),
-            sort=sort,
-        )
-
-    def as_args(self) -> dict:
-        args = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if value in (None, False, "", item.default):
-                continue
-            args[item.name] = "1" if value is True else str(getattr(value, "value", value))
-        return args
+def breach_filters(args) -> BreachFilters:
+    """The list's filters from a query string; FilterError (the first bad value) otherwise."""
+    try:
+        return validate_query(BreachFilters, args)
+    except FieldErrors as error:
+        field, message = next(iter(error.errors.items()))
+        raise FilterError(field, message) from None
 
 
 # Breaches still being assessed first (their clock runs), then by deadline.

@@ -16,18 +16,22 @@ from compliance import audit, numbering
 from compliance.db import check_version, utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
+from compliance.schemas import FieldErrors, validate
 from compliance.tenancy import Organisation, visible_reference, visible_references
-from registers.breaches import fields as f
-from registers.breaches.models import (
+from registers.breaches.draft import draft_from_incident
+from registers.breaches.models import BreachNotification, PersonalDataBreach, deadline_for
+from registers.breaches.schemas import (
+    FIXED_AFTER_CREATION,
     Art34Ground,
-    BreachNotification,
+    BreachCreate,
     BreachStatus,
+    BreachUpdate,
+    NotificationCreate,
     NotificationKind,
-    PersonalDataBreach,
+    NotNotifiable,
     RiskLevel,
-    deadline_for,
 )
-from registers.incidents.common import FieldErrors, actor_label, audit_create, audit_update
+from registers.incidents.common import actor_label, audit_create, audit_update
 from registers.incidents.models import Incident
 from registers.processing.models import ProcessingActivity
 
@@ -124,17 +128,6 @@ def _apply(session: Session, breach: PersonalDataBreach, cleaned: dict, *, actor
     return {"processing_ids": {"before": before, "after": after}}
 
 
-def _clean(spec, data: Mapping[str, Any], *, required=(), partial=False) -> tuple[dict, dict]:
-    """The cleaned values and the errors so far (unknown keys, bad values, missing ones)."""
-    errors = f.unknown_keys(spec, data)
-    try:
-        cleaned = f.clean(spec, data, required=required, partial=partial)
-    except FieldErrors as error:
-        errors.update(error.errors)
-        raise FieldErrors(errors) from None
-    return cleaned, errors
-
-
 def _writable(breach: PersonalDataBreach) -> None:
     if breach.is_archived:
         raise FieldErrors({"status": _("la fiche est archivée : restaurez-la d'abord")})
@@ -145,10 +138,10 @@ def _writable(breach: PersonalDataBreach) -> None:
 # --- create and update ----------------------------------------------------------------------
 
 
-def create_breach(session: Session, data: Mapping[str, Any], *, actor) -> PersonalDataBreach:
-    """`data`: the fields of fields.BREACH_FIELDS (title, organisation_id, awareness_at
-    required); `processing_ids` are activities of that organisation."""
-    cleaned, errors = _clean(f.BREACH_FIELDS, data, required=f.BREACH_REQUIRED)
+def create_breach(session: Session, values: BreachCreate, *, actor) -> PersonalDataBreach:
+    """A new breach from checked `values`; its processing activities are the controller's."""
+    cleaned = values.model_dump(exclude_unset=True)
+    errors: dict[str, str] = {}
     organisation = visible_reference(
         session,
         Organisation,
@@ -188,16 +181,17 @@ def create_breach(session: Session, data: Mapping[str, Any], *, actor) -> Person
 def update_breach(
     session: Session,
     breach: PersonalDataBreach,
-    data: Mapping[str, Any],
+    changes: BreachUpdate,
     *,
     actor,
     version: int | None = None,
 ) -> PersonalDataBreach:
-    """Partial update: only the keys present in `data` change."""
+    """Partial update: only the fields set in `changes` change."""
     check_version(breach, version)
     _writable(breach)
-    cleaned, errors = _clean(f.BREACH_FIELDS, data, required=f.BREACH_REQUIRED, partial=True)
-    for name in f.FIXED_AFTER_CREATION:
+    cleaned = changes.model_dump(exclude_unset=True)
+    errors: dict[str, str] = {}
+    for name in FIXED_AFTER_CREATION:
         if name in cleaned and cleaned.pop(name) != getattr(breach, name):
             errors[name] = _("ne peut pas changer après la création")
     _check_times(_values(breach, cleaned), errors, now=utcnow())
@@ -214,7 +208,7 @@ def update_breach(
 def record_notification(
     session: Session,
     breach: PersonalDataBreach,
-    data: Mapping[str, Any],
+    values: NotificationCreate,
     *,
     actor,
     version: int | None = None,
@@ -223,7 +217,7 @@ def record_notification(
     the decision to notify, and past the 72 hours it needs the reasons for the delay."""
     check_version(breach, version)
     _writable(breach)
-    cleaned = f.clean(f.NOTIFICATION_FIELDS, data, required=f.NOTIFICATION_REQUIRED)
+    cleaned = values.model_dump(exclude_unset=True)
     kind, sent_at = cleaned["kind"], cleaned["sent_at"]
     initial = breach.initial_notification
     errors = {}
@@ -281,7 +275,7 @@ def record_notification(
 def decide_not_notifiable(
     session: Session,
     breach: PersonalDataBreach,
-    data: Mapping[str, Any],
+    decision: NotNotifiable,
     *,
     actor,
     version: int | None = None,
@@ -293,8 +287,7 @@ def decide_not_notifiable(
     _writable(breach)
     if breach.status != BreachStatus.BEING_ASSESSED:
         raise FieldErrors({"status": _("la décision de notification est déjà prise")})
-    cleaned = f.clean(f.DECISION_FIELDS, data, required=f.DECISION_REQUIRED)
-    risk = cleaned.get("risk_level") or RiskLevel.NONE
+    risk = decision.risk_level or RiskLevel.NONE
     if risk != RiskLevel.NONE:
         raise FieldErrors(
             {
@@ -304,9 +297,9 @@ def decide_not_notifiable(
             }
         )
     breach.risk_level = RiskLevel.NONE
-    breach.risk_reasoning = cleaned["risk_reasoning"]
-    breach.not_notified_reason = cleaned["not_notified_reason"]
-    breach.communication_ground = cleaned.get("communication_ground") or Art34Ground.NOT_HIGH_RISK
+    breach.risk_reasoning = decision.risk_reasoning
+    breach.not_notified_reason = decision.not_notified_reason
+    breach.communication_ground = decision.communication_ground or Art34Ground.NOT_HIGH_RISK
     breach.status = BreachStatus.NOT_NOTIFIABLE
     breach.decided_at = at or utcnow()
     audit_update(session, breach, _summary(breach), actor=actor, action="decide")
@@ -396,15 +389,13 @@ def open_breaches_for_incident(
 
     `choices`: (fanout.Controller, informed_at, awareness_at or None) triples; H0 defaults to
     the time the controller was told."""
-    from registers.breaches.draft import draft_from_incident
-
     created, errors = [], {}
     for controller, informed_at, awareness_at in choices:
         data = draft_from_incident(
             incident, controller, informed_at=informed_at, awareness_at=awareness_at
         )
         try:
-            created.append(create_breach(session, data, actor=actor))
+            created.append(create_breach(session, validate(BreachCreate, data), actor=actor))
         except FieldErrors as error:
             for name, message in error.errors.items():
                 errors[f"{controller.organisation.id}:{name}"] = message

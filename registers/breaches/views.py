@@ -35,9 +35,16 @@ from registers.breaches.queries import (
     REGISTER,
     BreachFilters,
     FilterError,
+    breach_filters,
     breach_or_404,
     may,
     visible_breaches,
+)
+from registers.breaches.schemas import (
+    BreachCreate,
+    BreachUpdate,
+    NotificationCreate,
+    NotNotifiable,
 )
 from registers.incidents.common import FieldErrors
 from registers.incidents.queries import incident_or_404
@@ -102,7 +109,7 @@ def _activities(organisation_ids) -> list[ProcessingActivity]:
 @bp.get("/")
 def index():
     try:
-        filters = BreachFilters.from_args(request.args)
+        filters = breach_filters(request.args)
     except FilterError as error:
         return _render_index(BreachFilters(), None, error=error), 400
     page = paginate(get_session(), visible_breaches(filters=filters), page=page_number())
@@ -184,8 +191,8 @@ def create():
     created = []
 
     def write():
-        data = form.record_data()
-        created.append(services.create_breach(get_session(), data, actor=current_user))
+        values = form.checked(BreachCreate)
+        created.append(services.create_breach(get_session(), values, actor=current_user))
 
     done, _conflict, status = _submit(form, write)
     if done:
@@ -212,7 +219,7 @@ def edit(breach_id: int):
         lambda: services.update_breach(
             get_session(),
             breach,
-            form.record_data(),
+            form.checked(BreachUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -238,7 +245,7 @@ def notify(breach_id: int):
         lambda: services.record_notification(
             get_session(),
             breach,
-            form.record_data(),
+            form.checked(NotificationCreate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -259,7 +266,7 @@ def not_notifiable(breach_id: int):
         lambda: services.decide_not_notifiable(
             get_session(),
             breach,
-            form.record_data(),
+            form.checked(NotNotifiable),
             actor=current_user,
             version=form.submitted_version(),
         ),

@@ -21,6 +21,7 @@ from registers.applications.schemas import (
     VendorCreate,
 )
 from registers.breaches import services as breach_services
+from registers.breaches.schemas import BreachCreate
 from registers.incidents import corrective_actions
 from registers.incidents import services as incident_services
 from registers.incidents.common import today
@@ -125,13 +126,16 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     )
     r["breach"] = breach_services.create_breach(
         session,
-        {
-            "title": "Courriel au mauvais destinataire",
-            "organisation_id": organisation.id,
-            "awareness_at": utcnow() - timedelta(hours=1),
-            "incident_id": r["incident"].id,
-            "processing_ids": [r["activity"].id],
-        },
+        validate(
+            BreachCreate,
+            {
+                "title": "Courriel au mauvais destinataire",
+                "organisation_id": organisation.id,
+                "awareness_at": utcnow() - timedelta(hours=1),
+                "incident_id": r["incident"].id,
+                "processing_ids": [r["activity"].id],
+            },
+        ),
         actor=ACTOR,
     )
     r["report"] = incident_services.add_external_report(

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from compliance.db import utcnow
+from compliance.schemas import validate
 from registers.breaches import services
+from registers.breaches.schemas import BreachCreate
 from registers.incidents import services as incident_services
 from registers.incidents.models import ImpactLevel, IncidentCategory, Severity
 from tests.registers.applications import conftest as map_fixtures
@@ -65,7 +67,7 @@ def make_breach(session):
             "description": "Liste des familles envoyée à un parent d'élève",
             **data,
         }
-        return services.create_breach(session, values, actor="test")
+        return services.create_breach(session, validate(BreachCreate, values), actor="test")
 
     return make
 

@@ -122,3 +122,66 @@ def test_scoping_and_permissions(
 def test_the_openapi_document_describes_the_breaches(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "/breaches" in paths and "/breaches/{breach_id}/notifications" in paths
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # The form checks these too (they render as required, maxlength and min), with the
+        # schema's messages.
+        ("title", "T" * 201, "200 caractères au plus"),
+        ("title", " ", "est obligatoire"),
+        ("people_count", -1, "doit valoir au moins 0"),
+        # Only the schema checks this one.
+        ("description", "D" * 20_001, "20000 caractères au plus"),
+        ("is_ongoing", "peut-être", "doit valoir vrai ou faux"),
+    ],
+)
+def test_a_form_and_the_api_refuse_a_value_with_the_same_message(
+    api, dpo, client, login_as, session, organisation, field, value, message
+):
+    awareness = (utcnow() - timedelta(hours=2)).astimezone(PARIS)
+    values = {
+        "title": "Fichier des familles publié par erreur",
+        "organisation_id": organisation.id,
+        "awareness_at": awareness.strftime("%Y-%m-%dT%H:%M"),
+        field: value,
+    }
+    response = api("POST", "/breaches", dpo, json=values)
+    assert response.status_code == 422
+    assert response.json["errors"] == {field: message}
+    if field == "is_ongoing":
+        # A checkbox posts "y" or nothing: the form cannot send another value.
+        return
+    login_as(Role.DPO, organisation)
+    page = client.post(f"/breaches/new?organisation_id={organisation.id}", data=values)
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert api("GET", "/breaches", dpo).json["total"] == 0
+
+
+def test_a_bad_filter_is_400_with_the_field(api, dpo):
+    response = api("GET", "/breaches?sort=colour", dpo)
+    assert response.status_code == 400
+    assert response.json["errors"] == {
+        "sort": "doit être l'une des valeurs : deadline, awareness, reference, status, organisation"
+    }
+    response = api("GET", "/breaches?status=lost", dpo)
+    assert response.status_code == 400
+    assert set(response.json["errors"]) == {"status"}
+
+
+def test_a_patch_needs_the_version_read(api, dpo, session, organisation, make_breach):
+    breach = make_breach(organisation)
+    session.commit()
+    response = api("PATCH", f"/breaches/{breach.id}", dpo, json={"title": "Nouveau"})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"version"}
+    # What the client read and sends back is ignored; a blank title is refused.
+    read = api("GET", f"/breaches/{breach.id}", dpo).json
+    response = api("PATCH", f"/breaches/{breach.id}", dpo, json={**read, "title": " "})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"title": "est obligatoire"}
+    response = api("PATCH", f"/breaches/{breach.id}", dpo, json={**read, "title": "Nouveau"})
+    assert response.status_code == 200, response.json
+    assert response.json["title"] == "Nouveau"

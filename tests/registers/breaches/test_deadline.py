@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from compliance.i18n import PARIS
+from compliance.schemas import validate
 from registers.breaches import services
 from registers.breaches.clock import clock, format_duration
 from registers.breaches.models import BreachStatus, PersonalDataBreach, deadline_for
 from registers.breaches.queries import BreachFilters, late_condition, visible_breaches
+from registers.breaches.schemas import BreachUpdate, NotificationCreate, NotNotifiable
 
 
 def paris(*args) -> datetime:
@@ -50,7 +52,10 @@ def test_the_service_stores_the_deadline_in_utc_and_recomputes_it(
     assert stored.notification_deadline == datetime(2026, 10, 27, 8, 0, tzinfo=UTC)
     assert stored.notification_deadline.astimezone(PARIS).hour == 9
     services.update_breach(
-        session, stored, {"awareness_at": paris(2026, 3, 27, 10, 0)}, actor="test"
+        session,
+        stored,
+        validate(BreachUpdate, {"awareness_at": paris(2026, 3, 27, 10, 0)}),
+        actor="test",
     )
     assert stored.notification_deadline.astimezone(PARIS) == paris(2026, 3, 30, 11, 0)
     assert stored.reference.startswith("VDP-2026-")
@@ -81,7 +86,10 @@ def test_late_in_sql_too(session, organisation, make_breach, make_user):
     services.decide_not_notifiable(
         session,
         decided,
-        {"risk_reasoning": "Données chiffrées", "not_notified_reason": "Aucun risque"},
+        validate(
+            NotNotifiable,
+            {"risk_reasoning": "Données chiffrées", "not_notified_reason": "Aucun risque"},
+        ),
         actor="test",
     )
     statement = visible_breaches(user, BreachFilters(late=True), selected=False)
@@ -102,12 +110,15 @@ def test_a_decision_stops_the_clock(session, organisation, make_breach):
     services.record_notification(
         session,
         breach,
-        {
-            "kind": "initial",
-            "sent_at": paris(2026, 1, 8, 10, 0),
-            "reference": "CNIL-123",
-            "delay_reasons": "Périmètre établi le 8 janvier seulement",
-        },
+        validate(
+            NotificationCreate,
+            {
+                "kind": "initial",
+                "sent_at": paris(2026, 1, 8, 10, 0),
+                "reference": "CNIL-123",
+                "delay_reasons": "Périmètre établi le 8 janvier seulement",
+            },
+        ),
         actor="test",
     )
     state = clock(breach, now=paris(2026, 2, 1, 0, 0))

@@ -15,8 +15,10 @@ from compliance.db import utcnow
 from compliance.document_templates import check_template
 from compliance.documents import ExportRecord, default_template_path
 from compliance.permissions import Role
+from compliance.schemas import validate
 from registers.breaches import export, services
 from registers.breaches.fanout import controllers_for
+from registers.breaches.schemas import NotificationCreate, NotNotifiable
 
 
 def all_text(data: bytes) -> str:
@@ -42,12 +44,15 @@ def breaches(session, shared, make_incident, make_breach, organisation, other_or
     services.record_notification(
         session,
         ours,
-        {
-            "kind": "initial",
-            "sent_at": utcnow() - timedelta(hours=1),
-            "reference": "NOTIF-2026-0042",
-            "delay_reasons": "Analyse du prestataire attendue jusqu'au troisième jour",
-        },
+        validate(
+            NotificationCreate,
+            {
+                "kind": "initial",
+                "sent_at": utcnow() - timedelta(hours=1),
+                "reference": "NOTIF-2026-0042",
+                "delay_reasons": "Analyse du prestataire attendue jusqu'au troisième jour",
+            },
+        ),
         actor="test",
     )
     quiet = make_breach(
@@ -56,11 +61,14 @@ def breaches(session, shared, make_incident, make_breach, organisation, other_or
     services.decide_not_notifiable(
         session,
         quiet,
-        {
-            "risk_reasoning": "Clé chiffrée (AES-256), mot de passe non compromis",
-            "not_notified_reason": "Données inintelligibles pour quiconque trouve la clé",
-            "communication_ground": "unintelligible",
-        },
+        validate(
+            NotNotifiable,
+            {
+                "risk_reasoning": "Clé chiffrée (AES-256), mot de passe non compromis",
+                "not_notified_reason": "Données inintelligibles pour quiconque trouve la clé",
+                "communication_ground": "unintelligible",
+            },
+        ),
         actor="test",
     )
     session.commit()

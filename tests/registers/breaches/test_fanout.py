@@ -10,7 +10,7 @@ from compliance.permissions import Role
 from registers.breaches import services
 from registers.breaches.draft import draft_from_incident
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import RiskLevel
+from registers.breaches.schemas import RiskLevel
 
 
 def test_three_deployments_two_controllers_with_the_right_activities(

@@ -10,8 +10,16 @@ import sqlalchemy as sa
 
 from compliance.audit import AuditEntry, verify
 from compliance.db import ConflictError, utcnow
+from compliance.schemas import validate
 from registers.breaches import services
-from registers.breaches.models import BreachStatus, PersonalDataBreach, RiskLevel
+from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.schemas import (
+    BreachCreate,
+    BreachUpdate,
+    NotificationCreate,
+    NotNotifiable,
+    RiskLevel,
+)
 from registers.incidents.common import FieldErrors
 
 
@@ -19,7 +27,10 @@ def test_required_fields_and_bad_values_change_nothing(session, organisation):
     with pytest.raises(FieldErrors) as caught:
         services.create_breach(
             session,
-            {"organisation_id": organisation.id, "people_count": -3, "colour": "red"},
+            validate(
+                BreachCreate,
+                {"organisation_id": organisation.id, "people_count": -3, "colour": "red"},
+            ),
             actor="test",
         )
     assert set(caught.value.errors) >= {"title", "awareness_at", "people_count", "colour"}
@@ -51,14 +62,19 @@ def test_the_controller_never_changes(session, organisation, other_organisation,
     breach = make_breach(organisation)
     with pytest.raises(FieldErrors) as caught:
         services.update_breach(
-            session, breach, {"organisation_id": other_organisation.id}, actor="test"
+            session,
+            breach,
+            validate(BreachUpdate, {"organisation_id": other_organisation.id}),
+            actor="test",
         )
     assert "organisation_id" in caught.value.errors
 
 
 def test_an_ongoing_breach_has_no_end(session, organisation, make_breach):
     breach = make_breach(organisation, started_at=utcnow() - timedelta(hours=3))
-    services.update_breach(session, breach, {"is_ongoing": True}, actor="test")
+    services.update_breach(
+        session, breach, validate(BreachUpdate, {"is_ongoing": True}), actor="test"
+    )
     assert breach.ended_at is None
 
 
@@ -67,14 +83,20 @@ def test_a_late_notification_needs_its_reasons(session, organisation, make_breac
     sent = utcnow() - timedelta(hours=1)
     with pytest.raises(FieldErrors) as caught:
         services.record_notification(
-            session, breach, {"kind": "initial", "sent_at": sent}, actor="test"
+            session,
+            breach,
+            validate(NotificationCreate, {"kind": "initial", "sent_at": sent}),
+            actor="test",
         )
     assert "delay_reasons" in caught.value.errors
     assert breach.status == BreachStatus.BEING_ASSESSED
     services.record_notification(
         session,
         breach,
-        {"kind": "initial", "sent_at": sent, "delay_reasons": "Périmètre inconnu"},
+        validate(
+            NotificationCreate,
+            {"kind": "initial", "sent_at": sent, "delay_reasons": "Périmètre inconnu"},
+        ),
         actor="test",
     )
     assert breach.status == BreachStatus.NOTIFIED
@@ -86,22 +108,34 @@ def test_initial_then_complementary_notifications(session, organisation, make_br
     breach = make_breach(organisation, awareness_at=utcnow() - timedelta(hours=10))
     with pytest.raises(FieldErrors):
         services.record_notification(
-            session, breach, {"kind": "complementary", "sent_at": utcnow()}, actor="test"
+            session,
+            breach,
+            validate(NotificationCreate, {"kind": "complementary", "sent_at": utcnow()}),
+            actor="test",
         )
     services.record_notification(
         session,
         breach,
-        {"kind": "initial", "sent_at": utcnow() - timedelta(hours=2), "reference": "N-1"},
+        validate(
+            NotificationCreate,
+            {"kind": "initial", "sent_at": utcnow() - timedelta(hours=2), "reference": "N-1"},
+        ),
         actor="test",
     )
     with pytest.raises(FieldErrors):
         services.record_notification(
-            session, breach, {"kind": "initial", "sent_at": utcnow()}, actor="test"
+            session,
+            breach,
+            validate(NotificationCreate, {"kind": "initial", "sent_at": utcnow()}),
+            actor="test",
         )
     services.record_notification(
         session,
         breach,
-        {"kind": "complementary", "sent_at": utcnow(), "notes": "Périmètre définitif"},
+        validate(
+            NotificationCreate,
+            {"kind": "complementary", "sent_at": utcnow(), "notes": "Périmètre définitif"},
+        ),
         actor="test",
     )
     assert [n.kind.value for n in breach.notifications] == ["initial", "complementary"]
@@ -111,20 +145,26 @@ def test_initial_then_complementary_notifications(session, organisation, make_br
 def test_not_notifiable_only_without_risk_and_with_its_reasons(session, organisation, make_breach):
     breach = make_breach(organisation)
     with pytest.raises(FieldErrors) as caught:
-        services.decide_not_notifiable(session, breach, {}, actor="test")
+        services.decide_not_notifiable(session, breach, validate(NotNotifiable, {}), actor="test")
     assert set(caught.value.errors) == {"risk_reasoning", "not_notified_reason"}
     with pytest.raises(FieldErrors) as caught:
         services.decide_not_notifiable(
             session,
             breach,
-            {"risk_level": "high", "risk_reasoning": "x", "not_notified_reason": "y"},
+            validate(
+                NotNotifiable,
+                {"risk_level": "high", "risk_reasoning": "x", "not_notified_reason": "y"},
+            ),
             actor="test",
         )
     assert "risk_level" in caught.value.errors
     services.decide_not_notifiable(
         session,
         breach,
-        {"risk_reasoning": "Fichier chiffré", "not_notified_reason": "Aucun risque"},
+        validate(
+            NotNotifiable,
+            {"risk_reasoning": "Fichier chiffré", "not_notified_reason": "Aucun risque"},
+        ),
         actor="test",
     )
     assert breach.status == BreachStatus.NOT_NOTIFIABLE
@@ -141,7 +181,9 @@ def test_closing_needs_a_decision_and_for_a_high_risk_the_people_told(
     services.record_notification(
         session,
         breach,
-        {"kind": "initial", "sent_at": utcnow() - timedelta(minutes=5)},
+        validate(
+            NotificationCreate, {"kind": "initial", "sent_at": utcnow() - timedelta(minutes=5)}
+        ),
         actor="test",
     )
     with pytest.raises(FieldErrors) as caught:
@@ -150,13 +192,15 @@ def test_closing_needs_a_decision_and_for_a_high_risk_the_people_told(
     services.update_breach(
         session,
         breach,
-        {"communicated_at": utcnow(), "communication_means": "Courrier"},
+        validate(BreachUpdate, {"communicated_at": utcnow(), "communication_means": "Courrier"}),
         actor="test",
     )
     services.close_breach(session, breach, actor="test")
     assert breach.status == BreachStatus.CLOSED
     with pytest.raises(FieldErrors):
-        services.update_breach(session, breach, {"title": "Changée"}, actor="test")
+        services.update_breach(
+            session, breach, validate(BreachUpdate, {"title": "Changée"}), actor="test"
+        )
     services.reopen_breach(session, breach, actor="test")
     assert breach.status == BreachStatus.NOTIFIED
 
@@ -165,10 +209,18 @@ def test_stale_version_is_refused(session, organisation, make_breach):
     breach = make_breach(organisation)
     session.flush()
     stale = breach.version
-    services.update_breach(session, breach, {"title": "Premier"}, actor="test", version=stale)
+    services.update_breach(
+        session, breach, validate(BreachUpdate, {"title": "Premier"}), actor="test", version=stale
+    )
     session.flush()
     with pytest.raises(ConflictError):
-        services.update_breach(session, breach, {"title": "Second"}, actor="test", version=stale)
+        services.update_breach(
+            session,
+            breach,
+            validate(BreachUpdate, {"title": "Second"}),
+            actor="test",
+            version=stale,
+        )
 
 
 def test_archive_and_restore(session, organisation, make_breach):
@@ -176,7 +228,9 @@ def test_archive_and_restore(session, organisation, make_breach):
     services.archive_breach(session, breach, actor="test")
     assert breach.is_archived
     with pytest.raises(FieldErrors):
-        services.update_breach(session, breach, {"title": "x"}, actor="test")
+        services.update_breach(
+            session, breach, validate(BreachUpdate, {"title": "x"}), actor="test"
+        )
     services.restore_breach(session, breach, actor="test")
     assert not breach.is_archived
 
@@ -222,8 +276,39 @@ def test_a_notification_cannot_precede_awareness(session, organisation, make_bre
         services.record_notification(
             session,
             breach,
-            {"kind": "initial", "sent_at": utcnow() - timedelta(hours=3)},
+            validate(
+                NotificationCreate, {"kind": "initial", "sent_at": utcnow() - timedelta(hours=3)}
+            ),
             actor="test",
         )
     assert "sent_at" in caught.value.errors
     assert breach.status == BreachStatus.BEING_ASSESSED
+
+
+def test_the_columns_declared_by_the_schemas_keep_their_encryption(
+    session, organisation, make_breach
+):
+    """The encrypted columns are declared once, in BreachBase and NotificationBase: the tables
+    that inherit them still encrypt them at rest."""
+    breach = make_breach(organisation, risk_reasoning="Mme Petit, dossier social")
+    values = {
+        "kind": "initial",
+        "sent_at": utcnow(),
+        "notes": "Liste transmise : M. Durand",
+        "delay_reasons": "M. Leroy absent",
+    }
+    notification = services.record_notification(
+        session, breach, validate(NotificationCreate, values), actor="test"
+    )
+    session.flush()
+    notes = session.scalar(
+        sa.text("SELECT notes FROM breach_notification WHERE id = :id"), {"id": notification.id}
+    )
+    stored = session.execute(
+        sa.text("SELECT risk_reasoning, delay_reasons FROM personal_data_breach WHERE id = :id"),
+        {"id": breach.id},
+    ).one()
+    assert notes.startswith("gAAAAA") and "Durand" not in notes
+    assert "Petit" not in stored.risk_reasoning and "Leroy" not in stored.delay_reasons
+    session.expire_all()
+    assert notification.notes == "Liste transmise : M. Durand"

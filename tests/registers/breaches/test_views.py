@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Role
+from compliance.schemas import validate
 from registers.breaches import services
 from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.schemas import BreachUpdate
 
 
 def paris_input(moment) -> str:
@@ -272,7 +274,9 @@ def test_organisation_page_shows_its_countdowns(
     client, login_as, session, two_breaches, organisation
 ):
     ours, theirs = two_breaches
-    services.update_breach(session, ours, {"title": ours.title}, actor="test")
+    services.update_breach(
+        session, ours, validate(BreachUpdate, {"title": ours.title}), actor="test"
+    )
     session.commit()
     login_as(Role.REFERENT, organisation)
     page = client.get(f"/organisations/{organisation.slug}").get_data(as_text=True)
