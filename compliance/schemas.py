@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, ClassVar, Optional, TypeVar, get_args
 
 from flask_babel import gettext as _
 from pydantic import ConfigDict, ValidationError, create_model, model_validator
@@ -75,6 +75,10 @@ class Query(Input):
     __multiple__: ClassVar[frozenset[str]] = frozenset()
 
 
+def _accepts_none(annotation) -> bool:
+    return annotation in (None, Any, type(None)) or type(None) in get_args(annotation)
+
+
 def partial(schema: type[S], name: str | None = None) -> type[S]:
     """`schema` with every field optional (an update: what is not sent is not changed). A field
     required in `schema` may be left out, not blanked."""
@@ -83,8 +87,11 @@ def partial(schema: type[S], name: str | None = None) -> type[S]:
         copy = FieldInfo.merge_field_infos(info, default=None)
         copy.default_factory = None
         fields[field_name] = (Optional[info.annotation], copy)  # noqa: UP045
+    # Required, or holding a default but no None (a NOT NULL column): never blanked.
     required = frozenset(
-        field_name for field_name, info in schema.model_fields.items() if info.is_required()
+        field_name
+        for field_name, info in schema.model_fields.items()
+        if info.is_required() or not _accepts_none(info.annotation)
     )
     model = create_model(
         name or schema.__name__.replace("Create", "Update"),

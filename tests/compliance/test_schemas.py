@@ -173,3 +173,16 @@ def test_a_schema_and_its_table_share_one_declaration():
     assert str(columns.title.type) == "VARCHAR(20)" and not columns.title.nullable
     assert str(columns.notes.type) == "VARCHAR(50)" and columns.notes.nullable
     SQLModel.metadata.remove(Thing.__table__)
+
+
+class Setting(Input):
+    colour: Line = Field(default="blue", max_length=20)
+    shade: Line | None = Field(default=None, max_length=20)
+
+
+def test_a_field_with_a_default_but_no_none_is_not_blanked_by_an_update(base_app):
+    """A NOT NULL column with a default may be left out of a creation, never blanked."""
+    update = partial(Setting, "SettingUpdate")
+    with base_app.test_request_context():
+        assert errors_of(update, {"colour": ""}) == {"colour": "est obligatoire"}
+        assert validate(update, {"shade": ""}).model_dump(exclude_unset=True) == {"shade": None}
