@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,25 +11,41 @@ from sqlmodel import select
 
 from compliance.auth import memberships_of
 from compliance.db import get_session, reads_only
-from compliance.login import _load_from_request
+from compliance.login import load_from_request
 from compliance.pagination import paginate
 from compliance.permissions import Register
 from compliance.registry import get_registry
+from compliance.routes import Routes
 from compliance.security import csrf
 from compliance.tenancy import Organisation, scope
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+routes = Routes()
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
-@bp.before_request
-def _authenticate():
+def blueprint(registers: Iterable[Blueprint] = ()) -> Blueprint:
+    """The API blueprint under /api/v1: the kernel's rules, and each register's API blueprint
+    nested in it (endpoints ``api.<register>.<view>``), so that the authentication and the
+    no-store header below apply to every rule. Built for each application: a blueprint takes
+    no new child once registered."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    bp.before_request(authenticate)
+    bp.after_request(no_store)
+    routes.add_to(bp)
+    csrf.exempt(bp)
+    for child in registers:
+        # CSRF exemptions are looked up by the request's own blueprint, the nested one.
+        csrf.exempt(child)
+        bp.register_blueprint(child)
+    return bp
+
+
+def authenticate():
     """Only a bearer token authenticates here: a session cookie never does (no CSRF on the API)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    user = _load_from_request(request)
+    user = load_from_request(request)
     if user is None:
         response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
         response.status_code = 401
@@ -37,8 +55,7 @@ def _authenticate():
     return None
 
 
-@bp.after_request
-def _no_cookie(response):
+def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -99,7 +116,7 @@ def organisation_json(org: Organisation) -> dict:
     }
 
 
-@bp.get("/me")
+@routes.get("/me")
 def me():
     memberships = memberships_of(current_user, get_session())
     return {
@@ -118,7 +135,7 @@ def me():
     }
 
 
-@bp.get("/organisations")
+@routes.get("/organisations")
 def organisations():
     statement = scope(
         select(Organisation).order_by(Organisation.name),
@@ -152,7 +169,7 @@ KERNEL_PATHS = {
 }
 
 
-@bp.get("/openapi.json")
+@routes.get("/openapi.json")
 def openapi():
     registry = get_registry()
     paths = {**KERNEL_PATHS, **registry.api_paths}
