@@ -8,13 +8,11 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance import api as kernel_api
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.i18n import PARIS
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere
 from registers.breaches import fields as f
 from registers.breaches import services
@@ -32,10 +30,8 @@ from registers.incidents.common import FieldErrors
 
 __all__ = ["PATHS", "SCHEMAS", "bp"]
 
-bp = Blueprint("breaches_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("breaches", __name__)
 
 INSTANTS = (
     "started_at",

@@ -8,13 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance import api as kernel_api
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.security import csrf
 from compliance.tenancy import (
     Organisation,
     refuse_organisation_change,
@@ -30,10 +28,8 @@ from registers.roadmap.openapi import PATHS, SCHEMAS
 
 __all__ = ["PATHS", "SCHEMAS", "bp"]
 
-bp = Blueprint("roadmap_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("roadmap", __name__)
 
 READ_ONLY = {"id", "organisation_id", "organisation", "late", "created_at", "updated_at"}
 READ_ONLY |= {"archived_at", "milestones", "links", "estimated_total", "spent_total", "roadmap"}
@@ -194,7 +190,7 @@ def create_action():
     body, status = result
     response = jsonify(body)
     response.status_code = status
-    response.headers["Location"] = url_for("roadmap_api.action", record_id=body["id"])
+    response.headers["Location"] = url_for("api.roadmap.action", record_id=body["id"])
     return response
 
 
