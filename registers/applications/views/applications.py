@@ -91,7 +91,7 @@ def deployable_organisations(application=None):
     return [o for o in organisations if o.id not in taken]
 
 
-def deployment_form(application, formdata=None):
+def new_deployment_form(application, formdata=None):
     organisations = deployable_organisations(application)
     if not organisations:
         return None
@@ -103,7 +103,7 @@ def deployment_form(application, formdata=None):
     )
 
 
-def interface_form(application, formdata=None):
+def new_interface_form(application, formdata=None):
     if not can_edit_catalogue(action=Action.CREATE):
         return None
     others = [a for a in get_session().scalars(visible_applications()) if a.id != application.id]
@@ -119,8 +119,8 @@ def render_detail(application, *, deployment_form=None, interface_form=None, sta
         deployments=list(db.scalars(visible_deployments(filters=filters))),
         interfaces=list(db.scalars(visible_interfaces(application_id=application.id))),
         panels=get_registry().panels_for("application", application),
-        deployment_form=deployment_form or deployment_form(application),
-        interface_form=interface_form or interface_form(application),
+        deployment_form=deployment_form or new_deployment_form(application),
+        interface_form=interface_form or new_interface_form(application),
         may_edit_deployment=lambda d: can(REGISTER, Action.EDIT, d.organisation_id),
     ), status
 

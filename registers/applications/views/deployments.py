@@ -15,7 +15,7 @@ from registers.applications.queries import (
     deployment_or_404,
 )
 from registers.applications.views.applications import (
-    deployment_form,
+    new_deployment_form,
     render_detail,
 )
 from registers.applications.views.helpers import (
@@ -29,7 +29,7 @@ routes = Routes()
 @routes.post("/<int:application_id>/deployments")
 def add_deployment(application_id: int):
     application = application_or_404(application_id)
-    form = deployment_form(application, request.form)
+    form = new_deployment_form(application, request.form)
     if form is None:
         abort(403)
     data = {**form.record_data(), "application_id": application.id}

@@ -15,7 +15,7 @@ from registers.applications.queries import (
     interface_or_404,
 )
 from registers.applications.views.applications import (
-    interface_form,
+    new_interface_form,
     render_detail,
 )
 from registers.applications.views.helpers import (
@@ -29,7 +29,7 @@ routes = Routes()
 @routes.post("/<int:application_id>/interfaces")
 def add_interface(application_id: int):
     application = application_or_404(application_id, Action.CREATE)
-    form = interface_form(application, request.form)
+    form = new_interface_form(application, request.form)
     data = form.interface_data(application.id)
     done, _conflict, status = submit_form(
         form, lambda: services.create_interface(get_session(), data, actor=current_user)
