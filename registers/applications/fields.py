@@ -27,7 +27,7 @@ from registers.applications.models import (
 Converter = Callable[[Any], Any]
 
 
-def _blank(value) -> bool:
+def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -36,7 +36,7 @@ def text(max_length: int | None = None) -> Converter:
     multiline = max_length is None or max_length > ONE_LINE
 
     def convert(value):
-        if _blank(value):
+        if is_blank(value):
             return None
         value = text_value(value, multiline=multiline).strip()
         if max_length and len(value) > max_length:
@@ -51,7 +51,7 @@ def whole_number(minimum: int | None = None, maximum: int | None = None) -> Conv
     ceiling = INT_MAX if maximum is None else maximum
 
     def convert(value):
-        if _blank(value):
+        if is_blank(value):
             return None
         if isinstance(value, bool):
             raise ValueError(_("doit être un nombre entier"))
@@ -80,7 +80,7 @@ IDENTIFIER = whole_number(1, MAX_ID)
 
 def enum(enum_cls, *, nullable: bool = False) -> Converter:
     def convert(value):
-        if _blank(value):
+        if is_blank(value):
             if nullable:
                 return None
             raise ValueError(_("est obligatoire"))
@@ -103,7 +103,7 @@ def boolean(*, nullable: bool) -> Converter:
     def convert(value):
         if isinstance(value, bool):
             return value
-        if _blank(value):
+        if is_blank(value):
             if nullable:
                 return None
             raise ValueError(_("est obligatoire"))
@@ -119,7 +119,7 @@ def boolean(*, nullable: bool) -> Converter:
 
 def day(value):
     """A date: a date, ISO 8601 text (2022-01-31) or French text (31/01/2022)."""
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -142,7 +142,7 @@ def day(value):
 
 def country(*, nullable: bool) -> Converter:
     def convert(value):
-        if _blank(value):
+        if is_blank(value):
             if nullable:
                 return None
             raise ValueError(_("est obligatoire"))
@@ -156,7 +156,7 @@ def country(*, nullable: bool) -> Converter:
 
 def names(value) -> list[str]:
     """A list of names: a list, or text separated by commas, semicolons or new lines."""
-    if _blank(value):
+    if is_blank(value):
         return []
     if isinstance(value, str):
         value = re.split(r"[;\n]", value)
@@ -244,7 +244,7 @@ def clean(spec: Mapping[str, Converter], data: Mapping[str, Any]) -> tuple[dict,
 def clean_functions(value, default_domain: str | None) -> list[tuple[str, str]]:
     """(domain, name) pairs, in order, without duplicates, from (domain, name) pairs,
     {"domain", "name"} dicts or bare names (taken to be in `default_domain`)."""
-    if _blank(value):
+    if is_blank(value):
         return []
     if not isinstance(value, list | tuple):
         raise FieldErrors({"functions": _("doit être une liste")})

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action, Register
+from compliance.query_args import FilterError, bool_arg, enum_arg, int_arg
 from compliance.tenancy import Organisation, declare_scope, scope, visible_organisations_query
 from registers.applications.models import (
     Application,
@@ -92,42 +93,6 @@ def can_edit_deployment(organisation_id: int, user=None, action: Action | str = 
 # --- filters ----------------------------------------------------------------------------------
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def int_arg(args, name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FilterError(name, _("doit être un nombre entier")) from None
-
-
-def _enum_arg(args, name: str, enum_cls):
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(
-            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
-        ) from None
-
-
-def _bool_arg(args, name: str) -> bool:
-    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
 @dataclass
 class ApplicationFilters:
     q: str | None = None
@@ -153,10 +118,10 @@ class ApplicationFilters:
             q=(args.get("q") or "").strip() or None,
             domain=(args.get("domain") or "").strip() or None,
             vendor_id=int_arg(args, "vendor_id"),
-            hosting=_enum_arg(args, "hosting", Hosting),
+            hosting=enum_arg(args, "hosting", Hosting),
             organisation_id=int_arg(args, "organisation_id"),
-            status=_enum_arg(args, "status", ApplicationStatus),
-            include_archived=_bool_arg(args, "include_archived"),
+            status=enum_arg(args, "status", ApplicationStatus),
+            include_archived=bool_arg(args, "include_archived"),
             sort=sort,
         )
 
@@ -176,8 +141,8 @@ class VendorFilters:
     def from_args(cls, args) -> VendorFilters:
         return cls(
             q=(args.get("q") or "").strip() or None,
-            dpa_status=_enum_arg(args, "dpa_status", DpaStatus),
-            include_archived=_bool_arg(args, "include_archived"),
+            dpa_status=enum_arg(args, "dpa_status", DpaStatus),
+            include_archived=bool_arg(args, "include_archived"),
         )
 
     def as_args(self) -> dict:
@@ -195,7 +160,7 @@ class DeploymentFilters:
         return cls(
             application_id=int_arg(args, "application_id"),
             organisation_id=int_arg(args, "organisation_id"),
-            include_archived=_bool_arg(args, "include_archived"),
+            include_archived=bool_arg(args, "include_archived"),
         )
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from compliance.db import get_session
 from compliance.permissions import Action, Register
+from compliance.query_args import FilterError, bool_arg, enum_arg, int_arg
 from compliance.tenancy import Organisation, get_or_404, scope, visible_organisations_query
 from registers.applications.models import Application, Deployment, Hosting
-from registers.applications.queries import FilterError, _bool_arg, _enum_arg, int_arg
 from registers.processing import compute
 from registers.processing.models import (
     ProcessingActivity,
@@ -80,16 +80,16 @@ class ProcessingFilters:
         dpia = (args.get("dpia_required") or "").strip().lower()
         if dpia and dpia not in {"1", "0", "true", "false", "yes", "no", "oui", "non"}:
             raise FilterError("dpia_required", _("doit valoir vrai ou faux"))
-        status = _enum_arg(args, "status", ProcessingStatus)
+        status = enum_arg(args, "status", ProcessingStatus)
         return cls(
             q=(args.get("q") or "").strip() or None,
             organisation_id=int_arg(args, "organisation_id") or int_arg(args, "organisation"),
             status=status,
             application_id=int_arg(args, "application_id") or int_arg(args, "application"),
             dpia_required=None if not dpia else dpia in {"1", "true", "yes", "oui"},
-            include_archived=_bool_arg(args, "include_archived")
+            include_archived=bool_arg(args, "include_archived")
             or status == ProcessingStatus.ARCHIVED,
-            models=_bool_arg(args, "models"),
+            models=bool_arg(args, "models"),
             sort=sort,
         )
 

@@ -13,11 +13,11 @@ from compliance.text import text_value
 from registers.applications.fields import (
     Converter,
     FieldErrors,
-    _blank,
     boolean,
     clean,
     day,
     enum,
+    is_blank,
     text,
     whole_number,
 )
@@ -52,7 +52,7 @@ def amount(value):
 
 def identifiers(value) -> list[int]:
     """A list of record ids: a list, or text separated by commas or spaces."""
-    if _blank(value):
+    if is_blank(value):
         return []
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -68,7 +68,7 @@ def identifiers(value) -> list[int]:
 
 def measure_refs(value) -> list[str]:
     """Refs of the guide's measures ("13", "13.R"), as a list or text separated by commas."""
-    if _blank(value):
+    if is_blank(value):
         return []
     if isinstance(value, str):
         value = value.replace(";", ",").replace(" ", ",").split(",")
