@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import request
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -108,8 +108,6 @@ def init_login(app) -> None:
 
     @manager.unauthorized_handler
     def _unauthorized():
-        from flask import flash, jsonify, redirect, url_for
-
         if request.path.startswith("/api/"):
             response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
             response.status_code = 401

@@ -18,6 +18,7 @@ from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.breaches import fields as f
+from registers.breaches.draft import draft_from_incident
 from registers.breaches.models import (
     Art34Ground,
     BreachNotification,
@@ -396,8 +397,6 @@ def open_breaches_for_incident(
 
     `choices`: (fanout.Controller, informed_at, awareness_at or None) triples; H0 defaults to
     the time the controller was told."""
-    from registers.breaches.draft import draft_from_incident
-
     created, errors = [], {}
     for controller, informed_at, awareness_at in choices:
         data = draft_from_incident(
