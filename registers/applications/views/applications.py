@@ -1,6 +1,6 @@
-"""Pages of the application map: applications, deployments, interfaces, the diagram, vendors
-and the catalogue import. Each view loads and checks access (404, then 403), validates its form,
-calls one service, commits and redirects."""
+"""Pages of the application map: the applications and the diagram (deployments, interfaces,
+vendors and the catalogue import have their own modules). Each view loads and checks access
+(404, then 403), validates its form, calls one service, commits and redirects."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Pages of the breach register: list, detail with its 72-hour clock, forms, the notification
 decision, and the assessment that fans an incident out into one breach per controller. Each
 view loads and checks access (404, then 403), validates its form, calls one service, commits
-and redirects. The Word downloads are in export_views.py."""
+and redirects. The Word downloads are in exports.py."""
 
 from __future__ import annotations
 

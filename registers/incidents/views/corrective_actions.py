@@ -1,5 +1,5 @@
 """Pages of the corrective-action log: list, detail with its lifecycle and effectiveness check,
-forms, and the Word log. Routes on the incidents blueprint, under /incidents/actions/."""
+forms, and the Word log. On the incidents blueprint, under /incidents/actions/."""
 
 from __future__ import annotations
 

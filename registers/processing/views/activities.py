@@ -2,8 +2,8 @@
 and DPIA screening forms and its workflow. Each view loads and checks access (404, then 403),
 validates its form, calls one service, commits and redirects.
 
-The model processings, the published versions, the Word and spreadsheet exports, the processor's
-register and the import have their own modules, which add their routes to this blueprint.
+The model processings (reference_activities.py), the published versions, the Word and
+spreadsheet exports, the processor's register and the import have their own modules.
 """
 
 from __future__ import annotations
