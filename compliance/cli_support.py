@@ -1,5 +1,5 @@
 """What the `compliance` commands of the kernel and of the registers share: the application of
-the invocation, its session, the actor the audit trail names, and the schema check."""
+the invocation, the actor the audit trail names, and the schema check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import getpass
 import click
 from flask import Flask
 
-from compliance.db import get_session
 from compliance.schema import is_current
 
 
@@ -31,9 +30,3 @@ def require_current_schema() -> None:
         raise click.ClickException(
             "The database is behind the code: run `compliance init` to upgrade it."
         )
-
-
-def current_session():
-    """The session of a command that reads or writes the registers: the schema checked first."""
-    require_current_schema()
-    return get_session()
