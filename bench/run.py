@@ -45,7 +45,7 @@ POSTGRES_URL = os.environ.get(
     "COMPLIANCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-REGISTER_PER_PAGE = 25  # registers/processing/views.py: index and register pages
+REGISTER_PER_PAGE = 25  # registers/processing/views/activities.py: index and register pages
 API_PER_PAGE = 50  # compliance/api.py: page_args() default
 APPLICATION_SEARCH = "gestion"
 INCIDENT_SEARCH = "messagerie"

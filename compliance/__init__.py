@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from flask import Flask
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
 
+# audit installs the session hooks of the audit trail; with auth, documents, numbering,
+# ratelimit and tenancy, it holds the kernel's tables (see load_models).
+from compliance import (  # noqa: F401
+    account,
+    admin,
+    audit,
+    auth,
+    crypto,
+    document_views,
+    documents,
+    i18n,
+    inputs,
+    mfa_views,
+    numbering,
+    ratelimit,
+    tenancy,
+    web,
+)
 from compliance.config import ensure_secrets, load_settings
+from compliance.db import Database
+from compliance.errors import init_errors
+from compliance.login import init_login
+from compliance.mount import mount_registers, register_specs
+from compliance.ratelimit import make_throttle
+from compliance.registry import Registry
+from compliance.schema import init_schema_check
+from compliance.security import init_security
+
+# The registers this application mounts, in navigation order (the only place that lists them).
+REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing", "breaches"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,21 +56,13 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     register_extensions(app)
     register_blueprints(app)
-    register_registers(app)
-    register_errorhandlers(app)
-    register_security(app)
+    mount_registers(app, register_specs(REGISTERS))
+    init_errors(app)
+    init_security(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    import compliance.audit  # noqa: F401 (installs the session hooks of the audit trail)
-    from compliance import crypto, i18n, inputs
-    from compliance.db import Database
-    from compliance.login import init_login
-    from compliance.ratelimit import make_throttle
-    from compliance.registry import Registry
-    from compliance.schema import init_schema_check
-
     Database(app)
     inputs.init_app(app)
     app.extensions["registry"] = Registry()
@@ -50,59 +74,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from compliance import account, admin, api, document_views, mfa_views, web
-
+    """The kernel's pages (its API is mounted with the registers', which nest in it)."""
     app.register_blueprint(web.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(mfa_views.bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(api.bp)
     app.register_blueprint(document_views.verify_bp)
     app.register_blueprint(document_views.templates_bp)
 
 
-def register_registers(app: Flask) -> None:
-    """The registers this application mounts (the only place that lists them)."""
-    registry = app.extensions["registry"]
-    for module in _register_modules():
-        module.init_app(app, registry)
-
-
-# The registers this application mounts, in navigation order.
-REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing", "breaches"]
-
-
-def _register_modules() -> list:
-    import importlib
-
-    return [importlib.import_module(f"registers.{name}") for name in REGISTERS]
-
-
-def load_models():
+def load_models() -> MetaData:
     """Import every table so SQLModel.metadata is complete; returns that metadata."""
-    import importlib
-
-    from sqlmodel import SQLModel
-
-    import compliance.audit
-    import compliance.auth
-    import compliance.documents
-    import compliance.numbering
-    import compliance.ratelimit
-    import compliance.tenancy  # noqa: F401
-
+    # The kernel's tables are imported above; the registers' are looked up by name.
     for name in REGISTERS:
         importlib.import_module(f"registers.{name}.models")
     return SQLModel.metadata
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from compliance.errors import init_errors
-
-    init_errors(app)
-
-
-def register_security(app: Flask) -> None:
-    from compliance.security import init_security
-
-    init_security(app)

@@ -28,6 +28,7 @@ from compliance.forms import Form
 from compliance.mfa import remaining_recovery_codes
 from compliance.mfa_views import CurrentCodeForm, begin_second_step
 from compliance.passwords import MIN_PASSWORD_LENGTH
+from compliance.ratelimit import client_address
 from compliance.services import ServiceError
 from compliance.web import redirect_to_next
 
@@ -59,10 +60,6 @@ class TokenForm(Form):
 
 # The password was right; the second factor is asked next.
 SECOND_STEP = 303
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
 
 
 @bp.route("/login", methods=["GET", "POST"])

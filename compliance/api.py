@@ -13,29 +13,47 @@ from sqlmodel import select
 
 from compliance.auth import memberships_of
 from compliance.db import get_session, reads_only
-from compliance.login import _load_from_request
+from compliance.login import load_from_request
 from compliance.openapi import document, documented
 from compliance.pagination import paginate
 from compliance.permissions import Register, Role
 from compliance.registry import get_registry
+from compliance.routes import Routes
 from compliance.schemas import Output, validate
 from compliance.security import csrf
 from compliance.tenancy import Organisation, OrganisationKind, scope
 
 S = TypeVar("S")
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+routes = Routes()
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
-@bp.before_request
-def _authenticate():
+def blueprint(registers: Iterable[Blueprint] = ()) -> Blueprint:
+    """The API blueprint under /api/v1: the kernel's rules, and each register's API blueprint
+    nested in it (endpoints ``api.<register>.<view>``), so that the authentication and the
+    no-store header below apply to every rule. Built for each application: a blueprint takes
+    no new child once registered."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    bp.before_request(authenticate)
+    bp.after_request(no_store)
+    routes.add_to(bp)
+    # Exempt by view rather than by this blueprint, made anew for each application.
+    for rule in routes.rules:
+        csrf.exempt(rule.view)
+    for child in registers:
+        # CSRF exemptions are looked up by the request's own blueprint, the nested one.
+        csrf.exempt(child)
+        bp.register_blueprint(child)
+    return bp
+
+
+def authenticate():
     """Only a bearer token authenticates here: a session cookie never does (no CSRF on the API)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    user = _load_from_request(request)
+    user = load_from_request(request)
     if user is None:
         response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
         response.status_code = 401
@@ -45,8 +63,7 @@ def _authenticate():
     return None
 
 
-@bp.after_request
-def _no_cookie(response):
+def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -144,7 +161,7 @@ def organisation_json(org: Organisation) -> dict:
     return answer(OrganisationRead, org)
 
 
-@bp.get("/me")
+@routes.get("/me")
 @documented(answer=MeRead)
 def me():
     """The authenticated user and their memberships"""
@@ -159,7 +176,7 @@ def me():
     ).model_dump(mode="json")
 
 
-@bp.get("/organisations")
+@routes.get("/organisations")
 @documented(answer=OrganisationRead, paged=True)
 def organisations():
     """Organisations the token's user may see"""
@@ -175,7 +192,7 @@ def organisations():
     )
 
 
-@bp.get("/openapi.json")
+@routes.get("/openapi.json")
 @documented(extra={"security": []})
 def openapi():
     """This document (OpenAPI 3.1)"""

@@ -40,6 +40,7 @@ from compliance.audit_chain import (
     rekey,
     verify,
 )
+from compliance.crypto import EncryptedText
 from compliance.db import utcnow
 
 __all__ = [
@@ -108,8 +109,6 @@ def _hidden(model, column_key: str) -> bool:
 
 
 def _sensitive(model, attr) -> bool:
-    from compliance.crypto import EncryptedText
-
     if attr.key in getattr(model, "__sensitive__", ()):
         return True
     return any(isinstance(column.type, EncryptedText) for column in attr.columns)

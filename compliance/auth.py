@@ -15,7 +15,7 @@ from flask_login import AnonymousUserMixin, current_user
 from sqlmodel import Field, select
 
 from compliance.crypto import EncryptedText
-from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
+from compliance.db import IdMixin, RecordMixin, UTCDateTime, get_session, str_enum, utcnow
 from compliance.permissions import Action, Register, Role, role_allows
 
 _hasher = PasswordHasher()
@@ -194,8 +194,6 @@ def can(
     session=None,
 ) -> bool:
     """The permission check. Without an organisation: allowed in at least one."""
-    from compliance.db import get_session
-
     user = current_user if user is None else user
     roles = roles_by_organisation(user, session or get_session()).get(organisation_id, ())
     return any(role_allows(role, register, action) for role in roles)

@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from compliance import audit, load_models
 from compliance.crypto import EncryptedText, KeyRing, KeyRingError, check_sample, write_key_file
 from compliance.documents import OVERRIDE_FOLDER
 from compliance.schema import alembic_config, current_revisions, head_revisions
@@ -261,8 +262,6 @@ def _dump_tables(connection, metadata, archive: zipfile.ZipFile, summary: Summar
 def create_backup(app, passphrase: str, target: BinaryIO, *, actor=None) -> Summary:
     """Write the sealed archive of the application's database, secrets and uploaded templates
     into `target`; the trail records who took the whole database away (after the dump)."""
-    from compliance import audit
-
     with tempfile.TemporaryFile() as buffer:
         summary = _write_archive(app, buffer)
         buffer.seek(0)
@@ -284,8 +283,6 @@ def create_backup(app, passphrase: str, target: BinaryIO, *, actor=None) -> Summ
 
 
 def _write_archive(app, buffer: BinaryIO) -> Summary:
-    from compliance import load_models
-
     metadata = load_models()
     summary = Summary(secrets=[])
     engine = app.extensions["db"].engine
@@ -464,8 +461,6 @@ def restore_backup(app, source: BinaryIO, passphrase: str, *, force: bool = Fals
 
 
 def _restore(app, buffer: BinaryIO, force: bool) -> Summary:
-    from compliance import load_models
-
     archive, manifest, secrets = _open(buffer)
     engine = app.extensions["db"].engine
     _check_empty(engine)

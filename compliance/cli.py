@@ -3,7 +3,6 @@ import, export."""
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from contextlib import contextmanager
@@ -11,18 +10,23 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from cryptography.fernet import Fernet
 from sqlmodel import select
 
-from compliance import REGISTERS, create_app
+from compliance import REGISTERS, audit, create_app, load_models, mfa
+from compliance import demo as demo_data
+from compliance.admin import services
+from compliance.auth import Membership, User
+from compliance.backup import BackupError, create_backup, restore_backup
 from compliance.cli_options import output_option
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+from compliance.cli_support import actor, app, require_current_schema
+from compliance.crypto import KeyRingError, check_sample
+from compliance.db import begin_immediately, get_session
+from compliance.documents import describe_export, sha256_of, verify_document
+from compliance.keys import rotate_keys
+from compliance.mount import mount_commands, register_specs
+from compliance.schema import upgrade
+from compliance.tenancy import Organisation
 
 
 class AppGroup(click.Group):
@@ -32,8 +36,6 @@ class AppGroup(click.Group):
         if ctx.obj is None:
             ctx.obj = create_app()
         with ctx.obj.app_context():
-            from compliance.db import begin_immediately
-
             begin_immediately()
             return super().invoke(ctx)
 
@@ -43,21 +45,13 @@ def main():
     """Registre: GDPR records, incidents, breaches and the ANSSI roadmap of a shared service."""
 
 
-def app() -> Flask:
-    return click.get_current_context().find_root().obj
-
-
 def _session():
-    from compliance.db import get_session
-
     return get_session()
 
 
 @main.command()
 def init():
     """Create the database or upgrade it to the current schema."""
-    from compliance.schema import upgrade
-
     _require_readable_keys()
     upgrade(app())
     click.echo("Database ready.")
@@ -66,11 +60,9 @@ def init():
 @main.command()
 def demo():
     """Load the demo data (idempotent) and print the demo logins."""
-    from compliance import demo as demo_data
-
-    _require_current_schema()
+    require_current_schema()
     session = _session()
-    logins = demo_data.load(session, _actor(), REGISTERS)
+    logins = demo_data.load(session, actor(), REGISTERS)
     session.commit()
     click.echo(f"Demo data loaded. Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
     for email, role, scope in logins:
@@ -83,21 +75,12 @@ def demo():
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int):
     """Serve the application with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
+    from waitress import serve as waitress_serve  # looked up when serving (tests replace it)
 
-    _require_current_schema()
+    require_current_schema()
     _require_readable_keys()
     click.echo(f"Serving on http://{host}:{port}/")
     waitress_serve(app(), host=host, port=port, threads=threads, ident="Registre")
-
-
-def _require_current_schema() -> None:
-    from compliance.schema import is_current
-
-    if not is_current(app().extensions["db"].bind):
-        raise click.ClickException(
-            "The database is behind the code: run `compliance init` to upgrade it."
-        )
 
 
 # --- users and tokens -----------------------------------------------------------------------
@@ -118,8 +101,6 @@ def _read_password(confirm: bool = True) -> str:
 
 
 def _organisations(slugs: tuple[str, ...]):
-    from compliance.tenancy import Organisation
-
     session = _session()
     if "all" in slugs:
         return list(session.scalars(select(Organisation).order_by(Organisation.name)))
@@ -149,17 +130,15 @@ def _organisations(slugs: tuple[str, ...]):
 @click.option("--no-password", is_flag=True, help="Create the account without a password.")
 def users_create(email, name, role, orgs, language, no_password):
     """Create a user with a role in one or more organisations (password from a prompt or stdin)."""
-    from compliance.admin import services
-
     session = _session()
     organisations = _organisations(orgs)
     password = None if no_password else _read_password()
     try:
         user = services.create_user(
-            session, email=email, name=name, language=language, password=password, actor=_actor()
+            session, email=email, name=name, language=language, password=password, actor=actor()
         )
         for organisation in organisations:
-            services.grant_role(session, user, organisation, role, actor=_actor())
+            services.grant_role(session, user, organisation, role, actor=actor())
     except services.ServiceError as error:
         session.rollback()
         raise click.ClickException(str(error)) from error
@@ -170,9 +149,6 @@ def users_create(email, name, role, orgs, language, no_password):
 @users.command("list")
 def users_list():
     """List users with their roles."""
-    from compliance.auth import Membership, User
-    from compliance.tenancy import Organisation
-
     session = _session()
     rows = session.execute(
         select(User, Membership.role, Organisation.slug)
@@ -192,8 +168,6 @@ def users_list():
 
 
 def _user(email: str):
-    from compliance.admin import services
-
     user = services.find_user(_session(), email)
     if user is None:
         raise click.ClickException(f"unknown user: {email}")
@@ -204,8 +178,6 @@ def _user(email: str):
 def _changing_user(email: str):
     """The session and the user of `email`, committed after the block; a change the service
     refuses is an error message and nothing is written."""
-    from compliance.admin import services
-
     session = _session()
     user = _user(email)
     try:
@@ -219,10 +191,8 @@ def _changing_user(email: str):
 @click.argument("email")
 def users_set_password(email):
     """Set a user's password (from a prompt, or standard input when it is not a terminal)."""
-    from compliance.admin import services
-
     with _changing_user(email) as (session, user):
-        services.set_password(session, user, _read_password(), actor=_actor())
+        services.set_password(session, user, _read_password(), actor=actor())
     click.echo(f"Password of {user.email} changed.")
 
 
@@ -230,10 +200,8 @@ def users_set_password(email):
 @click.argument("email")
 def users_deactivate(email):
     """Deactivate a user: no more logins, API tokens revoked."""
-    from compliance.admin import services
-
     with _changing_user(email) as (session, user):
-        services.deactivate_user(session, user, actor=_actor())
+        services.deactivate_user(session, user, actor=actor())
     click.echo(f"{user.email} deactivated.")
 
 
@@ -241,10 +209,8 @@ def users_deactivate(email):
 @click.argument("email")
 def users_reset_mfa(email):
     """Remove a user's second factor (lost phone and recovery codes); their sessions end."""
-    from compliance import mfa
-
     with _changing_user(email) as (session, user):
-        mfa.reset(session, user, actor=_actor())
+        mfa.reset(session, user, actor=actor())
     click.echo(f"Second factor of {user.email} removed; the user enrols again after logging in.")
 
 
@@ -258,11 +224,9 @@ def tokens():
 @click.option("--name", default="cli", show_default=True)
 def tokens_create(email, name):
     """Create an API token for a user; the token is printed alone on the last line."""
-    from compliance.admin import services
-
     session = _session()
     user = _user(email)
-    _token, secret = services.create_token(session, user, name, actor=_actor())
+    _token, secret = services.create_token(session, user, name, actor=actor())
     session.commit()
     click.echo(f"Token {name!r} for {user.email} (shown once, keep it safe):")
     click.echo(secret)
@@ -279,9 +243,7 @@ def audit_group():
 @audit_group.command("verify")
 def audit_verify():
     """Check the hash chain of the audit trail; exit 1 at the first bad entry."""
-    from compliance.audit import verify
-
-    result = verify(_session())
+    result = audit.verify(_session())
     if result.ok:
         click.echo(f"Audit trail intact: {result.checked} entries; head {result.head}")
         return
@@ -302,11 +264,9 @@ def audit_verify():
 def audit_rekey(unkeyed):
     """Verify the trail as it stands, then re-seal it with the newest audit key (to retire an
     old key, or once after upgrading a trail written before the keyed chain)."""
-    from compliance.audit import record, rekey
-
     session = _session()
     try:
-        result = rekey(session, unkeyed=unkeyed)
+        result = audit.rekey(session, unkeyed=unkeyed)
     except ValueError as error:
         session.rollback()
         raise click.ClickException(str(error)) from error
@@ -314,7 +274,7 @@ def audit_rekey(unkeyed):
     if result.unkeyed_head:
         seq, head = result.unkeyed_head
         summary += f"; unkeyed entries accepted up to entry {seq}, hash {head}"
-    record(session, action="audit_rekey", actor=_actor(), summary=summary)
+    audit.record(session, action="audit_rekey", actor=actor(), summary=summary)
     session.commit()
     click.echo(f"Audit trail re-sealed with the newest key: {summary}.")
     if result.unkeyed_head:
@@ -329,8 +289,6 @@ def keys():
 @keys.command("generate")
 def keys_generate():
     """Print a new encryption key (to add to COMPLIANCE_ENCRYPTION_KEYS)."""
-    from cryptography.fernet import Fernet
-
     click.echo(Fernet.generate_key().decode())
 
 
@@ -347,12 +305,10 @@ def keys_rotate(new_key, batch_size):
 
     Concurrent updates are kept (compare-and-set, row by row), each batch is committed, and
     running processes that read the instance key file follow it without a restart."""
-    from compliance.crypto import KeyRingError, rotate_keys
-
-    _require_current_schema()
+    require_current_schema()
     _require_readable_keys()
     try:
-        result, ring = rotate_keys(app(), actor=_actor(), new_key=new_key, batch_size=batch_size)
+        result, ring = rotate_keys(app(), actor=actor(), new_key=new_key, batch_size=batch_size)
     except KeyRingError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
@@ -370,9 +326,6 @@ def keys_rotate(new_key, batch_size):
 
 def _require_readable_keys() -> None:
     """Refuse to work on a database that the configured key ring cannot read."""
-    from compliance import load_models
-    from compliance.crypto import KeyRingError, check_sample
-
     with app().extensions["db"].engine.connect() as connection:
         try:
             check_sample(connection, load_models(), app().extensions["keyring"])
@@ -399,8 +352,6 @@ def _passphrase(confirm: bool) -> str:
 def backup(output: Path):
     """Write the whole instance (database, key ring and secrets, uploaded templates) into one
     archive encrypted with a passphrase (COMPLIANCE_BACKUP_PASSPHRASE or a prompt)."""
-    from compliance.backup import BackupError, create_backup
-
     passphrase = _passphrase(confirm=True)
     # Written beside the target and renamed at the end: an earlier backup of the same name
     # survives a failed one.
@@ -408,7 +359,7 @@ def backup(output: Path):
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            summary = create_backup(app(), passphrase, handle, actor=_actor())
+            summary = create_backup(app(), passphrase, handle, actor=actor())
         os.replace(partial, output)
     except BackupError as error:
         partial.unlink(missing_ok=True)
@@ -428,8 +379,6 @@ def backup(output: Path):
 @click.option("--force", is_flag=True, help="Replace different keys or templates in the instance.")
 def restore(file: Path, force: bool):
     """Restore a backup into an empty database (SQLite or PostgreSQL) and the instance folder."""
-    from compliance.backup import BackupError, restore_backup
-
     passphrase = _passphrase(confirm=False)
     try:
         with file.open("rb") as handle:
@@ -452,8 +401,6 @@ def restore(file: Path, force: bool):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def verify_export(file):
     """Say whether FILE is a document exported by Registre, unaltered; exit 1 if not."""
-    from compliance.documents import describe_export, sha256_of, verify_document
-
     with open(file, "rb") as handle:
         data = handle.read()
     session = _session()
@@ -488,16 +435,6 @@ def export_group():
     """Export Word documents."""
 
 
-def _mount_register_commands() -> None:
-    """Each register may add commands through registers/<name>/cli.py:register_commands."""
-    import importlib
-    import importlib.util
-
-    for name in REGISTERS:
-        if importlib.util.find_spec(f"registers.{name}.cli") is None:
-            continue
-        module = importlib.import_module(f"registers.{name}.cli")
-        module.register_commands(import_group=import_group, export_group=export_group, main=main)
-
-
-_mount_register_commands()
+mount_commands(
+    register_specs(REGISTERS), main=main, import_group=import_group, export_group=export_group
+)

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from compliance.permissions import Role
+
 # name -> (default, description); the README's configuration table is written from this.
 VARIABLES: dict[str, tuple[str, str]] = {
     "COMPLIANCE_INSTANCE_PATH": (
@@ -86,8 +88,6 @@ def _read_or_create(path: Path, make, created: list | None = None) -> str:
 
 
 def _roles(value: str | None) -> tuple[str, ...]:
-    from compliance.permissions import Role
-
     roles = tuple(part.strip().lower() for part in (value or "").split(",") if part.strip())
     unknown = [role for role in roles if role not in {r.value for r in Role}]
     if unknown:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 from datetime import timedelta
 from importlib import resources
 
@@ -13,6 +12,7 @@ from sqlmodel import select
 from compliance.admin import services
 from compliance.auth import Membership
 from compliance.db import utcnow
+from compliance.mount import register_specs
 from compliance.permissions import Role
 from compliance.tenancy import Organisation, OrganisationKind, slugify
 
@@ -100,7 +100,7 @@ def load_users(session: Session, organisations: list[Organisation], actor) -> li
 def load(session: Session, actor, registers: list[str]) -> list[tuple]:
     organisations = load_organisations(session, actor)
     logins = load_users(session, organisations, actor)
-    for name in registers:
-        module = importlib.import_module(f"registers.{name}.demo")
-        module.load(session, actor=actor)
+    for spec in register_specs(registers):
+        if spec.demo is not None:
+            spec.demo(session, actor=actor)
     return logins

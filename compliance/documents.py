@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import JSON, Field, SQLModel, select
 
 from compliance import audit
+from compliance.auth import User
 from compliance.db import UTCDateTime, utcnow
 from compliance.i18n import PARIS
 from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documented limit)
@@ -36,6 +37,7 @@ from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documen
     bound_filters,
     bounded_render,
 )
+from compliance.tenancy import Organisation
 from compliance.text import xml_safe, xml_safe_data
 
 # Where the shipped templates live, and where an organisation's restyled copies are kept.
@@ -433,9 +435,6 @@ class ExportDetails:
 
 
 def describe_export(session: Session, record: ExportRecord) -> ExportDetails:
-    from compliance.auth import User
-    from compliance.tenancy import Organisation
-
     organisation = (
         session.get(Organisation, record.organisation_id) if record.organisation_id else None
     )

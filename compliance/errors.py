@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
-from compliance.db import ConflictError
+from compliance.db import ConflictError, get_session
 from compliance.services import FieldErrors
 
 PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
@@ -58,8 +58,6 @@ def init_errors(app) -> None:
     def _field_errors(error):
         # Invalid values or a refused reference that no view caught (the session's last check
         # refused them): the request changed nothing, and says which field.
-        from compliance.db import get_session
-
         get_session().rollback()
         if _wants_json():
             message = _("Certaines valeurs sont invalides.")

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
+from compliance.errors import error_response
 from compliance.services import FieldErrors
 from compliance.text import INVALID_CHARACTER, MAX_ID, forbidden_character
 
@@ -73,8 +74,6 @@ def _json_path_with_bad_text(value: Any, path: str = "") -> str | None:
 def refuse_unusable_characters():
     """Before any view: a NUL byte in a query string or form value is 400 (422 naming the field
     in a JSON body), before it can reach SQL."""
-    from compliance.errors import error_response
-
     # A slug or name in the path with a NUL byte names nothing (and PostgreSQL cannot compare it).
     if any(isinstance(v, str) and _unusable(v) for v in (request.view_args or {}).values()):
         return error_response(404)

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import request
+from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -20,7 +20,7 @@ from compliance.db import get_db, get_session, utcnow
 logger = logging.getLogger(__name__)
 
 
-def _load_user(cookie_id: str):
+def load_user(cookie_id: str):
     user_id, _, token = (cookie_id or "").partition(":")
     try:
         user = get_session().get(User, int(user_id))
@@ -33,7 +33,7 @@ def _load_user(cookie_id: str):
     return user
 
 
-def _load_from_request(req):
+def load_from_request(req):
     """API requests authenticate with `Authorization: Bearer <token>` only."""
     if not req.path.startswith("/api/"):
         return None
@@ -103,13 +103,11 @@ def init_login(app) -> None:
     manager.login_message_category = "info"
     manager.session_protection = "strong"
     manager.anonymous_user = Anonymous
-    manager.user_loader(_load_user)
-    manager.request_loader(_load_from_request)
+    manager.user_loader(load_user)
+    manager.request_loader(load_from_request)
 
     @manager.unauthorized_handler
     def _unauthorized():
-        from flask import flash, jsonify, redirect, url_for
-
         if request.path.startswith("/api/"):
             response = jsonify(error="unauthorized", message=_("Un jeton d'API valide est requis."))
             response.status_code = 401

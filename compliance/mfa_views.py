@@ -25,6 +25,8 @@ from compliance import audit, mfa
 from compliance.auth import User, roles_by_organisation
 from compliance.db import get_session
 from compliance.forms import Form
+from compliance.login import load_user
+from compliance.ratelimit import client_address
 from compliance.web import redirect_to_next
 
 bp = Blueprint("mfa", __name__)
@@ -82,9 +84,7 @@ def _pending_user() -> User | None:
     pending = session.get(PENDING_KEY)
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    from compliance.login import _load_user
-
-    user = _load_user(pending.get("user"))
+    user = load_user(pending.get("user"))
     return user if user is not None and user.mfa_enabled else None
 
 
@@ -112,8 +112,6 @@ def login_code():
 
 
 def _attempt_code(user: User, form: CodeForm) -> int:
-    from compliance.account import client_address
-
     # Counted apart from the password: a right password must not reset the code's counter.
     throttle = current_app.extensions["login_throttle"]
     key, address, db = f"mfa:{user.email}", client_address(), get_session()
@@ -223,8 +221,6 @@ def confirm():
 def _with_current_code(operation):
     """Run `operation(session, user, code)` when the posted code is right, counting wrong codes
     like wrong passwords; return its result, or None after flashing why."""
-    from compliance.account import client_address
-
     user = current_user._get_current_object()
     form = CurrentCodeForm()
     throttle = current_app.extensions["login_throttle"]

@@ -8,6 +8,7 @@ from collections import defaultdict, deque
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import request
 from sqlmodel import Field, SQLModel, delete, func, select
 
 from compliance.db import UTCDateTime, utcnow
@@ -179,3 +180,8 @@ def make_throttle(app) -> LoginThrottle:
     return LoginThrottle(
         store, app.config["LOGIN_MAX_PER_ACCOUNT"], app.config["LOGIN_MAX_PER_ADDRESS"]
     )
+
+
+def client_address() -> str:
+    """The address failed logins are counted against."""
+    return request.remote_addr or "unknown"

@@ -7,8 +7,15 @@ dashboard, here is my widget"; the page asks the registry and renders what it ge
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from flask import Blueprint, current_app
+
+from compliance.documents import DocumentType
+from compliance.permissions import Register
 
 
 @dataclass
@@ -47,6 +54,51 @@ class Registry:
 
 
 def get_registry() -> Registry:
-    from flask import current_app
-
     return current_app.extensions["registry"]
+
+
+# --- what a register declares -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A navigation entry: the page it opens, its label and its place in the menu."""
+
+    endpoint: str
+    label: object  # a lazy translated string
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What a register shows on another page: the slot ("application", "dashboard", ...), the
+    provider (record_or_context -> None or dict(title=..., template=..., **data)) and its rank."""
+
+    slot: str
+    provider: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    """Everything the application and the command line mount for one register.
+
+    Each ``registers/<name>/__init__.py`` declares its ``SPEC``; the kernel mounts every spec
+    the same way (``compliance.mount``), and imports no register by name."""
+
+    name: str
+    register: Register  # the permission area of its pages
+    blueprints: tuple[Blueprint, ...] = ()
+    # Nested under the kernel's API blueprint (/api/v1), behind its authentication.
+    api: Blueprint | None = None
+    api_paths: Mapping[str, dict] = field(default_factory=dict)  # OpenAPI path items
+    api_schemas: Mapping[str, dict] = field(default_factory=dict)  # OpenAPI schemas
+    nav: tuple[Nav, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    document_types: tuple[DocumentType, ...] = ()
+    # `compliance <command>`, `compliance import <command>`, `compliance export <command>`
+    commands: tuple[click.Command, ...] = ()
+    import_commands: tuple[click.Command, ...] = ()
+    export_commands: tuple[click.Command, ...] = ()
+    demo: Callable | None = None  # load(session, *, actor): the demo data, idempotent
+    template_globals: Mapping[str, Any] = field(default_factory=dict)  # for every page

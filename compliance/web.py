@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from compliance.admin.services import update_user
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.i18n import LANGUAGES
@@ -78,8 +79,6 @@ def set_language():
         abort(400)
     session["language"] = language
     if current_user.is_authenticated:
-        from compliance.admin.services import update_user
-
         db = get_session()
         update_user(
             db, current_user._get_current_object(), {"language": language}, actor=current_user

@@ -145,40 +145,40 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("applications_export.application_map_form", "GET"): Entry(R.APPLICATIONS, A.EXPORT),
     ("applications_export.application_map", "POST"): Entry(R.APPLICATIONS, A.EXPORT),
-    ("applications_api.applications", "GET"): Entry(R.APPLICATIONS, A.READ),
-    ("applications_api.vendors", "GET"): Entry(R.APPLICATIONS, A.READ),
-    ("applications_api.deployments", "GET"): Entry(R.APPLICATIONS, A.READ),
-    ("applications_api.interfaces", "GET"): Entry(R.APPLICATIONS, A.READ),
-    ("applications_api.application", "GET"): Entry(
+    ("api.applications.applications", "GET"): Entry(R.APPLICATIONS, A.READ),
+    ("api.applications.vendors", "GET"): Entry(R.APPLICATIONS, A.READ),
+    ("api.applications.deployments", "GET"): Entry(R.APPLICATIONS, A.READ),
+    ("api.applications.interfaces", "GET"): Entry(R.APPLICATIONS, A.READ),
+    ("api.applications.application", "GET"): Entry(
         R.APPLICATIONS, A.READ, record("application", "record_id")
     ),
-    ("applications_api.vendor", "GET"): Entry(
+    ("api.applications.vendor", "GET"): Entry(
         R.APPLICATIONS, A.READ, record("vendor", "record_id")
     ),
-    ("applications_api.deployment", "GET"): Entry(
+    ("api.applications.deployment", "GET"): Entry(
         R.APPLICATIONS, A.READ, record("deployment", "record_id")
     ),
-    ("applications_api.interface", "GET"): Entry(
+    ("api.applications.interface", "GET"): Entry(
         R.APPLICATIONS, A.READ, record("interface", "record_id")
     ),
-    ("applications_api.create_application", "POST"): Entry(
+    ("api.applications.create_application", "POST"): Entry(
         R.APPLICATIONS, A.CREATE, expect=host_only
     ),
-    ("applications_api.create_vendor", "POST"): Entry(R.APPLICATIONS, A.CREATE, expect=host_only),
-    ("applications_api.create_interface", "POST"): Entry(
+    ("api.applications.create_vendor", "POST"): Entry(R.APPLICATIONS, A.CREATE, expect=host_only),
+    ("api.applications.create_interface", "POST"): Entry(
         R.APPLICATIONS, A.CREATE, expect=host_only
     ),
-    ("applications_api.create_deployment", "POST"): Entry(R.APPLICATIONS, A.CREATE),
-    ("applications_api.update_application", "PATCH"): Entry(
+    ("api.applications.create_deployment", "POST"): Entry(R.APPLICATIONS, A.CREATE),
+    ("api.applications.update_application", "PATCH"): Entry(
         R.APPLICATIONS, A.EDIT, record("application", "record_id"), catalogue_write
     ),
-    ("applications_api.update_vendor", "PATCH"): Entry(
+    ("api.applications.update_vendor", "PATCH"): Entry(
         R.APPLICATIONS, A.EDIT, record("vendor", "record_id"), catalogue_write
     ),
-    ("applications_api.update_interface", "PATCH"): Entry(
+    ("api.applications.update_interface", "PATCH"): Entry(
         R.APPLICATIONS, A.EDIT, record("interface", "record_id"), catalogue_write
     ),
-    ("applications_api.update_deployment", "PATCH"): Entry(
+    ("api.applications.update_deployment", "PATCH"): Entry(
         R.APPLICATIONS, A.EDIT, record("deployment", "record_id")
     ),
     # --- the record of processing activities ---
@@ -231,21 +231,21 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("processing.export_processor_register", "POST"): Entry(
         R.PROCESSING, A.EXPORT, expect=host_record
     ),
-    ("processing_api.activities", "GET"): Entry(R.PROCESSING, A.READ),
-    ("processing_api.create_activity", "POST"): Entry(R.PROCESSING, A.CREATE),
-    ("processing_api.activity", "GET"): Entry(
+    ("api.processing.activities", "GET"): Entry(R.PROCESSING, A.READ),
+    ("api.processing.create_activity", "POST"): Entry(R.PROCESSING, A.CREATE),
+    ("api.processing.activity", "GET"): Entry(
         R.PROCESSING, A.READ, record("activity", "record_id")
     ),
-    ("processing_api.update_activity", "PATCH"): Entry(
+    ("api.processing.update_activity", "PATCH"): Entry(
         R.PROCESSING, A.EDIT, record("activity", "record_id")
     ),
-    ("processing_api.submit_activity", "POST"): Entry(
+    ("api.processing.submit_activity", "POST"): Entry(
         R.PROCESSING, A.EDIT, record("activity", "record_id")
     ),
-    ("processing_api.validate_activity", "POST"): Entry(
+    ("api.processing.validate_activity", "POST"): Entry(
         R.PROCESSING, A.VALIDATE, record("activity", "record_id")
     ),
-    ("processing_api.send_back_activity", "POST"): Entry(
+    ("api.processing.send_back_activity", "POST"): Entry(
         R.PROCESSING, A.VALIDATE, record("activity", "record_id")
     ),
     # --- incidents and corrective actions ---
@@ -293,31 +293,31 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("incidents.restore_action", "POST"): Entry(
         R.INCIDENTS, A.EDIT, record("corrective_action", "action_id")
     ),
-    ("incidents_api.incidents", "GET"): Entry(R.INCIDENTS, A.READ),
-    ("incidents_api.corrective_actions", "GET"): Entry(R.INCIDENTS, A.READ),
-    ("incidents_api.create_incident", "POST"): Entry(R.INCIDENTS, A.CREATE),
-    ("incidents_api.create_action", "POST"): Entry(R.INCIDENTS, A.CREATE),
-    ("incidents_api.incident", "GET"): Entry(R.INCIDENTS, A.READ, record("incident", "record_id")),
-    ("incidents_api.timeline", "GET"): Entry(R.INCIDENTS, A.READ, record("incident", "record_id")),
-    ("incidents_api.update_incident", "PATCH"): Entry(
+    ("api.incidents.incidents", "GET"): Entry(R.INCIDENTS, A.READ),
+    ("api.incidents.corrective_actions", "GET"): Entry(R.INCIDENTS, A.READ),
+    ("api.incidents.create_incident", "POST"): Entry(R.INCIDENTS, A.CREATE),
+    ("api.incidents.create_action", "POST"): Entry(R.INCIDENTS, A.CREATE),
+    ("api.incidents.incident", "GET"): Entry(R.INCIDENTS, A.READ, record("incident", "record_id")),
+    ("api.incidents.timeline", "GET"): Entry(R.INCIDENTS, A.READ, record("incident", "record_id")),
+    ("api.incidents.update_incident", "PATCH"): Entry(
         R.INCIDENTS, A.EDIT, record("incident", "record_id")
     ),
-    ("incidents_api.transition_incident", "POST"): Entry(
+    ("api.incidents.transition_incident", "POST"): Entry(
         R.INCIDENTS, A.EDIT, record("incident", "record_id")
     ),
-    ("incidents_api.add_entry", "POST"): Entry(
+    ("api.incidents.add_entry", "POST"): Entry(
         R.INCIDENTS, A.EDIT, record("incident", "record_id")
     ),
-    ("incidents_api.add_report", "POST"): Entry(
+    ("api.incidents.add_report", "POST"): Entry(
         R.INCIDENTS, A.EDIT, record("incident", "record_id")
     ),
-    ("incidents_api.corrective_action", "GET"): Entry(
+    ("api.incidents.corrective_action", "GET"): Entry(
         R.INCIDENTS, A.READ, record("corrective_action", "record_id")
     ),
-    ("incidents_api.update_action", "PATCH"): Entry(
+    ("api.incidents.update_action", "PATCH"): Entry(
         R.INCIDENTS, A.EDIT, record("corrective_action", "record_id")
     ),
-    ("incidents_api.transition_action", "POST"): Entry(
+    ("api.incidents.transition_action", "POST"): Entry(
         R.INCIDENTS, A.EDIT, record("corrective_action", "record_id")
     ),
     # --- personal-data breaches ---
@@ -340,16 +340,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("breaches.export_letter", "POST"): Entry(R.BREACHES, A.EXPORT, record("breach", "breach_id")),
     ("breaches.assess", "GET"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
     ("breaches.assess", "POST"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
-    ("breaches_api.breaches", "GET"): Entry(R.BREACHES, A.READ),
-    ("breaches_api.create_breach", "POST"): Entry(R.BREACHES, A.CREATE),
-    ("breaches_api.breach", "GET"): Entry(R.BREACHES, A.READ, record("breach", "breach_id")),
-    ("breaches_api.update_breach", "PATCH"): Entry(
+    ("api.breaches.breaches", "GET"): Entry(R.BREACHES, A.READ),
+    ("api.breaches.create_breach", "POST"): Entry(R.BREACHES, A.CREATE),
+    ("api.breaches.breach", "GET"): Entry(R.BREACHES, A.READ, record("breach", "breach_id")),
+    ("api.breaches.update_breach", "PATCH"): Entry(
         R.BREACHES, A.EDIT, record("breach", "breach_id")
     ),
-    ("breaches_api.add_notification", "POST"): Entry(
+    ("api.breaches.add_notification", "POST"): Entry(
         R.BREACHES, A.VALIDATE, record("breach", "breach_id")
     ),
-    ("breaches_api.not_notifiable", "POST"): Entry(
+    ("api.breaches.not_notifiable", "POST"): Entry(
         R.BREACHES, A.VALIDATE, record("breach", "breach_id")
     ),
     # --- the ANSSI roadmap ---
@@ -396,18 +396,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("roadmap.escalate", "POST"): Entry(
         R.ROADMAP, A.CREATE, record("corrective_action", "corrective_action_id")
     ),
-    ("roadmap_api.roadmaps", "GET"): Entry(R.ROADMAP, A.READ),
-    ("roadmap_api.actions", "GET"): Entry(R.ROADMAP, A.READ),
-    ("roadmap_api.create_action", "POST"): Entry(R.ROADMAP, A.CREATE),
-    ("roadmap_api.roadmap", "GET"): Entry(R.ROADMAP, A.READ, record("roadmap", "record_id")),
-    ("roadmap_api.action", "GET"): Entry(R.ROADMAP, A.READ, record("roadmap_action", "record_id")),
-    ("roadmap_api.update_action", "PATCH"): Entry(
+    ("api.roadmap.roadmaps", "GET"): Entry(R.ROADMAP, A.READ),
+    ("api.roadmap.actions", "GET"): Entry(R.ROADMAP, A.READ),
+    ("api.roadmap.create_action", "POST"): Entry(R.ROADMAP, A.CREATE),
+    ("api.roadmap.roadmap", "GET"): Entry(R.ROADMAP, A.READ, record("roadmap", "record_id")),
+    ("api.roadmap.action", "GET"): Entry(R.ROADMAP, A.READ, record("roadmap_action", "record_id")),
+    ("api.roadmap.update_action", "PATCH"): Entry(
         R.ROADMAP, A.EDIT, record("roadmap_action", "record_id")
     ),
-    ("roadmap_api.hygiene_assessment", "GET"): Entry(
+    ("api.roadmap.hygiene_assessment", "GET"): Entry(
         R.ROADMAP, A.READ, lambda side: {"organisation": side.organisation.slug}
     ),
-    ("roadmap_api.assess", "PUT"): Entry(
+    ("api.roadmap.assess", "PUT"): Entry(
         R.ROADMAP, A.EDIT, lambda side: {"organisation": side.organisation.slug, "ref": "1"}
     ),
     # --- the kernel: dashboards, documents, administration ---

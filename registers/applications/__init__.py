@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.applications import api, cli, demo, export, views
 
-
-def init_app(app, registry) -> None:
-    from registers.applications import api, export_views, views
-
-    app.register_blueprint(views.bp)
-    export_views.init_app(app)
-    app.register_blueprint(api.bp)
-    # Until the pages exist, a navigation link would break every page's url_for.
-    if "applications.index" in app.view_functions:
-        registry.add_nav(
-            "applications.index", _l("Cartographie"), Register.APPLICATIONS.value, order=10
-        )
+SPEC = RegisterSpec(
+    name="applications",
+    register=Register.APPLICATIONS,
+    blueprints=(views.bp, views.export_bp),
+    api=api.bp,
+    nav=(Nav("applications.index", _l("Cartographie"), order=10),),
+    document_types=(export.DOCUMENT_TYPE,),
+    import_commands=cli.IMPORT_COMMANDS,
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
+)

@@ -7,13 +7,11 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance import api as kernel_api
 from compliance.api import answer, body, committed_json, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere
 from registers.applications import queries as q
 from registers.applications import services
@@ -46,10 +44,8 @@ from registers.applications.schemas import (
 
 __all__ = ["bp"]
 
-bp = Blueprint("applications_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("applications", __name__)
 
 # Keys a client may send back as it read them; they are ignored, never written.
 READ_ONLY = {
@@ -184,7 +180,7 @@ def _created(result, kind: str):
     data, status = result
     response = jsonify(data)
     response.status_code = status
-    response.headers["Location"] = url_for(f"applications_api.{kind}", record_id=data["id"])
+    response.headers["Location"] = url_for(f"api.applications.{kind}", record_id=data["id"])
     return response, status
 
 

@@ -1,22 +1,21 @@
 """The application map's commands: `compliance import applications FILE [--dry-run]` and
 `compliance export application-map [--org SLUG] -o FILE.docx`.
 
-`register_commands` mounts each command on its group; add a command by writing its function
-and one line there."""
+Add a command by writing its function and naming it in the tuples at the end."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from sqlmodel import select
 
+from compliance import cli_support
 from compliance.cli_options import max_rows_option, output_option
-
-
-def register_commands(*, import_group, export_group, main) -> None:
-    """Mount this register's commands on the `compliance` groups."""
-    import_group.add_command(import_applications)
-    export_group.add_command(export_application_map)
+from compliance.db import get_session
+from compliance.tenancy import Organisation
+from registers.applications.export import export_application_map as export_map
+from registers.applications.importer import apply_import, plan_file
 
 
 @click.command("applications")
@@ -31,11 +30,7 @@ def import_applications(file: Path, dry_run: bool, max_rows: int | None):
     confidentialite, tracabilite, rto, rpo, notes, organisation (slug or name) and depuis.
     A file with any bad row is rejected whole; re-importing a file changes nothing.
     """
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from registers.applications.importer import apply_import, plan_file
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     plan = plan_file(session, file.read_bytes(), file.name, max_rows=max_rows)
     if not plan.ok:
@@ -56,7 +51,7 @@ def import_applications(file: Path, dry_run: bool, max_rows: int | None):
     if not plan.has_changes:
         click.echo("Nothing to change: the register already matches the file.")
         return
-    result = apply_import(session, plan, actor=_actor(), source=file.name)
+    result = apply_import(session, plan, actor=cli_support.actor(), source=file.name)
     session.commit()
     click.echo(f"Imported: {result.total_created} created, {result.total_updated} updated.")
 
@@ -67,22 +62,22 @@ def import_applications(file: Path, dry_run: bool, max_rows: int | None):
 def export_application_map(slug: str | None, output: Path):
     """Write the Word document "Cartographie applicative": the whole catalogue, or one member's
     applications with --org. The export is recorded, so the file can be verified later."""
-    from sqlmodel import select
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from compliance.tenancy import Organisation
-    from registers.applications.export import export_application_map as export_map
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     organisation = None
     if slug:
         organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
             raise click.ClickException(f"unknown organisation: {slug}")
-    data, record = export_map(session, user=None, actor=_actor(), organisation=organisation)
+    data, record = export_map(
+        session, user=None, actor=cli_support.actor(), organisation=organisation
+    )
     session.commit()
     output.write_bytes(data)
     click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
     click.echo(f"SHA-256 {record.sha256}")
+
+
+# Mounted by the kernel through this register's SPEC.
+IMPORT_COMMANDS = (import_applications,)
+EXPORT_COMMANDS = (export_application_map,)

@@ -22,6 +22,8 @@ from itertools import permutations
 
 from markupsafe import Markup, escape
 
+from registers.applications.models import ApplicationStatus
+
 # --- input ----------------------------------------------------------------------------------
 
 
@@ -459,8 +461,6 @@ class MapData:
 def map_data(applications: Iterable, interfaces: Iterable, *, href) -> MapData:
     """Adapt Application rows (vendor loaded) and Interface rows (ends loaded) to the diagram;
     href(application_id) gives each box's link. Interfaces with an end not shown are left out."""
-    from registers.applications.models import ApplicationStatus
-
     shown = sorted(applications, key=lambda a: (_domain_key(a.domain or OTHER_DOMAIN), a.name))
     ids = {application.id for application in shown}
     nodes = [

@@ -17,7 +17,6 @@ Every condition is a subquery on the user's memberships: no list of ids is loade
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -97,35 +96,6 @@ def can_edit_deployment(organisation_id: int, user=None, action: Action | str = 
 
 
 # --- filters ----------------------------------------------------------------------------------
-# The map's own filters are schemas (schemas.py); these readers of single query-string
-# arguments serve the processing register's filters.
-
-
-def int_arg(args, name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FilterError(name, _("doit être un nombre entier")) from None
-
-
-def _enum_arg(args, name: str, enum_cls):
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(
-            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
-        ) from None
-
-
-def _bool_arg(args, name: str) -> bool:
-    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
 
 
 # --- applications -----------------------------------------------------------------------------

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from compliance.documents import register_document_type
 from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.breaches import api, cli, demo, export, panels, views
+from registers.breaches.clock import countdown_formats
 
-
-def init_app(app, registry) -> None:
-    from registers.breaches import api, export, export_views, panels, views  # noqa: F401
-    from registers.breaches.clock import countdown_formats
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    registry.add_nav("breaches.index", _l("Violations"), Register.BREACHES.value, order=35)
-    panels.register(registry)
+SPEC = RegisterSpec(
+    name="breaches",
+    register=Register.BREACHES,
+    blueprints=(views.bp,),
+    api=api.bp,
+    nav=(Nav("breaches.index", _l("Violations"), order=35),),
+    panels=panels.PANELS,
+    document_types=export.DOCUMENT_TYPES,
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
     # Countdowns are drawn on other registers' pages too (incident, dashboard).
-    app.jinja_env.globals["countdown_formats"] = countdown_formats
-    for document_type in export.DOCUMENT_TYPES:
-        register_document_type(app, document_type)
+    template_globals={"countdown_formats": countdown_formats},
+)

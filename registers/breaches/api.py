@@ -8,14 +8,12 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance import api as kernel_api
 from compliance.api import answer, committed_json, json_body, page_args, page_json, read_only
 from compliance.db import ConflictError, check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, validate
-from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere
 from registers.breaches import services
 from registers.breaches.models import PersonalDataBreach
@@ -40,10 +38,8 @@ from registers.breaches.schemas import (
 
 __all__ = ["bp"]
 
-bp = Blueprint("breaches_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("breaches", __name__)
 
 # Keys a client may send back as it read them: ignored, never written (the version aside: it
 # says which version the change was prepared against).

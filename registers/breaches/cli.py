@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
+from compliance import cli_support
 from compliance.cli_options import output_option
-
-
-def register_commands(*, import_group, export_group, main) -> None:
-    """Mount this register's commands on the `compliance` groups."""
-    export_group.add_command(export_breach_register)
-    export_group.add_command(export_breach)
+from compliance.db import get_session
+from compliance.tenancy import Organisation
+from registers.breaches.export import export_dossier, export_letter, export_register
+from registers.breaches.models import PersonalDataBreach
 
 
 def _written(output: Path, data: bytes, record) -> None:
@@ -29,19 +29,12 @@ def _written(output: Path, data: bytes, record) -> None:
 def export_breach_register(slug: str, output: Path):
     """Write the breach register of one organisation (Art. 33(5)): every breach, notified or
     not, with its facts, effects, remedial action and decisions. The export is recorded."""
-    import sqlalchemy as sa
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from compliance.tenancy import Organisation
-    from registers.breaches.export import export_register
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise click.ClickException(f"unknown organisation: {slug}")
-    data, record = export_register(session, organisation, actor=_actor())
+    data, record = export_register(session, organisation, actor=cli_support.actor())
     session.commit()
     _written(output, data, record)
 
@@ -53,14 +46,7 @@ def export_breach_register(slug: str, output: Path):
 def export_breach(breach: str, letter: bool, output: Path):
     """Write the notification dossier of BREACH (its id or its reference, VDP-2026-001), laid
     out as the CNIL's online form asks; with --letter, the letter to the people concerned."""
-    import sqlalchemy as sa
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from registers.breaches.export import export_dossier, export_letter
-    from registers.breaches.models import PersonalDataBreach
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     column = PersonalDataBreach.id if breach.isdigit() else PersonalDataBreach.reference
     value = int(breach) if breach.isdigit() else breach.strip().upper()
@@ -68,6 +54,10 @@ def export_breach(breach: str, letter: bool, output: Path):
     if record is None:
         raise click.ClickException(f"unknown breach: {breach}")
     export = export_letter if letter else export_dossier
-    data, exported = export(session, record, actor=_actor())
+    data, exported = export(session, record, actor=cli_support.actor())
     session.commit()
     _written(output, data, exported)
+
+
+# Mounted by the kernel through this register's SPEC.
+EXPORT_COMMANDS = (export_breach_register, export_breach)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session, selectinload
 
@@ -129,14 +130,10 @@ class FanOut:
 
 
 def _criminal_label() -> str:
-    from flask_babel import gettext as _
-
     return _("Infractions, condamnations (art. 10)")
 
 
 def _nir_label() -> str:
-    from flask_babel import gettext as _
-
     return _("Numéro de sécurité sociale (NIR)")
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from compliance.auth import can
 from compliance.db import get_session, utcnow
 from compliance.permissions import Action
+from compliance.registry import Panel
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import PersonalDataBreach
@@ -18,12 +19,6 @@ from registers.breaches.queries import REGISTER, BreachFilters, late_condition, 
 from registers.breaches.schemas import BreachStatus
 
 WIDGET_SIZE = 6
-
-
-def register(registry) -> None:
-    registry.add_panel("incident_impact", incident_panel, order=10)
-    registry.add_panel("dashboard", dashboard_widget, order=15)
-    registry.add_panel("organisation", organisation_widget, order=15)
 
 
 def incident_panel(incident) -> dict | None:
@@ -94,3 +89,11 @@ def dashboard_widget(context) -> dict | None:
 def organisation_widget(organisation) -> dict | None:
     title = _l("Violations de données : délais de 72 heures")
     return _widget([organisation.id], title, organisation=organisation)
+
+
+# What this register shows on other pages (mounted through its SPEC).
+PANELS = (
+    Panel("incident_impact", incident_panel, order=10),
+    Panel("dashboard", dashboard_widget, order=15),
+    Panel("organisation", organisation_widget, order=15),
+)

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from compliance.documents import register_document_type
 from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.incidents import api, cli, demo, export, panels, views
 
-
-def init_app(app, registry) -> None:
-    from registers.incidents import api, export, panels, views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    registry.add_nav("incidents.index", _l("Incidents"), Register.INCIDENTS.value, order=30)
-    registry.add_panel("application", panels.application_panel, order=30)
-    registry.add_panel("dashboard", panels.dashboard_widget, order=30)
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)
-    for document_type in export.DOCUMENT_TYPES:
-        register_document_type(app, document_type)
+SPEC = RegisterSpec(
+    name="incidents",
+    register=Register.INCIDENTS,
+    blueprints=(views.bp,),
+    api=api.bp,
+    api_paths=api.PATHS,
+    api_schemas=api.SCHEMAS,
+    nav=(Nav("incidents.index", _l("Incidents"), order=30),),
+    panels=panels.PANELS,
+    document_types=export.DOCUMENT_TYPES,
+    commands=cli.COMMANDS,
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
+)

@@ -7,12 +7,10 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance import api as kernel_api
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere, visible_reference
 from registers.incidents import corrective_actions as action_services
 from registers.incidents import fields as f
@@ -34,10 +32,8 @@ from registers.incidents.queries import (
 
 __all__ = ["PATHS", "SCHEMAS", "bp"]
 
-bp = Blueprint("incidents_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("incidents", __name__)
 
 # Keys a client may send back as it read them: ignored, never written.
 READ_ONLY = {
@@ -274,7 +270,7 @@ def create_incident():
         lambda session: services.create_incident(session, data, actor=current_user),
         incident_detail_json,
         201,
-        lambda record: url_for("incidents_api.incident", record_id=record.id),
+        lambda record: url_for("api.incidents.incident", record_id=record.id),
     )
 
 
@@ -391,7 +387,7 @@ def create_action():
         lambda session: action_services.create_action(session, data, actor=current_user),
         action_json,
         201,
-        lambda record: url_for("incidents_api.corrective_action", record_id=record.id),
+        lambda record: url_for("api.incidents.corrective_action", record_id=record.id),
     )
 
 

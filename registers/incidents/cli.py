@@ -10,23 +10,23 @@ from datetime import date
 from pathlib import Path
 
 import click
+from sqlmodel import select
 
+from compliance import cli_support
 from compliance.cli_options import output_option
-
-
-def register_commands(*, import_group, export_group, main) -> None:
-    """Mount this register's commands on the `compliance` groups."""
-    export_group.add_command(export_incident)
-    export_group.add_command(export_incidents)
-    export_group.add_command(export_corrective_actions)
-    main.add_command(incidents_group)
+from compliance.db import get_session
+from registers.incidents import search
+from registers.incidents.export import (
+    export_action_log,
+    export_incident_log,
+    export_incident_report,
+)
+from registers.incidents.models import Incident
+from registers.incidents.queries import incident_by_reference
 
 
 def _session():
-    from compliance.cli import _require_current_schema
-    from compliance.db import get_session
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     return get_session()
 
 
@@ -43,15 +43,11 @@ def _written(session, output: Path, data: bytes, record) -> None:
 def export_incident(reference: str, output: Path):
     """Write the report of the incident REFERENCE (e.g. INC-2023-001): summary, timeline,
     impact, external reports, corrective actions and lessons learnt."""
-    from compliance.cli import _actor
-    from registers.incidents.export import export_incident_report
-    from registers.incidents.queries import incident_by_reference
-
     session = _session()
     incident = incident_by_reference(reference)
     if incident is None:
         raise click.ClickException(f"unknown incident: {reference}")
-    data, record = export_incident_report(session, incident, user=None, actor=_actor())
+    data, record = export_incident_report(session, incident, user=None, actor=cli_support.actor())
     _written(session, output, data, record)
 
 
@@ -70,14 +66,11 @@ def _day(_ctx, _param, value: str | None) -> date | None:
 @output_option()
 def export_incidents(date_from: date | None, date_to: date | None, output: Path):
     """Write the incident log of a period (by date of detection, Paris time)."""
-    from compliance.cli import _actor
-    from registers.incidents.export import export_incident_log
-
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter("--to precedes --from")
     session = _session()
     data, record = export_incident_log(
-        session, user=None, actor=_actor(), date_from=date_from, date_to=date_to
+        session, user=None, actor=cli_support.actor(), date_from=date_from, date_to=date_to
     )
     _written(session, output, data, record)
 
@@ -87,11 +80,8 @@ def export_incidents(date_from: date | None, date_to: date | None, output: Path)
 def export_corrective_actions(output: Path):
     """Write the corrective-action log: every nonconformity, its action and its effectiveness
     check (the evidence ISO/IEC 27001:2022 §10.2 asks for)."""
-    from compliance.cli import _actor
-    from registers.incidents.export import export_action_log
-
     session = _session()
-    data, record = export_action_log(session, user=None, actor=_actor())
+    data, record = export_action_log(session, user=None, actor=cli_support.actor())
     _written(session, output, data, record)
 
 
@@ -103,11 +93,6 @@ def incidents_group():
 @incidents_group.command("reindex")
 def reindex():
     """Rebuild the search index of the encrypted text (after a change of secret key)."""
-    from sqlmodel import select
-
-    from registers.incidents import search
-    from registers.incidents.models import Incident
-
     session = _session()
     count = 0
     for incident in session.scalars(select(Incident)):
@@ -115,3 +100,8 @@ def reindex():
         count += 1
     session.commit()
     click.echo(f"Search index rebuilt for {count} incident(s).")
+
+
+# Mounted by the kernel through this register's SPEC.
+COMMANDS = (incidents_group,)
+EXPORT_COMMANDS = (export_incident, export_incidents, export_corrective_actions)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
+from compliance.registry import Panel
 from registers.incidents.common import today
 from registers.incidents.models import ActionStatus
 from registers.incidents.queries import (
@@ -66,3 +67,10 @@ def dashboard_widget(_context):
         "open_incidents": _count(under_way),
         "today": today(),
     }
+
+
+# What this register shows on other pages (mounted through its SPEC).
+PANELS = (
+    Panel("application", application_panel, order=30),
+    Panel("dashboard", dashboard_widget, order=30),
+)

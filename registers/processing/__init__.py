@@ -6,15 +6,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.processing import api, cli, demo, export, panels, views
 
-
-def init_app(app, registry) -> None:
-    from registers.processing import api, panels, views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    if "processing.index" in app.view_functions:
-        registry.add_nav(
-            "processing.index", _l("Registre RGPD"), Register.PROCESSING.value, order=20
-        )
-    panels.register(registry)
+SPEC = RegisterSpec(
+    name="processing",
+    register=Register.PROCESSING,
+    blueprints=(views.bp,),
+    api=api.bp,
+    nav=(Nav("processing.index", _l("Registre RGPD"), order=20),),
+    panels=panels.PANELS,
+    document_types=export.DOCUMENT_TYPES,
+    import_commands=cli.IMPORT_COMMANDS,
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
+)

@@ -9,13 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance import api as kernel_api
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.security import csrf
 from compliance.tenancy import (
     Organisation,
     organisation_for,
@@ -40,10 +38,8 @@ from registers.processing.serialise import activity_data
 
 __all__ = ["bp"]
 
-bp = Blueprint("processing_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("processing", __name__)
 
 
 # --- serialisation ------------------------------------------------------------------------------
@@ -145,7 +141,7 @@ def _run(action, status: int = 200):
     response = jsonify(body)
     response.status_code = status
     if status == 201:
-        response.headers["Location"] = url_for("processing_api.activity", record_id=activity.id)
+        response.headers["Location"] = url_for("api.processing.activity", record_id=activity.id)
     return response
 
 

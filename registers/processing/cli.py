@@ -2,23 +2,23 @@
 `compliance export register --org SLUG [--version N] -o FILE.docx` and
 `compliance export processor-register -o FILE.docx`.
 
-`register_commands` mounts each command on its group; add a command by writing its function
-and one line there."""
+Add a command by writing its function and naming it in the tuples at the end."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from sqlmodel import select
 
+from compliance import cli_support
 from compliance.cli_options import max_rows_option, output_option
-
-
-def register_commands(*, import_group, export_group, main) -> None:
-    """Mount this register's commands on the `compliance` groups."""
-    import_group.add_command(import_processing)
-    export_group.add_command(export_register)
-    export_group.add_command(export_processor_register)
+from compliance.db import get_session
+from compliance.tenancy import Organisation
+from registers.processing.export import export_processor_register as render_processor
+from registers.processing.export import export_register as render_register
+from registers.processing.importer import import_activities
+from registers.processing.publish import find_version
 
 
 @click.command("processing")
@@ -34,20 +34,18 @@ def import_processing(slug: str, file: Path, max_rows: int | None):
     by '|'. A row whose reference exists updates that activity; other rows create drafts. A
     file with any bad row is rejected whole, every error given with its line.
     """
-    from sqlmodel import select
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from compliance.tenancy import Organisation
-    from registers.processing.importer import import_activities
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise click.ClickException(f"unknown organisation: {slug}")
     result = import_activities(
-        session, organisation, file.read_bytes(), file.name, actor=_actor(), max_rows=max_rows
+        session,
+        organisation,
+        file.read_bytes(),
+        file.name,
+        actor=cli_support.actor(),
+        max_rows=max_rows,
     )
     if not result.ok:
         session.rollback()
@@ -80,15 +78,7 @@ def export_register(slug: str, number: int | None, output: Path):
     """Write the Word register of processing activities of one organisation: the controller
     and its DPO, the list of activities and one sheet per activity. The export is recorded, so
     the file can be verified later."""
-    from sqlmodel import select
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from compliance.tenancy import Organisation
-    from registers.processing.export import export_register as render_register
-    from registers.processing.publish import find_version
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
@@ -98,7 +88,9 @@ def export_register(slug: str, number: int | None, output: Path):
         version = find_version(session, organisation.id, number)
         if version is None:
             raise click.ClickException(f"{slug} has no published version {number}")
-    data, record = render_register(session, organisation, actor=_actor(), version=version)
+    data, record = render_register(
+        session, organisation, actor=cli_support.actor(), version=version
+    )
     session.commit()
     _written(output, data, record)
 
@@ -108,15 +100,16 @@ def export_register(slug: str, number: int | None, output: Path):
 def export_processor_register(output: Path):
     """Write the Word processor's register (Art. 30(2)) of the organisation that hosts the
     shared applications, derived from the application map and the members' registers."""
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from registers.processing.export import export_processor_register as render_processor
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     try:
-        data, record = render_processor(session, actor=_actor())
+        data, record = render_processor(session, actor=cli_support.actor())
     except LookupError as error:
         raise click.ClickException(str(error)) from None
     session.commit()
     _written(output, data, record)
+
+
+# Mounted by the kernel through this register's SPEC.
+IMPORT_COMMANDS = (import_processing,)
+EXPORT_COMMANDS = (export_register, export_processor_register)

@@ -27,6 +27,7 @@ from jinja2 import TemplateNotFound
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action, Register
+from compliance.registry import Panel
 from compliance.tenancy import visible_organisations_query
 from registers.processing import compute
 from registers.processing.models import ProcessingActivity, ProcessingApplication
@@ -42,13 +43,6 @@ APPLICATION_TEMPLATE = "processing/_application_panel.html"
 INCIDENT_TEMPLATE = "processing/_incident_panel.html"
 DASHBOARD_TEMPLATE = "processing/_dashboard_widget.html"
 ORGANISATION_TEMPLATE = "processing/_organisation_widget.html"
-
-
-def register(registry) -> None:
-    registry.add_panel("application", application_panel, order=20)
-    registry.add_panel("dashboard", dashboard_widget, order=20)
-    registry.add_panel("organisation", organisation_widget, order=20)
-    registry.add_panel("incident_impact", incident_panel, order=5)
 
 
 def _has_template(name: str) -> bool:
@@ -173,3 +167,12 @@ def incident_panel(incident) -> dict | None:
         "template": INCIDENT_TEMPLATE,
         "rows": rows,
     }
+
+
+# What this register shows on other pages (mounted through its SPEC).
+PANELS = (
+    Panel("application", application_panel, order=20),
+    Panel("dashboard", dashboard_widget, order=20),
+    Panel("organisation", organisation_widget, order=20),
+    Panel("incident_impact", incident_panel, order=5),
+)

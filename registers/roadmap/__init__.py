@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from compliance.documents import register_document_type
 from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.roadmap import api, cli, demo, export, panels, views
 
-
-def init_app(app, registry) -> None:
-    from registers.roadmap import api, export, panels, views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    registry.add_nav("roadmap.index", _l("Feuille de route"), Register.ROADMAP.value, order=50)
-    panels.register(registry)
-    register_document_type(app, export.DOCUMENT_TYPE)
+SPEC = RegisterSpec(
+    name="roadmap",
+    register=Register.ROADMAP,
+    blueprints=(views.bp,),
+    api=api.bp,
+    nav=(Nav("roadmap.index", _l("Feuille de route"), order=50),),
+    panels=panels.PANELS,
+    document_types=(export.DOCUMENT_TYPE,),
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
+)

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance import api as kernel_api
 from compliance.api import (
     answer,
     body,
@@ -24,7 +23,6 @@ from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import validate, validate_query
-from compliance.security import csrf
 from compliance.tenancy import (
     Organisation,
     refuse_organisation_change,
@@ -55,10 +53,8 @@ from registers.roadmap.schemas import (
 
 __all__ = ["bp"]
 
-bp = Blueprint("roadmap_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(kernel_api._authenticate)
-bp.after_request(kernel_api._no_cookie)
+# Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
+bp = Blueprint("roadmap", __name__)
 
 # Keys a client may send back as it read them: dropped unread.
 IGNORED = read_only(RoadmapActionDetail, RoadmapActionCreate) | {
@@ -186,7 +182,7 @@ def create_action():
     saved, status = result
     response = jsonify(saved)
     response.status_code = status
-    response.headers["Location"] = url_for("roadmap_api.action", record_id=saved["id"])
+    response.headers["Location"] = url_for("api.roadmap.action", record_id=saved["id"])
     return response
 
 

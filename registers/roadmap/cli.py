@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
+from compliance import cli_support
 from compliance.cli_options import output_option
-
-
-def register_commands(*, import_group, export_group, main) -> None:
-    """Mount this register's commands on the `compliance` groups."""
-    export_group.add_command(export_roadmap)
+from compliance.db import get_session
+from compliance.tenancy import Organisation
+from registers.roadmap.export import export_roadmap_report
+from registers.roadmap.models import Roadmap
 
 
 @click.command("roadmap")
@@ -22,15 +23,7 @@ def export_roadmap(slug: str, roadmap_id: int | None, output: Path):
     """Write the Word report "Feuille de route de cybersécurité" of an organisation: summary,
     progress and budget charts, actions by theme, what is late and why, hygiene-measure
     coverage. The export is recorded, so the file can be verified later."""
-    import sqlalchemy as sa
-
-    from compliance.cli import _actor, _require_current_schema
-    from compliance.db import get_session
-    from compliance.tenancy import Organisation
-    from registers.roadmap.export import export_roadmap_report
-    from registers.roadmap.models import Roadmap
-
-    _require_current_schema()
+    cli_support.require_current_schema()
     session = get_session()
     organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
@@ -43,8 +36,12 @@ def export_roadmap(slug: str, roadmap_id: int | None, output: Path):
     roadmap = session.scalar(statement.order_by(Roadmap.end_on.desc(), Roadmap.id.desc()).limit(1))
     if roadmap is None:
         raise click.ClickException(f"{organisation.name} has no such roadmap")
-    data, record = export_roadmap_report(session, roadmap, actor=_actor())
+    data, record = export_roadmap_report(session, roadmap, actor=cli_support.actor())
     session.commit()
     output.write_bytes(data)
     click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
     click.echo(f"SHA-256 {record.sha256}")
+
+
+# Mounted by the kernel through this register's SPEC.
+EXPORT_COMMANDS = (export_roadmap,)

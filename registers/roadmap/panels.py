@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
+from compliance.registry import Panel
 from registers.roadmap import compute
 from registers.roadmap.models import ActionStatus, RoadmapAction
 from registers.roadmap.queries import (
@@ -22,14 +23,6 @@ from registers.roadmap.queries import (
     visible_actions,
     visible_roadmaps,
 )
-
-
-def register(registry) -> None:
-    registry.add_panel("application", application_panel, order=40)
-    registry.add_panel("incident", incident_panel, order=40)
-    registry.add_panel("corrective_action", corrective_action_panel, order=40)
-    registry.add_panel("dashboard", dashboard_widget, order=40)
-    registry.add_panel("organisation", organisation_widget, order=40)
 
 
 def _linked_panel(actions, empty) -> dict:
@@ -137,3 +130,13 @@ def organisation_widget(organisation) -> dict | None:
         "roadmaps": roadmaps,
         "organisation": organisation,
     }
+
+
+# What this register shows on other pages (mounted through its SPEC).
+PANELS = (
+    Panel("application", application_panel, order=40),
+    Panel("incident", incident_panel, order=40),
+    Panel("corrective_action", corrective_action_panel, order=40),
+    Panel("dashboard", dashboard_widget, order=40),
+    Panel("organisation", organisation_widget, order=40),
+)

@@ -15,8 +15,9 @@ from cryptography.fernet import Fernet
 from compliance import create_app
 from compliance.audit import AuditEntry, verify
 from compliance.cli import main
-from compliance.crypto import EncryptedText, KeyRing, KeyRingError, reencrypt_all, rotate_keys
+from compliance.crypto import EncryptedText, KeyRing, KeyRingError, reencrypt_all
 from compliance.db import utcnow
+from compliance.keys import rotate_keys
 from compliance.schema import upgrade
 
 # A throwaway table on its own metadata: never part of the application's schema.

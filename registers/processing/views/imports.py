@@ -21,9 +21,11 @@ from flask_login import current_user
 
 from compliance.db import get_session
 from compliance.permissions import Action
+from compliance.routes import Routes
 from registers.processing import forms, importer
-from registers.processing.view_helpers import organisation_or_404
-from registers.processing.views import bp
+from registers.processing.views.helpers import organisation_or_404
+
+routes = Routes()
 
 SESSION_KEY = "processing_import"
 MAX_AGE_SECONDS = 3600
@@ -93,7 +95,7 @@ def _preview(organisation, data: bytes, filename: str):
     return preview
 
 
-@bp.route("/registers/<slug>/import", methods=["GET", "POST"])
+@routes.route("/registers/<slug>/import", methods=["GET", "POST"])
 def import_activities(slug: str):
     organisation = organisation_or_404(slug, Action.CREATE)
     form = forms.ImportForm()
@@ -117,7 +119,7 @@ def import_activities(slug: str):
     ), (200 if ok else 400)
 
 
-@bp.post("/registers/<slug>/import/confirm")
+@routes.post("/registers/<slug>/import/confirm")
 def confirm_import(slug: str):
     organisation = organisation_or_404(slug, Action.CREATE)
     form = forms.ImportConfirmForm()

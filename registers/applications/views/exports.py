@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import abort, render_template, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField
 
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
-from compliance.documents import register_document_type
 from compliance.forms import Form
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import selected_organisation_id, visible_organisations
-from registers.applications.export import DOCUMENT_TYPE, export_application_map
+from registers.applications.export import export_application_map
 from registers.applications.queries import REGISTER, holds_in_host
 
-bp = Blueprint("applications_export", __name__, url_prefix="/applications/export")
+routes = Routes()
+
 
 ALL = "all"
-
-
-def init_app(app) -> None:
-    app.register_blueprint(bp)
-    register_document_type(app, DOCUMENT_TYPE)
 
 
 class MapExportForm(Form):
@@ -51,13 +47,13 @@ def _form() -> MapExportForm:
     return form
 
 
-@bp.get("/map")
+@routes.get("/map")
 @login_required
 def application_map_form():
     return render_template("applications/export_map.html", form=_form())
 
 
-@bp.post("/map")
+@routes.post("/map")
 @login_required
 def application_map():
     form = _form()

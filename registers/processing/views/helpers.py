@@ -1,26 +1,34 @@
 """Small pieces the pages of the record of processing activities share: the organisation of a
 register page, the choices of the edit form, service errors put back on the form, and what
-differs in the repeated rows when two people edited the same fiche."""
+differs in the repeated rows when two people edited the same fiche; the reader check and the
+template helpers of the blueprint, and the form steps of an activity's sheet."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import login_required
 from sqlmodel import select
 
 from compliance.auth import can
-from compliance.db import get_session
-from compliance.permissions import Action, Register
+from compliance.db import ConflictError, get_session
+from compliance.forms import conflict_report
+from compliance.permissions import Action
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, Deployment, Vendor
+from registers.processing import forms, services
 from registers.processing.forms import SECTIONS
+from registers.processing.models import ProcessingActivity, ProcessingApplication
+from registers.processing.processor import host_organisation
+from registers.processing.queries import REGISTER
+from registers.processing.reference import ProcessingRole, ProcessingStatus
 from registers.processing.schemas import FieldErrors, check_rows, row_fields, row_value
 from registers.processing.serialise import child_rows
-
-REGISTER = Register.PROCESSING
 
 
 def organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
@@ -54,8 +62,6 @@ def vendor_choices() -> list[Vendor]:
 
 def organisation_applications(organisation_id: int) -> list[Application]:
     """Applications that an activity of this organisation relies on (for the list filter)."""
-    from registers.processing.models import ProcessingActivity, ProcessingApplication
-
     used = (
         sa.select(ProcessingApplication.application_id)
         .join(ProcessingActivity, ProcessingActivity.id == ProcessingApplication.processing_id)
@@ -182,3 +188,115 @@ def row_differences(record, form) -> list[dict]:
 def _enum_value(section: str, key: str, value):
     """A stored code back to its enum member, so that both sides show the same label."""
     return row_value(section, key, value)
+
+
+# --- shared by the pages -------------------------------------------------------------------
+
+
+STATUS_TONES = {
+    "draft": "neutral",
+    "submitted": "info",
+    "validated": "success",
+    "archived": "warning",
+}
+
+
+@login_required
+def require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+def template_helpers():
+    return {
+        "format_date": format_date,
+        "status_tones": STATUS_TONES,
+        "statuses": ProcessingStatus,
+        "may_validate_somewhere": can(REGISTER, Action.VALIDATE),
+        "endpoints": current_app.view_functions,
+        "may_read_processor_register": may_read_processor_register,
+    }
+
+
+def may_read_processor_register() -> bool:
+    """Whether the user may read the host organisation's register (its processor's register)."""
+    host = host_organisation(get_session())
+    return host is not None and can(REGISTER, Action.READ, host.id)
+
+
+def submit_form(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    """Validate `form`, run `write` and commit. Returns (done, conflict, status): 400 with the
+    form's messages on bad input, 409 with what changed on a stale version."""
+    if not form.validate_on_submit():
+        return False, None, 400 if request.method == "POST" else 200
+    db = get_session()
+    try:
+        write()
+        db.commit()
+    except ConflictError:
+        db.rollback()
+        if reload is None:
+            raise
+        record = reload()
+        conflict = conflict_report(db, form, record)
+        if isinstance(form, forms.ActivityForm):
+            conflict["differences"] += row_differences(record, form)
+        form.version.data = record.version
+        return False, conflict, 409
+    except services.FieldErrors as error:
+        db.rollback()
+        kept = {}
+        if isinstance(form, forms.ActivityForm):
+            kept = {name: [i for i, _v in form.rows(name)] for name in forms.SECTIONS}
+        attach_errors(form, error.errors, kept)
+        return False, None, 400
+    except services.PermissionDenied:
+        db.rollback()
+        abort(403)
+    except services.WorkflowError as error:
+        db.rollback()
+        form.form_errors.append(translate_workflow(error))
+        return False, None, 409
+    return True, None, 200
+
+
+def translate_workflow(error: Exception) -> str:
+    message = str(error)
+    if message == _("une fiche archivée doit être restaurée avant d'être modifiée"):
+        return _("Cette fiche est archivée : restaurez-la avant de la modifier.")
+    if message == _("un traitement type ne se soumet pas au DPO"):
+        return _("Un traitement type ne se soumet pas : il s'applique aux membres.")
+    return _("Cette action n'est pas possible pour une fiche dans cet état.")
+
+
+def activity_form(activity, organisation, *, obj=None):
+    linked = activity.applications if activity is not None else ()
+    form = forms.ActivityForm(
+        obj=obj,
+        applications=application_choices(organisation.id, linked),
+        vendors=vendor_choices(),
+    )
+    if not form.is_submitted():
+        if activity is not None:
+            form.application_ids.data = [a.id for a in activity.applications]
+        form.offer_blank_rows(2 if activity is None else forms.BLANK_ROWS)
+    return form
+
+
+def added_section(form) -> str | None:
+    """The section whose "add rows" button was pressed, if one was."""
+    section = request.form.get("add_rows")
+    return section if section in forms.SECTIONS and form.is_submitted() else None
+
+
+def render_activity_form(form, activity, organisation, *, conflict=None, status=200, focus=None):
+    return render_template(
+        "processing/form.html",
+        form=form,
+        activity=activity,
+        organisation=organisation,
+        conflict=conflict,
+        sections=forms.SECTIONS,
+        focus=focus,
+        joint=ProcessingRole.JOINT_CONTROLLER.value,
+    ), status

@@ -9,26 +9,22 @@ import io
 
 from flask import abort, render_template, send_file
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from compliance import audit
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
-from compliance.documents import register_document_type
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import slugify
 from registers.processing import export, processor, spreadsheet
 from registers.processing.queries import REGISTER, activity_or_404, organisation_activities
-from registers.processing.view_helpers import organisation_or_404
-from registers.processing.views import bp
+from registers.processing.views.helpers import organisation_or_404
+
+routes = Routes()
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.record_once
-def _register_document_types(state) -> None:
-    for document_type in export.DOCUMENT_TYPES:
-        register_document_type(state.app, document_type)
 
 
 def _send(data: bytes, filename: str, mimetype: str = DOCX_MIMETYPE):
@@ -39,13 +35,11 @@ def _send(data: bytes, filename: str, mimetype: str = DOCX_MIMETYPE):
 
 def require_form():
     """A download button posts only its CSRF token."""
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         abort(400)
 
 
-@bp.post("/registers/<slug>/export")
+@routes.post("/registers/<slug>/export")
 def export_register(slug: str):
     organisation = organisation_or_404(slug, Action.EXPORT)
     require_form()
@@ -55,7 +49,7 @@ def export_register(slug: str):
     return _send(data, record.filename)
 
 
-@bp.post("/activities/<int:activity_id>/export")
+@routes.post("/activities/<int:activity_id>/export")
 def export_activity(activity_id: int):
     activity = activity_or_404(activity_id, Action.EXPORT)
     require_form()
@@ -65,7 +59,7 @@ def export_activity(activity_id: int):
     return _send(data, record.filename)
 
 
-@bp.post("/registers/<slug>/export.xlsx")
+@routes.post("/registers/<slug>/export.xlsx")
 def export_xlsx(slug: str):
     organisation = organisation_or_404(slug, Action.EXPORT)
     require_form()
@@ -94,7 +88,7 @@ def _host_or_404():
     return host
 
 
-@bp.get("/processor")
+@routes.get("/processor")
 def processor_register():
     host = _host_or_404()
     register = processor.processor_register(get_session(), host)
@@ -107,7 +101,7 @@ def processor_register():
     )
 
 
-@bp.post("/processor/export")
+@routes.post("/processor/export")
 def export_processor_register():
     host = _host_or_404()
     if not can(REGISTER, Action.EXPORT, host.id):

@@ -2,8 +2,8 @@
 and DPIA screening forms and its workflow. Each view loads and checks access (404, then 403),
 validates its form, calls one service, commits and redirects.
 
-The model processings, the published versions, the Word and spreadsheet exports, the processor's
-register and the import have their own modules, which add their routes to this blueprint.
+The model processings (reference_activities.py), the published versions, the Word and
+spreadsheet exports, the processor's register and the import have their own modules.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
 from registers.processing import compute, forms, services, template_activities
 from registers.processing.models import ProcessingActivity
@@ -34,106 +34,29 @@ from registers.processing.queries import (
     readable_organisations,
     visible_activities,
 )
-from registers.processing.reference import DpiaStatus, ProcessingRole, ProcessingStatus
+from registers.processing.reference import DpiaStatus, ProcessingStatus
 from registers.processing.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
-from registers.processing.view_helpers import (
-    application_choices,
+from registers.processing.views.helpers import (
+    activity_form,
+    added_section,
     attach_errors,
     organisation_applications,
     organisation_or_404,
-    row_differences,
-    vendor_choices,
+    render_activity_form,
+    submit_form,
+    translate_workflow,
 )
 
-bp = Blueprint("processing", __name__, url_prefix="/processing")
-
-STATUS_TONES = {
-    "draft": "neutral",
-    "submitted": "info",
-    "validated": "success",
-    "archived": "warning",
-}
-
-
-@bp.before_request
-@login_required
-def _require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
-
-
-@bp.context_processor
-def _helpers():
-    return {
-        "format_date": format_date,
-        "status_tones": STATUS_TONES,
-        "statuses": ProcessingStatus,
-        "may_validate_somewhere": can(REGISTER, Action.VALIDATE),
-        "endpoints": current_app.view_functions,
-        "may_read_processor_register": _may_read_processor_register,
-    }
-
-
-def _may_read_processor_register() -> bool:
-    """Whether the user may read the host organisation's register (its processor's register)."""
-    from registers.processing.processor import host_organisation
-
-    host = host_organisation(get_session())
-    return host is not None and can(REGISTER, Action.READ, host.id)
+routes = Routes()
 
 
 # --- shared steps -----------------------------------------------------------------------------
 
 
-def _submit(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
-    """Validate `form`, run `write` and commit. Returns (done, conflict, status): 400 with the
-    form's messages on bad input, 409 with what changed on a stale version."""
-    if not form.validate_on_submit():
-        return False, None, 400 if request.method == "POST" else 200
-    db = get_session()
-    try:
-        write()
-        db.commit()
-    except ConflictError:
-        db.rollback()
-        if reload is None:
-            raise
-        record = reload()
-        conflict = conflict_report(db, form, record)
-        if isinstance(form, forms.ActivityForm):
-            conflict["differences"] += row_differences(record, form)
-        form.version.data = record.version
-        return False, conflict, 409
-    except services.FieldErrors as error:
-        db.rollback()
-        kept = {}
-        if isinstance(form, forms.ActivityForm):
-            kept = {name: [i for i, _v in form.rows(name)] for name in forms.SECTIONS}
-        attach_errors(form, error.errors, kept)
-        return False, None, 400
-    except services.PermissionDenied:
-        db.rollback()
-        abort(403)
-    except services.WorkflowError as error:
-        db.rollback()
-        form.form_errors.append(translate_workflow(error))
-        return False, None, 409
-    return True, None, 200
-
-
-def translate_workflow(error: Exception) -> str:
-    message = str(error)
-    if message == _("une fiche archivée doit être restaurée avant d'être modifiée"):
-        return _("Cette fiche est archivée : restaurez-la avant de la modifier.")
-    if message == _("un traitement type ne se soumet pas au DPO"):
-        return _("Un traitement type ne se soumet pas : il s'applique aux membres.")
-    return _("Cette action n'est pas possible pour une fiche dans cet état.")
-
-
 # --- the registers ----------------------------------------------------------------------------
 
 
-@bp.get("/")
+@routes.get("/")
 def index():
     """The registers the user may read: straight to it when there is only one (or one is
     picked in the organisation selector), else one line per organisation."""
@@ -182,7 +105,7 @@ def _overview(organisation_ids: list[int]) -> dict[int, dict]:
     return result
 
 
-@bp.get("/registers/<slug>/")
+@routes.get("/registers/<slug>/")
 def register(slug: str):
     organisation = organisation_or_404(slug)
     error, status = None, 200
@@ -227,7 +150,7 @@ def _row(activity, organisation) -> dict:
 # --- one activity -----------------------------------------------------------------------------
 
 
-@bp.get("/activities/<int:activity_id>")
+@routes.get("/activities/<int:activity_id>")
 def detail(activity_id: int):
     return _render_detail(activity_or_404(activity_id))
 
@@ -287,34 +210,14 @@ def _workflow_forms(activity) -> dict:
     return result
 
 
-def _activity_form(activity, organisation, *, obj=None):
-    linked = activity.applications if activity is not None else ()
-    form = forms.ActivityForm(
-        obj=obj,
-        applications=application_choices(organisation.id, linked),
-        vendors=vendor_choices(),
-    )
-    if not form.is_submitted():
-        if activity is not None:
-            form.application_ids.data = [a.id for a in activity.applications]
-        form.offer_blank_rows(2 if activity is None else forms.BLANK_ROWS)
-    return form
-
-
-def _added_section(form) -> str | None:
-    """The section whose "add rows" button was pressed, if one was."""
-    section = request.form.get("add_rows")
-    return section if section in forms.SECTIONS and form.is_submitted() else None
-
-
-@bp.route("/registers/<slug>/new", methods=["GET", "POST"])
+@routes.route("/registers/<slug>/new", methods=["GET", "POST"])
 def create(slug: str):
     organisation = organisation_or_404(slug, Action.CREATE)
-    form = _activity_form(None, organisation)
-    added = _added_section(form)
+    form = activity_form(None, organisation)
+    added = added_section(form)
     if added:
         form.offer_blank_rows(forms.ADDED_ROWS, [added])
-        return _render_form(form, None, organisation, focus=added)
+        return render_activity_form(form, None, organisation, focus=added)
     created = []
 
     def write():
@@ -324,24 +227,24 @@ def create(slug: str):
         )
         created.append(activity)
 
-    done, _conflict, status = _submit(form, write)
+    done, _conflict, status = submit_form(form, write)
     if done:
         activity = created[0]
         flash(_("Fiche « %(name)s » créée en brouillon.", name=activity.name), "success")
         return redirect(url_for(".detail", activity_id=activity.id))
-    return _render_form(form, None, organisation, status=status)
+    return render_activity_form(form, None, organisation, status=status)
 
 
-@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@routes.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit(activity_id: int):
     activity = activity_or_404(activity_id, Action.EDIT)
     organisation = activity.organisation
-    form = _activity_form(activity, organisation, obj=activity)
-    added = _added_section(form)
+    form = activity_form(activity, organisation, obj=activity)
+    added = added_section(form)
     if added:
         form.offer_blank_rows(forms.ADDED_ROWS, [added])
-        return _render_form(form, activity, organisation, focus=added)
-    done, conflict, status = _submit(
+        return render_activity_form(form, activity, organisation, focus=added)
+    done, conflict, status = submit_form(
         form,
         lambda: services.update_processing(
             get_session(),
@@ -357,27 +260,14 @@ def edit(activity_id: int):
         if activity.status == ProcessingStatus.DRAFT and activity.validated_at:
             flash(_("Modifiée après sa validation, elle est repassée en brouillon."), "info")
         return redirect(url_for(".detail", activity_id=activity.id))
-    return _render_form(form, activity, organisation, conflict=conflict, status=status)
+    return render_activity_form(form, activity, organisation, conflict=conflict, status=status)
 
 
-def _render_form(form, activity, organisation, *, conflict=None, status=200, focus=None):
-    return render_template(
-        "processing/form.html",
-        form=form,
-        activity=activity,
-        organisation=organisation,
-        conflict=conflict,
-        sections=forms.SECTIONS,
-        focus=focus,
-        joint=ProcessingRole.JOINT_CONTROLLER.value,
-    ), status
-
-
-@bp.route("/activities/<int:activity_id>/dpia", methods=["GET", "POST"])
+@routes.route("/activities/<int:activity_id>/dpia", methods=["GET", "POST"])
 def dpia(activity_id: int):
     activity = activity_or_404(activity_id, Action.EDIT)
     form = forms.DpiaForm(obj=activity)
-    done, conflict, status = _submit(
+    done, conflict, status = submit_form(
         form,
         lambda: services.update_processing(
             get_session(),
@@ -443,7 +333,7 @@ def _transition(activity_id: int, name: str, call: Callable, message: str):
     return redirect(url_for(".detail", activity_id=activity_id))
 
 
-@bp.post("/activities/<int:activity_id>/submit")
+@routes.post("/activities/<int:activity_id>/submit")
 def submit(activity_id: int):
     return _transition(
         activity_id,
@@ -455,7 +345,7 @@ def submit(activity_id: int):
     )
 
 
-@bp.post("/activities/<int:activity_id>/validate")
+@routes.post("/activities/<int:activity_id>/validate")
 def validate(activity_id: int):
     return _transition(
         activity_id,
@@ -472,7 +362,7 @@ def validate(activity_id: int):
     )
 
 
-@bp.post("/activities/<int:activity_id>/send-back")
+@routes.post("/activities/<int:activity_id>/send-back")
 def send_back(activity_id: int):
     return _transition(
         activity_id,
@@ -488,7 +378,7 @@ def send_back(activity_id: int):
     )
 
 
-@bp.post("/activities/<int:activity_id>/archive")
+@routes.post("/activities/<int:activity_id>/archive")
 def archive(activity_id: int):
     return _transition(
         activity_id,
@@ -500,7 +390,7 @@ def archive(activity_id: int):
     )
 
 
-@bp.post("/activities/<int:activity_id>/restore")
+@routes.post("/activities/<int:activity_id>/restore")
 def restore(activity_id: int):
     return _transition(
         activity_id,
@@ -510,12 +400,3 @@ def restore(activity_id: int):
         ),
         _("Fiche restaurée en brouillon."),
     )
-
-
-# The other pages of the register add their routes to `bp` when imported.
-from registers.processing import (  # noqa: E402, F401
-    export_views,
-    import_views,
-    model_views,
-    version_views,
-)

@@ -1,5 +1,5 @@
-"""Pages of a roadmap action: create, read, edit, the quick progress update, milestones,
-archive; and the escalation of a corrective action into the roadmap. Routes on views.bp."""
+"""Pages of a roadmap action: create, read, edit, the quick progress update, archive; and the
+escalation of a corrective action into the roadmap. Its milestones are in milestones.py."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action, Register
+from compliance.routes import Routes
 from registers.applications.queries import visible_applications
 from registers.incidents.queries import action_or_404 as corrective_action_or_404
 from registers.incidents.queries import visible_actions as visible_corrective_actions
 from registers.incidents.queries import visible_incidents
 from registers.roadmap import compute, forms, services
 from registers.roadmap.catalogue import all_measures
-from registers.roadmap.models import Milestone
 from registers.roadmap.queries import (
     REGISTER,
     action_or_404,
@@ -26,11 +26,11 @@ from registers.roadmap.queries import (
 )
 from registers.roadmap.schemas import (
     Escalation,
-    MilestoneCreate,
     RoadmapActionFields,
     RoadmapActionUpdate,
 )
-from registers.roadmap.views import bp
+
+routes = Routes()
 
 
 def _link_choices() -> dict:
@@ -51,7 +51,7 @@ def _link_choices() -> dict:
     }
 
 
-@bp.route("/<int:roadmap_id>/actions/new", methods=["GET", "POST"])
+@routes.route("/<int:roadmap_id>/actions/new", methods=["GET", "POST"])
 def create_action(roadmap_id: int):
     roadmap = roadmap_or_404(roadmap_id, Action.CREATE)
     form = forms.ActionForm(**_link_choices())
@@ -74,12 +74,12 @@ def create_action(roadmap_id: int):
     ), status
 
 
-@bp.get("/actions/<int:action_id>")
+@routes.get("/actions/<int:action_id>")
 def action(action_id: int):
-    return _render_action(action_or_404(action_id))
+    return render_action(action_or_404(action_id))
 
 
-def _render_action(record, *, progress_form=None, milestone_form=None, conflict=None, status=200):
+def render_action(record, *, progress_form=None, milestone_form=None, conflict=None, status=200):
     editable = can(REGISTER, Action.EDIT, record.organisation_id)
     version = record.version
     return render_template(
@@ -98,7 +98,7 @@ def _render_action(record, *, progress_form=None, milestone_form=None, conflict=
     ), status
 
 
-@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@routes.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(action_id: int):
     record = action_or_404(action_id, Action.EDIT)
     form = forms.ActionForm(obj=record, **_link_choices())
@@ -125,7 +125,7 @@ def edit_action(action_id: int):
     ), status
 
 
-@bp.post("/actions/<int:action_id>/progress")
+@routes.post("/actions/<int:action_id>/progress")
 def update_progress(action_id: int):
     record = action_or_404(action_id, Action.EDIT)
     form = forms.ProgressForm()
@@ -143,22 +143,22 @@ def update_progress(action_id: int):
     if done:
         flash(_("Avancement de %(code)s enregistré.", code=record.code), "success")
         return redirect(url_for(".roadmap", roadmap_id=record.roadmap_id, _anchor="timeline"))
-    return _render_action(
+    return render_action(
         action_or_404(action_id), progress_form=form, conflict=conflict, status=status
     )
 
 
-def _version_form() -> forms.ArchiveForm:
+def version_form() -> forms.ArchiveForm:
     form = forms.ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
     return form
 
 
-@bp.post("/actions/<int:action_id>/archive")
+@routes.post("/actions/<int:action_id>/archive")
 def archive_action(action_id: int):
     record = action_or_404(action_id, Action.EDIT)
-    version = _version_form().submitted_version()
+    version = version_form().submitted_version()
     db = get_session()
     services.archive_action(db, record, actor=current_user, version=version)
     db.commit()
@@ -166,10 +166,10 @@ def archive_action(action_id: int):
     return redirect(url_for(".action", action_id=record.id))
 
 
-@bp.post("/actions/<int:action_id>/restore")
+@routes.post("/actions/<int:action_id>/restore")
 def restore_action(action_id: int):
     record = action_or_404(action_id, Action.EDIT)
-    version = _version_form().submitted_version()
+    version = version_form().submitted_version()
     db = get_session()
     services.restore_action(db, record, actor=current_user, version=version)
     db.commit()
@@ -177,68 +177,10 @@ def restore_action(action_id: int):
     return redirect(url_for(".action", action_id=record.id))
 
 
-# --- milestones -------------------------------------------------------------------------------
-
-
-@bp.post("/actions/<int:action_id>/milestones")
-def add_milestone(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
-    form = forms.MilestoneForm()
-    done, conflict, status = submit(
-        form,
-        lambda: services.add_milestone(
-            get_session(),
-            record,
-            form.checked(MilestoneCreate),
-            actor=current_user,
-            version=form.submitted_version(),
-        ),
-        reload=lambda: action_or_404(action_id),
-    )
-    if done:
-        flash(_("Jalon ajouté."), "success")
-        return redirect(url_for(".action", action_id=record.id, _anchor="milestones"))
-    return _render_action(
-        action_or_404(action_id), milestone_form=form, conflict=conflict, status=status
-    )
-
-
-def _milestone_or_404(milestone_id: int) -> Milestone:
-    milestone = get_session().get(Milestone, milestone_id)
-    if milestone is None:
-        abort(404)
-    action_or_404(milestone.action_id, Action.EDIT)
-    return milestone
-
-
-@bp.post("/milestones/<int:milestone_id>/toggle")
-def toggle_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
-    version = _version_form().submitted_version()
-    db = get_session()
-    services.set_milestone_done(
-        db, milestone, not milestone.done, actor=current_user, version=version
-    )
-    db.commit()
-    return redirect(url_for(".action", action_id=milestone.action_id, _anchor="milestones"))
-
-
-@bp.post("/milestones/<int:milestone_id>/remove")
-def remove_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
-    action_id = milestone.action_id
-    version = _version_form().submitted_version()
-    db = get_session()
-    services.remove_milestone(db, milestone, actor=current_user, version=version)
-    db.commit()
-    flash(_("Jalon retiré."), "success")
-    return redirect(url_for(".action", action_id=action_id, _anchor="milestones"))
-
-
 # --- escalation of a corrective action --------------------------------------------------------
 
 
-@bp.route("/escalate/<int:corrective_action_id>", methods=["GET", "POST"])
+@routes.route("/escalate/<int:corrective_action_id>", methods=["GET", "POST"])
 def escalate(corrective_action_id: int):
     corrective = corrective_action_or_404(corrective_action_id)
     if not can(REGISTER, Action.CREATE, corrective.organisation_id):

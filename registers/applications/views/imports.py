@@ -23,11 +23,14 @@ from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import Organisation
 from registers.applications import forms
 from registers.applications.importer import UNCHANGED, ImportPlan, apply_import, plan_file
 from registers.applications.queries import REGISTER
-from registers.applications.views import _require_catalogue_editor, bp
+from registers.applications.views.helpers import require_catalogue_editor
+
+routes = Routes()
 
 SESSION_KEY = "applications_import"
 MAX_AGE_SECONDS = 3600
@@ -108,9 +111,9 @@ def _plan(data: bytes, filename: str) -> ImportPlan:
     return plan
 
 
-@bp.route("/import", methods=["GET", "POST"])
+@routes.route("/import", methods=["GET", "POST"])
 def import_catalogue():
-    _require_catalogue_editor(Action.CREATE)
+    require_catalogue_editor(Action.CREATE)
     form = forms.ImportForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -125,9 +128,9 @@ def import_catalogue():
     ), (200 if plan.ok else 400)
 
 
-@bp.post("/import/confirm")
+@routes.post("/import/confirm")
 def confirm_import():
-    _require_catalogue_editor(Action.CREATE)
+    require_catalogue_editor(Action.CREATE)
     form = forms.ImportConfirmForm()
     upload = _pending_upload(form.token.data) if form.validate_on_submit() else None
     if upload is None:

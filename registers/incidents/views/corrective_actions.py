@@ -1,5 +1,5 @@
 """Pages of the corrective-action log: list, detail with its lifecycle and effectiveness check,
-forms, and the Word log. Routes on the incidents blueprint, under /incidents/actions/."""
+forms, and the Word log. On the incidents blueprint, under /incidents/actions/."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from compliance.forms import submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
+from compliance.routes import Routes
 from compliance.tenancy import visible_organisations
 from registers.incidents import corrective_actions as services
 from registers.incidents import export, forms
@@ -29,7 +30,9 @@ from registers.incidents.queries import (
     visible_actions,
     visible_incidents,
 )
-from registers.incidents.views import bp, docx_response
+from registers.incidents.views.helpers import docx_response
+
+routes = Routes()
 
 
 def _incidents():
@@ -44,7 +47,7 @@ def _form(cls=forms.ActionForm, **kwargs):
     )
 
 
-@bp.get("/actions/")
+@routes.get("/actions/")
 def actions():
     try:
         filters = ActionFilters.from_args(request.args)
@@ -71,7 +74,7 @@ def _render_actions(filters, page, *, error=None):
     )
 
 
-@bp.get("/actions/<int:action_id>")
+@routes.get("/actions/<int:action_id>")
 def action_detail(action_id: int):
     return _render_action(action_or_404(action_id))
 
@@ -97,7 +100,7 @@ def _render_action(record, *, steps=None, conflict=None, status=200):
     ), status
 
 
-@bp.route("/actions/new", methods=["GET", "POST"])
+@routes.route("/actions/new", methods=["GET", "POST"])
 def create_action():
     if not can(REGISTER, Action.CREATE):
         abort(403)
@@ -123,7 +126,7 @@ def create_action():
     return render_template("incidents/action_form.html", form=form, action=None), status
 
 
-@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@routes.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(action_id: int):
     record = action_or_404(action_id, Action.EDIT)
     form = _form(obj=record)
@@ -146,7 +149,7 @@ def edit_action(action_id: int):
     ), status
 
 
-@bp.post("/actions/<int:action_id>/transition/<target>")
+@routes.post("/actions/<int:action_id>/transition/<target>")
 def action_transition(action_id: int, target: str):
     record = action_or_404(action_id, Action.EDIT)
     if target not in set(ActionStatus):
@@ -171,12 +174,12 @@ def action_transition(action_id: int, target: str):
     return _render_action(record, steps={target: form}, conflict=conflict, status=status)
 
 
-@bp.post("/actions/<int:action_id>/archive")
+@routes.post("/actions/<int:action_id>/archive")
 def archive_action(action_id: int):
     return _set_archived(action_id, services.archive_action, _("Action corrective archivée."))
 
 
-@bp.post("/actions/<int:action_id>/restore")
+@routes.post("/actions/<int:action_id>/restore")
 def restore_action(action_id: int):
     return _set_archived(action_id, services.restore_action, _("Action corrective restaurée."))
 
@@ -193,7 +196,7 @@ def _set_archived(action_id: int, change, message: str):
     return redirect(url_for(".action_detail", action_id=record.id))
 
 
-@bp.post("/actions/export")
+@routes.post("/actions/export")
 def export_actions():
     if not can(REGISTER, Action.EXPORT):
         abort(403)

@@ -15,12 +15,14 @@ from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
+from compliance.routes import Routes
 from registers.processing import export, forms, publish
-from registers.processing.export_views import require_form
 from registers.processing.queries import REGISTER
 from registers.processing.schemas import VersionCreate
-from registers.processing.view_helpers import organisation_or_404
-from registers.processing.views import bp
+from registers.processing.views.exports import require_form
+from registers.processing.views.helpers import organisation_or_404
+
+routes = Routes()
 
 
 def _render(organisation, form, status=200):
@@ -35,14 +37,14 @@ def _render(organisation, form, status=200):
     ), status
 
 
-@bp.get("/registers/<slug>/versions")
+@routes.get("/registers/<slug>/versions")
 def versions(slug: str):
     organisation = organisation_or_404(slug)
     may_publish = can(REGISTER, Action.VALIDATE, organisation.id)
     return _render(organisation, forms.PublishForm() if may_publish else None)
 
 
-@bp.post("/registers/<slug>/versions")
+@routes.post("/registers/<slug>/versions")
 def publish_version(slug: str):
     organisation = organisation_or_404(slug, Action.VALIDATE)
     form = forms.PublishForm()
@@ -63,7 +65,7 @@ def publish_version(slug: str):
     return redirect(url_for(".versions", slug=organisation.slug))
 
 
-@bp.post("/registers/<slug>/versions/<int:number>/export")
+@routes.post("/registers/<slug>/versions/<int:number>/export")
 def export_version(slug: str, number: int):
     organisation = organisation_or_404(slug, Action.EXPORT)
     version = publish.find_version(get_session(), organisation.id, number)

@@ -1,29 +1,28 @@
 """Pages of the roadmap: the roadmaps, each with its actions grouped by theme or quarter and its
-timeline, the progress page, the Word report and the hygiene self-assessment. Each view loads
-and checks access (404, then 403), validates its form, calls one service, commits and
-redirects. The action pages live in action_views.py."""
+timeline, the progress page and the Word report. Each view loads and checks access (404, then
+403), validates its form, calls one service, commits and redirects. The action pages are in
+actions.py, the hygiene self-assessment in hygiene.py."""
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlmodel import select
+from flask_login import current_user
 
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import submit
 from compliance.permissions import Action
-from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
+from compliance.routes import Routes
+from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.roadmap import compute, figures, forms, services
-from registers.roadmap.catalogue import ATTRIBUTION, LICENCE, all_measures
+from registers.roadmap.catalogue import all_measures
 from registers.roadmap.export import export_roadmap_report
-from registers.roadmap.models import ActionStatus, HygieneMeasure, Priority, Theme
+from registers.roadmap.models import ActionStatus, Priority, Theme
 from registers.roadmap.queries import (
     REGISTER,
     FilterError,
@@ -36,47 +35,25 @@ from registers.roadmap.queries import (
     visible_roadmaps,
 )
 from registers.roadmap.schemas import (
-    HygieneAssessmentCreate,
     RoadmapActionFilters,
     RoadmapCreate,
     RoadmapUpdate,
 )
+from registers.roadmap.views.helpers import editable_organisations
 
-bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
+routes = Routes()
+
 
 GROUPINGS = ("theme", "quarter")
-
-
-@bp.before_request
-@login_required
-def _require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
-
-
-@bp.context_processor
-def _helpers():
-    return {
-        "format_date": format_date,
-        "euros": figures.euros,
-        "attribution": ATTRIBUTION,
-        "licence": LICENCE,
-        "today": compute.today(),
-        "quarter": lambda day: compute.quarter_label(compute.quarter_of(day)),
-    }
 
 
 # --- shared steps -----------------------------------------------------------------------------
 
 
-def editable_organisations(action: Action = Action.CREATE):
-    return visible_organisations(REGISTER, action)
-
-
 # --- roadmaps ---------------------------------------------------------------------------------
 
 
-@bp.get("/")
+@routes.get("/")
 def index():
     db = get_session()
     roadmaps = list(db.scalars(visible_roadmaps()))
@@ -94,7 +71,7 @@ def index():
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@routes.route("/new", methods=["GET", "POST"])
 def create():
     organisations = editable_organisations()
     if not organisations:
@@ -116,7 +93,7 @@ def create():
     return render_template("roadmap/roadmap_form.html", form=form, roadmap=None), status
 
 
-@bp.route("/<int:roadmap_id>/edit", methods=["GET", "POST"])
+@routes.route("/<int:roadmap_id>/edit", methods=["GET", "POST"])
 def edit(roadmap_id: int):
     record = roadmap_or_404(roadmap_id, Action.EDIT)
     form = forms.RoadmapEditForm(obj=record)
@@ -139,7 +116,7 @@ def edit(roadmap_id: int):
     ), status
 
 
-@bp.get("/<int:roadmap_id>")
+@routes.get("/<int:roadmap_id>")
 def roadmap(roadmap_id: int):
     record = roadmap_or_404(roadmap_id)
     group_by = request.args.get("group", "theme")
@@ -182,7 +159,7 @@ def _render_roadmap(record, filters, actions, group_by, *, error=None):
     )
 
 
-@bp.get("/<int:roadmap_id>/progress")
+@routes.get("/<int:roadmap_id>/progress")
 def progress(roadmap_id: int):
     record = roadmap_or_404(roadmap_id)
     db = get_session()
@@ -221,7 +198,7 @@ def _theme_budget(actions):
     return rows
 
 
-@bp.post("/<int:roadmap_id>/export")
+@routes.post("/<int:roadmap_id>/export")
 def export(roadmap_id: int):
     record = roadmap_or_404(roadmap_id, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
@@ -236,93 +213,3 @@ def export(roadmap_id: int):
         download_name=exported.filename,
         max_age=0,
     )
-
-
-# --- the hygiene self-assessment ----------------------------------------------------------------
-
-
-def _organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if action != Action.READ and not can(REGISTER, action, organisation.id):
-        abort(403)
-    return organisation
-
-
-@bp.get("/hygiene")
-def hygiene_home():
-    organisations = visible_organisations(REGISTER)
-    if not organisations:
-        abort(404)
-    chosen = selected_organisation_id()
-    target = next((o for o in organisations if o.id == chosen), None)
-    target = target or next((o for o in organisations if o.is_host), organisations[0])
-    return redirect(url_for(".hygiene", slug=target.slug))
-
-
-@bp.get("/hygiene/<slug>")
-def hygiene(slug: str):
-    organisation = _organisation_or_404(slug)
-    db = get_session()
-    state = request.args.get("state", "")
-    rows = compute.measure_rows(
-        all_measures(db), assessments_of(organisation.id), organisation_actions(organisation.id)
-    )
-    summary = compute.coverage(rows)
-    shown = [r for r in rows if not state or r.coverage == state]
-    return render_template(
-        "roadmap/hygiene.html",
-        organisation=organisation,
-        organisations=visible_organisations(REGISTER),
-        themes=_rows_by_theme(shown),
-        summary=summary,
-        state=state,
-        coverage_labels=figures.coverage_labels(),
-        editable=can(REGISTER, Action.EDIT, organisation.id),
-    )
-
-
-def _rows_by_theme(rows):
-    grouped = {}
-    for row in rows:
-        grouped.setdefault(row.measure.theme, []).append(row)
-    return sorted(grouped.items(), key=lambda pair: pair[0].order)
-
-
-@bp.route("/hygiene/<slug>/<ref>", methods=["GET", "POST"])
-def assess(slug: str, ref: str):
-    organisation = _organisation_or_404(slug, Action.EDIT)
-    db = get_session()
-    measure = db.scalar(select(HygieneMeasure).where(HygieneMeasure.ref == ref))
-    if measure is None:
-        abort(404)
-    assessment = services.find_assessment(db, organisation.id, measure.id)
-    form = forms.AssessmentForm(obj=assessment)
-    done, conflict, status = submit(
-        form,
-        lambda: services.assess_measure(
-            get_session(),
-            organisation,
-            measure,
-            form.checked(HygieneAssessmentCreate),
-            actor=current_user,
-            version=form.submitted_version() if assessment else None,
-        ),
-        reload=lambda: services.find_assessment(get_session(), organisation.id, measure.id),
-    )
-    if done:
-        flash(_("Mesure %(ref)s évaluée.", ref=measure.ref), "success")
-        return redirect(url_for(".hygiene", slug=organisation.slug, _anchor=f"m-{measure.ref}"))
-    return render_template(
-        "roadmap/assess.html",
-        form=form,
-        organisation=organisation,
-        measure=measure,
-        assessment=assessment,
-        conflict=conflict,
-    ), status
-
-
-# The action pages live in their own module; importing it registers its routes on `bp`.
-from registers.roadmap import action_views  # noqa: E402, F401

@@ -12,6 +12,7 @@ from flask_login import current_user
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
+from compliance.routes import Routes
 from registers.processing import forms, processor, services, template_activities
 from registers.processing.queries import (
     REGISTER,
@@ -20,7 +21,14 @@ from registers.processing.queries import (
     visible_activities,
 )
 from registers.processing.schemas import ActivityCreate, ActivityFilters
-from registers.processing.views import _activity_form, _added_section, _render_form, _submit, bp
+from registers.processing.views.helpers import (
+    activity_form,
+    added_section,
+    render_activity_form,
+    submit_form,
+)
+
+routes = Routes()
 
 
 def _host_for_models(action: Action = Action.VALIDATE):
@@ -41,7 +49,7 @@ def _model_or_404(model_id: int):
     return model
 
 
-@bp.get("/models")
+@routes.get("/models")
 def models():
     host = _host_for_models()
     statement = visible_activities(filters=ActivityFilters(models=True), selected=False)
@@ -50,14 +58,14 @@ def models():
     return render_template("processing/models.html", host=host, models=items, copies=copies)
 
 
-@bp.route("/models/new", methods=["GET", "POST"])
+@routes.route("/models/new", methods=["GET", "POST"])
 def create_model():
     host = _host_for_models(Action.CREATE)
-    form = _activity_form(None, host)
-    added = _added_section(form)
+    form = activity_form(None, host)
+    added = added_section(form)
     if added:
         form.offer_blank_rows(forms.ADDED_ROWS, [added])
-        return _render_form(form, None, host, focus=added)
+        return render_activity_form(form, None, host, focus=added)
     created = []
 
     def write():
@@ -66,11 +74,11 @@ def create_model():
             template_activities.create_template(get_session(), host, values, actor=current_user)
         )
 
-    done, _conflict, status = _submit(form, write)
+    done, _conflict, status = submit_form(form, write)
     if done:
         flash(_("Traitement type « %(name)s » créé.", name=created[0].name), "success")
         return redirect(url_for(".model", model_id=created[0].id))
-    return _render_form(form, None, host, status=status)
+    return render_activity_form(form, None, host, status=status)
 
 
 def _apply_form(model, copies, formdata=None):
@@ -108,12 +116,12 @@ def _render_model(model, *, apply_form=None, push_form=None, status=200):
     ), status
 
 
-@bp.get("/models/<int:model_id>")
+@routes.get("/models/<int:model_id>")
 def model(model_id: int):
     return _render_model(_model_or_404(model_id))
 
 
-@bp.post("/models/<int:model_id>/apply")
+@routes.post("/models/<int:model_id>/apply")
 def apply_model(model_id: int):
     model = _model_or_404(model_id)
     db = get_session()
@@ -137,7 +145,7 @@ def apply_model(model_id: int):
     return redirect(url_for(".model", model_id=model.id))
 
 
-@bp.post("/models/<int:model_id>/push")
+@routes.post("/models/<int:model_id>/push")
 def push_model(model_id: int):
     model = _model_or_404(model_id)
     form = _push_form(request.form)

@@ -13,10 +13,12 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import Organisation, require_somewhere
 from registers.breaches import export, forms
 from registers.breaches.queries import REGISTER, breach_or_404
-from registers.breaches.views import bp
+
+routes = Routes()
 
 
 def _download(data: bytes, record):
@@ -34,7 +36,7 @@ def _checked(form) -> None:
         abort(400)
 
 
-@bp.post("/<int:breach_id>/export/dossier")
+@routes.post("/<int:breach_id>/export/dossier")
 def export_dossier(breach_id: int):
     breach = breach_or_404(breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
@@ -44,7 +46,7 @@ def export_dossier(breach_id: int):
     return _download(data, record)
 
 
-@bp.post("/<int:breach_id>/export/letter")
+@routes.post("/<int:breach_id>/export/letter")
 def export_letter(breach_id: int):
     breach = breach_or_404(breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
@@ -54,7 +56,7 @@ def export_letter(breach_id: int):
     return _download(data, record)
 
 
-@bp.post("/export/register")
+@routes.post("/export/register")
 def export_register():
     require_somewhere(REGISTER, Action.EXPORT)
     form = forms.RegisterExportForm()

@@ -1,15 +1,12 @@
 """Pages of the incident log: list, detail (timeline, impact, reports, actions), forms and the
 lifecycle. Each view loads and checks access (404, then 403), validates its form, calls one
-service, commits and redirects. The corrective-action pages are in action_views.py."""
+service, commits and redirects. The corrective-action pages are in corrective_actions.py."""
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from compliance.auth import can
 from compliance.db import get_session
@@ -17,10 +14,10 @@ from compliance.forms import submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
+from compliance.routes import Routes
 from compliance.tenancy import visible_organisations
 from registers.applications.queries import visible_applications
 from registers.incidents import export, forms, services
-from registers.incidents.common import today
 from registers.incidents.models import (
     ExternalReport,
     IncidentCategory,
@@ -36,38 +33,9 @@ from registers.incidents.queries import (
     may_edit,
     visible_incidents,
 )
+from registers.incidents.views.helpers import docx_response
 
-bp = Blueprint("incidents", __name__, url_prefix="/incidents")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@bp.before_request
-@login_required
-def _require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
-
-
-@bp.context_processor
-def _helpers():
-    return {
-        "may_edit": may_edit,
-        "format_date": format_date,
-        "today": today(),
-        "Severity": Severity,
-    }
-
-
-# --- shared steps -------------------------------------------------------------------------
-
-
-def docx_response(data: bytes, record):
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX,
-        as_attachment=True,
-        download_name=record.filename,
-    )
+routes = Routes()
 
 
 def _applications():
@@ -90,7 +58,7 @@ def _choices(incident=None):
 # --- list ---------------------------------------------------------------------------------
 
 
-@bp.get("/")
+@routes.get("/")
 def index():
     try:
         filters = IncidentFilters.from_args(request.args)
@@ -122,7 +90,7 @@ def _render_index(filters, page, *, error=None):
 # --- detail -------------------------------------------------------------------------------
 
 
-@bp.get("/<int:incident_id>")
+@routes.get("/<int:incident_id>")
 def detail(incident_id: int):
     return _render_detail(incident_or_404(incident_id))
 
@@ -163,7 +131,7 @@ def _render_detail(
 # --- create and edit ----------------------------------------------------------------------
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@routes.route("/new", methods=["GET", "POST"])
 def create():
     organisations = visible_organisations(REGISTER, Action.CREATE)
     if not organisations:
@@ -185,7 +153,7 @@ def create():
     return render_template("incidents/form.html", form=form, incident=None), status
 
 
-@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+@routes.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit(incident_id: int):
     incident = incident_or_404(incident_id, Action.EDIT)
     form = forms.IncidentEditForm(obj=incident, **_choices(incident))
@@ -211,7 +179,7 @@ def edit(incident_id: int):
 # --- lifecycle, timeline, reports ---------------------------------------------------------
 
 
-@bp.post("/<int:incident_id>/transition/<target>")
+@routes.post("/<int:incident_id>/transition/<target>")
 def transition(incident_id: int, target: str):
     incident = incident_or_404(incident_id, Action.EDIT)
     if target not in set(IncidentStatus):
@@ -240,7 +208,7 @@ def transition(incident_id: int, target: str):
     return _render_detail(incident, transitions={target: form}, conflict=conflict, status=status)
 
 
-@bp.post("/<int:incident_id>/timeline")
+@routes.post("/<int:incident_id>/timeline")
 def add_entry(incident_id: int):
     incident = incident_or_404(incident_id, Action.EDIT)
     form = forms.EntryForm()
@@ -254,7 +222,7 @@ def add_entry(incident_id: int):
     return _render_detail(incident, entry_form=form, status=status)
 
 
-@bp.post("/<int:incident_id>/reports")
+@routes.post("/<int:incident_id>/reports")
 def add_report(incident_id: int):
     incident = incident_or_404(incident_id, Action.EDIT)
     form = forms.ReportForm()
@@ -270,7 +238,7 @@ def add_report(incident_id: int):
     return _render_detail(incident, report_form=form, status=status)
 
 
-@bp.post("/reports/<int:report_id>/remove")
+@routes.post("/reports/<int:report_id>/remove")
 def remove_report(report_id: int):
     report = get_session().get(ExternalReport, report_id)
     if report is None:
@@ -285,12 +253,12 @@ def remove_report(report_id: int):
     return redirect(url_for(".detail", incident_id=incident.id, _anchor="reports"))
 
 
-@bp.post("/<int:incident_id>/archive")
+@routes.post("/<int:incident_id>/archive")
 def archive(incident_id: int):
     return _set_archived(incident_id, services.archive_incident, _("Incident archivé."))
 
 
-@bp.post("/<int:incident_id>/restore")
+@routes.post("/<int:incident_id>/restore")
 def restore(incident_id: int):
     return _set_archived(incident_id, services.restore_incident, _("Incident restauré."))
 
@@ -310,7 +278,7 @@ def _set_archived(incident_id: int, change, message: str):
 # --- Word documents -----------------------------------------------------------------------
 
 
-@bp.post("/<int:incident_id>/export")
+@routes.post("/<int:incident_id>/export")
 def export_report(incident_id: int):
     incident = incident_or_404(incident_id, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
@@ -323,7 +291,7 @@ def export_report(incident_id: int):
     return docx_response(data, record)
 
 
-@bp.post("/export")
+@routes.post("/export")
 def export_log():
     if not can(REGISTER, Action.EXPORT):
         abort(403)
@@ -340,7 +308,3 @@ def export_log():
     )
     db.commit()
     return docx_response(data, record)
-
-
-# The corrective-action pages live in their own module; importing it registers its routes.
-from registers.incidents import action_views  # noqa: E402, F401

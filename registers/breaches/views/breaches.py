@@ -1,15 +1,13 @@
 """Pages of the breach register: list, detail with its 72-hour clock, forms, the notification
 decision, and the assessment that fans an incident out into one breach per controller. Each
 view loads and checks access (404, then 403), validates its form, calls one service, commits
-and redirects. The Word downloads are in export_views.py."""
+and redirects. The Word downloads are in exports.py."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from compliance.auth import can
@@ -26,6 +24,7 @@ from compliance.db import ConflictError, get_session, utcnow
 from compliance.forms import submit as _submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
+from compliance.routes import Routes
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.breaches import forms, services
 from registers.breaches.clock import clock
@@ -49,40 +48,9 @@ from registers.breaches.schemas import (
 from registers.incidents.common import FieldErrors
 from registers.incidents.queries import incident_or_404
 from registers.processing.models import ProcessingActivity
-from registers.processing.reference import (
-    DataCategory,
-    ProcessingStatus,
-    SpecialCategory,
-    SubjectCategory,
-)
+from registers.processing.reference import ProcessingStatus
 
-bp = Blueprint("breaches", __name__, url_prefix="/breaches")
-
-
-@bp.before_request
-@login_required
-def _require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
-
-
-def activity_url(activity) -> str | None:
-    """The page of a processing activity, when the record's pages are mounted."""
-    if "processing.detail" not in current_app.view_functions:
-        return None
-    return url_for("processing.detail", activity_id=activity.id)
-
-
-@bp.context_processor
-def _helpers():
-    return {
-        "clock": clock,
-        "may": may,
-        "activity_url": activity_url,
-        "DataCategory": DataCategory,
-        "SpecialCategory": SpecialCategory,
-        "SubjectCategory": SubjectCategory,
-    }
+routes = Routes()
 
 
 # --- shared steps -------------------------------------------------------------------------------
@@ -106,7 +74,7 @@ def _activities(organisation_ids) -> list[ProcessingActivity]:
 # --- list ---------------------------------------------------------------------------------------
 
 
-@bp.get("/")
+@routes.get("/")
 def index():
     try:
         filters = breach_filters(request.args)
@@ -138,7 +106,7 @@ def _render_index(filters, page, *, error=None):
 # --- detail -------------------------------------------------------------------------------------
 
 
-@bp.get("/<int:breach_id>")
+@routes.get("/<int:breach_id>")
 def detail(breach_id: int):
     return _render_detail(breach_or_404(breach_id))
 
@@ -175,7 +143,7 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
 # --- create and edit ----------------------------------------------------------------------------
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@routes.route("/new", methods=["GET", "POST"])
 def create():
     organisations = visible_organisations(REGISTER, Action.CREATE)
     if not organisations:
@@ -210,7 +178,7 @@ def _chosen_organisation(organisations):
     return next((o for o in organisations if o.id == wanted), None)
 
 
-@bp.route("/<int:breach_id>/edit", methods=["GET", "POST"])
+@routes.route("/<int:breach_id>/edit", methods=["GET", "POST"])
 def edit(breach_id: int):
     breach = breach_or_404(breach_id, Action.EDIT)
     form = forms.BreachEditForm(obj=breach, activities=_activities([breach.organisation_id]))
@@ -236,7 +204,7 @@ def edit(breach_id: int):
 # --- the notification decision ------------------------------------------------------------------
 
 
-@bp.post("/<int:breach_id>/notifications")
+@routes.post("/<int:breach_id>/notifications")
 def notify(breach_id: int):
     breach = breach_or_404(breach_id, Action.VALIDATE)
     form = forms.NotificationForm()
@@ -257,7 +225,7 @@ def notify(breach_id: int):
     return redirect(url_for(".detail", breach_id=breach.id, _anchor="notification"))
 
 
-@bp.post("/<int:breach_id>/not-notifiable")
+@routes.post("/<int:breach_id>/not-notifiable")
 def not_notifiable(breach_id: int):
     breach = breach_or_404(breach_id, Action.VALIDATE)
     form = forms.NotNotifiableForm()
@@ -300,22 +268,22 @@ def _simple(breach_id: int, action: Action, change, message: str):
     return redirect(url_for(".detail", breach_id=breach_id))
 
 
-@bp.post("/<int:breach_id>/close")
+@routes.post("/<int:breach_id>/close")
 def close(breach_id: int):
     return _simple(breach_id, Action.VALIDATE, services.close_breach, _("Violation close."))
 
 
-@bp.post("/<int:breach_id>/reopen")
+@routes.post("/<int:breach_id>/reopen")
 def reopen(breach_id: int):
     return _simple(breach_id, Action.VALIDATE, services.reopen_breach, _("Violation rouverte."))
 
 
-@bp.post("/<int:breach_id>/archive")
+@routes.post("/<int:breach_id>/archive")
 def archive(breach_id: int):
     return _simple(breach_id, Action.EDIT, services.archive_breach, _("Fiche archivée."))
 
 
-@bp.post("/<int:breach_id>/restore")
+@routes.post("/<int:breach_id>/restore")
 def restore(breach_id: int):
     return _simple(breach_id, Action.EDIT, services.restore_breach, _("Fiche restaurée."))
 
@@ -323,7 +291,7 @@ def restore(breach_id: int):
 # --- from an incident ---------------------------------------------------------------------------
 
 
-@bp.route("/from-incident/<int:incident_id>", methods=["GET", "POST"])
+@routes.route("/from-incident/<int:incident_id>", methods=["GET", "POST"])
 def assess(incident_id: int):
     incident = incident_or_404(incident_id)
     fanout = controllers_for(incident)

@@ -1,0 +1,69 @@
+"""What the application map's pages share: the reader check and the template helpers of the
+blueprint, the catalogue editor check, and the form steps (errors, submit, archive)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+from flask_babel import format_date
+from flask_login import login_required
+
+from compliance.auth import can
+from compliance.db import get_session
+from compliance.forms import attach_errors, submit
+from compliance.permissions import Action
+from compliance.schemas import FieldErrors
+from registers.applications import forms
+from registers.applications.models import need_label
+from registers.applications.queries import (
+    REGISTER,
+    can_edit_catalogue,
+    visible_vendors,
+)
+
+
+@login_required
+def require_reader():
+    if not can(REGISTER, Action.READ):
+        abort(403)
+
+
+def template_helpers():
+    return {
+        "format_date": format_date,
+        "need_label": need_label,
+        "may_edit_catalogue": can_edit_catalogue(),
+    }
+
+
+# Service field -> form field, where their names differ.
+FORM_FIELDS = {
+    "functions": "functions_text",
+    "source_application_id": "other_application_id",
+    "target_application_id": "other_application_id",
+}
+
+
+def attach_form_errors(form, error: FieldErrors) -> None:
+    attach_errors(form, error, FORM_FIELDS)
+
+
+def submit_form(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
+    return submit(form, write, reload, aliases=FORM_FIELDS)
+
+
+def require_catalogue_editor(action: Action = Action.EDIT) -> None:
+    if not can_edit_catalogue(action=action):
+        abort(403)
+
+
+def archive_form() -> forms.ArchiveForm:
+    form = forms.ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+def vendor_list():
+    return list(get_session().scalars(visible_vendors()))

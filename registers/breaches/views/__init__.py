@@ -1,0 +1,12 @@
+"""The breach register's pages: the breaches (with the assessment from an incident) and their
+Word exports, whose rules this package adds to the blueprint, behind the reader check."""
+
+from __future__ import annotations
+
+from compliance.routes import blueprint
+from registers.breaches.views import breaches, exports
+from registers.breaches.views.helpers import require_reader, template_helpers
+
+bp = blueprint("breaches", __name__, breaches, exports, url_prefix="/breaches")
+bp.before_request(require_reader)
+bp.context_processor(template_helpers)

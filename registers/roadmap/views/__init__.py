@@ -1,0 +1,13 @@
+"""The roadmap's pages: one module per entity (roadmaps, their actions, the actions'
+milestones, the hygiene self-assessment), whose rules this package adds to the blueprint,
+behind the reader check."""
+
+from __future__ import annotations
+
+from compliance.routes import blueprint
+from registers.roadmap.views import actions, hygiene, milestones, roadmaps
+from registers.roadmap.views.helpers import require_reader, template_helpers
+
+bp = blueprint("roadmap", __name__, roadmaps, hygiene, actions, milestones, url_prefix="/roadmap")
+bp.before_request(require_reader)
+bp.context_processor(template_helpers)
