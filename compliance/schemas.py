@@ -53,6 +53,8 @@ class Input(SQLModel):
     model_config = ConfigDict(extra="forbid", validate_default=False)
     # Fields a partial schema (an update) still refuses to blank.
     __required__: ClassVar[frozenset[str]] = frozenset()
+    # Fields a partial schema refuses to set to None (an empty list is a value).
+    __not_null__: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod
@@ -87,11 +89,15 @@ def partial(schema: type[S], name: str | None = None) -> type[S]:
         copy = FieldInfo.merge_field_infos(info, default=None)
         copy.default_factory = None
         fields[field_name] = (Optional[info.annotation], copy)  # noqa: UP045
-    # Required, or holding a default but no None (a NOT NULL column): never blanked.
+    # Required: never blanked, nor emptied. Holding a default but no None (a NOT NULL column,
+    # a list): never None; an empty list stays a value.
     required = frozenset(
+        field_name for field_name, info in schema.model_fields.items() if info.is_required()
+    )
+    not_null = frozenset(
         field_name
         for field_name, info in schema.model_fields.items()
-        if info.is_required() or not _accepts_none(info.annotation)
+        if not _accepts_none(info.annotation)
     )
     model = create_model(
         name or schema.__name__.replace("Create", "Update"),
@@ -100,6 +106,7 @@ def partial(schema: type[S], name: str | None = None) -> type[S]:
         **fields,
     )
     model.__required__ = required
+    model.__not_null__ = not_null - required
     model.__doc__ = f"{schema.__doc__ or schema.__name__} Every field optional."
     return model
 
@@ -115,11 +122,17 @@ def validate(schema: type[S], data: Mapping[str, Any], *, ignore: Iterable[str] 
         checked = schema.model_validate(values)
     except ValidationError as error:
         raise FieldErrors(field_errors(error)) from None
+    given = checked.model_fields_set
     blanked = {
         name: str(MESSAGES["required"])
         for name in getattr(schema, "__required__", ())
-        if name in checked.model_fields_set and getattr(checked, name) in (None, [], "")
+        if name in given and getattr(checked, name) in (None, [], "")
     }
+    blanked.update(
+        (name, str(MESSAGES["required"]))
+        for name in getattr(schema, "__not_null__", ())
+        if name in given and getattr(checked, name) is None
+    )
     if blanked:
         raise FieldErrors(blanked)
     return checked
