@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
 def register_registers(app: Flask) -> None:
     """The registers this application mounts (the only place that lists them)."""
     registry = app.extensions["registry"]
+    app.extensions["register_names"] = list(REGISTERS)
     for module in _register_modules():
         module.init_app(app, registry)
 
