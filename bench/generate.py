@@ -58,42 +58,6 @@ REFERENT_EMAIL = f"referent@{BENCH_DOMAIN}"
 SEARCH = "paie"
 CHUNK_ORGANISATIONS = 50
 
-KINDS = [
-    (OrganisationKind.COMMUNE, "Commune de", 70),
-    (OrganisationKind.EPT, "Établissement public territorial", 5),
-    (OrganisationKind.OPH, "Office public de l'habitat de", 10),
-    (OrganisationKind.PUBLIC_BODY, "Centre communal d'action sociale de", 10),
-    (OrganisationKind.SYNDICATE, "Syndicat intercommunal de", 5),
-]
-PLACES = [
-    "Saint-Martin",
-    "Villeneuve",
-    "Beaumont",
-    "Fontaine",
-    "Montreuil",
-    "Châteauneuf",
-    "Bellevue",
-    "Rochefort",
-    "Valmont",
-    "Clairefontaine",
-    "Mont-Joli",
-    "Bois-Colombes",
-    "Sainte-Marie",
-    "Neuville",
-    "La Chapelle",
-    "Pont-Audemer",
-    "Champigny",
-    "Vauvert",
-    "Aubervilliers",
-    "Givry",
-    "Lamotte",
-    "Roquebrune",
-    "Mirebeau",
-    "Saint-Étienne",
-    "Montfort",
-    "Verneuil",
-    "Chaumont",
-]
 # Services or sites that tell apart an organisation's activities built on one model.
 QUALIFIERS = [
     "direction de la population",
@@ -184,8 +148,14 @@ CHILD_TABLES = {
 }
 
 
-def _copy(row: dict, *dropped: str) -> dict:
-    return {k: v for k, v in row.items() if k not in OWN_COLUMNS and k not in dropped}
+def _copy(row: dict, *dropped: str, **ids: dict[int, int]) -> dict:
+    """A demo row for the scaled database: without the columns the database gives nor
+    `dropped`, its foreign keys named in `ids` translated (column=demo id -> new id)."""
+    copied = {k: v for k, v in row.items() if k not in OWN_COLUMNS and k not in dropped}
+    for column, new_ids in ids.items():
+        if copied.get(column) is not None:
+            copied[column] = new_ids[copied[column]]
+    return copied
 
 
 def _shifted(row: dict, delta: timedelta) -> dict:
@@ -233,6 +203,7 @@ class DemoRecords:
     """The demo's records, read from the throw-away demo database (application and vendor ids
     already those of the scaled database)."""
 
+    organisations: list[dict]  # the members
     templates: list[Template]
     incidents: list[IncidentTemplate]
     breaches: list[dict]
@@ -261,35 +232,20 @@ class DemoReader:
         return grouped
 
 
+def _copied(writer: Writer, name: str, rows: list[dict], **ids) -> dict[int, int]:
+    """Insert copies of demo rows; returns the map from their demo ids to their new ones."""
+    new_ids = writer.insert(name, [_copy(row, **ids) for row in rows], returning=True)
+    return dict(zip([row["id"] for row in rows], new_ids, strict=True))
+
+
 def copy_catalogue(writer: Writer, demo: DemoReader) -> tuple[dict[int, int], dict[int, int]]:
     """The demo's vendors, applications and their functions, copied; returns the maps from
     the demo's vendor and application ids to the scaled database's."""
-    vendors = demo.rows("vendor")
-    vendor_ids = dict(
-        zip(
-            [v["id"] for v in vendors],
-            writer.insert("vendor", [_copy(v) for v in vendors], returning=True),
-            strict=True,
-        )
-    )
-    applications = demo.rows("application")
-    rows = [
-        {**_copy(a), "vendor_id": vendor_ids.get(a["vendor_id"]) if a["vendor_id"] else None}
-        for a in applications
-    ]
-    application_ids = dict(
-        zip(
-            [a["id"] for a in applications],
-            writer.insert("application", rows, returning=True),
-            strict=True,
-        )
-    )
+    vendor_ids = _copied(writer, "vendor", demo.rows("vendor"))
+    application_ids = _copied(writer, "application", demo.rows("application"), vendor_id=vendor_ids)
+    functions = demo.rows("application_function")
     writer.insert(
-        "application_function",
-        [
-            {**_copy(f), "application_id": application_ids[f["application_id"]]}
-            for f in demo.rows("application_function")
-        ],
+        "application_function", [_copy(f, application_id=application_ids) for f in functions]
     )
     return vendor_ids, application_ids
 
@@ -306,12 +262,13 @@ def _templates(demo: DemoReader, vendor_ids: dict, application_ids: dict) -> lis
         if key in seen:
             continue
         seen.add(key)
-        own = {}
-        for name, grouped in children.items():
-            own[name] = [_copy(child, "processing_id") for child in grouped.get(activity["id"], [])]
-        for recipient in own["recipients"]:
-            if recipient.get("vendor_id"):
-                recipient["vendor_id"] = vendor_ids[recipient["vendor_id"]]
+        own = {
+            name: [
+                _copy(child, "processing_id", vendor_id=vendor_ids)
+                for child in grouped.get(activity["id"], [])
+            ]
+            for name, grouped in children.items()
+        }
         scalars = _copy(activity, "organisation_id", "reference", "name", "model_id")
         templates.append(
             Template(
@@ -351,21 +308,22 @@ def _incidents(demo: DemoReader) -> list[IncidentTemplate]:
 def read_demo(writer: Writer) -> DemoRecords:
     """Load the demo into its throw-away database, copy its catalogue into the scaled one, and
     keep its other records to copy."""
+    measure = writer.tables["hygiene_measure"]
+    # Both databases hold the shipped measures: matched by reference.
+    refs = dict(writer.session.execute(sa.select(measure.c.ref, measure.c.id)).all())
     with demo_session() as session:
         demo = DemoReader(session.connection(), writer.tables)
         vendor_ids, application_ids = copy_catalogue(writer, demo)
-        measures = {m["id"]: m["ref"] for m in demo.rows("hygiene_measure")}
+        measure_ids = {m["id"]: refs[m["ref"]] for m in demo.rows("hygiene_measure")}
         measure_links = demo.by("roadmap_action_measure", "action_id")
         roadmap = demo.rows("roadmap")[0]
-        interfaces = [
-            {
-                **_copy(i),
-                "source_application_id": application_ids[i["source_application_id"]],
-                "target_application_id": application_ids[i["target_application_id"]],
-            }
-            for i in demo.rows("interface")
-        ]
-        records = DemoRecords(
+        actions = demo.rows(
+            "roadmap_action",
+            measure.metadata.tables["roadmap_action"].c.roadmap_id == roadmap["id"],
+        )
+        ends = ("source_application_id", "target_application_id")
+        return DemoRecords(
+            organisations=[o for o in demo.rows("organisation") if not o["is_host"]],
             templates=_templates(demo, vendor_ids, application_ids),
             incidents=_incidents(demo),
             breaches=demo.rows("personal_data_breach"),
@@ -374,24 +332,17 @@ def read_demo(writer: Writer) -> DemoRecords:
             roadmap_actions=[
                 (
                     _copy(action, "roadmap_id", "organisation_id"),
-                    [measures[link["measure_id"]] for link in measure_links.get(action["id"], [])],
+                    [
+                        measure_ids[link["measure_id"]]
+                        for link in measure_links.get(action["id"], [])
+                    ],
                 )
-                for action in demo.rows(
-                    "roadmap_action", writer.tables["roadmap_action"].c.roadmap_id == roadmap["id"]
-                )
+                for action in actions
             ],
-            interfaces=interfaces,
+            interfaces=[
+                _copy(i, **dict.fromkeys(ends, application_ids)) for i in demo.rows("interface")
+            ],
         )
-    refs = dict(
-        writer.session.execute(
-            sa.select(writer.tables["hygiene_measure"].c.ref, writer.tables["hygiene_measure"].c.id)
-        ).all()
-    )
-    records.roadmap_actions = [
-        (action, [refs[ref] for ref in measure_refs])
-        for action, measure_refs in records.roadmap_actions
-    ]
-    return records
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -451,16 +402,17 @@ class Writer:
 
     # organisations -------------------------------------------------------------------------
 
-    def organisations(self, first: int, count: int) -> list[int]:
+    def organisations(self, first: int, count: int, demo: DemoRecords) -> list[int]:
+        """Copies of the demo's member organisations, numbered."""
         rows = []
         for number in range(first, first + count):
-            kind, prefix, _weight = self.rng.choices(KINDS, weights=[k[2] for k in KINDS])[0]
-            name = f"{prefix} {PLACES[number % len(PLACES)]} n° {number:04d}"
+            original = self.rng.choice(demo.organisations)
+            name = f"{original['name']} n° {number:04d}"
             rows.append(
                 {
                     "name": name,
                     "slug": slugify(name),
-                    "kind": kind,
+                    "kind": original["kind"],
                     "dpo_name": "Délégué national à la protection des données",
                     "is_host": False,
                     "is_active": True,
@@ -826,7 +778,7 @@ def _generate(
     started, total, incident_count = time.perf_counter(), 0, 0
     for first in range(0, organisations, CHUNK_ORGANISATIONS):
         count = min(CHUNK_ORGANISATIONS, organisations - first)
-        ids = writer.organisations(first + 1, count)
+        ids = writer.organisations(first + 1, count, demo_records)
         writer.memberships(dpo_id, ids, Role.DPO)
         if first <= referent_index < first + count:
             referent_org_id = ids[referent_index - first]
