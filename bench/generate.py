@@ -195,7 +195,7 @@ class IncidentTemplate:
     tokens: list[str]
     actions: list[dict]
     breaches: list[dict]  # the breaches it caused
-    span: timedelta  # from its detection to the last instant of any of its rows
+    span: timedelta  # from its detection to the last instant of its row and timeline
 
 
 @dataclass
@@ -291,7 +291,6 @@ def _incidents(demo: DemoReader) -> list[IncidentTemplate]:
             _copy(a, "organisation_id", "incident_id", *NUMBERED) for a in actions.get(number, [])
         ]
         caused = breaches.get(number, [])
-        rows = [incident, *entries, *own_actions, *caused]
         incidents.append(
             IncidentTemplate(
                 row=_copy(incident, "organisation_id", *NUMBERED),
@@ -299,7 +298,7 @@ def _incidents(demo: DemoReader) -> list[IncidentTemplate]:
                 tokens=[t["token"] for t in tokens.get(number, [])],
                 actions=own_actions,
                 breaches=caused,
-                span=_latest(rows) - incident["detected_at"],
+                span=_latest([_copy(incident), *entries]) - incident["detected_at"],
             )
         )
     return incidents
@@ -554,7 +553,7 @@ class Writer:
         for organisation_id, (applications, _activities) in registers.items():
             for _ in range(incidents):
                 original = rng.choice(demo.incidents)
-                # Early enough that every copied instant is in the past.
+                # Early enough that the incident's story is in the past.
                 detected = (
                     self.now
                     - original.span
