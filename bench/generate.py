@@ -1,14 +1,15 @@
 """Scale data for the benchmarks: N organisations with M processing activities each.
 
-The shipped application catalogue is imported through `registers.applications.importer` (as the
-demo does), then everything else is written with bulk Core inserts (executemany), which is what
-makes 100 000 activities a matter of a minute or two. The activities are copies of the demo's
-(`registers.processing.demo_data`), cleaned once by the processing services' own cleaning, so
-every child row (purposes with their legal bases, data categories with their retention,
-subjects, recipients, security measures) and every supporting application is realistic. Each
-organisation also gets incidents (encrypted description and timeline, affected applications,
-the blind search index), corrective actions, breaches and an ANSSI roadmap of ten actions. The
-rows are not audited: the audit trail is not what the benchmarks measure.
+The demo is the source: it is loaded into a throw-away in-memory database
+(`compliance.demo_database`), and its records are copied, varied, into the scaled database with
+bulk Core inserts (executemany), which is what makes 100 000 activities a matter of a minute or
+two. The demo's application catalogue (the shipped one, described) is copied first. Each
+organisation then gets copies of the demo's processing activities (with every child row:
+purposes with their legal bases, data categories with their retention, subjects, recipients,
+security measures, supporting applications), of its incidents (encrypted description,
+timeline and blind search index, shifted to another date), of their corrective actions and of
+its breaches, and a roadmap of ten of the demo's roadmap actions. The rows are not audited: the
+audit trail is not what the benchmarks measure.
 
 Users (password BENCH_PASSWORD, production Argon2 parameters):
 - a national DPO holding the dpo role in every organisation (a host organisation among them,
@@ -43,6 +44,7 @@ from compliance import create_app
 from compliance.admin import services as admin_services
 from compliance.auth import ApiToken, generate_token, hash_token
 from compliance.db import get_session, utcnow
+from compliance.demo_database import demo_session
 from compliance.permissions import Role
 from compliance.schema import upgrade
 from compliance.tenancy import Organisation, OrganisationKind, slugify
@@ -56,42 +58,6 @@ REFERENT_EMAIL = f"referent@{BENCH_DOMAIN}"
 SEARCH = "paie"
 CHUNK_ORGANISATIONS = 50
 
-KINDS = [
-    (OrganisationKind.COMMUNE, "Commune de", 70),
-    (OrganisationKind.EPT, "Établissement public territorial", 5),
-    (OrganisationKind.OPH, "Office public de l'habitat de", 10),
-    (OrganisationKind.PUBLIC_BODY, "Centre communal d'action sociale de", 10),
-    (OrganisationKind.SYNDICATE, "Syndicat intercommunal de", 5),
-]
-PLACES = [
-    "Saint-Martin",
-    "Villeneuve",
-    "Beaumont",
-    "Fontaine",
-    "Montreuil",
-    "Châteauneuf",
-    "Bellevue",
-    "Rochefort",
-    "Valmont",
-    "Clairefontaine",
-    "Mont-Joli",
-    "Bois-Colombes",
-    "Sainte-Marie",
-    "Neuville",
-    "La Chapelle",
-    "Pont-Audemer",
-    "Champigny",
-    "Vauvert",
-    "Aubervilliers",
-    "Givry",
-    "Lamotte",
-    "Roquebrune",
-    "Mirebeau",
-    "Saint-Étienne",
-    "Montfort",
-    "Verneuil",
-    "Chaumont",
-]
 # Services or sites that tell apart an organisation's activities built on one model.
 QUALIFIERS = [
     "direction de la population",
@@ -116,68 +82,12 @@ QUALIFIERS = [
     "restauration scolaire",
 ]
 STATUSES = [("validated", 50), ("submitted", 20), ("draft", 25), ("archived", 5)]
-INCIDENT_STATUSES = [
-    ("reported", 10),
-    ("assessed", 10),
-    ("responding", 15),
-    ("lessons_learnt", 15),
-    ("closed", 50),
-]
-# (category, title, description): descriptions are encrypted and indexed for the search.
-INCIDENTS = [
-    (
-        "phishing",
-        "Hameçonnage ciblant les agents",
-        "Courriel frauduleux imitant la messagerie ; trois agents ont saisi leur mot de passe.",
-    ),
-    (
-        "malware",
-        "Rançongiciel sur un poste de travail",
-        "Chiffrement de fichiers sur un poste du service finances, poste isolé du réseau.",
-    ),
-    (
-        "account_compromise",
-        "Compte de messagerie compromis",
-        "Connexions depuis l'étranger sur la messagerie d'un agent, envoi de pourriels.",
-    ),
-    (
-        "denial_of_service",
-        "Indisponibilité du portail usagers",
-        "Saturation du portail famille par un déni de service pendant deux heures.",
-    ),
-    (
-        "loss_or_theft",
-        "Vol d'un ordinateur portable",
-        "Ordinateur portable non chiffré volé dans un véhicule de service.",
-    ),
-    (
-        "misconfiguration",
-        "Partage réseau ouvert à tous",
-        "Un partage de fichiers du service social était lisible par tous les agents.",
-    ),
-    (
-        "data_leak",
-        "Envoi d'un fichier à un mauvais destinataire",
-        "Liste des bénéficiaires envoyée par erreur à un prestataire extérieur.",
-    ),
-]
-TIMELINE = [
-    (0, "detection", "Alerte remontée par la supervision du syndicat."),
-    (2, "action", "Isolement du poste et réinitialisation des mots de passe concernés."),
-    (24, "communication", "Information de la direction générale et du délégué à la protection."),
-]
-ROADMAP_ACTIONS = [
-    ("I", "Sensibiliser les agents à l'hygiène informatique"),
-    ("II", "Tenir à jour l'inventaire des applications et des comptes"),
-    ("III", "Généraliser l'authentification multifacteur"),
-    ("III", "Séparer les comptes d'administration"),
-    ("IV", "Chiffrer les postes nomades"),
-    ("V", "Cloisonner le réseau des services techniques"),
-    ("VI", "Sécuriser l'accès à distance des prestataires"),
-    ("VII", "Appliquer les correctifs de sécurité sous un mois"),
-    ("VIII", "Tester la restauration des sauvegardes"),
-    ("VIII", "Écrire le plan de continuité informatique"),
-]
+# A word of the demo's incidents, in the text of about one in four: the encrypted-text search.
+INCIDENT_SEARCH = "hameconnage"
+ROADMAP_ACTIONS = 10
+INTERFACES = 40
+# A breach for an incident that exposed personal data; for one in ten of the others.
+BREACH_RATE = 0.1
 
 
 @dataclass
@@ -222,12 +132,52 @@ def make_app(url: str, instance: str):
     )
 
 
-# --- templates ----------------------------------------------------------------------------------
+# --- the demo's records -------------------------------------------------------------------------
+
+# Columns a copy never takes from its original: the database gives them.
+OWN_COLUMNS = {"id", "created_at", "updated_at", "version"}
+NUMBERED = {"reference", "reference_year", "reference_number"}
+CHILD_TABLES = {
+    "purposes": "processing_purpose",
+    "data_categories": "processing_data_category",
+    "special_categories": "processing_special_category",
+    "subjects": "processing_subject",
+    "recipients": "processing_recipient",
+    "transfers": "processing_transfer",
+    "security_measures": "processing_security_measure",
+}
+
+
+def _copy(row: dict, *dropped: str, **ids: dict[int, int]) -> dict:
+    """A demo row for the scaled database: without the columns the database gives nor
+    `dropped`, its foreign keys named in `ids` translated (column=demo id -> new id)."""
+    copied = {k: v for k, v in row.items() if k not in OWN_COLUMNS and k not in dropped}
+    for column, new_ids in ids.items():
+        if copied.get(column) is not None:
+            copied[column] = new_ids[copied[column]]
+    return copied
+
+
+def _shifted(row: dict, delta: timedelta) -> dict:
+    """The row with every instant and day moved by `delta`."""
+    moved = {}
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            value = value + delta
+        elif isinstance(value, date):
+            value = value + timedelta(days=delta.days)
+        moved[key] = value
+    return moved
+
+
+def _latest(rows: list[dict]) -> datetime | None:
+    instants = [v for row in rows for v in row.values() if isinstance(v, datetime)]
+    return max(instants, default=None)
 
 
 @dataclass
 class Template:
-    """One demo activity, cleaned once: the values every copy of it gets."""
+    """One demo activity: the values every copy of it gets."""
 
     prefix: str
     name: str
@@ -236,30 +186,162 @@ class Template:
     application_ids: list[int]
 
 
-def load_templates(session) -> list[Template]:
-    from registers.applications.models import Application
-    from registers.processing.demo import _input
-    from registers.processing.demo_data import CIVIL_STATUS_MODEL, activities_by_organisation
-    from registers.processing.schemas import ActivityCreate, check
-    from registers.processing.services import check_activity
+@dataclass
+class IncidentTemplate:
+    """One demo incident with what hangs on it, to copy at another date."""
 
-    applications = dict(session.execute(sa.select(Application.name_key, Application.id)).all())
-    entries = [CIVIL_STATUS_MODEL]
-    seen = set()
-    for organisation_entries in activities_by_organisation().values():
-        for entry in organisation_entries:
-            key = (entry["reference"], entry["name"], tuple(entry.get("applications", ())))
-            if key not in seen:
-                seen.add(key)
-                entries.append(entry)
-    templates = []
-    for entry in entries:
-        values = check(ActivityCreate, _input(session, entry, applications))
-        scalars, children, application_ids = check_activity(session, values, actor="bench")
-        prefix = scalars.pop("reference").split("-")[0]
-        name = scalars.pop("name")
-        templates.append(Template(prefix, name, scalars, children, application_ids or []))
+    row: dict
+    timeline: list[dict]
+    tokens: list[str]
+    actions: list[dict]
+    breaches: list[dict]  # the breaches it caused
+    span: timedelta  # from its detection to the last instant of its row and timeline
+
+
+@dataclass
+class DemoRecords:
+    """The demo's records, read from the throw-away demo database (application and vendor ids
+    already those of the scaled database)."""
+
+    organisations: list[dict]  # the members
+    templates: list[Template]
+    incidents: list[IncidentTemplate]
+    breaches: list[dict]
+    notifications: dict[int, list[dict]]  # demo breach id -> its notifications
+    roadmap: dict
+    roadmap_actions: list[tuple[dict, list[int]]]  # (action, hygiene measure ids)
+    interfaces: list[dict]
+
+
+class DemoReader:
+    """Reads the demo database table by table (Core: encrypted columns come back in clear)."""
+
+    def __init__(self, connection, tables):
+        self.connection = connection
+        self.tables = tables
+
+    def rows(self, name: str, *where) -> list[dict]:
+        table = self.tables[name]
+        statement = sa.select(table).where(*where).order_by(*table.primary_key.columns)
+        return [dict(row) for row in self.connection.execute(statement).mappings()]
+
+    def by(self, name: str, column: str) -> dict[int, list[dict]]:
+        grouped: dict[int, list[dict]] = {}
+        for row in self.rows(name):
+            grouped.setdefault(row[column], []).append(row)
+        return grouped
+
+
+def _copied(writer: Writer, name: str, rows: list[dict], **ids) -> dict[int, int]:
+    """Insert copies of demo rows; returns the map from their demo ids to their new ones."""
+    new_ids = writer.insert(name, [_copy(row, **ids) for row in rows], returning=True)
+    return dict(zip([row["id"] for row in rows], new_ids, strict=True))
+
+
+def copy_catalogue(writer: Writer, demo: DemoReader) -> tuple[dict[int, int], dict[int, int]]:
+    """The demo's vendors, applications and their functions, copied; returns the maps from
+    the demo's vendor and application ids to the scaled database's."""
+    vendor_ids = _copied(writer, "vendor", demo.rows("vendor"))
+    application_ids = _copied(writer, "application", demo.rows("application"), vendor_id=vendor_ids)
+    functions = demo.rows("application_function")
+    writer.insert(
+        "application_function", [_copy(f, application_id=application_ids) for f in functions]
+    )
+    return vendor_ids, application_ids
+
+
+def _templates(demo: DemoReader, vendor_ids: dict, application_ids: dict) -> list[Template]:
+    children = {name: demo.by(table, "processing_id") for name, table in CHILD_TABLES.items()}
+    links = demo.by("processing_application", "processing_id")
+    templates, seen = [], set()
+    for activity in demo.rows("processing_activity"):
+        applications = [
+            application_ids[link["application_id"]] for link in links.get(activity["id"], [])
+        ]
+        key = (activity["reference"], activity["name"], tuple(applications))
+        if key in seen:
+            continue
+        seen.add(key)
+        own = {
+            name: [
+                _copy(child, "processing_id", vendor_id=vendor_ids)
+                for child in grouped.get(activity["id"], [])
+            ]
+            for name, grouped in children.items()
+        }
+        scalars = _copy(activity, "organisation_id", "reference", "name", "model_id")
+        templates.append(
+            Template(
+                activity["reference"].split("-")[0], activity["name"], scalars, own, applications
+            )
+        )
     return templates
+
+
+def _incidents(demo: DemoReader) -> list[IncidentTemplate]:
+    timeline = demo.by("incident_timeline_entry", "incident_id")
+    tokens = demo.by("incident_search_token", "incident_id")
+    actions = demo.by("corrective_action", "incident_id")
+    breaches = demo.by("personal_data_breach", "incident_id")
+    incidents = []
+    for incident in demo.rows("incident"):
+        number = incident["id"]
+        entries = [_copy(e, "incident_id", "author_id") for e in timeline.get(number, [])]
+        own_actions = [
+            _copy(a, "organisation_id", "incident_id", *NUMBERED) for a in actions.get(number, [])
+        ]
+        caused = breaches.get(number, [])
+        incidents.append(
+            IncidentTemplate(
+                row=_copy(incident, "organisation_id", *NUMBERED),
+                timeline=entries,
+                tokens=[t["token"] for t in tokens.get(number, [])],
+                actions=own_actions,
+                breaches=caused,
+                span=_latest([_copy(incident), *entries]) - incident["detected_at"],
+            )
+        )
+    return incidents
+
+
+def read_demo(writer: Writer) -> DemoRecords:
+    """Load the demo into its throw-away database, copy its catalogue into the scaled one, and
+    keep its other records to copy."""
+    measure = writer.tables["hygiene_measure"]
+    # Both databases hold the shipped measures: matched by reference.
+    refs = dict(writer.session.execute(sa.select(measure.c.ref, measure.c.id)).all())
+    with demo_session() as session:
+        demo = DemoReader(session.connection(), writer.tables)
+        vendor_ids, application_ids = copy_catalogue(writer, demo)
+        measure_ids = {m["id"]: refs[m["ref"]] for m in demo.rows("hygiene_measure")}
+        measure_links = demo.by("roadmap_action_measure", "action_id")
+        roadmap = demo.rows("roadmap")[0]
+        actions = demo.rows(
+            "roadmap_action",
+            measure.metadata.tables["roadmap_action"].c.roadmap_id == roadmap["id"],
+        )
+        ends = ("source_application_id", "target_application_id")
+        return DemoRecords(
+            organisations=[o for o in demo.rows("organisation") if not o["is_host"]],
+            templates=_templates(demo, vendor_ids, application_ids),
+            incidents=_incidents(demo),
+            breaches=demo.rows("personal_data_breach"),
+            notifications=demo.by("breach_notification", "breach_id"),
+            roadmap=_copy(roadmap, "organisation_id"),
+            roadmap_actions=[
+                (
+                    _copy(action, "roadmap_id", "organisation_id"),
+                    [
+                        measure_ids[link["measure_id"]]
+                        for link in measure_links.get(action["id"], [])
+                    ],
+                )
+                for action in actions
+            ],
+            interfaces=[
+                _copy(i, **dict.fromkeys(ends, application_ids)) for i in demo.rows("interface")
+            ],
+        )
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -319,16 +401,17 @@ class Writer:
 
     # organisations -------------------------------------------------------------------------
 
-    def organisations(self, first: int, count: int) -> list[int]:
+    def organisations(self, first: int, count: int, demo: DemoRecords) -> list[int]:
+        """Copies of the demo's member organisations, numbered."""
         rows = []
         for number in range(first, first + count):
-            kind, prefix, _weight = self.rng.choices(KINDS, weights=[k[2] for k in KINDS])[0]
-            name = f"{prefix} {PLACES[number % len(PLACES)]} n° {number:04d}"
+            original = self.rng.choice(demo.organisations)
+            name = f"{original['name']} n° {number:04d}"
             rows.append(
                 {
                     "name": name,
                     "slug": slugify(name),
-                    "kind": kind,
+                    "kind": original["kind"],
                     "dpo_name": "Délégué national à la protection des données",
                     "is_host": False,
                     "is_active": True,
@@ -434,15 +517,7 @@ class Writer:
         return values
 
     def _children(self, activity_ids: list[int], plan: list[Template]) -> None:
-        tables = {
-            "purposes": "processing_purpose",
-            "data_categories": "processing_data_category",
-            "special_categories": "processing_special_category",
-            "subjects": "processing_subject",
-            "recipients": "processing_recipient",
-            "transfers": "processing_transfer",
-            "security_measures": "processing_security_measure",
-        }
+        tables = CHILD_TABLES
         rows: dict[str, list[dict]] = {name: [] for name in tables}
         links = []
         for activity_id, template in zip(activity_ids, plan, strict=True):
@@ -467,77 +542,68 @@ class Writer:
         self.numbers[(prefix, year)] = number
         return f"{prefix}-{year}-{number:03d}", number
 
-    def security(self, registers: dict, incidents: int, measure_ids: list[int]) -> int:
-        """Per organisation: `incidents` incidents (timeline, affected applications, blind
-        search index), a corrective action for some, a breach for one in five, and a roadmap
-        of ten actions. Returns the number of incidents."""
-        from registers.incidents import search
-
-        rng, key = self.rng, search._key()
+    def security(self, registers: dict, incidents: int, demo: DemoRecords) -> int:
+        """Per organisation: `incidents` copies of the demo's incidents (timeline, affected
+        applications, blind search index) at other dates, one of its corrective actions for two
+        in five, a copy of a demo breach for those that exposed personal data (and one in ten
+        of the others), and a roadmap of ten of the demo's actions. Returns the number of
+        incidents."""
+        rng = self.rng
         rows, plans = [], []
         for organisation_id, (applications, _activities) in registers.items():
             for _ in range(incidents):
-                kind = rng.choice(INCIDENTS)
-                detected = self.now - timedelta(
-                    days=rng.randint(1, 1000), minutes=rng.randint(0, 1440)
+                original = rng.choice(demo.incidents)
+                # Early enough that the incident's story is in the past.
+                detected = (
+                    self.now
+                    - original.span
+                    - timedelta(days=rng.randint(1, 1000), minutes=rng.randint(0, 1440))
                 )
+                delta = detected - original.row["detected_at"]
                 reference, number = self._reference("INC", detected.year)
-                status = _weighted(rng, INCIDENT_STATUSES)
                 rows.append(
                     {
+                        **_shifted(original.row, delta),
                         "reference": reference,
                         "reference_year": detected.year,
                         "reference_number": number,
-                        "title": kind[1],
                         "organisation_id": organisation_id,
-                        "category": kind[0],
-                        "severity": rng.choice("1234"),
-                        "classification": "incident",
-                        "detection_source": rng.choice(["internal", "user", "provider"]),
-                        "status": status,
-                        "occurred_at": detected - timedelta(hours=rng.randint(1, 48)),
-                        "detected_at": detected,
-                        "reported_at": detected + timedelta(hours=1),
-                        "closed_at": detected + timedelta(days=20) if status == "closed" else None,
-                        "personal_data": kind[0] in ("data_leak", "account_compromise"),
-                        "description": kind[2],
-                        "version": 1,
                     }
                 )
                 chosen = rng.sample(applications, k=min(len(applications), rng.randint(1, 2)))
-                plans.append((organisation_id, kind, detected, chosen))
+                plans.append((organisation_id, original, delta, chosen))
         ids = self.insert("incident", rows, returning=True)
-        links, affected, entries, tokens, actions, breach_rows = [], [], [], [], [], []
-        for incident_id, (organisation_id, kind, detected, chosen) in zip(ids, plans, strict=True):
+        links, affected, entries, tokens, actions, breach_rows, breach_plan = ([] for _ in range(7))
+        for incident_id, (organisation_id, original, delta, chosen) in zip(ids, plans, strict=True):
             links += [{"incident_id": incident_id, "application_id": a} for a in chosen]
             affected.append({"incident_id": incident_id, "organisation_id": organisation_id})
-            texts = [kind[1], kind[2]]
-            for hours, entry_kind, text in TIMELINE:
-                entries.append(
-                    {
-                        "incident_id": incident_id,
-                        "at": detected + timedelta(hours=hours),
-                        "kind": entry_kind,
-                        "text": text,
-                        "author_label": "RSSI",
-                    }
-                )
-                texts.append(text)
-            words = {w for text in texts for w in search.words(text)}
-            tokens += [{"incident_id": incident_id, "token": search.token(w, key)} for w in words]
-            if rng.random() < 0.4:
-                actions.append(self._corrective_action(organisation_id, incident_id, detected))
-            if (
-                kind[0] in ("data_leak", "account_compromise", "loss_or_theft")
-                or rng.random() < 0.1
-            ):
-                breach_rows.append(self._breach(organisation_id, incident_id, kind, detected))
+            entries += [
+                {**_shifted(entry, delta), "incident_id": incident_id}
+                for entry in original.timeline
+            ]
+            tokens += [{"incident_id": incident_id, "token": t} for t in original.tokens]
+            if original.actions and rng.random() < 0.4:
+                action = rng.choice(original.actions)
+                actions.append(self._corrective_action(organisation_id, incident_id, action, delta))
+            if original.row["personal_data"] or rng.random() < BREACH_RATE:
+                breach = rng.choice(original.breaches or demo.breaches)
+                at = original.row["detected_at"] + delta + timedelta(hours=rng.randint(1, 12))
+                breach_rows.append(self._breach(organisation_id, incident_id, breach, at))
+                breach_plan.append(breach)
         self.insert("incident_application", links)
         self.insert("incident_organisation", affected)
         self.insert("incident_timeline_entry", entries)
         self.insert("incident_search_token", tokens)
         self.insert("corrective_action", actions)
         breach_ids = self.insert("personal_data_breach", breach_rows, returning=True)
+        notifications = []
+        for breach_id, row, breach in zip(breach_ids, breach_rows, breach_plan, strict=True):
+            delta = row["awareness_at"] - breach["awareness_at"]
+            notifications += [
+                {**_shifted(_copy(n, "breach_id"), delta), "breach_id": breach_id}
+                for n in demo.notifications.get(breach["id"], [])
+            ]
+        self.insert("breach_notification", notifications)
         self.insert(
             "breach_processing",
             [
@@ -549,121 +615,87 @@ class Writer:
                 if registers[row["organisation_id"]][1]
             ],
         )
-        self._roadmaps(registers, measure_ids)
+        self._roadmaps(registers, demo)
         return len(ids)
 
-    def _corrective_action(self, organisation_id: int, incident_id: int, detected) -> dict:
-        rng = self.rng
-        reference, number = self._reference("CA", detected.year)
-        opened = detected.date() + timedelta(days=rng.randint(1, 10))
+    def _corrective_action(self, organisation_id: int, incident_id: int, action, delta) -> dict:
+        opened = action["opened_on"] + timedelta(days=delta.days)
+        reference, number = self._reference("CA", opened.year)
         return {
+            **_shifted(action, delta),
             "reference": reference,
-            "reference_year": detected.year,
+            "reference_year": opened.year,
             "reference_number": number,
             "organisation_id": organisation_id,
             "incident_id": incident_id,
-            "source": "incident",
-            "opened_on": opened,
-            "title": "Renforcer l'authentification des comptes exposés",
-            "nonconformity": "Compte accessible depuis Internet sans second facteur",
-            "grade": rng.choice(["major", "minor", "observation"]),
-            "action": "Activer l'authentification multifacteur et revoir les droits",
-            "owner": "Responsable de la sécurité",
-            "due_on": opened + timedelta(days=rng.randint(15, 120)),
-            "status": rng.choice(["open", "in_progress", "implemented", "closed"]),
-            "version": 1,
         }
 
-    def _breach(self, organisation_id: int, incident_id: int, kind, detected) -> dict:
-        rng = self.rng
-        awareness = detected + timedelta(hours=rng.randint(1, 12))
+    def _breach(self, organisation_id: int, incident_id: int, breach: dict, awareness) -> dict:
         reference, number = self._reference("VDP", awareness.year)
         return {
+            **_shifted(
+                _copy(breach, "organisation_id", "incident_id", *NUMBERED),
+                awareness - breach["awareness_at"],
+            ),
             "reference": reference,
             "reference_year": awareness.year,
             "reference_number": number,
-            "title": kind[1],
             "organisation_id": organisation_id,
             "incident_id": incident_id,
-            "awareness_at": awareness,
-            "notification_deadline": awareness + timedelta(hours=72),
-            "confidentiality": True,
-            "status": rng.choice(["being_assessed", "notified", "not_notifiable", "closed"]),
-            "subject_categories": ["staff"],
-            "data_categories": ["identity"],
-            "people_count": rng.randint(1, 5000),
-            "version": 1,
         }
 
-    def _roadmaps(self, registers: dict, measure_ids: list[int]) -> None:
-        rng, start = self.rng, date(self.today.year - 1, 1, 1)
-        rows = [
-            {
-                "organisation_id": organisation_id,
-                "title": "Parcours de cybersécurité",
-                "start_on": start,
-                "end_on": date(start.year + 3, 12, 31),
-                "state": "active",
-                "version": 1,
-            }
-            for organisation_id in registers
-        ]
-        roadmap_ids = self.insert("roadmap", rows, returning=True)
-        actions = []
+    def _roadmaps(self, registers: dict, demo: DemoRecords) -> None:
+        """The demo's roadmap for each organisation, with ten of its actions (the demo's
+        dates are relative to the day it is loaded: they are kept)."""
+        roadmap_ids = self.insert(
+            "roadmap",
+            [{**demo.roadmap, "organisation_id": o} for o in registers],
+            returning=True,
+        )
+        actions, measures = [], []
         for roadmap_id, organisation_id in zip(roadmap_ids, registers, strict=True):
-            for number, (theme, title) in enumerate(ROADMAP_ACTIONS, start=1):
-                begins = start + timedelta(days=rng.randint(0, 500))
+            for number in range(ROADMAP_ACTIONS):
+                action, measure_ids = demo.roadmap_actions[number % len(demo.roadmap_actions)]
                 actions.append(
                     {
+                        **action,
                         "roadmap_id": roadmap_id,
                         "organisation_id": organisation_id,
-                        "code": f"A{number:02d}",
-                        "title": title,
-                        "theme": theme,
-                        "start_on": begins,
-                        "target_on": begins + timedelta(days=rng.randint(30, 400)),
-                        "status": rng.choice(["planned", "in_progress", "done"]),
-                        "progress": rng.choice([0, 25, 50, 100]),
-                        "version": 1,
+                        "code": f"A-{number + 1:02d}",
                     }
                 )
+                measures.append(measure_ids)
         action_ids = self.insert("roadmap_action", actions, returning=True)
-        if measure_ids:
-            self.insert(
-                "roadmap_action_measure",
-                [
-                    {"action_id": action_id, "measure_id": rng.choice(measure_ids)}
-                    for action_id in action_ids
-                ],
-            )
+        self.insert(
+            "roadmap_action_measure",
+            [
+                {"action_id": action_id, "measure_id": measure_id}
+                for action_id, measure_ids in zip(action_ids, measures, strict=True)
+                for measure_id in measure_ids
+            ],
+        )
 
-    def interfaces(self, application_ids: list[int], count: int) -> None:
-        pairs = set()
-        while len(pairs) < min(count, len(application_ids) * (len(application_ids) - 1)):
+    def interfaces(self, application_ids: list[int], demo: DemoRecords) -> None:
+        """The demo's interfaces, and copies of them between other applications up to
+        INTERFACES."""
+        rows = list(demo.interfaces)
+        pairs = {(r["source_application_id"], r["target_application_id"]) for r in rows}
+        most = len(application_ids) * (len(application_ids) - 1)
+        while len(pairs) < min(INTERFACES, most):
             source, target = self.rng.sample(application_ids, 2)
-            pairs.add((source, target))
-        rows = [
-            {
-                "source_application_id": source,
-                "target_application_id": target,
-                "direction": self.rng.choice(["one_way", "two_way"]),
-                "data": "Échanges de référentiels",
-                "protocol": "SFTP",
-                "frequency": "quotidienne",
-                "version": 1,
-            }
-            for source, target in sorted(pairs)
-        ]
+            if (source, target) not in pairs:
+                pairs.add((source, target))
+                rows.append(
+                    {
+                        **self.rng.choice(demo.interfaces),
+                        "source_application_id": source,
+                        "target_application_id": target,
+                    }
+                )
         self.insert("interface", rows)
 
 
 # --- building a database ------------------------------------------------------------------------
-
-
-def _import_catalogue(session) -> None:
-    from registers.applications.demo import _import_catalogue as import_shipped_catalogue
-
-    import_shipped_catalogue(session, ACTOR)
 
 
 def _user(session, email: str, name: str) -> int:
@@ -721,16 +753,14 @@ def _generate(
     session, url, instance, organisations, activities, big_register, incidents, seed, log
 ):
     from registers.applications.models import Application
-    from registers.roadmap.models import HygieneMeasure
 
     if session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         raise SystemExit(f"{url} already has organisations: give an empty database")
-    _import_catalogue(session)
+    writer = Writer(session, seed)
+    demo_records = read_demo(writer)
     session.commit()
     application_ids = sorted(session.scalars(sa.select(Application.id)))
-    measure_ids = sorted(session.scalars(sa.select(HygieneMeasure.id)))
-    templates = load_templates(session)
-    writer = Writer(session, seed)
+    templates = demo_records.templates
     dpo_id = _user(session, DPO_EMAIL, "Délégué national à la protection des données")
     referent_id = _user(session, REFERENT_EMAIL, "Référente d'une commune")
     writer.dpo_id = dpo_id
@@ -739,7 +769,7 @@ def _generate(
         "Syndicat national des services numériques", is_host=True, kind=OrganisationKind.SYNDICATE
     )
     writer.memberships(dpo_id, [host_id], Role.DPO)
-    writer.interfaces(application_ids, 40)
+    writer.interfaces(application_ids, demo_records)
     session.commit()
 
     referent_index = organisations // 2
@@ -747,14 +777,14 @@ def _generate(
     started, total, incident_count = time.perf_counter(), 0, 0
     for first in range(0, organisations, CHUNK_ORGANISATIONS):
         count = min(CHUNK_ORGANISATIONS, organisations - first)
-        ids = writer.organisations(first + 1, count)
+        ids = writer.organisations(first + 1, count, demo_records)
         writer.memberships(dpo_id, ids, Role.DPO)
         if first <= referent_index < first + count:
             referent_org_id = ids[referent_index - first]
             writer.memberships(referent_id, [referent_org_id], Role.REFERENT)
         registers = writer.registers(ids, activities, templates, application_ids)
         total += sum(len(owned) for _deployed, owned in registers.values())
-        incident_count += writer.security(registers, incidents, measure_ids)
+        incident_count += writer.security(registers, incidents, demo_records)
         session.commit()
         log(
             f"  {first + count}/{organisations} organisations, {total} activities, "

@@ -48,7 +48,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REGISTER_PER_PAGE = 25  # registers/processing/views/activities.py: index and register pages
 API_PER_PAGE = 50  # compliance/api.py: page_args() default
 APPLICATION_SEARCH = "gestion"
-INCIDENT_SEARCH = "messagerie"
+INCIDENT_SEARCH = generate.INCIDENT_SEARCH
 SLOW = 1.0  # seconds: a page this slow gets one warm-up request
 
 

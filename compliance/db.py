@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, declared_attr, object_session
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -218,11 +219,16 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+IN_MEMORY_SQLITE = ("sqlite://", "sqlite:///:memory:")
+
+
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # An in-memory database lives in its connection: one, shared by every thread.
+            **({"poolclass": StaticPool} if url in IN_MEMORY_SQLITE else {}),
         )
         _sqlite_pragmas(engine)
         return engine

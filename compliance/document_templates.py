@@ -17,8 +17,12 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from compliance import audit
+from compliance.db import utcnow
+from compliance.demo_database import demo_context
 from compliance.documents import (
     DocumentType,
+    ExportRecord,
+    export_stamp,
     override_path,
     render_docx_source,
     sha256_of,
@@ -45,12 +49,9 @@ class StoredTemplate:
     uploaded_at: datetime
 
 
-def sample_export() -> dict:
-    return {
-        "reference": "EXP-2026-000000",
-        "generated_at": datetime(2026, 10, 24, 8, 0, tzinfo=UTC),
-        "generated_by": "Exemple",
-    }
+def check_stamp(actor=None) -> dict:
+    """The export stamp a template is checked with: an export not numbered yet."""
+    return export_stamp(ExportRecord(id=0, created_at=utcnow()), actor)
 
 
 def _check_package(data: bytes) -> None:
@@ -100,26 +101,29 @@ def check_template(
     user=None,
 ) -> None:
     """Raise TemplateRejected unless data is a Word file that renders, within the render
-    limits, with sample data and with the organisation's own data when it has some (a
-    template can behave differently on real data)."""
+    limits, with what the document type's context builder makes of the demo, and of the
+    organisation's own data when it has some (a template can behave differently on real
+    data)."""
     _check_package(data)
     try:
         Document(io.BytesIO(data))
     except Exception:
         raise TemplateRejected(_("Ce fichier n'est pas un document Word (.docx).")) from None
-    _check_render(data, {**document_type.sample_context(), "export": sample_export()})
-    if document_type.live_context is not None and session is not None and organisation:
-        live = document_type.live_context(session, organisation, user)
+    check_render(data, {**demo_context(document_type.context), "export": check_stamp(user)})
+    if session is not None and organisation:
+        live = document_type.context(session, organisation, user)
         if live is not None:
             try:
-                _check_render(data, {**live, "export": sample_export()})
+                check_render(data, {**live, "export": check_stamp(user)})
             except TemplateRejected as error:
                 raise TemplateRejected(
                     _("Avec les données de l'organisation : %(message)s", message=error)
                 ) from None
 
 
-def _check_render(data: bytes, context: dict) -> None:
+def check_render(data: bytes, context: dict) -> None:
+    """Raise TemplateRejected unless the template renders this context into a readable
+    document, within the render limits."""
     try:
         rendered = render_docx_source(data, context)
     except TemplateLimitExceeded as error:

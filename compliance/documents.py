@@ -337,6 +337,16 @@ def make_reference(record: ExportRecord) -> str:
     return f"EXP-{_paris(record.created_at).year}-{record.id:06d}"
 
 
+def export_stamp(record: ExportRecord, actor) -> dict:
+    """What a template may print of its export: `export.reference`, `.generated_at` and
+    `.generated_by`."""
+    return {
+        "reference": make_reference(record),
+        "generated_at": record.created_at,
+        "generated_by": _actor_name(actor),
+    }
+
+
 def _stamp(template: DocxTemplate, record: ExportRecord) -> None:
     properties = template.docx.core_properties
     properties.identifier = record.reference
@@ -386,11 +396,7 @@ def export_document(
     session.add(record)
     session.flush()
     record.reference = make_reference(record)
-    export = {
-        "reference": record.reference,
-        "generated_at": record.created_at,
-        "generated_by": _actor_name(actor),
-    }
+    export = export_stamp(record, actor)
     rendered = _render_or_fall_back(template, organisation, {**context, "export": export}, record)
     _stamp(rendered, record)
     data = _to_bytes(rendered)
@@ -456,11 +462,11 @@ class DocumentType:
     name: str  # template name: templates/word/<name>.docx
     title: Any  # translated title
     register: str  # the register whose EXPORT permission it needs
-    sample_context: Callable[[], dict]  # plausible data to check a restyled template with
-    # The data a real export of the organisation would render (its register, or its first
-    # record), to check a restyled template with too: (session, organisation, user) -> dict,
-    # or None when the organisation has nothing to show yet.
-    live_context: Callable[[Session, Any, Any], dict | None] | None = None
+    # The data a real export of the organisation renders (its register, or its first record):
+    # (session, organisation, user) -> dict, or None when the organisation has nothing to show
+    # yet. A restyled template is checked with what it makes of the demo, then of the
+    # organisation's own data (compliance.document_templates).
+    context: Callable[[Session, Any, Any], dict | None]
 
 
 def register_document_type(app, document_type: DocumentType) -> None:

@@ -27,6 +27,7 @@ def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
     panels, OpenAPI paths, Word documents and template globals on `app`."""
     specs = list(specs)
     registry: Registry = app.extensions["registry"]
+    app.extensions["register_names"] = [spec.name for spec in specs]
     for spec in specs:
         for blueprint in spec.blueprints:
             app.register_blueprint(blueprint)

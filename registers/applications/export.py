@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -43,9 +42,8 @@ DOCUMENT_TYPE = DocumentType(
     name=DOCUMENT,
     title=_l("Cartographie applicative"),
     register=REGISTER.value,
-    sample_context=lambda: sample_context(),
     # The map of the organisation as this user would export it (the catalogue for the host).
-    live_context=lambda session, organisation, user: application_map_context(
+    context=lambda session, organisation, user: application_map_context(
         session, user, None if organisation.is_host else organisation
     ),
 )
@@ -311,104 +309,3 @@ def export_application_map(
             "applications": context["totals"]["applications"],
         },
     )
-
-
-def sample_context() -> dict:
-    """Plausible data with every key, to check a restyled template before it is used."""
-    rows = [
-        {
-            "name": "Ciril Finances",
-            "version": "2024.2",
-            "domain": "Finances",
-            "domains": "Finances",
-            "functions": "Comptabilité, Budget",
-            "vendor": "Ciril Group",
-            "hosting": "Datacenter du syndicat",
-            "country": "FR",
-            "outside_eu": False,
-            "safeguard": "",
-            "availability": 3,
-            "integrity": 4,
-            "confidentiality": 2,
-            "traceability": 3,
-            "needs": "3 / 4 / 2 / 3",
-            "needs_labels": {},
-            "status": "En service",
-            "owner": "Direction des finances",
-            "rto_hours": 24,
-            "rpo_hours": 4,
-            "description": "",
-        },
-        {
-            "name": "Concerto",
-            "version": "",
-            "domain": "Enfance",
-            "domains": "Enfance, Finances",
-            "functions": "Facturation des familles",
-            "vendor": "Arpège",
-            "hosting": "SaaS de l'éditeur",
-            "country": "FR",
-            "outside_eu": False,
-            "safeguard": "",
-            "availability": 0,
-            "integrity": 0,
-            "confidentiality": 0,
-            "traceability": 0,
-            "needs": "– / – / – / –",
-            "needs_labels": {},
-            "status": "En service",
-            "owner": "",
-            "rto_hours": None,
-            "rpo_hours": None,
-            "description": "",
-        },
-    ]
-    return {
-        "title": TITLE,
-        "scope": {"label": "Exemple", "is_member": False, "organisation": "", "kind": ""},
-        "totals": {
-            "applications": 2,
-            "vendors": 2,
-            "organisations": 1,
-            "deployments": 2,
-            "interfaces": 1,
-            "domains": 2,
-        },
-        "domains": _domains_sample(rows),
-        "groups": _groups(rows),
-        "applications": rows,
-        "organisations": [
-            {
-                "name": "Commune exemple",
-                "kind": "Commune",
-                "count": 2,
-                "applications": "Ciril Finances, Concerto",
-            }
-        ],
-        "deployments": [
-            {
-                "organisation": "Commune exemple",
-                "application": row["name"],
-                "since": date(2019, 1, 1),
-                "functions": row["functions"],
-                "hosting": row["hosting"],
-                "notes": "",
-            }
-            for row in rows
-        ],
-        "interfaces": [
-            {
-                "source": "Concerto",
-                "target": "Ciril Finances",
-                "arrow": "→",
-                "direction": "Unidirectionnel",
-                "data": "Titres de recettes",
-                "protocol": "Fichier CSV (SFTP)",
-                "frequency": "Mensuelle",
-            }
-        ],
-    }
-
-
-def _domains_sample(rows: list[dict]) -> list[dict]:
-    return [{"name": row["domain"], "count": 1, "applications": row["name"]} for row in rows]

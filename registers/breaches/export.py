@@ -349,117 +349,7 @@ def export_letter(session: Session, breach: PersonalDataBreach, *, actor):
     return _export_one(session, breach, LETTER, letter_context(breach), filename, actor=actor)
 
 
-# --- samples (to check a restyled template) -------------------------------------------------
-
-
-def sample_breach() -> dict:
-    from datetime import UTC
-
-    h0 = datetime(2026, 10, 24, 8, 0, tzinfo=UTC)
-    return {
-        "reference": "VDP-2026-001",
-        "title": "Rançongiciel sur le logiciel de paie · Commune exemple",
-        "status": "Notifiée à la CNIL",
-        "organisation": "Commune exemple",
-        "incident": "INC-2026-004 · Rançongiciel sur l'infrastructure mutualisée",
-        "processor": "Syndicat exemple",
-        "started_at": h0,
-        "ended_at": h0,
-        "is_ongoing": False,
-        "discovered_at": h0,
-        "controller_informed_at": h0,
-        "awareness_at": h0,
-        "deadline": datetime(2026, 10, 27, 8, 0, tzinfo=UTC),
-        "timeliness": "dans les 72 heures",
-        "nature": ["perte de confidentialité (données divulguées ou consultées)"],
-        "nature_text": "perte de confidentialité (données divulguées ou consultées)",
-        "plain_nature": ["des personnes qui n'y étaient pas autorisées ont pu y accéder"],
-        "origin": "Externe",
-        "cause": "Malveillante",
-        "circumstance": "Piratage, logiciel malveillant, hameçonnage",
-        "description": "Exemple de description.",
-        "people_count": "950",
-        "records_count": "non déterminé",
-        "people_details": ["RH-01 Paie des agents : Agents (950)"],
-        "data": {
-            "sensitive": ["Numéro de sécurité sociale (NIR)"],
-            "has_sensitive": True,
-            "ordinary": ["État civil, identité, données d'identification, images"],
-            "all": "Numéro de sécurité sociale (NIR), État civil",
-            "subjects": "Agents",
-        },
-        "consequences": ["Risque d'hameçonnage ciblé."],
-        "measures_taken": ["Serveurs isolés."],
-        "measures_proposed": ["Double authentification."],
-        "risk": "Risque élevé",
-        "risk_meaning": "Notification à la CNIL et communication aux personnes concernées.",
-        "risk_reasoning": "Numéro de sécurité sociale et coordonnées bancaires.",
-        "contact": "Service mutualisé DPO",
-        "decision": "Notifiée à la CNIL",
-        "decided_at": h0,
-        "notified": True,
-        "initial_sent_at": h0,
-        "initial_reference": "CNIL-0001",
-        "notifications": [
-            {"kind": "Notification initiale", "sent_at": h0, "reference": "CNIL-0001", "notes": ""}
-        ],
-        "delay_reasons": "",
-        "not_notified_reason": "",
-        "communication": "Informées le 3 novembre 2026 (courrier)",
-        "communicated_at": h0,
-        "communication_means": "courrier",
-        "communication_ground": "",
-        "communication_details": "",
-        "activities": [{"reference": "RH-01", "name": "Paie des agents", "service": "RH"}],
-        "closed_at": None,
-    }
-
-
-def _sample_organisation() -> dict:
-    return {
-        "name": "Commune exemple",
-        "kind": "Commune",
-        "siren": "217000000",
-        "address": "Place de la mairie, 94000 Exemple",
-        "legal_representative": "Le maire",
-        "dpo": "Service mutualisé DPO",
-        "dpo_number": "DPO-0000",
-        "referent": "",
-        "referent_email": "dpo@example.org",
-    }
-
-
-def sample_register() -> dict:
-    return {
-        "title": TITLES[REGISTER_DOC],
-        "scope": {"label": "Commune exemple"},
-        "organisation": _sample_organisation(),
-        "totals": {"breaches": 1, "notified": 1, "not_notified": 0, "pending": 0, "late": 0},
-        "breaches": [sample_breach()],
-    }
-
-
-def sample_dossier() -> dict:
-    return {
-        "title": TITLES[DOSSIER],
-        "scope": {"label": "Commune exemple · VDP-2026-001"},
-        "organisation": _sample_organisation(),
-        "breach": sample_breach(),
-    }
-
-
-def sample_letter() -> dict:
-    return {
-        "title": TITLES[LETTER],
-        "scope": {"label": "Commune exemple"},
-        "organisation": _sample_organisation(),
-        "breach": sample_breach(),
-        "advice": [ADVICE[DataCategory.IDENTITY.value]],
-        "public": False,
-    }
-
-
-# --- the organisation's own data, to check a restyled template with ---------------------------
+# --- the data of an organisation, to check a restyled template with (the demo's, then its own) --
 
 
 def live_register(session: Session, organisation: Organisation, _user) -> dict | None:
@@ -488,21 +378,18 @@ DOCUMENT_TYPES = (
         REGISTER_DOC,
         _l("Registre des violations de données"),
         REGISTER.value,
-        sample_register,
         live_register,
     ),
     DocumentType(
         DOSSIER,
         _l("Dossier de notification d'une violation"),
         REGISTER.value,
-        sample_dossier,
         live_dossier,
     ),
     DocumentType(
         LETTER,
         _l("Lettre aux personnes concernées (art. 34)"),
         REGISTER.value,
-        sample_letter,
         live_letter,
     ),
 )

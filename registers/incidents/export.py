@@ -10,7 +10,7 @@ the user may export, narrowed to the organisation picked in the selector.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -388,155 +388,7 @@ def export_action_log(session: Session, *, user, actor) -> tuple[bytes, ExportRe
     )
 
 
-# --- samples, to check a restyled template --------------------------------------------------
-
-_NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
-
-
-def _sample_action() -> dict:
-    return {
-        "reference": "CA-2026-001",
-        "title": "Sauvegardes hors ligne",
-        "opened_on": date(2026, 3, 5),
-        "source": "Incident de sécurité",
-        "origin": "INC-2026-001",
-        "organisation": "Syndicat exemple",
-        "nonconformity": "Les sauvegardes étaient joignables depuis le réseau compromis.",
-        "location": "Salle serveurs",
-        "requirement": "ISO 27001 A.8.13",
-        "grade": "Non-conformité majeure",
-        "immediate_correction": "Copie hors ligne réalisée.",
-        "root_cause_method": "Cinq pourquoi",
-        "root_causes": "Pas de copie isolée.",
-        "action": "Mettre en place une copie immuable hors ligne.",
-        "owner": "Responsable infrastructures",
-        "due_on": date(2026, 6, 30),
-        "status": "En cours",
-        "overdue": False,
-        "state": "En cours",
-        "implemented_on": None,
-        "check_on": None,
-        "check_method": "",
-        "check_result": "",
-        "evidence_reference": "",
-        "management_system_change": "",
-        "closed_at": None,
-    }
-
-
-def sample_report() -> dict:
-    return {
-        "title": TITLES[REPORT],
-        "scope": {"label": "INC-2026-001"},
-        "incident": {
-            "reference": "INC-2026-001",
-            "title": "Rançongiciel sur un serveur de fichiers",
-            "category": "Rançongiciel ou autre logiciel malveillant",
-            "severity": "1 · Critique",
-            "severity_meaning": "Services essentiels arrêtés.",
-            "classification": "Incident de sécurité",
-            "detection_source": "Détection interne",
-            "status": "Réponse en cours",
-            "organisation": "Syndicat exemple",
-            "reported_by": "Astreinte",
-            "occurred_at": _NOW - timedelta(hours=5),
-            "detected_at": _NOW,
-            "reported_at": _NOW,
-            "contained_at": _NOW + timedelta(hours=4),
-            "resolved_at": None,
-            "closed_at": None,
-            "time_to_detect": "5 h",
-            "time_to_contain": "4 h",
-            "time_to_resolve": "",
-            "confidentiality": "Limité",
-            "integrity": "Grave",
-            "availability": "Grave",
-            "personal_data": "oui",
-            "description": "Chiffrement des partages de fichiers.",
-            "impact_notes": "",
-            "lessons_learnt": "",
-            "applications": "Gestion financière",
-        },
-        "phases": [{"name": "Signalé", "at": _NOW, "current": False}],
-        "timeline": [
-            {"at": _NOW, "kind": "Détection", "author": "RSSI", "text": "Alerte de l'antivirus."}
-        ],
-        "applications": [
-            {
-                "name": "Gestion financière",
-                "domain": "Finances",
-                "vendor": "Éditeur",
-                "hosting": "Datacenter du syndicat",
-                "needs": "3 / 4 / 3 / 4",
-            }
-        ],
-        "organisations": [
-            {
-                "name": "Commune exemple",
-                "kind": "Commune",
-                "how": "par les applications qu'elle utilise",
-                "applications": "Gestion financière",
-            }
-        ],
-        "hidden_organisations": 0,
-        "reports": [
-            {
-                "kind": "Dépôt de plainte",
-                "made_on": date(2026, 3, 3),
-                "reference": "PV 1",
-                "notes": "",
-            }
-        ],
-        "actions": [_sample_action()],
-    }
-
-
-def sample_log() -> dict:
-    return {
-        "title": TITLES[LOG],
-        "scope": {"label": "Exemple"},
-        "period": "du 1er janvier 2026 au 31 décembre 2026",
-        "totals": {"incidents": 1, "open": 1, "serious": 1, "reports": 1, "actions": 1},
-        "by_severity": [{"label": "1 · Critique", "meaning": "", "count": 1}],
-        "by_category": [{"label": "Hameçonnage", "count": 1}],
-        "incidents": [
-            {
-                "reference": "INC-2026-001",
-                "title": "Hameçonnage",
-                "category": "Hameçonnage",
-                "severity": "3 · Modérée",
-                "status": "Clos",
-                "organisation": "Commune exemple",
-                "detected_at": _NOW,
-                "closed_at": _NOW,
-                "time_to_resolve": "2 j",
-                "applications": "",
-                "reports": "",
-                "actions": "CA-2026-001",
-                "lessons_learnt": "",
-            }
-        ],
-    }
-
-
-def sample_actions() -> dict:
-    return {
-        "title": TITLES[ACTIONS],
-        "scope": {"label": "Exemple"},
-        "as_of": date(2026, 3, 2),
-        "totals": {
-            "actions": 1,
-            "pending": 1,
-            "overdue": 0,
-            "awaiting_check": 0,
-            "effective": 0,
-            "not_effective": 0,
-        },
-        "actions": [_sample_action()],
-    }
-
-
-# --- the organisation's own data, to check a restyled template with ---------------------------
+# --- the data of an organisation, to check a restyled template with (the demo's, then its own) --
 
 
 def live_report(session: Session, organisation: Organisation, user) -> dict | None:
@@ -559,13 +411,12 @@ def live_actions(session: Session, organisation: Organisation, user) -> dict | N
 
 
 DOCUMENT_TYPES = (
-    DocumentType(REPORT, _l("Rapport d'incident"), REGISTER.value, sample_report, live_report),
-    DocumentType(LOG, _l("Journal des incidents"), REGISTER.value, sample_log, live_log),
+    DocumentType(REPORT, _l("Rapport d'incident"), REGISTER.value, live_report),
+    DocumentType(LOG, _l("Journal des incidents"), REGISTER.value, live_log),
     DocumentType(
         ACTIONS,
         _l("Journal des actions correctives"),
         REGISTER.value,
-        sample_actions,
         live_actions,
     ),
 )

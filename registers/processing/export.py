@@ -612,153 +612,7 @@ def export_processor_register(session: Session, *, actor) -> tuple[bytes, Export
     )
 
 
-# --- restyled templates -----------------------------------------------------------------------
-
-
-def sample_register() -> dict:
-    """Plausible data with every key of the register, to check a restyled template."""
-    sheet = sample_sheet()
-    return {
-        "title": REGISTER_TITLE,
-        "organisation": {
-            "name": "Commune exemple",
-            "kind": "Commune",
-            "siren": "219 400 413",
-            "address": "Place de la mairie\n94200 Commune-exemple",
-            "legal_representative": "Le maire",
-            "referent": "Service juridique, dpo@commune.example",
-        },
-        "dpo": {
-            "name": "DPO mutualisé du syndicat",
-            "cnil_number": "DPO-12345",
-            "designated_on": "1er septembre 2021",
-            "contact": "",
-        },
-        "edition": {
-            "is_published": True,
-            "label": "Version publiée n° 1 du 2 mars 2026",
-            "short": "version 1 du 2 mars 2026",
-            "note": "Première publication.",
-        },
-        "summary": {
-            "count": 1,
-            "validated": 1,
-            "completeness": 100,
-            "dpia_required": 0,
-            "warnings": 0,
-        },
-        "activities": [sheet],
-        "missing": [],
-    }
-
-
-def sample_sheet() -> dict:
-    return activity_sheet(
-        {
-            "reference": "T-001",
-            "name": "Tenue de la liste électorale",
-            "status": "validated",
-            "responsible_service": "Service des élections",
-            "created_at": "2026-01-12T09:00:00+00:00",
-            "updated_at": "2026-03-02T09:00:00+00:00",
-            "role": "controller",
-            "applications": [{"id": 1, "name": "Adagio"}],
-            "purposes": [
-                {
-                    "description": "Tenir la liste électorale",
-                    "is_main": True,
-                    "legal_basis": "legal_obligation",
-                    "legal_text": "Code électoral, art. L. 11 et suivants",
-                }
-            ],
-            "data_categories": [
-                {
-                    "category": "identity",
-                    "description": "Nom, prénoms, date et lieu de naissance, adresse",
-                    "active_period": "Durée de l'inscription",
-                    "intermediate_period": "1 an",
-                    "final_fate": "destroy",
-                    "retention_source": "Instruction DAF/DPACI/RES/2009/018",
-                }
-            ],
-            "subjects": [{"category": "voters", "estimated_number": 30000}],
-            "recipients": [{"recipient_type": "institutional_partner", "name": "INSEE (REU)"}],
-            "security_measures": [{"family": "access_control", "details": "Comptes nominatifs"}],
-            "completeness": {"score": 100, "missing": []},
-            "warnings": [],
-            "dpia_screening": {"required": False, "reasons": ["Aucun critère du CEPD"]},
-            "inherited_measures": [],
-            "dpia_status": "not_started",
-        }
-    )
-
-
-def sample_activity() -> dict:
-    register = sample_register()
-    return {
-        "title": ACTIVITY_TITLE,
-        "organisation": register["organisation"],
-        "dpo": register["dpo"],
-        "activity": sample_sheet(),
-    }
-
-
-def sample_processor() -> dict:
-    return {
-        "title": PROCESSOR_TITLE,
-        "processor": {
-            "name": "Syndicat exemple",
-            "siren": "200 000 000",
-            "address": "",
-            "legal_representative": "Le président",
-            "dpo_name": "DPO mutualisé",
-            "dpo_cnil_number": "DPO-12345",
-        },
-        "totals": {"controllers": 1, "applications": 1, "activities": 1, "transfers": 0},
-        "security_measures": [{"family": "Sauvegarde des données", "details": "Quotidiennes"}],
-        "subprocessors": [
-            {
-                "name": "Éditeur exemple",
-                "applications": "Adagio",
-                "country": "FR",
-                "agreement": "Signé",
-            }
-        ],
-        "controllers": [
-            {
-                "name": "Commune exemple",
-                "kind": "Commune",
-                "siren": "",
-                "address": "",
-                "legal_representative": "Le maire",
-                "dpo": "DPO mutualisé",
-                "referent": "",
-                "applications": [
-                    {
-                        "name": "Adagio",
-                        "functions": "Élections",
-                        "vendor": "Éditeur exemple",
-                        "hosting": "Datacenter du syndicat",
-                        "outside_eu": False,
-                        "country": "FR",
-                    }
-                ],
-                "activities": [
-                    {
-                        "name": "Tenue de la liste électorale",
-                        "reference": "Fiche T-001",
-                        "applications": "Adagio",
-                        "data": "État civil, identité",
-                        "subjects": "Électeurs",
-                    }
-                ],
-                "transfers": [],
-            }
-        ],
-    }
-
-
-# --- the organisation's own data, to check a restyled template with ---------------------------
+# --- the data of an organisation, to check a restyled template with (the demo's, then its own) --
 
 
 def _first_activity(session: Session, organisation: Organisation):
@@ -792,21 +646,18 @@ DOCUMENT_TYPES = (
         name=REGISTER_DOCUMENT,
         title=_l("Registre des activités de traitement"),
         register=REGISTER.value,
-        sample_context=sample_register,
-        live_context=live_register,
+        context=live_register,
     ),
     DocumentType(
         name=ACTIVITY_DOCUMENT,
         title=_l("Fiche de registre"),
         register=REGISTER.value,
-        sample_context=sample_activity,
-        live_context=live_activity,
+        context=live_activity,
     ),
     DocumentType(
         name=PROCESSOR_DOCUMENT,
         title=_l("Registre du sous-traitant (article 30.2)"),
         register=REGISTER.value,
-        sample_context=sample_processor,
-        live_context=live_processor,
+        context=live_processor,
     ),
 )

@@ -34,8 +34,7 @@ DOCUMENT_TYPE = DocumentType(
     name=DOCUMENT,
     title=_l("Feuille de route de cybersécurité (rapport)"),
     register=REGISTER.value,
-    sample_context=lambda: sample_context(),
-    live_context=lambda session, organisation, user: live_context(session, organisation, user),
+    context=lambda session, organisation, user: live_context(session, organisation, user),
 )
 
 
@@ -240,108 +239,6 @@ def export_roadmap_report(
         organisation=roadmap.organisation,
         parameters={"roadmap_id": roadmap.id, "actions": context["figures"]["total"]},
     )
-
-
-def sample_context() -> dict:
-    """Plausible data with every key, to check a restyled template before it is used."""
-    today = compute.today()
-    action = {
-        "code": "A-01",
-        "title": "Outil de centralisation des évènements de sécurité (SIEM)",
-        "theme": "IX. Superviser, auditer, réagir",
-        "priority": "P1",
-        "owner": "RSSI",
-        "start": "T1 2024",
-        "target": "T4 2025",
-        "target_on": today,
-        "status": "En cours",
-        "progress": 40,
-        "late": True,
-        "late_mark": "en retard",
-        "estimated": "120 000 €",
-        "spent": "35 000 €",
-        "subsidy": "50 000 €",
-        "measures": "36, 36.R",
-        "reason": "Marché relancé après une offre infructueuse.",
-        "description": "",
-    }
-    bars = [("Réalisées", 1, "#18753c"), ("En cours", 1, "#000091")]
-    legend = [{"label": label, "value": str(v), "fill": _fill(c)} for label, v, c in bars]
-    png = raster.bar_chart_png([(v, c, str(v)) for _, v, c in bars])
-    return {
-        "title": TITLE,
-        "attribution": f"{ATTRIBUTION} — {LICENCE}",
-        "today": today,
-        "organisation": {"name": "Syndicat exemple", "kind": "Syndicat"},
-        "roadmap": {
-            "title": "Plan de sécurisation 2023-2026",
-            "summary": "",
-            "period": "1er janvier 2023 au 31 décembre 2026",
-            "state": "En cours d'exécution",
-            "programme": "Parcours de cybersécurité",
-            "agreement": "Convention 2021-001",
-            "subsidy_total": "90 000 €",
-            "cofunding_rate": "50 %",
-            "subsidy_received": "40 000 €",
-            "subsidy_pending": "50 000 €",
-            "funding_notes": "",
-        },
-        "figures": dict.fromkeys(
-            ("total", "done", "in_progress", "planned", "postponed", "cancelled", "late"), 1
-        )
-        | {"overall": 40},
-        "budget": dict.fromkeys(
-            (
-                "estimated",
-                "spent",
-                "subsidised",
-                "own_funding",
-                "investment_estimated",
-                "investment_spent",
-                "operating_estimated",
-                "operating_spent",
-            ),
-            "1 000 €",
-        )
-        | {"spent_share": "30 %"},
-        "coverage": {
-            "total": 61,
-            "covered": 50,
-            "applied": 40,
-            "gaps": 10,
-            "rows": [{"label": "Appliquées", "count": 30}],
-        },
-        "charts": {
-            "status": ChartImage(png, 110),
-            "budget": ChartImage(png, 110),
-            "coverage": ChartImage(raster.stacked_bar_png([(1, "#18753c")]), 160),
-            "status_legend": legend,
-            "budget_legend": legend,
-            "coverage_legend": legend,
-        },
-        "themes": [
-            {
-                "label": action["theme"],
-                "count": 1,
-                "estimated": "120 000 €",
-                "spent": "35 000 €",
-                "actions": [action],
-            }
-        ],
-        "late": [action],
-        "measures": [
-            {
-                "ref": "36",
-                "theme": "IX",
-                "title": "Activer et configurer les journaux des composants les plus importants",
-                "level": "Standard",
-                "state": "Partiellement appliquée",
-                "comment": "",
-                "actions": "A-01",
-                "coverage": "Écart traité par la feuille de route",
-            }
-        ],
-    }
 
 
 def live_context(session: Session, organisation, _user) -> dict | None:

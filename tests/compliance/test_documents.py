@@ -61,14 +61,17 @@ def build_template(*, heading: str = "Registre : {{ title }}", extra: tuple = ()
     return buffer.getvalue()
 
 
-def sample_context() -> dict:
+def example_context() -> dict:
     return {"title": "Exemple", "rows": ROWS}
 
 
 @pytest.fixture
 def document_type(app, word_folder, monkeypatch):
     kind = DocumentType(
-        name=NAME, title="Registre de test", register="dashboard", sample_context=sample_context
+        name=NAME,
+        title="Registre de test",
+        register="dashboard",
+        context=lambda session, organisation, user: example_context(),
     )
     monkeypatch.setitem(app.extensions.setdefault("document_types", {}), NAME, kind)
     return kind
@@ -95,7 +98,7 @@ def render_source(template: bytes, context: dict) -> bytes:
 
 
 def test_render_reopens_with_the_values(word_folder):
-    data = render_docx(NAME, sample_context())
+    data = render_docx(NAME, example_context())
     document = Document(io.BytesIO(data))
     assert document.paragraphs[0].text == "Registre : Exemple"
     table = document.tables[0]
@@ -142,7 +145,7 @@ def test_new_lines_in_a_value_become_line_breaks(word_folder):
 def test_template_trying_to_escape_the_sandbox_fails_safely(expression):
     template = build_template(extra=(expression,))
     with pytest.raises(SecurityError):
-        render_source(template, sample_context())
+        render_source(template, example_context())
 
 
 def test_safe_filter_is_not_available():
@@ -176,7 +179,7 @@ def export(session, actor, organisation=None):
         session,
         document="test",
         template=NAME,
-        context=sample_context(),
+        context=example_context(),
         title="Registre de test",
         filename="registre.docx",
         actor=actor,
@@ -252,17 +255,17 @@ def test_organisation_override_is_used_when_present(
     store_template(session, document_type, organisation, restyled, actor="test")
 
     assert "Version de la commune : Exemple" in texts(
-        render_docx(NAME, sample_context(), organisation=organisation)
+        render_docx(NAME, example_context(), organisation=organisation)
     )
     assert "Registre : Exemple" in texts(
-        render_docx(NAME, sample_context(), organisation=other_organisation)
+        render_docx(NAME, example_context(), organisation=other_organisation)
     )
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "template_upload"))
     assert entry.organisation_id == organisation.id and entry.object_id == NAME
 
     assert reset_template(session, document_type, organisation, actor="test")
     assert "Registre : Exemple" in texts(
-        render_docx(NAME, sample_context(), organisation=organisation)
+        render_docx(NAME, example_context(), organisation=organisation)
     )
 
 

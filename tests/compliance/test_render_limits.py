@@ -1,6 +1,6 @@
 """Every rendering of a Word template is bounded: iterations, string and output size, time. A
-template past the bounds is refused at upload (with sample data and with the organisation's own
-data), and at export time the shipped template is used instead, with a warning."""
+template past the bounds is refused at upload (with the demo's data and with the organisation's
+own data), and at export time the shipped template is used instead, with a warning."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from compliance import documents, render_limits
 from compliance.document_templates import TemplateRejected, check_template, store_template
 from compliance.documents import DocumentType, export_document, make_environment
 from compliance.render_limits import TemplateLimitExceeded, bounded_render
-from tests.compliance.test_documents import NAME, build_template, sample_context, texts
+from tests.compliance.test_documents import NAME, build_template, example_context, texts
 
 NESTED = "{% for i in range(10000) %}{% for j in range(10000) %}.{% endfor %}{% endfor %}"
 NESTED_PRINTING = (
@@ -29,11 +29,20 @@ DOUBLING_PLUS = (
     "{% set ns = namespace(s='x') %}"
     "{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}"
 )
-# Fine on the sample (one row), past the iteration bound on six rows.
+# Fine on one row (what the demo's organisations hold), past the iteration bound on six rows.
 PER_ROW = "{% for row in rows %}{% for i in range(90000) %}{% endfor %}{% endfor %}"
 
 
-LIVE_ROWS = [{**sample_context()["rows"][0], "name": f"Logiciel {n}"} for n in range(6)]
+LIVE_ROWS = [{**example_context()["rows"][0], "name": f"Logiciel {n}"} for n in range(6)]
+BUSY = "Commune chargée"
+
+
+def rows_of(organisation) -> list[dict]:
+    """Six rows for the busy organisation, none for the empty one, one for any other (the
+    demo's)."""
+    if organisation.name == BUSY:
+        return LIVE_ROWS
+    return [] if organisation.slug == "vide" else LIVE_ROWS[:1]
 
 
 @pytest.fixture
@@ -42,9 +51,8 @@ def document_type(app, word_folder, monkeypatch):
         name=NAME,
         title="Registre de test",
         register="dashboard",
-        sample_context=lambda: {"title": "Exemple", "rows": sample_context()["rows"][:1]},
-        live_context=lambda session, organisation, user: (
-            {"title": organisation.name, "rows": LIVE_ROWS} if organisation.slug != "vide" else None
+        context=lambda session, organisation, user: (
+            {"title": organisation.name, "rows": rows} if (rows := rows_of(organisation)) else None
         ),
     )
     monkeypatch.setitem(app.extensions.setdefault("document_types", {}), NAME, kind)
@@ -138,10 +146,10 @@ def test_upload_is_checked_with_the_organisation_own_data(
     template = build_template(extra=(PER_ROW,))
     empty = make_organisation("Vide")
     with app.test_request_context():
-        # The sample has one row: within the bounds; so has an organisation with no data yet.
+        # The demo has one row: within the bounds; so has an organisation with no data yet.
         check_template(template, document_type)
         store_template(session, document_type, empty, template, actor="test")
-        busy = make_organisation("Arcueil")
+        busy = make_organisation(BUSY)
         with pytest.raises(TemplateRejected, match="Avec les données de l'organisation"):
             store_template(session, document_type, busy, template, actor="test")
 

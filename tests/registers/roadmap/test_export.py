@@ -8,11 +8,12 @@ import io
 import pytest
 from docx import Document
 
+from compliance.demo_database import demo_context
 from compliance.documents import render_docx, verify_document
 from compliance.schemas import validate
 from registers.roadmap import services
 from registers.roadmap.catalogue import find_measures
-from registers.roadmap.export import export_roadmap_report, sample_context
+from registers.roadmap.export import DOCUMENT_TYPE, export_roadmap_report
 from registers.roadmap.schemas import HygieneAssessmentCreate
 from tests.registers.roadmap.conftest import days
 
@@ -77,6 +78,8 @@ def test_report_is_recorded_and_verifiable(session, report):
     assert record.filename.startswith("feuille-de-route-")
 
 
-def test_sample_context_renders_the_shipped_template():
-    document = Document(io.BytesIO(render_docx("roadmap-report", sample_context())))
+def test_the_demo_roadmap_renders_the_shipped_template(app):
+    with app.test_request_context():
+        context = demo_context(DOCUMENT_TYPE.context)
+        document = Document(io.BytesIO(render_docx("roadmap-report", context)))
     assert "SIEM" in _text(document)
