@@ -27,7 +27,7 @@ from typing import Annotated, Any, TypeVar
 
 from annotated_types import Ge, Le
 from flask_babel import lazy_gettext as _l
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from compliance.i18n import PARIS
 from compliance.text import INT_MAX, MAX_ID, text_value
@@ -253,3 +253,26 @@ VendorName = Annotated[str, BeforeValidator(_vendor_name)]
 Country = Annotated[str, BeforeValidator(_country)]
 
 __all__ += ["Country", "VendorName", "normalise_key"]
+
+
+# --- answers and list filters -----------------------------------------------------------------
+
+SWITCH_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
+
+
+def _switch(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in SWITCH_WORDS
+
+
+# A list filter's box: on when it says so (1, true, yes, on, oui), off otherwise, never an error.
+Switch = Annotated[bool, BeforeValidator(_switch)]
+# An instant as the API has always written it: ISO 8601 with its offset (…T10:00:00+00:00).
+Stamp = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+__all__ += ["Stamp", "Switch"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated
 
 from flask_babel import gettext as _
@@ -21,10 +20,8 @@ from flask_babel import lazy_gettext as _l
 from pydantic import (
     AliasChoices,
     BeforeValidator,
-    PlainSerializer,
     StrictBool,
     StrictInt,
-    WithJsonSchema,
 )
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
@@ -41,6 +38,8 @@ from compliance.types import (
     Flag,
     Id,
     Line,
+    Stamp,
+    Switch,
     Text,
     VendorName,
     WholeNumber,
@@ -175,12 +174,6 @@ def _functions(value) -> list[tuple[str | None, str | None]]:
 Names = Annotated[list[str], BeforeValidator(_names)]
 # An application's functions, as given: (domain or None, name) pairs.
 Functions = Annotated[list[tuple[str | None, str | None]], BeforeValidator(_functions)]
-# An instant as the API has always written it (ISO 8601 with its +00:00 offset).
-Stamp = Annotated[
-    datetime,
-    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
 
 
 # --- vendors ----------------------------------------------------------------------------------
@@ -345,17 +338,6 @@ class FilterError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-_ON_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
-
-
-def _switch(value) -> bool:
-    return (isinstance(value, bool) and value) or str(value or "").strip().lower() in _ON_WORDS
-
-
-# A check box of a filter form: on when ticked (1, true, yes, on, oui), off otherwise.
-Switch = Annotated[bool, BeforeValidator(_switch)]
 
 
 class Filters(Query):

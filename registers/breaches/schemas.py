@@ -28,6 +28,7 @@ from compliance.types import (
     Ids,
     Instant,
     Line,
+    Switch,
     Text,
     WholeNumber,
     is_blank,
@@ -454,17 +455,6 @@ class BreachRead(BreachBase, Output):
 # --- the list's filters ---------------------------------------------------------------------------
 
 SORTS = ("deadline", "awareness", "reference", "status", "organisation")
-TRUE_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
-
-
-def switch(value) -> bool:
-    """A filter's box: ticked when it says so, not ticked otherwise (never an error)."""
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in TRUE_WORDS
-
-
-Switch = Annotated[bool, BeforeValidator(switch)]
 
 
 class BreachFilters(Query):

@@ -12,12 +12,12 @@ errors are named `purposes[0].description`, as the pages and the API have always
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Annotated, Any, ClassVar
 
 from flask_babel import gettext as _
-from pydantic import BeforeValidator, ConfigDict, PlainSerializer, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, TypeAdapter, ValidationError
 from sqlmodel import Field, SQLModel
 
 from compliance.db import str_enum
@@ -31,7 +31,19 @@ from compliance.schemas import (
     validate_query,
 )
 from compliance.text import MAX_ID
-from compliance.types import Code, Day, Flag, Id, Line, Text, WholeNumber, is_blank
+from compliance.types import (
+    Code,
+    Country,
+    Day,
+    Flag,
+    Id,
+    Line,
+    Stamp,
+    Switch,
+    Text,
+    WholeNumber,
+    is_blank,
+)
 from registers.processing.reference import (
     DPIA_CATALOGUES,
     Art9Condition,
@@ -113,34 +125,6 @@ def _whole_id(item):
 
 
 Identifiers = Annotated[list[int], BeforeValidator(_identifiers)]
-
-
-def _country(value):
-    if is_blank(value):
-        return None
-    code = str(value).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise ValueError(_("doit être un code pays ISO 3166 à deux lettres"))
-    return code
-
-
-# An ISO 3166 alpha-2 country code, upper case.
-Country = Annotated[str, BeforeValidator(_country)]
-
-# A list filter's switch: on when it says so, off otherwise (a checkbox, a link's parameter).
-SWITCH_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
-Switch = Annotated[
-    bool,
-    BeforeValidator(
-        lambda value: (
-            value if isinstance(value, bool) else str(value).strip().lower() in SWITCH_WORDS
-        )
-    ),
-]
-
-# An instant answered as Python writes it (2026-01-31T10:00:00+00:00), as published versions
-# freeze it.
-Stamp = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
 
 
 # --- child rows -------------------------------------------------------------------------------

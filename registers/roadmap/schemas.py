@@ -20,7 +20,19 @@ from compliance.db import str_enum
 from compliance.enums import LabeledEnum
 from compliance.schemas import Input, Output, Query, partial
 from compliance.text import text_value
-from compliance.types import Code, Day, Euros, Flag, Id, Ids, Line, Text, WholeNumber, is_blank
+from compliance.types import (
+    Code,
+    Day,
+    Euros,
+    Flag,
+    Id,
+    Ids,
+    Line,
+    Switch,
+    Text,
+    WholeNumber,
+    is_blank,
+)
 
 # --- codes ------------------------------------------------------------------------------------
 
@@ -194,14 +206,6 @@ def _refs(value) -> list[str]:
 MeasureRefs = Annotated[list[str], BeforeValidator(_refs), BeforeValidator(_split)]
 # Record ids: a list, or text separated by commas or spaces.
 LinkIds = Annotated[Ids, BeforeValidator(_split)]
-
-
-def _switch(value) -> bool:
-    return str(value or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
-# A list's on/off filter: on when it says so, off otherwise.
-Switch = Annotated[bool, BeforeValidator(_switch)]
 
 
 # --- roadmaps ---------------------------------------------------------------------------------
