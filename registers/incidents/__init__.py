@@ -17,7 +17,5 @@ def init_app(app, registry) -> None:
     registry.add_nav("incidents.index", _l("Incidents"), Register.INCIDENTS.value, order=30)
     registry.add_panel("application", panels.application_panel, order=30)
     registry.add_panel("dashboard", panels.dashboard_widget, order=30)
-    registry.api_paths.update(api.PATHS)
-    registry.api_schemas.update(api.SCHEMAS)
     for document_type in export.DOCUMENT_TYPES:
         register_document_type(app, document_type)

@@ -29,6 +29,7 @@ from registers.incidents.queries import (
     visible_actions,
     visible_incidents,
 )
+from registers.incidents.schemas import CorrectiveActionCreate, CorrectiveActionUpdate
 from registers.incidents.views import bp, docx_response
 
 
@@ -112,7 +113,9 @@ def create_action():
 
     def write():
         db = get_session()
-        created.append(services.create_action(db, form.record_data(), actor=current_user))
+        created.append(
+            services.create_action(db, form.checked(CorrectiveActionCreate), actor=current_user)
+        )
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -132,7 +135,7 @@ def edit_action(action_id: int):
         lambda: services.update_action(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(CorrectiveActionUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),

@@ -36,6 +36,12 @@ from registers.incidents.queries import (
     may_edit,
     visible_incidents,
 )
+from registers.incidents.schemas import (
+    ExternalReportCreate,
+    IncidentCreate,
+    IncidentUpdate,
+    TimelineEntryCreate,
+)
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -176,7 +182,8 @@ def create():
 
     def write():
         db = get_session()
-        created.append(services.create_incident(db, form.record_data(), actor=current_user))
+        values = form.checked(IncidentCreate)
+        created.append(services.create_incident(db, values, actor=current_user))
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -194,7 +201,7 @@ def edit(incident_id: int):
         lambda: services.update_incident(
             get_session(),
             incident,
-            form.record_data(),
+            form.checked(IncidentUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -246,7 +253,9 @@ def add_entry(incident_id: int):
     form = forms.EntryForm()
     done, _conflict, status = submit(
         form,
-        lambda: services.add_timeline_entry(get_session(), incident, form.data, actor=current_user),
+        lambda: services.add_timeline_entry(
+            get_session(), incident, form.checked(TimelineEntryCreate), actor=current_user
+        ),
     )
     if done:
         flash(_("Entrée ajoutée au fil de l'incident."), "success")
@@ -261,7 +270,7 @@ def add_report(incident_id: int):
     done, _conflict, status = submit(
         form,
         lambda: services.add_external_report(
-            get_session(), incident, form.data, actor=current_user
+            get_session(), incident, form.checked(ExternalReportCreate), actor=current_user
         ),
     )
     if done:
