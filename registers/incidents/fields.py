@@ -1,29 +1,18 @@
-"""The editable fields of incidents and corrective actions, and how a submitted value (a
-Python value from a form, or JSON from the API) becomes a column value. A converter returns
-the value or raises ValueError with a message for the user."""
+"""Converters of submitted values, kept only for registers/breaches/fields.py, which still
+imports them: the incident log declares its own fields in schemas.py, checked by the kernel's
+types (compliance/types.py). A converter returns the value or raises ValueError with a message
+for the user. This module goes once the breach register stands on the kernel's schemas."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 
 from compliance.text import MAX_ID, ONE_LINE, text_value
 from registers.incidents.common import FieldErrors, as_utc
-from registers.incidents.models import (
-    ActionSource,
-    Classification,
-    DetectionSource,
-    EntryKind,
-    Grade,
-    ImpactLevel,
-    IncidentCategory,
-    ReportKind,
-    RootCauseMethod,
-    Severity,
-)
 
 Converter = Callable[[Any], Any]
 
@@ -79,33 +68,6 @@ def instant(value):
     return as_utc(parsed)
 
 
-def day(value):
-    if _blank(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(_("doit être une date (AAAA-MM-JJ)")) from None
-
-
-def flag(value):
-    """True, False or None (unknown)."""
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in {"true", "1", "yes", "oui"}:
-        return True
-    if word in {"false", "0", "no", "non"}:
-        return False
-    raise ValueError(_("doit valoir vrai ou faux"))
-
-
 def identifier(value):
     if _blank(value):
         return None
@@ -126,92 +88,6 @@ def identifiers(value):
     if not isinstance(value, list | tuple | set):
         raise ValueError(_("doit être une liste d'identifiants"))
     return sorted({identifier(item) for item in value if not _blank(item)})
-
-
-INCIDENT_FIELDS: dict[str, Converter] = {
-    "title": text(200),
-    "organisation_id": identifier,
-    "category": enum(IncidentCategory),
-    "severity": enum(Severity),
-    "detection_source": enum(DetectionSource),
-    "occurred_at": instant,
-    "detected_at": instant,
-    "reported_at": instant,
-    "contained_at": instant,
-    "resolved_at": instant,
-    "impact_confidentiality": enum(ImpactLevel),
-    "impact_integrity": enum(ImpactLevel),
-    "impact_availability": enum(ImpactLevel),
-    "personal_data": flag,
-    "reported_by": text(200),
-    "description": text(20_000),
-    "impact_notes": text(10_000),
-    "lessons_learnt": text(20_000),
-    "application_ids": identifiers,
-    "organisation_ids": identifiers,
-}
-INCIDENT_REQUIRED = (
-    "title",
-    "organisation_id",
-    "category",
-    "severity",
-    "detection_source",
-    "detected_at",
-    "description",
-)
-# Fields the lifecycle sets, never an edit.
-INCIDENT_LIFECYCLE = {"classification": enum(Classification)}
-
-ENTRY_FIELDS: dict[str, Converter] = {
-    "at": instant,
-    "kind": enum(EntryKind),
-    "text": text(10_000),
-}
-
-REPORT_FIELDS: dict[str, Converter] = {
-    "kind": enum(ReportKind),
-    "made_on": day,
-    "reference": text(200),
-    "notes": text(500),
-}
-
-ACTION_FIELDS: dict[str, Converter] = {
-    "organisation_id": identifier,
-    "source": enum(ActionSource),
-    "opened_on": day,
-    "incident_id": identifier,
-    "source_reference": text(200),
-    "title": text(200),
-    "nonconformity": text(10_000),
-    "location": text(200),
-    "requirement": text(300),
-    "grade": enum(Grade),
-    "immediate_correction": text(10_000),
-    "root_cause_method": enum(RootCauseMethod),
-    "root_causes": text(10_000),
-    "action": text(10_000),
-    "owner": text(200),
-    "due_on": day,
-    "management_system_change": text(10_000),
-}
-ACTION_REQUIRED = (
-    "organisation_id",
-    "source",
-    "title",
-    "nonconformity",
-    "grade",
-    "action",
-    "owner",
-    "due_on",
-)
-CHECK_FIELDS: dict[str, Converter] = {
-    "implemented_on": day,
-    "check_on": day,
-    "check_method": text(10_000),
-    "check_result": text(10_000),
-    "evidence_reference": text(300),
-    "due_on": day,
-}
 
 
 def clean(
