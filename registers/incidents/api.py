@@ -19,7 +19,7 @@ from compliance.security import csrf
 from compliance.tenancy import organisation_for, require_somewhere, visible_reference
 from compliance.types import MESSAGES
 from registers.incidents import corrective_actions as action_services
-from registers.incidents import services
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import FieldErrors
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.incidents.queries import (
@@ -197,7 +197,7 @@ def create_incident():
         get_session(), values.organisation_id, REGISTER, Action.CREATE, user=current_user
     )
     return _write(
-        lambda session: services.create_incident(session, values, actor=current_user),
+        lambda session: incident_services.create_incident(session, values, actor=current_user),
         incident_detail_json,
         201,
         lambda record: url_for("incidents_api.incident", record_id=record.id),
@@ -221,7 +221,7 @@ def update_incident(record_id: int):
         changes, version = _versioned(
             record, IncidentUpdate, INCIDENT_READ_ONLY, fixed=("organisation_id",)
         )
-        return services.update_incident(
+        return incident_services.update_incident(
             session, record, changes, actor=current_user, version=version
         )
 
@@ -237,7 +237,7 @@ def transition_incident(record_id: int):
     def transition(session):
         step, version = _versioned(record, IncidentTransition)
         values = step.model_dump(exclude={"status"})
-        return services.transition_incident(
+        return incident_services.transition_incident(
             session, record, step.status, actor=current_user, version=version, **values
         )
 
@@ -260,7 +260,9 @@ def add_entry(record_id: int):
         TimelineEntryCreate, json_body(), ignore=read_only(TimelineEntryRead, TimelineEntryCreate)
     )
     return _write(
-        lambda session: services.add_timeline_entry(session, record, values, actor=current_user),
+        lambda session: incident_services.add_timeline_entry(
+            session, record, values, actor=current_user
+        ),
         entry_json,
         201,
     )
@@ -277,7 +279,9 @@ def add_report(record_id: int):
         ignore=read_only(ExternalReportRead, ExternalReportCreate),
     )
     return _write(
-        lambda session: services.add_external_report(session, record, values, actor=current_user),
+        lambda session: incident_services.add_external_report(
+            session, record, values, actor=current_user
+        ),
         report_json,
         201,
     )

@@ -17,7 +17,7 @@ from compliance.permissions import Action, Register
 from compliance.schemas import validate
 from compliance.tenancy import Organisation, refuse_organisation_change, visible_reference
 from compliance.types import MESSAGES, parse_instant
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import (
     FieldErrors,
     as_utc,

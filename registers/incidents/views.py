@@ -19,7 +19,8 @@ from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.tenancy import visible_organisations
 from registers.applications.queries import visible_applications
-from registers.incidents import export, forms, services
+from registers.incidents import export, forms
+from registers.incidents import incidents as services
 from registers.incidents.common import today
 from registers.incidents.models import (
     ExternalReport,

@@ -15,7 +15,7 @@ from compliance.tenancy import Organisation, OrganisationKind
 from registers.applications import services as map_services
 from registers.breaches import services as breach_services
 from registers.incidents import corrective_actions
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
 from registers.processing import services as processing_services

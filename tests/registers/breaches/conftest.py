@@ -10,7 +10,7 @@ import pytest
 
 from compliance.db import utcnow
 from registers.breaches import services
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.models import ImpactLevel, IncidentCategory, Severity
 from tests.registers.applications import conftest as map_fixtures
 from tests.registers.processing import conftest as processing_fixtures
