@@ -100,7 +100,11 @@ class Filters(Query):
 
 
 class Answer(Output):
-    """What the API answers: instants as Python writes them (2026-01-31T09:00:00+00:00)."""
+    """What the API answers: instants as Python writes them (2026-01-31T09:00:00+00:00).
+
+    An answer inheriting an entity's base redeclares its text fields as plain `str`: text is
+    answered as stored, never checked again (a record written before a check existed, such as
+    the refusal of control characters, is still answered)."""
 
     @field_serializer("*", mode="wrap", when_used="json")
     def _instant(self, value: Any, handler):
@@ -417,6 +421,7 @@ class TimelineEntryCreate(TimelineEntryBase, Input):
 class TimelineEntryRead(TimelineEntryBase, Answer):
     id: int
     at: datetime
+    text: str  # as stored (see Answer)
     # The author's name when written.
     author: str | None = Field(validation_alias=AliasChoices("author_label", "author"))
     author_id: int | None
@@ -436,6 +441,9 @@ class ExternalReportCreate(ExternalReportBase, Input):
 
 class ExternalReportRead(ExternalReportBase, Answer):
     id: int
+    # As stored (see Answer).
+    reference: str | None
+    notes: str | None
 
 
 class ApplicationRef(Answer):
@@ -446,6 +454,12 @@ class ApplicationRef(Answer):
 class IncidentRead(IncidentBase, Answer):
     """An incident as the lists answer it."""
 
+    # Text as stored (see Answer).
+    title: str
+    reported_by: str | None
+    description: str
+    impact_notes: str | None
+    lessons_learnt: str | None
     id: int
     reference: str
     reported_at: datetime
@@ -685,6 +699,20 @@ class CorrectiveActionTransitionPatch(CorrectiveActionTransition):
 
 
 class CorrectiveActionRead(CorrectiveActionBase, CorrectiveActionCheckBase, Answer):
+    # Text as stored (see Answer).
+    source_reference: str | None
+    title: str
+    nonconformity: str
+    location: str | None
+    requirement: str | None
+    immediate_correction: str | None
+    root_causes: str | None
+    action: str
+    owner: str
+    management_system_change: str | None
+    check_method: str | None
+    check_result: str | None
+    evidence_reference: str | None
     id: int
     reference: str
     organisation_id: int

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Role
 from compliance.schemas import FieldErrors, validate
-from registers.incidents.models import Incident
+from registers.incidents.models import CorrectiveAction, Incident
 from registers.incidents.schemas import (
     ActionFilters,
     CorrectiveActionCreate,
@@ -160,3 +161,26 @@ def test_a_form_and_the_api_refuse_a_value_with_the_same_message(
     assert response.status_code == 422
     assert response.json["errors"] == {"description": "20000 caractères au plus"}
     assert session.query(Incident).count() == 0
+
+
+def test_text_stored_before_the_checks_is_still_answered(
+    client, token_for, make_user, host, make_incident, make_action, session
+):
+    legacy = "Rançongiciel\x01 sur le serveur"
+    incident = make_incident(host)
+    action = make_action(host, incident_id=incident.id)
+    session.flush()
+    session.execute(
+        sa.update(Incident)
+        .where(Incident.id == incident.id)
+        .values(title=legacy, description=legacy)
+    )
+    session.execute(
+        sa.update(CorrectiveAction).where(CorrectiveAction.id == action.id).values(owner=legacy)
+    )
+    session.commit()
+    headers = {"Authorization": f"Bearer {token_for(make_user(Role.CISO, host))}"}
+    answer = client.raw.get(f"/api/v1/incidents/{incident.id}", headers=headers).json
+    assert answer["title"] == legacy and answer["description"] == legacy
+    answer = client.raw.get(f"/api/v1/corrective-actions/{action.id}", headers=headers).json
+    assert answer["owner"] == legacy
