@@ -128,6 +128,7 @@ class RecordRef(Answer):
 
 
 def archived_alias():
+    """The `archived` field of an answer, read from a record's `is_archived`."""
     return Field(validation_alias=AliasChoices("is_archived", "archived"))
 
 
