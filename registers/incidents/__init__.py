@@ -14,8 +14,6 @@ SPEC = RegisterSpec(
     register=Register.INCIDENTS,
     blueprints=(views.bp,),
     api=api.bp,
-    api_paths=api.PATHS,
-    api_schemas=api.SCHEMAS,
     nav=(Nav("incidents.index", _l("Incidents"), order=30),),
     panels=panels.PANELS,
     document_types=export.DOCUMENT_TYPES,

@@ -1,5 +1,6 @@
 """The incident log's JSON API under /api/v1/: incidents (with their timeline, reports and
-impact) and corrective actions, with the pages' permissions and scoping (see queries.py)."""
+impact) and corrective actions, with the pages' permissions and scoping (see queries.py). Bodies
+and query strings are checked by the entities' schemas, answers written by them (schemas.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.api import committed_json, json_body, page_args, page_json
-from compliance.db import ConflictError, get_session
+from compliance.api import committed_json, json_body, page_args, page_json, read_only
+from compliance.db import ConflictError, check_version, get_session
+from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
+from compliance.schemas import validate
 from compliance.tenancy import organisation_for, require_somewhere, visible_reference
+from compliance.types import MESSAGES
 from registers.incidents import corrective_actions as action_services
-from registers.incidents import fields as f
-from registers.incidents import services
-from registers.incidents.common import FieldErrors, today
+from registers.incidents import incidents as incident_services
+from registers.incidents.common import FieldErrors
 from registers.incidents.models import CorrectiveAction, Incident
-from registers.incidents.openapi import PATHS, SCHEMAS
 from registers.incidents.queries import (
     REGISTER,
     ActionFilters,
@@ -29,148 +31,80 @@ from registers.incidents.queries import (
     visible_actions,
     visible_incidents,
 )
+from registers.incidents.schemas import (
+    CorrectiveActionCreate,
+    CorrectiveActionPatch,
+    CorrectiveActionRead,
+    CorrectiveActionTransition,
+    CorrectiveActionTransitionPatch,
+    CorrectiveActionUpdate,
+    ExternalReportCreate,
+    ExternalReportRead,
+    IncidentCreate,
+    IncidentDetail,
+    IncidentPatch,
+    IncidentRead,
+    IncidentTimeline,
+    IncidentTransition,
+    IncidentTransitionPatch,
+    IncidentUpdate,
+    TimelineEntryCreate,
+    TimelineEntryRead,
+)
 
-__all__ = ["PATHS", "SCHEMAS", "bp"]
+__all__ = ["bp"]
 
 # Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
 bp = Blueprint("incidents", __name__)
 
 # Keys a client may send back as it read them: ignored, never written.
-READ_ONLY = {
-    "id",
-    "reference",
-    "status",
-    "classification",
-    "created_at",
-    "updated_at",
-    "archived",
-    "organisation",
-    "applications",
-    "affected_organisations",
-    "timeline",
-    "reports",
-    "impact",
-    "corrective_actions",
-    "incident",
-    "overdue",
-    "assessed_at",
-    "response_started_at",
-    "lessons_learnt_at",
-    "closed_at",
-    "status_changed_at",
-    "implemented_on",
-    "check_on",
-    "check_method",
-    "check_result",
-    "evidence_reference",
-}
+INCIDENT_READ_ONLY = read_only(IncidentDetail, IncidentCreate)
+ACTION_READ_ONLY = read_only(CorrectiveActionRead, CorrectiveActionCreate) | set(
+    CorrectiveActionRead.model_computed_fields
+)
 
 
 # --- serialisation --------------------------------------------------------------------------
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _value(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return getattr(value, "value", value)
-
-
-def _ref(record, *names) -> dict | None:
-    if record is None:
-        return None
-    return {"id": record.id, **{name: getattr(record, name) for name in names}}
-
-
 def incident_json(incident: Incident) -> dict:
-    data = {"id": incident.id, "reference": incident.reference}
-    for name in f.INCIDENT_FIELDS:
-        if name not in ("application_ids", "organisation_ids"):
-            data[name] = _value(getattr(incident, name))
-    for name in ("status", "classification"):
-        data[name] = _value(getattr(incident, name))
-    for name in ("assessed_at", "response_started_at", "lessons_learnt_at", "closed_at"):
-        data[name] = _iso(getattr(incident, name))
-    data["organisation"] = _ref(incident.organisation, "slug", "name")
-    data["applications"] = [_ref(a, "name") for a in incident.applications]
-    data["application_ids"] = [a.id for a in incident.applications]
-    data["affected_organisations"] = [
-        _ref(o, "slug", "name") for o in incident.affected_organisations
-    ]
-    data["organisation_ids"] = [o.id for o in incident.affected_organisations]
-    data.update(
-        archived=incident.is_archived,
-        version=incident.version,
-        created_at=_iso(incident.created_at),
-        updated_at=_iso(incident.updated_at),
-    )
-    return data
+    return IncidentRead.model_validate(incident).model_dump(mode="json")
 
 
 def entry_json(entry) -> dict:
-    return {
-        "id": entry.id,
-        "at": _iso(entry.at),
-        "kind": entry.kind.value,
-        "text": entry.text,
-        "author": entry.author_label,
-        "author_id": entry.author_id,
-    }
+    return TimelineEntryRead.model_validate(entry).model_dump(mode="json")
 
 
 def report_json(report) -> dict:
-    return {
-        "id": report.id,
-        "kind": report.kind.value,
-        "made_on": _iso(report.made_on),
-        "reference": report.reference,
-        "notes": report.notes,
-    }
+    return ExternalReportRead.model_validate(report).model_dump(mode="json")
 
 
 def incident_detail_json(incident: Incident) -> dict:
-    data = incident_json(incident)
     affected = impact(incident, current_user)
-    data["timeline"] = [entry_json(e) for e in incident.entries]
-    data["reports"] = [report_json(r) for r in incident.reports]
-    data["impact"] = {
-        "organisations": [
-            {
-                "id": item.organisation.id,
-                "name": item.organisation.name,
-                "reporting": item.reporting,
-                "direct": item.direct,
-                "applications": item.applications,
-            }
-            for item in affected.organisations
-        ],
-        "hidden_organisations": affected.hidden,
-    }
-    data["corrective_actions"] = [
-        _ref(a, "reference", "title") for a in incident.actions if not a.is_archived
-    ]
-    return data
+    detail = IncidentDetail(
+        **dict(IncidentRead.model_validate(incident)),
+        timeline=incident.entries,
+        reports=incident.reports,
+        impact={
+            "organisations": [
+                {
+                    "id": item.organisation.id,
+                    "name": item.organisation.name,
+                    "reporting": item.reporting,
+                    "direct": item.direct,
+                    "applications": item.applications,
+                }
+                for item in affected.organisations
+            ],
+            "hidden_organisations": affected.hidden,
+        },
+        corrective_actions=[a for a in incident.actions if not a.is_archived],
+    )
+    return detail.model_dump(mode="json")
 
 
 def action_json(action: CorrectiveAction) -> dict:
-    data = {"id": action.id, "reference": action.reference}
-    for name in f.ACTION_FIELDS:
-        data[name] = _value(getattr(action, name))
-    for name in ("status", "status_changed_at", "closed_at", *f.CHECK_FIELDS):
-        data[name] = _value(getattr(action, name))
-    data["overdue"] = action.is_overdue(today())
-    data["incident"] = _ref(action.incident, "reference", "title")
-    data["organisation"] = _ref(action.organisation, "slug", "name")
-    data.update(
-        archived=action.is_archived,
-        version=action.version,
-        created_at=_iso(action.created_at),
-        updated_at=_iso(action.updated_at),
-    )
-    return data
+    return CorrectiveActionRead.model_validate(action).model_dump(mode="json")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -182,28 +116,22 @@ def _error(status: int, error: str, message: str, **extra):
     return response
 
 
-def _invalid(errors: dict):
-    return _error(422, "invalid", _("Certaines valeurs sont invalides."), errors=errors)
-
-
-def _body(spec, *extra) -> tuple[dict, dict]:
-    """The JSON body without its read-only keys, and the unknown keys it holds."""
+def _versioned(record, schema, read_only_keys=(), *, fixed=()):
+    """The body checked by `schema`, and the version of `record` it was made on. Unknown keys
+    and `fixed` ones (which cannot change) are refused first; then a missing or stale version
+    (409); then the values."""
     data = json_body()
-    unknown = {
-        key: _("champ inconnu")
-        for key in data
-        if key not in spec and key not in extra and key not in READ_ONLY and key != "version"
-    }
-    return {k: v for k, v in data.items() if k not in READ_ONLY}, unknown
-
-
-def _version(data: dict) -> int:
     version = data.pop("version", None)
+    refused = {key: MESSAGES["unknown"] for key in data if key not in schema.model_fields}
+    refused.update({key: _("ne peut pas changer") for key in fixed if key in data})
+    if refused := {k: str(v) for k, v in refused.items() if k not in read_only_keys}:
+        raise FieldErrors(refused)
     if not isinstance(version, int) or isinstance(version, bool):
         raise FieldErrors(
             {"version": _("obligatoire : la version que vous avez lue (un nombre entier)")}
         )
-    return version
+    check_version(record, version)
+    return validate(schema, data, ignore=read_only_keys), version
 
 
 def _filters(filter_cls):
@@ -219,14 +147,12 @@ def _list(statement, serialise):
 
 
 def _write(action, serialise, status: int = 200, location=None):
-    """Run a service call, commit and answer; field errors -> 422, conflicts -> 409."""
+    """Run a service call, commit and answer; conflicts -> 409 (field errors -> 422, by the
+    kernel's handler)."""
     session = get_session()
     try:
         record = action(session)
         session.flush()
-    except FieldErrors as error:
-        session.rollback()
-        return _invalid(error.errors)
     except ConflictError as error:
         session.rollback()
         session.refresh(error.record)
@@ -251,23 +177,23 @@ def _write(action, serialise, status: int = 200, location=None):
 
 
 @bp.get("/incidents")
+@documented(query=IncidentFilters, answer=IncidentRead, paged=True, errors=(400,))
 def incidents():
+    """Incidents affecting the organisations the token's user may see"""
     return _list(visible_incidents(current_user, _filters(IncidentFilters)), incident_json)
 
 
 @bp.post("/incidents")
+@documented(body=IncidentCreate, answer=IncidentDetail)
 def create_incident():
+    """Log an incident"""
     require_somewhere(REGISTER, Action.CREATE)
-    data, unknown = _body(f.INCIDENT_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    try:
-        organisation_id = f.identifier(data.get("organisation_id"))
-    except ValueError as error:
-        return _invalid({"organisation_id": str(error)})
-    organisation_for(get_session(), organisation_id, REGISTER, Action.CREATE, user=current_user)
+    values = validate(IncidentCreate, json_body(), ignore=INCIDENT_READ_ONLY | {"version"})
+    organisation_for(
+        get_session(), values.organisation_id, REGISTER, Action.CREATE, user=current_user
+    )
     return _write(
-        lambda session: services.create_incident(session, data, actor=current_user),
+        lambda session: incident_services.create_incident(session, values, actor=current_user),
         incident_detail_json,
         201,
         lambda record: url_for("api.incidents.incident", record_id=record.id),
@@ -275,74 +201,83 @@ def create_incident():
 
 
 @bp.get("/incidents/<int:record_id>")
+@documented(answer=IncidentDetail)
 def incident(record_id: int):
+    """An incident with its timeline, reports, impact and corrective actions"""
     return incident_detail_json(incident_or_404(record_id))
 
 
 @bp.patch("/incidents/<int:record_id>")
+@documented(body=IncidentPatch, answer=IncidentDetail)
 def update_incident(record_id: int):
+    """Update an incident (partial; `version` required)"""
     record = incident_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.INCIDENT_FIELDS)
-    unknown.update(
-        {"organisation_id": _("ne peut pas changer")} if "organisation_id" in data else {}
-    )
-    if unknown:
-        return _invalid(unknown)
 
     def update(session):
-        version = _version(data)
-        return services.update_incident(session, record, data, actor=current_user, version=version)
+        changes, version = _versioned(
+            record, IncidentUpdate, INCIDENT_READ_ONLY, fixed=("organisation_id",)
+        )
+        return incident_services.update_incident(
+            session, record, changes, actor=current_user, version=version
+        )
 
     return _write(update, incident_detail_json)
 
 
-TRANSITION_KEYS = ("status", "at", "comment", "classification", "severity", "lessons_learnt")
-
-
 @bp.post("/incidents/<int:record_id>/transition")
+@documented(body=IncidentTransitionPatch, answer=IncidentDetail, status=200)
 def transition_incident(record_id: int):
+    """Move an incident to another ISO/IEC 27035 phase"""
     record = incident_or_404(record_id, Action.EDIT)
-    data = json_body()
-    unknown = {k: _("champ inconnu") for k in data if k not in (*TRANSITION_KEYS, "version")}
-    if unknown:
-        return _invalid(unknown)
 
     def transition(session):
-        version = _version(data)
-        values = {k: data.get(k) for k in TRANSITION_KEYS if k != "status"}
-        return services.transition_incident(
-            session, record, data.get("status"), actor=current_user, version=version, **values
+        step, version = _versioned(record, IncidentTransition)
+        values = step.model_dump(exclude={"status"})
+        return incident_services.transition_incident(
+            session, record, step.status, actor=current_user, version=version, **values
         )
 
     return _write(transition, incident_detail_json)
 
 
 @bp.get("/incidents/<int:record_id>/timeline")
+@documented(answer=IncidentTimeline)
 def timeline(record_id: int):
+    """The incident's timeline"""
     return {"items": [entry_json(e) for e in incident_or_404(record_id).entries]}
 
 
 @bp.post("/incidents/<int:record_id>/timeline")
+@documented(body=TimelineEntryCreate, answer=TimelineEntryRead)
 def add_entry(record_id: int):
+    """Add a timeline entry (never in the future)"""
     record = incident_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.ENTRY_FIELDS)
-    if unknown:
-        return _invalid(unknown)
+    values = validate(
+        TimelineEntryCreate, json_body(), ignore=read_only(TimelineEntryRead, TimelineEntryCreate)
+    )
     return _write(
-        lambda session: services.add_timeline_entry(session, record, data, actor=current_user),
+        lambda session: incident_services.add_timeline_entry(
+            session, record, values, actor=current_user
+        ),
         entry_json,
         201,
     )
 
 
 @bp.post("/incidents/<int:record_id>/reports")
+@documented(body=ExternalReportCreate, answer=ExternalReportRead)
 def add_report(record_id: int):
+    """Record a report made outside (CERT-FR, police, insurer, CNIL)"""
     record = incident_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.REPORT_FIELDS)
-    if unknown:
-        return _invalid(unknown)
+    values = validate(
+        ExternalReportCreate,
+        json_body(),
+        ignore=read_only(ExternalReportRead, ExternalReportCreate),
+    )
     return _write(
-        lambda session: services.add_external_report(session, record, data, actor=current_user),
+        lambda session: incident_services.add_external_report(
+            session, record, values, actor=current_user
+        ),
         report_json,
         201,
     )
@@ -352,31 +287,25 @@ def add_report(record_id: int):
 
 
 @bp.get("/corrective-actions")
+@documented(query=ActionFilters, answer=CorrectiveActionRead, paged=True, errors=(400,))
 def corrective_actions():
+    """Corrective actions"""
     return _list(visible_actions(current_user, _filters(ActionFilters)), action_json)
 
 
 @bp.post("/corrective-actions")
+@documented(body=CorrectiveActionCreate, answer=CorrectiveActionRead)
 def create_action():
+    """Open a corrective action"""
     require_somewhere(REGISTER, Action.CREATE)
-    data, unknown = _body(f.ACTION_FIELDS)
-    if unknown:
-        return _invalid(unknown)
-    errors = {}
-    for name in ("organisation_id", "incident_id"):
-        try:
-            data[name] = f.identifier(data.get(name))
-        except ValueError as error:
-            errors[name] = str(error)
-    if errors:
-        return _invalid(errors)
-    organisation_id = data["organisation_id"]
-    if organisation_id is None and data["incident_id"] is not None:
+    values = validate(CorrectiveActionCreate, json_body(), ignore=ACTION_READ_ONLY | {"version"})
+    organisation_id = values.organisation_id
+    if organisation_id is None and values.incident_id is not None:
         # An action raised by an incident belongs by default to the incident's organisation.
         linked = visible_reference(
             get_session(),
             Incident,
-            data["incident_id"],
+            values.incident_id,
             REGISTER,
             user=current_user,
             field="incident_id",
@@ -384,7 +313,7 @@ def create_action():
         organisation_id = linked.organisation_id
     organisation_for(get_session(), organisation_id, REGISTER, Action.CREATE, user=current_user)
     return _write(
-        lambda session: action_services.create_action(session, data, actor=current_user),
+        lambda session: action_services.create_action(session, values, actor=current_user),
         action_json,
         201,
         lambda record: url_for("api.incidents.corrective_action", record_id=record.id),
@@ -392,40 +321,39 @@ def create_action():
 
 
 @bp.get("/corrective-actions/<int:record_id>")
+@documented(answer=CorrectiveActionRead)
 def corrective_action(record_id: int):
+    """A corrective action"""
     return action_json(action_or_404(record_id))
 
 
 @bp.patch("/corrective-actions/<int:record_id>")
+@documented(body=CorrectiveActionPatch, answer=CorrectiveActionRead)
 def update_action(record_id: int):
+    """Update a corrective action (partial; `version` required)"""
     record = action_or_404(record_id, Action.EDIT)
-    data, unknown = _body(f.ACTION_FIELDS)
-    if unknown:
-        return _invalid(unknown)
 
     def update(session):
-        version = _version(data)
+        changes, version = _versioned(record, CorrectiveActionUpdate, ACTION_READ_ONLY)
         return action_services.update_action(
-            session, record, data, actor=current_user, version=version
+            session, record, changes, actor=current_user, version=version
         )
 
     return _write(update, action_json)
 
 
 @bp.post("/corrective-actions/<int:record_id>/transition")
+@documented(body=CorrectiveActionTransitionPatch, answer=CorrectiveActionRead, status=200)
 def transition_action(record_id: int):
+    """Move a corrective action on (an effectiveness check is required before
+    verified_effective)"""
     record = action_or_404(record_id, Action.EDIT)
-    data = json_body()
-    allowed = ("status", "version", *f.CHECK_FIELDS)
-    unknown = {k: _("champ inconnu") for k in data if k not in allowed}
-    if unknown:
-        return _invalid(unknown)
 
     def transition(session):
-        version = _version(data)
-        step = {k: data[k] for k in f.CHECK_FIELDS if k in data}
+        step, version = _versioned(record, CorrectiveActionTransition)
+        values = step.model_dump(exclude_unset=True, exclude={"status"})
         return action_services.transition_action(
-            session, record, data.get("status"), step, actor=current_user, version=version
+            session, record, step.status, values, actor=current_user, version=version
         )
 
     return _write(transition, action_json)

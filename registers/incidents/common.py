@@ -1,9 +1,11 @@
-"""What the incident and corrective-action services share: field errors, the clock, the
-yearly references (INC-2026-014, CA-2026-003) and the audit helpers."""
+"""What the incident and corrective-action services share: field errors, checked values, the
+clock, the yearly references (INC-2026-014, CA-2026-003) and the audit helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,7 +13,18 @@ from sqlalchemy.orm import Session
 from compliance import audit, numbering
 from compliance.db import utcnow
 from compliance.i18n import PARIS
+from compliance.schemas import validate
 from compliance.services import FieldErrors, ServiceError  # noqa: F401 (the register's errors)
+
+S = TypeVar("S")
+
+
+def checked(schema: type[S], values: S | Mapping[str, Any]) -> S:
+    """`values` as checked by `schema`: a schema already checked is taken as it is, a mapping
+    (the demo's, a test's) is checked first (FieldErrors otherwise)."""
+    if isinstance(values, schema):
+        return values
+    return validate(schema, values)
 
 
 def now() -> datetime:

@@ -14,14 +14,16 @@ from sqlalchemy.orm import Session
 
 from compliance.db import check_version
 from compliance.permissions import Action, Register
+from compliance.schemas import validate
 from compliance.tenancy import Organisation, refuse_organisation_change, visible_reference
-from registers.incidents import fields as f
-from registers.incidents import services as incident_services
+from compliance.types import MESSAGES, parse_instant
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import (
     FieldErrors,
     as_utc,
     audit_create,
     audit_update,
+    checked,
     next_reference,
     now,
     paris,
@@ -33,6 +35,12 @@ from registers.incidents.models import (
     CorrectiveAction,
     EntryKind,
     Incident,
+)
+from registers.incidents.schemas import (
+    CorrectiveActionCreate,
+    CorrectiveActionStep,
+    CorrectiveActionTransition,
+    CorrectiveActionUpdate,
 )
 
 A = ActionStatus
@@ -86,19 +94,18 @@ def _check_links(
     return incident
 
 
-def create_action(session: Session, data: Mapping[str, Any], *, actor) -> CorrectiveAction:
-    """`data`: the keys of fields.ACTION_FIELDS. Without an organisation, an action raised by
-    an incident belongs to the incident's organisation."""
-    data = dict(data)
-    if not data.get("organisation_id") and data.get("incident_id"):
-        try:
-            incident_id = f.identifier(data["incident_id"])
-        except ValueError as error:
-            raise FieldErrors({"incident_id": str(error)}) from None
-        data["organisation_id"] = _visible_incident(
-            session, incident_id, actor=actor
+def create_action(
+    session: Session, values: CorrectiveActionCreate | Mapping[str, Any], *, actor
+) -> CorrectiveAction:
+    """A new corrective action. Without an organisation, an action raised by an incident
+    belongs to the incident's organisation."""
+    cleaned = checked(CorrectiveActionCreate, values).model_dump(exclude_unset=True)
+    if cleaned.get("organisation_id") is None and cleaned.get("incident_id") is not None:
+        cleaned["organisation_id"] = _visible_incident(
+            session, cleaned["incident_id"], actor=actor
         ).organisation_id
-    cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED)
+    if cleaned.get("organisation_id") is None:
+        raise FieldErrors({"organisation_id": str(MESSAGES["required"])})
     cleaned["opened_on"] = cleaned.get("opened_on") or today()
     if cleaned["opened_on"] > today():
         raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
@@ -142,7 +149,7 @@ def _note_on_incident(session, incident: Incident, action: CorrectiveAction, *, 
 def update_action(
     session: Session,
     action: CorrectiveAction,
-    data: Mapping[str, Any],
+    changes: CorrectiveActionUpdate | Mapping[str, Any],
     *,
     actor,
     version: int | None = None,
@@ -150,7 +157,7 @@ def update_action(
     """Partial update of the description of the nonconformity and of its action (the status
     moves only through transition_action)."""
     check_version(action, version)
-    cleaned = f.clean(f.ACTION_FIELDS, data, required=f.ACTION_REQUIRED, partial=True)
+    cleaned = checked(CorrectiveActionUpdate, changes).model_dump(exclude_unset=True)
     refuse_organisation_change(action, cleaned)
     if cleaned.get("opened_on") and cleaned["opened_on"] > today():
         raise FieldErrors({"opened_on": _("ne peut pas être dans le futur")})
@@ -178,7 +185,7 @@ def transition_action(
     session: Session,
     action: CorrectiveAction,
     target: ActionStatus | str,
-    data: Mapping[str, Any] | None = None,
+    data: CorrectiveActionStep | Mapping[str, Any] | None = None,
     *,
     actor,
     version: int | None = None,
@@ -189,10 +196,12 @@ def transition_action(
     effectiveness is checked (required before "verified effective"); a new due_on when an
     ineffective action is taken up again."""
     check_version(action, version)
-    target = f.clean({"target": f.enum(ActionStatus)}, {"target": target}, required=("target",))
-    target = target["target"]
-    cleaned = f.clean(f.CHECK_FIELDS, data or {})
-    moment = f.instant(at) or now()
+    if isinstance(data, CorrectiveActionStep):
+        data = data.model_dump(exclude_unset=True)
+    step = validate(CorrectiveActionTransition, {**(data or {}), "status": target})
+    target = step.status
+    cleaned = step.model_dump(exclude_unset=True, exclude={"status"})
+    moment = parse_instant(at) or now()
     if target not in TRANSITIONS[action.status]:
         raise FieldErrors(
             {

@@ -17,7 +17,7 @@ from compliance.i18n import PARIS
 from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
 from registers.incidents import corrective_actions as actions
-from registers.incidents import services
+from registers.incidents import incidents as services
 from registers.incidents.common import today
 from registers.incidents.models import (
     ActionSource,

@@ -16,11 +16,10 @@ record ids is ever loaded in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -33,17 +32,15 @@ from registers.applications.models import Application, Deployment
 from registers.incidents import search
 from registers.incidents.common import today
 from registers.incidents.models import (
-    ActionSource,
     ActionStatus,
     CorrectiveAction,
-    Grade,
     Incident,
     IncidentApplication,
-    IncidentCategory,
     IncidentStatus,
-    Severity,
     affecting,
 )
+from registers.incidents.schemas import ActionFilters, IncidentFilters
+from registers.incidents.schemas import FilterError as FilterError  # the filters' error, here too
 
 REGISTER = Register.INCIDENTS
 
@@ -82,119 +79,12 @@ def may_edit(record, user=None) -> bool:
     return allowed(REGISTER, record.organisation_id, action=Action.EDIT, user=_user(user))
 
 
-# --- filters -------------------------------------------------------------------------------
-
-
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def _text_arg(args, name):
-    return (args.get(name) or "").strip() or None
-
-
-def _int_arg(args, name):
-    value = _text_arg(args, name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FilterError(name, _("doit être un nombre entier")) from None
-
-
-def _date_arg(args, name):
-    value = _text_arg(args, name)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FilterError(name, _("doit être une date (AAAA-MM-JJ)")) from None
-
-
-def _enum_arg(args, name, enum_cls):
-    value = _text_arg(args, name)
-    if value is None:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_cls)
-        raise FilterError(
-            name, _("doit être l'une des valeurs : %(allowed)s", allowed=allowed)
-        ) from None
-
-
-def _bool_arg(args, name) -> bool:
-    return (args.get(name) or "").strip().lower() in {"1", "true", "yes", "on", "oui"}
-
-
-def _sort_arg(args, allowed, default):
-    sort = _text_arg(args, "sort") or default
-    if sort.lstrip("-") not in allowed:
-        raise FilterError(
-            "sort", _("doit être l'une des valeurs : %(allowed)s", allowed=", ".join(allowed))
-        )
-    return sort
+# --- filters ------------------------------------------------------------------------------
 
 
 def start_of_day(day: date) -> datetime:
     """Midnight in Paris, as an aware instant."""
     return datetime.combine(day, time(), tzinfo=PARIS)
-
-
-class _Filters:
-    def as_args(self) -> dict:
-        """The non-default filters, as query-string arguments (for links)."""
-        args = {}
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if value in (None, False, "", field.default):
-                continue
-            args[field.name] = "1" if value is True else str(getattr(value, "value", value))
-        return args
-
-
-@dataclass
-class IncidentFilters(_Filters):
-    q: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    status: IncidentStatus | None = None
-    severity: Severity | None = None
-    category: IncidentCategory | None = None
-    application_id: int | None = None
-    organisation_id: int | None = None
-    open_only: bool = False
-    include_archived: bool = False
-    sort: str = "-detected"
-
-    SORTS = ("detected", "severity", "reference", "status")
-
-    @classmethod
-    def from_args(cls, args) -> IncidentFilters:
-        filters = cls(
-            q=_text_arg(args, "q"),
-            date_from=_date_arg(args, "date_from"),
-            date_to=_date_arg(args, "date_to"),
-            status=_enum_arg(args, "status", IncidentStatus),
-            severity=_enum_arg(args, "severity", Severity),
-            category=_enum_arg(args, "category", IncidentCategory),
-            application_id=_int_arg(args, "application_id"),
-            organisation_id=_int_arg(args, "organisation_id"),
-            open_only=_bool_arg(args, "open_only"),
-            include_archived=_bool_arg(args, "include_archived"),
-            sort=_sort_arg(args, cls.SORTS, "-detected"),
-        )
-        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise FilterError("date_to", _("ne peut pas précéder date_from"))
-        return filters
 
 
 INCIDENT_SORTS = {
@@ -344,37 +234,6 @@ def impact(incident: Incident, user=None, *, session=None, everything=False) -> 
 
 
 # --- corrective actions --------------------------------------------------------------------
-
-
-@dataclass
-class ActionFilters(_Filters):
-    q: str | None = None
-    status: ActionStatus | None = None
-    source: ActionSource | None = None
-    grade: Grade | None = None
-    organisation_id: int | None = None
-    incident_id: int | None = None
-    overdue: bool = False
-    pending: bool = False
-    include_archived: bool = False
-    sort: str = "due"
-
-    SORTS = ("due", "reference", "status", "opened")
-
-    @classmethod
-    def from_args(cls, args) -> ActionFilters:
-        return cls(
-            q=_text_arg(args, "q"),
-            status=_enum_arg(args, "status", ActionStatus),
-            source=_enum_arg(args, "source", ActionSource),
-            grade=_enum_arg(args, "grade", Grade),
-            organisation_id=_int_arg(args, "organisation_id"),
-            incident_id=_int_arg(args, "incident_id"),
-            overdue=_bool_arg(args, "overdue"),
-            pending=_bool_arg(args, "pending"),
-            include_archived=_bool_arg(args, "include_archived"),
-            sort=_sort_arg(args, cls.SORTS, "due"),
-        )
 
 
 # Actions done (effective or closed) after those still to do or to check, then by due date.

@@ -54,7 +54,7 @@ def own_app(empty_database_url, tmp_path):
 
 def _incident(app, description: str) -> int:
     from compliance.admin import services as admin
-    from registers.incidents import services
+    from registers.incidents import incidents as services
 
     with app.app_context():
         session = app.extensions["db"].new_session()

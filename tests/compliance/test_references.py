@@ -14,7 +14,7 @@ from compliance.db import utcnow
 from compliance.permissions import Role
 from compliance.services import FieldErrors
 from registers.breaches.models import PersonalDataBreach
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import today
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.processing.models import ProcessingActivity

@@ -23,7 +23,7 @@ from registers.applications.schemas import (
 from registers.breaches import services as breach_services
 from registers.breaches.schemas import BreachCreate
 from registers.incidents import corrective_actions
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
 from registers.processing import services as processing_services

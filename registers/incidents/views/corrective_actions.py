@@ -30,6 +30,7 @@ from registers.incidents.queries import (
     visible_actions,
     visible_incidents,
 )
+from registers.incidents.schemas import CorrectiveActionCreate, CorrectiveActionUpdate
 from registers.incidents.views.helpers import docx_response
 
 routes = Routes()
@@ -115,7 +116,9 @@ def create_action():
 
     def write():
         db = get_session()
-        created.append(services.create_action(db, form.record_data(), actor=current_user))
+        created.append(
+            services.create_action(db, form.checked(CorrectiveActionCreate), actor=current_user)
+        )
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -135,7 +138,7 @@ def edit_action(action_id: int):
         lambda: services.update_action(
             get_session(),
             record,
-            form.record_data(),
+            form.checked(CorrectiveActionUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),

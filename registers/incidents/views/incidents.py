@@ -17,7 +17,8 @@ from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.tenancy import visible_organisations
 from registers.applications.queries import visible_applications
-from registers.incidents import export, forms, services
+from registers.incidents import export, forms
+from registers.incidents import incidents as services
 from registers.incidents.models import (
     ExternalReport,
     IncidentCategory,
@@ -32,6 +33,12 @@ from registers.incidents.queries import (
     incident_or_404,
     may_edit,
     visible_incidents,
+)
+from registers.incidents.schemas import (
+    ExternalReportCreate,
+    IncidentCreate,
+    IncidentUpdate,
+    TimelineEntryCreate,
 )
 from registers.incidents.views.helpers import docx_response
 
@@ -144,7 +151,8 @@ def create():
 
     def write():
         db = get_session()
-        created.append(services.create_incident(db, form.record_data(), actor=current_user))
+        values = form.checked(IncidentCreate)
+        created.append(services.create_incident(db, values, actor=current_user))
 
     done, _conflict, status = submit(form, write)
     if done:
@@ -162,7 +170,7 @@ def edit(incident_id: int):
         lambda: services.update_incident(
             get_session(),
             incident,
-            form.record_data(),
+            form.checked(IncidentUpdate),
             actor=current_user,
             version=form.submitted_version(),
         ),
@@ -214,7 +222,9 @@ def add_entry(incident_id: int):
     form = forms.EntryForm()
     done, _conflict, status = submit(
         form,
-        lambda: services.add_timeline_entry(get_session(), incident, form.data, actor=current_user),
+        lambda: services.add_timeline_entry(
+            get_session(), incident, form.checked(TimelineEntryCreate), actor=current_user
+        ),
     )
     if done:
         flash(_("Entrée ajoutée au fil de l'incident."), "success")
@@ -229,7 +239,7 @@ def add_report(incident_id: int):
     done, _conflict, status = submit(
         form,
         lambda: services.add_external_report(
-            get_session(), incident, form.data, actor=current_user
+            get_session(), incident, form.checked(ExternalReportCreate), actor=current_user
         ),
     )
     if done:

@@ -12,7 +12,7 @@ from compliance.db import utcnow
 from compliance.schemas import validate
 from registers.breaches import services
 from registers.breaches.schemas import BreachCreate
-from registers.incidents import services as incident_services
+from registers.incidents import incidents as incident_services
 from registers.incidents.models import ImpactLevel, IncidentCategory, Severity
 from tests.registers.applications import conftest as map_fixtures
 from tests.registers.processing import conftest as processing_fixtures

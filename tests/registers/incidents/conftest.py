@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from compliance.db import utcnow
-from registers.incidents import corrective_actions, services
+from registers.incidents import corrective_actions
+from registers.incidents import incidents as services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, Grade, IncidentCategory, Severity
 from tests.registers.applications import conftest as map_fixtures

@@ -9,7 +9,7 @@ from sqlmodel import select
 from compliance.audit import AuditEntry
 from compliance.i18n import PARIS
 from compliance.permissions import Role
-from registers.incidents import services
+from registers.incidents import incidents as services
 
 
 def _updates(session, incident) -> list[AuditEntry]:

@@ -8,7 +8,8 @@ from cryptography.fernet import Fernet
 
 from compliance.crypto import KeyRing
 from compliance.permissions import Role
-from registers.incidents import queries, search, services
+from registers.incidents import incidents as services
+from registers.incidents import queries, search
 from registers.incidents.models import SearchToken
 from tests.registers.incidents.conftest import SECRET
 

@@ -15,7 +15,8 @@ from compliance.document_templates import check_template
 from compliance.documents import ExportRecord, default_template_path, verify_document
 from compliance.permissions import Role
 from registers.incidents import corrective_actions as ca
-from registers.incidents import export, services
+from registers.incidents import export
+from registers.incidents import incidents as services
 from registers.incidents.common import today
 from registers.incidents.models import ActionSource, ActionStatus, Classification, IncidentStatus
 

@@ -9,7 +9,7 @@ import pytest
 
 from compliance.audit import AuditEntry
 from compliance.db import utcnow
-from registers.incidents import services
+from registers.incidents import incidents as services
 from registers.incidents.common import FieldErrors
 from registers.incidents.models import Classification, EntryKind, IncidentStatus, Severity
 

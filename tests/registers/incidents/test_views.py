@@ -10,7 +10,7 @@ import pytest
 from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Role
-from registers.incidents import services
+from registers.incidents import incidents as services
 from registers.incidents.common import today
 from registers.incidents.models import (
     ActionStatus,

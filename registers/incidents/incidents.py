@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from compliance import audit
 from compliance.db import check_version, lock_row
 from compliance.permissions import Action, Register
+from compliance.schemas import validate
 from compliance.tenancy import (
     Organisation,
     is_operator,
@@ -26,13 +27,13 @@ from compliance.tenancy import (
     visible_references,
 )
 from registers.applications.models import Application
-from registers.incidents import fields as f
 from registers.incidents import search
 from registers.incidents.common import (
     FieldErrors,
     actor_label,
     audit_create,
     audit_update,
+    checked,
     next_reference,
     now,
     paris,
@@ -45,6 +46,13 @@ from registers.incidents.models import (
     IncidentStatus,
     Severity,
     TimelineEntry,
+)
+from registers.incidents.schemas import (
+    ExternalReportCreate,
+    IncidentCreate,
+    IncidentTransition,
+    IncidentUpdate,
+    TimelineEntryCreate,
 )
 
 __all__ = ["FieldErrors"]
@@ -229,9 +237,11 @@ def _set_links(incident: Incident, loaded: dict) -> dict:
 # --- incidents -----------------------------------------------------------------------------
 
 
-def create_incident(session: Session, data: Mapping[str, Any], *, actor) -> Incident:
-    """`data`: the keys of fields.INCIDENT_FIELDS (`reported_at` defaults to now)."""
-    cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED)
+def create_incident(
+    session: Session, values: IncidentCreate | Mapping[str, Any], *, actor
+) -> Incident:
+    """A new incident (`reported_at` defaults to now), its first timeline entry."""
+    cleaned = checked(IncidentCreate, values).model_dump(exclude_unset=True)
     cleaned["reported_at"] = cleaned.get("reported_at") or now()
     _check_times(cleaned)
     _check_organisation(session, cleaned["organisation_id"], actor=actor)
@@ -270,18 +280,20 @@ def create_incident(session: Session, data: Mapping[str, Any], *, actor) -> Inci
 def update_incident(
     session: Session,
     incident: Incident,
-    data: Mapping[str, Any],
+    changes: IncidentUpdate | Mapping[str, Any],
     *,
     actor,
     version: int | None = None,
     comment: str | None = None,
 ) -> Incident:
-    """Partial update: only the keys present in `data` change. A change of severity adds its
+    """Partial update: only the fields set in `changes` change. A change of severity adds its
     timeline entry."""
     check_version(incident, version)
-    cleaned = f.clean(f.INCIDENT_FIELDS, data, required=f.INCIDENT_REQUIRED, partial=True)
+    cleaned = checked(IncidentUpdate, changes).model_dump(exclude_unset=True)
     refuse_organisation_change(incident, cleaned)
-    merged = {name: getattr(incident, name) for name in f.INCIDENT_FIELDS if name not in LINKS}
+    merged = {
+        name: getattr(incident, name) for name in IncidentUpdate.model_fields if name not in LINKS
+    }
     merged.update({k: v for k, v in cleaned.items() if k not in LINKS})
     _check_times(merged)
     loaded = _load_links(session, cleaned, incident, actor=actor)
@@ -338,26 +350,19 @@ def transition_incident(
     """Move the incident to the phase `target`, timestamped `at` (default now), and write the
     entry of the change (and of the severity, if the assessment changed it) in its timeline."""
     check_version(incident, version)
-    values = f.clean(
+    step = validate(
+        IncidentTransition,
         {
-            "target": f.enum(IncidentStatus),
-            "at": f.instant,
-            "comment": f.text(10_000),
-            "classification": f.enum(Classification),
-            "severity": f.enum(Severity),
-            "lessons_learnt": f.text(20_000),
-        },
-        {
-            "target": target,
+            "status": target,
             "at": at,
             "comment": comment,
             "classification": classification,
             "severity": severity,
             "lessons_learnt": lessons_learnt,
         },
-        required=("target",),
     )
-    target, moment = values["target"], values["at"] or now()
+    values = step.model_dump()
+    target, moment = step.status, step.at or now()
     _check_transition(incident, target, moment, values)
     before_status, before_severity = incident.status, incident.severity
     if values.get("classification"):
@@ -492,12 +497,17 @@ def _add_entry(session, incident, *, at, kind, text, actor) -> TimelineEntry:
 
 
 def add_timeline_entry(
-    session: Session, incident: Incident, data: Mapping[str, Any], *, actor
+    session: Session,
+    incident: Incident,
+    values: TimelineEntryCreate | Mapping[str, Any],
+    *,
+    actor,
 ) -> TimelineEntry:
-    """`data`: at (default now), kind (detection, action, communication, decision), text."""
+    """An entry written by a person: at (default now), kind (detection, action,
+    communication, decision), text."""
     # Entries of one incident are written one after the other: each reindexes its text.
     lock_row(incident)
-    cleaned = f.clean(f.ENTRY_FIELDS, data, required=("kind", "text"))
+    cleaned = checked(TimelineEntryCreate, values).model_dump()
     moment = cleaned.get("at") or now()
     errors = {}
     if cleaned["kind"] not in EntryKind.manual():
@@ -523,10 +533,15 @@ def add_timeline_entry(
 
 
 def add_external_report(
-    session: Session, incident: Incident, data: Mapping[str, Any], *, actor
+    session: Session,
+    incident: Incident,
+    values: ExternalReportCreate | Mapping[str, Any],
+    *,
+    actor,
 ) -> ExternalReport:
-    """`data`: kind (cert_fr, police, insurer, cnil, other), made_on, reference, notes."""
-    cleaned = f.clean(f.REPORT_FIELDS, data, required=("kind", "made_on"))
+    """A report made outside: kind (cert_fr, police, insurer, cnil, other), made_on,
+    reference, notes."""
+    cleaned = checked(ExternalReportCreate, values).model_dump(exclude_unset=True)
     if cleaned["made_on"] > paris(now()).date():
         raise FieldErrors({"made_on": _("ne peut pas être dans le futur")})
     report = ExternalReport(**cleaned)
