@@ -17,7 +17,6 @@ from compliance.login import load_from_request
 from compliance.openapi import document, documented
 from compliance.pagination import paginate
 from compliance.permissions import Register, Role
-from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import Output, validate
 from compliance.security import csrf
@@ -196,5 +195,4 @@ def organisations():
 @documented(extra={"security": []})
 def openapi():
     """This document (OpenAPI 3.1)"""
-    registry = get_registry()
-    return document(current_app, extra_paths=registry.api_paths, extra_schemas=registry.api_schemas)
+    return document(current_app)

@@ -71,10 +71,6 @@ def _path(rule) -> tuple[str, list[dict]]:
     return _CONVERTER.sub(replace, rule.rule[len(API_PREFIX) :] or "/"), parameters
 
 
-def _has_answer(operation: dict) -> bool:
-    return any("content" in answer for answer in operation.get("responses", {}).values())
-
-
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -167,8 +163,6 @@ def document(
     app: Flask,
     *,
     title: str = "Registre API",
-    extra_paths: dict | None = None,
-    extra_schemas: dict | None = None,
 ):
     """The OpenAPI 3.1 document of every /api/v1 rule of `app`'s URL map."""
     operations = []
@@ -203,14 +197,6 @@ def document(
         if parameters:
             item["parameters"] = parameters
         item[method] = _operation(rule.endpoint, method, view, doc, names, definitions)
-    # Hand-written descriptions of views not yet documented by their schemas.
-    for path, item in (extra_paths or {}).items():
-        for method, operation in item.items():
-            generated = paths.setdefault(path, {}).get(method)
-            if generated is None or ("requestBody" not in generated and not _has_answer(generated)):
-                paths[path][method] = operation
-    for name, schema in (extra_schemas or {}).items():
-        definitions.setdefault(name, schema)
     definitions["Page"] = {
         "type": "object",
         "required": ["items", "page", "per_page", "total", "pages"],

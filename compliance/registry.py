@@ -31,9 +31,6 @@ class Registry:
     nav: list[NavItem] = field(default_factory=list)
     # slot name ("application", "incident", "dashboard", ...) -> [(order, provider)]
     panels: dict[str, list[tuple[int, Callable]]] = field(default_factory=lambda: defaultdict(list))
-    # OpenAPI path items contributed by each register's api module
-    api_paths: dict[str, dict] = field(default_factory=dict)
-    api_schemas: dict[str, dict] = field(default_factory=dict)
 
     def add_nav(self, endpoint: str, label, register: str, order: int = 100) -> None:
         self.nav.append(NavItem(endpoint, label, register, order))
@@ -91,8 +88,6 @@ class RegisterSpec:
     blueprints: tuple[Blueprint, ...] = ()
     # Nested under the kernel's API blueprint (/api/v1), behind its authentication.
     api: Blueprint | None = None
-    api_paths: Mapping[str, dict] = field(default_factory=dict)  # OpenAPI path items
-    api_schemas: Mapping[str, dict] = field(default_factory=dict)  # OpenAPI schemas
     nav: tuple[Nav, ...] = ()
     panels: tuple[Panel, ...] = ()
     document_types: tuple[DocumentType, ...] = ()

@@ -1,23 +1,4 @@
-"""The registers. Each package has the same shape:
+"""The registers: one package each, all with the same file set, mounted by the kernel from the
+``SPEC`` each declares. ``registers/README.md`` says how to add one; the composition root,
+``compliance.REGISTERS``, lists those the application mounts."""
 
-- ``__init__.py`` declares ``SPEC``, a ``compliance.registry.RegisterSpec``: the permission
-  area, the page blueprints, the API blueprint (nested by the kernel under ``/api/v1``, behind
-  its token authentication: endpoints ``api.<register>.<view>``) with its OpenAPI paths, the
-  navigation entries, the panels it contributes to other pages (``panels.PANELS``), its Word
-  document types, its commands (``cli.COMMANDS``, ``cli.IMPORT_COMMANDS``,
-  ``cli.EXPORT_COMMANDS``) and its demo loader. ``compliance.mount`` mounts every spec the same
-  way, on the application and on the command line;
-- ``models.py`` (tables), ``forms.py`` (no queries), ``services.py`` (create/update/transition:
-  take a session and an actor, flush, audit, never commit), ``queries.py``, ``api.py``,
-  ``export.py`` (the plain dict each Word template needs), ``cli.py`` (commands over
-  ``compliance.cli_support``), ``panels.py``, ``demo.py`` (``load(session, *, actor)``,
-  idempotent);
-- ``views/``: one module per entity, each declaring its URL rules on its own collector
-  (``routes = compliance.routes.Routes()``, ``@routes.get(...)``); ``views/__init__.py`` builds
-  the blueprint from those modules, explicitly, with the reader check and template helpers of
-  ``views/helpers.py`` (what the pages share).
-
-Registers import the kernel and the registers they point at, never a private name of another
-module, and no import cycle forms (``tests/test_code_shape.py``). The composition root,
-``compliance.REGISTERS``, lists the registers the application mounts.
-"""

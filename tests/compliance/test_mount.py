@@ -80,7 +80,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "roadmap.index",
     ]
     assert [order for order, _provider in registry.panels["dashboard"]] == [15, 20, 30, 40]
-    assert "/incidents" in registry.api_paths
+    assert "api.incidents.incidents" in app.view_functions
     assert "countdown_formats" in app.jinja_env.globals
 
 
