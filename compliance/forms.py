@@ -60,6 +60,32 @@ class TextHygieneMeta:
         return field
 
 
+# Coercers of select fields whose first choice is blank ("" or "None" for None).
+
+
+def optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def optional_enum(enum_cls):
+    def coerce(value):
+        if value in (None, "", "None"):
+            return None
+        return enum_cls(value.value if isinstance(value, enum_cls) else value)
+
+    return coerce
+
+
+def optional_bool(value):
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, bool):
+        return value
+    return value == "yes"
+
+
 class Form(FlaskForm):
     """The base of every page form: CSRF (FlaskForm) and the text check. A form renders and
     protects; its values are checked by the entity's schema, as the API's are (`checked`)."""

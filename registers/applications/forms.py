@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from compliance.forms import Form, VersionedForm
+from compliance.forms import Form, VersionedForm, optional_bool, optional_enum, optional_int
 from compliance.schemas import validate
 from registers.applications.models import (
     DEFAULT_COUNTRY,
@@ -31,29 +31,6 @@ from registers.applications.models import (
 # Between a function's domain and its name on one line of the functions field. Names of the
 # catalogue contain colons and slashes ("Etat civil : recensement", "Hygiène / Sécurité").
 FUNCTION_SEPARATOR = "|"
-
-
-def optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-def optional_enum(enum_cls):
-    def coerce(value):
-        if value in (None, "", "None"):
-            return None
-        return enum_cls(value.value if isinstance(value, enum_cls) else value)
-
-    return coerce
-
-
-def optional_bool(value):
-    if value in (None, "", "None"):
-        return None
-    if isinstance(value, bool):
-        return value
-    return value == "yes"
 
 
 def need_choices() -> list[tuple[str, str]]:

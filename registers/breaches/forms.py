@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from compliance.forms import Form, VersionedForm
+from compliance.forms import Form, VersionedForm, optional_enum, optional_int
 from registers.breaches.schemas import (
     Art34Ground,
     BreachCause,
@@ -23,7 +23,7 @@ from registers.breaches.schemas import (
     NotificationKind,
     RiskLevel,
 )
-from registers.incidents.forms import ParisDateTimeField, optional_enum, optional_int
+from registers.incidents.forms import ParisDateTimeField
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
 # The entity schemas' messages, so that a form and the API say the same.

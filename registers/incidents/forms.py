@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from compliance.forms import Form, VersionedForm
+from compliance.forms import Form, VersionedForm, optional_bool, optional_enum, optional_int
 from compliance.i18n import PARIS
 from registers.incidents.models import (
     ActionSource,
@@ -59,29 +59,6 @@ class ParisDateTimeField(DateTimeLocalField):
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-def optional_enum(enum_cls):
-    def coerce(value):
-        if value in (None, "", "None"):
-            return None
-        return enum_cls(value.value if isinstance(value, enum_cls) else value)
-
-    return coerce
-
-
-def optional_bool(value):
-    if value in (None, "", "None"):
-        return None
-    if isinstance(value, bool):
-        return value
-    return value == "yes"
 
 
 def _choices(enum_cls, blank=None):

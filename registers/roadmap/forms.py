@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional, StopValidation
 
-from compliance.forms import Form, VersionedForm
+from compliance.forms import Form, VersionedForm, optional_int
 from compliance.types import is_blank
 from registers.roadmap.schemas import (
     MAX_EUROS,
@@ -28,12 +28,6 @@ from registers.roadmap.schemas import (
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class Rules:
