@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from compliance.auth import memberships_of
-from compliance.db import get_session, reads_only
+from compliance.db import ConflictError, get_session, reads_only
 from compliance.login import load_from_request
 from compliance.openapi import document, documented
 from compliance.pagination import paginate
@@ -20,6 +20,7 @@ from compliance.permissions import Register, Role
 from compliance.routes import Routes
 from compliance.schemas import Output, validate
 from compliance.security import csrf
+from compliance.services import FieldErrors, PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, OrganisationKind, scope
 
 S = TypeVar("S")
@@ -107,6 +108,50 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         abort(400, _("le corps de la requête doit être un objet JSON"))
     return data
+
+
+def error(status: int, code: str, message: str, **extra):
+    """A JSON error answer: {"error": code, "message": message, ...extra}."""
+    response = jsonify(error=code, message=message, **extra)
+    response.status_code = status
+    return response
+
+
+def write(action, serialise, *, status: int = 200, location=None, current=None):
+    """Run a service call (`action(session)` returns the record), commit and answer it with
+    `serialise(record)`. Invalid values answer 422 (field by field; a refused operation under
+    "_"), a refusal to this user 403, a stale version 409 with the record as it now is
+    (`current(record)`, by default `serialise`). `location(record)` gives a created record's URL."""
+    session = get_session()
+    try:
+        record = action(session)
+        session.flush()
+    except FieldErrors as refused:
+        session.rollback()
+        return error(422, "invalid", _("Certaines valeurs sont invalides."), errors=refused.errors)
+    except PermissionDenied as refused:
+        session.rollback()
+        return error(403, "forbidden", str(refused))
+    except ServiceError as refused:
+        session.rollback()
+        return error(422, "invalid", str(refused), errors={"_": str(refused)})
+    except ConflictError as conflict:
+        session.rollback()
+        session.refresh(conflict.record)
+        return error(
+            409,
+            "conflict",
+            _(
+                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
+                "modification."
+            ),
+            current=(current or serialise)(conflict.record),
+        )
+    response = jsonify(committed_json(session, serialise, record))
+    response.status_code = status
+    if location is not None:
+        response.headers["Location"] = location(record)
+    return response
 
 
 def body(schema: type[S], *, ignore: Iterable[str] = ()) -> S:

@@ -13,3 +13,8 @@ class FieldErrors(ServiceError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = {field: str(message) for field, message in errors.items()}
+
+
+class PermissionDenied(ServiceError):
+    """The operation is refused to this user (the API's 403), beyond the permission table: a
+    record in a state only another role may move it from."""
