@@ -7,6 +7,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.api import answer, body, committed_json, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
@@ -15,6 +16,7 @@ from compliance.permissions import Action
 from compliance.tenancy import organisation_for, require_somewhere
 from registers.applications import queries as q
 from registers.applications import services
+from registers.applications.models import Application, Deployment, Interface, Vendor
 from registers.applications.schemas import (
     CONTROL,
     ApplicationCreate,
@@ -216,7 +218,7 @@ def create_application():
 @documented(answer=ApplicationDetail)
 def application(record_id: int):
     """An application, with its visible deployments and interfaces"""
-    record = q.application_or_404(record_id)
+    record = get_or_404(Application, record_id, options=q.APPLICATION_OPTIONS)
     deployments = q.visible_deployments(
         current_user, DeploymentFilters(application_id=record.id), selected=False
     )
@@ -236,7 +238,7 @@ def application(record_id: int):
 @documented(body=ApplicationPatch, answer=ApplicationRead)
 def update_application(record_id: int):
     """Change, archive or restore an application (host organisation)"""
-    record = q.application_or_404(record_id, Action.EDIT)
+    record = get_or_404(Application, record_id, Action.EDIT, options=q.APPLICATION_OPTIONS)
     return _patch(
         record,
         ApplicationPatch,
@@ -270,7 +272,7 @@ def create_vendor():
 @documented(answer=VendorDetail)
 def vendor(record_id: int):
     """A vendor, with its applications the token's user sees"""
-    record = q.vendor_or_404(record_id)
+    record = get_or_404(Vendor, record_id)
     statement = q.vendor_applications(record, current_user)
     return answer(
         VendorDetail,
@@ -285,7 +287,7 @@ def vendor(record_id: int):
 @documented(body=VendorPatch, answer=VendorRead)
 def update_vendor(record_id: int):
     """Change, archive or restore a vendor (host organisation)"""
-    record = q.vendor_or_404(record_id, Action.EDIT)
+    record = get_or_404(Vendor, record_id, Action.EDIT)
     return _patch(
         record,
         VendorPatch,
@@ -331,14 +333,14 @@ def create_deployment():
 @documented(answer=DeploymentRead)
 def deployment(record_id: int):
     """A deployment"""
-    return deployment_json(q.deployment_or_404(record_id))
+    return deployment_json(get_or_404(Deployment, record_id, options=q.DEPLOYMENT_OPTIONS))
 
 
 @bp.patch("/deployments/<int:record_id>")
 @documented(body=DeploymentPatch, answer=DeploymentRead)
 def update_deployment(record_id: int):
     """Change, archive or restore a deployment"""
-    record = q.deployment_or_404(record_id, Action.EDIT)
+    record = get_or_404(Deployment, record_id, Action.EDIT, options=q.DEPLOYMENT_OPTIONS)
     return _patch(
         record,
         DeploymentPatch,
@@ -377,14 +379,14 @@ def create_interface():
 @documented(answer=InterfaceRead)
 def interface(record_id: int):
     """An interface"""
-    return interface_json(q.interface_or_404(record_id))
+    return interface_json(get_or_404(Interface, record_id, options=q.INTERFACE_OPTIONS))
 
 
 @bp.patch("/interfaces/<int:record_id>")
 @documented(body=InterfacePatch, answer=InterfaceRead)
 def update_interface(record_id: int):
     """Change, archive or restore an interface (host organisation)"""
-    record = q.interface_or_404(record_id, Action.EDIT)
+    record = get_or_404(Interface, record_id, Action.EDIT, options=q.INTERFACE_OPTIONS)
     return _patch(
         record,
         InterfacePatch,

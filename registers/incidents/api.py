@@ -7,6 +7,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
@@ -19,13 +20,13 @@ from registers.incidents.common import FieldErrors, today
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.incidents.openapi import PATHS, SCHEMAS
 from registers.incidents.queries import (
+    ACTION_OPTIONS,
+    INCIDENT_OPTIONS,
     REGISTER,
     ActionFilters,
     FilterError,
     IncidentFilters,
-    action_or_404,
     impact,
-    incident_or_404,
     visible_actions,
     visible_incidents,
 )
@@ -276,12 +277,12 @@ def create_incident():
 
 @bp.get("/incidents/<int:record_id>")
 def incident(record_id: int):
-    return incident_detail_json(incident_or_404(record_id))
+    return incident_detail_json(get_or_404(Incident, record_id, options=INCIDENT_OPTIONS))
 
 
 @bp.patch("/incidents/<int:record_id>")
 def update_incident(record_id: int):
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     data, unknown = _body(f.INCIDENT_FIELDS)
     unknown.update(
         {"organisation_id": _("ne peut pas changer")} if "organisation_id" in data else {}
@@ -301,7 +302,7 @@ TRANSITION_KEYS = ("status", "at", "comment", "classification", "severity", "les
 
 @bp.post("/incidents/<int:record_id>/transition")
 def transition_incident(record_id: int):
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     data = json_body()
     unknown = {k: _("champ inconnu") for k in data if k not in (*TRANSITION_KEYS, "version")}
     if unknown:
@@ -319,12 +320,13 @@ def transition_incident(record_id: int):
 
 @bp.get("/incidents/<int:record_id>/timeline")
 def timeline(record_id: int):
-    return {"items": [entry_json(e) for e in incident_or_404(record_id).entries]}
+    record = get_or_404(Incident, record_id, options=INCIDENT_OPTIONS)
+    return {"items": [entry_json(e) for e in record.entries]}
 
 
 @bp.post("/incidents/<int:record_id>/timeline")
 def add_entry(record_id: int):
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     data, unknown = _body(f.ENTRY_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -337,7 +339,7 @@ def add_entry(record_id: int):
 
 @bp.post("/incidents/<int:record_id>/reports")
 def add_report(record_id: int):
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     data, unknown = _body(f.REPORT_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -393,12 +395,12 @@ def create_action():
 
 @bp.get("/corrective-actions/<int:record_id>")
 def corrective_action(record_id: int):
-    return action_json(action_or_404(record_id))
+    return action_json(get_or_404(CorrectiveAction, record_id, options=ACTION_OPTIONS))
 
 
 @bp.patch("/corrective-actions/<int:record_id>")
 def update_action(record_id: int):
-    record = action_or_404(record_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, record_id, Action.EDIT, options=ACTION_OPTIONS)
     data, unknown = _body(f.ACTION_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -414,7 +416,7 @@ def update_action(record_id: int):
 
 @bp.post("/corrective-actions/<int:record_id>/transition")
 def transition_action(record_id: int):
-    record = action_or_404(record_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, record_id, Action.EDIT, options=ACTION_OPTIONS)
     data = json_body()
     allowed = ("status", "version", *f.CHECK_FIELDS)
     unknown = {k: _("champ inconnu") for k in data if k not in allowed}

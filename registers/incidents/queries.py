@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import allowed, get_or_404
+from compliance.access import allowed
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
@@ -268,12 +268,6 @@ def visible_incidents(
     return statement.order_by(*order, Incident.id.desc() if descending else Incident.id)
 
 
-def incident_or_404(incident_id, action: Action | str = Action.READ, *, user=None) -> Incident:
-    """An incident the user may see (404 otherwise); 403 when the action is one the user may
-    not do on it."""
-    return get_or_404(Incident, incident_id, action, user=user, options=INCIDENT_OPTIONS)
-
-
 def incident_by_reference(reference: str, *, user=None, action=Action.READ):
     """The incident of that reference; with a user, only if they may see it (for `action`).
     The command line passes no user: it sees everything."""
@@ -448,7 +442,3 @@ def visible_actions(
     columns = ACTION_SORTS[filters.sort.lstrip("-")]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, CorrectiveAction.id)
-
-
-def action_or_404(action_id, action: Action | str = Action.READ, *, user=None):
-    return get_or_404(CorrectiveAction, action_id, action, user=user, options=ACTION_OPTIONS)

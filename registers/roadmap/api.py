@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import get_or_404
 from compliance.api import (
     answer,
     body,
@@ -149,7 +150,7 @@ def roadmaps():
 @documented(answer=RoadmapRead)
 def roadmap(record_id: int):
     """One roadmap"""
-    return roadmap_json(q.roadmap_or_404(record_id))
+    return roadmap_json(get_or_404(Roadmap, record_id))
 
 
 @bp.get("/roadmap-actions")
@@ -190,14 +191,14 @@ def create_action():
 @documented(answer=RoadmapActionDetail)
 def action(record_id: int):
     """One roadmap action with its links"""
-    return _detail_json(q.action_or_404(record_id))
+    return _detail_json(get_or_404(RoadmapAction, record_id))
 
 
 @bp.patch("/roadmap-actions/<int:record_id>")
 @documented(body=RoadmapActionPatch, answer=RoadmapActionDetail)
 def update_action(record_id: int):
     """Change an action (version required); archived: true archives it"""
-    record = q.action_or_404(record_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, record_id, Action.EDIT)
     data = dict(json_body())
     refuse_organisation_change(record, data)
     patch = validate(RoadmapActionPatch, data, ignore=PATCH_IGNORED)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
@@ -19,15 +20,16 @@ from compliance.tenancy import Organisation, visible_organisations
 from registers.applications import diagram, forms, services
 from registers.applications.counts import deployment_counts
 from registers.applications.models import (
+    Application,
     ApplicationStatus,
     Hosting,
 )
 from registers.applications.queries import (
+    APPLICATION_OPTIONS,
     REGISTER,
     ApplicationFilters,
     DeploymentFilters,
     FilterError,
-    application_or_404,
     can_edit_catalogue,
     visible_applications,
     visible_deployments,
@@ -80,7 +82,7 @@ def _render_index(filters, page, *, error=None):
 
 @routes.get("/<int:application_id>")
 def detail(application_id: int):
-    return render_detail(application_or_404(application_id))
+    return render_detail(get_or_404(Application, application_id, options=APPLICATION_OPTIONS))
 
 
 def deployable_organisations(application=None):
@@ -155,7 +157,7 @@ def _render_form(form, application, *, conflict=None, status=200):
 
 @routes.route("/<int:application_id>/edit", methods=["GET", "POST"])
 def edit(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     form = forms.ApplicationForm(obj=application, vendors=vendor_list())
     done, conflict, status = submit_form(
         form,
@@ -166,7 +168,7 @@ def edit(application_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: application_or_404(application_id),
+        reload=lambda: get_or_404(Application, application_id, options=APPLICATION_OPTIONS),
     )
     if done:
         flash(_("Application enregistrée."), "success")
@@ -176,7 +178,7 @@ def edit(application_id: int):
 
 @routes.post("/<int:application_id>/archive")
 def archive(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.archive_application(db, application, actor=current_user, version=version)
@@ -187,7 +189,7 @@ def archive(application_id: int):
 
 @routes.post("/<int:application_id>/restore")
 def restore(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.restore_application(db, application, actor=current_user, version=version)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, send_file
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
@@ -16,7 +17,8 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation, require_somewhere
 from registers.breaches import export, forms
-from registers.breaches.queries import REGISTER, breach_or_404
+from registers.breaches.models import PersonalDataBreach
+from registers.breaches.queries import REGISTER
 
 routes = Routes()
 
@@ -38,7 +40,7 @@ def _checked(form) -> None:
 
 @routes.post("/<int:breach_id>/export/dossier")
 def export_dossier(breach_id: int):
-    breach = breach_or_404(breach_id, Action.EXPORT)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_dossier(db, breach, actor=current_user)
@@ -48,7 +50,7 @@ def export_dossier(breach_id: int):
 
 @routes.post("/<int:breach_id>/export/letter")
 def export_letter(breach_id: int):
-    breach = breach_or_404(breach_id, Action.EXPORT)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_letter(db, breach, actor=current_user)

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -20,16 +21,17 @@ from registers.applications.queries import visible_applications
 from registers.incidents import export, forms, services
 from registers.incidents.models import (
     ExternalReport,
+    Incident,
     IncidentCategory,
     IncidentStatus,
     Severity,
 )
 from registers.incidents.queries import (
+    INCIDENT_OPTIONS,
     REGISTER,
     FilterError,
     IncidentFilters,
     impact,
-    incident_or_404,
     may_edit,
     visible_incidents,
 )
@@ -92,7 +94,7 @@ def _render_index(filters, page, *, error=None):
 
 @routes.get("/<int:incident_id>")
 def detail(incident_id: int):
-    return _render_detail(incident_or_404(incident_id))
+    return _render_detail(get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS))
 
 
 def _transition_forms(incident, given: dict | None = None) -> dict:
@@ -155,7 +157,7 @@ def create():
 
 @routes.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.IncidentEditForm(obj=incident, **_choices(incident))
     done, conflict, status = submit(
         form,
@@ -166,7 +168,7 @@ def edit(incident_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: incident_or_404(incident_id),
+        reload=lambda: get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS),
     )
     if done:
         flash(_("Incident enregistré."), "success")
@@ -181,7 +183,7 @@ def edit(incident_id: int):
 
 @routes.post("/<int:incident_id>/transition/<target>")
 def transition(incident_id: int, target: str):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     if target not in set(IncidentStatus):
         abort(404)
     target = IncidentStatus(target)
@@ -200,7 +202,7 @@ def transition(incident_id: int, target: str):
             severity=form.severity.data,
             lessons_learnt=form.lessons_learnt.data,
         ),
-        reload=lambda: incident_or_404(incident_id),
+        reload=lambda: get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS),
     )
     if done:
         flash(_("Incident passé en phase « %(phase)s ».", phase=target.label), "success")
@@ -210,7 +212,7 @@ def transition(incident_id: int, target: str):
 
 @routes.post("/<int:incident_id>/timeline")
 def add_entry(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.EntryForm()
     done, _conflict, status = submit(
         form,
@@ -224,7 +226,7 @@ def add_entry(incident_id: int):
 
 @routes.post("/<int:incident_id>/reports")
 def add_report(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.ReportForm()
     done, _conflict, status = submit(
         form,
@@ -243,7 +245,7 @@ def remove_report(report_id: int):
     report = get_session().get(ExternalReport, report_id)
     if report is None:
         abort(404)
-    incident = incident_or_404(report.incident_id, Action.EDIT)
+    incident = get_or_404(Incident, report.incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
@@ -264,7 +266,7 @@ def restore(incident_id: int):
 
 
 def _set_archived(incident_id: int, change, message: str):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -280,7 +282,7 @@ def _set_archived(incident_id: int, change, message: str):
 
 @routes.post("/<int:incident_id>/export")
 def export_report(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EXPORT)
+    incident = get_or_404(Incident, incident_id, Action.EXPORT, options=INCIDENT_OPTIONS)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()

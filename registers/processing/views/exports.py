@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from compliance import audit
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
@@ -19,7 +20,8 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import slugify
 from registers.processing import export, processor, spreadsheet
-from registers.processing.queries import REGISTER, activity_or_404, organisation_activities
+from registers.processing.models import ProcessingActivity
+from registers.processing.queries import REGISTER, organisation_activities
 from registers.processing.views.helpers import organisation_or_404
 
 routes = Routes()
@@ -51,7 +53,7 @@ def export_register(slug: str):
 
 @routes.post("/activities/<int:activity_id>/export")
 def export_activity(activity_id: int):
-    activity = activity_or_404(activity_id, Action.EXPORT)
+    activity = get_or_404(ProcessingActivity, activity_id, Action.EXPORT)
     require_form()
     db = get_session()
     data, record = export.export_activity(db, activity, actor=current_user)

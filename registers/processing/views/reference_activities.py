@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.processing import forms, processor, services, template_activities
+from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
-    activity_or_404,
     readable_organisations,
     visible_activities,
 )
@@ -43,7 +44,7 @@ def _host_for_models(action: Action = Action.VALIDATE):
 
 def _model_or_404(model_id: int):
     _host_for_models()
-    model = activity_or_404(model_id)
+    model = get_or_404(ProcessingActivity, model_id)
     if not model.is_model:
         abort(404)
     return model

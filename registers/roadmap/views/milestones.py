@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.roadmap import forms, services
-from registers.roadmap.models import Milestone
-from registers.roadmap.queries import action_or_404
+from registers.roadmap.models import Milestone, RoadmapAction
 from registers.roadmap.schemas import MilestoneCreate
 from registers.roadmap.views.actions import render_action, version_form
 
@@ -21,7 +21,7 @@ routes = Routes()
 
 @routes.post("/actions/<int:action_id>/milestones")
 def add_milestone(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     form = forms.MilestoneForm()
     done, conflict, status = submit(
         form,
@@ -32,13 +32,13 @@ def add_milestone(action_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(RoadmapAction, action_id),
     )
     if done:
         flash(_("Jalon ajouté."), "success")
         return redirect(url_for(".action", action_id=record.id, _anchor="milestones"))
     return render_action(
-        action_or_404(action_id), milestone_form=form, conflict=conflict, status=status
+        get_or_404(RoadmapAction, action_id), milestone_form=form, conflict=conflict, status=status
     )
 
 
@@ -46,7 +46,7 @@ def _milestone_or_404(milestone_id: int) -> Milestone:
     milestone = get_session().get(Milestone, milestone_id)
     if milestone is None:
         abort(404)
-    action_or_404(milestone.action_id, Action.EDIT)
+    get_or_404(RoadmapAction, milestone.action_id, Action.EDIT)
     return milestone
 
 

@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
@@ -22,7 +23,7 @@ from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.roadmap import compute, figures, forms, services
 from registers.roadmap.catalogue import all_measures
 from registers.roadmap.export import export_roadmap_report
-from registers.roadmap.models import ActionStatus, Priority, Theme
+from registers.roadmap.models import ActionStatus, Priority, Roadmap, Theme
 from registers.roadmap.queries import (
     REGISTER,
     FilterError,
@@ -30,7 +31,6 @@ from registers.roadmap.queries import (
     assessments_of,
     organisation_actions,
     roadmap_actions,
-    roadmap_or_404,
     visible_actions,
     visible_roadmaps,
 )
@@ -95,7 +95,7 @@ def create():
 
 @routes.route("/<int:roadmap_id>/edit", methods=["GET", "POST"])
 def edit(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id, Action.EDIT)
+    record = get_or_404(Roadmap, roadmap_id, Action.EDIT)
     form = forms.RoadmapEditForm(obj=record)
     done, conflict, status = submit(
         form,
@@ -106,7 +106,7 @@ def edit(roadmap_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: roadmap_or_404(roadmap_id),
+        reload=lambda: get_or_404(Roadmap, roadmap_id),
     )
     if done:
         flash(_("Feuille de route enregistrée."), "success")
@@ -118,7 +118,7 @@ def edit(roadmap_id: int):
 
 @routes.get("/<int:roadmap_id>")
 def roadmap(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id)
+    record = get_or_404(Roadmap, roadmap_id)
     group_by = request.args.get("group", "theme")
     if group_by not in GROUPINGS:
         abort(400)
@@ -161,7 +161,7 @@ def _render_roadmap(record, filters, actions, group_by, *, error=None):
 
 @routes.get("/<int:roadmap_id>/progress")
 def progress(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id)
+    record = get_or_404(Roadmap, roadmap_id)
     db = get_session()
     on = compute.today()
     actions = roadmap_actions(record)
@@ -200,7 +200,7 @@ def _theme_budget(actions):
 
 @routes.post("/<int:roadmap_id>/export")
 def export(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id, Action.EXPORT)
+    record = get_or_404(Roadmap, roadmap_id, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
