@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.api import answer, body, committed_json, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.tenancy import organisation_for, require_somewhere
+from compliance.tenancy import organisation_for
 from registers.applications import queries as q
 from registers.applications import services
 from registers.applications.models import Application, Deployment, Interface, Vendor
@@ -48,6 +49,9 @@ __all__ = ["bp"]
 
 # Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
 bp = Blueprint("applications", __name__)
+
+# Why a write to the shared catalogue is refused (CATALOGUE_EDITOR).
+CATALOGUE_REFUSAL = _l("Modifier le catalogue partagé demande ce droit dans l'organisation hôte.")
 
 # Keys a client may send back as it read them; they are ignored, never written.
 READ_ONLY = {
@@ -168,14 +172,6 @@ def _patch(record, schema, update_schema, update, archive, restore, serialise):
     return _write(write, serialise)
 
 
-def _require_catalogue_write(action: Action) -> None:
-    if not q.can_edit_catalogue(current_user, action):
-        abort(
-            403,
-            _("Modifier le catalogue partagé demande ce droit dans l'organisation hôte."),
-        )
-
-
 def _created(result, kind: str):
     if not isinstance(result, tuple):
         return result, result.status_code
@@ -210,7 +206,7 @@ def applications():
 @documented(body=ApplicationCreate, answer=ApplicationRead, status=201)
 def create_application():
     """Create an application of the shared catalogue (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(ApplicationCreate, services.create_application, application_json, "application")
 
 
@@ -264,7 +260,7 @@ def vendors():
 @documented(body=VendorCreate, answer=VendorRead, status=201)
 def create_vendor():
     """Create a vendor (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(VendorCreate, services.create_vendor, vendor_json, "vendor")
 
 
@@ -314,7 +310,7 @@ def deployments():
 @documented(body=DeploymentCreate, answer=DeploymentRead, status=201)
 def create_deployment():
     """Record that an organisation uses an application"""
-    require_somewhere(q.REGISTER, Action.CREATE)
+    require(q.REGISTER, Action.CREATE)
     values, invalid = _checked(DeploymentCreate)
     if invalid is not None:
         return invalid
@@ -371,7 +367,7 @@ def interfaces():
 @documented(body=InterfaceCreate, answer=InterfaceRead, status=201)
 def create_interface():
     """Create an interface between two applications (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(InterfaceCreate, services.create_interface, interface_json, "interface")
 
 

@@ -8,14 +8,14 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.api import answer, committed_json, json_body, page_args, page_json, read_only
 from compliance.db import ConflictError, check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, validate
-from compliance.tenancy import organisation_for, require_somewhere
+from compliance.tenancy import organisation_for
 from registers.breaches import services
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import (
@@ -122,7 +122,7 @@ def breach(breach_id: int):
 @documented(body=BreachCreate, answer=BreachRead, status=201)
 def create_breach():
     """Record a breach: its controller's 72-hour clock starts at H0 (awareness_at)"""
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     data = _body()
     organisation_for(
         get_session(), data.get("organisation_id"), REGISTER, Action.CREATE, user=current_user

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from compliance.access import scope
-from compliance.auth import can
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
 from compliance.schemas import FieldErrors, validate_query
@@ -123,7 +122,3 @@ def visible_breaches(
     columns = SORTS[filters.sort.lstrip("-")]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, PersonalDataBreach.id)
-
-
-def may(action: Action | str, breach: PersonalDataBreach, user=None) -> bool:
-    return can(REGISTER, Action(action), breach.organisation_id, user=_user(user))

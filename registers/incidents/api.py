@@ -7,12 +7,12 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.tenancy import organisation_for, require_somewhere, visible_reference
+from compliance.tenancy import organisation_for, visible_reference
 from registers.incidents import corrective_actions as action_services
 from registers.incidents import fields as f
 from registers.incidents import services
@@ -258,7 +258,7 @@ def incidents():
 
 @bp.post("/incidents")
 def create_incident():
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     data, unknown = _body(f.INCIDENT_FIELDS)
     if unknown:
         return _invalid(unknown)
@@ -360,7 +360,7 @@ def corrective_actions():
 
 @bp.post("/corrective-actions")
 def create_action():
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     data, unknown = _body(f.ACTION_FIELDS)
     if unknown:
         return _invalid(unknown)

@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import allowed
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
@@ -76,10 +75,6 @@ def action_condition(user=None, action: Action | str = Action.READ, *, selected=
     return scope_of(CorrectiveAction).condition(
         CorrectiveAction, _user(user), action, selected=selected
     )
-
-
-def may_edit(record, user=None) -> bool:
-    return allowed(REGISTER, record.organisation_id, action=Action.EDIT, user=_user(user))
 
 
 # --- filters -------------------------------------------------------------------------------

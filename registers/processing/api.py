@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
@@ -18,7 +18,6 @@ from compliance.permissions import Action
 from compliance.tenancy import (
     Organisation,
     organisation_for,
-    require_somewhere,
     unknown_reference_message,
 )
 from registers.processing import compute, services, template_activities
@@ -195,7 +194,7 @@ def activities():
 @documented(body=ActivityCreateBody, answer=ActivityDetail)
 def create_activity():
     """Create a draft activity in an organisation (organisation_id, or its slug: organisation)"""
-    require_somewhere(q.REGISTER, Action.CREATE)
+    require(q.REGISTER, Action.CREATE)
     data = json_body()
     organisation = _organisation(data)
     data.pop("version", None)

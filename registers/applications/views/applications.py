@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance.access import get_or_404
+from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
@@ -39,7 +39,6 @@ from registers.applications.queries import (
 from registers.applications.schemas import ApplicationCreate, ApplicationUpdate
 from registers.applications.views.helpers import (
     archive_form,
-    require_catalogue_editor,
     submit_form,
     vendor_list,
 )
@@ -130,7 +129,7 @@ def render_detail(application, *, deployment_form=None, interface_form=None, sta
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.ApplicationForm(vendors=vendor_list())
     created = []
 

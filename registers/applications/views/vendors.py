@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
@@ -22,7 +22,6 @@ from registers.applications.queries import (
 )
 from registers.applications.schemas import VendorCreate, VendorUpdate
 from registers.applications.views.helpers import (
-    require_catalogue_editor,
     submit_form,
 )
 
@@ -62,7 +61,7 @@ def vendor(vendor_id: int):
 
 @routes.route("/vendors/new", methods=["GET", "POST"])
 def create_vendor():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.VendorForm()
     created = []
 

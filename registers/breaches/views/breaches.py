@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import get_or_404
+from compliance.access import allowed_on, get_or_404
 from compliance.auth import can
 from compliance.db import ConflictError, get_session, utcnow
 from compliance.forms import submit as _submit
@@ -36,7 +36,6 @@ from registers.breaches.queries import (
     BreachFilters,
     FilterError,
     breach_filters,
-    may,
     visible_breaches,
 )
 from registers.breaches.schemas import (
@@ -113,7 +112,7 @@ def detail(breach_id: int):
 
 
 def _render_detail(breach, *, notification_form=None, decision_form=None, status=200):
-    deciding = may(Action.VALIDATE, breach) and not breach.is_archived
+    deciding = allowed_on(breach, Action.VALIDATE) and not breach.is_archived
     if deciding and notification_form is None and breach.status != BreachStatus.CLOSED:
         kind = NotificationKind.COMPLEMENTARY if breach.initial_notification else None
         notification_form = forms.NotificationForm(
@@ -129,11 +128,11 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
         "breaches/detail.html",
         breach=breach,
         state=clock(breach),
-        editable=may(Action.EDIT, breach)
+        editable=allowed_on(breach, Action.EDIT)
         and not breach.is_archived
         and breach.status != BreachStatus.CLOSED,
         deciding=deciding,
-        may_export=may(Action.EXPORT, breach),
+        may_export=allowed_on(breach, Action.EXPORT),
         notification_form=notification_form if deciding else None,
         decision_form=decision_form if deciding else None,
         action_form=forms.ActionForm(formdata=None, version=breach.version),

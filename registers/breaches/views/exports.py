@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import abort, send_file
 from flask_login import current_user
 
-from compliance.access import get_or_404
-from compliance.auth import can
+from compliance.access import get_or_404, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.permissions import Action
 from compliance.routes import Routes
-from compliance.tenancy import Organisation, require_somewhere
+from compliance.tenancy import Organisation
 from registers.breaches import export, forms
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER
@@ -60,16 +58,12 @@ def export_letter(breach_id: int):
 
 @routes.post("/export/register")
 def export_register():
-    require_somewhere(REGISTER, Action.EXPORT)
+    require(REGISTER, Action.EXPORT)
     form = forms.RegisterExportForm()
     _checked(form)
     db = get_session()
     slug = form.organisation.data
-    organisation = db.scalar(sa.select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if not can(REGISTER, Action.EXPORT, organisation.id):
-        abort(403)
+    organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     data, record = export.export_register(db, organisation, actor=current_user)
     db.commit()
     return _download(data, record)

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -27,7 +27,6 @@ from registers.incidents.queries import (
     ActionFilters,
     FilterError,
     IncidentFilters,
-    may_edit,
     visible_actions,
     visible_incidents,
 )
@@ -81,7 +80,7 @@ def action_detail(action_id: int):
 
 
 def _render_action(record, *, steps=None, conflict=None, status=200):
-    editable = may_edit(record)
+    editable = allowed_on(record, Action.EDIT)
     given = steps or {}
     return render_template(
         "incidents/action.html",
@@ -103,8 +102,7 @@ def _render_action(record, *, steps=None, conflict=None, status=200):
 
 @routes.route("/actions/new", methods=["GET", "POST"])
 def create_action():
-    if not can(REGISTER, Action.CREATE):
-        abort(403)
+    require(REGISTER, Action.CREATE)
     incident = None
     if request.args.get("incident_id"):
         incident = get_or_404(
@@ -201,8 +199,7 @@ def _set_archived(action_id: int, change, message: str):
 
 @routes.post("/actions/export")
 def export_actions():
-    if not can(REGISTER, Action.EXPORT):
-        abort(403)
+    require(REGISTER, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()

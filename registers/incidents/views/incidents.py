@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -32,7 +32,6 @@ from registers.incidents.queries import (
     FilterError,
     IncidentFilters,
     impact,
-    may_edit,
     visible_incidents,
 )
 from registers.incidents.views.helpers import docx_response
@@ -112,7 +111,7 @@ def _transition_forms(incident, given: dict | None = None) -> dict:
 def _render_detail(
     incident, *, entry_form=None, report_form=None, transitions=None, conflict=None, status=200
 ):
-    editable = may_edit(incident)
+    editable = allowed_on(incident, Action.EDIT)
     return render_template(
         "incidents/detail.html",
         incident=incident,
@@ -295,8 +294,7 @@ def export_report(incident_id: int):
 
 @routes.post("/export")
 def export_log():
-    if not can(REGISTER, Action.EXPORT):
-        abort(403)
+    require(REGISTER, Action.EXPORT)
     form = forms.LogExportForm()
     if not form.validate_on_submit():
         abort(400)

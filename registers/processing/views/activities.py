@@ -41,7 +41,6 @@ from registers.processing.views.helpers import (
     added_section,
     attach_errors,
     organisation_applications,
-    organisation_or_404,
     render_activity_form,
     submit_form,
     translate_workflow,
@@ -107,7 +106,7 @@ def _overview(organisation_ids: list[int]) -> dict[int, dict]:
 
 @routes.get("/registers/<slug>/")
 def register(slug: str):
-    organisation = organisation_or_404(slug)
+    organisation = get_or_404(Organisation, slug, by="slug", register=REGISTER)
     error, status = None, 200
     try:
         filters = ActivityFilters.from_args(request.args)
@@ -212,7 +211,7 @@ def _workflow_forms(activity) -> dict:
 
 @routes.route("/registers/<slug>/new", methods=["GET", "POST"])
 def create(slug: str):
-    organisation = organisation_or_404(slug, Action.CREATE)
+    organisation = get_or_404(Organisation, slug, Action.CREATE, by="slug", register=REGISTER)
     form = activity_form(None, organisation)
     added = added_section(form)
     if added:

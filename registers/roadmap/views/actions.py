@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -183,8 +183,7 @@ def restore_action(action_id: int):
 @routes.route("/escalate/<int:corrective_action_id>", methods=["GET", "POST"])
 def escalate(corrective_action_id: int):
     corrective = get_or_404(CorrectiveAction, corrective_action_id, options=ACTION_OPTIONS)
-    if not can(REGISTER, Action.CREATE, corrective.organisation_id):
-        abort(403)
+    require(REGISTER, Action.CREATE, organisation_id=corrective.organisation_id)
     roadmaps = [
         r
         for r in get_session().scalars(visible_roadmaps(selected=False))

@@ -3,22 +3,13 @@ and the organisations the user may plan for."""
 
 from __future__ import annotations
 
-from flask import abort
 from flask_babel import format_date
-from flask_login import login_required
 
-from compliance.auth import can
 from compliance.permissions import Action
 from compliance.tenancy import visible_organisations
 from registers.roadmap import compute, figures
 from registers.roadmap.catalogue import ATTRIBUTION, LICENCE
 from registers.roadmap.queries import REGISTER
-
-
-@login_required
-def require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
 
 
 def template_helpers():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,17 +42,9 @@ def add_milestone(action_id: int):
     )
 
 
-def _milestone_or_404(milestone_id: int) -> Milestone:
-    milestone = get_session().get(Milestone, milestone_id)
-    if milestone is None:
-        abort(404)
-    get_or_404(RoadmapAction, milestone.action_id, Action.EDIT)
-    return milestone
-
-
 @routes.post("/milestones/<int:milestone_id>/toggle")
 def toggle_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
+    milestone = get_or_404(Milestone, milestone_id, Action.EDIT)
     version = version_form().submitted_version()
     db = get_session()
     services.set_milestone_done(
@@ -64,7 +56,7 @@ def toggle_milestone(milestone_id: int):
 
 @routes.post("/milestones/<int:milestone_id>/remove")
 def remove_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
+    milestone = get_or_404(Milestone, milestone_id, Action.EDIT)
     action_id = milestone.action_id
     version = version_form().submitted_version()
     db = get_session()
