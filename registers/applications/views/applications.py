@@ -4,10 +4,9 @@ vendors and the catalogue import have their own modules). Each view loads and ch
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
 from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.auth import can
@@ -236,7 +235,4 @@ def map_view():
 def _map_organisation(slug: str) -> Organisation | None:
     if not slug:
         return None
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    return organisation
+    return get_or_404(Organisation, slug, by="slug", register=REGISTER)

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import allowed_on, get_or_404
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import ConflictError, get_session, utcnow
 from compliance.forms import submit as _submit
@@ -145,9 +145,8 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = visible_organisations(REGISTER, Action.CREATE)
-    if not organisations:
-        abort(403)
     # First the controller, then its own processing activities to choose from.
     chosen = _chosen_organisation(organisations)
     if chosen is None:

@@ -134,9 +134,8 @@ def _render_detail(
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = visible_organisations(REGISTER, Action.CREATE)
-    if not organisations:
-        abort(403)
     form = forms.IncidentForm(organisations=organisations, **_choices())
     if not form.is_submitted():
         host = next((o for o in organisations if o.is_host), None)

@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
@@ -73,9 +73,8 @@ def index():
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = editable_organisations()
-    if not organisations:
-        abort(403)
     form = forms.RoadmapForm(organisations=organisations)
     if not form.is_submitted():
         chosen = selected_organisation_id()
