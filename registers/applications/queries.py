@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import CATALOGUE_EDITOR, CATALOGUE_READER, allowed, scope
+from compliance.access import CATALOGUE_READER, allowed, scope
 from compliance.db import get_session
-from compliance.permissions import Action, Register
+from compliance.permissions import Register
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import (
     Application,
@@ -74,27 +74,6 @@ def _session(session):
     return get_session() if session is None else session
 
 
-# --- permissions ------------------------------------------------------------------------------
-
-
-def holds_in_host(user=None, action: Action | str = Action.READ, *, session=None) -> bool:
-    """Whether the user holds `action` on the application map in a host organisation."""
-    return CATALOGUE_READER.holds(action, user=_user(user), session=session)
-
-
-def sees_whole_catalogue(user=None, *, session=None) -> bool:
-    return CATALOGUE_READER.holds(user=_user(user), session=session)
-
-
-def can_edit_catalogue(user=None, action: Action | str = Action.EDIT, *, session=None) -> bool:
-    """Create/edit/archive applications, vendors and interfaces (the shared catalogue)."""
-    return CATALOGUE_EDITOR.holds(action, user=_user(user), session=session)
-
-
-def can_edit_deployment(organisation_id: int, user=None, action: Action | str = Action.EDIT):
-    return allowed(REGISTER, organisation_id, action=action, user=_user(user))
-
-
 # --- filters ----------------------------------------------------------------------------------
 
 
@@ -104,7 +83,7 @@ def can_edit_deployment(organisation_id: int, user=None, action: Action | str = 
 def visible_application_ids(user=None, *, session=None):
     """A SELECT of the application ids the user may see (None: the whole catalogue)."""
     user = _user(user)
-    if sees_whole_catalogue(user, session=session):
+    if allowed(CATALOGUE_READER, user=user, session=session):
         return None
     return deployed_in(visible_organisations_query(user, REGISTER))
 

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import CATALOGUE_EDITOR, get_or_404, require
+from compliance.access import CATALOGUE_EDITOR, allowed, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
@@ -29,7 +29,6 @@ from registers.applications.queries import (
     ApplicationFilters,
     DeploymentFilters,
     FilterError,
-    can_edit_catalogue,
     visible_applications,
     visible_deployments,
     visible_domains,
@@ -105,7 +104,7 @@ def new_deployment_form(application, formdata=None):
 
 
 def new_interface_form(application, formdata=None):
-    if not can_edit_catalogue(action=Action.CREATE):
+    if not allowed(CATALOGUE_EDITOR, action=Action.CREATE):
         return None
     others = [a for a in get_session().scalars(visible_applications()) if a.id != application.id]
     return forms.InterfaceForm(formdata, prefix="interface", applications=others)

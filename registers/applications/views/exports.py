@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField
 
-from compliance.access import require
+from compliance.access import CATALOGUE_READER, allowed, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import Form
@@ -17,7 +17,7 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.applications.export import export_application_map
-from registers.applications.queries import REGISTER, holds_in_host
+from registers.applications.queries import REGISTER
 
 routes = Routes()
 
@@ -35,7 +35,7 @@ def _form() -> MapExportForm:
     organisations = visible_organisations(REGISTER, Action.EXPORT)
     everything = (
         _l("Tout le catalogue du syndicat")
-        if holds_in_host(current_user, Action.EXPORT)
+        if allowed(CATALOGUE_READER, action=Action.EXPORT)
         else _l("Toutes mes organisations")
     )
     form = MapExportForm()

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from flask import abort
 from flask_babel import format_date
 
+from compliance.access import CATALOGUE_EDITOR, allowed
 from compliance.db import get_session
 from compliance.forms import attach_errors, submit
 from compliance.schemas import FieldErrors
 from registers.applications import forms
 from registers.applications.models import need_label
 from registers.applications.queries import (
-    can_edit_catalogue,
     visible_vendors,
 )
 
@@ -23,7 +23,7 @@ def template_helpers():
     return {
         "format_date": format_date,
         "need_label": need_label,
-        "may_edit_catalogue": can_edit_catalogue(),
+        "may_edit_catalogue": allowed(CATALOGUE_EDITOR),
     }
 
 
