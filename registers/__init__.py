@@ -14,8 +14,11 @@
   idempotent);
 - ``views/``: one module per entity, each declaring its URL rules on its own collector
   (``routes = compliance.routes.Routes()``, ``@routes.get(...)``); ``views/__init__.py`` builds
-  the blueprint from those modules, explicitly, with the reader check and template helpers of
-  ``views/helpers.py`` (what the pages share).
+  the blueprint from those modules, explicitly, behind the reader check
+  (``@requires(REGISTER)`` on a ``before_request`` hook) and with the template helpers of
+  ``views/helpers.py`` (what the pages share). A view loads its record with
+  ``compliance.access.get_or_404(Model, id, action)`` and guards itself with ``requires`` /
+  ``require``; a register writes no loader and no 403 of its own.
 
 Registers import the kernel and the registers they point at, never a private name of another
 module, and no import cycle forms (``tests/test_code_shape.py``). The composition root,

@@ -1,5 +1,5 @@
-"""What the application map's pages share: the reader check and the template helpers of the
-blueprint, the catalogue editor check, and the form steps (errors, submit, archive)."""
+"""What the application map's pages share: the template helpers of the blueprint and the form
+steps (errors, submit, archive)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What the breach register's pages share: the reader check and the template helpers of the
-blueprint."""
+"""What the breach register's pages share: the template helpers of the blueprint."""
 
 from __future__ import annotations
 

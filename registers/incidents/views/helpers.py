@@ -1,5 +1,5 @@
-"""What the incident log's pages share: the reader check and the template helpers of the
-blueprint, and the Word download."""
+"""What the incident log's pages share: the template helpers of the blueprint, and the Word
+download."""
 
 from __future__ import annotations
 

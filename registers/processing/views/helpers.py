@@ -1,7 +1,7 @@
-"""Small pieces the pages of the record of processing activities share: the organisation of a
-register page, the choices of the edit form, service errors put back on the form, and what
-differs in the repeated rows when two people edited the same fiche; the reader check and the
-template helpers of the blueprint, and the form steps of an activity's sheet."""
+"""Small pieces the pages of the record of processing activities share: the choices of the edit
+form, service errors put back on the form, and what differs in the repeated rows when two
+people edited the same fiche; the template helpers of the blueprint, and the form steps of an
+activity's sheet."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What the roadmap's pages share: the reader check and the template helpers of the blueprint,
-and the organisations the user may plan for."""
+"""What the roadmap's pages share: the template helpers of the blueprint, and the
+organisations the user may plan for."""
 
 from __future__ import annotations
 
