@@ -240,10 +240,8 @@ def add_report(incident_id: int):
 
 @routes.post("/reports/<int:report_id>/remove")
 def remove_report(report_id: int):
-    report = get_session().get(ExternalReport, report_id)
-    if report is None:
-        abort(404)
-    incident = get_or_404(Incident, report.incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
+    report = get_or_404(ExternalReport, report_id, Action.EDIT)
+    incident = report.incident
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
