@@ -8,8 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import CATALOGUE_EDITOR, allowed, get_or_404, require
-from compliance.auth import can
+from compliance.access import CATALOGUE_EDITOR, allowed, allowed_on, get_or_404, require
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
@@ -121,7 +120,7 @@ def render_detail(application, *, deployment_form=None, interface_form=None, sta
         panels=get_registry().panels_for("application", application),
         deployment_form=deployment_form or new_deployment_form(application),
         interface_form=interface_form or new_interface_form(application),
-        may_edit_deployment=lambda d: can(REGISTER, Action.EDIT, d.organisation_id),
+        may_edit_deployment=lambda d: allowed_on(d, Action.EDIT),
     ), status
 
 

@@ -16,7 +16,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import allowed_on, get_or_404
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
@@ -170,9 +170,9 @@ def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=20
         divergence=_divergence(activity),
         workflow=workflow,
         conflict=conflict,
-        may_edit=can(REGISTER, Action.EDIT, activity.organisation_id),
-        may_validate=can(REGISTER, Action.VALIDATE, activity.organisation_id),
-        may_export=can(REGISTER, Action.EXPORT, activity.organisation_id),
+        may_edit=allowed_on(activity, Action.EDIT),
+        may_validate=allowed_on(activity, Action.VALIDATE),
+        may_export=allowed_on(activity, Action.EXPORT),
     ), status
 
 

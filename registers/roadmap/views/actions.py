@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404, require
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -80,7 +80,7 @@ def action(action_id: int):
 
 
 def render_action(record, *, progress_form=None, milestone_form=None, conflict=None, status=200):
-    editable = can(REGISTER, Action.EDIT, record.organisation_id)
+    editable = allowed_on(record, Action.EDIT)
     version = record.version
     return render_template(
         "roadmap/action.html",

@@ -12,8 +12,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.access import get_or_404, require
-from compliance.auth import can
+from compliance.access import allowed_on, get_or_404, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import submit
@@ -152,8 +151,8 @@ def _render_roadmap(record, filters, actions, group_by, *, error=None):
         themes=Theme,
         statuses=ActionStatus,
         priorities=Priority,
-        editable=can(REGISTER, Action.EDIT, record.organisation_id),
-        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        editable=allowed_on(record, Action.EDIT),
+        may_export=allowed_on(record, Action.EXPORT),
         export_form=forms.ExportForm(formdata=None),
     )
 
@@ -185,7 +184,7 @@ def progress(roadmap_id: int):
         charts=figures.progress_charts(state, money, coverage),
         late=[a for a in actions if a.is_late(on)],
         themes=_theme_budget(actions),
-        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        may_export=allowed_on(record, Action.EXPORT),
         export_form=forms.ExportForm(formdata=None),
     )
 
