@@ -334,13 +334,6 @@ def visible_reference(session: Session, model, record_id, register, action=None,
     )[0]
 
 
-def require_somewhere(register, action, *, user=None) -> None:
-    """403 unless the user may do `action` on `register` in at least one organisation: a write
-    whose organisation comes in its body is refused before its body is read."""
-    if not can(register, action, user=current_user if user is None else user):
-        abort(403)
-
-
 def organisation_for(
     session: Session, organisation_id, register, action, *, user, field="organisation_id"
 ):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
+from compliance.access import get_or_404
 from compliance.admin.services import update_user
 from compliance.auth import can
 from compliance.db import get_session
@@ -51,9 +51,7 @@ def dashboard():
 @bp.get("/organisations/<slug>")
 @login_required
 def organisation_dashboard(slug: str):
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(Register.DASHBOARD, Action.READ, organisation.id):
-        abort(404)
+    organisation = get_or_404(Organisation, slug, by="slug", register=Register.DASHBOARD)
     widgets = get_registry().panels_for("organisation", organisation)
     return render_template("organisation.html", organisation=organisation, widgets=widgets)
 
@@ -65,9 +63,7 @@ def select_organisation():
     if slug in ("", "all"):
         session.pop("organisation", None)
     else:
-        organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-        if organisation is None or not can(Register.DASHBOARD, Action.READ, organisation.id):
-            abort(404)
+        get_or_404(Organisation, slug, by="slug", register=Register.DASHBOARD)
         session["organisation"] = slug
     return redirect_to_next(request.form.get("next"))
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from compliance import audit
+from compliance.access import PLATFORM_ADMIN, allowed
 from compliance.auth import ApiToken, Membership, User, generate_token, hash_token, memberships_of
 from compliance.db import check_version, utcnow
 from compliance.passwords import validate_password
@@ -43,18 +44,10 @@ def admin_organisation_ids(session: Session, actor) -> set[int]:
 
 
 def is_platform_admin(session: Session, actor) -> bool:
-    """An admin of the hosting organisation (the syndicate) administers the whole platform.
-
-    While no organisation is flagged as the host (a new instance being set up), any admin is.
-    The command line and the demo, run by the operator of the instance, act under a label.
-    """
-    if isinstance(actor, str):
-        return True
-    ids = admin_organisation_ids(session, actor)
-    if not ids:
-        return False
-    hosts = set(session.scalars(select(Organisation.id).where(Organisation.is_host)))
-    return not hosts or bool(ids & hosts)
+    """An admin of the hosting organisation (the syndicate) administers the whole platform
+    (the kernel rule `PLATFORM_ADMIN`: while no organisation is the host, any admin; the
+    operator, acting under a label from the command line or the demo, always)."""
+    return allowed(PLATFORM_ADMIN, user=actor, session=session)
 
 
 def may_manage_account(session: Session, actor, user: User | None = None) -> bool:
@@ -66,7 +59,7 @@ def may_manage_account(session: Session, actor, user: User | None = None) -> boo
     every member's registers. A member's admin grants and withdraws roles in the
     organisations they administer, and nothing else.
     """
-    return is_platform_admin(session, actor)
+    return allowed(PLATFORM_ADMIN, user=actor, session=session)
 
 
 # Only the platform admin decides which organisation hosts the platform: the flag makes its

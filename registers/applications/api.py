@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.api import answer, body, committed_json, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.tenancy import organisation_for, require_somewhere
+from compliance.tenancy import organisation_for
 from registers.applications import queries as q
 from registers.applications import services
+from registers.applications.models import Application, Deployment, Interface, Vendor
 from registers.applications.schemas import (
     CONTROL,
     ApplicationCreate,
@@ -46,6 +49,9 @@ __all__ = ["bp"]
 
 # Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
 bp = Blueprint("applications", __name__)
+
+# Why a write to the shared catalogue is refused (CATALOGUE_EDITOR).
+CATALOGUE_REFUSAL = _l("Modifier le catalogue partagé demande ce droit dans l'organisation hôte.")
 
 # Keys a client may send back as it read them; they are ignored, never written.
 READ_ONLY = {
@@ -166,14 +172,6 @@ def _patch(record, schema, update_schema, update, archive, restore, serialise):
     return _write(write, serialise)
 
 
-def _require_catalogue_write(action: Action) -> None:
-    if not q.can_edit_catalogue(current_user, action):
-        abort(
-            403,
-            _("Modifier le catalogue partagé demande ce droit dans l'organisation hôte."),
-        )
-
-
 def _created(result, kind: str):
     if not isinstance(result, tuple):
         return result, result.status_code
@@ -208,7 +206,7 @@ def applications():
 @documented(body=ApplicationCreate, answer=ApplicationRead, status=201)
 def create_application():
     """Create an application of the shared catalogue (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(ApplicationCreate, services.create_application, application_json, "application")
 
 
@@ -216,7 +214,7 @@ def create_application():
 @documented(answer=ApplicationDetail)
 def application(record_id: int):
     """An application, with its visible deployments and interfaces"""
-    record = q.application_or_404(record_id)
+    record = get_or_404(Application, record_id, options=q.APPLICATION_OPTIONS)
     deployments = q.visible_deployments(
         current_user, DeploymentFilters(application_id=record.id), selected=False
     )
@@ -236,7 +234,7 @@ def application(record_id: int):
 @documented(body=ApplicationPatch, answer=ApplicationRead)
 def update_application(record_id: int):
     """Change, archive or restore an application (host organisation)"""
-    record = q.application_or_404(record_id, Action.EDIT)
+    record = get_or_404(Application, record_id, Action.EDIT, options=q.APPLICATION_OPTIONS)
     return _patch(
         record,
         ApplicationPatch,
@@ -262,7 +260,7 @@ def vendors():
 @documented(body=VendorCreate, answer=VendorRead, status=201)
 def create_vendor():
     """Create a vendor (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(VendorCreate, services.create_vendor, vendor_json, "vendor")
 
 
@@ -270,7 +268,7 @@ def create_vendor():
 @documented(answer=VendorDetail)
 def vendor(record_id: int):
     """A vendor, with its applications the token's user sees"""
-    record = q.vendor_or_404(record_id)
+    record = get_or_404(Vendor, record_id)
     statement = q.vendor_applications(record, current_user)
     return answer(
         VendorDetail,
@@ -285,7 +283,7 @@ def vendor(record_id: int):
 @documented(body=VendorPatch, answer=VendorRead)
 def update_vendor(record_id: int):
     """Change, archive or restore a vendor (host organisation)"""
-    record = q.vendor_or_404(record_id, Action.EDIT)
+    record = get_or_404(Vendor, record_id, Action.EDIT)
     return _patch(
         record,
         VendorPatch,
@@ -312,7 +310,7 @@ def deployments():
 @documented(body=DeploymentCreate, answer=DeploymentRead, status=201)
 def create_deployment():
     """Record that an organisation uses an application"""
-    require_somewhere(q.REGISTER, Action.CREATE)
+    require(q.REGISTER, Action.CREATE)
     values, invalid = _checked(DeploymentCreate)
     if invalid is not None:
         return invalid
@@ -331,14 +329,14 @@ def create_deployment():
 @documented(answer=DeploymentRead)
 def deployment(record_id: int):
     """A deployment"""
-    return deployment_json(q.deployment_or_404(record_id))
+    return deployment_json(get_or_404(Deployment, record_id, options=q.DEPLOYMENT_OPTIONS))
 
 
 @bp.patch("/deployments/<int:record_id>")
 @documented(body=DeploymentPatch, answer=DeploymentRead)
 def update_deployment(record_id: int):
     """Change, archive or restore a deployment"""
-    record = q.deployment_or_404(record_id, Action.EDIT)
+    record = get_or_404(Deployment, record_id, Action.EDIT, options=q.DEPLOYMENT_OPTIONS)
     return _patch(
         record,
         DeploymentPatch,
@@ -369,7 +367,7 @@ def interfaces():
 @documented(body=InterfaceCreate, answer=InterfaceRead, status=201)
 def create_interface():
     """Create an interface between two applications (host organisation)"""
-    _require_catalogue_write(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE, message=str(CATALOGUE_REFUSAL))
     return _create(InterfaceCreate, services.create_interface, interface_json, "interface")
 
 
@@ -377,14 +375,14 @@ def create_interface():
 @documented(answer=InterfaceRead)
 def interface(record_id: int):
     """An interface"""
-    return interface_json(q.interface_or_404(record_id))
+    return interface_json(get_or_404(Interface, record_id, options=q.INTERFACE_OPTIONS))
 
 
 @bp.patch("/interfaces/<int:record_id>")
 @documented(body=InterfacePatch, answer=InterfaceRead)
 def update_interface(record_id: int):
     """Change, archive or restore an interface (host organisation)"""
-    record = q.interface_or_404(record_id, Action.EDIT)
+    record = get_or_404(Interface, record_id, Action.EDIT, options=q.INTERFACE_OPTIONS)
     return _patch(
         record,
         InterfacePatch,

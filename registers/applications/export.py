@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from compliance.access import CATALOGUE_READER, allowed
 from compliance.documents import DocumentType, ExportRecord, export_document
 from compliance.permissions import Action
 from compliance.tenancy import Organisation, slugify, visible_organisations_query
@@ -33,7 +34,6 @@ from registers.applications.queries import (
     DEPLOYMENT_OPTIONS,
     INTERFACE_OPTIONS,
     REGISTER,
-    holds_in_host,
 )
 
 DOCUMENT = "application-map"
@@ -73,7 +73,7 @@ def map_scope(session: Session, user, organisation: Organisation | None = None) 
     if organisation is not None:
         ids = sa.select(Organisation.id).where(Organisation.id == organisation.id)
         return Scope(Application.id.in_(_deployed_in(ids)), ids, organisation.name, organisation)
-    if user is None or holds_in_host(user, Action.EXPORT, session=session):
+    if user is None or allowed(CATALOGUE_READER, action=Action.EXPORT, user=user, session=session):
         host = session.scalar(sa.select(Organisation.name).where(Organisation.is_host).limit(1))
         whole = _("Ensemble du catalogue")
         return Scope(None, None, f"{host} : {whole.lower()}" if host else whole, None)

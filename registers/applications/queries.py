@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import CATALOGUE_EDITOR, CATALOGUE_READER, allowed, get_or_404, scope
+from compliance.access import CATALOGUE_READER, allowed, scope
 from compliance.db import get_session
-from compliance.permissions import Action, Register
+from compliance.permissions import Register
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import (
     Application,
@@ -74,27 +74,6 @@ def _session(session):
     return get_session() if session is None else session
 
 
-# --- permissions ------------------------------------------------------------------------------
-
-
-def holds_in_host(user=None, action: Action | str = Action.READ, *, session=None) -> bool:
-    """Whether the user holds `action` on the application map in a host organisation."""
-    return CATALOGUE_READER.holds(action, user=_user(user), session=session)
-
-
-def sees_whole_catalogue(user=None, *, session=None) -> bool:
-    return CATALOGUE_READER.holds(user=_user(user), session=session)
-
-
-def can_edit_catalogue(user=None, action: Action | str = Action.EDIT, *, session=None) -> bool:
-    """Create/edit/archive applications, vendors and interfaces (the shared catalogue)."""
-    return CATALOGUE_EDITOR.holds(action, user=_user(user), session=session)
-
-
-def can_edit_deployment(organisation_id: int, user=None, action: Action | str = Action.EDIT):
-    return allowed(REGISTER, organisation_id, action=action, user=_user(user))
-
-
 # --- filters ----------------------------------------------------------------------------------
 
 
@@ -104,7 +83,7 @@ def can_edit_deployment(organisation_id: int, user=None, action: Action | str = 
 def visible_application_ids(user=None, *, session=None):
     """A SELECT of the application ids the user may see (None: the whole catalogue)."""
     user = _user(user)
-    if sees_whole_catalogue(user, session=session):
+    if allowed(CATALOGUE_READER, user=user, session=session):
         return None
     return deployed_in(visible_organisations_query(user, REGISTER))
 
@@ -200,12 +179,6 @@ def visible_domains(user=None, *, session=None) -> list[str]:
     return sorted(session.scalars(statement), key=normalise_key)
 
 
-def application_or_404(application_id, action: Action | str = Action.READ, *, user=None):
-    """A visible application (404 otherwise); 403 for a write the user may not do on the
-    shared catalogue."""
-    return get_or_404(Application, application_id, action, user=user, options=APPLICATION_OPTIONS)
-
-
 # --- vendors ----------------------------------------------------------------------------------
 
 
@@ -230,10 +203,6 @@ def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=
     if filters.dpa_status is not None:
         statement = statement.where(Vendor.dpa_status == filters.dpa_status)
     return statement.order_by(Vendor.key, Vendor.id)
-
-
-def vendor_or_404(vendor_id, action: Action | str = Action.READ, *, user=None) -> Vendor:
-    return get_or_404(Vendor, vendor_id, action, user=user)
 
 
 def vendor_applications(vendor: Vendor, user=None, *, session=None) -> sa.Select:
@@ -271,12 +240,6 @@ def visible_deployments(
     return statement.order_by(Organisation.name, Application.name_key, Deployment.id)
 
 
-def deployment_or_404(deployment_id, action: Action | str = Action.READ, *, user=None):
-    """A deployment of an organisation the user may read (404 otherwise); 403 when the user
-    may not do `action` in that organisation."""
-    return get_or_404(Deployment, deployment_id, action, user=user, options=DEPLOYMENT_OPTIONS)
-
-
 # --- interfaces -------------------------------------------------------------------------------
 
 
@@ -302,7 +265,3 @@ def visible_interfaces(
             )
         )
     return statement.order_by(Interface.id)
-
-
-def interface_or_404(interface_id, action: Action | str = Action.READ, *, user=None):
-    return get_or_404(Interface, interface_id, action, user=user, options=INTERFACE_OPTIONS)

@@ -8,20 +8,20 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404, require
 from compliance.api import answer, committed_json, json_body, page_args, page_json, read_only
 from compliance.db import ConflictError, check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, validate
-from compliance.tenancy import organisation_for, require_somewhere
+from compliance.tenancy import organisation_for
 from registers.breaches import services
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import (
     REGISTER,
     FilterError,
     breach_filters,
-    breach_or_404,
     visible_breaches,
 )
 from registers.breaches.schemas import (
@@ -115,14 +115,14 @@ def breaches():
 @documented(answer=BreachRead)
 def breach(breach_id: int):
     """One breach, with its 72-hour clock and its notifications"""
-    return breach_json(breach_or_404(breach_id))
+    return breach_json(get_or_404(PersonalDataBreach, breach_id))
 
 
 @bp.post("/breaches")
 @documented(body=BreachCreate, answer=BreachRead, status=201)
 def create_breach():
     """Record a breach: its controller's 72-hour clock starts at H0 (awareness_at)"""
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     data = _body()
     organisation_for(
         get_session(), data.get("organisation_id"), REGISTER, Action.CREATE, user=current_user
@@ -138,7 +138,7 @@ def create_breach():
 @documented(body=BreachPatch, answer=BreachRead)
 def update_breach(breach_id: int):
     """Change a breach (only the fields sent), at the version read"""
-    record = breach_or_404(breach_id, Action.EDIT)
+    record = get_or_404(PersonalDataBreach, breach_id, Action.EDIT)
     data = _body()
 
     def call(session):
@@ -154,7 +154,7 @@ def update_breach(breach_id: int):
 @documented(body=NotificationPost, answer=BreachRead, status=201)
 def add_notification(breach_id: int):
     """Record a notification made to the CNIL (the initial one is the decision to notify)"""
-    record = breach_or_404(breach_id, Action.VALIDATE)
+    record = get_or_404(PersonalDataBreach, breach_id, Action.VALIDATE)
     data = json_body()
 
     def call(session):
@@ -171,7 +171,7 @@ def add_notification(breach_id: int):
 @documented(body=NotNotifiablePost, answer=BreachRead, status=200)
 def not_notifiable(breach_id: int):
     """Document that the breach is not notified, and why (Art. 33(1) and 33(5))"""
-    record = breach_or_404(breach_id, Action.VALIDATE)
+    record = get_or_404(PersonalDataBreach, breach_id, Action.VALIDATE)
     data = json_body()
 
     def call(session):

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import get_or_404, scope
-from compliance.auth import can
+from compliance.access import scope
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
 from compliance.schemas import FieldErrors, validate_query
@@ -123,13 +122,3 @@ def visible_breaches(
     columns = SORTS[filters.sort.lstrip("-")]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, PersonalDataBreach.id)
-
-
-def breach_or_404(breach_id, action: Action | str = Action.READ, *, user=None):
-    """Load a breach of an organisation the user may read (404 otherwise); 403 when the user
-    may not do `action` in that organisation."""
-    return get_or_404(PersonalDataBreach, breach_id, action, user=user)
-
-
-def may(action: Action | str, breach: PersonalDataBreach, user=None) -> bool:
-    return can(REGISTER, Action(action), breach.organisation_id, user=_user(user))

@@ -8,26 +8,27 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404, require
 from compliance.api import committed_json, json_body, page_args, page_json, read_only
 from compliance.db import ConflictError, check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import validate
-from compliance.tenancy import organisation_for, require_somewhere, visible_reference
+from compliance.tenancy import organisation_for, visible_reference
 from compliance.types import MESSAGES
 from registers.incidents import corrective_actions as action_services
 from registers.incidents import incidents as incident_services
 from registers.incidents.common import FieldErrors
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.incidents.queries import (
+    ACTION_OPTIONS,
+    INCIDENT_OPTIONS,
     REGISTER,
     ActionFilters,
     FilterError,
     IncidentFilters,
-    action_or_404,
     impact,
-    incident_or_404,
     visible_actions,
     visible_incidents,
 )
@@ -187,7 +188,7 @@ def incidents():
 @documented(body=IncidentCreate, answer=IncidentDetail)
 def create_incident():
     """Log an incident"""
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     values = validate(IncidentCreate, json_body(), ignore=INCIDENT_READ_ONLY | {"version"})
     organisation_for(
         get_session(), values.organisation_id, REGISTER, Action.CREATE, user=current_user
@@ -204,14 +205,14 @@ def create_incident():
 @documented(answer=IncidentDetail)
 def incident(record_id: int):
     """An incident with its timeline, reports, impact and corrective actions"""
-    return incident_detail_json(incident_or_404(record_id))
+    return incident_detail_json(get_or_404(Incident, record_id, options=INCIDENT_OPTIONS))
 
 
 @bp.patch("/incidents/<int:record_id>")
 @documented(body=IncidentPatch, answer=IncidentDetail)
 def update_incident(record_id: int):
     """Update an incident (partial; `version` required)"""
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
 
     def update(session):
         changes, version = _versioned(
@@ -228,7 +229,7 @@ def update_incident(record_id: int):
 @documented(body=IncidentTransitionPatch, answer=IncidentDetail, status=200)
 def transition_incident(record_id: int):
     """Move an incident to another ISO/IEC 27035 phase"""
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
 
     def transition(session):
         step, version = _versioned(record, IncidentTransition)
@@ -244,14 +245,18 @@ def transition_incident(record_id: int):
 @documented(answer=IncidentTimeline)
 def timeline(record_id: int):
     """The incident's timeline"""
-    return {"items": [entry_json(e) for e in incident_or_404(record_id).entries]}
+    return {
+        "items": [
+            entry_json(e) for e in get_or_404(Incident, record_id, options=INCIDENT_OPTIONS).entries
+        ]
+    }
 
 
 @bp.post("/incidents/<int:record_id>/timeline")
 @documented(body=TimelineEntryCreate, answer=TimelineEntryRead)
 def add_entry(record_id: int):
     """Add a timeline entry (never in the future)"""
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     values = validate(
         TimelineEntryCreate, json_body(), ignore=read_only(TimelineEntryRead, TimelineEntryCreate)
     )
@@ -268,7 +273,7 @@ def add_entry(record_id: int):
 @documented(body=ExternalReportCreate, answer=ExternalReportRead)
 def add_report(record_id: int):
     """Record a report made outside (CERT-FR, police, insurer, CNIL)"""
-    record = incident_or_404(record_id, Action.EDIT)
+    record = get_or_404(Incident, record_id, Action.EDIT, options=INCIDENT_OPTIONS)
     values = validate(
         ExternalReportCreate,
         json_body(),
@@ -297,7 +302,7 @@ def corrective_actions():
 @documented(body=CorrectiveActionCreate, answer=CorrectiveActionRead)
 def create_action():
     """Open a corrective action"""
-    require_somewhere(REGISTER, Action.CREATE)
+    require(REGISTER, Action.CREATE)
     values = validate(CorrectiveActionCreate, json_body(), ignore=ACTION_READ_ONLY | {"version"})
     organisation_id = values.organisation_id
     if organisation_id is None and values.incident_id is not None:
@@ -324,14 +329,14 @@ def create_action():
 @documented(answer=CorrectiveActionRead)
 def corrective_action(record_id: int):
     """A corrective action"""
-    return action_json(action_or_404(record_id))
+    return action_json(get_or_404(CorrectiveAction, record_id, options=ACTION_OPTIONS))
 
 
 @bp.patch("/corrective-actions/<int:record_id>")
 @documented(body=CorrectiveActionPatch, answer=CorrectiveActionRead)
 def update_action(record_id: int):
     """Update a corrective action (partial; `version` required)"""
-    record = action_or_404(record_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, record_id, Action.EDIT, options=ACTION_OPTIONS)
 
     def update(session):
         changes, version = _versioned(record, CorrectiveActionUpdate, ACTION_READ_ONLY)
@@ -347,7 +352,7 @@ def update_action(record_id: int):
 def transition_action(record_id: int):
     """Move a corrective action on (an effectiveness check is required before
     verified_effective)"""
-    record = action_or_404(record_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, record_id, Action.EDIT, options=ACTION_OPTIONS)
 
     def transition(session):
         step, version = _versioned(record, CorrectiveActionTransition)

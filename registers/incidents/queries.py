@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import allowed, get_or_404
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
@@ -73,10 +72,6 @@ def action_condition(user=None, action: Action | str = Action.READ, *, selected=
     return scope_of(CorrectiveAction).condition(
         CorrectiveAction, _user(user), action, selected=selected
     )
-
-
-def may_edit(record, user=None) -> bool:
-    return allowed(REGISTER, record.organisation_id, action=Action.EDIT, user=_user(user))
 
 
 # --- filters ------------------------------------------------------------------------------
@@ -156,12 +151,6 @@ def visible_incidents(
     columns = INCIDENT_SORTS[filters.sort.lstrip("-")]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, Incident.id.desc() if descending else Incident.id)
-
-
-def incident_or_404(incident_id, action: Action | str = Action.READ, *, user=None) -> Incident:
-    """An incident the user may see (404 otherwise); 403 when the action is one the user may
-    not do on it."""
-    return get_or_404(Incident, incident_id, action, user=user, options=INCIDENT_OPTIONS)
 
 
 def incident_by_reference(reference: str, *, user=None, action=Action.READ):
@@ -307,7 +296,3 @@ def visible_actions(
     columns = ACTION_SORTS[filters.sort.lstrip("-")]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, CorrectiveAction.id)
-
-
-def action_or_404(action_id, action: Action | str = Action.READ, *, user=None):
-    return get_or_404(CorrectiveAction, action_id, action, user=user, options=ACTION_OPTIONS)

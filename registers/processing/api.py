@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import get_or_404, require
 from compliance.api import committed_json, json_body, page_args, page_json
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
@@ -17,11 +18,11 @@ from compliance.permissions import Action
 from compliance.tenancy import (
     Organisation,
     organisation_for,
-    require_somewhere,
     unknown_reference_message,
 )
 from registers.processing import compute, services, template_activities
 from registers.processing import queries as q
+from registers.processing.models import ProcessingActivity
 from registers.processing.schemas import (
     READ_ONLY,
     ActivityCreateBody,
@@ -193,7 +194,7 @@ def activities():
 @documented(body=ActivityCreateBody, answer=ActivityDetail)
 def create_activity():
     """Create a draft activity in an organisation (organisation_id, or its slug: organisation)"""
-    require_somewhere(q.REGISTER, Action.CREATE)
+    require(q.REGISTER, Action.CREATE)
     data = json_body()
     organisation = _organisation(data)
     data.pop("version", None)
@@ -212,14 +213,14 @@ def create_activity():
 @documented(answer=ActivityDetail)
 def activity(record_id: int):
     """One activity"""
-    return activity_json(q.activity_or_404(record_id), detail=True)
+    return activity_json(get_or_404(ProcessingActivity, record_id), detail=True)
 
 
 @bp.patch("/processing-activities/<int:record_id>")
 @documented(body=ActivityUpdateBody, answer=ActivityDetail)
 def update_activity(record_id: int):
     """Update an activity (send the version read: 409 if it changed)"""
-    record = q.activity_or_404(record_id, Action.EDIT)
+    record = get_or_404(ProcessingActivity, record_id, Action.EDIT)
     data = json_body()
     version = _version(data, required=True)
     return _run(
@@ -237,7 +238,7 @@ def update_activity(record_id: int):
 @documented(answer=ActivityDetail, status=200)
 def submit_activity(record_id: int):
     """Submit a draft to the DPO"""
-    record = q.activity_or_404(record_id, Action.EDIT)
+    record = get_or_404(ProcessingActivity, record_id, Action.EDIT)
     data = json_body() if request.data else {}
     version = _version(data, required=False)
     return _run(
@@ -251,7 +252,7 @@ def submit_activity(record_id: int):
 @documented(body=ValidateBody, answer=ActivityDetail, status=200)
 def validate_activity(record_id: int):
     """Validate an activity (the DPO): remarks, next_review_on"""
-    record = q.activity_or_404(record_id, Action.VALIDATE)
+    record = get_or_404(ProcessingActivity, record_id, Action.VALIDATE)
     data = json_body() if request.data else {}
     version = _version(data, required=False)
     values = _checked(ValidateBody, data)
@@ -272,7 +273,7 @@ def validate_activity(record_id: int):
 @documented(body=SendBackBody, answer=ActivityDetail, status=200)
 def send_back_activity(record_id: int):
     """Send an activity back to its referent with remarks (the DPO)"""
-    record = q.activity_or_404(record_id, Action.VALIDATE)
+    record = get_or_404(ProcessingActivity, record_id, Action.VALIDATE)
     data = json_body()
     version = _version(data, required=False)
     values = _checked(SendBackBody, data)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import get_or_404, scope
+from compliance.access import scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
@@ -114,12 +114,6 @@ def visible_activities(
     columns = SORTS.get(filters.sort.lstrip("-"), SORTS["reference"])
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, ProcessingActivity.id)
-
-
-def activity_or_404(activity_id, action: Action | str = Action.READ, *, user=None):
-    """Load an activity of an organisation the user may read (404 otherwise), 403 when the user
-    may not do `action` there; related rows preloaded."""
-    return get_or_404(ProcessingActivity, activity_id, action, user=user)
 
 
 def organisation_activities(

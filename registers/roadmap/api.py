@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import get_or_404, require
 from compliance.api import (
     answer,
     body,
@@ -17,7 +18,6 @@ from compliance.api import (
     page_json,
     read_only,
 )
-from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
@@ -26,7 +26,6 @@ from compliance.schemas import validate, validate_query
 from compliance.tenancy import (
     Organisation,
     refuse_organisation_change,
-    require_somewhere,
     visible_reference,
 )
 from registers.roadmap import compute, services
@@ -149,7 +148,7 @@ def roadmaps():
 @documented(answer=RoadmapRead)
 def roadmap(record_id: int):
     """One roadmap"""
-    return roadmap_json(q.roadmap_or_404(record_id))
+    return roadmap_json(get_or_404(Roadmap, record_id))
 
 
 @bp.get("/roadmap-actions")
@@ -165,13 +164,12 @@ def actions():
 @documented(body=RoadmapActionCreate, answer=RoadmapActionDetail)
 def create_action():
     """Add an action to a roadmap"""
-    require_somewhere(q.REGISTER, Action.CREATE)
+    require(q.REGISTER, Action.CREATE)
     values = body(RoadmapActionCreate, ignore=IGNORED)
     record = visible_reference(
         get_session(), Roadmap, values.roadmap_id, q.REGISTER, user=current_user, field="roadmap_id"
     )
-    if not can(q.REGISTER, Action.CREATE, record.organisation_id):
-        abort(403)
+    require(q.REGISTER, Action.CREATE, organisation_id=record.organisation_id)
     result = _write(
         lambda session: services.create_action(session, record, values, actor=current_user),
         _detail_json,
@@ -190,14 +188,14 @@ def create_action():
 @documented(answer=RoadmapActionDetail)
 def action(record_id: int):
     """One roadmap action with its links"""
-    return _detail_json(q.action_or_404(record_id))
+    return _detail_json(get_or_404(RoadmapAction, record_id))
 
 
 @bp.patch("/roadmap-actions/<int:record_id>")
 @documented(body=RoadmapActionPatch, answer=RoadmapActionDetail)
 def update_action(record_id: int):
     """Change an action (version required); archived: true archives it"""
-    record = q.action_or_404(record_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, record_id, Action.EDIT)
     data = dict(json_body())
     refuse_organisation_change(record, data)
     patch = validate(RoadmapActionPatch, data, ignore=PATCH_IGNORED)
@@ -225,15 +223,8 @@ def update_action(record_id: int):
 def _organisation(value: str | None, action: Action = Action.READ) -> Organisation:
     if not value:
         abort(400, _("le paramètre organisation (slug ou identifiant) est obligatoire"))
-    column = Organisation.id if value.isdigit() else Organisation.slug
-    organisation = get_session().scalar(
-        select(Organisation).where(column == (int(value) if value.isdigit() else value))
-    )
-    if organisation is None or not can(q.REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if action != Action.READ and not can(q.REGISTER, action, organisation.id):
-        abort(403)
-    return organisation
+    by = "id" if value.isdigit() else "slug"
+    return get_or_404(Organisation, value, action, by=by, register=q.REGISTER)
 
 
 def _rows(organisation: Organisation) -> list[compute.MeasureRow]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from compliance.access import get_or_404, scope
+from compliance.access import scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.schemas import FieldErrors, validate_query
@@ -120,16 +120,8 @@ def visible_roadmaps(user=None, *, include_archived=False, selected=True, action
     return statement.order_by(Roadmap.start_on.desc(), Roadmap.id)
 
 
-def roadmap_or_404(roadmap_id, action: Action | str = Action.READ, *, user=None) -> Roadmap:
-    return get_or_404(Roadmap, roadmap_id, action, user=user)
-
-
-def action_or_404(action_id, action: Action | str = Action.READ, *, user=None) -> RoadmapAction:
-    return get_or_404(RoadmapAction, action_id, action, user=user)
-
-
 def roadmap_actions(roadmap: Roadmap, *, include_archived=False) -> list[RoadmapAction]:
-    """The actions of a roadmap already authorised (loaded through roadmap_or_404)."""
+    """The actions of a roadmap already authorised (loaded through get_or_404)."""
     statement = (
         sa.select(RoadmapAction)
         .options(*DETAIL_OPTIONS)

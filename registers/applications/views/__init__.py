@@ -4,7 +4,9 @@ behind the reader check; and the Word export of the map, on its own blueprint.""
 
 from __future__ import annotations
 
+from compliance.access import requires
 from compliance.routes import blueprint
+from registers.applications.queries import REGISTER
 from registers.applications.views import (
     applications,
     deployments,
@@ -13,7 +15,7 @@ from registers.applications.views import (
     interfaces,
     vendors,
 )
-from registers.applications.views.helpers import require_reader, template_helpers
+from registers.applications.views.helpers import template_helpers
 
 bp = blueprint(
     "applications",
@@ -25,7 +27,14 @@ bp = blueprint(
     imports,
     url_prefix="/applications",
 )
-bp.before_request(require_reader)
+
+
+@bp.before_request
+@requires(REGISTER)
+def readers_only() -> None:
+    """Every page of the register: its readers only (login, then 403)."""
+
+
 bp.context_processor(template_helpers)
 
 export_bp = blueprint("applications_export", __name__, exports, url_prefix="/applications/export")

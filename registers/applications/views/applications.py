@@ -4,12 +4,11 @@ vendors and the catalogue import have their own modules). Each view loads and ch
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import select
 
-from compliance.auth import can
+from compliance.access import CATALOGUE_EDITOR, allowed, allowed_on, get_or_404, require
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
@@ -19,16 +18,16 @@ from compliance.tenancy import Organisation, visible_organisations
 from registers.applications import diagram, forms, services
 from registers.applications.counts import deployment_counts
 from registers.applications.models import (
+    Application,
     ApplicationStatus,
     Hosting,
 )
 from registers.applications.queries import (
+    APPLICATION_OPTIONS,
     REGISTER,
     ApplicationFilters,
     DeploymentFilters,
     FilterError,
-    application_or_404,
-    can_edit_catalogue,
     visible_applications,
     visible_deployments,
     visible_domains,
@@ -37,7 +36,6 @@ from registers.applications.queries import (
 from registers.applications.schemas import ApplicationCreate, ApplicationUpdate
 from registers.applications.views.helpers import (
     archive_form,
-    require_catalogue_editor,
     submit_form,
     vendor_list,
 )
@@ -80,7 +78,7 @@ def _render_index(filters, page, *, error=None):
 
 @routes.get("/<int:application_id>")
 def detail(application_id: int):
-    return render_detail(application_or_404(application_id))
+    return render_detail(get_or_404(Application, application_id, options=APPLICATION_OPTIONS))
 
 
 def deployable_organisations(application=None):
@@ -105,7 +103,7 @@ def new_deployment_form(application, formdata=None):
 
 
 def new_interface_form(application, formdata=None):
-    if not can_edit_catalogue(action=Action.CREATE):
+    if not allowed(CATALOGUE_EDITOR, action=Action.CREATE):
         return None
     others = [a for a in get_session().scalars(visible_applications()) if a.id != application.id]
     return forms.InterfaceForm(formdata, prefix="interface", applications=others)
@@ -122,13 +120,13 @@ def render_detail(application, *, deployment_form=None, interface_form=None, sta
         panels=get_registry().panels_for("application", application),
         deployment_form=deployment_form or new_deployment_form(application),
         interface_form=interface_form or new_interface_form(application),
-        may_edit_deployment=lambda d: can(REGISTER, Action.EDIT, d.organisation_id),
+        may_edit_deployment=lambda d: allowed_on(d, Action.EDIT),
     ), status
 
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.ApplicationForm(vendors=vendor_list())
     created = []
 
@@ -155,7 +153,7 @@ def _render_form(form, application, *, conflict=None, status=200):
 
 @routes.route("/<int:application_id>/edit", methods=["GET", "POST"])
 def edit(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     form = forms.ApplicationForm(obj=application, vendors=vendor_list())
     done, conflict, status = submit_form(
         form,
@@ -166,7 +164,7 @@ def edit(application_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: application_or_404(application_id),
+        reload=lambda: get_or_404(Application, application_id, options=APPLICATION_OPTIONS),
     )
     if done:
         flash(_("Application enregistrée."), "success")
@@ -176,7 +174,7 @@ def edit(application_id: int):
 
 @routes.post("/<int:application_id>/archive")
 def archive(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.archive_application(db, application, actor=current_user, version=version)
@@ -187,7 +185,7 @@ def archive(application_id: int):
 
 @routes.post("/<int:application_id>/restore")
 def restore(application_id: int):
-    application = application_or_404(application_id, Action.EDIT)
+    application = get_or_404(Application, application_id, Action.EDIT, options=APPLICATION_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.restore_application(db, application, actor=current_user, version=version)
@@ -235,7 +233,4 @@ def map_view():
 def _map_organisation(slug: str) -> Organisation | None:
     if not slug:
         return None
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    return organisation
+    return get_or_404(Organisation, slug, by="slug", register=REGISTER)

@@ -6,13 +6,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.db import get_session
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.applications import forms, services
+from registers.applications.models import Application, Deployment
 from registers.applications.queries import (
-    application_or_404,
-    deployment_or_404,
+    APPLICATION_OPTIONS,
+    DEPLOYMENT_OPTIONS,
 )
 from registers.applications.schemas import DeploymentCreate, DeploymentUpdate
 from registers.applications.views.applications import (
@@ -29,7 +31,7 @@ routes = Routes()
 
 @routes.post("/<int:application_id>/deployments")
 def add_deployment(application_id: int):
-    application = application_or_404(application_id)
+    application = get_or_404(Application, application_id, options=APPLICATION_OPTIONS)
     form = new_deployment_form(application, request.form)
     if form is None:
         abort(403)
@@ -49,7 +51,7 @@ def add_deployment(application_id: int):
 
 @routes.route("/deployments/<int:deployment_id>/edit", methods=["GET", "POST"])
 def edit_deployment(deployment_id: int):
-    deployment = deployment_or_404(deployment_id, Action.EDIT)
+    deployment = get_or_404(Deployment, deployment_id, Action.EDIT, options=DEPLOYMENT_OPTIONS)
     form = forms.DeploymentEditForm(
         obj=deployment, functions=[f.name for f in deployment.application.functions]
     )
@@ -62,7 +64,7 @@ def edit_deployment(deployment_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: deployment_or_404(deployment_id),
+        reload=lambda: get_or_404(Deployment, deployment_id, options=DEPLOYMENT_OPTIONS),
     )
     if done:
         flash(_("Déploiement enregistré."), "success")
@@ -76,7 +78,7 @@ def edit_deployment(deployment_id: int):
 
 @routes.post("/deployments/<int:deployment_id>/archive")
 def archive_deployment(deployment_id: int):
-    deployment = deployment_or_404(deployment_id, Action.EDIT)
+    deployment = get_or_404(Deployment, deployment_id, Action.EDIT, options=DEPLOYMENT_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.archive_deployment(db, deployment, actor=current_user, version=version)
@@ -89,7 +91,7 @@ def archive_deployment(deployment_id: int):
 
 @routes.post("/deployments/<int:deployment_id>/restore")
 def restore_deployment(deployment_id: int):
-    deployment = deployment_or_404(deployment_id, Action.EDIT)
+    deployment = get_or_404(Deployment, deployment_id, Action.EDIT, options=DEPLOYMENT_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.restore_deployment(db, deployment, actor=current_user, version=version)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, render_template, send_file
+from flask import render_template, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField
 
+from compliance.access import CATALOGUE_READER, allowed, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import Form
@@ -16,7 +17,7 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.applications.export import export_application_map
-from registers.applications.queries import REGISTER, holds_in_host
+from registers.applications.queries import REGISTER
 
 routes = Routes()
 
@@ -30,12 +31,11 @@ class MapExportForm(Form):
 
 def _form() -> MapExportForm:
     """The scopes this user may export: everything they may see, or one organisation."""
+    require(REGISTER, Action.EXPORT)
     organisations = visible_organisations(REGISTER, Action.EXPORT)
-    if not organisations:
-        abort(403)
     everything = (
         _l("Tout le catalogue du syndicat")
-        if holds_in_host(current_user, Action.EXPORT)
+        if allowed(CATALOGUE_READER, action=Action.EXPORT)
         else _l("Toutes mes organisations")
     )
     form = MapExportForm()

@@ -1,5 +1,5 @@
-"""What the application map's pages share: the reader check and the template helpers of the
-blueprint, the catalogue editor check, and the form steps (errors, submit, archive)."""
+"""What the application map's pages share: the template helpers of the blueprint and the form
+steps (errors, submit, archive)."""
 
 from __future__ import annotations
 
@@ -7,33 +7,23 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_babel import format_date
-from flask_login import login_required
 
-from compliance.auth import can
+from compliance.access import CATALOGUE_EDITOR, allowed
 from compliance.db import get_session
 from compliance.forms import attach_errors, submit
-from compliance.permissions import Action
 from compliance.schemas import FieldErrors
 from registers.applications import forms
 from registers.applications.models import need_label
 from registers.applications.queries import (
-    REGISTER,
-    can_edit_catalogue,
     visible_vendors,
 )
-
-
-@login_required
-def require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
 
 
 def template_helpers():
     return {
         "format_date": format_date,
         "need_label": need_label,
-        "may_edit_catalogue": can_edit_catalogue(),
+        "may_edit_catalogue": allowed(CATALOGUE_EDITOR),
     }
 
 
@@ -51,11 +41,6 @@ def attach_form_errors(form, error: FieldErrors) -> None:
 
 def submit_form(form, write: Callable[[], object], reload: Callable[[], object] | None = None):
     return submit(form, write, reload, aliases=FORM_FIELDS)
-
-
-def require_catalogue_editor(action: Action = Action.EDIT) -> None:
-    if not can_edit_catalogue(action=action):
-        abort(403)
 
 
 def archive_form() -> forms.ArchiveForm:

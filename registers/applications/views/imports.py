@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import CATALOGUE_EDITOR, require
 from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import get_session
@@ -28,7 +29,6 @@ from compliance.tenancy import Organisation
 from registers.applications import forms
 from registers.applications.importer import UNCHANGED, ImportPlan, apply_import, plan_file
 from registers.applications.queries import REGISTER
-from registers.applications.views.helpers import require_catalogue_editor
 
 routes = Routes()
 
@@ -113,7 +113,7 @@ def _plan(data: bytes, filename: str) -> ImportPlan:
 
 @routes.route("/import", methods=["GET", "POST"])
 def import_catalogue():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.ImportForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -130,7 +130,7 @@ def import_catalogue():
 
 @routes.post("/import/confirm")
 def confirm_import():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.ImportConfirmForm()
     upload = _pending_upload(form.token.data) if form.validate_on_submit() else None
     if upload is None:

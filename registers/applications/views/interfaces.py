@@ -6,14 +6,16 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.db import get_session
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.schemas import validate
 from registers.applications import services
+from registers.applications.models import Application, Interface
 from registers.applications.queries import (
-    application_or_404,
-    interface_or_404,
+    APPLICATION_OPTIONS,
+    INTERFACE_OPTIONS,
 )
 from registers.applications.schemas import InterfaceCreate
 from registers.applications.views.applications import (
@@ -30,7 +32,9 @@ routes = Routes()
 
 @routes.post("/<int:application_id>/interfaces")
 def add_interface(application_id: int):
-    application = application_or_404(application_id, Action.CREATE)
+    application = get_or_404(
+        Application, application_id, Action.CREATE, options=APPLICATION_OPTIONS
+    )
     form = new_interface_form(application, request.form)
     data = form.interface_data(application.id)
     done, _conflict, status = submit_form(
@@ -47,7 +51,7 @@ def add_interface(application_id: int):
 
 @routes.post("/interfaces/<int:interface_id>/archive")
 def archive_interface(interface_id: int):
-    interface = interface_or_404(interface_id, Action.EDIT)
+    interface = get_or_404(Interface, interface_id, Action.EDIT, options=INTERFACE_OPTIONS)
     version = archive_form().submitted_version()
     db = get_session()
     services.archive_interface(db, interface, actor=current_user, version=version)

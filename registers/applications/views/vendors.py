@@ -6,23 +6,22 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import CATALOGUE_EDITOR, get_or_404, require
 from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.applications import forms, services
 from registers.applications.counts import application_counts, deployment_counts
-from registers.applications.models import DpaStatus
+from registers.applications.models import DpaStatus, Vendor
 from registers.applications.queries import (
     FilterError,
     VendorFilters,
     vendor_applications,
-    vendor_or_404,
     visible_vendors,
 )
 from registers.applications.schemas import VendorCreate, VendorUpdate
 from registers.applications.views.helpers import (
-    require_catalogue_editor,
     submit_form,
 )
 
@@ -50,7 +49,7 @@ def vendors():
 
 @routes.get("/vendors/<int:vendor_id>")
 def vendor(vendor_id: int):
-    record = vendor_or_404(vendor_id)
+    record = get_or_404(Vendor, vendor_id)
     applications = list(get_session().scalars(vendor_applications(record)))
     return render_template(
         "applications/vendor.html",
@@ -62,7 +61,7 @@ def vendor(vendor_id: int):
 
 @routes.route("/vendors/new", methods=["GET", "POST"])
 def create_vendor():
-    require_catalogue_editor(Action.CREATE)
+    require(rule=CATALOGUE_EDITOR, action=Action.CREATE)
     form = forms.VendorForm()
     created = []
 
@@ -79,7 +78,7 @@ def create_vendor():
 
 @routes.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
 def edit_vendor(vendor_id: int):
-    record = vendor_or_404(vendor_id, Action.EDIT)
+    record = get_or_404(Vendor, vendor_id, Action.EDIT)
     form = forms.VendorForm(obj=record)
     done, conflict, status = submit_form(
         form,
@@ -90,7 +89,7 @@ def edit_vendor(vendor_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: vendor_or_404(vendor_id),
+        reload=lambda: get_or_404(Vendor, vendor_id),
     )
     if done:
         flash(_("Fournisseur enregistré."), "success")

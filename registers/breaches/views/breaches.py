@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import ConflictError, get_session, utcnow
 from compliance.forms import submit as _submit
@@ -29,14 +30,12 @@ from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.breaches import forms, services
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import BreachStatus, NotificationKind
+from registers.breaches.models import BreachStatus, NotificationKind, PersonalDataBreach
 from registers.breaches.queries import (
     REGISTER,
     BreachFilters,
     FilterError,
     breach_filters,
-    breach_or_404,
-    may,
     visible_breaches,
 )
 from registers.breaches.schemas import (
@@ -46,7 +45,8 @@ from registers.breaches.schemas import (
     NotNotifiable,
 )
 from registers.incidents.common import FieldErrors
-from registers.incidents.queries import incident_or_404
+from registers.incidents.models import Incident
+from registers.incidents.queries import INCIDENT_OPTIONS
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import ProcessingStatus
 
@@ -108,11 +108,11 @@ def _render_index(filters, page, *, error=None):
 
 @routes.get("/<int:breach_id>")
 def detail(breach_id: int):
-    return _render_detail(breach_or_404(breach_id))
+    return _render_detail(get_or_404(PersonalDataBreach, breach_id))
 
 
 def _render_detail(breach, *, notification_form=None, decision_form=None, status=200):
-    deciding = may(Action.VALIDATE, breach) and not breach.is_archived
+    deciding = allowed_on(breach, Action.VALIDATE) and not breach.is_archived
     if deciding and notification_form is None and breach.status != BreachStatus.CLOSED:
         kind = NotificationKind.COMPLEMENTARY if breach.initial_notification else None
         notification_form = forms.NotificationForm(
@@ -128,11 +128,11 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
         "breaches/detail.html",
         breach=breach,
         state=clock(breach),
-        editable=may(Action.EDIT, breach)
+        editable=allowed_on(breach, Action.EDIT)
         and not breach.is_archived
         and breach.status != BreachStatus.CLOSED,
         deciding=deciding,
-        may_export=may(Action.EXPORT, breach),
+        may_export=allowed_on(breach, Action.EXPORT),
         notification_form=notification_form if deciding else None,
         decision_form=decision_form if deciding else None,
         action_form=forms.ActionForm(formdata=None, version=breach.version),
@@ -145,9 +145,8 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = visible_organisations(REGISTER, Action.CREATE)
-    if not organisations:
-        abort(403)
     # First the controller, then its own processing activities to choose from.
     chosen = _chosen_organisation(organisations)
     if chosen is None:
@@ -180,7 +179,7 @@ def _chosen_organisation(organisations):
 
 @routes.route("/<int:breach_id>/edit", methods=["GET", "POST"])
 def edit(breach_id: int):
-    breach = breach_or_404(breach_id, Action.EDIT)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.EDIT)
     form = forms.BreachEditForm(obj=breach, activities=_activities([breach.organisation_id]))
     done, conflict, status = _submit(
         form,
@@ -191,7 +190,7 @@ def edit(breach_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: breach_or_404(breach_id),
+        reload=lambda: get_or_404(PersonalDataBreach, breach_id),
     )
     if done:
         flash(_("Violation enregistrée."), "success")
@@ -206,7 +205,7 @@ def edit(breach_id: int):
 
 @routes.post("/<int:breach_id>/notifications")
 def notify(breach_id: int):
-    breach = breach_or_404(breach_id, Action.VALIDATE)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.VALIDATE)
     form = forms.NotificationForm()
     done, _conflict, status = _submit(
         form,
@@ -217,17 +216,19 @@ def notify(breach_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: breach_or_404(breach_id),
+        reload=lambda: get_or_404(PersonalDataBreach, breach_id),
     )
     if not done:
-        return _render_detail(breach_or_404(breach_id), notification_form=form, status=status)
+        return _render_detail(
+            get_or_404(PersonalDataBreach, breach_id), notification_form=form, status=status
+        )
     flash(_("Notification à la CNIL enregistrée."), "success")
     return redirect(url_for(".detail", breach_id=breach.id, _anchor="notification"))
 
 
 @routes.post("/<int:breach_id>/not-notifiable")
 def not_notifiable(breach_id: int):
-    breach = breach_or_404(breach_id, Action.VALIDATE)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.VALIDATE)
     form = forms.NotNotifiableForm()
     done, _conflict, status = _submit(
         form,
@@ -238,16 +239,18 @@ def not_notifiable(breach_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: breach_or_404(breach_id),
+        reload=lambda: get_or_404(PersonalDataBreach, breach_id),
     )
     if not done:
-        return _render_detail(breach_or_404(breach_id), decision_form=form, status=status)
+        return _render_detail(
+            get_or_404(PersonalDataBreach, breach_id), decision_form=form, status=status
+        )
     flash(_("Décision documentée : la violation n'est pas notifiée."), "success")
     return redirect(url_for(".detail", breach_id=breach.id, _anchor="notification"))
 
 
 def _simple(breach_id: int, action: Action, change, message: str):
-    breach = breach_or_404(breach_id, action)
+    breach = get_or_404(PersonalDataBreach, breach_id, action)
     form = forms.ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -293,7 +296,7 @@ def restore(breach_id: int):
 
 @routes.route("/from-incident/<int:incident_id>", methods=["GET", "POST"])
 def assess(incident_id: int):
-    incident = incident_or_404(incident_id)
+    incident = get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS)
     fanout = controllers_for(incident)
     if not fanout.creatable:
         abort(403 if fanout.controllers else 404)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import abort, send_file
 from flask_login import current_user
 
-from compliance.auth import can
+from compliance.access import get_or_404, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.permissions import Action
 from compliance.routes import Routes
-from compliance.tenancy import Organisation, require_somewhere
+from compliance.tenancy import Organisation
 from registers.breaches import export, forms
-from registers.breaches.queries import REGISTER, breach_or_404
+from registers.breaches.models import PersonalDataBreach
+from registers.breaches.queries import REGISTER
 
 routes = Routes()
 
@@ -38,7 +38,7 @@ def _checked(form) -> None:
 
 @routes.post("/<int:breach_id>/export/dossier")
 def export_dossier(breach_id: int):
-    breach = breach_or_404(breach_id, Action.EXPORT)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_dossier(db, breach, actor=current_user)
@@ -48,7 +48,7 @@ def export_dossier(breach_id: int):
 
 @routes.post("/<int:breach_id>/export/letter")
 def export_letter(breach_id: int):
-    breach = breach_or_404(breach_id, Action.EXPORT)
+    breach = get_or_404(PersonalDataBreach, breach_id, Action.EXPORT)
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_letter(db, breach, actor=current_user)
@@ -58,16 +58,12 @@ def export_letter(breach_id: int):
 
 @routes.post("/export/register")
 def export_register():
-    require_somewhere(REGISTER, Action.EXPORT)
+    require(REGISTER, Action.EXPORT)
     form = forms.RegisterExportForm()
     _checked(form)
     db = get_session()
     slug = form.organisation.data
-    organisation = db.scalar(sa.select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if not can(REGISTER, Action.EXPORT, organisation.id):
-        abort(403)
+    organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     data, record = export.export_register(db, organisation, actor=current_user)
     db.commit()
     return _download(data, record)

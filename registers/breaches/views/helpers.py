@@ -1,33 +1,19 @@
-"""What the breach register's pages share: the reader check and the template helpers of the
-blueprint."""
+"""What the breach register's pages share: the template helpers of the blueprint."""
 
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     url_for,
 )
-from flask_login import login_required
 
-from compliance.auth import can
-from compliance.permissions import Action
+from compliance.access import allowed_on
 from registers.breaches.clock import clock
-from registers.breaches.queries import (
-    REGISTER,
-    may,
-)
 from registers.processing.reference import (
     DataCategory,
     SpecialCategory,
     SubjectCategory,
 )
-
-
-@login_required
-def require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
 
 
 def activity_url(activity) -> str | None:
@@ -40,7 +26,7 @@ def activity_url(activity) -> str | None:
 def template_helpers():
     return {
         "clock": clock,
-        "may": may,
+        "allowed_on": allowed_on,
         "activity_url": activity_url,
         "DataCategory": DataCategory,
         "SpecialCategory": SpecialCategory,

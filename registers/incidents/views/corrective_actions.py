@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -18,15 +19,14 @@ from compliance.tenancy import visible_organisations
 from registers.incidents import corrective_actions as services
 from registers.incidents import export, forms
 from registers.incidents.common import today
-from registers.incidents.models import ActionSource, ActionStatus, Grade
+from registers.incidents.models import ActionSource, ActionStatus, CorrectiveAction, Grade, Incident
 from registers.incidents.queries import (
+    ACTION_OPTIONS,
+    INCIDENT_OPTIONS,
     REGISTER,
     ActionFilters,
     FilterError,
     IncidentFilters,
-    action_or_404,
-    incident_or_404,
-    may_edit,
     visible_actions,
     visible_incidents,
 )
@@ -77,11 +77,11 @@ def _render_actions(filters, page, *, error=None):
 
 @routes.get("/actions/<int:action_id>")
 def action_detail(action_id: int):
-    return _render_action(action_or_404(action_id))
+    return _render_action(get_or_404(CorrectiveAction, action_id, options=ACTION_OPTIONS))
 
 
 def _render_action(record, *, steps=None, conflict=None, status=200):
-    editable = may_edit(record)
+    editable = allowed_on(record, Action.EDIT)
     given = steps or {}
     return render_template(
         "incidents/action.html",
@@ -103,11 +103,12 @@ def _render_action(record, *, steps=None, conflict=None, status=200):
 
 @routes.route("/actions/new", methods=["GET", "POST"])
 def create_action():
-    if not can(REGISTER, Action.CREATE):
-        abort(403)
+    require(REGISTER, Action.CREATE)
     incident = None
     if request.args.get("incident_id"):
-        incident = incident_or_404(request.args["incident_id"], Action.EDIT)
+        incident = get_or_404(
+            Incident, request.args["incident_id"], Action.EDIT, options=INCIDENT_OPTIONS
+        )
     form = _form()
     if incident is not None and not form.is_submitted():
         form.incident_id.data = incident.id
@@ -131,7 +132,7 @@ def create_action():
 
 @routes.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, action_id, Action.EDIT, options=ACTION_OPTIONS)
     form = _form(obj=record)
     done, conflict, status = submit(
         form,
@@ -142,7 +143,7 @@ def edit_action(action_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(CorrectiveAction, action_id, options=ACTION_OPTIONS),
     )
     if done:
         flash(_("Action corrective enregistrée."), "success")
@@ -154,7 +155,7 @@ def edit_action(action_id: int):
 
 @routes.post("/actions/<int:action_id>/transition/<target>")
 def action_transition(action_id: int, target: str):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, action_id, Action.EDIT, options=ACTION_OPTIONS)
     if target not in set(ActionStatus):
         abort(404)
     target = ActionStatus(target)
@@ -169,7 +170,7 @@ def action_transition(action_id: int, target: str):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(CorrectiveAction, action_id, options=ACTION_OPTIONS),
     )
     if done:
         flash(_("Action corrective : « %(status)s ».", status=target.label), "success")
@@ -188,7 +189,7 @@ def restore_action(action_id: int):
 
 
 def _set_archived(action_id: int, change, message: str):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(CorrectiveAction, action_id, Action.EDIT, options=ACTION_OPTIONS)
     form = forms.ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -201,8 +202,7 @@ def _set_archived(action_id: int, change, message: str):
 
 @routes.post("/actions/export")
 def export_actions():
-    if not can(REGISTER, Action.EXPORT):
-        abort(403)
+    require(REGISTER, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -21,17 +22,17 @@ from registers.incidents import export, forms
 from registers.incidents import incidents as services
 from registers.incidents.models import (
     ExternalReport,
+    Incident,
     IncidentCategory,
     IncidentStatus,
     Severity,
 )
 from registers.incidents.queries import (
+    INCIDENT_OPTIONS,
     REGISTER,
     FilterError,
     IncidentFilters,
     impact,
-    incident_or_404,
-    may_edit,
     visible_incidents,
 )
 from registers.incidents.schemas import (
@@ -99,7 +100,7 @@ def _render_index(filters, page, *, error=None):
 
 @routes.get("/<int:incident_id>")
 def detail(incident_id: int):
-    return _render_detail(incident_or_404(incident_id))
+    return _render_detail(get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS))
 
 
 def _transition_forms(incident, given: dict | None = None) -> dict:
@@ -117,7 +118,7 @@ def _transition_forms(incident, given: dict | None = None) -> dict:
 def _render_detail(
     incident, *, entry_form=None, report_form=None, transitions=None, conflict=None, status=200
 ):
-    editable = may_edit(incident)
+    editable = allowed_on(incident, Action.EDIT)
     return render_template(
         "incidents/detail.html",
         incident=incident,
@@ -140,9 +141,8 @@ def _render_detail(
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = visible_organisations(REGISTER, Action.CREATE)
-    if not organisations:
-        abort(403)
     form = forms.IncidentForm(organisations=organisations, **_choices())
     if not form.is_submitted():
         host = next((o for o in organisations if o.is_host), None)
@@ -163,7 +163,7 @@ def create():
 
 @routes.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 def edit(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.IncidentEditForm(obj=incident, **_choices(incident))
     done, conflict, status = submit(
         form,
@@ -174,7 +174,7 @@ def edit(incident_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: incident_or_404(incident_id),
+        reload=lambda: get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS),
     )
     if done:
         flash(_("Incident enregistré."), "success")
@@ -189,7 +189,7 @@ def edit(incident_id: int):
 
 @routes.post("/<int:incident_id>/transition/<target>")
 def transition(incident_id: int, target: str):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     if target not in set(IncidentStatus):
         abort(404)
     target = IncidentStatus(target)
@@ -208,7 +208,7 @@ def transition(incident_id: int, target: str):
             severity=form.severity.data,
             lessons_learnt=form.lessons_learnt.data,
         ),
-        reload=lambda: incident_or_404(incident_id),
+        reload=lambda: get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS),
     )
     if done:
         flash(_("Incident passé en phase « %(phase)s ».", phase=target.label), "success")
@@ -218,7 +218,7 @@ def transition(incident_id: int, target: str):
 
 @routes.post("/<int:incident_id>/timeline")
 def add_entry(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.EntryForm()
     done, _conflict, status = submit(
         form,
@@ -234,7 +234,7 @@ def add_entry(incident_id: int):
 
 @routes.post("/<int:incident_id>/reports")
 def add_report(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.ReportForm()
     done, _conflict, status = submit(
         form,
@@ -250,10 +250,8 @@ def add_report(incident_id: int):
 
 @routes.post("/reports/<int:report_id>/remove")
 def remove_report(report_id: int):
-    report = get_session().get(ExternalReport, report_id)
-    if report is None:
-        abort(404)
-    incident = incident_or_404(report.incident_id, Action.EDIT)
+    report = get_or_404(ExternalReport, report_id, Action.EDIT)
+    incident = report.incident
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
@@ -274,7 +272,7 @@ def restore(incident_id: int):
 
 
 def _set_archived(incident_id: int, change, message: str):
-    incident = incident_or_404(incident_id, Action.EDIT)
+    incident = get_or_404(Incident, incident_id, Action.EDIT, options=INCIDENT_OPTIONS)
     form = forms.ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -290,7 +288,7 @@ def _set_archived(incident_id: int, change, message: str):
 
 @routes.post("/<int:incident_id>/export")
 def export_report(incident_id: int):
-    incident = incident_or_404(incident_id, Action.EXPORT)
+    incident = get_or_404(Incident, incident_id, Action.EXPORT, options=INCIDENT_OPTIONS)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
@@ -303,8 +301,7 @@ def export_report(incident_id: int):
 
 @routes.post("/export")
 def export_log():
-    if not can(REGISTER, Action.EXPORT):
-        abort(403)
+    require(REGISTER, Action.EXPORT)
     form = forms.LogExportForm()
     if not form.validate_on_submit():
         abort(400)

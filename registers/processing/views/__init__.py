@@ -4,7 +4,9 @@ blueprint, behind the reader check."""
 
 from __future__ import annotations
 
+from compliance.access import requires
 from compliance.routes import blueprint
+from registers.processing.queries import REGISTER
 from registers.processing.views import (
     activities,
     exports,
@@ -12,7 +14,7 @@ from registers.processing.views import (
     reference_activities,
     versions,
 )
-from registers.processing.views.helpers import require_reader, template_helpers
+from registers.processing.views.helpers import template_helpers
 
 bp = blueprint(
     "processing",
@@ -24,5 +26,12 @@ bp = blueprint(
     imports,
     url_prefix="/processing",
 )
-bp.before_request(require_reader)
+
+
+@bp.before_request
+@requires(REGISTER)
+def readers_only() -> None:
+    """Every page of the register: its readers only (login, then 403)."""
+
+
 bp.context_processor(template_helpers)

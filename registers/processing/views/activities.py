@@ -16,6 +16,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import allowed_on, get_or_404
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
@@ -28,7 +29,6 @@ from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
     FilterError,
-    activity_or_404,
     inherited_measures,
     organisation_activities,
     readable_organisations,
@@ -41,7 +41,6 @@ from registers.processing.views.helpers import (
     added_section,
     attach_errors,
     organisation_applications,
-    organisation_or_404,
     render_activity_form,
     submit_form,
     translate_workflow,
@@ -107,7 +106,7 @@ def _overview(organisation_ids: list[int]) -> dict[int, dict]:
 
 @routes.get("/registers/<slug>/")
 def register(slug: str):
-    organisation = organisation_or_404(slug)
+    organisation = get_or_404(Organisation, slug, by="slug", register=REGISTER)
     error, status = None, 200
     try:
         filters = ActivityFilters.from_args(request.args)
@@ -152,7 +151,7 @@ def _row(activity, organisation) -> dict:
 
 @routes.get("/activities/<int:activity_id>")
 def detail(activity_id: int):
-    return _render_detail(activity_or_404(activity_id))
+    return _render_detail(get_or_404(ProcessingActivity, activity_id))
 
 
 def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=200):
@@ -171,9 +170,9 @@ def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=20
         divergence=_divergence(activity),
         workflow=workflow,
         conflict=conflict,
-        may_edit=can(REGISTER, Action.EDIT, activity.organisation_id),
-        may_validate=can(REGISTER, Action.VALIDATE, activity.organisation_id),
-        may_export=can(REGISTER, Action.EXPORT, activity.organisation_id),
+        may_edit=allowed_on(activity, Action.EDIT),
+        may_validate=allowed_on(activity, Action.VALIDATE),
+        may_export=allowed_on(activity, Action.EXPORT),
     ), status
 
 
@@ -212,7 +211,7 @@ def _workflow_forms(activity) -> dict:
 
 @routes.route("/registers/<slug>/new", methods=["GET", "POST"])
 def create(slug: str):
-    organisation = organisation_or_404(slug, Action.CREATE)
+    organisation = get_or_404(Organisation, slug, Action.CREATE, by="slug", register=REGISTER)
     form = activity_form(None, organisation)
     added = added_section(form)
     if added:
@@ -237,7 +236,7 @@ def create(slug: str):
 
 @routes.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit(activity_id: int):
-    activity = activity_or_404(activity_id, Action.EDIT)
+    activity = get_or_404(ProcessingActivity, activity_id, Action.EDIT)
     organisation = activity.organisation
     form = activity_form(activity, organisation, obj=activity)
     added = added_section(form)
@@ -253,7 +252,7 @@ def edit(activity_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: activity_or_404(activity_id),
+        reload=lambda: get_or_404(ProcessingActivity, activity_id),
     )
     if done:
         flash(_("Fiche enregistrée."), "success")
@@ -265,7 +264,7 @@ def edit(activity_id: int):
 
 @routes.route("/activities/<int:activity_id>/dpia", methods=["GET", "POST"])
 def dpia(activity_id: int):
-    activity = activity_or_404(activity_id, Action.EDIT)
+    activity = get_or_404(ProcessingActivity, activity_id, Action.EDIT)
     form = forms.DpiaForm(obj=activity)
     done, conflict, status = submit_form(
         form,
@@ -276,7 +275,7 @@ def dpia(activity_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: activity_or_404(activity_id),
+        reload=lambda: get_or_404(ProcessingActivity, activity_id),
     )
     if done:
         result = _("requise") if activity.dpia_required else _("non requise")
@@ -306,7 +305,7 @@ WORKFLOW = {
 
 def _transition(activity_id: int, name: str, call: Callable, message: str):
     form_class, action = WORKFLOW[name]
-    activity = activity_or_404(activity_id, action)
+    activity = get_or_404(ProcessingActivity, activity_id, action)
     form = form_class()
     if not form.validate_on_submit():
         return _render_detail(activity, forms_with_errors={name: form}, status=400)
@@ -316,7 +315,7 @@ def _transition(activity_id: int, name: str, call: Callable, message: str):
         db.commit()
     except ConflictError:
         db.rollback()
-        activity = activity_or_404(activity_id)
+        activity = get_or_404(ProcessingActivity, activity_id)
         return _render_detail(activity, conflict=conflict_report(db, form, activity), status=409)
     except services.FieldErrors as error:
         db.rollback()

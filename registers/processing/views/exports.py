@@ -12,15 +12,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from compliance import audit
+from compliance.access import get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.permissions import Action
 from compliance.routes import Routes
-from compliance.tenancy import slugify
+from compliance.tenancy import Organisation, slugify
 from registers.processing import export, processor, spreadsheet
-from registers.processing.queries import REGISTER, activity_or_404, organisation_activities
-from registers.processing.views.helpers import organisation_or_404
+from registers.processing.models import ProcessingActivity
+from registers.processing.queries import REGISTER, organisation_activities
 
 routes = Routes()
 
@@ -41,7 +42,7 @@ def require_form():
 
 @routes.post("/registers/<slug>/export")
 def export_register(slug: str):
-    organisation = organisation_or_404(slug, Action.EXPORT)
+    organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     require_form()
     db = get_session()
     data, record = export.export_register(db, organisation, actor=current_user)
@@ -51,7 +52,7 @@ def export_register(slug: str):
 
 @routes.post("/activities/<int:activity_id>/export")
 def export_activity(activity_id: int):
-    activity = activity_or_404(activity_id, Action.EXPORT)
+    activity = get_or_404(ProcessingActivity, activity_id, Action.EXPORT)
     require_form()
     db = get_session()
     data, record = export.export_activity(db, activity, actor=current_user)
@@ -61,7 +62,7 @@ def export_activity(activity_id: int):
 
 @routes.post("/registers/<slug>/export.xlsx")
 def export_xlsx(slug: str):
-    organisation = organisation_or_404(slug, Action.EXPORT)
+    organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     require_form()
     activities = organisation_activities(organisation.id)
     data = spreadsheet.export_xlsx(activities, title=organisation.name)
@@ -80,17 +81,10 @@ def export_xlsx(slug: str):
 # --- the processor's register -----------------------------------------------------------------
 
 
-def _host_or_404():
-    """The host organisation, if the user may read its register."""
-    host = processor.host_organisation(get_session())
-    if host is None or not can(REGISTER, Action.READ, host.id):
-        abort(404)
-    return host
-
-
 @routes.get("/processor")
 def processor_register():
-    host = _host_or_404()
+    host = processor.host_organisation(get_session())
+    host = get_or_404(Organisation, getattr(host, "id", None), register=REGISTER)
     register = processor.processor_register(get_session(), host)
     return render_template(
         "processing/processor.html",
@@ -103,9 +97,9 @@ def processor_register():
 
 @routes.post("/processor/export")
 def export_processor_register():
-    host = _host_or_404()
-    if not can(REGISTER, Action.EXPORT, host.id):
-        abort(403)
+    host = processor.host_organisation(get_session())
+    host = get_or_404(Organisation, getattr(host, "id", None), register=REGISTER)
+    require(REGISTER, Action.EXPORT, organisation_id=host.id)
     require_form()
     db = get_session()
     data, record = export.export_processor_register(db, actor=current_user)

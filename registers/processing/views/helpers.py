@@ -1,7 +1,7 @@
-"""Small pieces the pages of the record of processing activities share: the organisation of a
-register page, the choices of the edit form, service errors put back on the form, and what
-differs in the repeated rows when two people edited the same fiche; the reader check and the
-template helpers of the blueprint, and the form steps of an activity's sheet."""
+"""Small pieces the pages of the record of processing activities share: the choices of the edit
+form, service errors put back on the form, and what differs in the repeated rows when two
+people edited the same fiche; the template helpers of the blueprint, and the form steps of an
+activity's sheet."""
 
 from __future__ import annotations
 
@@ -12,14 +12,11 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import login_required
-from sqlmodel import select
 
 from compliance.auth import can
 from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
 from compliance.permissions import Action
-from compliance.tenancy import Organisation
 from registers.applications.models import Application, Deployment, Vendor
 from registers.processing import forms, services
 from registers.processing.forms import SECTIONS
@@ -29,16 +26,6 @@ from registers.processing.queries import REGISTER
 from registers.processing.reference import ProcessingRole, ProcessingStatus
 from registers.processing.schemas import FieldErrors, check_rows, row_fields, row_value
 from registers.processing.serialise import child_rows
-
-
-def organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
-    """An organisation whose register the user may read (404 otherwise), 403 without `action`."""
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if action != Action.READ and not can(REGISTER, action, organisation.id):
-        abort(403)
-    return organisation
 
 
 def application_choices(organisation_id: int, linked=()) -> list[Application]:
@@ -199,12 +186,6 @@ STATUS_TONES = {
     "validated": "success",
     "archived": "warning",
 }
-
-
-@login_required
-def require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
 
 
 def template_helpers():

@@ -19,11 +19,13 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.db import get_session
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.tenancy import Organisation
 from registers.processing import forms, importer
-from registers.processing.views.helpers import organisation_or_404
+from registers.processing.queries import REGISTER
 
 routes = Routes()
 
@@ -97,7 +99,7 @@ def _preview(organisation, data: bytes, filename: str):
 
 @routes.route("/registers/<slug>/import", methods=["GET", "POST"])
 def import_activities(slug: str):
-    organisation = organisation_or_404(slug, Action.CREATE)
+    organisation = get_or_404(Organisation, slug, Action.CREATE, by="slug", register=REGISTER)
     form = forms.ImportForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -121,7 +123,7 @@ def import_activities(slug: str):
 
 @routes.post("/registers/<slug>/import/confirm")
 def confirm_import(slug: str):
-    organisation = organisation_or_404(slug, Action.CREATE)
+    organisation = get_or_404(Organisation, slug, Action.CREATE, by="slug", register=REGISTER)
     form = forms.ImportConfirmForm()
     upload = _pending(form.token.data, organisation.id) if form.validate_on_submit() else None
     if upload is None:

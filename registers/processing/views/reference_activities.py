@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from compliance.auth import can
+from compliance.access import MODEL_KEEPER, get_or_404, require
 from compliance.db import get_session
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.processing import forms, processor, services, template_activities
+from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
-    REGISTER,
-    activity_or_404,
     readable_organisations,
     visible_activities,
 )
@@ -31,19 +30,20 @@ from registers.processing.views.helpers import (
 routes = Routes()
 
 
-def _host_for_models(action: Action = Action.VALIDATE):
-    """The host organisation, where the models live; only the DPO keeps them."""
+def models_host(action: Action = Action.VALIDATE):
+    """The host organisation, where the model processings live (404 while no organisation is
+    the host), for their keeper only (`MODEL_KEEPER`, 403 otherwise)."""
     host = processor.host_organisation(get_session())
     if host is None:
         abort(404)
-    if not can(REGISTER, action, host.id) or not can(REGISTER, Action.VALIDATE, host.id):
-        abort(403)
+    require(rule=MODEL_KEEPER, action=action)
     return host
 
 
-def _model_or_404(model_id: int):
-    _host_for_models()
-    model = activity_or_404(model_id)
+def template_activity(model_id: int):
+    """A model processing, for its keeper: 404 for an activity that is not one."""
+    models_host()
+    model = get_or_404(ProcessingActivity, model_id)
     if not model.is_model:
         abort(404)
     return model
@@ -51,7 +51,7 @@ def _model_or_404(model_id: int):
 
 @routes.get("/models")
 def models():
-    host = _host_for_models()
+    host = models_host()
     statement = visible_activities(filters=ActivityFilters(models=True), selected=False)
     items = list(get_session().scalars(statement))
     copies = {model.id: template_activities.copies_of(get_session(), model) for model in items}
@@ -60,7 +60,7 @@ def models():
 
 @routes.route("/models/new", methods=["GET", "POST"])
 def create_model():
-    host = _host_for_models(Action.CREATE)
+    host = models_host(Action.CREATE)
     form = activity_form(None, host)
     added = added_section(form)
     if added:
@@ -118,12 +118,12 @@ def _render_model(model, *, apply_form=None, push_form=None, status=200):
 
 @routes.get("/models/<int:model_id>")
 def model(model_id: int):
-    return _render_model(_model_or_404(model_id))
+    return _render_model(template_activity(model_id))
 
 
 @routes.post("/models/<int:model_id>/apply")
 def apply_model(model_id: int):
-    model = _model_or_404(model_id)
+    model = template_activity(model_id)
     db = get_session()
     form = _apply_form(model, template_activities.copies_of(db, model), request.form)
     if not form.validate_on_submit():
@@ -147,7 +147,7 @@ def apply_model(model_id: int):
 
 @routes.post("/models/<int:model_id>/push")
 def push_model(model_id: int):
-    model = _model_or_404(model_id)
+    model = template_activity(model_id)
     form = _push_form(request.form)
     if not form.validate_on_submit():
         return _render_model(model, push_form=form, status=400)

@@ -10,17 +10,18 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.tenancy import Organisation
 from registers.processing import export, forms, publish
 from registers.processing.queries import REGISTER
 from registers.processing.schemas import VersionCreate
 from registers.processing.views.exports import require_form
-from registers.processing.views.helpers import organisation_or_404
 
 routes = Routes()
 
@@ -39,14 +40,14 @@ def _render(organisation, form, status=200):
 
 @routes.get("/registers/<slug>/versions")
 def versions(slug: str):
-    organisation = organisation_or_404(slug)
+    organisation = get_or_404(Organisation, slug, by="slug", register=REGISTER)
     may_publish = can(REGISTER, Action.VALIDATE, organisation.id)
     return _render(organisation, forms.PublishForm() if may_publish else None)
 
 
 @routes.post("/registers/<slug>/versions")
 def publish_version(slug: str):
-    organisation = organisation_or_404(slug, Action.VALIDATE)
+    organisation = get_or_404(Organisation, slug, Action.VALIDATE, by="slug", register=REGISTER)
     form = forms.PublishForm()
     if not form.validate_on_submit():
         return _render(organisation, form, 400)
@@ -67,7 +68,7 @@ def publish_version(slug: str):
 
 @routes.post("/registers/<slug>/versions/<int:number>/export")
 def export_version(slug: str, number: int):
-    organisation = organisation_or_404(slug, Action.EXPORT)
+    organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     version = publish.find_version(get_session(), organisation.id, number)
     if version is None:
         abort(404)

@@ -7,21 +7,21 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import allowed_on, get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action, Register
 from compliance.routes import Routes
 from registers.applications.queries import visible_applications
-from registers.incidents.queries import action_or_404 as corrective_action_or_404
+from registers.incidents.models import CorrectiveAction
+from registers.incidents.queries import ACTION_OPTIONS, visible_incidents
 from registers.incidents.queries import visible_actions as visible_corrective_actions
-from registers.incidents.queries import visible_incidents
 from registers.roadmap import compute, forms, services
 from registers.roadmap.catalogue import all_measures
+from registers.roadmap.models import Roadmap, RoadmapAction
 from registers.roadmap.queries import (
     REGISTER,
-    action_or_404,
-    roadmap_or_404,
     visible_roadmaps,
 )
 from registers.roadmap.schemas import (
@@ -53,7 +53,7 @@ def _link_choices() -> dict:
 
 @routes.route("/<int:roadmap_id>/actions/new", methods=["GET", "POST"])
 def create_action(roadmap_id: int):
-    roadmap = roadmap_or_404(roadmap_id, Action.CREATE)
+    roadmap = get_or_404(Roadmap, roadmap_id, Action.CREATE)
     form = forms.ActionForm(**_link_choices())
     if not form.is_submitted():
         start = max(roadmap.start_on, compute.today())
@@ -76,11 +76,11 @@ def create_action(roadmap_id: int):
 
 @routes.get("/actions/<int:action_id>")
 def action(action_id: int):
-    return render_action(action_or_404(action_id))
+    return render_action(get_or_404(RoadmapAction, action_id))
 
 
 def render_action(record, *, progress_form=None, milestone_form=None, conflict=None, status=200):
-    editable = can(REGISTER, Action.EDIT, record.organisation_id)
+    editable = allowed_on(record, Action.EDIT)
     version = record.version
     return render_template(
         "roadmap/action.html",
@@ -100,7 +100,7 @@ def render_action(record, *, progress_form=None, milestone_form=None, conflict=N
 
 @routes.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit_action(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     form = forms.ActionForm(obj=record, **_link_choices())
     done, conflict, status = submit(
         form,
@@ -111,7 +111,7 @@ def edit_action(action_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(RoadmapAction, action_id),
     )
     if done:
         flash(_("Action %(code)s enregistrée.", code=record.code), "success")
@@ -127,7 +127,7 @@ def edit_action(action_id: int):
 
 @routes.post("/actions/<int:action_id>/progress")
 def update_progress(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     form = forms.ProgressForm()
     done, conflict, status = submit(
         form,
@@ -138,13 +138,13 @@ def update_progress(action_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(RoadmapAction, action_id),
     )
     if done:
         flash(_("Avancement de %(code)s enregistré.", code=record.code), "success")
         return redirect(url_for(".roadmap", roadmap_id=record.roadmap_id, _anchor="timeline"))
     return render_action(
-        action_or_404(action_id), progress_form=form, conflict=conflict, status=status
+        get_or_404(RoadmapAction, action_id), progress_form=form, conflict=conflict, status=status
     )
 
 
@@ -157,7 +157,7 @@ def version_form() -> forms.ArchiveForm:
 
 @routes.post("/actions/<int:action_id>/archive")
 def archive_action(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     version = version_form().submitted_version()
     db = get_session()
     services.archive_action(db, record, actor=current_user, version=version)
@@ -168,7 +168,7 @@ def archive_action(action_id: int):
 
 @routes.post("/actions/<int:action_id>/restore")
 def restore_action(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     version = version_form().submitted_version()
     db = get_session()
     services.restore_action(db, record, actor=current_user, version=version)
@@ -182,9 +182,8 @@ def restore_action(action_id: int):
 
 @routes.route("/escalate/<int:corrective_action_id>", methods=["GET", "POST"])
 def escalate(corrective_action_id: int):
-    corrective = corrective_action_or_404(corrective_action_id)
-    if not can(REGISTER, Action.CREATE, corrective.organisation_id):
-        abort(403)
+    corrective = get_or_404(CorrectiveAction, corrective_action_id, options=ACTION_OPTIONS)
+    require(REGISTER, Action.CREATE, organisation_id=corrective.organisation_id)
     roadmaps = [
         r
         for r in get_session().scalars(visible_roadmaps(selected=False))

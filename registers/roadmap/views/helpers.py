@@ -1,24 +1,15 @@
-"""What the roadmap's pages share: the reader check and the template helpers of the blueprint,
-and the organisations the user may plan for."""
+"""What the roadmap's pages share: the template helpers of the blueprint, and the
+organisations the user may plan for."""
 
 from __future__ import annotations
 
-from flask import abort
 from flask_babel import format_date
-from flask_login import login_required
 
-from compliance.auth import can
 from compliance.permissions import Action
 from compliance.tenancy import visible_organisations
 from registers.roadmap import compute, figures
 from registers.roadmap.catalogue import ATTRIBUTION, LICENCE
 from registers.roadmap.queries import REGISTER
-
-
-@login_required
-def require_reader():
-    if not can(REGISTER, Action.READ):
-        abort(403)
 
 
 def template_helpers():

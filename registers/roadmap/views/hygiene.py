@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
+from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
@@ -26,15 +27,6 @@ from registers.roadmap.schemas import HygieneAssessmentCreate
 routes = Routes()
 
 
-def _organisation_or_404(slug: str, action: Action = Action.READ) -> Organisation:
-    organisation = get_session().scalar(select(Organisation).where(Organisation.slug == slug))
-    if organisation is None or not can(REGISTER, Action.READ, organisation.id):
-        abort(404)
-    if action != Action.READ and not can(REGISTER, action, organisation.id):
-        abort(403)
-    return organisation
-
-
 @routes.get("/hygiene")
 def hygiene_home():
     organisations = visible_organisations(REGISTER)
@@ -48,7 +40,7 @@ def hygiene_home():
 
 @routes.get("/hygiene/<slug>")
 def hygiene(slug: str):
-    organisation = _organisation_or_404(slug)
+    organisation = get_or_404(Organisation, slug, by="slug", register=REGISTER)
     db = get_session()
     state = request.args.get("state", "")
     rows = compute.measure_rows(
@@ -77,7 +69,7 @@ def _rows_by_theme(rows):
 
 @routes.route("/hygiene/<slug>/<ref>", methods=["GET", "POST"])
 def assess(slug: str, ref: str):
-    organisation = _organisation_or_404(slug, Action.EDIT)
+    organisation = get_or_404(Organisation, slug, Action.EDIT, by="slug", register=REGISTER)
     db = get_session()
     measure = db.scalar(select(HygieneMeasure).where(HygieneMeasure.ref == ref))
     if measure is None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from compliance.access import get_or_404
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.roadmap import forms, services
-from registers.roadmap.models import Milestone
-from registers.roadmap.queries import action_or_404
+from registers.roadmap.models import Milestone, RoadmapAction
 from registers.roadmap.schemas import MilestoneCreate
 from registers.roadmap.views.actions import render_action, version_form
 
@@ -21,7 +21,7 @@ routes = Routes()
 
 @routes.post("/actions/<int:action_id>/milestones")
 def add_milestone(action_id: int):
-    record = action_or_404(action_id, Action.EDIT)
+    record = get_or_404(RoadmapAction, action_id, Action.EDIT)
     form = forms.MilestoneForm()
     done, conflict, status = submit(
         form,
@@ -32,27 +32,19 @@ def add_milestone(action_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: action_or_404(action_id),
+        reload=lambda: get_or_404(RoadmapAction, action_id),
     )
     if done:
         flash(_("Jalon ajouté."), "success")
         return redirect(url_for(".action", action_id=record.id, _anchor="milestones"))
     return render_action(
-        action_or_404(action_id), milestone_form=form, conflict=conflict, status=status
+        get_or_404(RoadmapAction, action_id), milestone_form=form, conflict=conflict, status=status
     )
-
-
-def _milestone_or_404(milestone_id: int) -> Milestone:
-    milestone = get_session().get(Milestone, milestone_id)
-    if milestone is None:
-        abort(404)
-    action_or_404(milestone.action_id, Action.EDIT)
-    return milestone
 
 
 @routes.post("/milestones/<int:milestone_id>/toggle")
 def toggle_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
+    milestone = get_or_404(Milestone, milestone_id, Action.EDIT)
     version = version_form().submitted_version()
     db = get_session()
     services.set_milestone_done(
@@ -64,7 +56,7 @@ def toggle_milestone(milestone_id: int):
 
 @routes.post("/milestones/<int:milestone_id>/remove")
 def remove_milestone(milestone_id: int):
-    milestone = _milestone_or_404(milestone_id)
+    milestone = get_or_404(Milestone, milestone_id, Action.EDIT)
     action_id = milestone.action_id
     version = version_form().submitted_version()
     db = get_session()

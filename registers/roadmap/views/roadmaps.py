@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from compliance.auth import can
+from compliance.access import allowed_on, get_or_404, require
 from compliance.db import get_session
 from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import submit
@@ -22,7 +22,7 @@ from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.roadmap import compute, figures, forms, services
 from registers.roadmap.catalogue import all_measures
 from registers.roadmap.export import export_roadmap_report
-from registers.roadmap.models import ActionStatus, Priority, Theme
+from registers.roadmap.models import ActionStatus, Priority, Roadmap, Theme
 from registers.roadmap.queries import (
     REGISTER,
     FilterError,
@@ -30,7 +30,6 @@ from registers.roadmap.queries import (
     assessments_of,
     organisation_actions,
     roadmap_actions,
-    roadmap_or_404,
     visible_actions,
     visible_roadmaps,
 )
@@ -73,9 +72,8 @@ def index():
 
 @routes.route("/new", methods=["GET", "POST"])
 def create():
+    require(REGISTER, Action.CREATE)
     organisations = editable_organisations()
-    if not organisations:
-        abort(403)
     form = forms.RoadmapForm(organisations=organisations)
     if not form.is_submitted():
         chosen = selected_organisation_id()
@@ -95,7 +93,7 @@ def create():
 
 @routes.route("/<int:roadmap_id>/edit", methods=["GET", "POST"])
 def edit(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id, Action.EDIT)
+    record = get_or_404(Roadmap, roadmap_id, Action.EDIT)
     form = forms.RoadmapEditForm(obj=record)
     done, conflict, status = submit(
         form,
@@ -106,7 +104,7 @@ def edit(roadmap_id: int):
             actor=current_user,
             version=form.submitted_version(),
         ),
-        reload=lambda: roadmap_or_404(roadmap_id),
+        reload=lambda: get_or_404(Roadmap, roadmap_id),
     )
     if done:
         flash(_("Feuille de route enregistrée."), "success")
@@ -118,7 +116,7 @@ def edit(roadmap_id: int):
 
 @routes.get("/<int:roadmap_id>")
 def roadmap(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id)
+    record = get_or_404(Roadmap, roadmap_id)
     group_by = request.args.get("group", "theme")
     if group_by not in GROUPINGS:
         abort(400)
@@ -153,15 +151,15 @@ def _render_roadmap(record, filters, actions, group_by, *, error=None):
         themes=Theme,
         statuses=ActionStatus,
         priorities=Priority,
-        editable=can(REGISTER, Action.EDIT, record.organisation_id),
-        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        editable=allowed_on(record, Action.EDIT),
+        may_export=allowed_on(record, Action.EXPORT),
         export_form=forms.ExportForm(formdata=None),
     )
 
 
 @routes.get("/<int:roadmap_id>/progress")
 def progress(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id)
+    record = get_or_404(Roadmap, roadmap_id)
     db = get_session()
     on = compute.today()
     actions = roadmap_actions(record)
@@ -186,7 +184,7 @@ def progress(roadmap_id: int):
         charts=figures.progress_charts(state, money, coverage),
         late=[a for a in actions if a.is_late(on)],
         themes=_theme_budget(actions),
-        may_export=can(REGISTER, Action.EXPORT, record.organisation_id),
+        may_export=allowed_on(record, Action.EXPORT),
         export_form=forms.ExportForm(formdata=None),
     )
 
@@ -200,7 +198,7 @@ def _theme_budget(actions):
 
 @routes.post("/<int:roadmap_id>/export")
 def export(roadmap_id: int):
-    record = roadmap_or_404(roadmap_id, Action.EXPORT)
+    record = get_or_404(Roadmap, roadmap_id, Action.EXPORT)
     if not forms.ExportForm().validate_on_submit():
         abort(400)
     db = get_session()

@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 
+from compliance.access import CATALOGUE_EDITOR, allowed, get_or_404
 from compliance.db import utcnow
 from compliance.permissions import Action
 from registers.applications import queries as q
 from registers.applications import services
+from registers.applications.models import Application, Deployment, Interface, Vendor
 
 
 @pytest.fixture
@@ -97,19 +99,19 @@ def test_a_referent_gets_404_for_what_they_do_not_see_and_403_to_write(
 ):
     referent = make_user("referent", organisation)
     apps, deployments = world["apps"], world["deployments"]
-    assert q.application_or_404(apps["melodie"].id, user=referent) is apps["melodie"]
+    assert get_or_404(Application, apps["melodie"].id, user=referent) is apps["melodie"]
     with pytest.raises(NotFound):
-        q.application_or_404(apps["adagio"].id, user=referent)
+        get_or_404(Application, apps["adagio"].id, user=referent)
     with pytest.raises(NotFound):
-        q.application_or_404("not-a-number", user=referent)
+        get_or_404(Application, "not-a-number", user=referent)
     with pytest.raises(Forbidden):
-        q.application_or_404(apps["melodie"].id, Action.EDIT, user=referent)
+        get_or_404(Application, apps["melodie"].id, Action.EDIT, user=referent)
     with pytest.raises(NotFound):
-        q.deployment_or_404(deployments["gentilly-adagio"].id, user=referent)
+        get_or_404(Deployment, deployments["gentilly-adagio"].id, user=referent)
     with pytest.raises(Forbidden):
-        q.deployment_or_404(deployments["ivry-melodie"].id, Action.EDIT, user=referent)
+        get_or_404(Deployment, deployments["ivry-melodie"].id, Action.EDIT, user=referent)
     with pytest.raises(NotFound):
-        q.interface_or_404(world["interfaces"]["adagio-melodie"].id, user=referent)
+        get_or_404(Interface, world["interfaces"]["adagio-melodie"].id, user=referent)
 
 
 def test_the_organisation_filter_never_reveals_another_members_choices(
@@ -130,24 +132,24 @@ def test_only_ciso_and_admin_of_the_host_write_the_catalogue(
     session, world, make_user, host, role, catalogue
 ):
     user = make_user(role, host)
-    assert q.can_edit_catalogue(user, Action.EDIT, session=session) is catalogue
-    assert q.can_edit_catalogue(user, Action.CREATE, session=session) is catalogue
+    assert allowed(CATALOGUE_EDITOR, action=Action.EDIT, user=user, session=session) is catalogue
+    assert allowed(CATALOGUE_EDITOR, action=Action.CREATE, user=user, session=session) is catalogue
     if catalogue:
-        assert q.application_or_404(world["apps"]["adagio"].id, Action.EDIT, user=user)
+        assert get_or_404(Application, world["apps"]["adagio"].id, Action.EDIT, user=user)
     else:
         with pytest.raises(Forbidden):
-            q.application_or_404(world["apps"]["adagio"].id, Action.EDIT, user=user)
+            get_or_404(Application, world["apps"]["adagio"].id, Action.EDIT, user=user)
 
 
 def test_a_members_ciso_edits_its_deployments_but_not_the_catalogue(
     session, world, make_user, organisation
 ):
     ciso = make_user("ciso", organisation)
-    assert not q.can_edit_catalogue(ciso, session=session)
-    assert q.can_edit_deployment(organisation.id, ciso)
-    assert q.deployment_or_404(world["deployments"]["ivry-gf"].id, Action.EDIT, user=ciso)
+    assert not allowed(CATALOGUE_EDITOR, user=ciso, session=session)
+    assert allowed(q.REGISTER, organisation.id, action=Action.EDIT, user=ciso)
+    assert get_or_404(Deployment, world["deployments"]["ivry-gf"].id, Action.EDIT, user=ciso)
     with pytest.raises(Forbidden):
-        q.vendor_or_404(world["apps"]["gf"].vendor_id, Action.EDIT, user=ciso)
+        get_or_404(Vendor, world["apps"]["gf"].vendor_id, Action.EDIT, user=ciso)
 
 
 def test_an_auditor_of_a_member_reads_that_member_only(
@@ -156,7 +158,7 @@ def test_an_auditor_of_a_member_reads_that_member_only(
     auditor = make_user("auditor", other_organisation)
     assert _applications(session, auditor) == {"Adagio"}
     assert _deployments(session, auditor) == {("gentilly", "Adagio")}
-    assert not q.can_edit_catalogue(auditor, session=session)
+    assert not allowed(CATALOGUE_EDITOR, user=auditor, session=session)
 
 
 def test_an_expired_membership_sees_nothing(session, world, make_user, organisation, host):
@@ -165,7 +167,7 @@ def test_an_expired_membership_sees_nothing(session, world, make_user, organisat
     assert _deployments(session, expired) == set()
     former = make_user("ciso", host, expires_at=utcnow() - timedelta(minutes=1))
     assert _applications(session, former) == set()
-    assert not q.can_edit_catalogue(former, session=session)
+    assert not allowed(CATALOGUE_EDITOR, user=former, session=session)
 
 
 def test_scoping_is_a_subquery_not_a_list_of_ids(world, make_user, organisation):
