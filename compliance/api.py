@@ -110,7 +110,7 @@ def json_body() -> dict:
     return data
 
 
-def error(status: int, code: str, message: str, **extra):
+def json_error(status: int, code: str, message: str, **extra):
     """A JSON error answer: {"error": code, "message": message, ...extra}."""
     response = jsonify(error=code, message=message, **extra)
     response.status_code = status
@@ -128,17 +128,19 @@ def write(action, serialise, *, status: int = 200, location=None, current=None):
         session.flush()
     except FieldErrors as refused:
         session.rollback()
-        return error(422, "invalid", _("Certaines valeurs sont invalides."), errors=refused.errors)
+        return json_error(
+            422, "invalid", _("Certaines valeurs sont invalides."), errors=refused.errors
+        )
     except PermissionDenied as refused:
         session.rollback()
-        return error(403, "forbidden", str(refused))
+        return json_error(403, "forbidden", str(refused))
     except ServiceError as refused:
         session.rollback()
-        return error(422, "invalid", str(refused), errors={"_": str(refused)})
+        return json_error(422, "invalid", str(refused), errors={"_": str(refused)})
     except ConflictError as conflict:
         session.rollback()
         session.refresh(conflict.record)
-        return error(
+        return json_error(
             409,
             "conflict",
             _(

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from compliance.access import CATALOGUE_EDITOR, get_or_404, require
-from compliance.api import answer, body, committed_json, page_args, page_json
-from compliance.db import ConflictError, get_session
+from compliance.api import answer, body, page_args, page_json, write
+from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -116,35 +116,6 @@ def _list(statement, serialise):
     return page_json(paginate(get_session(), statement, page=page, per_page=per_page), serialise)
 
 
-def _write(action, serialise, status: int = 200):
-    """Run a service call, commit and answer; field errors -> 422, conflicts -> 409."""
-    session = get_session()
-    try:
-        record = action(session)
-        session.flush()
-    except services.FieldErrors as error:
-        session.rollback()
-        return _invalid(error.errors)
-    except services.ServiceError as error:
-        session.rollback()
-        return _invalid({"_": str(error)})
-    except ConflictError as error:
-        session.rollback()
-        session.refresh(error.record)
-        response = jsonify(
-            error="conflict",
-            message=_(
-                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
-                "modification."
-            ),
-            current=serialise(error.record),
-        )
-        response.status_code = 409
-        return response
-    body = committed_json(session, serialise, record)
-    return body, status
-
-
 def _checked(schema):
     """The request's body checked by `schema`: the checked values, or the 422 to answer."""
     try:
@@ -161,7 +132,7 @@ def _patch(record, schema, update_schema, update, archive, restore, serialise):
     values = patch.model_dump(exclude_unset=True, exclude=CONTROL)
     changes = update_schema.model_construct(_fields_set=set(values), **values)
 
-    def write(session):
+    def change(session):
         update(session, record, changes, actor=current_user, version=patch.version)
         if patch.archived is True:
             archive(session, record, actor=current_user)
@@ -169,25 +140,23 @@ def _patch(record, schema, update_schema, update, archive, restore, serialise):
             restore(session, record, actor=current_user)
         return record
 
-    return _write(write, serialise)
+    return write(change, serialise)
 
 
-def _created(result, kind: str):
-    if not isinstance(result, tuple):
-        return result, result.status_code
-    data, status = result
-    response = jsonify(data)
-    response.status_code = status
-    response.headers["Location"] = url_for(f"api.applications.{kind}", record_id=data["id"])
-    return response, status
+def _location(kind: str):
+    return lambda record: url_for(f"api.applications.{kind}", record_id=record.id)
 
 
 def _create(schema, create, serialise, kind: str):
     values, invalid = _checked(schema)
     if invalid is not None:
         return invalid
-    result = _write(lambda session: create(session, values, actor=current_user), serialise, 201)
-    return _created(result, kind)
+    return write(
+        lambda session: create(session, values, actor=current_user),
+        serialise,
+        status=201,
+        location=_location(kind),
+    )
 
 
 # --- applications -----------------------------------------------------------------------------
@@ -317,12 +286,12 @@ def create_deployment():
     organisation_for(
         get_session(), values.organisation_id, q.REGISTER, Action.CREATE, user=current_user
     )
-    result = _write(
+    return write(
         lambda session: services.create_deployment(session, values, actor=current_user),
         deployment_json,
-        201,
+        status=201,
+        location=_location("deployment"),
     )
-    return _created(result, "deployment")
 
 
 @bp.get("/deployments/<int:record_id>")

@@ -4,13 +4,21 @@ the DPO and the CNIL read it, and the offset says whether it fell in summer or w
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import get_or_404, require
-from compliance.api import answer, committed_json, json_body, page_args, page_json, read_only
-from compliance.db import ConflictError, check_version, get_session
+from compliance.api import (
+    answer,
+    json_body,
+    json_error,
+    page_args,
+    page_json,
+    read_only,
+    write,
+)
+from compliance.db import check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -50,39 +58,14 @@ def breach_json(breach: PersonalDataBreach) -> dict:
     return answer(BreachRead, breach)
 
 
-def _error(status: int, error: str, message: str, **extra):
-    response = jsonify(error=error, message=message, **extra)
-    response.status_code = status
-    return response
-
-
 def _write(call, *, status: int = 200, location: bool = False):
-    """Run a service call, commit and answer; field errors -> 422, conflicts -> 409."""
-    session = get_session()
-    try:
-        breach = call(session)
-        session.flush()
-    except FieldErrors as error:
-        session.rollback()
-        return _error(422, "invalid", _("Certaines valeurs sont invalides."), errors=error.errors)
-    except ConflictError as error:
-        session.rollback()
-        session.refresh(error.record)
-        return _error(
-            409,
-            "conflict",
-            _(
-                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
-                "modification."
-            ),
-            current=breach_json(error.record),
-        )
-    body = committed_json(session, breach_json, breach)
-    response = jsonify(body)
-    response.status_code = status
-    if location:
-        response.headers["Location"] = url_for(".breach", breach_id=breach.id)
-    return response
+    """Run a service call on a breach, commit and answer it (the kernel's write)."""
+    return write(
+        call,
+        breach_json,
+        status=status,
+        location=(lambda breach: url_for(".breach", breach_id=breach.id)) if location else None,
+    )
 
 
 def _body() -> dict:
@@ -105,7 +88,7 @@ def breaches():
     try:
         filters = breach_filters(request.args)
     except FilterError as error:
-        return _error(400, "bad_request", str(error), errors={error.field: error.message})
+        return json_error(400, "bad_request", str(error), errors={error.field: error.message})
     page, per_page = page_args()
     statement = visible_breaches(current_user, filters)
     return page_json(paginate(get_session(), statement, page=page, per_page=per_page), breach_json)

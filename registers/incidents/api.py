@@ -4,13 +4,13 @@ and query strings are checked by the entities' schemas, answers written by them 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import get_or_404, require
-from compliance.api import committed_json, json_body, page_args, page_json, read_only
-from compliance.db import ConflictError, check_version, get_session
+from compliance.api import json_body, json_error, page_args, page_json, read_only, write
+from compliance.db import check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -111,12 +111,6 @@ def action_json(action: CorrectiveAction) -> dict:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _error(status: int, error: str, message: str, **extra):
-    response = jsonify(error=error, message=message, **extra)
-    response.status_code = status
-    return response
-
-
 def _versioned(record, schema, read_only_keys=(), *, fixed=()):
     """The body checked by `schema`, and the version of `record` it was made on. Unknown keys
     and `fixed` ones (which cannot change) are refused first; then a missing or stale version
@@ -139,39 +133,12 @@ def _filters(filter_cls):
     try:
         return filter_cls.from_args(request.args)
     except FilterError as error:
-        abort(_error(400, "bad_request", str(error), errors={error.field: error.message}))
+        abort(json_error(400, "bad_request", str(error), errors={error.field: error.message}))
 
 
 def _list(statement, serialise):
     page, per_page = page_args()
     return page_json(paginate(get_session(), statement, page=page, per_page=per_page), serialise)
-
-
-def _write(action, serialise, status: int = 200, location=None):
-    """Run a service call, commit and answer; conflicts -> 409 (field errors -> 422, by the
-    kernel's handler)."""
-    session = get_session()
-    try:
-        record = action(session)
-        session.flush()
-    except ConflictError as error:
-        session.rollback()
-        session.refresh(error.record)
-        return _error(
-            409,
-            "conflict",
-            _(
-                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
-                "modification."
-            ),
-            current=serialise(error.record),
-        )
-    body = committed_json(session, serialise, record)
-    response = jsonify(body)
-    response.status_code = status
-    if location:
-        response.headers["Location"] = location(record)
-    return response
 
 
 # --- incidents ------------------------------------------------------------------------------
@@ -193,11 +160,11 @@ def create_incident():
     organisation_for(
         get_session(), values.organisation_id, REGISTER, Action.CREATE, user=current_user
     )
-    return _write(
+    return write(
         lambda session: incident_services.create_incident(session, values, actor=current_user),
         incident_detail_json,
-        201,
-        lambda record: url_for("api.incidents.incident", record_id=record.id),
+        status=201,
+        location=lambda record: url_for("api.incidents.incident", record_id=record.id),
     )
 
 
@@ -222,7 +189,7 @@ def update_incident(record_id: int):
             session, record, changes, actor=current_user, version=version
         )
 
-    return _write(update, incident_detail_json)
+    return write(update, incident_detail_json)
 
 
 @bp.post("/incidents/<int:record_id>/transition")
@@ -238,7 +205,7 @@ def transition_incident(record_id: int):
             session, record, step.status, actor=current_user, version=version, **values
         )
 
-    return _write(transition, incident_detail_json)
+    return write(transition, incident_detail_json)
 
 
 @bp.get("/incidents/<int:record_id>/timeline")
@@ -260,12 +227,12 @@ def add_entry(record_id: int):
     values = validate(
         TimelineEntryCreate, json_body(), ignore=read_only(TimelineEntryRead, TimelineEntryCreate)
     )
-    return _write(
+    return write(
         lambda session: incident_services.add_timeline_entry(
             session, record, values, actor=current_user
         ),
         entry_json,
-        201,
+        status=201,
     )
 
 
@@ -279,12 +246,12 @@ def add_report(record_id: int):
         json_body(),
         ignore=read_only(ExternalReportRead, ExternalReportCreate),
     )
-    return _write(
+    return write(
         lambda session: incident_services.add_external_report(
             session, record, values, actor=current_user
         ),
         report_json,
-        201,
+        status=201,
     )
 
 
@@ -317,11 +284,11 @@ def create_action():
         )
         organisation_id = linked.organisation_id
     organisation_for(get_session(), organisation_id, REGISTER, Action.CREATE, user=current_user)
-    return _write(
+    return write(
         lambda session: action_services.create_action(session, values, actor=current_user),
         action_json,
-        201,
-        lambda record: url_for("api.incidents.corrective_action", record_id=record.id),
+        status=201,
+        location=lambda record: url_for("api.incidents.corrective_action", record_id=record.id),
     )
 
 
@@ -344,7 +311,7 @@ def update_action(record_id: int):
             session, record, changes, actor=current_user, version=version
         )
 
-    return _write(update, action_json)
+    return write(update, action_json)
 
 
 @bp.post("/corrective-actions/<int:record_id>/transition")
@@ -361,4 +328,4 @@ def transition_action(record_id: int):
             session, record, step.status, values, actor=current_user, version=version
         )
 
-    return _write(transition, action_json)
+    return write(transition, action_json)

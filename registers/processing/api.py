@@ -4,14 +4,14 @@ detail, create, update (with the version read: 409 on conflict), submit, validat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
 from compliance.access import get_or_404, require
-from compliance.api import committed_json, json_body, page_args, page_json
-from compliance.db import ConflictError, get_session
+from compliance.api import json_body, json_error, page_args, page_json, write
+from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -81,69 +81,43 @@ def answer(schema, data: dict) -> dict:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _error(status: int, error: str, message: str, errors: dict | None = None):
-    response = jsonify(error=error, message=message, **({"errors": errors} if errors else {}))
-    response.status_code = status
-    return response
-
-
 def _version(data: dict, *, required: bool) -> int | None:
     version = data.pop("version", None)
     if version is None and required:
         abort(
-            _error(
+            json_error(
                 422,
                 "invalid",
                 _("Certaines valeurs sont invalides."),
-                {"version": _("est obligatoire")},
+                errors={"version": _("est obligatoire")},
             )
         )
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         abort(
-            _error(
+            json_error(
                 422,
                 "invalid",
                 _("Certaines valeurs sont invalides."),
-                {"version": _("doit être un nombre")},
+                errors={"version": _("doit être un nombre")},
             )
         )
     return version
 
 
 def _run(action, status: int = 200):
-    """Run a service call, commit and answer: 422 invalid, 403 denied, 409 conflict."""
-    session = get_session()
-    try:
-        activity = action(session)
-        session.flush()
-    except services.FieldErrors as error:
-        session.rollback()
-        return _error(422, "invalid", _("Certaines valeurs sont invalides."), error.errors)
-    except services.PermissionDenied as error:
-        session.rollback()
-        return _error(403, "forbidden", str(error))
-    except services.ServiceError as error:
-        session.rollback()
-        return _error(422, "invalid", str(error), {"_": str(error)})
-    except ConflictError as error:
-        session.rollback()
-        session.refresh(error.record)
-        response = jsonify(
-            error="conflict",
-            message=_(
-                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
-                "modification."
-            ),
-            current=activity_json(error.record),
-        )
-        response.status_code = 409
-        return response
-    body = committed_json(session, lambda record: activity_json(record, detail=True), activity)
-    response = jsonify(body)
-    response.status_code = status
-    if status == 201:
-        response.headers["Location"] = url_for("api.processing.activity", record_id=activity.id)
-    return response
+    """Run a service call on an activity, commit and answer it in detail (the kernel's write);
+    a created activity's address in Location."""
+    return write(
+        action,
+        lambda record: activity_json(record, detail=True),
+        status=status,
+        current=activity_json,
+        location=(
+            (lambda record: url_for("api.processing.activity", record_id=record.id))
+            if status == 201
+            else None
+        ),
+    )
 
 
 def _organisation(data: dict) -> Organisation:
@@ -162,11 +136,11 @@ def _organisation(data: dict) -> Organisation:
             ) from None
     if raw_id is None:
         abort(
-            _error(
+            json_error(
                 422,
                 "invalid",
                 _("Indiquez l'organisation."),
-                {"organisation_id": _("est obligatoire")},
+                errors={"organisation_id": _("est obligatoire")},
             )
         )
     return organisation_for(session, raw_id, q.REGISTER, Action.CREATE, user=current_user)
@@ -182,7 +156,7 @@ def activities():
     try:
         filters = ActivityFilters.from_args(request.args)
     except q.FilterError as error:
-        abort(_error(400, "bad_request", str(error), {error.field: error.message}))
+        abort(json_error(400, "bad_request", str(error), errors={error.field: error.message}))
     statement = q.visible_activities(current_user, filters, selected=False)
     page, per_page = page_args()
     return page_json(
@@ -289,4 +263,6 @@ def _checked(schema, data: dict):
     try:
         return check(schema, data)
     except services.FieldErrors as error:
-        abort(_error(422, "invalid", _("Certaines valeurs sont invalides."), error.errors))
+        abort(
+            json_error(422, "invalid", _("Certaines valeurs sont invalides."), errors=error.errors)
+        )

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from compliance import audit, numbering
-from compliance.admin.services import ServiceError
 from compliance.auth import can
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
 from compliance.schemas import FieldErrors
+from compliance.services import PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Vendor
 from registers.processing import compute
@@ -56,10 +56,6 @@ CHILD_MODELS = {
     "security_measures": ProcessingSecurityMeasure,
 }
 ORDERED = {"purposes", "data_categories"}
-
-
-class PermissionDenied(ServiceError):
-    """The actor does not hold the permission this operation needs."""
 
 
 class WorkflowError(ServiceError):

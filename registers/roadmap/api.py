@@ -12,13 +12,13 @@ from compliance.access import get_or_404, require
 from compliance.api import (
     answer,
     body,
-    committed_json,
     json_body,
     page_args,
     page_json,
     read_only,
+    write,
 )
-from compliance.db import ConflictError, get_session
+from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
@@ -82,39 +82,6 @@ def _detail_json(action: RoadmapAction) -> dict:
     return answer(RoadmapActionDetail, action)
 
 
-def _invalid(errors: dict[str, str]):
-    response = jsonify(
-        error="invalid", message=_("Certaines valeurs sont invalides."), errors=errors
-    )
-    response.status_code = 422
-    return response
-
-
-def _write(action, serialise, status: int = 200):
-    """Run a service call, commit and answer; field errors -> 422, conflicts -> 409."""
-    session = get_session()
-    try:
-        record = action(session)
-        session.flush()
-    except services.FieldErrors as error:
-        session.rollback()
-        return _invalid(error.errors)
-    except ConflictError as error:
-        session.rollback()
-        session.refresh(error.record)
-        response = jsonify(
-            error="conflict",
-            message=_(
-                "La fiche a changé entre-temps : rechargez-la et appliquez de nouveau votre "
-                "modification."
-            ),
-            current=serialise(error.record),
-        )
-        response.status_code = 409
-        return response
-    return committed_json(session, serialise, record), status
-
-
 def _filters() -> RoadmapActionFilters:
     try:
         return q.action_filters(request.args)
@@ -170,18 +137,12 @@ def create_action():
         get_session(), Roadmap, values.roadmap_id, q.REGISTER, user=current_user, field="roadmap_id"
     )
     require(q.REGISTER, Action.CREATE, organisation_id=record.organisation_id)
-    result = _write(
+    return write(
         lambda session: services.create_action(session, record, values, actor=current_user),
         _detail_json,
-        201,
+        status=201,
+        location=lambda action: url_for("api.roadmap.action", record_id=action.id),
     )
-    if not isinstance(result, tuple):
-        return result
-    saved, status = result
-    response = jsonify(saved)
-    response.status_code = status
-    response.headers["Location"] = url_for("api.roadmap.action", record_id=saved["id"])
-    return response
 
 
 @bp.get("/roadmap-actions/<int:record_id>")
@@ -214,7 +175,7 @@ def update_action(record_id: int):
             services.restore_action(session, record, actor=current_user)
         return record
 
-    return _write(update, _detail_json)
+    return write(update, _detail_json)
 
 
 # --- the hygiene self-assessment --------------------------------------------------------------
@@ -270,7 +231,7 @@ def assess(organisation: str, ref: str):
         **put.model_dump(exclude_unset=True, exclude={"version"})
     )
 
-    def write(session):
+    def change(session):
         existing = services.find_assessment(session, target.id, measure.id)
         version = _version(put.version) if existing is not None else put.version
         services.assess_measure(
@@ -283,4 +244,4 @@ def assess(organisation: str, ref: str):
             return measure_row(record).model_dump(mode="json")
         return {"state": record.state.value, "comment": record.comment, "version": record.version}
 
-    return _write(write, serialise)
+    return write(change, serialise)
