@@ -1,7 +1,8 @@
 """The code's shape, read with `ast` (nothing is imported): no module of `compliance/` or
 `registers/` imports a private name from another module, and their imports form no cycle,
 counting the imports made inside functions too (a cycle dodged by a function-local import is
-still a cycle)."""
+still a cycle). Records are loaded by the kernel's one loader, and each register's fields are
+declared once, in its schemas (no `fields.py` converters, no hand-written `openapi.py`)."""
 
 from __future__ import annotations
 
@@ -171,3 +172,37 @@ def test_the_reader_finds_a_cycle_through_a_function_and_a_private_import(tmp_pa
     assert cycles(imports.top, imports.modules) == []
     assert cycles(imports.every, imports.modules) == [["pkg.a", "pkg.b"]]
     assert imports.private == ["pkg.c: from pkg.a import _hidden"]
+
+
+def loaders(root: Path = ROOT, packages=PACKAGES) -> list[str]:
+    """The functions named `*_or_404`, as `module.function`."""
+    found = []
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    node.name.endswith("_or_404")
+                ):
+                    found.append(f"{module_name(path, root)}.{node.name}")
+    return found
+
+
+def test_the_kernel_loader_is_the_only_one():
+    assert loaders() == ["compliance.access.get_or_404"]
+
+
+def test_no_register_keeps_converters_or_a_hand_written_api_document():
+    leftovers = [
+        str(path.relative_to(ROOT))
+        for name in ("fields.py", "openapi.py")
+        for path in (ROOT / "registers").glob(f"*/{name}")
+    ]
+    assert leftovers == []
+
+
+def test_the_loader_check_can_fail(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "views.py").write_text("def thing_or_404(thing_id):\n    return thing_id\n")
+    assert loaders(tmp_path, ("pkg",)) == ["pkg.views.thing_or_404"]

@@ -1,4 +1,4 @@
-"""The record of processing activities' pages: one module per entity (activities, reference
+"""The record of processing activities' pages: one module per entity (activities, template
 activities, published versions, exports, imports), whose rules this package adds to the
 blueprint, behind the reader check."""
 
@@ -11,7 +11,7 @@ from registers.processing.views import (
     activities,
     exports,
     imports,
-    reference_activities,
+    template_activities,
     versions,
 )
 from registers.processing.views.helpers import template_helpers
@@ -20,7 +20,7 @@ bp = blueprint(
     "processing",
     __name__,
     activities,
-    reference_activities,
+    template_activities,
     versions,
     exports,
     imports,

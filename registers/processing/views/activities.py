@@ -2,7 +2,7 @@
 and DPIA screening forms and its workflow. Each view loads and checks access (404, then 403),
 validates its form, calls one service, commits and redirects.
 
-The model processings (reference_activities.py), the published versions, the Word and
+The model processings (template_activities.py), the published versions, the Word and
 spreadsheet exports, the processor's register and the import have their own modules.
 """
 

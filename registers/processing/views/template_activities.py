@@ -1,6 +1,6 @@
-"""The DPO's model processings: written once in the host organisation, applied to several
-members at once, each copy showing where it has diverged, and a later change pushed to the copies
-that still follow the model on those fields."""
+"""The DPO's template activities (traitements types): written once in the host organisation,
+applied to several members at once, each copy showing where it has diverged, and a later change
+pushed to the copies that still follow the template on those fields."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from registers.processing.views.helpers import (
 routes = Routes()
 
 
-def models_host(action: Action = Action.VALIDATE):
-    """The host organisation, where the model processings live (404 while no organisation is
+def templates_host(action: Action = Action.VALIDATE):
+    """The host organisation, where the template activities live (404 while no organisation is
     the host), for their keeper only (`MODEL_KEEPER`, 403 otherwise)."""
     host = processor.host_organisation(get_session())
     if host is None:
@@ -41,26 +41,28 @@ def models_host(action: Action = Action.VALIDATE):
 
 
 def template_activity(model_id: int):
-    """A model processing, for its keeper: 404 for an activity that is not one."""
-    models_host()
-    model = get_or_404(ProcessingActivity, model_id)
-    if not model.is_model:
+    """A template activity, for its keeper: 404 for an activity that is not one."""
+    templates_host()
+    template = get_or_404(ProcessingActivity, model_id)
+    if not template.is_model:
         abort(404)
-    return model
+    return template
 
 
 @routes.get("/models")
 def models():
-    host = models_host()
+    host = templates_host()
     statement = visible_activities(filters=ActivityFilters(models=True), selected=False)
     items = list(get_session().scalars(statement))
-    copies = {model.id: template_activities.copies_of(get_session(), model) for model in items}
+    copies = {
+        template.id: template_activities.copies_of(get_session(), template) for template in items
+    }
     return render_template("processing/models.html", host=host, models=items, copies=copies)
 
 
 @routes.route("/models/new", methods=["GET", "POST"])
 def create_model():
-    host = models_host(Action.CREATE)
+    host = templates_host(Action.CREATE)
     form = activity_form(None, host)
     added = added_section(form)
     if added:
@@ -81,12 +83,12 @@ def create_model():
     return render_activity_form(form, None, host, status=status)
 
 
-def _apply_form(model, copies, formdata=None):
+def _apply_form(template, copies, formdata=None):
     taken = {copy.organisation_id for copy in copies}
     choices = [
         (o.id, o.name)
         for o in readable_organisations(action=Action.CREATE)
-        if o.id != model.organisation_id and o.id not in taken
+        if o.id != template.organisation_id and o.id not in taken
     ]
     form = forms.ApplyTemplateForm(formdata)
     form.organisations.choices = choices
@@ -103,35 +105,35 @@ def _push_form(formdata=None):
     return form
 
 
-def _render_model(model, *, apply_form=None, push_form=None, status=200):
-    copies = template_activities.copies_of(get_session(), model)
-    states = {copy.id: template_activities.field_states(copy, model) for copy in copies}
+def _render_template_page(template, *, apply_form=None, push_form=None, status=200):
+    copies = template_activities.copies_of(get_session(), template)
+    states = {copy.id: template_activities.field_states(copy, template) for copy in copies}
     return render_template(
         "processing/model.html",
-        activity=model,
+        activity=template,
         copies=copies,
         states=states,
-        apply_form=apply_form or _apply_form(model, copies),
+        apply_form=apply_form or _apply_form(template, copies),
         push_form=push_form or _push_form(),
     ), status
 
 
 @routes.get("/models/<int:model_id>")
 def model(model_id: int):
-    return _render_model(template_activity(model_id))
+    return _render_template_page(template_activity(model_id))
 
 
 @routes.post("/models/<int:model_id>/apply")
 def apply_model(model_id: int):
-    model = template_activity(model_id)
+    template = template_activity(model_id)
     db = get_session()
-    form = _apply_form(model, template_activities.copies_of(db, model), request.form)
+    form = _apply_form(template, template_activities.copies_of(db, template), request.form)
     if not form.validate_on_submit():
-        return _render_model(model, apply_form=form, status=400)
+        return _render_template_page(template, apply_form=form, status=400)
     wanted = set(form.organisations.data)
     chosen = [o for o in readable_organisations(action=Action.CREATE) if o.id in wanted]
     try:
-        made = template_activities.apply_template(db, model, chosen, actor=current_user)
+        made = template_activities.apply_template(db, template, chosen, actor=current_user)
     except services.PermissionDenied:
         db.rollback()
         abort(403)
@@ -142,19 +144,19 @@ def apply_model(model_id: int):
         len(made),
     )
     flash(message, "success")
-    return redirect(url_for(".model", model_id=model.id))
+    return redirect(url_for(".model", model_id=template.id))
 
 
 @routes.post("/models/<int:model_id>/push")
 def push_model(model_id: int):
-    model = template_activity(model_id)
+    template = template_activity(model_id)
     form = _push_form(request.form)
     if not form.validate_on_submit():
-        return _render_model(model, push_form=form, status=400)
+        return _render_template_page(template, push_form=form, status=400)
     db = get_session()
     try:
         results = template_activities.push_template(
-            db, model, actor=current_user, fields=form.fields.data
+            db, template, actor=current_user, fields=form.fields.data
         )
     except services.PermissionDenied:
         db.rollback()
@@ -171,4 +173,4 @@ def push_model(model_id: int):
         ),
         "success",
     )
-    return redirect(url_for(".model", model_id=model.id))
+    return redirect(url_for(".model", model_id=template.id))
