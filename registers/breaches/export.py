@@ -17,7 +17,12 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
-from compliance.documents import DocumentType, ExportRecord, export_document
+from compliance.documents import (
+    DocumentType,
+    ExportRecord,
+    export_document,
+    format_document_datetime,
+)
 from compliance.tenancy import Organisation, slugify
 from registers.breaches import draft
 from registers.breaches.clock import clock, format_duration
@@ -148,8 +153,6 @@ def _communication(breach: PersonalDataBreach) -> str:
 
 
 def _date(value: datetime | None) -> str:
-    from compliance.documents import format_document_datetime
-
     return format_document_datetime(value) if value else ""
 
 
