@@ -35,6 +35,7 @@ from compliance.types import MESSAGES, is_blank
 
 __all__ = [
     "FieldErrors",
+    "FilterError",
     "Input",
     "Output",
     "Query",
@@ -70,11 +71,33 @@ class Output(SQLModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class FilterError(ValueError):
+    """A list filter that cannot be understood (the API's 400); `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class Query(Input):
     """A list's filters, from a query string: every field optional."""
 
     # Fields that take several values (?status=a&status=b).
     __multiple__: ClassVar[frozenset[str]] = frozenset()
+    # Fields whose refusal is named first when several values are refused.
+    __first__: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_args(cls, args):
+        """The filters of a query string (request.args); FilterError naming the first value
+        refused otherwise."""
+        try:
+            return validate_query(cls, args)
+        except FieldErrors as error:
+            first = next((name for name in cls.__first__ if name in error.errors), None)
+            first = first or next(iter(error.errors))
+            raise FilterError(first, error.errors[first]) from None
 
 
 def _accepts_none(annotation) -> bool:

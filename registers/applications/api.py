@@ -14,6 +14,7 @@ from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
+from compliance.schemas import FilterError
 from compliance.tenancy import organisation_for
 from registers.applications import queries as q
 from registers.applications import services
@@ -31,7 +32,6 @@ from registers.applications.schemas import (
     DeploymentPatch,
     DeploymentRead,
     DeploymentUpdate,
-    FilterError,
     InterfaceCreate,
     InterfaceFilters,
     InterfacePatch,

@@ -36,7 +36,6 @@ from registers.applications.models import (
 from registers.applications.schemas import (
     ApplicationFilters,
     DeploymentFilters,
-    FilterError,
     InterfaceFilters,
     VendorFilters,
 )
@@ -44,7 +43,6 @@ from registers.applications.schemas import (
 __all__ = [
     "ApplicationFilters",
     "DeploymentFilters",
-    "FilterError",
     "InterfaceFilters",
     "VendorFilters",
 ]

@@ -28,7 +28,12 @@ from sqlmodel import Field, SQLModel
 
 from compliance.db import str_enum
 from compliance.enums import LabeledEnum
-from compliance.schemas import FieldErrors, Input, Output, Query, partial, validate_query
+from compliance.schemas import (
+    Input,
+    Output,
+    Query,
+    partial,
+)
 from compliance.text import text_value
 from compliance.types import (
     MESSAGES,
@@ -331,26 +336,11 @@ class InterfacePatch(Versioned, InterfaceUpdate):
 # --- list filters ---------------------------------------------------------------------------
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
 class Filters(Query):
-    """A list's filters, from a query string (`from_args`) or given by the code."""
+    """A list's filters, from a query string (`from_args`) or given by the code; a bad sort
+    is named first."""
 
-    @classmethod
-    def from_args(cls, args):
-        """The filters of query-string arguments (request.args); FilterError on a bad value."""
-        try:
-            return validate_query(cls, args)
-        except FieldErrors as error:
-            first = "sort" if "sort" in error.errors else next(iter(error.errors))
-            raise FilterError(first, error.errors[first]) from None
+    __first__ = ("sort",)
 
 
 SORT_KEYS = ("name", "domain", "vendor", "status", "updated")
@@ -498,7 +488,6 @@ __all__ = [
     "DeploymentRead",
     "DeploymentUpdate",
     "DpaStatus",
-    "FilterError",
     "Hosting",
     "InterfaceCreate",
     "InterfaceDirection",

@@ -22,13 +22,12 @@ from compliance.db import check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.schemas import FieldErrors, validate
+from compliance.schemas import FieldErrors, FilterError, validate
 from compliance.tenancy import organisation_for
 from registers.breaches import services
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import (
     REGISTER,
-    FilterError,
     breach_filters,
     visible_breaches,
 )

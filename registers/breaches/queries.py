@@ -13,11 +13,9 @@ from sqlalchemy.orm import selectinload
 from compliance.access import scope
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
-from compliance.schemas import FieldErrors, validate_query
 from compliance.tenancy import Organisation
 from registers.breaches.models import BreachProcessing, PersonalDataBreach
 from registers.breaches.schemas import BreachFilters, BreachStatus
-from registers.incidents.queries import FilterError
 
 REGISTER = Register.BREACHES
 
@@ -28,7 +26,7 @@ BREACH_OPTIONS = (
 )
 DETAIL_OPTIONS = (*BREACH_OPTIONS, selectinload(PersonalDataBreach.activities))
 
-__all__ = ["BreachFilters", "FilterError"]
+__all__ = ["BreachFilters"]
 
 
 def _user(user):
@@ -45,11 +43,7 @@ def late_condition(now: datetime | None = None):
 
 def breach_filters(args) -> BreachFilters:
     """The list's filters from a query string; FilterError (the first bad value) otherwise."""
-    try:
-        return validate_query(BreachFilters, args)
-    except FieldErrors as error:
-        field, message = next(iter(error.errors.items()))
-        raise FilterError(field, message) from None
+    return BreachFilters.from_args(args)
 
 
 # Breaches still being assessed first (their clock runs), then by deadline.

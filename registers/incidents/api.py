@@ -14,7 +14,7 @@ from compliance.db import check_version, get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.schemas import validate
+from compliance.schemas import FilterError, validate
 from compliance.tenancy import organisation_for, visible_reference
 from compliance.types import MESSAGES
 from registers.incidents import corrective_actions as action_services
@@ -26,7 +26,6 @@ from registers.incidents.queries import (
     INCIDENT_OPTIONS,
     REGISTER,
     ActionFilters,
-    FilterError,
     IncidentFilters,
     impact,
     visible_actions,

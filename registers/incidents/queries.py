@@ -39,7 +39,6 @@ from registers.incidents.models import (
     affecting,
 )
 from registers.incidents.schemas import ActionFilters, IncidentFilters
-from registers.incidents.schemas import FilterError as FilterError  # the filters' error, here too
 
 REGISTER = Register.INCIDENTS
 

@@ -31,20 +31,16 @@ from sqlmodel import Field, SQLModel
 from compliance.crypto import EncryptedText
 from compliance.db import UTCDateTime, str_enum
 from compliance.enums import LabeledEnum
-from compliance.schemas import FieldErrors, Input, Output, Query, partial, validate_query
+from compliance.schemas import (
+    Input,
+    Output,
+    Query,
+    partial,
+)
 from compliance.types import Code, Day, Flag, Id, Ids, Instant, Line, Text
 from registers.incidents.common import today
 
 # --- shared by both entities -----------------------------------------------------------------
-
-
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
@@ -65,15 +61,6 @@ class Filters(Query):
     (`as_args`, for links)."""
 
     SORTS: ClassVar[tuple[str, ...]] = ()
-
-    @classmethod
-    def from_args(cls, args):
-        """The filters of a query string; FilterError naming the first value refused."""
-        try:
-            return validate_query(cls, args)
-        except FieldErrors as error:
-            field, message = next(iter(error.errors.items()))
-            raise FilterError(field, message) from None
 
     @field_validator("sort", mode="before", check_fields=False)
     @classmethod

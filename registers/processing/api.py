@@ -15,6 +15,7 @@ from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
+from compliance.schemas import FilterError
 from compliance.tenancy import (
     Organisation,
     organisation_for,
@@ -155,7 +156,7 @@ def activities():
     """Processing activities the token's user may read"""
     try:
         filters = ActivityFilters.from_args(request.args)
-    except q.FilterError as error:
+    except FilterError as error:
         abort(json_error(400, "bad_request", str(error), errors={error.field: error.message}))
     statement = q.visible_activities(current_user, filters, selected=False)
     page, per_page = page_args()

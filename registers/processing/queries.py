@@ -24,7 +24,7 @@ from registers.processing.models import (
     ProcessingRecipient,
 )
 from registers.processing.reference import ProcessingStatus
-from registers.processing.schemas import ActivityFilters, FilterError
+from registers.processing.schemas import ActivityFilters
 
 REGISTER = Register.PROCESSING
 
@@ -42,8 +42,6 @@ ACTIVITY_OPTIONS = (
 )
 # For lists: what a row shows (completeness and warnings need every collection).
 LIST_OPTIONS = ACTIVITY_OPTIONS
-
-__all__ = ["FilterError"]
 
 
 def _user(user):

@@ -28,7 +28,6 @@ from compliance.schemas import (
     Query,
     partial,
     validate,
-    validate_query,
 )
 from compliance.text import MAX_ID
 from compliance.types import (
@@ -588,15 +587,6 @@ def _sort(value):
     return value
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
 class ActivityFilters(Query):
     """A list's filters (the query string of the register page and of the API)."""
 
@@ -625,15 +615,6 @@ class ActivityFilters(Query):
         self.organisation = self.application = None
         if self.status == ProcessingStatus.ARCHIVED:
             self.include_archived = True
-
-    @classmethod
-    def from_args(cls, args) -> ActivityFilters:
-        """From query-string arguments (request.args); FilterError on a bad value."""
-        try:
-            return validate_query(cls, args)
-        except FieldErrors as error:
-            field, message = next(iter(error.errors.items()))
-            raise FilterError(field, message) from None
 
     def as_args(self) -> dict:
         """The filters as query-string arguments (those not at their default)."""

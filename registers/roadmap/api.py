@@ -22,7 +22,7 @@ from compliance.db import get_session
 from compliance.openapi import documented
 from compliance.pagination import paginate
 from compliance.permissions import Action
-from compliance.schemas import validate, validate_query
+from compliance.schemas import FilterError, validate, validate_query
 from compliance.tenancy import (
     Organisation,
     refuse_organisation_change,
@@ -85,7 +85,7 @@ def _detail_json(action: RoadmapAction) -> dict:
 def _filters() -> RoadmapActionFilters:
     try:
         return q.action_filters(request.args)
-    except q.FilterError as error:
+    except FilterError as error:
         response = jsonify(
             error="bad_request", message=str(error), errors={error.field: error.message}
         )

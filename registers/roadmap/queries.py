@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from compliance.access import scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
-from compliance.schemas import FieldErrors, validate_query
 from registers.roadmap import compute
 from registers.roadmap.models import (
     ActionApplication,
@@ -45,22 +44,9 @@ def _user(user):
     return current_user if user is None else user
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be understood; `field` names it."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
 def action_filters(args) -> RoadmapActionFilters:
     """The actions list's filters of a query string; FilterError names the first bad one."""
-    try:
-        return validate_query(RoadmapActionFilters, args)
-    except FieldErrors as error:
-        field, message = next(iter(error.errors.items()))
-        raise FilterError(field, message) from None
+    return RoadmapActionFilters.from_args(args)
 
 
 def late_condition(on: date | None = None):

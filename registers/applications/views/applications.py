@@ -14,6 +14,7 @@ from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import Organisation, visible_organisations
 from registers.applications import diagram, forms, services
 from registers.applications.counts import deployment_counts
@@ -27,7 +28,6 @@ from registers.applications.queries import (
     REGISTER,
     ApplicationFilters,
     DeploymentFilters,
-    FilterError,
     visible_applications,
     visible_deployments,
     visible_domains,

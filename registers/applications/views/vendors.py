@@ -11,11 +11,11 @@ from compliance.db import get_session
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from registers.applications import forms, services
 from registers.applications.counts import application_counts, deployment_counts
 from registers.applications.models import DpaStatus, Vendor
 from registers.applications.queries import (
-    FilterError,
     VendorFilters,
     vendor_applications,
     visible_vendors,

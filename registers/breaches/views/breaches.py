@@ -26,6 +26,7 @@ from compliance.forms import submit as _submit
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.breaches import forms, services
 from registers.breaches.clock import clock
@@ -34,7 +35,6 @@ from registers.breaches.models import BreachStatus, NotificationKind, PersonalDa
 from registers.breaches.queries import (
     REGISTER,
     BreachFilters,
-    FilterError,
     breach_filters,
     visible_breaches,
 )

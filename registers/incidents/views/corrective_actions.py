@@ -15,6 +15,7 @@ from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import visible_organisations
 from registers.incidents import corrective_actions as services
 from registers.incidents import export, forms
@@ -25,7 +26,6 @@ from registers.incidents.queries import (
     INCIDENT_OPTIONS,
     REGISTER,
     ActionFilters,
-    FilterError,
     IncidentFilters,
     visible_actions,
     visible_incidents,

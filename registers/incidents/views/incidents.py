@@ -16,6 +16,7 @@ from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import visible_organisations
 from registers.applications.queries import visible_applications
 from registers.incidents import export, forms
@@ -30,7 +31,6 @@ from registers.incidents.models import (
 from registers.incidents.queries import (
     INCIDENT_OPTIONS,
     REGISTER,
-    FilterError,
     IncidentFilters,
     impact,
     visible_incidents,

@@ -23,12 +23,12 @@ from compliance.forms import conflict_report
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
 from registers.processing import compute, forms, services, template_activities
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
-    FilterError,
     inherited_measures,
     organisation_activities,
     readable_organisations,

@@ -18,6 +18,7 @@ from compliance.document_views import DOCX_MIMETYPE
 from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.routes import Routes
+from compliance.schemas import FilterError
 from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.roadmap import compute, figures, forms, services
 from registers.roadmap.catalogue import all_measures
@@ -25,7 +26,6 @@ from registers.roadmap.export import export_roadmap_report
 from registers.roadmap.models import ActionStatus, Priority, Roadmap, Theme
 from registers.roadmap.queries import (
     REGISTER,
-    FilterError,
     action_filters,
     assessments_of,
     organisation_actions,

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 from werkzeug.datastructures import MultiDict
 
-from compliance.schemas import FieldErrors, validate
+from compliance.schemas import FieldErrors, FilterError, validate
 from registers.applications.models import Vendor
 from registers.applications.schemas import (
     ApplicationCreate,
@@ -21,7 +21,6 @@ from registers.applications.schemas import (
     DeploymentCreate,
     DeploymentUpdate,
     DpaStatus,
-    FilterError,
     Hosting,
     InterfaceUpdate,
     VendorCreate,

@@ -12,13 +12,12 @@ from werkzeug.datastructures import MultiDict
 from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Role
-from compliance.schemas import FieldErrors, validate
+from compliance.schemas import FieldErrors, FilterError, validate
 from registers.incidents.models import CorrectiveAction, Incident
 from registers.incidents.schemas import (
     ActionFilters,
     CorrectiveActionCreate,
     CorrectiveActionUpdate,
-    FilterError,
     IncidentCreate,
     IncidentFilters,
     IncidentStatus,

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from compliance.permissions import Role
+from compliance.schemas import FilterError
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import (
     DataCategory,
@@ -24,7 +25,6 @@ from registers.processing.schemas import (
     ActivityFilters,
     ActivityUpdate,
     FieldErrors,
-    FilterError,
     check,
     check_rows,
     row_value,
