@@ -11,13 +11,14 @@ from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import Form as PlainForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import Regexp, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, StopValidation
 
 from compliance.audit import AuditEntry
 from compliance.db import ConflictError, get_session
 from compliance.schemas import validate
 from compliance.services import FieldErrors
 from compliance.text import text_value
+from compliance.types import MESSAGES
 
 
 def email_address(message=None) -> Regexp:
@@ -58,6 +59,21 @@ class TextHygieneMeta:
                 *field.validators,
             ]
         return field
+
+
+# A page's required and length checks speak as the schemas do ("est obligatoire", "200
+# caractères au plus"), so a form and the API refuse a value with the same message.
+TOO_LONG = _l("%(max)d caractères au plus")
+
+
+def required(*, typed: bool = False):
+    """The field must be given (typed=True: checks what was typed, for dates and numbers)."""
+    check = InputRequired if typed else DataRequired
+    return check(message=MESSAGES["required"])
+
+
+def max_length(maximum: int) -> Length:
+    return Length(max=maximum, message=TOO_LONG)
 
 
 # Coercers of select fields whose first choice is blank ("" or "None" for None).

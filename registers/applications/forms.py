@@ -14,9 +14,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
-from compliance.forms import Form, VersionedForm, optional_bool, optional_enum, optional_int
+from compliance.forms import (
+    Form,
+    VersionedForm,
+    max_length,
+    optional_bool,
+    optional_enum,
+    optional_int,
+    required,
+)
 from compliance.schemas import validate
 from registers.applications.models import (
     DEFAULT_COUNTRY,
@@ -72,12 +80,12 @@ def _upper(value):
 
 class ApplicationForm(VersionedForm):
     name = StringField(
-        _l("Nom du logiciel"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Nom du logiciel"), validators=[required(), max_length(200)], filters=[_strip]
     )
     vendor_id = SelectField(_l("Fournisseur"), coerce=optional_int, validators=[Optional()])
     domain = StringField(
         _l("Domaine métier principal"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[required(), max_length(100)],
         filters=[_strip],
     )
     functions_text = TextAreaField(
@@ -89,20 +97,20 @@ class ApplicationForm(VersionedForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])
     software_version = StringField(
-        _l("Version"), validators=[Optional(), Length(max=100)], filters=[_strip]
+        _l("Version"), validators=[Optional(), max_length(100)], filters=[_strip]
     )
     status = SelectField(
         _l("Statut"), choices=ApplicationStatus.choices, coerce=optional_enum(ApplicationStatus)
     )
     owner = StringField(
-        _l("Chef de projet"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Chef de projet"), validators=[Optional(), max_length(200)], filters=[_strip]
     )
     hosting = SelectField(_l("Hébergement"), choices=Hosting.choices, coerce=optional_enum(Hosting))
     hosting_country = StringField(
         _l("Pays d'hébergement"),
         default=DEFAULT_COUNTRY,
         description=_l("Code ISO à deux lettres (FR, DE, US…)."),
-        validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_l("Deux lettres."))],
+        validators=[required(), Regexp(r"^[A-Za-z]{2}$", message=_l("Deux lettres."))],
         filters=[_upper],
     )
     outside_eu_safeguard = TextAreaField(
@@ -111,7 +119,7 @@ class ApplicationForm(VersionedForm):
             "Obligatoire hors de l'Espace économique européen : décision d'adéquation, "
             "clauses contractuelles types…"
         ),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), max_length(500)],
     )
     hds_required = BooleanField(_l("Héberge des données de santé (certification HDS requise)"))
     hds_certified = SelectField(
@@ -172,9 +180,7 @@ class ArchiveForm(VersionedForm):
 
 
 class DeploymentForm(VersionedForm):
-    organisation_id = SelectField(
-        _l("Organisation"), coerce=optional_int, validators=[DataRequired()]
-    )
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
     since = DateField(_l("Utilisée depuis le"), validators=[Optional()])
     functions = SelectMultipleField(
         _l("Fonctionnalités utilisées"),
@@ -208,7 +214,7 @@ class InterfaceForm(Form):
     OUTGOING, INCOMING, BOTH = "outgoing", "incoming", "both"
 
     other_application_id = SelectField(
-        _l("Autre application"), coerce=optional_int, validators=[DataRequired()]
+        _l("Autre application"), coerce=optional_int, validators=[required()]
     )
     flow = SelectField(
         _l("Sens du flux"),
@@ -219,13 +225,13 @@ class InterfaceForm(Form):
         ],
     )
     data = StringField(
-        _l("Données échangées"), validators=[Optional(), Length(max=500)], filters=[_strip]
+        _l("Données échangées"), validators=[Optional(), max_length(500)], filters=[_strip]
     )
     protocol = StringField(
-        _l("Protocole ou support"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Protocole ou support"), validators=[Optional(), max_length(200)], filters=[_strip]
     )
     frequency = StringField(
-        _l("Fréquence"), validators=[Optional(), Length(max=100)], filters=[_strip]
+        _l("Fréquence"), validators=[Optional(), max_length(100)], filters=[_strip]
     )
 
     def __init__(self, *args, applications=(), **kwargs):
@@ -256,7 +262,7 @@ class InterfaceForm(Form):
 
 
 class VendorForm(VersionedForm):
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField(_l("Nom"), validators=[required(), max_length(200)], filters=[_strip])
     country = StringField(
         _l("Pays"),
         description=_l("Code ISO à deux lettres."),
@@ -270,15 +276,15 @@ class VendorForm(VersionedForm):
     )
     dpa_signed_on = DateField(_l("Signé le"), validators=[Optional()])
     dpa_reference = StringField(
-        _l("Référence du document"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Référence du document"), validators=[Optional(), max_length(200)], filters=[_strip]
     )
     certifications = StringField(
         _l("Certifications"),
         description=_l("ISO 27001, HDS, SecNumCloud…"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), max_length(500)],
         filters=[_strip],
     )
-    contact = TextAreaField(_l("Contact"), validators=[Optional(), Length(max=500)])
+    contact = TextAreaField(_l("Contact"), validators=[Optional(), max_length(500)])
     notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
     def validate_dpa_signed_on(self, field):
@@ -301,4 +307,4 @@ class ImportForm(Form):
 
 
 class ImportConfirmForm(Form):
-    token = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[required()])

@@ -12,9 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
-from compliance.forms import Form, VersionedForm, optional_enum, optional_int
+from compliance.forms import Form, VersionedForm, max_length, optional_enum, optional_int, required
 from registers.breaches.schemas import (
     Art34Ground,
     BreachCause,
@@ -26,9 +26,7 @@ from registers.breaches.schemas import (
 from registers.incidents.forms import ParisDateTimeField
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
-# The entity schemas' messages, so that a form and the API say the same.
-REQUIRED = _l("est obligatoire")
-TOO_LONG = _l("%(max)d caractères au plus")
+# The entity schemas' message, so that a form and the API say the same.
 NOT_NEGATIVE = _l("doit valoir au moins %(minimum)s", minimum=0)
 ENCRYPTED = _l("Chiffré dans la base : vous pouvez nommer des personnes.")
 
@@ -42,8 +40,8 @@ def _choices(enum_cls, blank=None):
     return head + enum_cls.choices()
 
 
-def _text(label, description=None, required=False):
-    validators = [DataRequired(message=REQUIRED)] if required else [Optional()]
+def _text(label, description=None, needed=False):
+    validators = [required()] if needed else [Optional()]
     return TextAreaField(label, validators=validators, filters=[_strip], description=description)
 
 
@@ -59,13 +57,13 @@ def _codes(label, enum_cls, description=None):
 class BreachForm(VersionedForm):
     title = StringField(
         _l("Intitulé"),
-        validators=[DataRequired(message=REQUIRED), Length(max=200, message=TOO_LONG)],
+        validators=[required(), max_length(200)],
         filters=[_strip],
     )
     organisation_id = SelectField(
         _l("Responsable de traitement"),
         coerce=optional_int,
-        validators=[DataRequired(message=REQUIRED)],
+        validators=[required()],
         description=_l("L'organisation membre dont court le délai de 72 heures."),
     )
     processing_ids = SelectMultipleField(
@@ -84,7 +82,7 @@ class BreachForm(VersionedForm):
     )
     awareness_at = ParisDateTimeField(
         _l("Prise de connaissance (H0)"),
-        validators=[InputRequired(message=REQUIRED)],
+        validators=[required(typed=True)],
         description=_l(
             "Le moment où le responsable de traitement a eu une certitude raisonnable de la "
             "violation : le délai de 72 heures court à partir de là."
@@ -129,7 +127,7 @@ class BreachForm(VersionedForm):
     risk_reasoning = _text(_l("Justification du niveau de risque"), ENCRYPTED)
     contact = StringField(
         _l("Point de contact"),
-        validators=[Optional(), Length(max=500, message=TOO_LONG)],
+        validators=[Optional(), max_length(500)],
         filters=[_strip],
         description=_l("Le délégué à la protection des données, en règle générale."),
     )
@@ -141,7 +139,7 @@ class BreachForm(VersionedForm):
     communicated_at = ParisDateTimeField(_l("Personnes informées le"))
     communication_means = StringField(
         _l("Moyen d'information"),
-        validators=[Optional(), Length(max=300, message=TOO_LONG)],
+        validators=[Optional(), max_length(300)],
         filters=[_strip],
         description=_l("Courrier, courriel, SMS, affichage, site internet…"),
     )
@@ -185,16 +183,16 @@ class NotificationForm(VersionedForm):
         _l("Notification"),
         choices=lambda: NotificationKind.choices(),
         coerce=optional_enum(NotificationKind),
-        validators=[DataRequired(message=REQUIRED)],
+        validators=[required()],
     )
     sent_at = ParisDateTimeField(
         _l("Envoyée le"),
-        validators=[InputRequired(message=REQUIRED)],
+        validators=[required(typed=True)],
         description=_l("Date et heure d'envoi."),
     )
     reference = StringField(
         _l("Numéro de la notification"),
-        validators=[Optional(), Length(max=100, message=TOO_LONG)],
+        validators=[Optional(), max_length(100)],
         filters=[_strip],
         description=_l("Celui que donne le téléservice de la CNIL."),
     )
@@ -211,12 +209,12 @@ class NotificationForm(VersionedForm):
 class NotNotifiableForm(VersionedForm):
     risk_reasoning = _text(
         _l("Pourquoi la violation ne présente pas de risque pour les personnes"),
-        required=True,
+        needed=True,
     )
     not_notified_reason = _text(
         _l("Motif de l'absence de notification"),
         _l("Inscrit au registre des violations (article 33.5)."),
-        required=True,
+        needed=True,
     )
     communication_ground = SelectField(
         _l("Information des personnes"),
@@ -239,9 +237,7 @@ class ExportForm(Form):
 
 class RegisterExportForm(Form):
     # Any slug is accepted here: the view checks the permission in that organisation.
-    organisation = SelectField(
-        _l("Organisation"), validators=[DataRequired()], validate_choice=False
-    )
+    organisation = SelectField(_l("Organisation"), validators=[required()], validate_choice=False)
 
 
 def assess_form(controllers, formdata=None, defaults=None):

@@ -17,9 +17,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from compliance.forms import Form, VersionedForm, optional_bool, optional_enum, optional_int
+from compliance.forms import (
+    Form,
+    VersionedForm,
+    max_length,
+    optional_bool,
+    optional_enum,
+    optional_int,
+    required,
+)
 from compliance.i18n import PARIS
 from registers.incidents.models import (
     ActionSource,
@@ -74,45 +82,43 @@ IMPACTS = ("impact_confidentiality", "impact_integrity", "impact_availability")
 
 
 class IncidentForm(VersionedForm):
-    title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
-    )
+    title = StringField(_l("Intitulé"), validators=[required(), max_length(200)], filters=[_strip])
     organisation_id = SelectField(
         _l("Organisation déclarante"),
         coerce=optional_int,
-        validators=[DataRequired()],
+        validators=[required()],
         description=_l("Celle qui signale l'incident et à qui la fiche appartient."),
     )
     category = SelectField(
         _l("Catégorie"),
         coerce=optional_enum(IncidentCategory),
-        validators=[DataRequired()],
+        validators=[required()],
     )
     severity = SelectField(
         _l("Gravité"),
         coerce=optional_enum(Severity),
-        validators=[DataRequired()],
+        validators=[required()],
         description=_l("Estimation initiale, confirmée lors de l'évaluation."),
     )
     detection_source = SelectField(
         _l("Source de détection"),
         coerce=optional_enum(DetectionSource),
-        validators=[DataRequired()],
+        validators=[required()],
     )
     reported_by = StringField(
         _l("Signalé par"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), max_length(200)],
         filters=[_strip],
         description=_l("Personne ou service à l'origine du signalement (chiffré)."),
     )
     occurred_at = ParisDateTimeField(_l("Survenu le"))
-    detected_at = ParisDateTimeField(_l("Détecté le"), validators=[InputRequired()])
+    detected_at = ParisDateTimeField(_l("Détecté le"), validators=[required(typed=True)])
     reported_at = ParisDateTimeField(_l("Signalé le"), description=_l("Vide : maintenant."))
     contained_at = ParisDateTimeField(_l("Confiné le"))
     resolved_at = ParisDateTimeField(_l("Résolu le"))
     description = TextAreaField(
         _l("Description"),
-        validators=[DataRequired()],
+        validators=[required()],
         description=_l(
             "Ce qui s'est passé, comment on l'a su, ce qui est touché. Chiffrée dans la base : "
             "vous pouvez nommer des personnes."
@@ -213,11 +219,11 @@ class EntryForm(Form):
         _l("Nature"),
         choices=lambda: [(kind.value, kind.label) for kind in EntryKind.manual()],
         coerce=optional_enum(EntryKind),
-        validators=[DataRequired()],
+        validators=[required()],
     )
     text = TextAreaField(
         _l("Entrée"),
-        validators=[DataRequired(), Length(max=10_000)],
+        validators=[required(), max_length(10_000)],
         description=_l("Chiffrée dans la base."),
     )
 
@@ -227,14 +233,14 @@ class ReportForm(Form):
         _l("Signalement"),
         choices=ReportKind.choices,
         coerce=optional_enum(ReportKind),
-        validators=[DataRequired()],
+        validators=[required()],
     )
-    made_on = DateField(_l("Fait le"), validators=[InputRequired()])
+    made_on = DateField(_l("Fait le"), validators=[required(typed=True)])
     reference = StringField(
-        _l("Référence"), validators=[Optional(), Length(max=200)], filters=[_strip]
+        _l("Référence"), validators=[Optional(), max_length(200)], filters=[_strip]
     )
     notes = StringField(
-        _l("Précisions"), validators=[Optional(), Length(max=500)], filters=[_strip]
+        _l("Précisions"), validators=[Optional(), max_length(500)], filters=[_strip]
     )
 
 
@@ -259,22 +265,18 @@ class LogExportForm(Form):
 
 
 class ActionForm(VersionedForm):
-    title = StringField(
-        _l("Intitulé"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
-    )
+    title = StringField(_l("Intitulé"), validators=[required(), max_length(200)], filters=[_strip])
     organisation_id = SelectField(
         _l("Organisation"),
         coerce=optional_int,
         validators=[Optional()],
         description=_l("Vide : celle de l'incident."),
     )
-    source = SelectField(
-        _l("Origine"), coerce=optional_enum(ActionSource), validators=[DataRequired()]
-    )
+    source = SelectField(_l("Origine"), coerce=optional_enum(ActionSource), validators=[required()])
     incident_id = SelectField(_l("Incident"), coerce=optional_int, validators=[Optional()])
     source_reference = StringField(
         _l("Référence de l'origine"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), max_length(200)],
         filters=[_strip],
         description=_l("Rapport d'audit, compte rendu de revue, réclamation…"),
     )
@@ -283,17 +285,17 @@ class ActionForm(VersionedForm):
     )
     nonconformity = TextAreaField(
         _l("Non-conformité constatée"),
-        validators=[DataRequired()],
+        validators=[required()],
         description=_l("Ce qui ne va pas, constaté comment."),
     )
-    location = StringField(_l("Où"), validators=[Optional(), Length(max=200)], filters=[_strip])
+    location = StringField(_l("Où"), validators=[Optional(), max_length(200)], filters=[_strip])
     requirement = StringField(
         _l("Exigence non satisfaite"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), max_length(300)],
         filters=[_strip],
         description=_l("Par exemple : ISO 27001 A.8.13 Sauvegarde, mesure 37 du guide d'hygiène."),
     )
-    grade = SelectField(_l("Classement"), coerce=optional_enum(Grade), validators=[DataRequired()])
+    grade = SelectField(_l("Classement"), coerce=optional_enum(Grade), validators=[required()])
     immediate_correction = TextAreaField(_l("Correction immédiate"), validators=[Optional()])
     root_cause_method = SelectField(
         _l("Méthode d'analyse des causes"),
@@ -303,13 +305,13 @@ class ActionForm(VersionedForm):
     root_causes = TextAreaField(_l("Causes identifiées"), validators=[Optional()])
     action = TextAreaField(
         _l("Action corrective"),
-        validators=[DataRequired()],
+        validators=[required()],
         description=_l("Ce qui est fait pour que cela ne se reproduise pas."),
     )
     owner = StringField(
-        _l("Responsable"), validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        _l("Responsable"), validators=[required(), max_length(200)], filters=[_strip]
     )
-    due_on = DateField(_l("Échéance"), validators=[InputRequired()])
+    due_on = DateField(_l("Échéance"), validators=[required(typed=True)])
     management_system_change = TextAreaField(
         _l("Modification du SMSI"),
         validators=[Optional()],
@@ -342,7 +344,7 @@ class ActionTransitionForm(VersionedForm):
     check_result = TextAreaField(_l("Résultat du contrôle"), validators=[Optional()])
     evidence_reference = StringField(
         _l("Référence de la preuve"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), max_length(300)],
         filters=[_strip],
         description=_l("Compte rendu, ticket, capture archivée : où la retrouver."),
     )

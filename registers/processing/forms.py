@@ -28,8 +28,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -37,7 +35,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from compliance.forms import Form, SubForm, VersionedForm
+from compliance.forms import Form, SubForm, VersionedForm, max_length, required
 from registers.processing.reference import (
     Art9Condition,
     Art35Case,
@@ -253,7 +251,7 @@ class ActivityForm(VersionedForm):
     )
     name = StringField(
         _l("Nom du traitement"),
-        validators=[DataRequired()],
+        validators=[required()],
         render_kw={"maxlength": 300},
         filters=[_strip],
     )
@@ -345,12 +343,12 @@ class ActivityForm(VersionedForm):
         """The form's validators, then the required cells of each kept row."""
         valid = super().validate(extra_validators)
         for name in SECTIONS:
-            required = required_fields(name)
+            needed = required_fields(name)
             for entry in self[name]:
                 row = entry.form
                 if row.remove.data or row.is_blank():
                     continue
-                for field_name in required:
+                for field_name in needed:
                     if row[field_name].data in (None, "") and not row[field_name].errors:
                         row[field_name].errors = [
                             *row[field_name].errors,
@@ -436,7 +434,7 @@ class DpiaForm(VersionedForm):
 class ActionForm(VersionedForm):
     """A workflow button: nothing but the version the user saw."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = HiddenField(validators=[required(typed=True)])
 
 
 class ValidateForm(ActionForm):
@@ -482,7 +480,7 @@ class PublishForm(Form):
     note = TextAreaField(
         _l("Note de version"),
         description=_l("Ce qui change depuis la version précédente (facultatif)."),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), max_length(2000)],
         filters=[_strip],
     )
 
@@ -501,4 +499,4 @@ class ImportForm(Form):
 
 
 class ImportConfirmForm(Form):
-    token = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[required()])

@@ -12,9 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional, StopValidation
+from wtforms.validators import Optional, StopValidation
 
-from compliance.forms import Form, VersionedForm, optional_int
+from compliance.forms import Form, VersionedForm, optional_int, required
 from compliance.types import is_blank
 from registers.roadmap.schemas import (
     MAX_EUROS,
@@ -60,9 +60,7 @@ class ArchiveForm(VersionedForm):
 
 
 class RoadmapForm(VersionedForm):
-    organisation_id = SelectField(
-        _l("Organisation"), coerce=optional_int, validators=[DataRequired()]
-    )
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
     title = StringField(
         _l("Intitulé"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
     )
@@ -113,7 +111,7 @@ class ActionForm(VersionedForm):
         _l("Intitulé"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])
-    theme = SelectField(_l("Thème"), choices=_themes, validators=[DataRequired()])
+    theme = SelectField(_l("Thème"), choices=_themes, validators=[required()])
     priority = SelectField(_l("Priorité"), choices=Priority.choices, default=Priority.P2.value)
     owner = StringField(_l("Pilote"), validators=[Rules(maxlength=200)], filters=[_strip])
     start_on = DateField(
@@ -202,9 +200,7 @@ class AssessmentForm(VersionedForm):
 class EscalateForm(Form):
     """Carry a corrective action into a roadmap: the rest is prefilled from it."""
 
-    roadmap_id = SelectField(
-        _l("Feuille de route"), coerce=optional_int, validators=[DataRequired()]
-    )
+    roadmap_id = SelectField(_l("Feuille de route"), coerce=optional_int, validators=[required()])
     theme = SelectField(_l("Thème"), choices=_themes, default=Theme.SUPERVISION.value)
     priority = SelectField(_l("Priorité"), choices=Priority.choices, default=Priority.P1.value)
     target_on = DateField(_l("Échéance"), validators=[Rules(required=True)])

@@ -183,3 +183,39 @@ def test_text_stored_before_the_checks_is_still_answered(
     assert answer["title"] == legacy and answer["description"] == legacy
     answer = client.raw.get(f"/api/v1/corrective-actions/{action.id}", headers=headers).json
     assert answer["owner"] == legacy
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [("x" * 201, "200 caractères au plus"), ("", "est obligatoire")],
+)
+def test_the_page_checks_speak_as_the_schema(
+    client, login_as, token_for, make_user, host, session, title, message
+):
+    """Refused by the form's own checks (WTForms) before the schema sees it, a value gets the
+    schema's message all the same."""
+    detected = (utcnow() - timedelta(hours=1)).astimezone(PARIS)
+    login_as(Role.CISO, host)
+    page = client.post(
+        "/incidents/new",
+        data={
+            "title": title,
+            "organisation_id": host.id,
+            "category": "malware",
+            "severity": "3",
+            "detection_source": "internal",
+            "detected_at": detected.strftime("%Y-%m-%dT%H:%M"),
+            "description": "Un poste infecté.",
+        },
+    )
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    token = token_for(make_user(Role.CISO, host))
+    response = client.raw.post(
+        "/api/v1/incidents",
+        headers={"Authorization": f"Bearer {token}"},
+        json=_incident(organisation_id=host.id, title=title),
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"title": message}
+    assert session.query(Incident).count() == 0
