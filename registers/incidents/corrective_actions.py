@@ -226,6 +226,15 @@ def transition_action(
 def _record_step(action: CorrectiveAction, target, cleaned: dict, moment: datetime) -> None:
     day = paris(moment).date()
     if target == A.IMPLEMENTED:
+        if not (action.root_causes or "").strip():
+            raise FieldErrors(
+                {
+                    "root_causes": _(
+                        "Déterminez les causes de la non-conformité avant de réaliser l'action "
+                        "(ISO/IEC 27001, 10.2 b)."
+                    )
+                }
+            )
         implemented_on = cleaned.get("implemented_on") or day
         _not_future_day(implemented_on, "implemented_on")
         if implemented_on < action.opened_on:

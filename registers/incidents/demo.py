@@ -295,6 +295,9 @@ def ransomware() -> dict:
                 "requirement": "ISO 27001 A.8.2 Droits d'accès privilégiés ; guide d'hygiène "
                 "ANSSI, mesures 7 et 25",
                 "grade": Grade.MAJOR,
+                "root_cause_method": RootCauseMethod.FIVE_WHYS,
+                "root_causes": "Comptes créés au fil des besoins, sans modèle d'administration ; "
+                "aucune règle ne séparait les usages.",
                 "action": "Modèle d'administration en niveaux : comptes et postes dédiés à "
                 "l'administration du domaine.",
                 "owner": "Responsable infrastructures (SIIM94)",
@@ -384,6 +387,9 @@ def phishing() -> dict:
                 "frauduleuse.",
                 "requirement": "ISO 27001 A.6.3 Sensibilisation ; guide d'hygiène ANSSI, mesure 3",
                 "grade": Grade.MINOR,
+                "root_cause_method": RootCauseMethod.FIVE_WHYS,
+                "root_causes": "Aucune sensibilisation à l'hameçonnage depuis l'arrivée des "
+                "agents ; pas de signalement simple des courriels douteux.",
                 "action": "Session de sensibilisation dans les trois villes, puis exercice "
                 "d'hameçonnage simulé.",
                 "owner": "RSSI (SIIM94) avec les référents des villes",
@@ -548,6 +554,9 @@ def other_actions() -> list[dict]:
             "compromission.",
             "requirement": "Guide d'hygiène ANSSI, mesure 10",
             "grade": Grade.MINOR,
+            "root_cause_method": RootCauseMethod.FIVE_WHYS,
+            "root_causes": "Stratégie de groupe héritée de 2012, jamais revue au regard du "
+            "guide d'hygiène.",
             "action": "Nouvelle politique de mots de passe appliquée par stratégie de groupe.",
             "owner": "Responsable infrastructures (SIIM94)",
             "due_on": date(2023, 3, 31),
@@ -591,6 +600,8 @@ def other_actions() -> list[dict]:
             "nonconformity": "Des postes d'accueil restent ouverts sans surveillance.",
             "requirement": "ISO 27001 A.8.1 Terminaux utilisateurs",
             "grade": Grade.OBSERVATION,
+            "root_cause_method": RootCauseMethod.OTHER,
+            "root_causes": "Aucun paramètre de verrouillage dans le modèle de poste d'accueil.",
             "action": "Verrouillage après cinq minutes d'inactivité sur tous les postes.",
             "owner": "Responsable du support (SIIM94)",
             "due_on": ago(120),

@@ -435,6 +435,15 @@ def _check_transition(incident: Incident, target, moment: datetime, values: dict
                     )
                 }
             )
+        if incident.personal_data and not lessons:
+            raise FieldErrors(
+                {
+                    "lessons_learnt": _(
+                        "Un incident qui a touché des données personnelles ne peut pas être clos "
+                        "sans son retour d'expérience."
+                    )
+                }
+            )
     if incident.status == S.CLOSED and not values.get("comment"):
         raise FieldErrors({"comment": _("Indiquez pourquoi l'incident est rouvert.")})
 

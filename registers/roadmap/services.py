@@ -72,6 +72,12 @@ def _check_period(start: date | None, end: date | None, *, end_name: str = "end_
         raise FieldErrors({end_name: _("ne peut pas précéder le début")})
 
 
+def _check_funding(granted: int | None, received: int | None) -> None:
+    """What the programme paid cannot exceed what it granted."""
+    if granted is not None and received is not None and received > granted:
+        raise FieldErrors({"subsidy_received": _("ne peut pas dépasser la subvention accordée")})
+
+
 def create_roadmap(session: Session, values: RoadmapCreate, *, actor) -> Roadmap:
     visible_reference(
         session,
@@ -83,6 +89,7 @@ def create_roadmap(session: Session, values: RoadmapCreate, *, actor) -> Roadmap
         field="organisation_id",
     )
     _check_period(values.start_on, values.end_on)
+    _check_funding(values.subsidy_total, values.subsidy_received)
     cleaned = {k: v for k, v in values.model_dump().items() if v is not None}
     roadmap = Roadmap(**cleaned)
     _audit_create(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
@@ -96,6 +103,10 @@ def update_roadmap(
     check_version(roadmap, version)
     cleaned = changes.model_dump(exclude_unset=True)
     _check_period(cleaned.get("start_on", roadmap.start_on), cleaned.get("end_on", roadmap.end_on))
+    _check_funding(
+        cleaned.get("subsidy_total", roadmap.subsidy_total),
+        cleaned.get("subsidy_received", roadmap.subsidy_received),
+    )
     _apply(roadmap, cleaned)
     _audit_update(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
     return roadmap
@@ -204,6 +215,9 @@ def _check_action(action: RoadmapAction) -> None:
         errors["target_on"] = _("ne peut pas précéder la date de début")
     if action.status == ActionStatus.DONE and action.progress != 100:
         errors["progress"] = _("une action réalisée est avancée à 100 %")
+    cost = (action.investment_estimated or 0) + (action.operating_estimated or 0)
+    if (action.subsidy_amount or 0) > cost:
+        errors["subsidy_amount"] = _("ne peut pas dépasser le coût estimé de l'action")
     if errors:
         raise FieldErrors(errors)
 

@@ -55,6 +55,7 @@ def make_action(session, host):
             "title": "Revue des habilitations",
             "nonconformity": "Comptes d'agents partis encore actifs.",
             "grade": Grade.MINOR,
+            "root_causes": "Les départs ne sont pas transmis par les ressources humaines.",
             "action": "Revue annuelle des habilitations.",
             "owner": "RSSI",
             "due_on": today() + timedelta(days=30),

@@ -167,11 +167,26 @@ def test_corrective_actions(api, ciso, make_incident, host, session):
     action = response.json
     assert action["organisation_id"] == host.id and action["overdue"] is True
     path = f"/corrective-actions/{action['id']}"
-    step = api(
+    # Carried out only once its causes are determined (ISO/IEC 27001, 10.2 b).
+    early = api(
         "POST",
         f"{path}/transition",
         ciso,
         json={"status": "implemented", "version": action["version"]},
+    )
+    assert early.status_code == 422 and set(early.json["errors"]) == {"root_causes"}
+    analysed = api(
+        "PATCH",
+        path,
+        ciso,
+        json={"root_causes": "Aucun contrat de protection.", "version": action["version"]},
+    )
+    assert analysed.status_code == 200, analysed.json
+    step = api(
+        "POST",
+        f"{path}/transition",
+        ciso,
+        json={"status": "implemented", "version": analysed.json["version"]},
     )
     assert step.status_code == 200 and step.json["status"] == "implemented"
     refused = api(

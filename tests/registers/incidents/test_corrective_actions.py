@@ -160,3 +160,16 @@ def test_the_reference_year_cannot_move(session, make_action):
     with pytest.raises(FieldErrors) as error:
         ca.update_action(session, action, {"opened_on": date(2024, 5, 1)}, actor="test")
     assert "opened_on" in error.value.errors
+
+
+def test_no_implementation_before_the_causes_are_determined(session, make_action):
+    """ISO/IEC 27001, 10.2 b): the causes of a nonconformity are determined before the action
+    that removes them is carried out."""
+    action = make_action(root_causes=None)
+    with pytest.raises(FieldErrors) as error:
+        _to(session, action, A.IMPLEMENTED)
+    assert "10.2" in error.value.errors["root_causes"]
+    assert action.status == A.OPEN
+    action.root_causes = "Départs jamais transmis par les ressources humaines."
+    _to(session, action, A.IMPLEMENTED)
+    assert action.status == A.IMPLEMENTED

@@ -246,3 +246,15 @@ def test_every_change_is_audited_without_the_secret(session, make_incident):
     assert ("Incident", "transition") in actions
     created = next(e for e in entries if e.action == "create" and e.object_type == "Incident")
     assert created.changes["description"]["after"] == "[chiffré]"
+
+
+def test_no_closing_without_lessons_when_personal_data_were_touched(session, make_incident):
+    """Whatever its severity, an incident that touched personal data keeps what was learnt."""
+    incident = make_incident(severity=Severity.LOW, personal_data=True)
+    for target in (S.ASSESSED, S.RESPONDING, S.LESSONS_LEARNT):
+        _to(session, incident, target, classification=Classification.INCIDENT)
+    with pytest.raises(FieldErrors) as error:
+        _to(session, incident, S.CLOSED)
+    assert "données personnelles" in error.value.errors["lessons_learnt"]
+    _to(session, incident, S.CLOSED, lessons_learnt="Chiffrer les portables avant remise.")
+    assert incident.status == S.CLOSED

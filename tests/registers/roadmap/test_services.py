@@ -24,6 +24,7 @@ from registers.roadmap.schemas import (
     HygieneAssessmentCreate,
     MilestoneCreate,
     RoadmapActionUpdate,
+    RoadmapUpdate,
 )
 from tests.registers.roadmap.conftest import days
 
@@ -181,3 +182,29 @@ def test_escalation_needs_a_roadmap_of_the_same_organisation(
     with pytest.raises(FieldErrors) as error:
         services.escalate_corrective_action(session, corrective, Escalation(), actor="test")
     assert "roadmap_id" in error.value.errors
+
+
+def test_the_programme_never_pays_more_than_it_granted(make_roadmap, roadmap, session):
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap(subsidy_total=250_000, subsidy_received=300_000)
+    assert error.value.errors == {"subsidy_received": "ne peut pas dépasser la subvention accordée"}
+    with pytest.raises(FieldErrors):
+        services.update_roadmap(
+            session,
+            roadmap,
+            validate(RoadmapUpdate, {"subsidy_received": 95_000}),
+            actor="test",
+            version=roadmap.version,
+        )
+
+
+def test_an_action_is_never_subsidised_beyond_its_cost(make_roadmap_action):
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap_action(
+            investment_estimated=100_000, operating_estimated=20_000, subsidy_amount=250_000
+        )
+    assert set(error.value.errors) == {"subsidy_amount"}
+    action = make_roadmap_action(
+        investment_estimated=100_000, operating_estimated=20_000, subsidy_amount=60_000
+    )
+    assert action.subsidy_amount == 60_000
