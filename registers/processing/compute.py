@@ -152,13 +152,26 @@ ITEMS = {
     "name": Item("name", _l("Nom du traitement")),
     "responsible_service": Item("responsible_service", _l("Service chargé de la mise en œuvre")),
     "joint_controllers": Item("joint_controllers", _l("Responsables conjoints (art. 30.1.a)")),
+    "joint_arrangement": Item(
+        "joint_arrangement", _l("Accord entre responsables conjoints (art. 26)")
+    ),
     "main_purpose": Item("main_purpose", _l("Finalité principale (art. 30.1.b)")),
     "legal_basis": Item("legal_basis", _l("Base légale de chaque finalité")),
     "subjects": Item("subjects", _l("Catégories de personnes concernées (art. 30.1.c)")),
     "data_categories": Item("data_categories", _l("Catégories de données (art. 30.1.c)")),
+    "data_source": Item(
+        "data_source", _l("Source des données non collectées auprès de la personne (art. 14.2.f)")
+    ),
     "recipients": Item("recipients", _l("Catégories de destinataires (art. 30.1.d)")),
     "transfers": Item("transfers", _l("Transferts hors UE documentés (art. 30.1.e)")),
     "retention": Item("retention", _l("Durées de conservation (art. 30.1.f)")),
+    "archiving": Item(
+        "archiving",
+        _l(
+            "Archivage intermédiaire (DUA), sort final et leur source pour chaque catégorie "
+            "(code du patrimoine, art. L212-2 et L212-3)"
+        ),
+    ),
     "security": Item("security", _l("Mesures de sécurité (art. 30.1.g)")),
 }
 
@@ -174,13 +187,29 @@ class Completeness:
         return not self.missing
 
 
-def missing_items(activity) -> list[Item]:
-    """The items the record of Art. 30(1) needs that this activity does not give."""
+def _filled(value) -> bool:
+    return bool((value or "").strip()) if isinstance(value, str | None) else bool(value)
+
+
+def has_archiving(category) -> bool:
+    """A public body's retention, as the archives code needs it (Code du patrimoine, L212-2
+    and L212-3): the intermediate archiving period (DUA), the final fate (destruction,
+    transfer to the public archives, or sorting) and the source they come from (a records
+    schedule, "tableau de gestion", or a text)."""
+    return (
+        _filled(category.intermediate_period)
+        and category.final_fate is not None
+        and _filled(category.retention_source)
+    )
+
+
+def _checks(activity) -> dict[str, bool]:
+    """Each applicable item of the record and whether the activity gives it."""
     purposes = list(activity.purposes)
     categories = list(activity.data_categories)
     checks = {
-        "name": bool((activity.name or "").strip()),
-        "responsible_service": bool(activity.responsible_service),
+        "name": _filled(activity.name),
+        "responsible_service": _filled(activity.responsible_service),
         "main_purpose": any(p.is_main and p.description for p in purposes),
         "legal_basis": bool(purposes) and all(p.legal_basis for p in purposes),
         "subjects": bool(activity.subjects),
@@ -191,28 +220,53 @@ def missing_items(activity) -> list[Item]:
         "security": bool(activity.security_measures),
     }
     if activity.role == ProcessingRole.JOINT_CONTROLLER:
-        checks["joint_controllers"] = bool(activity.other_controllers)
+        checks["joint_controllers"] = _filled(activity.other_controllers)
+        checks["joint_arrangement"] = _filled(activity.joint_arrangement)
+    if getattr(activity, "indirect_collection", False):
+        checks["data_source"] = _filled(activity.data_source)
+    if is_public_body(getattr(activity, "organisation", None)):
+        checks["archiving"] = bool(categories) and all(has_archiving(c) for c in categories)
+    return checks
+
+
+def missing_items(activity) -> list[Item]:
+    """The items the record of Art. 30(1) needs that this activity does not give: for a joint
+    controllership, the other controllers and the arrangement (Art. 26); for data not
+    collected from the person, their source (Art. 14(2)(f)); for a public body, the archiving
+    of each category (intermediate period, final fate and their source)."""
+    checks = _checks(activity)
     return [ITEMS[code] for code in ITEMS if code in checks and not checks[code]]
 
 
 def completeness(activity) -> Completeness:
-    missing = missing_items(activity)
-    applicable = len(ITEMS) - (0 if activity.role == ProcessingRole.JOINT_CONTROLLER else 1)
+    checks = _checks(activity)
+    missing = [ITEMS[code] for code in ITEMS if code in checks and not checks[code]]
+    applicable = len(checks)
     score = round(100 * (applicable - len(missing)) / applicable)
     return Completeness(score, missing, applicable)
 
 
 @dataclass
 class RegisterCompleteness:
-    score: int  # mean of the activities' scores; 0 for an empty register
+    score: int  # mean of the activities' scores (and the cover's); 0 for an empty register
     activities: int
     complete: int
     # (activity, its missing items) for each incomplete activity
     incomplete: list[tuple[object, list[Item]]]
+    # What the cover lacks of the controller's identity and the DPO's designation.
+    controller_missing: list = field(default_factory=list)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.activities > 0 and not self.incomplete and not self.controller_missing
 
 
-def register_completeness(activities: Iterable) -> RegisterCompleteness:
-    """Completeness of an organisation's register (archived activities left out)."""
+def register_completeness(activities: Iterable, organisation=None) -> RegisterCompleteness:
+    """Completeness of an organisation's register (archived activities left out).
+
+    Given the organisation, the cover counts as one more sheet: the controller's identity and
+    the DPO's designation (Art. 30(1)(a)), so that a register whose sheets are complete but
+    whose controller is unnamed never reads 100 %."""
     scores, incomplete = [], []
     for activity in activities:
         if activity.status == ProcessingStatus.ARCHIVED:
@@ -221,20 +275,34 @@ def register_completeness(activities: Iterable) -> RegisterCompleteness:
         scores.append(result.score)
         if result.missing:
             incomplete.append((activity, result.missing))
+    count = len(scores)
+    cover_missing = controller_missing(organisation) if organisation is not None else []
+    if organisation is not None and scores:
+        present = len(CONTROLLER_ITEMS) - len(cover_missing)
+        scores.append(round(100 * present / len(CONTROLLER_ITEMS)))
     score = round(sum(scores) / len(scores)) if scores else 0
-    return RegisterCompleteness(score, len(scores), len(scores) - len(incomplete), incomplete)
+    if score == 100 and (incomplete or cover_missing):
+        score = 99
+    return RegisterCompleteness(score, count, count - len(incomplete), incomplete, cover_missing)
+
+
+# The controller's identity and the DPO's designation (Art. 30(1)(a), Art. 37(7)): the
+# organisation's attribute and what the cover lacks without it.
+CONTROLLER_ITEMS = (
+    ("siren", _l("le numéro SIREN du responsable de traitement")),
+    ("address", _l("l'adresse du responsable de traitement")),
+    ("legal_representative", _l("son représentant légal")),
+    ("dpo_name", _l("le nom du délégué à la protection des données")),
+    ("dpo_cnil_number", _l("le numéro de désignation du délégué auprès de la CNIL")),
+    ("dpo_contact", _l("les coordonnées du délégué à la protection des données")),
+)
 
 
 def controller_missing(organisation) -> list:
-    """What the register's cover lacks of Art. 30(1)(a): the controller's and the DPO's name
-    and contact details."""
-    checks = [
-        (organisation.address, _l("l'adresse du responsable de traitement")),
-        (organisation.legal_representative, _l("son représentant légal")),
-        (organisation.dpo_name, _l("le nom du délégué à la protection des données")),
-        (organisation.dpo_contact, _l("les coordonnées du délégué à la protection des données")),
-    ]
-    return [label for value, label in checks if not value]
+    """What the register's cover lacks of Art. 30(1)(a): the controller's identity (SIREN,
+    address, legal representative) and the DPO's designation (name, CNIL designation number,
+    contact details)."""
+    return [label for name, label in CONTROLLER_ITEMS if not _filled(getattr(organisation, name))]
 
 
 # --- warnings -----------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ CIVIL_STATUS_MODEL = {
             "personal_life",
             "Situation matrimoniale, mentions marginales",
             "Durée de vie du registre",
-            None,
+            "Sans objet : le registre reste en mairie jusqu'à son versement",
             "keep",
             "Code du patrimoine, art. L. 213-2 (communicabilité à 75 ans)",
         ),
@@ -134,7 +134,7 @@ CIVIL_STATUS_MODEL = {
             "professional_life",
             "Profession des parties et des témoins",
             "Durée de vie du registre",
-            None,
+            "Sans objet : le registre reste en mairie jusqu'à son versement",
             "keep",
             "Code du patrimoine, art. L. 212-11",
         ),
@@ -186,6 +186,11 @@ def elections(slug: str) -> dict:
                 "Code de procédure pénale, art. 261 à 267",
             ),
         ],
+        "indirect_collection": True,
+        "data_source": (
+            "Répertoire électoral unique tenu par l'INSEE (inscriptions d'office, radiations) ; "
+            "procurations transmises par le ministère de l'intérieur (Maprocuration)"
+        ),
         "data_categories": [
             data(
                 "identity",
@@ -384,7 +389,15 @@ IVRY_SOCIAL = {
     "responsible_service": "Centre communal d'action sociale",
     "role": "joint_controller",
     "other_controllers": "Centre communal d'action sociale d'Ivry-sur-Seine (établissement public)",
-    "joint_arrangement": "Convention de gestion ville / CCAS du 12 janvier 2019, art. 6 (RGPD)",
+    "joint_arrangement": (
+        "Convention de gestion ville / CCAS du 12 janvier 2019, art. 6 (RGPD) : le CCAS informe "
+        "les demandeurs et reçoit leurs demandes d'exercice des droits ; la ville tient le logiciel."
+    ),
+    "indirect_collection": True,
+    "data_source": (
+        "Caisse d'allocations familiales (quotient familial, via CDAP) et Département "
+        "(décisions d'aide sociale légale)"
+    ),
     "purposes": [
         purpose(
             "Instruire les demandes d'aide sociale légale et les transmettre au Département",
@@ -485,7 +498,7 @@ def health_centre(slug: str, applications: list[str]) -> dict:
                 "identity",
                 "Identité, coordonnées, INS",
                 "20 ans après la dernière venue",
-                None,
+                "Sans objet : la durée légale court en base active",
                 "sort",
                 "Code de la santé publique, art. R. 1112-7",
             ),
@@ -495,6 +508,7 @@ def health_centre(slug: str, applications: list[str]) -> dict:
                 "Année en cours",
                 "10 ans",
                 "destroy",
+                "Instruction DAF/DPACI/RES/2009/018, tableau de gestion des centres de santé",
             ),
         ],
         "special_categories": [
@@ -773,7 +787,7 @@ THEATRE_TICKETING = {
             "identity",
             "Nom, coordonnées des spectateurs",
             "3 ans après le dernier achat",
-            None,
+            "Sans objet : destruction à la fin de la durée active",
             "destroy",
             "Référentiel CNIL « gestion des activités commerciales »",
         ),
@@ -783,6 +797,7 @@ THEATRE_TICKETING = {
             "Exercice en cours",
             "10 ans",
             "destroy",
+            "Code de commerce, art. L. 123-22 (pièces comptables)",
         ),
     ],
     "subjects": [people("residents", 18_000, "Spectateurs")],

@@ -196,6 +196,14 @@ def _model(data: dict, models: dict) -> dict | None:
     return {"name": model["name"], "divergence": model.get("divergence", "")}
 
 
+def _data_source(data: dict) -> str:
+    """Where the data come from (Art. 14(2)(f)), as the sheet says it."""
+    if not data.get("indirect_collection"):
+        return "Données collectées auprès des personnes concernées"
+    source = data.get("data_source") or "source non renseignée"
+    return f"Données (en partie) non collectées auprès des personnes concernées : {source}"
+
+
 def activity_sheet(data: dict, *, models: dict | None = None) -> dict:
     """One activity of a snapshot (`publish.activity_snapshot`) as its sheet shows it."""
     completeness = data.get("completeness") or {}
@@ -214,6 +222,7 @@ def activity_sheet(data: dict, *, models: dict | None = None) -> dict:
         "role": label(ProcessingRole, data.get("role")),
         "other_controllers": data.get("other_controllers") or "",
         "joint_arrangement": data.get("joint_arrangement") or "",
+        "data_source": _data_source(data),
         "applications_text": "\n".join(a.get("name", "") for a in data.get("applications") or []),
         "main_purpose": next(
             (p.get("description") for p in data.get("purposes") or [] if p.get("is_main")), ""
@@ -329,6 +338,14 @@ def register_context(content: dict, *, version: RegisterVersion | None = None) -
             if s["missing"]
         ]
         completeness = content.get("completeness") or {}
+        if completeness.get("controller_missing"):
+            missing.insert(
+                0,
+                {
+                    "activity": "Page de garde : responsable du traitement et délégué",
+                    "elements": ", ".join(completeness["controller_missing"]),
+                },
+            )
         return {
             "title": REGISTER_TITLE,
             "organisation": organisation_block(content.get("organisation") or {}),

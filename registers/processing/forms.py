@@ -281,7 +281,24 @@ class ActivityForm(VersionedForm):
         filters=[_strip],
     )
     joint_arrangement = TextAreaField(
-        _l("Accord entre responsables conjoints (article 26)"), filters=[_strip]
+        _l("Accord entre responsables conjoints (article 26)"),
+        description=_l(
+            "Les grandes lignes de l'accord (qui informe les personnes, qui répond à leurs "
+            "demandes) et la référence du document qui le porte (convention, délibération)."
+        ),
+        filters=[_strip],
+    )
+    indirect_collection = BooleanField(
+        _l("Des données ne sont pas collectées auprès des personnes concernées (article 14)")
+    )
+    data_source = TextAreaField(
+        _l("Source des données"),
+        description=_l(
+            "D'où viennent les données qui ne sont pas collectées auprès de la personne "
+            "(autre administration, fichier, partenaire) et, le cas échéant, si elles sont "
+            "issues de sources accessibles au public (article 14.2.f)."
+        ),
+        filters=[_strip],
     )
     criminal_data = BooleanField(
         _l("Données relatives aux condamnations pénales et aux infractions (article 10)")
@@ -313,6 +330,8 @@ class ActivityForm(VersionedForm):
         "role",
         "other_controllers",
         "joint_arrangement",
+        "indirect_collection",
+        "data_source",
         "criminal_data",
         "criminal_data_basis",
         "nir_used",

@@ -127,7 +127,7 @@ def organisation_widget(organisation) -> dict | None:
         "title": _l("Registre des traitements"),
         "template": ORGANISATION_TEMPLATE,
         "organisation": organisation,
-        "completeness": compute.register_completeness(activities),
+        "completeness": compute.register_completeness(activities, organisation),
         "warning_count": warning_count,
         **summary_counts([organisation.id]),
     }

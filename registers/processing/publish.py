@@ -91,7 +91,8 @@ def register_snapshot(session: Session, organisation: Organisation, *, today=Non
     """The whole register of an organisation, as a JSON-ready dict."""
     activities = organisation_activities(organisation.id, session=session)
     with force_locale("fr"):
-        overall = compute.register_completeness(activities)
+        overall = compute.register_completeness(activities, organisation)
+        controller_missing = [str(label) for label in overall.controller_missing]
     return {
         "format": SNAPSHOT_FORMAT,
         "organisation": organisation_data(organisation),
@@ -99,6 +100,7 @@ def register_snapshot(session: Session, organisation: Organisation, *, today=Non
             "score": overall.score,
             "activities": overall.activities,
             "complete": overall.complete,
+            "controller_missing": controller_missing,
         },
         "activities": [
             activity_snapshot(a, organisation, session=session, today=today) for a in activities

@@ -298,6 +298,9 @@ class ActivityBase(SQLModel):
     # Joint controllers (or, for a processor, the controllers it acts for) and the arrangement.
     other_controllers: Text | None = None
     joint_arrangement: Text | None = None
+    # Art. 14: some data are not collected from the person, and where they come from.
+    indirect_collection: Flag = Field(default=False, nullable=False)
+    data_source: Text | None = None
 
     criminal_data: Flag = Field(default=False, nullable=False)
     criminal_data_basis: Text | None = None
@@ -341,7 +344,7 @@ ActivityUpdate = partial(ActivityCreate)
 """What an update changes: only the keys sent. Child collections replace the stored rows."""
 # Fields a column needs: they may be left out of an update, never blanked.
 ActivityUpdate.__required__ = frozenset(
-    {"reference", "name", "role", "criminal_data", "nir_used", "dpia_status"}
+    {"reference", "name", "role", "indirect_collection", "criminal_data", "nir_used", "dpia_status"}
 )
 
 
@@ -484,6 +487,8 @@ class ActivityRead(Output):
     role: ProcessingRole
     other_controllers: str | None
     joint_arrangement: str | None
+    indirect_collection: bool
+    data_source: str | None
     criminal_data: bool
     criminal_data_basis: str | None
     nir_used: bool

@@ -48,8 +48,15 @@ COLUMNS = (
         "categories_donnees",
         "Catégorie CNIL (identity, personal_life, professional_life, economic_financial, "
         "connection, location, internet, other) | description | durée en base active | "
-        "DUA | sort final (destroy, keep, sort) | instruction ou texte | critère",
+        "DUA | sort final (destroy, keep, sort) | tableau de gestion, référentiel ou texte | "
+        "critère",
     ),
+    Column(
+        "indirect_collection",
+        "collecte_indirecte",
+        "oui / non : des données ne sont pas collectées auprès des personnes (art. 14)",
+    ),
+    Column("data_source", "source_donnees", "D'où viennent ces données (art. 14.2.f)"),
     Column(
         "special_categories",
         "donnees_sensibles",

@@ -33,6 +33,8 @@ SCALAR_FIELDS = {
     "role": _l("Rôle de l'organisation"),
     "other_controllers": _l("Autres responsables"),
     "joint_arrangement": _l("Accord entre responsables conjoints"),
+    "indirect_collection": _l("Données non collectées auprès de la personne"),
+    "data_source": _l("Source des données"),
     "criminal_data": _l("Données d'infractions (art. 10)"),
     "criminal_data_basis": _l("Texte autorisant les données d'infractions"),
     "nir_used": _l("NIR"),

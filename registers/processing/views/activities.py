@@ -72,14 +72,13 @@ def index():
         .order_by(Organisation.name)
     )
     page = paginate(get_session(), statement, page=page_number(), per_page=25)
-    return render_template(
-        "processing/index.html", page=page, overview=_overview([o.id for o in page.items])
-    )
+    return render_template("processing/index.html", page=page, overview=_overview(page.items))
 
 
-def _overview(organisation_ids: list[int]) -> dict[int, dict]:
+def _overview(organisations: list[Organisation]) -> dict[int, dict]:
     """Per organisation of a page: counts by status, completeness and warnings (one query for
     the activities, one per collection)."""
+    organisation_ids = [organisation.id for organisation in organisations]
     statement = visible_activities(filters=ActivityFilters(), selected=False).where(
         ProcessingActivity.organisation_id.in_(organisation_ids)
     )
@@ -87,7 +86,8 @@ def _overview(organisation_ids: list[int]) -> dict[int, dict]:
     for activity in get_session().scalars(statement):
         by_organisation[activity.organisation_id].append(activity)
     result = {}
-    for organisation_id in organisation_ids:
+    for organisation in organisations:
+        organisation_id = organisation.id
         activities = by_organisation.get(organisation_id, [])
         counts = defaultdict(int)
         for activity in activities:
@@ -95,7 +95,7 @@ def _overview(organisation_ids: list[int]) -> dict[int, dict]:
         result[organisation_id] = {
             "total": len(activities),
             "counts": counts,
-            "completeness": compute.register_completeness(activities),
+            "completeness": compute.register_completeness(activities, organisation),
             "warnings": sum(len(compute.warnings(a)) for a in activities),
             "dpia_pending": sum(
                 1 for a in activities if a.dpia_required and a.dpia_status != DpiaStatus.COMPLETED
@@ -127,8 +127,7 @@ def register(slug: str):
         error=error,
         page=page,
         rows=[_row(activity, organisation) for activity in page.items] if page else [],
-        completeness=compute.register_completeness(everything),
-        controller_missing=compute.controller_missing(organisation),
+        completeness=compute.register_completeness(everything, organisation),
         warned=warned,
         warning_count=sum(len(found) for _activity, found in warned),
         applications=organisation_applications(organisation.id),
