@@ -391,7 +391,8 @@ IVRY_SOCIAL = {
     "other_controllers": "Centre communal d'action sociale d'Ivry-sur-Seine (établissement public)",
     "joint_arrangement": (
         "Convention de gestion ville / CCAS du 12 janvier 2019, art. 6 (RGPD) : le CCAS informe "
-        "les demandeurs et reçoit leurs demandes d'exercice des droits ; la ville tient le logiciel."
+        "les demandeurs et reçoit leurs demandes d'exercice des droits ; la ville tient "
+        "le logiciel."
     ),
     "indirect_collection": True,
     "data_source": (
