@@ -22,6 +22,7 @@ from registers.processing.reference import (
     Art9Condition,
     DataCategory,
     DpiaStatus,
+    FinalFate,
     LegalBasis,
     ProcessingRole,
     RecipientType,
@@ -147,9 +148,77 @@ def test_missing_items_are_listed():
 
 def test_joint_controller_needs_the_other_controllers():
     activity = complete_activity(role=ProcessingRole.JOINT_CONTROLLER)
-    assert {i.code for i in compute.missing_items(activity)} == {"joint_controllers"}
+    assert "joint_controllers" in {i.code for i in compute.missing_items(activity)}
     activity.other_controllers = "CCAS de Vitry-sur-Seine"
+    activity.joint_arrangement = "Convention ville / CCAS du 12 janvier 2019"
     assert compute.missing_items(activity) == []
+
+
+def test_joint_controller_needs_the_arrangement():
+    """Art. 26: the joint controllers' arrangement (its essence, the document) is recorded."""
+    activity = complete_activity(
+        role=ProcessingRole.JOINT_CONTROLLER, other_controllers="CCAS de Vitry-sur-Seine"
+    )
+    assert {i.code for i in compute.missing_items(activity)} == {"joint_arrangement"}
+    activity.joint_arrangement = "   "
+    assert {i.code for i in compute.missing_items(activity)} == {"joint_arrangement"}
+    activity.joint_arrangement = "Convention ville / CCAS, art. 6 : le CCAS informe"
+    assert compute.completeness(activity).score == 100
+
+
+def test_indirect_collection_needs_its_source():
+    """Art. 14(2)(f): data not collected from the person come from somewhere named."""
+    activity = complete_activity(indirect_collection=True)
+    result = compute.completeness(activity)
+    assert {i.code for i in result.missing} == {"data_source"}
+    assert result.applicable == 11
+    activity.data_source = "Caisse d'allocations familiales (quotient familial)"
+    assert compute.completeness(activity).is_complete
+    assert compute.completeness(complete_activity(indirect_collection=False)).is_complete
+
+
+def test_public_body_retention_needs_archiving_fate_and_source():
+    """Code du patrimoine L212-2, L212-3: a public body's retention is complete with its
+    intermediate archiving period, its final fate and their source."""
+    activity = complete_activity(organisation=CITY)
+    activity.data_categories[0].intermediate_period = None
+    assert {i.code for i in compute.missing_items(activity)} == {"archiving"}
+    activity.data_categories[0].intermediate_period = "2 ans"
+    assert {i.code for i in compute.missing_items(activity)} == {"archiving"}
+    activity.data_categories[0].final_fate = FinalFate.DESTROY
+    assert {i.code for i in compute.missing_items(activity)} == {"archiving"}
+    activity.data_categories[0].retention_source = "Tableau de gestion des écoles, ligne 12"
+    assert compute.completeness(activity).is_complete
+    # A body outside the archives code: the active period is enough.
+    assert compute.completeness(complete_activity(organisation=ASSOCIATION)).is_complete
+
+
+def test_active_period_alone_is_not_complete_for_a_public_body():
+    activity = complete_activity(organisation=CITY)
+    activity.data_categories[0].intermediate_period = None
+    result = compute.completeness(activity)
+    assert not result.is_complete and result.score < 100
+
+
+def test_register_completeness_counts_the_cover():
+    """The controller's identity and the DPO's designation weigh in the register's figure."""
+    blank = Organisation(name="Arcueil", slug="arcueil", kind=OrganisationKind.OTHER)
+    result = compute.register_completeness([complete_activity()], blank)
+    assert result.score < 100 and not result.is_complete
+    assert len(result.controller_missing) == len(compute.CONTROLLER_ITEMS)
+    filled = Organisation(
+        name="Arcueil",
+        slug="arcueil",
+        kind=OrganisationKind.OTHER,
+        siren="123456782",
+        address="10 avenue Paul Doumer, 94110 Arcueil",
+        legal_representative="Le maire",
+        dpo_name="Service mutualisé",
+        dpo_cnil_number="DPO-1",
+        dpo_contact="dpd@example.org",
+    )
+    result = compute.register_completeness([complete_activity()], filled)
+    assert result.score == 100 and result.is_complete
 
 
 def test_register_completeness_averages_and_skips_archived():
