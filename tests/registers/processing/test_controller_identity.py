@@ -56,9 +56,7 @@ def _fill_cover(session, organisation, **changes):
     admin_services.update_organisation(session, organisation, {**values, **changes}, actor="t")
 
 
-def test_register_figure_is_not_100_while_the_cover_is_blank(
-    session, organisation, make_activity
-):
+def test_register_figure_is_not_100_while_the_cover_is_blank(session, organisation, make_activity):
     activity = make_activity(organisation)
     assert compute.completeness(activity).is_complete
     _fill_cover(session, organisation, siren=None, dpo_cnil_number=None)
