@@ -138,3 +138,48 @@ def test_auditor_reads_only(api, organisation, other_organisation, make_user, to
 def test_openapi_lists_the_paths(api):
     paths = api("GET", "/openapi.json").json["paths"]
     assert "/processing-activities/{record_id}/validate" in paths
+
+
+def test_data_source_and_joint_arrangement_through_the_api(
+    api, session, organisation, make_user, token_for, make_activity
+):
+    """Art. 14(2)(f) and Art. 26: the API takes and answers the source of data not collected
+    from the person and the joint controllers' arrangement; completeness names what lacks."""
+    activity = make_activity(organisation)
+    session.commit()
+    token = token_for(make_user(Role.REFERENT, organisation))
+    path = f"/processing-activities/{activity.id}"
+    current = api("GET", path, token).json
+    assert current["indirect_collection"] is False and current["data_source"] is None
+    assert current["completeness"]["score"] == 100
+    response = api(
+        "PATCH",
+        path,
+        token,
+        json={
+            "version": current["version"],
+            "indirect_collection": "oui",
+            "role": "joint_controller",
+            "other_controllers": "CCAS d'Ivry-sur-Seine",
+        },
+    )
+    assert response.status_code == 200, response.json
+    missing = {item["code"] for item in response.json["completeness"]["missing"]}
+    assert missing == {"data_source", "joint_arrangement"}
+    response = api(
+        "PATCH",
+        path,
+        token,
+        json={
+            "version": response.json["version"],
+            "data_source": "Répertoire électoral unique (INSEE)",
+            "joint_arrangement": "Convention ville / CCAS du 12 janvier 2019",
+        },
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["data_source"] == "Répertoire électoral unique (INSEE)"
+    assert response.json["completeness"] == {"score": 100, "missing": []}
+    document = api("GET", "/openapi.json").json
+    schemas = document["components"]["schemas"]
+    assert "data_source" in schemas["ActivityRead"]["properties"]
+    assert "indirect_collection" in schemas["ActivityCreateBody"]["properties"]
