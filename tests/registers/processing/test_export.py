@@ -312,3 +312,22 @@ def test_processor_register_is_the_host_s(client, session, login_as, host, organ
     login_as(Role.REFERENT, organisation)
     assert client.get("/processing/processor").status_code == 404
     assert client.post("/processing/processor/export").status_code == 404
+
+
+def test_sheet_and_register_say_where_the_data_come_from(session, organisation, make_activity):
+    """Art. 14(2)(f): the Word sheet and register say where data not collected from the person
+    come from, and that the others are collected from it."""
+    indirect = make_activity(
+        organisation,
+        name="Aides sociales",
+        indirect_collection=True,
+        data_source="Caisse d'allocations familiales (quotient familial)",
+    )
+    make_activity(organisation, name="Inscriptions")
+    session.flush()
+    text = all_text(export_activity(session, indirect, actor="test")[0])
+    assert "Origine des données (article 14)" in text
+    assert "Caisse d'allocations familiales (quotient familial)" in text
+    text = all_text(export_register(session, organisation, actor="test")[0])
+    assert text.count("Origine des données (article 14)") == 2
+    assert "Données collectées auprès des personnes concernées" in text
