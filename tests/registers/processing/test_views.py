@@ -281,6 +281,29 @@ def test_create_saves_rows_and_redirects(client, session, referent, organisation
     assert activity.recipients[0].name == "Service de la restauration scolaire"
 
 
+def test_form_records_the_data_source_and_the_page_shows_it(client, session, referent):
+    """Art. 14(2)(f): the form takes the source of data not collected from the person; the
+    sheet shows it, and names it as missing while blank."""
+    page = client.get("/processing/registers/ivry-sur-seine/new").get_data(as_text=True)
+    assert 'name="indirect_collection"' in page and 'name="data_source"' in page
+    assert "tableau de gestion" in page
+    data = form_data(indirect_collection="y", data_source="Répertoire électoral unique (INSEE)")
+    response = client.post("/processing/registers/ivry-sur-seine/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    activity = session.scalar(select(ProcessingActivity))
+    assert activity.indirect_collection is True
+    assert activity.data_source == "Répertoire électoral unique (INSEE)"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Origine des données (article 14)" in page
+    assert "Répertoire électoral unique (INSEE)" in page
+    data = form_data(activity, indirect_collection="y", data_source="")
+    response = client.post(f"/processing/activities/{activity.id}/edit", data=data)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "source à préciser" in page
+    assert "Source des données non collectées auprès de la personne" in page
+
+
 def test_add_rows_button_returns_more_blank_rows_without_saving(client, session, referent):
     data = form_data(add_rows="transfers")
     response = client.post("/processing/registers/ivry-sur-seine/new", data=data)
