@@ -170,3 +170,26 @@ def test_row_limit_refuses_before_any_write(session, organisation):
         session, organisation, data, "f.csv", actor="test", max_rows=3
     )
     assert result.ok and len(result.created) == 3
+
+
+def test_data_source_columns_import_and_export(session, organisation):
+    """Art. 14(2)(f): the spreadsheet carries the data source both ways."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["nom", "collecte_indirecte", "source_donnees"])
+    writer.writerow(["Aides sociales", "oui", "CAF (quotient familial)"])
+    data = buffer.getvalue().encode("utf-8")
+    result = importer.import_activities(session, organisation, data, "f.csv", actor="test")
+    assert result.ok, result.errors
+    (activity,) = _activities(session, organisation)
+    assert activity.indirect_collection is True
+    assert activity.data_source == "CAF (quotient familial)"
+    row = dict(
+        zip(
+            [column.header for column in spreadsheet.COLUMNS],
+            spreadsheet.activity_row(activity),
+            strict=True,
+        )
+    )
+    assert row["collecte_indirecte"] == "oui"
+    assert row["source_donnees"] == "CAF (quotient familial)"
