@@ -136,7 +136,7 @@ class DataCategoryRow(RowForm):
     )
     final_fate = _select(_l("Sort final"), FinalFate, _l("—"))
     retention_source = StringField(
-        _l("Instruction d'archivage ou texte"), render_kw={"maxlength": 500}, filters=[_strip]
+        _l("Source : tableau de gestion ou texte"), render_kw={"maxlength": 500}, filters=[_strip]
     )
     retention_criterion = StringField(_l("Critère, à défaut de durée"), filters=[_strip])
 
@@ -196,8 +196,11 @@ SECTIONS = {
         DataCategoryRow,
         _l("Catégories de données et durées de conservation"),
         _l(
-            "Une ligne par catégorie de la liste de la CNIL, avec sa durée en base active, "
-            "sa durée d'utilité administrative et son sort final."
+            "Une ligne par catégorie de la liste de la CNIL, avec sa durée en base active. Pour "
+            "un organisme public, aussi son archivage intermédiaire (DUA), son sort final "
+            "(destruction, versement aux archives ou tri) et leur source (tableau de gestion, "
+            "référentiel de conservation ou texte) : code du patrimoine, articles L212-2 et "
+            "L212-3."
         ),
     ),
     "special_categories": (
