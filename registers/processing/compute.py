@@ -281,6 +281,7 @@ def register_completeness(activities: Iterable, organisation=None) -> RegisterCo
         present = len(CONTROLLER_ITEMS) - len(cover_missing)
         scores.append(round(100 * present / len(CONTROLLER_ITEMS)))
     score = round(sum(scores) / len(scores)) if scores else 0
+    # Rounding never shows 100 % while something is missing.
     if score == 100 and (incomplete or cover_missing):
         score = 99
     return RegisterCompleteness(score, count, count - len(incomplete), incomplete, cover_missing)
