@@ -225,15 +225,29 @@ class CoverageSummary:
         return round(100 * sum(self.counts[k] for k in kinds) / self.total) if self.total else 0
 
     @property
-    def covered(self) -> int:
-        """Measures applied, not applicable, or whose gap the roadmap addresses (%)."""
-        return self.share(Coverage.APPLIED, Coverage.NOT_APPLICABLE, Coverage.PLANNED)
+    def applicable(self) -> int:
+        """Measures that apply to the organisation (all but those not applicable)."""
+        return self.total - self.counts[Coverage.NOT_APPLICABLE]
+
+    def _of_applicable(self, kind: str) -> int:
+        return round(100 * self.counts[kind] / self.applicable) if self.applicable else 0
 
     @property
     def applied(self) -> int:
         """Measures applied, among those that apply (%)."""
-        applicable = self.total - self.counts[Coverage.NOT_APPLICABLE]
-        return round(100 * self.counts[Coverage.APPLIED] / applicable) if applicable else 0
+        return self._of_applicable(Coverage.APPLIED)
+
+    @property
+    def planned(self) -> int:
+        """Gaps a roadmap action addresses, among the measures that apply (%): planned, not
+        applied, so never counted as covered."""
+        return self._of_applicable(Coverage.PLANNED)
+
+    @property
+    def covered(self) -> int:
+        """The coverage every page, widget, API answer and report shows: the measures applied
+        (%), among those that apply. Planned measures are not covered (see `planned`)."""
+        return self.applied
 
     @property
     def gaps(self) -> int:
