@@ -107,6 +107,11 @@ def test_hygiene_assessment(api, ciso, host, make_user, other_organisation, sess
     assert listing.json["source"] == "Source : ANSSI, Guide d'hygiène informatique"
     row = next(item for item in listing.json["items"] if item["ref"] == "13")
     assert row["state"] == "done" and row["theme"] == "III"
+    # Covered means applied (1 of the 61 that apply); planned measures are counted apart.
+    coverage = listing.json["coverage"]
+    assert coverage["applicable"] == 61
+    assert coverage["covered_percent"] == coverage["applied_percent"] == 2
+    assert coverage["planned_percent"] == 0
     assert api(ciso, "GET", "/api/v1/hygiene-assessment").status_code == 400
     outsider = make_user("ciso", other_organisation)
     session.commit()
