@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from compliance.types import normalise_key
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
@@ -169,6 +170,47 @@ def budget(actions: Iterable[RoadmapAction], roadmap=None) -> Budget:
         subsidised=subsidised,
         subsidy_total=getattr(roadmap, "subsidy_total", None),
         subsidy_received=getattr(roadmap, "subsidy_received", None),
+    )
+
+
+# --- funding programmes' ceilings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """The most a funding programme grants one roadmap (whole euros)."""
+
+    programme: str
+    amount: int
+
+
+def programme_ceiling(programme_name: str | None, ceilings: dict[str, int]) -> Ceiling | None:
+    """The ceiling of the programme a roadmap names: the listed programme whose name its own
+    contains (accents, case and punctuation ignored), the longest if several do."""
+    key = normalise_key(programme_name)
+    if not key:
+        return None
+    found = [
+        (len(normalise_key(name)), name, amount)
+        for name, amount in ceilings.items()
+        if normalise_key(name) and normalise_key(name) in key
+    ]
+    if not found:
+        return None
+    _length, name, amount = max(found)
+    return Ceiling(name, amount)
+
+
+def subsidy_shares(roadmap, *, replacing: RoadmapAction | None = None) -> int:
+    """The subsidy shares allotted to the roadmap's live actions (not cancelled, not
+    archived), `replacing` counted with its current values (new or edited)."""
+    actions = [a for a in roadmap.actions if a is not replacing]
+    if replacing is not None:
+        actions.append(replacing)
+    return sum(
+        action.subsidy_amount or 0
+        for action in actions
+        if action.status != ActionStatus.CANCELLED and action.archived_at is None
     )
 
 
