@@ -39,6 +39,27 @@ def test_list_and_detail(api, ciso, session, make_roadmap_action):
     assert api(ciso, "GET", "/api/v1/roadmap-actions?status=nope").status_code == 400
 
 
+def test_a_share_beyond_the_programme_s_ceiling_is_a_422(
+    api, app, ciso, roadmap, session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ROADMAP_SUBSIDY_CEILINGS", {"Parcours de cybersécurité": 1})
+    body = {
+        "roadmap_id": roadmap.id,
+        "title": "Audit",
+        "theme": "I",
+        "start_on": days(0).isoformat(),
+        "target_on": days(90).isoformat(),
+        "investment_estimated": 1000,
+        "subsidy_amount": 2,
+    }
+    refused = api(ciso, "POST", "/api/v1/roadmap-actions", json=body)
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) == {"subsidy_amount"}
+    assert "plafond du programme" in refused.json["errors"]["subsidy_amount"]
+    session.expire_all()
+    assert roadmap.actions == []
+
+
 def test_create_update_and_conflict(api, ciso, roadmap):
     created = api(
         ciso,

@@ -195,6 +195,32 @@ def test_coverage_counts_only_applied_measures_everywhere(
     assert "3 % prévues, pas encore appliquées" in text
 
 
+def test_roadmap_form_refuses_a_grant_beyond_the_programme_s_ceiling(
+    client, ciso, app, roadmap, session, monkeypatch
+):
+    monkeypatch.setitem(
+        app.config, "ROADMAP_SUBSIDY_CEILINGS", {"Parcours de cybersécurité": 90_000}
+    )
+    form = client.get(f"/roadmap/{roadmap.id}/edit").get_data(as_text=True)
+    assert "Parcours de cybersécurité" in form
+    data = {
+        "title": roadmap.title,
+        "start_on": roadmap.start_on.isoformat(),
+        "end_on": roadmap.end_on.isoformat(),
+        "state": roadmap.state.value,
+        "programme_name": roadmap.programme_name,
+        "subsidy_total": "250000",
+        "subsidy_received": "40000",
+        "cofunding_rate": "50",
+        "version": roadmap.version,
+    }
+    response = client.post(f"/roadmap/{roadmap.id}/edit", data=data)
+    assert response.status_code in (400, 422)
+    assert "ne peut pas dépasser le plafond du programme" in response.get_data(as_text=True)
+    session.expire_all()
+    assert roadmap.subsidy_total == 90_000
+
+
 def test_referent_reads_but_does_not_edit(client, login_as, make_roadmap, organisation, session):
     theirs = make_roadmap(organisation, title="Plan de la ville")
     session.commit()
