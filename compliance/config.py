@@ -64,6 +64,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Comma-separated roles (admin, dpo, ciso, referent, auditor) whose holders must use a "
         "second factor: they enrol right after their password, before anything else.",
     ),
+    "COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS": (
+        "(empty)",
+        "Most a funding programme may grant one roadmap, in whole euros: "
+        "`programme=amount` pairs separated by commas or semicolons.",
+    ),
 }
 
 
@@ -95,6 +100,23 @@ def _roles(value: str | None) -> tuple[str, ...]:
     return roles
 
 
+def _ceilings(value: str | None) -> dict[str, int]:
+    """{programme name: ceiling in euros} from "programme=amount, ..." (commas or semicolons
+    between pairs; spaces, dots and non-breaking spaces inside an amount are ignored)."""
+    ceilings: dict[str, int] = {}
+    for part in (value or "").replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        name, equals, amount = part.rpartition("=")
+        digits = "".join(amount.split()).replace(".", "").replace("\u202f", "")
+        if not equals or not name.strip() or not digits.isdigit():
+            raise ValueError(
+                f"COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS: {part.strip()!r} is not programme=amount"
+            )
+        ceilings[name.strip()] = int(digits)
+    return ceilings
+
+
 def load_settings(environ: os._Environ | dict | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ if environ is None else environ
@@ -123,6 +145,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
         "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
         "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
+        "ROADMAP_SUBSIDY_CEILINGS": _ceilings(env.get("COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

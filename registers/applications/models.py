@@ -97,6 +97,12 @@ class Vendor(VendorBase, RecordMixin, table=True):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    @property
+    def lacks_agreement(self) -> bool:
+        """No Art. 28 agreement covers what it processes (none signed, and not "not
+        applicable")."""
+        return not DpaStatus(self.dpa_status).is_agreement
+
 
 def _need_check(column: str) -> sa.CheckConstraint:
     return sa.CheckConstraint(

@@ -34,6 +34,7 @@ from registers.applications.models import (
     normalise_key,
 )
 from registers.applications.schemas import (
+    AGREEMENT_IN_PLACE,
     ApplicationFilters,
     DeploymentFilters,
     InterfaceFilters,
@@ -200,6 +201,8 @@ def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=
         statement = statement.where(condition)
     if filters.dpa_status is not None:
         statement = statement.where(Vendor.dpa_status == filters.dpa_status)
+    if filters.without_agreement:
+        statement = statement.where(Vendor.dpa_status.not_in(AGREEMENT_IN_PLACE))
     return statement.order_by(Vendor.key, Vendor.id)
 
 

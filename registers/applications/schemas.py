@@ -109,6 +109,16 @@ class DpaStatus(LabeledEnum):
             cls.NOT_APPLICABLE: _l("Sans objet"),
         }
 
+    @property
+    def is_agreement(self) -> bool:
+        """Whether the vendor's processing is covered (Art. 28(3) GDPR): an agreement signed,
+        or none needed; "none" and "requested" leave the processing without one."""
+        return self in AGREEMENT_IN_PLACE
+
+
+# The states of DpaStatus that cover a vendor acting as processor (Art. 28(3) GDPR).
+AGREEMENT_IN_PLACE = frozenset({DpaStatus.SIGNED, DpaStatus.NOT_APPLICABLE})
+
 
 class InterfaceDirection(LabeledEnum):
     ONE_WAY = "one_way"
@@ -379,6 +389,10 @@ class VendorFilters(Filters):
 
     q: Line | None = None
     dpa_status: Code[DpaStatus] | None = None
+    without_agreement: Switch = PydanticField(
+        default=False,
+        description="only the vendors with no Art. 28 agreement (none, or requested only)",
+    )
     include_archived: Switch = False
 
 
@@ -471,6 +485,7 @@ class ApplicationDetail(ApplicationRead):
 
 
 __all__ = [
+    "AGREEMENT_IN_PLACE",
     "DEFAULT_COUNTRY",
     "EEA_COUNTRIES",
     "NEED_LEVELS",

@@ -23,6 +23,7 @@ from registers.processing.reference import (
     LegalBasis,
     ProcessingRole,
     ProcessingStatus,
+    RecipientType,
     SecurityFamily,
     SubjectCategory,
 )
@@ -321,6 +322,18 @@ def _has_retention(category) -> bool:
     )
 
 
+def processors_without_agreement(activity) -> list:
+    """The recipients acting as processors whose vendor has no Art. 28 agreement (Art. 28(3)
+    GDPR: the processing is governed by a contract or another legal act)."""
+    return [
+        recipient
+        for recipient in activity.recipients
+        if recipient.recipient_type == RecipientType.PROCESSOR
+        and recipient.vendor is not None
+        and recipient.vendor.lacks_agreement
+    ]
+
+
 def is_public_body(organisation) -> bool:
     return organisation is not None and organisation.kind in PUBLIC_BODY_KINDS
 
@@ -378,6 +391,17 @@ def warnings(activity, *, organisation=None, today: date | None = None) -> list[
                     country=transfer.country,
                 ),
             )
+    for recipient in processors_without_agreement(activity):
+        warn(
+            "processor_without_agreement",
+            _l(
+                "Le sous-traitant « %(recipient)s » (%(vendor)s) n'a pas d'accord art. 28 "
+                "(état : %(status)s) : le contrat de l'article 28.3 est à conclure.",
+                recipient=recipient.name,
+                vendor=recipient.vendor.name,
+                status=_lazy_label(DpaStatus(recipient.vendor.dpa_status)),
+            ),
+        )
     for category in activity.data_categories:
         if not _has_retention(category):
             warn(

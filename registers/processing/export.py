@@ -521,10 +521,13 @@ def _subprocessors(register: ProcessorRegister) -> list[dict]:
             entry = vendors.setdefault(
                 vendor.id,
                 {
+                    "id": vendor.id,
                     "name": vendor.name,
                     "applications": [],
                     "country": vendor.country or "",
                     "agreement": _agreement(vendor),
+                    "dpa_status": DpaStatus(vendor.dpa_status),
+                    "without_agreement": vendor.lacks_agreement,
                 },
             )
             if hosted.application.name not in entry["applications"]:
@@ -539,13 +542,31 @@ def _agreement(vendor) -> str:
     text = DpaStatus(vendor.dpa_status).label
     if vendor.dpa_status == DpaStatus.SIGNED and vendor.dpa_signed_on:
         text += f" le {format_document_date(vendor.dpa_signed_on)}"
+    if vendor.lacks_agreement:
+        text += " : accord art. 28 manquant"
     return text
+
+
+def _subprocessor_summary(subprocessors: list[dict]) -> str:
+    """How many subprocessors lack an Art. 28 agreement, as a sentence of the document."""
+    missing = sum(1 for vendor in subprocessors if vendor["without_agreement"])
+    if not missing:
+        return "Chaque sous-traitant ultérieur est couvert par un accord (article 28)."
+    if missing == 1:
+        counted = f"1 sous-traitant ultérieur sur {len(subprocessors)} n'a pas d'accord"
+    else:
+        counted = f"{missing} sous-traitants ultérieurs sur {len(subprocessors)} n'ont pas d'accord"
+    return (
+        f"{counted} (article 28, paragraphes 2 à 4 du RGPD) : à conclure, et à faire autoriser "
+        "par chaque responsable de traitement concerné."
+    )
 
 
 def processor_context(register: ProcessorRegister) -> dict:
     host = register.processor
     with force_locale("fr"):
         controllers = []
+        subprocessors = _subprocessors(register)
         activity_ids, application_ids, transfers = set(), set(), 0
         for section in register.controllers:
             organisation = section.organisation
@@ -601,12 +622,17 @@ def processor_context(register: ProcessorRegister) -> dict:
                 "applications": len(application_ids),
                 "activities": len(activity_ids),
                 "transfers": transfers,
+                "subprocessors": len(subprocessors),
+                "subprocessors_without_agreement": sum(
+                    1 for vendor in subprocessors if vendor["without_agreement"]
+                ),
             },
             "security_measures": [
                 {"family": SecurityFamily(family).label, "details": str(details)}
                 for family, details in register.general_measures
             ],
-            "subprocessors": _subprocessors(register),
+            "subprocessors": subprocessors,
+            "subprocessors_summary": _subprocessor_summary(subprocessors),
             "controllers": controllers,
         }
 

@@ -209,8 +209,10 @@ def hygiene_assessment():
         source=ATTRIBUTION,
         coverage=CoverageRead(
             total=summary.total,
+            applicable=summary.applicable,
             covered_percent=summary.covered,
             applied_percent=summary.applied,
+            planned_percent=summary.planned,
             counts=summary.counts,
         ),
         items=[measure_row(row) for row in rows],

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from compliance.types import normalise_key
 from registers.roadmap.models import (
     ActionStatus,
     AssessmentState,
@@ -172,6 +173,47 @@ def budget(actions: Iterable[RoadmapAction], roadmap=None) -> Budget:
     )
 
 
+# --- funding programmes' ceilings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """The most a funding programme grants one roadmap (whole euros)."""
+
+    programme: str
+    amount: int
+
+
+def programme_ceiling(programme_name: str | None, ceilings: dict[str, int]) -> Ceiling | None:
+    """The ceiling of the programme a roadmap names: the listed programme whose name its own
+    contains (accents, case and punctuation ignored), the longest if several do."""
+    key = normalise_key(programme_name)
+    if not key:
+        return None
+    found = [
+        (len(normalise_key(name)), name, amount)
+        for name, amount in ceilings.items()
+        if normalise_key(name) and normalise_key(name) in key
+    ]
+    if not found:
+        return None
+    _length, name, amount = max(found)
+    return Ceiling(name, amount)
+
+
+def subsidy_shares(roadmap, *, replacing: RoadmapAction | None = None) -> int:
+    """The subsidy shares allotted to the roadmap's live actions (not cancelled, not
+    archived), `replacing` counted with its current values (new or edited)."""
+    actions = [a for a in roadmap.actions if a is not replacing]
+    if replacing is not None:
+        actions.append(replacing)
+    return sum(
+        action.subsidy_amount or 0
+        for action in actions
+        if action.status != ActionStatus.CANCELLED and action.archived_at is None
+    )
+
+
 # --- hygiene-measure coverage -----------------------------------------------------------------
 
 
@@ -225,15 +267,29 @@ class CoverageSummary:
         return round(100 * sum(self.counts[k] for k in kinds) / self.total) if self.total else 0
 
     @property
-    def covered(self) -> int:
-        """Measures applied, not applicable, or whose gap the roadmap addresses (%)."""
-        return self.share(Coverage.APPLIED, Coverage.NOT_APPLICABLE, Coverage.PLANNED)
+    def applicable(self) -> int:
+        """Measures that apply to the organisation (all but those not applicable)."""
+        return self.total - self.counts[Coverage.NOT_APPLICABLE]
+
+    def _of_applicable(self, kind: str) -> int:
+        return round(100 * self.counts[kind] / self.applicable) if self.applicable else 0
 
     @property
     def applied(self) -> int:
         """Measures applied, among those that apply (%)."""
-        applicable = self.total - self.counts[Coverage.NOT_APPLICABLE]
-        return round(100 * self.counts[Coverage.APPLIED] / applicable) if applicable else 0
+        return self._of_applicable(Coverage.APPLIED)
+
+    @property
+    def planned(self) -> int:
+        """Gaps a roadmap action addresses, among the measures that apply (%): planned, not
+        applied, so never counted as covered."""
+        return self._of_applicable(Coverage.PLANNED)
+
+    @property
+    def covered(self) -> int:
+        """The coverage every page, widget, API answer and report shows: the measures applied
+        (%), among those that apply. Planned measures are not covered (see `planned`)."""
+        return self.applied
 
     @property
     def gaps(self) -> int:

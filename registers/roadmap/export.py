@@ -184,6 +184,9 @@ def roadmap_context(session: Session, roadmap: Roadmap, *, today: date | None = 
                 "total": coverage.total,
                 "covered": coverage.covered,
                 "applied": coverage.applied,
+                "applicable": coverage.applicable,
+                "planned": coverage.planned,
+                "sentence": figures.coverage_sentence(coverage),
                 "gaps": coverage.gaps,
                 "rows": [
                     {"label": labels[kind], "count": coverage.counts[kind]}

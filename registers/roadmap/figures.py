@@ -157,6 +157,20 @@ def budget_bars(budget: Budget, locale: str | None = None) -> list[charts.Bar]:
     ]
 
 
+def coverage_sentence(summary: CoverageSummary) -> str:
+    """The coverage of the hygiene measures in a sentence, the same on the pages, the charts
+    and the Word report: applied measures only are covered; planned ones are told apart."""
+    return _(
+        "%(applied)d %% des %(applicable)d mesures applicables du guide (niveaux standard et "
+        "renforcé) sont appliquées ; %(planned)d %% sont prévues par une action de la feuille "
+        "de route sans être encore appliquées ; %(gaps)d écarts restent à combler.",
+        applied=summary.applied,
+        applicable=summary.applicable,
+        planned=summary.planned,
+        gaps=summary.gaps,
+    )
+
+
 def coverage_segments(summary: CoverageSummary) -> list[charts.Bar]:
     labels = coverage_labels()
     return [
@@ -194,12 +208,7 @@ def progress_charts(progress: Progress, budget: Budget, coverage: CoverageSummar
         "coverage": charts.stacked_bar_svg(
             coverage_segments(coverage),
             title=_("Couverture des mesures d'hygiène"),
-            description=_(
-                "%(covered)d %% des %(total)d mesures (niveaux standard et renforcé) sont "
-                "appliquées, sans objet ou traitées par une action de la feuille de route.",
-                covered=coverage.covered,
-                total=coverage.total,
-            ),
+            description=coverage_sentence(coverage),
             ident="chart-coverage",
         ),
     }

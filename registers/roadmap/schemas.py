@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BeforeValidator, StrictBool, StrictInt
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from compliance.db import str_enum
@@ -446,8 +447,15 @@ class OrganisationBrief(Output):
 
 class CoverageRead(Output):
     total: int
-    covered_percent: int
+    applicable: int
+    covered_percent: int = PydanticField(
+        description="the measures applied, among those that apply (planned ones are not covered)"
+    )
     applied_percent: int
+    planned_percent: int = PydanticField(
+        description="the gaps a roadmap action addresses, not yet applied, among the measures "
+        "that apply"
+    )
     counts: dict[str, int]
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application
 from registers.incidents.models import CorrectiveAction, Incident
-from registers.roadmap import compute
+from registers.roadmap import compute, figures
 from registers.roadmap.models import (
     ActionCorrectiveAction,
     ActionStatus,
@@ -78,6 +79,27 @@ def _check_funding(granted: int | None, received: int | None) -> None:
         raise FieldErrors({"subsidy_received": _("ne peut pas dépasser la subvention accordée")})
 
 
+def programme_ceiling(programme_name: str | None) -> compute.Ceiling | None:
+    """The ceiling the settings give the named funding programme, if any."""
+    ceilings = current_app.config.get("ROADMAP_SUBSIDY_CEILINGS") or {}
+    return compute.programme_ceiling(programme_name, ceilings)
+
+
+def _over_ceiling(ceiling: compute.Ceiling) -> str:
+    return _(
+        "ne peut pas dépasser le plafond du programme « %(programme)s » (%(amount)s)",
+        programme=ceiling.programme,
+        amount=figures.euros(ceiling.amount),
+    )
+
+
+def _check_ceiling(programme_name: str | None, granted: int | None) -> None:
+    """A programme grants no more than its ceiling (COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS)."""
+    ceiling = programme_ceiling(programme_name)
+    if ceiling is not None and granted is not None and granted > ceiling.amount:
+        raise FieldErrors({"subsidy_total": _over_ceiling(ceiling)})
+
+
 def create_roadmap(session: Session, values: RoadmapCreate, *, actor) -> Roadmap:
     visible_reference(
         session,
@@ -90,6 +112,7 @@ def create_roadmap(session: Session, values: RoadmapCreate, *, actor) -> Roadmap
     )
     _check_period(values.start_on, values.end_on)
     _check_funding(values.subsidy_total, values.subsidy_received)
+    _check_ceiling(values.programme_name, values.subsidy_total)
     cleaned = {k: v for k, v in values.model_dump().items() if v is not None}
     roadmap = Roadmap(**cleaned)
     _audit_create(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
@@ -107,6 +130,11 @@ def update_roadmap(
         cleaned.get("subsidy_total", roadmap.subsidy_total),
         cleaned.get("subsidy_received", roadmap.subsidy_received),
     )
+    if "subsidy_total" in cleaned or "programme_name" in cleaned:
+        _check_ceiling(
+            cleaned.get("programme_name", roadmap.programme_name),
+            cleaned.get("subsidy_total", roadmap.subsidy_total),
+        )
     _apply(roadmap, cleaned)
     _audit_update(session, roadmap, f"Roadmap {roadmap.title}", actor=actor)
     return roadmap
@@ -209,7 +237,9 @@ def _settle_status(action: RoadmapAction, cleaned: dict) -> None:
         action.completed_on = None
 
 
-def _check_action(action: RoadmapAction) -> None:
+def _check_action(action: RoadmapAction, *, shares_changed: bool = False) -> None:
+    """The action's dates, progress and subsidy share; when its share changed, the roadmap's
+    shares together within its programme's ceiling."""
     errors = {}
     if action.start_on and action.target_on and action.target_on < action.start_on:
         errors["target_on"] = _("ne peut pas précéder la date de début")
@@ -218,6 +248,17 @@ def _check_action(action: RoadmapAction) -> None:
     cost = (action.investment_estimated or 0) + (action.operating_estimated or 0)
     if (action.subsidy_amount or 0) > cost:
         errors["subsidy_amount"] = _("ne peut pas dépasser le coût estimé de l'action")
+    elif shares_changed and action.subsidy_amount:
+        ceiling = programme_ceiling(action.roadmap.programme_name)
+        shares = compute.subsidy_shares(action.roadmap, replacing=action)
+        if ceiling is not None and shares > ceiling.amount:
+            errors["subsidy_amount"] = _(
+                "porterait les parts de subvention des actions à %(shares)s, au-delà du "
+                "plafond du programme « %(programme)s » (%(amount)s)",
+                shares=figures.euros(shares),
+                programme=ceiling.programme,
+                amount=figures.euros(ceiling.amount),
+            )
     if errors:
         raise FieldErrors(errors)
 
@@ -236,7 +277,7 @@ def create_action(
     session.add(action)
     links = _set_links(session, action, links, actor=actor)
     _settle_status(action, cleaned)
-    _check_action(action)
+    _check_action(action, shares_changed=True)
     _audit_create(
         session, action, f"Roadmap action {action.code} {action.title}", actor=actor, extra=links
     )
@@ -252,10 +293,12 @@ def update_action(
     links = {name: cleaned.pop(name) for name in LINKS if name in cleaned}
     if "code" in cleaned:
         _check_code(session, action.roadmap_id, cleaned["code"], exclude_id=action.id)
+    # A share changes with its amount, or when a cancelled action comes back.
+    shares_changed = "subsidy_amount" in cleaned or action.status == ActionStatus.CANCELLED
     _apply(action, cleaned)
     links = _set_links(session, action, links, actor=actor)
     _settle_status(action, cleaned)
-    _check_action(action)
+    _check_action(action, shares_changed=shares_changed)
     _audit_update(
         session, action, f"Roadmap action {action.code} {action.title}", actor=actor, extra=links
     )

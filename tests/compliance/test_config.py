@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from compliance import create_app
 from compliance.config import ensure_secrets, load_settings
 
@@ -38,6 +40,17 @@ def test_variables_are_read():
     assert settings["LOGIN_WINDOW_SECONDS"] == 60
     assert settings["BABEL_DEFAULT_LOCALE"] == "en"
     assert settings["TRUSTED_PROXIES"] == 1
+
+
+def test_subsidy_ceilings_per_programme():
+    assert load_settings({})["ROADMAP_SUBSIDY_CEILINGS"] == {}
+    value = "Parcours de cybersécurité = 90 000 ; FEDER=250000,"
+    assert load_settings({"COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS": value})[
+        "ROADMAP_SUBSIDY_CEILINGS"
+    ] == {"Parcours de cybersécurité": 90_000, "FEDER": 250_000}
+    for bad in ("Parcours de cybersécurité", "=90000", "FEDER=beaucoup"):
+        with pytest.raises(ValueError, match="COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS"):
+            load_settings({"COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS": bad})
 
 
 def test_environment_reaches_create_app(monkeypatch, tmp_path):

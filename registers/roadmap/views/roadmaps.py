@@ -177,6 +177,7 @@ def progress(roadmap_id: int):
         progress=state,
         budget=money,
         coverage=coverage,
+        coverage_sentence=figures.coverage_sentence(coverage),
         coverage_labels=figures.coverage_labels(),
         coverage_colours=figures.COLOURS,
         status_bars=figures.status_bars(state),

@@ -260,6 +260,17 @@ def test_vendors_create_and_update(api, catalogue, ciso):
     assert {v["name"] for v in signed["items"]} == {"BERGER-LEVRAULT", "Libriciel SCOP"}
 
 
+def test_vendors_without_an_art28_agreement(api, catalogue, ciso, make_vendor, session):
+    """The vendors list's filter "without agreement": none or requested, not signed nor "not
+    applicable" (Art. 28(3))."""
+    make_vendor("Technocarte", dpa_status="requested")
+    make_vendor("Libriciel", dpa_status="not_applicable")
+    session.commit()
+    missing = _names(api("GET", "/vendors?without_agreement=1", ciso))
+    assert sorted(missing) == ["ARPEGE", "Technocarte"]
+    assert len(_names(api("GET", "/vendors", ciso))) == 4
+
+
 def test_deployments_are_written_in_the_deployments_organisation(
     api, catalogue, make_user, organisation, other_organisation, token_for, session
 ):

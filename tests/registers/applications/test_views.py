@@ -594,6 +594,18 @@ def test_vendor_list_and_detail(client, ciso, catalogue):
     assert client.get("/applications/vendors?dpa_status=bogus").status_code == 400
 
 
+def test_vendor_list_filters_those_without_an_art28_agreement(
+    client, ciso, catalogue, make_vendor, session
+):
+    make_vendor("Technocarte", dpa_status="requested")
+    session.commit()
+    page = client.get("/applications/vendors").get_data(as_text=True)
+    assert "Sans accord art. 28" in page and "Berger Levrault" in page
+    page = client.get("/applications/vendors?without_agreement=1").get_data(as_text=True)
+    assert "Technocarte" in page and "Berger Levrault" not in page
+    assert 'name="without_agreement" value="1" checked' in page
+
+
 def test_referent_sees_only_vendors_of_their_applications(
     client, referent, catalogue, make_vendor, session
 ):

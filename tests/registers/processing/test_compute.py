@@ -285,6 +285,41 @@ def test_transfer_outside_the_eu_needs_a_safeguard():
     assert compute.warnings(activity, organisation=CITY, today=TODAY) == []
 
 
+def test_processor_without_an_art28_agreement_is_warned():
+    """Art. 28(3): a processor's processing is governed by a contract; a recipient acting as
+    processor whose vendor has none (or only requested one) is flagged, completeness aside."""
+    activity = complete_activity()
+    before = compute.completeness(activity)
+    vendor = Vendor(name="Berger-Levrault", key="bergerlevrault", dpa_status=DpaStatus.NONE)
+    activity.recipients.append(
+        ProcessingRecipient(
+            recipient_type=RecipientType.PROCESSOR, name="Éditeur du logiciel", vendor=vendor
+        )
+    )
+    found = compute.warnings(activity, organisation=CITY, today=TODAY)
+    assert codes(found) == {"processor_without_agreement"}
+    message = str(found[0].message)
+    assert "Éditeur du logiciel" in message and "Berger-Levrault" in message
+    assert "art. 28" in message
+    assert compute.processors_without_agreement(activity) == [activity.recipients[-1]]
+    assert compute.completeness(activity) == before  # "complete" counts the same items
+    vendor.dpa_status = DpaStatus.REQUESTED
+    assert codes(compute.warnings(activity, organisation=CITY, today=TODAY)) == {
+        "processor_without_agreement"
+    }
+    for covered in (DpaStatus.SIGNED, DpaStatus.NOT_APPLICABLE):
+        vendor.dpa_status = covered
+        assert compute.warnings(activity, organisation=CITY, today=TODAY) == []
+    # The same vendor as another kind of recipient, or a processor not on the map: no warning.
+    vendor.dpa_status = DpaStatus.NONE
+    activity.recipients[-1].recipient_type = RecipientType.OTHER
+    assert compute.warnings(activity, organisation=CITY, today=TODAY) == []
+    activity.recipients[-1] = ProcessingRecipient(
+        recipient_type=RecipientType.PROCESSOR, name="Prestataire"
+    )
+    assert compute.warnings(activity, organisation=CITY, today=TODAY) == []
+
+
 def test_data_category_without_retention():
     activity = complete_activity()
     activity.data_categories.append(

@@ -200,6 +200,56 @@ def test_processor_register_lists_each_controller(
     assert record.organisation_id == host.id
 
 
+@pytest.fixture
+def subprocessors(session, organisation, make_vendor, make_application, make_deployment):
+    """Three hosted applications: two vendors without an Art. 28 agreement, one with."""
+    vendors = {
+        "ARPEGE": make_vendor("ARPEGE"),
+        "Technocarte": make_vendor("Technocarte", dpa_status="requested"),
+        "Berger-Levrault": make_vendor(
+            "Berger-Levrault", dpa_status="signed", dpa_signed_on="2023-02-01"
+        ),
+    }
+    for name, vendor in (
+        ("Mélodie", "ARPEGE"),
+        ("Sémaphore", "Technocarte"),
+        ("Sedit.GF", "Berger-Levrault"),
+    ):
+        application = make_application(
+            name, vendor_id=vendors[vendor].id, hosting="syndicate_datacenter"
+        )
+        make_deployment(organisation, application)
+    session.flush()
+    return vendors
+
+
+def test_processor_register_flags_subprocessors_without_an_agreement(
+    session, host, organisation, subprocessors
+):
+    """Art. 28(2), (4) and 30(2): each subprocessor lacking an agreement is flagged, and
+    counted, in the processor's register."""
+    data, _record = export_processor_register(session, actor="test")
+    text = all_text(data)
+    assert "2 sous-traitants ultérieurs sur 3 n'ont pas d'accord" in text
+    assert "Aucun : accord art. 28 manquant" in text
+    assert "Demandé : accord art. 28 manquant" in text
+    assert "Signé le 1er février 2023" in text
+    assert "Signé le 1er février 2023 : accord" not in text
+
+
+def test_processor_register_page_flags_subprocessors_without_an_agreement(
+    client, session, login_as, host, organisation, subprocessors
+):
+    session.commit()
+    login_as(Role.DPO, host, organisation)
+    page = client.get("/processing/processor").get_data(as_text=True)
+    assert "Sous-traitants ultérieurs" in page
+    assert "2 sous-traitants ultérieurs sans accord art. 28" in page
+    assert "2 sous-traitants ultérieurs sur 3 n" in page
+    assert page.count("sans accord art. 28</span>") == 3  # the count, then each vendor
+    assert "/applications/vendors?without_agreement=1" in page
+
+
 def test_processor_register_without_a_host_is_refused(session, organisation):
     with pytest.raises(LookupError):
         export_processor_register(session, actor="test")

@@ -39,6 +39,27 @@ def test_list_and_detail(api, ciso, session, make_roadmap_action):
     assert api(ciso, "GET", "/api/v1/roadmap-actions?status=nope").status_code == 400
 
 
+def test_a_share_beyond_the_programme_s_ceiling_is_a_422(
+    api, app, ciso, roadmap, session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ROADMAP_SUBSIDY_CEILINGS", {"Parcours de cybersécurité": 1})
+    body = {
+        "roadmap_id": roadmap.id,
+        "title": "Audit",
+        "theme": "I",
+        "start_on": days(0).isoformat(),
+        "target_on": days(90).isoformat(),
+        "investment_estimated": 1000,
+        "subsidy_amount": 2,
+    }
+    refused = api(ciso, "POST", "/api/v1/roadmap-actions", json=body)
+    assert refused.status_code == 422
+    assert set(refused.json["errors"]) == {"subsidy_amount"}
+    assert "plafond du programme" in refused.json["errors"]["subsidy_amount"]
+    session.expire_all()
+    assert roadmap.actions == []
+
+
 def test_create_update_and_conflict(api, ciso, roadmap):
     created = api(
         ciso,
@@ -107,6 +128,11 @@ def test_hygiene_assessment(api, ciso, host, make_user, other_organisation, sess
     assert listing.json["source"] == "Source : ANSSI, Guide d'hygiène informatique"
     row = next(item for item in listing.json["items"] if item["ref"] == "13")
     assert row["state"] == "done" and row["theme"] == "III"
+    # Covered means applied (1 of the 61 that apply); planned measures are counted apart.
+    coverage = listing.json["coverage"]
+    assert coverage["applicable"] == 61
+    assert coverage["covered_percent"] == coverage["applied_percent"] == 2
+    assert coverage["planned_percent"] == 0
     assert api(ciso, "GET", "/api/v1/hygiene-assessment").status_code == 400
     outsider = make_user("ciso", other_organisation)
     session.commit()

@@ -198,6 +198,91 @@ def test_the_programme_never_pays_more_than_it_granted(make_roadmap, roadmap, se
         )
 
 
+@pytest.fixture
+def ceilings(app, monkeypatch):
+    """The programmes' ceilings of the settings (COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS)."""
+    values = {"Parcours": 10_000, "Parcours de cybersécurité": 90_000}
+    monkeypatch.setitem(app.config, "ROADMAP_SUBSIDY_CEILINGS", values)
+    return values
+
+
+def test_a_programme_grants_no_more_than_its_ceiling(make_roadmap, session, ceilings):
+    # "Parcours de cybersécurité" is the longest listed name the roadmap's programme contains.
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap(
+            programme_name="Parcours de cybersécurité de l'ANSSI (France Relance)",
+            subsidy_total=250_000,
+            subsidy_received=0,
+        )
+    assert error.value.errors == {
+        "subsidy_total": "ne peut pas dépasser le plafond du programme "
+        "« Parcours de cybersécurité » (90\u202f000\u00a0€)"
+    }
+    roadmap = make_roadmap(subsidy_total=90_000)
+    with pytest.raises(FieldErrors) as error:
+        services.update_roadmap(
+            session,
+            roadmap,
+            validate(RoadmapUpdate, {"subsidy_total": 90_001}),
+            actor="test",
+            version=roadmap.version,
+        )
+    assert set(error.value.errors) == {"subsidy_total"}
+    assert roadmap.subsidy_total == 90_000
+    # Another programme has no ceiling in the settings.
+    services.update_roadmap(
+        session,
+        roadmap,
+        validate(RoadmapUpdate, {"programme_name": "FEDER", "subsidy_total": 250_000}),
+        actor="test",
+        version=roadmap.version,
+    )
+    assert roadmap.subsidy_total == 250_000
+
+
+def test_the_actions_shares_stay_within_the_programme_s_ceiling(make_roadmap_action, ceilings):
+    costly = {"investment_estimated": 100_000}
+    make_roadmap_action(subsidy_amount=60_000, **costly)
+    with pytest.raises(FieldErrors) as error:
+        make_roadmap_action(subsidy_amount=40_000, **costly)
+    assert error.value.errors == {
+        "subsidy_amount": "porterait les parts de subvention des actions à 100\u202f000\u00a0€, "
+        "au-delà du plafond du programme « Parcours de cybersécurité » (90\u202f000\u00a0€)"
+    }
+
+
+def test_a_cancelled_action_s_share_is_freed_until_it_comes_back(
+    make_roadmap_action, session, ceilings
+):
+    costly = {"investment_estimated": 100_000}
+    first = make_roadmap_action(subsidy_amount=60_000, **costly)
+    second = make_roadmap_action(subsidy_amount=30_000, **costly)
+    services.update_action(
+        session,
+        first,
+        validate(RoadmapActionUpdate, {"status": "cancelled"}),
+        actor="test",
+        version=first.version,
+    )
+    services.update_action(
+        session,
+        second,
+        validate(RoadmapActionUpdate, {"subsidy_amount": 90_000}),
+        actor="test",
+        version=second.version,
+    )
+    assert second.subsidy_amount == 90_000
+    with pytest.raises(FieldErrors) as error:
+        services.update_action(
+            session,
+            first,
+            validate(RoadmapActionUpdate, {"status": "in_progress"}),
+            actor="test",
+            version=first.version,
+        )
+    assert set(error.value.errors) == {"subsidy_amount"}
+
+
 def test_an_action_is_never_subsidised_beyond_its_cost(make_roadmap_action):
     with pytest.raises(FieldErrors) as error:
         make_roadmap_action(

@@ -4,9 +4,16 @@ organisation's records answer 404; the panels on the application and corrective-
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from docx import Document
+
+from compliance.schemas import validate
+from registers.roadmap import services
+from registers.roadmap.catalogue import find_measures
 from registers.roadmap.models import ActionStatus
+from registers.roadmap.schemas import HygieneAssessmentCreate
 from tests.registers.roadmap.conftest import days
 
 
@@ -152,6 +159,66 @@ def test_ciso_assesses_a_measure(client, ciso, session, host):
     page = client.get(f"/roadmap/hygiene/{host.slug}").get_data(as_text=True)
     assert "Copie hors ligne à faire" in page
     assert "Source : ANSSI, Guide d&#39;hygiène informatique" in page
+
+
+def test_coverage_counts_only_applied_measures_everywhere(
+    client, ciso, session, host, roadmap, siem
+):
+    """Planned measures (a gap a roadmap action addresses) are not covered: the hygiene page,
+    the progress page and the Word report show the same applied share, planned apart."""
+    states = {"36": "partial", "36.R": "not_done", "1": "done", "2": "done", "3": "done"}
+    states["4"] = "not_applicable"
+    measures = find_measures(session, list(states))
+    assert len(measures) == len(states)
+    for measure in measures:
+        values = validate(HygieneAssessmentCreate, {"state": states[measure.ref]})
+        services.assess_measure(session, host, measure, values, actor="test")
+    session.commit()
+    # 3 applied and 2 planned of the 60 measures that apply (the old "covered": 6 of 61, 10 %).
+    hygiene = client.get(f"/roadmap/hygiene/{host.slug}").get_data(as_text=True)
+    assert "<strong>5 %</strong> appliquées" in hygiene
+    assert "<strong>3 %</strong> prévues, pas encore appliquées" in hygiene
+    assert "10 %" not in hygiene
+    progress = client.get(f"/roadmap/{roadmap.id}/progress").get_data(as_text=True)
+    assert "<strong>5 %</strong> des mesures d" in progress
+    sentence = (
+        "5 % des 60 mesures applicables du guide (niveaux standard et renforcé) sont "
+        "appliquées ; 3 % sont prévues par une action de la feuille de route sans être encore "
+        "appliquées"
+    )
+    assert sentence in progress
+    report = client.post(f"/roadmap/{roadmap.id}/export")
+    document = Document(io.BytesIO(report.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert sentence in text
+    assert "Mesures d'hygiène appliquées : 5 % des 60 mesures applicables" in text
+    assert "3 % prévues, pas encore appliquées" in text
+
+
+def test_roadmap_form_refuses_a_grant_beyond_the_programme_s_ceiling(
+    client, ciso, app, roadmap, session, monkeypatch
+):
+    monkeypatch.setitem(
+        app.config, "ROADMAP_SUBSIDY_CEILINGS", {"Parcours de cybersécurité": 90_000}
+    )
+    form = client.get(f"/roadmap/{roadmap.id}/edit").get_data(as_text=True)
+    assert "Parcours de cybersécurité" in form
+    data = {
+        "title": roadmap.title,
+        "start_on": roadmap.start_on.isoformat(),
+        "end_on": roadmap.end_on.isoformat(),
+        "state": roadmap.state.value,
+        "programme_name": roadmap.programme_name,
+        "subsidy_total": "250000",
+        "subsidy_received": "40000",
+        "cofunding_rate": "50",
+        "version": roadmap.version,
+    }
+    response = client.post(f"/roadmap/{roadmap.id}/edit", data=data)
+    assert response.status_code in (400, 422)
+    assert "ne peut pas dépasser le plafond du programme" in response.get_data(as_text=True)
+    session.expire_all()
+    assert roadmap.subsidy_total == 90_000
 
 
 def test_referent_reads_but_does_not_edit(client, login_as, make_roadmap, organisation, session):
