@@ -340,11 +340,17 @@ def _in_force_text(in_force: int, pending: int, *, annexed: bool, published: boo
     """What the list of activities says: only validated activities are in force; the others
     are in the annex, or left out."""
     where = " dans la version publiée" if published else ""
-    text = (
-        f"{in_force} activité{_plural(in_force, '', 's')} de traitement en vigueur{where}, "
-        f"validée{_plural(in_force, '', 's')} par le délégué à la protection des données. "
-        "Chacune est décrite par sa fiche dans la suite du document."
-    )
+    if in_force:
+        text = (
+            f"{in_force} activité{_plural(in_force, '', 's')} de traitement en vigueur{where}, "
+            f"validée{_plural(in_force, '', 's')} par le délégué à la protection des données. "
+            "Chacune est décrite par sa fiche dans la suite du document."
+        )
+    else:
+        text = (
+            f"Aucune activité de traitement en vigueur{where} : aucune fiche n'est encore "
+            "validée par le délégué à la protection des données."
+        )
     if pending and annexed:
         text += (
             f" {pending} autre{_plural(pending, '', 's')} "

@@ -297,3 +297,14 @@ def test_cli_and_page_option_leave_pending_activities_out(
     assert ANNEX in all_text(client.post(url).data)
     text = all_text(client.post(url, data={"validated_only": "1"}).data)
     assert ANNEX not in text and "Brouillon des sports" not in text
+
+
+def test_register_without_validated_activity_says_none_is_in_force(
+    session, organisation, make_activity
+):
+    make_activity(organisation, name="Brouillon des sports")
+    session.flush()
+    text = all_text(export_register(session, organisation, actor="test")[0])
+    assert "Aucune activité de traitement en vigueur" in text
+    assert "1 autre fiche, en cours de rédaction ou en attente de validation, figure" in text
+    assert ANNEX in text and "Brouillon des sports" in text.split(ANNEX)[1]
