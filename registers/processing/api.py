@@ -226,7 +226,8 @@ def submit_activity(record_id: int):
 @bp.post("/processing-activities/<int:record_id>/validate")
 @documented(body=ValidateBody, answer=ActivityDetail, status=200)
 def validate_activity(record_id: int):
-    """Validate an activity (the DPO): remarks, next_review_on"""
+    """Validate an activity (the DPO): remarks, next_review_on; override_reason to validate
+    despite missing Art. 30 items or DPIA screening (422 names each one otherwise)"""
     record = get_or_404(ProcessingActivity, record_id, Action.VALIDATE)
     data = json_body() if request.data else {}
     version = _version(data, required=False)
@@ -240,6 +241,7 @@ def validate_activity(record_id: int):
             # Sent blank, the remarks are cleared; not sent (or null), they stay.
             remarks=None if data.get("remarks") is None else values.remarks or "",
             next_review_on=values.next_review_on,
+            override_reason=values.override_reason,
         )
     )
 

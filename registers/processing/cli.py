@@ -73,11 +73,18 @@ def _written(output: Path, data: bytes, record) -> None:
     type=click.IntRange(min=1),
     help="A published version (its frozen content) instead of the register as it is today.",
 )
+@click.option(
+    "--validated-only",
+    is_flag=True,
+    help="Leave out the activities the DPO has not validated (drafts, awaiting validation) "
+    "instead of putting them in an annex.",
+)
 @output_option()
-def export_register(slug: str, number: int | None, output: Path):
+def export_register(slug: str, number: int | None, validated_only: bool, output: Path):
     """Write the Word register of processing activities of one organisation: the controller
-    and its DPO, the list of activities and one sheet per activity. The export is recorded, so
-    the file can be verified later."""
+    and its DPO, the list of the activities in force (validated by the DPO) and one sheet per
+    activity; the others follow in an annex (or are left out with --validated-only). The
+    export is recorded, so the file can be verified later."""
     cli_support.require_current_schema()
     session = get_session()
     organisation = session.scalar(select(Organisation).where(Organisation.slug == slug))
@@ -89,7 +96,11 @@ def export_register(slug: str, number: int | None, output: Path):
         if version is None:
             raise click.ClickException(f"{slug} has no published version {number}")
     data, record = render_register(
-        session, organisation, actor=cli_support.actor(), version=version
+        session,
+        organisation,
+        actor=cli_support.actor(),
+        version=version,
+        include_pending=not validated_only,
     )
     session.commit()
     _written(output, data, record)

@@ -543,6 +543,7 @@ FINANCE = {
     "reference": "FI-01",
     "name": "Exécution budgétaire et comptable (tiers, mandats, titres)",
     "responsible_service": "Direction des finances",
+    "dpia_screening_notes": "Aucun critère du CEPD : données de gestion des tiers et agents.",
     "purposes": [
         purpose(
             "Exécuter les dépenses et les recettes de la commune",
@@ -777,6 +778,7 @@ THEATRE_TICKETING = {
     "reference": "CU-01",
     "name": "Billetterie, abonnements et lettre d'information du théâtre",
     "responsible_service": "Service des relations avec le public",
+    "dpia_screening_notes": "Aucun critère du CEPD : ni profilage, ni donnée sensible.",
     "purposes": [
         purpose("Vendre les billets et gérer les abonnements", "contract", None, main=True),
         purpose(

@@ -274,7 +274,20 @@ def activity_sheet(data: dict, *, models: dict | None = None) -> dict:
         "next_review_on": day(data.get("next_review_on")),
         "remarks": data.get("dpo_remarks") or "",
         "model": _model(data, models or {}),
+        "is_validated": data.get("status") == ProcessingStatus.VALIDATED.value,
+        "override": _override(data),
+        # The first sheet of the register's annex (set by register_context).
+        "annex_first": False,
     }
+
+
+def _override(data: dict) -> dict | None:
+    """A validation despite missing items: the DPO's reason and what was missing then."""
+    reason = (data.get("validation_override_reason") or "").strip()
+    if data.get("status") != ProcessingStatus.VALIDATED.value or not reason:
+        return None
+    gaps = [gap.get("label", "") for gap in data.get("validation_override_gaps") or []]
+    return {"reason": reason, "gaps": ", ".join(gaps) or NONE}
 
 
 # --- the controller and its DPO ---------------------------------------------------------------
@@ -328,10 +341,62 @@ def _edition(version: RegisterVersion | None, content: dict) -> dict:
     }
 
 
-def register_context(content: dict, *, version: RegisterVersion | None = None) -> dict:
-    """The register document from a snapshot: live (version None) or a published version."""
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count <= 1 else many
+
+
+def _in_force_text(in_force: int, pending: int, *, annexed: bool, published: bool) -> str:
+    """What the list of activities says: only validated activities are in force; the others
+    are in the annex, or left out."""
+    where = " dans la version publiée" if published else ""
+    if in_force:
+        text = (
+            f"{in_force} activité{_plural(in_force, '', 's')} de traitement en vigueur{where}, "
+            f"validée{_plural(in_force, '', 's')} par le délégué à la protection des données. "
+            "Chacune est décrite par sa fiche dans la suite du document."
+        )
+    else:
+        text = (
+            f"Aucune activité de traitement en vigueur{where} : aucune fiche n'est encore "
+            "validée par le délégué à la protection des données."
+        )
+    if pending and annexed:
+        text += (
+            f" {pending} autre{_plural(pending, '', 's')} "
+            f"fiche{_plural(pending, '', 's')}, en cours de rédaction ou en attente de "
+            f"validation, figure{_plural(pending, '', 'nt')} en annexe : "
+            f"{_plural(pending, 'elle ne décrit pas', 'elles ne décrivent pas')} "
+            "un traitement en vigueur."
+        )
+    elif pending:
+        text += (
+            f" {pending} fiche{_plural(pending, '', 's')} en cours de rédaction ou en attente "
+            f"de validation ne figure{_plural(pending, '', 'nt')} pas dans ce document."
+        )
+    return text
+
+
+ANNEX_TEXT = (
+    "Les fiches qui suivent n'ont pas été validées par le délégué à la protection des données "
+    "(brouillons, fiches soumises en attente de son avis) : elles sont jointes pour information "
+    "et ne font pas partie du registre en vigueur."
+)
+
+
+def register_context(
+    content: dict, *, version: RegisterVersion | None = None, include_pending: bool = True
+) -> dict:
+    """The register document from a snapshot: live (version None) or a published version.
+    Only validated activities are "en vigueur"; the others follow in a titled annex, or are
+    left out (`include_pending` False)."""
     with force_locale("fr"):
-        sheets = [activity_sheet(a) for a in content.get("activities") or []]
+        every = [activity_sheet(a) for a in content.get("activities") or []]
+        in_force = [sheet for sheet in every if sheet["is_validated"]]
+        pending = [sheet for sheet in every if not sheet["is_validated"]]
+        annex = pending if include_pending else []
+        if annex:
+            annex[0]["annex_first"] = True
+        sheets = in_force + annex
         missing = [
             {"activity": f"{s['reference']} {s['name']}", "elements": ", ".join(s["missing"])}
             for s in sheets
@@ -353,20 +418,31 @@ def register_context(content: dict, *, version: RegisterVersion | None = None) -
             "edition": _edition(version, content),
             "summary": {
                 "count": len(sheets),
-                "validated": sum(
-                    1 for a in content.get("activities") or [] if a.get("status") == "validated"
+                "validated": len(in_force),
+                "pending": len(pending),
+                "in_force_text": _in_force_text(
+                    len(in_force), len(pending), annexed=include_pending, published=bool(version)
                 ),
                 "completeness": completeness.get("score", 0),
                 "dpia_required": sum(1 for s in sheets if s["dpia"]["required"]),
                 "warnings": sum(len(s["warnings"]) for s in sheets),
             },
-            "activities": sheets,
+            # The list "en vigueur": validated activities only.
+            "activities": in_force,
+            # Every sheet the document holds: those in force, then the annex's.
+            "sheets": sheets,
+            "annex": annex,
+            "annex_text": ANNEX_TEXT,
             "missing": missing,
         }
 
 
-def live_register_context(session: Session, organisation: Organisation) -> dict:
-    return register_context(publish.register_snapshot(session, organisation))
+def live_register_context(
+    session: Session, organisation: Organisation, *, include_pending: bool = True
+) -> dict:
+    return register_context(
+        publish.register_snapshot(session, organisation), include_pending=include_pending
+    )
 
 
 def register_filename(organisation, version: RegisterVersion | None = None) -> str:
@@ -375,14 +451,22 @@ def register_filename(organisation, version: RegisterVersion | None = None) -> s
 
 
 def export_register(
-    session: Session, organisation: Organisation, *, actor, version: RegisterVersion | None = None
+    session: Session,
+    organisation: Organisation,
+    *,
+    actor,
+    version: RegisterVersion | None = None,
+    include_pending: bool = True,
 ) -> tuple[bytes, ExportRecord]:
     """Render, record and audit the register of `organisation`: today's, or a published
-    version's frozen content (flushes, never commits; the caller checked EXPORT)."""
+    version's frozen content (flushes, never commits; the caller checked EXPORT). Activities
+    not validated go in an annex, or are left out when `include_pending` is False."""
     if version is not None:
-        context = register_context(version.content, version=version)
+        context = register_context(
+            version.content, version=version, include_pending=include_pending
+        )
     else:
-        context = live_register_context(session, organisation)
+        context = live_register_context(session, organisation, include_pending=include_pending)
     title = f"{REGISTER_TITLE} : {organisation.name}"
     if version is not None:
         title += f" (version {version.number})"
@@ -400,6 +484,7 @@ def export_register(
             "version": version.number if version is not None else None,
             "digest": version.digest if version is not None else None,
             "activities": context["summary"]["count"],
+            "pending": "annex" if include_pending else "left_out",
         },
     )
 

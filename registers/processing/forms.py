@@ -466,6 +466,14 @@ class ValidateForm(ActionForm):
         description=_l("Par défaut, un an après la validation."),
         validators=[Optional()],
     )
+    override_reason = TextAreaField(
+        _l("Motif de la validation par dérogation"),
+        description=_l(
+            "Pourquoi valider malgré les éléments manquants : ce motif est conservé, tracé "
+            "et figure sur la fiche et dans le registre exporté."
+        ),
+        filters=[_strip],
+    )
 
 
 class SendBackForm(ActionForm):

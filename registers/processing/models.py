@@ -92,6 +92,10 @@ class ProcessingActivity(RecordMixin, ActivityBase, table=True):
         default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
     )
     dpo_remarks: str | None = None
+    # A validation despite missing items: the DPO's written reason and what was missing then
+    # ({"code", "label"} each); None when the activity was validated complete.
+    validation_override_reason: str | None = None
+    validation_override_gaps: list[dict] | None = Field(default=None, sa_type=JSON)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     # A template activity kept by the DPO (in the host organisation), or a copy of one; the

@@ -507,6 +507,9 @@ class ActivityRead(Output):
     submitted_at: Stamp | None
     validated_at: Stamp | None
     dpo_remarks: str | None
+    # Validated despite missing items: the DPO's reason and what was missing then.
+    validation_override_reason: str | None = None
+    validation_override_gaps: list[MissingItem] | None = None
     last_review_on: date | None
     next_review_on: date | None
     # A template activity (the DPO's), or the template an activity was copied from.
@@ -555,6 +558,8 @@ class ValidateBody(Row):
 
     remarks: Text | None = None
     next_review_on: Day | None = None
+    # Validating despite missing items (Art. 30 items, DPIA screening): the DPO's reason.
+    override_reason: Text | None = Field(default=None, max_length=2000)
 
 
 class SendBackBody(Row):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -23,7 +24,7 @@ from compliance.schemas import FieldErrors
 from compliance.services import PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Vendor
-from registers.processing import compute
+from registers.processing import compute, gates
 from registers.processing.models import (
     ProcessingActivity,
     ProcessingDataCategory,
@@ -34,7 +35,7 @@ from registers.processing.models import (
     ProcessingSubject,
     ProcessingTransfer,
 )
-from registers.processing.reference import ProcessingStatus
+from registers.processing.reference import DpiaStatus, ProcessingStatus
 from registers.processing.schemas import ROWS, ActivityCreate, ActivityUpdate
 from registers.processing.serialise import child_rows
 
@@ -105,11 +106,28 @@ def check_activity(
     """The given values, their child rows and links checked against the database: one main
     purpose, vendors and applications the actor sees."""
     cleaned, children, application_ids = _split(values)
+    _check_dpia(cleaned, activity)
     _check_purposes(children.get("purposes"))
     _check_references(
         session, children.get("recipients"), application_ids, actor=actor, activity=activity
     )
     return cleaned, children, application_ids
+
+
+def _check_dpia(cleaned: dict, activity=None) -> None:
+    """A DPIA marked completed gives its date, its conclusion and the DPO's opinion
+    (Art. 35(2), 35(7)), whether they come with this write or were stored before."""
+    fields = ("dpia_status", *gates.DPIA_COMPLETED_NEEDS)
+    if not any(name in cleaned for name in fields):
+        return
+    merged = {
+        name: cleaned[name] if name in cleaned else getattr(activity, name, None) for name in fields
+    }
+    if merged["dpia_status"] is None:
+        merged["dpia_status"] = DpiaStatus.NOT_STARTED
+    errors = gates.dpia_errors(merged)
+    if errors:
+        raise FieldErrors(errors)
 
 
 def _check_purposes(rows: list[dict] | None) -> None:
@@ -304,8 +322,8 @@ def update_processing(
         extra = _write(session, activity, cleaned, children, application_ids)
         if not extra and not session.is_modified(activity, include_collections=False):
             return activity
-        if activity.status == ProcessingStatus.VALIDATED and not may_validate(
-            session, actor, activity.organisation_id
+        if activity.status == ProcessingStatus.VALIDATED and (
+            not may_validate(session, actor, activity.organisation_id) or _uncovered_gaps(activity)
         ):
             activity.status = ProcessingStatus.DRAFT
         # Child rows live in their own tables: touch the row so that its version moves too.
@@ -359,6 +377,14 @@ def submit_processing(session: Session, activity, *, actor, version=None) -> Pro
     )
 
 
+def _uncovered_gaps(activity: ProcessingActivity) -> list[gates.Gap]:
+    """What the activity lacks that its validation did not accept with a reason."""
+    accepted = {gap.get("code") for gap in activity.validation_override_gaps or ()}
+    if not (activity.validation_override_reason or "").strip():
+        accepted = set()
+    return [gap for gap in gates.validation_gaps(activity) if gap.code not in accepted]
+
+
 def validate_processing(
     session: Session,
     activity: ProcessingActivity,
@@ -367,25 +393,51 @@ def validate_processing(
     version: int | None = None,
     remarks: str | None = None,
     next_review_on: date | None = None,
+    override_reason: str | None = None,
     today: date | None = None,
 ) -> ProcessingActivity:
     """The DPO validates a submitted (or draft) activity: reviewed today, next review given or
-    a year later."""
+    a year later.
+
+    The activity must give every Art. 30 item of its kind of record and a DPIA screening
+    (gates.validation_gaps); otherwise FieldErrors names each gap, unless the DPO writes
+    `override_reason`, a sentence saying why they validate all the same: it is kept with what
+    was missing, audited, and shown on the sheet and in the exports."""
     require(session, actor, Action.VALIDATE, activity.organisation_id)
     check_version(activity, version)
     _expect(activity, ProcessingStatus.DRAFT, ProcessingStatus.SUBMITTED)
+    gaps = gates.validation_gaps(activity)
+    reason = (override_reason or "").strip() or None
+    if gaps and reason is None:
+        raise FieldErrors(gates.gap_errors(gaps))
+    if gaps and not gates.is_sentence(reason):
+        raise FieldErrors({gates.OVERRIDE_FIELD: gates.reason_error()})
     today = today or date.today()
     extra = {
         "validated_at": utcnow(),
         "validated_by_id": getattr(actor, "id", None) if _is_user(actor) else None,
         "last_review_on": today,
         "next_review_on": next_review_on or today + DEFAULT_REVIEW_PERIOD,
+        "validation_override_reason": reason if gaps else None,
+        "validation_override_gaps": [{"code": gap.code, "label": _label_fr(gap)} for gap in gaps]
+        or None,
     }
     if remarks is not None:
         extra["dpo_remarks"] = (remarks or "").strip() or None
     return _transition(
-        session, activity, ProcessingStatus.VALIDATED, actor=actor, action="validate", extra=extra
+        session,
+        activity,
+        ProcessingStatus.VALIDATED,
+        actor=actor,
+        action="validate_override" if gaps else "validate",
+        extra=extra,
     )
+
+
+def _label_fr(gap: gates.Gap) -> str:
+    """What was missing, kept in French as the register's documents are."""
+    with force_locale("fr"):
+        return str(gap.label)
 
 
 def send_back_processing(

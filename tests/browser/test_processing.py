@@ -60,6 +60,17 @@ def test_referent_fills_in_and_submits_then_dpo_validates(page, log_in):
     log_in("dpo")
     page.goto(activity_url)
     expect(page.locator(".sheet-status")).to_contain_text("Soumise au DPO")
+    # No DPIA screening yet: the DPO sees it missing, follows the link and records it.
+    expect(page.get_by_role("button", name="Valider la fiche")).to_have_count(0)
+    gaps = page.locator("#validation-gaps")
+    expect(gaps).to_contain_text("Criblage AIPD")
+    gaps.get_by_role("link", name=re.compile("Criblage AIPD")).click()
+    page.get_by_label("Observations du criblage").fill(
+        "Aucun critère du CEPD : réservations de salles par des associations."
+    )
+    page.get_by_role("button", name=re.compile("Enregistrer")).click()
+    expect(page.get_by_text("Criblage enregistré : AIPD non requise.")).to_be_visible()
+    page.goto(activity_url)
     page.get_by_label("Remarques du DPO (facultatif)").fill("Durées conformes.")
     page.get_by_role("button", name="Valider la fiche").click()
     expect(page.get_by_text("Fiche validée.")).to_be_visible()

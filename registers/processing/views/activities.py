@@ -25,7 +25,7 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.schemas import FilterError
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
-from registers.processing import compute, forms, services, template_activities
+from registers.processing import compute, forms, gates, services, template_activities
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
@@ -163,6 +163,7 @@ def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=20
         organisation=organisation,
         completeness=compute.completeness(activity),
         warnings=compute.warnings(activity, organisation=organisation),
+        gaps=gates.validation_gaps(activity) if "validate" in workflow else [],
         screening=compute.screen_activity(activity),
         suggested=compute.suggest_criteria(activity),
         inherited=inherited_measures(activity),
@@ -355,6 +356,7 @@ def validate(activity_id: int):
             version=form.submitted_version(),
             remarks=form.remarks.data or None,
             next_review_on=form.next_review_on.data,
+            override_reason=form.override_reason.data or None,
         ),
         _("Fiche validée."),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, render_template, send_file
+from flask import abort, render_template, request, send_file
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -45,7 +45,11 @@ def export_register(slug: str):
     organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     require_form()
     db = get_session()
-    data, record = export.export_register(db, organisation, actor=current_user)
+    # Activities not validated go in an annex, unless the user asks to leave them out.
+    include_pending = request.form.get("validated_only") != "1"
+    data, record = export.export_register(
+        db, organisation, actor=current_user, include_pending=include_pending
+    )
     db.commit()
     return _send(data, record.filename)
 

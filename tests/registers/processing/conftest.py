@@ -38,6 +38,7 @@ COMPLETE = {
     "subjects": [{"category": "voters", "estimated_number": 30000}],
     "recipients": [{"recipient_type": "institutional_partner", "name": "INSEE (REU)"}],
     "security_measures": [{"family": "access_control", "details": "Comptes nominatifs"}],
+    "dpia_screening_notes": "Aucun critère du CEPD : données d'identité des électeurs.",
 }
 
 

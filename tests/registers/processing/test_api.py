@@ -93,7 +93,13 @@ def test_create_update_conflict_submit_validate(api, session, organisation, make
 
     assert api("POST", f"{path}/submit", referent).json["status"] == "submitted"
     assert api("POST", f"{path}/validate", referent).status_code == 403
-    response = api("POST", f"{path}/validate", dpo, json={"remarks": "Conforme"})
+    override = "Fiche minimale validée pour l'ouverture du service, compléments sous un mois."
+    response = api(
+        "POST",
+        f"{path}/validate",
+        dpo,
+        json={"remarks": "Conforme", "override_reason": override},
+    )
     assert response.status_code == 200 and response.json["status"] == "validated"
     assert response.json["dpo_remarks"] == "Conforme"
 

@@ -114,7 +114,7 @@ def test_register_holds_cover_list_and_every_sheet(session, organisation, descri
 
 def test_empty_register_says_so(session, organisation):
     data, _record = export_register(session, organisation, actor="test")
-    assert "Le registre ne contient encore aucune activité de traitement." in all_text(data)
+    assert "Aucune activité de traitement n'est encore validée" in all_text(data)
 
 
 def test_hostile_values_come_out_as_plain_text(session, organisation, make_activity):
