@@ -28,6 +28,9 @@ CONTROLLER_ONLY = frozenset(
         "data_categories",
         "recipients",
         "retention",
+        "archiving",
+        "data_source",
+        "joint_arrangement",
     }
 )
 # Where the edit form holds each item (a field's id, or a repeated section's).
@@ -41,6 +44,9 @@ ANCHORS = {
     "subjects": "section-subjects",
     "data_categories": "section-data_categories",
     "retention": "section-data_categories",
+    "archiving": "section-data_categories",
+    "data_source": "data_source",
+    "joint_arrangement": "joint_arrangement",
     "recipients": "section-recipients",
     "transfers": "section-transfers",
     "security": "section-security_measures",
