@@ -23,9 +23,10 @@ from compliance.documents import (
     export_document,
     format_document_datetime,
 )
+from compliance.durations import format_duration
 from compliance.tenancy import Organisation, slugify
 from registers.breaches import draft
-from registers.breaches.clock import clock, format_duration
+from registers.breaches.clock import clock
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER
 from registers.breaches.schemas import Art34Ground, BreachStatus, RiskLevel
