@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from compliance.db import utcnow
+from compliance.durations import duration_formats, format_duration
 from registers.breaches.models import PersonalDataBreach
 
 # Under this much time left, the countdown turns from "info" to "warning", then to "error".
@@ -16,25 +17,11 @@ WARNING_BELOW = timedelta(hours=24)
 URGENT_BELOW = timedelta(hours=6)
 
 
-def format_duration(delta: timedelta) -> str:
-    """'2 j 05 h', '41 h 12 min', '35 min': a duration as people read it on a countdown."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 48:
-        days, hours = divmod(hours, 24)
-        return _("%(days)s j %(hours)s h", days=days, hours=f"{hours:02d}")
-    if hours:
-        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
-    return _("%(minutes)s min", minutes=minutes)
-
-
 def countdown_formats() -> dict[str, str]:
-    """The same wording with {d}, {h}, {m} and {} placeholders, for the script that keeps a
-    countdown current between two page loads."""
+    """The kernel's duration wording and the countdown's labels, with {d}, {h}, {m} and {}
+    placeholders, for the script that keeps a countdown current between two page loads."""
     return {
-        "days": _("%(days)s j %(hours)s h", days="{d}", hours="{h}"),
-        "hours": _("%(hours)s h %(minutes)s min", hours="{h}", minutes="{m}"),
-        "minutes": _("%(minutes)s min", minutes="{m}"),
+        **duration_formats(),
         "running": _("%(left)s restantes", left="{}"),
         "late": _("En retard de %(late)s", late="{}"),
     }

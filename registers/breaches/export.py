@@ -3,8 +3,8 @@
 - the breach register of one organisation (Art. 33(5): every breach, notified or not, its facts,
   effects, remedial action, and why it was not notified);
 - a breach's notification dossier, laid out as the CNIL's online form asks;
-- the letter to the people concerned (Art. 34: clear language, DPO contact, likely consequences,
-  measures, what to do).
+- the letter to the people concerned (Art. 34), whose text registers/breaches/letter.py writes
+  for the person.
 
 Documents are written in French whoever exports them; instants are shown in Paris time."""
 
@@ -23,45 +23,26 @@ from compliance.documents import (
     export_document,
     format_document_datetime,
 )
+from compliance.durations import format_duration
 from compliance.tenancy import Organisation, slugify
-from registers.breaches import draft
-from registers.breaches.clock import clock, format_duration
+from registers.breaches import draft, letter
+from registers.breaches.clock import clock
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER
-from registers.breaches.schemas import Art34Ground, BreachStatus, RiskLevel
+from registers.breaches.schemas import BreachStatus, RiskLevel
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
 
 REGISTER_DOC, DOSSIER, LETTER = "breach-register", "breach-notification", "breach-letter"
 TITLES = {
     REGISTER_DOC: "Registre des violations de données personnelles",
     DOSSIER: "Dossier de notification d'une violation de données personnelles",
-    LETTER: "Information des personnes concernées par une violation de données",
+    LETTER: letter.TITLE,
 }
 DETAIL_OPTIONS = (
     selectinload(PersonalDataBreach.organisation),
     selectinload(PersonalDataBreach.incident),
     selectinload(PersonalDataBreach.notifications),
     selectinload(PersonalDataBreach.activities),
-)
-# What a letter advises people to do, by category of data exposed.
-ADVICE = {
-    DataCategory.ECONOMIC_FINANCIAL.value: (
-        "Surveillez vos relevés bancaires et signalez à votre banque toute opération que vous "
-        "ne reconnaissez pas."
-    ),
-    DataCategory.CONNECTION.value: (
-        "Changez le mot de passe du compte concerné, et de tout autre compte où vous utilisez "
-        "le même."
-    ),
-    DataCategory.IDENTITY.value: (
-        "Méfiez-vous des courriels, SMS ou appels qui se réclameraient de nous ou d'un "
-        "organisme public en citant vos informations : nous ne vous demanderons jamais vos "
-        "mots de passe ni vos coordonnées bancaires par ce moyen."
-    ),
-}
-NIR_ADVICE = (
-    "Si un organisme vous sollicite en citant votre numéro de sécurité sociale, vérifiez son "
-    "identité auprès de votre caisse avant de répondre."
 )
 
 
@@ -313,18 +294,13 @@ def dossier_context(breach: PersonalDataBreach) -> dict:
 
 
 def letter_context(breach: PersonalDataBreach) -> dict:
+    """The letter written for the person (registers/breaches/letter.py). `organisation` and
+    `breach` stay in the context for templates restyled before the letter was rewritten."""
     with force_locale("fr"):
-        advice = [ADVICE[code] for code in breach.data_categories if code in ADVICE]
-        if breach.nir_concerned:
-            advice.append(NIR_ADVICE)
-        summary = breach_summary(breach)
         return {
-            "title": TITLES[LETTER],
-            "scope": {"label": breach.organisation.name},
+            **letter.letter_context(breach),
             "organisation": _organisation(breach.organisation),
-            "breach": summary,
-            "advice": advice,
-            "public": breach.communication_ground == Art34Ground.PUBLIC_COMMUNICATION,
+            "breach": breach_summary(breach),
         }
 
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from compliance.documents import DocumentType, ExportRecord, export_document, format_document_date
+from compliance.durations import format_duration
 from compliance.permissions import Action
 from compliance.tenancy import Organisation, selected_organisation_id
 from registers.incidents.common import today
@@ -51,17 +52,10 @@ def _need(value) -> str:
 
 
 def duration(start: datetime | None, end: datetime | None) -> str:
-    """'45 min', '6 h 15 min', '3 j 4 h': how long between two instants."""
+    """How long between two instants, in the kernel's wording ('3 j 4 h 0 min')."""
     if not start or not end or end < start:
         return ""
-    minutes = int((end - start).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} j {hours} h" if hours else f"{days} j"
-    if hours:
-        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+    return format_duration(end - start)
 
 
 def _label(value) -> str:

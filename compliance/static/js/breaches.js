@@ -7,25 +7,18 @@
   var HOUR = 3600000;
   var TONES = ["badge-info", "badge-warning", "badge-error"];
 
-  function pad(number) {
-    return number < 10 ? "0" + number : String(number);
-  }
-
+  // The kernel's wording (compliance/durations.py): "2 j 23 h 10 min", "23 h 10 min", "10 min".
   function duration(element, milliseconds) {
     var minutes = Math.max(0, Math.floor(milliseconds / 60000));
     var hours = Math.floor(minutes / 60);
+    var days = Math.floor(hours / 24);
     minutes = minutes % 60;
-    if (hours >= 48) {
-      return element.getAttribute("data-fmt-days")
-        .replace("{d}", String(Math.floor(hours / 24)))
-        .replace("{h}", pad(hours % 24));
-    }
-    if (hours) {
-      return element.getAttribute("data-fmt-hours")
-        .replace("{h}", String(hours))
-        .replace("{m}", pad(minutes));
-    }
-    return element.getAttribute("data-fmt-minutes").replace("{m}", String(minutes));
+    hours = hours % 24;
+    var format = days ? "data-fmt-days" : (hours ? "data-fmt-hours" : "data-fmt-minutes");
+    return element.getAttribute(format)
+      .replace("{d}", String(days))
+      .replace("{h}", String(hours))
+      .replace("{m}", String(minutes));
   }
 
   function tone(left) {
@@ -56,8 +49,10 @@
     });
   }
 
+  // Checked every second: the minutes change whenever the deadline's own seconds come round,
+  // and the text is only rewritten when it changes.
   document.addEventListener("DOMContentLoaded", function () {
     refresh();
-    window.setInterval(refresh, 30000);
+    window.setInterval(refresh, 1000);
   });
 })();

@@ -10,7 +10,7 @@ import pytest
 from compliance.i18n import PARIS
 from compliance.schemas import validate
 from registers.breaches import services
-from registers.breaches.clock import clock, format_duration
+from registers.breaches.clock import clock
 from registers.breaches.models import BreachStatus, PersonalDataBreach, deadline_for
 from registers.breaches.queries import BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachUpdate, NotificationCreate, NotNotifiable
@@ -123,11 +123,13 @@ def test_a_decision_stops_the_clock(session, organisation, make_breach):
     )
     state = clock(breach, now=paris(2026, 2, 1, 0, 0))
     assert state.state == "notified_late"
-    assert "1 h 00 min" in state.label
+    assert "1 h 0 min" in state.label
     assert not breach.is_late(now=paris(2026, 2, 1, 0, 0))
 
 
-def test_durations_read_as_on_a_countdown():
-    assert format_duration(timedelta(minutes=35)) == "35 min"
-    assert format_duration(timedelta(hours=41, minutes=12)) == "41 h 12 min"
-    assert format_duration(timedelta(hours=53)) == "2 j 05 h"
+def test_the_clock_speaks_the_kernels_single_wording(session, organisation, make_breach):
+    breach = make_breach(organisation, awareness_at=paris(2026, 1, 5, 9, 0))
+    assert clock(breach, now=paris(2026, 1, 5, 9, 50)).label == "2 j 23 h 10 min restantes"
+    assert clock(breach, now=paris(2026, 1, 7, 9, 0)).label == "1 j 0 h 0 min restantes"
+    assert clock(breach, now=paris(2026, 1, 8, 8, 1)).label == "59 min restantes"
+    assert clock(breach, now=paris(2026, 1, 9, 9, 30)).label == "En retard de 1 j 0 h 30 min"

@@ -16,9 +16,10 @@ from compliance.document_templates import check_template
 from compliance.documents import ExportRecord, default_template_path
 from compliance.permissions import Role
 from compliance.schemas import validate
-from registers.breaches import export, services
+from registers.breaches import export, letter, services
 from registers.breaches.fanout import controllers_for
 from registers.breaches.schemas import NotificationCreate, NotNotifiable
+from tests.registers.breaches.conftest import SECRET
 
 
 def all_text(data: bytes) -> str:
@@ -113,6 +114,97 @@ def test_letter_speaks_plainly_to_the_people(session, breaches):
     assert "délégué à la protection des données" in text
     assert "CNIL" in text
     assert "{{" not in text
+
+
+def letter_text(session, breach) -> str:
+    data, _record = export.export_letter(session, breach, actor="test")
+    return all_text(data)
+
+
+def test_the_letter_holds_no_internal_reference_nor_incident_jargon(session, breaches):
+    ours, incident = breaches["ours"], breaches["incident"]
+    ours.measures_taken = (
+        "- 21 janvier 2026 à 12:30 : Confinement atteint : flux sortants coupés "
+        f"({incident.reference})\n"
+        "- Incident confiné le 21 janvier 2026 à 12:30.\n"
+        "- Plainte déposée au commissariat."
+    )
+    ours.measures_proposed = (
+        "- CA-2026-004 Chiffrer les postes nomades (échéance 31/12/2026)\n"
+        f"- RH-01 : revue des habilitations de la paie, voir {ours.reference}"
+    )
+    session.flush()
+    text = letter_text(session, ours)
+    for internal in (
+        "CA-",
+        "INC-",
+        "VDP-",
+        "RH-01",
+        incident.reference,
+        ours.reference,
+        "NOTIF-2026-0042",  # the CNIL's file number
+        "échéance",
+        "Confinement",
+        "flux sortants",
+        "Incident confiné",
+        SECRET,  # the incident's own description
+    ):
+        assert internal not in text, internal
+    assert "Chiffrer les postes nomades" in text
+    assert "Revue des habilitations de la paie" in text
+    assert "Plainte déposée au commissariat." in text
+    assert "La situation a été maîtrisée le 21 janvier 2026" in text
+    assert "nous avons pris les mesures techniques nécessaires" in text
+    assert "Nous avons informé la Commission nationale de l'informatique" in text
+    assert "{{" not in text and "{%" not in text
+
+
+def test_the_letter_has_an_address_block_and_a_signatory(session, breaches, organisation):
+    organisation.siren = "219400413"
+    organisation.address = "Esplanade Georges-Marrane\n94200 Ivry-sur-Seine"
+    organisation.legal_representative = "Philippe Bouyssou, maire"
+    organisation.dpo_name = "Délégué mutualisé du SIIM94"
+    organisation.dpo_contact = "dpd@siim94.invalid"
+    session.flush()
+    text = letter_text(session, breaches["ours"])
+    lines = text.splitlines()
+    # The recipient: a block left for the mail merge.
+    for placeholder in letter.RECIPIENT:
+        assert placeholder in lines
+    # The controller, who writes.
+    assert lines[:4] == [
+        "Ivry-sur-Seine",
+        "Esplanade Georges-Marrane",
+        "94200 Ivry-sur-Seine",
+        "SIREN 219 400 413",
+    ]
+    assert lines.index("Ivry-sur-Seine") < lines.index(letter.RECIPIENT[0])
+    # The signatory: the legal representative, after the closing formula.
+    closing = next(i for i, line in enumerate(lines) if "salutations distinguées" in line)
+    assert lines[closing + 1 : closing + 3] == ["Pour Ivry-sur-Seine,", "Philippe Bouyssou, maire"]
+    # The DPO's contact, from the organisation (Art. 33(3)(b)).
+    assert "Délégué mutualisé du SIIM94 · dpd@siim94.invalid" in text
+
+
+def test_the_letter_shows_what_is_missing_from_the_controllers_identity(session, breaches):
+    text = letter_text(session, breaches["theirs"])
+    assert letter.MISSING_ADDRESS in text
+    assert letter.MISSING_SIGNATORY in text
+
+
+def test_the_letter_lists_only_the_categories_of_its_own_breach(session, breaches):
+    ours, theirs = breaches["ours"], breaches["theirs"]
+    assert "health" in ours.special_categories and ours.nir_concerned  # Ivry's medical file
+    ours_text = letter_text(session, ours)
+    assert "Données de santé" in ours_text and "Numéro de sécurité sociale" in ours_text
+    # Gentilly's breach comes from the same incident, on its own payroll only.
+    theirs.data_categories = ["identity"]
+    session.flush()
+    theirs_text = letter_text(session, theirs)
+    assert "État civil, identité" in theirs_text
+    for other in ("Données de santé", "Numéro de sécurité sociale", "économique et financier"):
+        assert other not in theirs_text, other
+    assert "Surveillez vos relevés bancaires" not in theirs_text
 
 
 def test_a_members_register_holds_its_breaches_only(session, breaches, organisation):

@@ -4,6 +4,7 @@ DPO and the CISO create breaches; a referent sees only their organisation's."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -282,3 +283,22 @@ def test_organisation_page_shows_its_countdowns(
     page = client.get(f"/organisations/{organisation.slug}").get_data(as_text=True)
     assert ours.reference in page and "restantes" in page
     assert theirs.reference not in page
+
+
+def test_countdowns_are_right_without_script_and_carry_what_the_live_script_needs(
+    client, login_as, session, organisation, make_breach
+):
+    breach = make_breach(organisation)
+    session.commit()
+    login_as(Role.DPO, organisation)
+    deadline = f'data-deadline="{breach.notification_deadline.isoformat()}"'
+    page = client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert re.search(r">2 j 2[23] h \d{1,2} min restantes<", page)  # rendered by the server
+    assert deadline in page and "+00:00" in deadline
+    assert 'data-fmt-days="{d} j {h} h {m} min"' in page
+    assert 'data-fmt-hours="{h} h {m} min"' in page
+    assert 'src="/static/js/breaches.js"' in page and "<script>" not in page
+    assert "deadline-urgent" in page  # the clock that comes first on a phone
+    dashboard = client.get("/").get_data(as_text=True)
+    assert deadline in dashboard
+    assert "countdown-large" in dashboard  # prominent on the breach card
