@@ -1,7 +1,7 @@
 """processing activity: validation despite missing items (the DPO's reason)
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0018
 Create Date: 2026-12-04 19:30:00
 
 Validating an activity requires its Art. 30 items and a DPIA screening, or the DPO's written
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
