@@ -78,7 +78,8 @@ def test_override_is_kept_and_audited(session, organisation, make_activity):
     assert activity.status == ProcessingStatus.VALIDATED
     assert activity.validation_override_reason == REASON
     codes = [gap["code"] for gap in activity.validation_override_gaps]
-    assert codes == ["recipients", "retention", "security", "dpia_screening"]
+    # A commune is a public body: its retention needs the archiving items too.
+    assert codes == ["recipients", "retention", "archiving", "security", "dpia_screening"]
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "validate_override"))
     assert entry is not None
     assert entry.changes["validation_override_reason"]["after"] == REASON
