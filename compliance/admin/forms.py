@@ -48,7 +48,7 @@ class OrganisationForm(VersionedForm):
         _l("N° de désignation CNIL"), validators=[Optional(), Length(max=50)]
     )
     dpo_contact = StringField(
-        _l("Coordonnées du DPD (e-mail, téléphone, adresse)"),
+        _l("Coordonnées du délégué (e-mail, téléphone, adresse)"),
         validators=[Optional(), Length(max=500)],
     )
     dpo_designated_on = DateField(_l("Date de désignation du DPD"), validators=[Optional()])
