@@ -84,8 +84,14 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=32)])
-    object_type = StringField(_l("Objet"), validators=[Optional(), Length(max=64)])
+    # Choices set by the view (the actions and kinds of record the trail knows); a code the
+    # page does not know (an older action) still filters.
+    action = SelectField(
+        _l("Action"), validators=[Optional(), Length(max=32)], validate_choice=False
+    )
+    object_type = SelectField(
+        _l("Type d'objet"), validators=[Optional(), Length(max=64)], validate_choice=False
+    )
     actor = StringField(_l("Auteur"), validators=[Optional(), Length(max=254)])
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
     date_from = DateField(_l("Du"), validators=[Optional()])
