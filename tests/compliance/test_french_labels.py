@@ -4,6 +4,9 @@ documents; date fields say the format they expect."""
 from __future__ import annotations
 
 import html
+import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -12,6 +15,8 @@ from wtforms import DateField, DateTimeLocalField
 from compliance.documents import make_environment
 from compliance.forms import Form
 from compliance.text import de
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "word"
 
 
 @pytest.mark.parametrize(
@@ -75,3 +80,34 @@ def test_a_date_field_reads_the_format_it_names(app):
         assert form.validate(), form.errors
         assert form.day.data.isoformat() == "2026-03-15"
         assert form.instant.data.isoformat() == "2026-03-15T09:30:00"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "processing-activity",
+        "processing-register",
+        "processor-register",
+        "breach-notification",
+        "breach-register",
+    ],
+)
+def test_word_documents_name_the_dpo_one_way(name):
+    """« délégué à la protection des données (DPD) », then « DPD »; never « DPO »."""
+    with zipfile.ZipFile(TEMPLATES / f"{name}.docx") as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+    assert "Délégué à la protection des données (DPD)" in xml
+    assert not re.search(r"\bDPO\b", xml)
+
+
+def test_the_interface_says_delegue_not_dpo():
+    """The pages name the DPO « délégué » (or « délégué à la protection des données »): no
+    translatable French text says « DPO » or « DPD » alone."""
+    root = TEMPLATES.parents[1]
+    message = re.compile(r"""_l?\(\s*["']([^"']*\bDP[OD]\b[^"']*)["']""")
+    found = []
+    for folder in ("templates", "compliance", "registers"):
+        for path in (root / folder).rglob("*"):
+            if path.suffix in (".html", ".py"):
+                found += [(path.name, m) for m in message.findall(path.read_text("utf-8"))]
+    assert found == []
