@@ -51,7 +51,7 @@ class OrganisationForm(VersionedForm):
         _l("Coordonnées du délégué (e-mail, téléphone, adresse)"),
         validators=[Optional(), Length(max=500)],
     )
-    dpo_designated_on = DateField(_l("Date de désignation du DPD"), validators=[Optional()])
+    dpo_designated_on = DateField(_l("Date de désignation du délégué"), validators=[Optional()])
     referent_name = StringField(_l("Référent"), validators=[Optional(), Length(max=200)])
     referent_email = EmailField(
         _l("E-mail du référent"), validators=[Optional(), email_address(), Length(max=254)]
