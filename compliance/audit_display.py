@@ -217,6 +217,45 @@ SUMMARIES: tuple[tuple[re.Pattern, Callable[[dict], str]], ...] = tuple(
             r"Register of (?P<organisation>.+), version (?P<number>\d+)",
             lambda g: _("Registre %(of_organisation)s, version %(number)s", **g),
         ),
+        (r"Export (?P<ref>\S+): (?P<title>.+)", lambda g: _("Export %(ref)s : %(title)s", **g)),
+        (r"Breach (?P<rest>.+)", lambda g: _("Violation de données %(rest)s", **g)),
+        (r"Processing activity (?P<rest>.+)", lambda g: _("Fiche de registre %(rest)s", **g)),
+        (
+            r"Roadmap action (?P<rest>.+)",
+            lambda g: _("Action de la feuille de route %(rest)s", **g),
+        ),
+        (
+            r"Hygiene measure (?P<ref>\S+) at (?P<organisation>.+)",
+            lambda g: _("Mesure d'hygiène %(ref)s (%(organisation)s)", **g),
+        ),
+        (
+            r"Timeline of (?P<ref>\S+): (?P<kind>.+)",
+            lambda g: _("Chronologie de %(ref)s : %(kind)s", **g),
+        ),
+        (
+            r"Report of (?P<ref>\S+): (?P<kind>.+)",
+            lambda g: _("Signalement de %(ref)s : %(kind)s", **g),
+        ),
+        (
+            r"Model (?P<ref>\S+) applied to (?P<organisation>.+)",
+            lambda g: _("Traitement type %(ref)s appliqué (%(organisation)s)", **g),
+        ),
+        (
+            r"Model (?P<ref>\S+) pushed to its copies",
+            lambda g: _("Traitement type %(ref)s diffusé à ses copies", **g),
+        ),
+        (
+            r"(?P<ref>\S+) escalated into the roadmap as (?P<code>\S+)",
+            lambda g: _("%(ref)s reportée dans la feuille de route (action %(code)s)", **g),
+        ),
+        (
+            r"Word template (?P<name>\S+) restyled for (?P<organisation>\S+)",
+            lambda g: _("Modèle Word %(name)s personnalisé (%(organisation)s)", **g),
+        ),
+        (
+            r"Word template (?P<name>\S+) reset to default for (?P<organisation>\S+)",
+            lambda g: _("Modèle Word %(name)s rétabli (%(organisation)s)", **g),
+        ),
     )
 )
 
@@ -260,12 +299,12 @@ class Shown:
 
 
 def _record_name(record) -> str | None:
-    parts = [
-        getattr(record, attribute, None)
-        for attribute in ("reference", "code", "email", "name", "title")
-    ]
-    parts = [str(part) for part in parts if isinstance(part, str) and part]
-    return " ".join(dict.fromkeys(parts[:2])) or None
+    """What people call a record: its reference (or code, e-mail), else its name or title."""
+    for attribute in ("reference", "code", "email", "name", "title"):
+        value = getattr(record, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _visible(session, kinds: dict[str, AuditKind], entries, user) -> dict[tuple[str, str], object]:

@@ -56,7 +56,9 @@ def test_a_register_record_is_named_by_its_kind_and_linked(client, session, admi
         as_text=True
     )
     assert "Création" in page and "Fiche de registre" in page
-    assert f'href="/processing/activities/{activity.id}"' in page
+    assert f'<a href="/processing/activities/{activity.id}">{activity.reference}</a>' in page
+    assert f"Fiche de registre {activity.reference} {activity.name}" in page
+    assert "Processing activity" not in page
     assert "ProcessingActivity" not in page.split("<tbody>")[1]
     assert "Connexion d" not in page.split("<tbody>")[1]
 
