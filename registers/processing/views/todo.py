@@ -17,18 +17,29 @@ from registers.processing.queries import (
 
 routes = Routes()
 
+# A list longer than this shows its oldest rows and says so: the registers' pages filter the rest.
+LIMIT = 200
+
+
+def _first(statement) -> tuple[list, bool]:
+    rows = list(get_session().scalars(statement.limit(LIMIT + 1)))
+    return rows[:LIMIT], len(rows) > LIMIT
+
 
 @routes.get("/todo")
 def todo():
-    db = get_session()
-    drafts = list(db.scalars(awaiting_completion()))
+    to_validate, more_to_validate = _first(awaiting_validation())
+    drafts, more_drafts = _first(awaiting_completion())
+    with_the_dpo, more_with_the_dpo = _first(awaiting_the_dpo())
     returned = sent_back(drafts)
     return render_template(
         "processing/todo.html",
-        to_validate=list(db.scalars(awaiting_validation())),
+        to_validate=to_validate,
         returned=[
             (activity, returned[activity.id]) for activity in drafts if activity.id in returned
         ],
         to_complete=[activity for activity in drafts if activity.id not in returned],
-        with_the_dpo=list(db.scalars(awaiting_the_dpo())),
+        with_the_dpo=with_the_dpo,
+        truncated=more_to_validate or more_drafts or more_with_the_dpo,
+        limit=LIMIT,
     )

@@ -90,3 +90,13 @@ def test_referent_dashboard_figures_lead_to_their_list(client, login_as, organis
     page = client.get("/").get_data(as_text=True)
     assert 'href="/processing/todo#a-completer"' in page
     assert 'href="/processing/todo#chez-le-delegue"' in page
+
+
+def test_a_long_list_is_cut_and_says_so(client, login_as, organisation, world, monkeypatch):
+    from registers.processing.views import todo
+
+    monkeypatch.setattr(todo, "LIMIT", 1)
+    login_as("referent", organisation)
+    page = client.get("/processing/todo").get_data(as_text=True)
+    assert "Chaque liste montre au plus 1 fiches" in page
+    assert "Inscriptions scolaires" in section(page, "chez-le-delegue")
