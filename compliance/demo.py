@@ -27,7 +27,7 @@ KINDS = {
     "syndicat": OrganisationKind.SYNDICATE,
 }
 HOST_NAME = "SIIM94"
-DPO_NAME = "Service mutualisé DPO du SIIM94"
+DPO_NAME = "DPD mutualisé du SIIM94"
 DPO_CONTACT = "dpd@demo.registre.invalid"
 
 # (local part, name, role, organisations: "all" or a list of slugs, membership lasts days)

@@ -38,7 +38,7 @@ from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documen
     bounded_render,
 )
 from compliance.tenancy import Organisation
-from compliance.text import xml_safe, xml_safe_data
+from compliance.text import de, xml_safe, xml_safe_data
 
 # Where the shipped templates live, and where an organisation's restyled copies are kept.
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "word"
@@ -171,6 +171,7 @@ def make_environment() -> DocumentEnvironment:
         label=enum_label,
         number=format_number,
         que=que,
+        de=de,
     )
     bound_filters(env.filters)
     return env

@@ -9,8 +9,8 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlmodel import select
+from wtforms import DateField, DateTimeField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms import Form as PlainForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, StopValidation
 
 from compliance.audit import AuditEntry
@@ -46,12 +46,34 @@ class _TextHygiene:
             raise StopValidation(str(error)) from None
 
 
+# What a date field says of a value it cannot read: the format it expects, as people write it
+# (the browser's date input shows it so; a typed French date is accepted too).
+INVALID_DAY = _l("Date invalide : format attendu JJ/MM/AAAA")
+INVALID_INSTANT = _l("Date et heure invalides : format attendu JJ/MM/AAAA HH:MM")
+FRENCH_DAY = "%d/%m/%Y"
+FRENCH_INSTANT = "%d/%m/%Y %H:%M"
+
+
+def _date_field(field) -> None:
+    if isinstance(field, DateField):
+        field.invalid_value_message = field.invalid_value_message or INVALID_DAY
+        extra = FRENCH_DAY
+    else:
+        field.invalid_value_message = field.invalid_value_message or INVALID_INSTANT
+        extra = FRENCH_INSTANT
+    if extra not in field.strptime_format:
+        field.strptime_format = [*field.strptime_format, extra]
+
+
 class TextHygieneMeta:
     """Form meta that gives every StringField and TextAreaField (and their subclasses) the
-    text check, so that no form can forget it."""
+    text check, and every date field a message naming its format, so that no form can forget
+    them."""
 
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
+        if isinstance(field, DateTimeField):  # DateField and DateTimeLocalField too
+            _date_field(field)
         if isinstance(field, StringField):
             field.validators = [
                 # A password is never folded: it must stay what the user typed.

@@ -8,6 +8,8 @@ from flask import current_app, has_request_context, session
 from flask_babel import Babel, format_datetime, get_locale
 from flask_login import current_user
 
+from compliance.text import de
+
 LANGUAGES = {"fr": "Français", "en": "English"}
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -39,9 +41,18 @@ def local_datetime(value, fmt: str = "short") -> str:
     return format_datetime(value, fmt)
 
 
+def of_name(name) -> str:
+    """A name after "of", in the user's language: « d'Ivry-sur-Seine » in French (through
+    compliance.text.de), "of Ivry-sur-Seine" in English. Messages say « Registre %(of_name)s »."""
+    if _language() == "fr":
+        return de(name)
+    return f"of {name or ''}".strip()
+
+
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["de"] = of_name
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -80,7 +80,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.DASHBOARD: frozenset({A.READ}),
         Register.ORGANISATIONS: frozenset({A.READ}),
         Register.APPLICATIONS: frozenset({A.READ}),
-        Register.PROCESSING: frozenset({A.READ, A.CREATE, A.EDIT}),
+        # Export: a referent downloads their own organisation's register (memberships scope it).
+        Register.PROCESSING: WRITE,
         Register.INCIDENTS: frozenset({A.READ}),
         Register.BREACHES: frozenset({A.READ}),
         Register.ROADMAP: frozenset({A.READ}),

@@ -12,6 +12,7 @@ space, as a browser does for a one-line input.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -128,3 +129,20 @@ def bounded_id(value: Any) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return number if 1 <= number <= MAX_ID else None
+
+
+def _elides(text: str) -> bool:
+    """True when French elides before `text`: it starts with a vowel or a (mute) h."""
+    first = unicodedata.normalize("NFD", text[:1]).lower()[:1]
+    return bool(first) and first in "aeiouyh"
+
+
+def de(name: Any) -> str:
+    """'de' before a name as French writes it: « d'Ivry-sur-Seine », « de Vitry-sur-Seine »,
+    « du Kremlin-Bicêtre » (Le …), « des Lilas » (Les …), « de La Courneuve »."""
+    text = str(name or "").strip()
+    if text.startswith("Le "):
+        return f"du {text[3:]}"
+    if text.startswith("Les "):
+        return f"des {text[4:]}"
+    return f"d'{text}" if _elides(text) else f"de {text}"

@@ -183,6 +183,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     # --- the record of processing activities ---
     ("processing.index", "GET"): Entry(R.PROCESSING, A.READ),
+    ("processing.todo", "GET"): Entry(R.PROCESSING, A.READ),
     ("processing.register", "GET"): Entry(R.PROCESSING, A.READ, slug),
     ("processing.versions", "GET"): Entry(R.PROCESSING, A.READ, slug),
     ("processing.create", "GET"): Entry(R.PROCESSING, A.CREATE, slug),

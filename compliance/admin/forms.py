@@ -48,10 +48,10 @@ class OrganisationForm(VersionedForm):
         _l("N° de désignation CNIL"), validators=[Optional(), Length(max=50)]
     )
     dpo_contact = StringField(
-        _l("Coordonnées du DPD (e-mail, téléphone, adresse)"),
+        _l("Coordonnées du délégué (e-mail, téléphone, adresse)"),
         validators=[Optional(), Length(max=500)],
     )
-    dpo_designated_on = DateField(_l("Date de désignation du DPD"), validators=[Optional()])
+    dpo_designated_on = DateField(_l("Date de désignation du délégué"), validators=[Optional()])
     referent_name = StringField(_l("Référent"), validators=[Optional(), Length(max=200)])
     referent_email = EmailField(
         _l("E-mail du référent"), validators=[Optional(), email_address(), Length(max=254)]
@@ -84,8 +84,14 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=32)])
-    object_type = StringField(_l("Objet"), validators=[Optional(), Length(max=64)])
+    # Choices set by the view (the actions and kinds of record the trail knows); a code the
+    # page does not know (an older action) still filters.
+    action = SelectField(
+        _l("Action"), validators=[Optional(), Length(max=32)], validate_choice=False
+    )
+    object_type = SelectField(
+        _l("Type d'objet"), validators=[Optional(), Length(max=64)], validate_choice=False
+    )
     actor = StringField(_l("Auteur"), validators=[Optional(), Length(max=254)])
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
     date_from = DateField(_l("Du"), validators=[Optional()])

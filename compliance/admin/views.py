@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance import audit, mfa
+from compliance import audit, audit_display, mfa
 from compliance.access import (
     ADMINISTERED_ORGANISATIONS,
     ADMINISTERED_RECORDS,
@@ -328,12 +328,16 @@ def audit_trail():
     form.organisation.choices = [("", _("Toutes"))] + [
         (str(o.id), o.name) for o in _managed_organisations()
     ]
+    form.action.choices = [("", _("Toutes")), *audit_display.action_choices()]
+    form.object_type.choices = [("", _("Tous")), *audit_display.kind_choices()]
     statement = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc())
     statement = scope(statement, Action.ADMIN, scope=ADMINISTERED_RECORDS)
     if form.validate():
         statement = _filter_audit(statement, form)
-    page = paginate(get_session(), statement, page=page_number(), per_page=100)
-    return render_template("admin/audit.html", form=form, page=page)
+    db = get_session()
+    page = paginate(db, statement, page=page_number(), per_page=100)
+    shown = audit_display.present(db, page.items)
+    return render_template("admin/audit.html", form=form, page=page, shown=shown)
 
 
 @bp.app_template_filter("audit_text")

@@ -13,6 +13,7 @@ from sqlmodel import select
 from compliance import audit
 from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
+from compliance.i18n import of_name
 from compliance.permissions import Action, Register
 from compliance.schemas import validate
 from compliance.services import FieldErrors
@@ -275,8 +276,8 @@ def _check_deployment_functions(application: Application, names: Iterable[str]) 
         raise FieldErrors(
             {
                 "functions": _(
-                    "ne sont pas des fonctionnalités de %(application)s : %(names)s",
-                    application=application.name,
+                    "ne sont pas des fonctionnalités %(of_application)s : %(names)s",
+                    of_application=of_name(application.name),
                     names=", ".join(unknown),
                 )
             }

@@ -164,7 +164,7 @@ LIVE = {
             "Données de ressources et de situation familiale de 212 ménages ; destinataire "
             "identifié et de confiance, suppression confirmée : risque, sans doute pas élevé."
         ),
-        "contact": "Service mutualisé DPO du SIIM94",
+        "contact": "DPD mutualisé du SIIM94",
     },
 }
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.processing import api, cli, demo, export, panels, views
+from registers.processing import api, audit_kinds, cli, demo, export, panels, views
 
 SPEC = RegisterSpec(
     name="processing",
@@ -15,7 +15,7 @@ SPEC = RegisterSpec(
     blueprints=(views.bp,),
     api=api.bp,
     nav=(Nav("processing.index", _l("Registre RGPD"), order=20),),
-    panels=panels.PANELS,
+    panels=(*panels.PANELS, audit_kinds.PANEL),
     document_types=export.DOCUMENT_TYPES,
     import_commands=cli.IMPORT_COMMANDS,
     export_commands=cli.EXPORT_COMMANDS,

@@ -460,7 +460,7 @@ class ActionForm(VersionedForm):
 
 
 class ValidateForm(ActionForm):
-    remarks = TextAreaField(_l("Remarques du DPO (facultatif)"), filters=[_strip])
+    remarks = TextAreaField(_l("Remarques du délégué (facultatif)"), filters=[_strip])
     next_review_on = DateField(
         _l("Prochaine revue"),
         description=_l("Par défaut, un an après la validation."),

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from compliance.access import scope
+from compliance.audit import AuditEntry
 from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
@@ -27,6 +28,9 @@ from registers.processing.reference import ProcessingStatus
 from registers.processing.schemas import ActivityFilters
 
 REGISTER = Register.PROCESSING
+# The audit actions of the workflow's steps (services.py): the last one says whether a draft
+# was sent back by the DPO (edits in between leave it sent back until it is submitted again).
+WORKFLOW_ACTIONS = ("submit", "validate", "send_back", "archive", "restore")
 
 ACTIVITY_OPTIONS = (
     selectinload(ProcessingActivity.organisation),
@@ -193,3 +197,71 @@ def activities_for_application(application_id: int, user=None, *, session=None):
             activity
         )
     return list(grouped.values())
+
+
+# --- what awaits someone ------------------------------------------------------------------------
+
+
+def _todo(status: ProcessingStatus, user, action: Action) -> sa.Select:
+    return scope(
+        sa.select(ProcessingActivity)
+        .join(Organisation, Organisation.id == ProcessingActivity.organisation_id)
+        .options(selectinload(ProcessingActivity.organisation))
+        .where(ProcessingActivity.status == status, ProcessingActivity.is_model.is_(False)),
+        action,
+        user=_user(user),
+        selected=False,
+    )
+
+
+def awaiting_validation(user=None) -> sa.Select:
+    """The submitted activities of every organisation where the user validates, oldest first."""
+    return _todo(ProcessingStatus.SUBMITTED, user, Action.VALIDATE).order_by(
+        ProcessingActivity.submitted_at, Organisation.name, ProcessingActivity.reference
+    )
+
+
+def _not_validated_by(user) -> sa.ColumnElement:
+    validates = visible_organisations_query(_user(user), REGISTER, Action.VALIDATE)
+    return ProcessingActivity.organisation_id.not_in(validates)
+
+
+def awaiting_completion(user=None) -> sa.Select:
+    """The drafts of the organisations where the user writes but does not validate: what the
+    referent has to complete (or correct, when the DPO sent it back)."""
+    return (
+        _todo(ProcessingStatus.DRAFT, user, Action.EDIT)
+        .where(_not_validated_by(user))
+        .order_by(Organisation.name, ProcessingActivity.reference, ProcessingActivity.id)
+    )
+
+
+def awaiting_the_dpo(user=None) -> sa.Select:
+    """What the user submitted and the DPO has yet to look at (organisations where the user
+    writes but does not validate)."""
+    return (
+        _todo(ProcessingStatus.SUBMITTED, user, Action.EDIT)
+        .where(_not_validated_by(user))
+        .order_by(ProcessingActivity.submitted_at, ProcessingActivity.reference)
+    )
+
+
+def sent_back(activities, *, session=None) -> dict[int, AuditEntry]:
+    """Of the given drafts, those whose last step was the DPO sending them back: id -> that
+    entry of the audit trail (when and by whom; the remarks are on the activity)."""
+    ids = [str(activity.id) for activity in activities]
+    if not ids:
+        return {}
+    statement = (
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.object_type == ProcessingActivity.__name__,
+            AuditEntry.object_id.in_(ids),
+            AuditEntry.action.in_(WORKFLOW_ACTIONS),
+        )
+        .order_by(AuditEntry.seq.desc())
+    )
+    last: dict[int, AuditEntry] = {}
+    for entry in _session(session).scalars(statement):
+        last.setdefault(int(entry.object_id), entry)
+    return {key: entry for key, entry in last.items() if entry.action == "send_back"}

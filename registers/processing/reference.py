@@ -34,7 +34,7 @@ class ProcessingStatus(LabeledEnum):
     def __labels__(cls):
         return {
             cls.DRAFT: _l("Brouillon"),
-            cls.SUBMITTED: _l("Soumise au DPO"),
+            cls.SUBMITTED: _l("Soumise au délégué"),
             cls.VALIDATED: _l("Validée"),
             cls.ARCHIVED: _l("Archivée"),
         }

@@ -366,7 +366,7 @@ def submit_processing(session: Session, activity, *, actor, version=None) -> Pro
     check_version(activity, version)
     _expect(activity, ProcessingStatus.DRAFT)
     if activity.is_model:
-        raise WorkflowError(_("un traitement type ne se soumet pas au DPO"))
+        raise WorkflowError(_("un traitement type ne se soumet pas au délégué"))
     return _transition(
         session,
         activity,

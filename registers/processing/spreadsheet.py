@@ -99,7 +99,7 @@ COLUMNS = (
     Column("dpia_status", "statut_aipd", "not_started, in_progress ou completed"),
     Column("dpia_done_on", "date_aipd", "Date de l'AIPD (AAAA-MM-JJ ou JJ/MM/AAAA)"),
     Column("dpia_conclusion", "conclusion_aipd", "Conclusion de l'AIPD"),
-    Column("dpia_dpo_opinion", "avis_dpo_aipd", "Avis du DPO sur l'AIPD"),
+    Column("dpia_dpo_opinion", "avis_dpo_aipd", "Avis du délégué sur l'AIPD"),
     Column("dpia_next_review_on", "revision_aipd", "Prochaine révision de l'AIPD"),
     Column("last_review_on", "derniere_revision", "Dernière revue de la fiche"),
     Column("next_review_on", "prochaine_revision", "Prochaine revue de la fiche"),

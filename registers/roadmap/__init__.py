@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.roadmap import api, cli, demo, export, panels, views
+from registers.roadmap import api, audit_kinds, cli, demo, export, panels, views
 
 SPEC = RegisterSpec(
     name="roadmap",
@@ -16,7 +16,7 @@ SPEC = RegisterSpec(
     blueprints=(views.bp,),
     api=api.bp,
     nav=(Nav("roadmap.index", _l("Feuille de route"), order=50),),
-    panels=panels.PANELS,
+    panels=(*panels.PANELS, audit_kinds.PANEL),
     document_types=(export.DOCUMENT_TYPE,),
     export_commands=cli.EXPORT_COMMANDS,
     demo=demo.load,

@@ -59,7 +59,7 @@ def test_referent_fills_in_and_submits_then_dpo_validates(page, log_in):
     page.get_by_role("button", name="Se déconnecter").click()
     log_in("dpo")
     page.goto(activity_url)
-    expect(page.locator(".sheet-status")).to_contain_text("Soumise au DPO")
+    expect(page.locator(".sheet-status")).to_contain_text("Soumise au délégué")
     # No DPIA screening yet: the DPO sees it missing, follows the link and records it.
     expect(page.get_by_role("button", name="Valider la fiche")).to_have_count(0)
     gaps = page.locator("#validation-gaps")
@@ -71,7 +71,7 @@ def test_referent_fills_in_and_submits_then_dpo_validates(page, log_in):
     page.get_by_role("button", name=re.compile("Enregistrer")).click()
     expect(page.get_by_text("Criblage enregistré : AIPD non requise.")).to_be_visible()
     page.goto(activity_url)
-    page.get_by_label("Remarques du DPO (facultatif)").fill("Durées conformes.")
+    page.get_by_label("Remarques du délégué (facultatif)").fill("Durées conformes.")
     page.get_by_role("button", name="Valider la fiche").click()
     expect(page.get_by_text("Fiche validée.")).to_be_visible()
     expect(page.locator(".sheet-status")).to_contain_text("Validée")

@@ -41,7 +41,7 @@ EXPECTED = {
         "users": "",
         "audit": "",
         "applications": "r",
-        "processing": "rce",
+        "processing": "rcex",
         "incidents": "r",
         "breaches": "r",
         "roadmap": "r",

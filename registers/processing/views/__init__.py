@@ -12,6 +12,7 @@ from registers.processing.views import (
     exports,
     imports,
     template_activities,
+    todo,
     versions,
 )
 from registers.processing.views.helpers import template_helpers
@@ -24,6 +25,7 @@ bp = blueprint(
     versions,
     exports,
     imports,
+    todo,
     url_prefix="/processing",
 )
 

@@ -245,7 +245,7 @@ def translate_workflow(error: Exception) -> str:
     message = str(error)
     if message == _("une fiche archivée doit être restaurée avant d'être modifiée"):
         return _("Cette fiche est archivée : restaurez-la avant de la modifier.")
-    if message == _("un traitement type ne se soumet pas au DPO"):
+    if message == _("un traitement type ne se soumet pas au délégué"):
         return _("Un traitement type ne se soumet pas : il s'applique aux membres.")
     return _("Cette action n'est pas possible pour une fiche dans cet état.")
 

@@ -658,7 +658,7 @@ def test_dashboard_and_organisation_widgets(client, dpo, ours):
     page = client.get("/").get_data(as_text=True)
     assert "Registre des traitements" in page and "Fiches au registre" in page
     page = client.get("/organisations/ivry-sur-seine").get_data(as_text=True)
-    assert "Complétude (article 30)" in page and "Ouvrir le registre de Ivry-sur-Seine" in page
+    assert "Complétude (article 30)" in page and "Ouvrir le registre d&#39;Ivry-sur-Seine" in page
 
 
 # --- import -------------------------------------------------------------------------------------
