@@ -12,7 +12,7 @@ from compliance.auth import can
 from compliance.db import get_session, utcnow
 from compliance.permissions import Action
 from compliance.registry import Panel
-from registers.breaches.clock import clock
+from registers.breaches.clock import clock, follow_up
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
@@ -69,9 +69,20 @@ def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
         PersonalDataBreach.organisation_id.in_(ids),
         PersonalDataBreach.status.in_((BreachStatus.NOTIFIED, BreachStatus.NOT_NOTIFIABLE)),
     )
+    awaited = [
+        (breach, reminder)
+        for breach in get_session().scalars(
+            decided.where(PersonalDataBreach.status == BreachStatus.NOTIFIED)
+        )
+        if (reminder := follow_up(breach, now)) is not None
+    ]
+    awaited.sort(key=lambda pair: (pair[1].due, pair[0].reference))
     return {
         "title": title,
         "template": "breaches/_widget.html",
+        # Art. 33(4): complementary notifications announced and not yet recorded.
+        "follow_ups": awaited[:WIDGET_SIZE],
+        "follow_ups_total": len(awaited),
         "breaches": running,
         "clocks": {b.id: clock(b, now) for b in running},
         "open_total": _count(statement),
