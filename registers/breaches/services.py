@@ -83,12 +83,6 @@ def _check_times(values: Mapping[str, Any], errors: dict, *, now: datetime) -> N
         errors.setdefault("ended_at", _("doit suivre le début de la violation"))
     if values.get("is_ongoing") and ended:
         errors.setdefault("ended_at", _("une violation en cours n'a pas encore de fin"))
-    discovered = values.get("discovered_at")
-    informed, awareness = values.get("controller_informed_at"), values.get("awareness_at")
-    if discovered and informed and informed < discovered:
-        errors.setdefault("controller_informed_at", _("ne peut pas précéder la découverte"))
-    if discovered and awareness and awareness < discovered:
-        errors.setdefault("awareness_at", _("ne peut pas précéder la découverte"))
 
 
 def art33_missing(breach: PersonalDataBreach) -> dict[str, str]:
@@ -159,6 +153,7 @@ def closing_missing(breach: PersonalDataBreach) -> dict[str, str]:
             missing["communication_details"] = _(
                 "le contenu de la communication publique est à indiquer (article 34.3.c)"
             )
+    return missing
 
 
 def _activities(session: Session, breach: PersonalDataBreach, ids: Iterable[int], *, actor):
