@@ -2,8 +2,8 @@
 infrastructure (the incident log's demo) fans out into one breach per member whose processing
 activities rely on the affected applications; three of them are documented: Ivry-sur-Seine
 notified the CNIL on time in two phases (initial, then the complementary notification it
-announced), Vitry-sur-Seine late with its reasons in one complete notification, the theatre judged it not
-notifiable and says why. The other controllers are left for the DPO to assess from the
+announced), Vitry-sur-Seine late with its reasons in one complete notification, the theatre
+judged it not notifiable and says why. The other controllers are left for the DPO to assess from the
 incident's page. A recent breach at Valdevy, without an incident, is still being assessed: its
 72-hour clock runs relative to now, so the dashboards always show one. Idempotent: a breach
 whose title exists in its organisation is left as it is."""
