@@ -41,7 +41,10 @@ def test_blank_is_not_given(base_app):
 
 
 def test_the_message_follows_the_users_language(base_app):
-    with base_app.test_request_context(), force_locale("en"):
-        with pytest.raises(FieldErrors) as caught:
-            validate(Reasoned, {"reason": "x"})
+    with (
+        base_app.test_request_context(),
+        force_locale("en"),
+        pytest.raises(FieldErrors) as caught,
+    ):
+        validate(Reasoned, {"reason": "x"})
     assert "sentence" in caught.value.errors["reason"]
