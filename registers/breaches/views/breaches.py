@@ -129,10 +129,16 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
             version=breach.version,
             risk_reasoning=breach.risk_reasoning,
         )
+    open_record = deciding and breach.status != BreachStatus.CLOSED
+    # What the gates will ask for, shown before the DPO tries (Art. 33(3), Art. 33(5) and 34).
+    to_notify = services.art33_missing(breach) if open_record and not breach.is_decided else {}
+    to_close = services.closing_missing(breach) if open_record and breach.is_decided else {}
     return render_template(
         "breaches/detail.html",
         breach=breach,
         state=clock(breach),
+        to_notify=list(to_notify.values()),
+        to_close=list(to_close.values()),
         editable=allowed_on(breach, Action.EDIT)
         and not breach.is_archived
         and breach.status != BreachStatus.CLOSED,

@@ -173,6 +173,26 @@ def test_notifying_needs_the_art33_content(session, organisation, make_breach):
     assert session.scalar(sa.select(sa.func.count()).select_from(BreachNotification)) == 0
 
 
+def test_the_breach_page_lists_what_notifying_and_closing_will_ask_for(
+    client, login_as, session, organisation, make_breach
+):
+    breach = make_breach(organisation, people_count=None)
+    session.commit()
+    login_as(Role.DPO, organisation)
+    page = client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert "À compléter avant de notifier la CNIL (article 33.3)" in page
+    assert "Le nombre approximatif de personnes concernées est à indiquer" in page
+    services.update_breach(
+        session, breach, validate(BreachUpdate, {"people_count": 40}), actor="test"
+    )
+    notify(session, breach)
+    session.commit()
+    page = client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert "À compléter avant de notifier" not in page
+    assert "À compléter avant de clore la violation" in page
+    assert "Le niveau de risque pour les personnes est à indiquer" in page
+
+
 def test_the_api_answers_422_with_the_missing_art33_items(
     client, make_user, token_for, session, organisation, make_breach
 ):
