@@ -131,8 +131,9 @@ def art33_missing(breach: PersonalDataBreach) -> dict[str, str]:
 
 def closing_missing(breach: PersonalDataBreach) -> dict[str, str]:
     """What the register must hold of the decision before the breach is closed (Art. 33(5) and
-    34): the risk level and its reasoning; for a notified breach, the Art. 33(3) content; for
-    the Art. 34(3)(c) ground, the date, means and content of the public communication."""
+    34): the risk level and its reasoning; for a notified breach, the Art. 33(3) content; for a
+    high risk, the people told or an Art. 34(3) ground; for the Art. 34(3)(c) ground, the date,
+    means and content of the public communication."""
     missing = {}
     if breach.risk_level is None:
         missing["risk_level"] = _("le niveau de risque pour les personnes est à indiquer")
@@ -140,6 +141,13 @@ def closing_missing(breach: PersonalDataBreach) -> dict[str, str]:
         missing["risk_reasoning"] = _("la justification du niveau de risque est à rédiger")
     if breach.initial_notification is not None:
         missing.update(art33_missing(breach))
+    high = breach.risk_level == RiskLevel.HIGH
+    ground = breach.communication_ground not in (None, Art34Ground.NOT_HIGH_RISK)
+    if high and breach.communicated_at is None and not ground:
+        missing["communicated_at"] = _(
+            "risque élevé : indiquez quand et comment les personnes ont été informées, ou le "
+            "motif de l'article 34.3 qui en dispense"
+        )
     if breach.communication_ground == Art34Ground.PUBLIC_COMMUNICATION:
         if breach.communicated_at is None:
             missing["communicated_at"] = _(
@@ -413,7 +421,7 @@ def close_breach(
     at: datetime | None = None,
 ) -> PersonalDataBreach:
     """Close a decided breach once the register holds the decision's content (see
-    `closing_missing`). A high risk needs the people told, or the Art. 34(3) ground."""
+    `closing_missing`)."""
     check_version(breach, version)
     _writable(breach)
     errors = {}
@@ -421,13 +429,6 @@ def close_breach(
         errors["status"] = _("la décision de notification n'est pas encore prise")
     if breach.is_ongoing:
         errors["is_ongoing"] = _("la violation est toujours en cours")
-    high = breach.risk_level == RiskLevel.HIGH
-    ground = breach.communication_ground not in (None, Art34Ground.NOT_HIGH_RISK)
-    if high and breach.communicated_at is None and not ground:
-        errors["communicated_at"] = _(
-            "risque élevé : indiquez quand et comment les personnes ont été informées, ou le "
-            "motif de l'article 34.3 qui en dispense"
-        )
     for name, message in closing_missing(breach).items():
         errors.setdefault(name, message)
     if errors:
