@@ -16,7 +16,7 @@ from compliance.db import utcnow
 from compliance.permissions import Role
 from compliance.schemas import validate
 from registers.breaches import services
-from registers.breaches.export import breach_summary
+from registers.breaches.export import breach_summary, export_register
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import BreachNotification, BreachStatus, PersonalDataBreach
 from registers.breaches.schemas import (
@@ -27,6 +27,7 @@ from registers.breaches.schemas import (
     NotNotifiable,
 )
 from registers.incidents.common import FieldErrors
+from tests.registers.breaches.test_exports import all_text
 from tests.registers.breaches.test_views import paris_input
 
 EMPTY_ART33 = {
@@ -143,6 +144,21 @@ def test_the_processors_delay_is_measured_and_flagged_beyond_the_setting(
         assert "Délai du sous-traitant (article 33.2)" in page and "Au-delà de" not in page
     finally:
         app.config["PROCESSOR_DELAY_HOURS"] = 24
+
+
+def test_the_exported_register_flags_the_processors_delay(app, session, organisation, make_breach):
+    informed = utcnow().replace(microsecond=0) - timedelta(hours=4)
+    make_breach(
+        organisation,
+        discovered_at=informed - timedelta(hours=30),
+        controller_informed_at=informed,
+        awareness_at=informed,
+    )
+    with app.test_request_context():
+        data, _record = export_register(session, organisation, actor="test")
+    text = all_text(data)
+    assert "délai du sous-traitant : " in text
+    assert "(au-delà des 24 heures admises)" in text
 
 
 def test_the_processor_delay_setting():
