@@ -346,10 +346,24 @@ def test_the_announced_complementary_notification_is_reminded_until_recorded(
     client, login_as, session, organisation, make_breach
 ):
     breach = make_breach(organisation, title="Courriel mal adressé aux familles")
-    due = utcnow().date() + timedelta(days=5)
-    notify(session, breach, kind="initial", follow_up_by=due)
     session.commit()
+    due = utcnow().date() + timedelta(days=5)
     login_as(Role.DPO, organisation)
+    initial = {
+        "kind": "initial",
+        "sent_at": paris_input(utcnow() - timedelta(minutes=5)),
+        "version": breach.version,
+    }
+    response = client.post(f"/breaches/{breach.id}/notifications", data=initial)
+    assert response.status_code == 400
+    assert "indiquez pour quand" in response.get_data(as_text=True)
+    response = client.post(
+        f"/breaches/{breach.id}/notifications",
+        data={**initial, "follow_up_by": due.isoformat()},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    breach = session.get(PersonalDataBreach, breach.id)
     expected = f"Notification complémentaire attendue au plus tard le {due:%d/%m/%Y}"
     assert expected in client.get(f"/breaches/{breach.id}").get_data(as_text=True)
     dashboard = client.get("/").get_data(as_text=True)
