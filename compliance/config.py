@@ -59,6 +59,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "asked at the prompt",
         "Passphrase that encrypts `compliance backup` archives and opens them on restore.",
     ),
+    "COMPLIANCE_PROCESSOR_DELAY_HOURS": (
+        "24",
+        "Hours a processor may take between discovering a breach and informing the controller "
+        "(Art. 33(2)) before the delay is flagged on the breach and in the register.",
+    ),
     "COMPLIANCE_MFA_REQUIRED_ROLES": (
         "(empty)",
         "Comma-separated roles (admin, dpo, ciso, referent, auditor) whose holders must use a "
@@ -144,6 +149,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
         "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
+        "PROCESSOR_DELAY_HOURS": int(env.get("COMPLIANCE_PROCESSOR_DELAY_HOURS") or 24),
         "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
         "ROADMAP_SUBSIDY_CEILINGS": _ceilings(env.get("COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -276,3 +276,33 @@ Stamp = Annotated[
 ]
 
 __all__ += ["Stamp", "Switch"]
+
+
+# --- reasons that must say something ----------------------------------------------------------
+# A reason the law asks for (why a notification is late, why a breach is not notified) is read
+# by the supervisory authority: "x" or "RAS" is not a reason. At least a few words.
+
+SENTENCE_MIN_CHARS = 20
+SENTENCE_MIN_WORDS = 3
+MESSAGES["sentence"] = _l(
+    "doit être rédigé en une phrase au moins (%(words)s mots et %(chars)s caractères minimum)",
+    words=SENTENCE_MIN_WORDS,
+    chars=SENTENCE_MIN_CHARS,
+)
+
+
+def _sentence(value):
+    text = _text(multiline=True)(value)
+    if text is None:
+        return None
+    words = re.findall(r"\w+", text)
+    if len(text) < SENTENCE_MIN_CHARS or len(words) < SENTENCE_MIN_WORDS:
+        raise ValueError(str(MESSAGES["sentence"]))
+    return text
+
+
+# Multi-line text that says something: at least a few words (a reason, a justification). For
+# input schemas only: a stored value is read back as `Text`.
+Sentence = Annotated[str, BeforeValidator(_sentence)]
+
+__all__ += ["Sentence"]

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
 from registers.breaches import api, audit_kinds, cli, demo, export, panels, views
-from registers.breaches.clock import countdown_formats
+from registers.breaches.clock import countdown_formats, follow_up, processor_delay
 
 SPEC = RegisterSpec(
     name="breaches",
@@ -23,5 +23,9 @@ SPEC = RegisterSpec(
     export_commands=cli.EXPORT_COMMANDS,
     demo=demo.load,
     # Countdowns are drawn on other registers' pages too (incident, dashboard).
-    template_globals={"countdown_formats": countdown_formats},
+    template_globals={
+        "countdown_formats": countdown_formats,
+        "breach_follow_up": follow_up,
+        "processor_delay": processor_delay,
+    },
 )

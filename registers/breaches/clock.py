@@ -4,13 +4,15 @@ stopped it. Computed in absolute time (UTC); only the display is in Paris time."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from compliance.db import utcnow
 from compliance.durations import duration_formats, format_duration
-from registers.breaches.models import PersonalDataBreach
+from compliance.i18n import PARIS
+from registers.breaches.models import PersonalDataBreach, processor_delay_limit
 
 # Under this much time left, the countdown turns from "info" to "warning", then to "error".
 WARNING_BELOW = timedelta(hours=24)
@@ -80,3 +82,60 @@ def clock(breach: PersonalDataBreach, now: datetime | None = None) -> Clock:
     initial = breach.initial_notification
     notified_at = initial.sent_at if initial is not None else None
     return Clock(breach.state_at(now), deadline, deadline - now, notified_at)
+
+
+@dataclass(frozen=True)
+class ProcessorDelay:
+    """Art. 33(2): how long the processor took to inform the controller, and whether that is
+    beyond the COMPLIANCE_PROCESSOR_DELAY_HOURS setting."""
+
+    delay: timedelta
+    limit: timedelta
+
+    @property
+    def exceeded(self) -> bool:
+        return self.delay > self.limit
+
+    @property
+    def label(self) -> str:
+        return format_duration(self.delay)
+
+    @property
+    def limit_hours(self) -> int:
+        return int(self.limit.total_seconds() // 3600)
+
+
+def processor_delay(breach: PersonalDataBreach) -> ProcessorDelay | None:
+    """The processor's delay of `breach`, or None when discovery or information is unknown."""
+    delay = breach.processor_delay
+    if delay is None:
+        return None
+    return ProcessorDelay(delay, processor_delay_limit())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Art. 33(4): the complementary notification announced and not yet recorded."""
+
+    due: date
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        when = format_date(self.due, "short")
+        if self.overdue:
+            return _("Notification complémentaire attendue depuis le %(when)s", when=when)
+        return _("Notification complémentaire attendue au plus tard le %(when)s", when=when)
+
+    @property
+    def tone(self) -> str:
+        return "error" if self.overdue else "warning"
+
+
+def follow_up(breach: PersonalDataBreach, now: datetime | None = None) -> FollowUp | None:
+    """The reminder of the complementary notification announced, if one is awaited."""
+    due = breach.follow_up_due
+    if due is None:
+        return None
+    today = (now or utcnow()).astimezone(PARIS).date()
+    return FollowUp(due, today > due)

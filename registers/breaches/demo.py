@@ -1,8 +1,9 @@
 """Demo data of the breach register. The early-2023 ransomware attack on the shared
 infrastructure (the incident log's demo) fans out into one breach per member whose processing
 activities rely on the affected applications; three of them are documented: Ivry-sur-Seine
-notified the CNIL on time, Vitry-sur-Seine late with its reasons, the theatre judged it not
-notifiable and says why. The other controllers are left for the DPO to assess from the
+notified the CNIL on time in two phases (initial, then the complementary notification it
+announced), Vitry-sur-Seine late with its reasons in one complete notification, the theatre
+judged it not notifiable and says why. The other controllers are left for the DPO to assess from the
 incident's page. A recent breach at Valdevy, without an incident, is still being assessed: its
 72-hour clock runs relative to now, so the dashboards always show one. Idempotent: a breach
 whose title exists in its organisation is left as it is."""
@@ -63,6 +64,8 @@ OUTCOMES = {
                 "sent_at": at(date(2023, 1, 25), 17, 40),
                 "reference": "NOTIF-2023-000417",
                 "notes": "Notification initiale : périmètre probable, analyse en cours.",
+                # Art. 33(4): the complementary notification is announced with its date.
+                "follow_up_by": date(2023, 2, 24),
             },
             {
                 "kind": "complementary",
@@ -79,10 +82,10 @@ OUTCOMES = {
         "update": {"records_count": 52_000},
         "notifications": [
             {
-                "kind": "initial",
+                "kind": "complete",
                 "sent_at": at(date(2023, 1, 27), 16, 30),
                 "reference": "NOTIF-2023-000452",
-                "notes": "Notification initiale après la première analyse du prestataire.",
+                "notes": "Notification complète après le rapport préliminaire du prestataire.",
                 "delay_reasons": (
                     "La direction générale a attendu le rapport préliminaire du prestataire de "
                     "réponse à incident (reçu le 27 janvier à 12 h) pour savoir si des données "
@@ -198,7 +201,8 @@ def _ransomware(session: Session, incident: Incident, organisations: dict, dpo) 
         outcome = OUTCOMES.get(slug)
         if outcome is None:
             continue
-        data = draft_from_incident(incident, controller, informed_at=TOLD)
+        # H0 confirmed by the DPO: the members learnt of it at the crisis meeting.
+        data = draft_from_incident(incident, controller, informed_at=TOLD, awareness_at=TOLD)
         if _exists(session, controller.organisation.id, data["title"]):
             continue
         breach = services.create_breach(session, validate(BreachCreate, data), actor=dpo)

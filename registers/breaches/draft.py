@@ -195,7 +195,7 @@ def draft_from_incident(
             "is_ongoing": incident.contained_at is None,
             "discovered_at": incident.detected_at,
             "controller_informed_at": informed_at,
-            "awareness_at": awareness_at or informed_at,
+            "awareness_at": awareness_at,
             **flags,
             "origin": origin,
             "cause": cause,

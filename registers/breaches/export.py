@@ -26,7 +26,7 @@ from compliance.documents import (
 from compliance.durations import format_duration
 from compliance.tenancy import Organisation, slugify
 from registers.breaches import draft, letter
-from registers.breaches.clock import clock
+from registers.breaches.clock import clock, processor_delay
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import REGISTER
 from registers.breaches.schemas import BreachStatus, RiskLevel
@@ -133,6 +133,16 @@ def _communication(breach: PersonalDataBreach) -> str:
     return "Non déterminé"
 
 
+def _processor_delay(breach: PersonalDataBreach) -> str:
+    """Art. 33(2): the processor's delay to inform the controller, flagged beyond the setting."""
+    delay = processor_delay(breach)
+    if delay is None:
+        return ""
+    if delay.exceeded:
+        return f"{delay.label} (au-delà des {delay.limit_hours} heures admises)"
+    return delay.label
+
+
 def _date(value: datetime | None) -> str:
     return format_document_datetime(value) if value else ""
 
@@ -155,6 +165,7 @@ def breach_summary(breach: PersonalDataBreach) -> dict:
         "is_ongoing": breach.is_ongoing,
         "discovered_at": breach.discovered_at,
         "controller_informed_at": breach.controller_informed_at,
+        "processor_delay": _processor_delay(breach),
         "awareness_at": breach.awareness_at,
         "deadline": breach.notification_deadline,
         "timeliness": _timeliness(breach),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -25,6 +26,14 @@ from registers.breaches.schemas import (
 )
 from registers.incidents.forms import ParisDateTimeField
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
+
+# When the controller's awareness time is left blank but the processor's information time is
+# given, the form proposes the latter and asks the DPO to confirm it (no silent H0).
+PROPOSED_H0 = _l(
+    "Proposée d'après l'heure à laquelle le sous-traitant a informé le responsable de "
+    "traitement : vérifiez-la, corrigez-la si besoin, puis enregistrez de nouveau (le délai "
+    "de 72 heures en part)."
+)
 
 # The entity schemas' message, so that a form and the API say the same.
 NOT_NEGATIVE = _l("doit valoir au moins %(minimum)s", minimum=0)
@@ -85,7 +94,9 @@ class BreachForm(VersionedForm):
         validators=[required(typed=True)],
         description=_l(
             "Le moment où le responsable de traitement a eu une certitude raisonnable de la "
-            "violation : le délai de 72 heures court à partir de là."
+            "violation : le délai de 72 heures court à partir de là. Quand le syndicat est "
+            "sous-traitant, c'est en règle générale l'heure à laquelle il a informé le "
+            "responsable de traitement."
         ),
     )
 
@@ -166,6 +177,19 @@ class BreachForm(VersionedForm):
         if obj is not None and not self.is_submitted():
             self.processing_ids.data = [a.id for a in obj.activities]
 
+    def validate(self, extra_validators=None) -> bool:
+        """H0 left blank while the processor's information time is given: propose the latter
+        and ask for a confirmation (the form is refused once, filled in)."""
+        blank = not "".join(self.awareness_at.raw_data or []).strip()
+        informed = self.controller_informed_at.data if blank else None
+        valid = super().validate(extra_validators)
+        if informed is not None:
+            self.awareness_at.data = informed
+            self.awareness_at.raw_data = None
+            self.awareness_at.errors = [PROPOSED_H0]
+            return False
+        return valid
+
     def record_data(self) -> dict:
         data = super().record_data()
         data["processing_ids"] = [int(value) for value in self.processing_ids.data or []]
@@ -197,9 +221,20 @@ class NotificationForm(VersionedForm):
         description=_l("Celui que donne le téléservice de la CNIL."),
     )
     notes = _text(_l("Contenu ou compléments transmis"))
+    follow_up_by = DateField(
+        _l("Notification complémentaire prévue le"),
+        validators=[Optional()],
+        description=_l(
+            "Obligatoire pour une notification initiale (article 33.4) : un rappel s'affiche "
+            "jusqu'à ce que la notification complémentaire ou complète soit enregistrée."
+        ),
+    )
     delay_reasons = _text(
         _l("Motifs du retard"),
-        _l("Obligatoires si la notification initiale intervient après 72 heures."),
+        _l(
+            "Obligatoires si la première notification intervient après 72 heures : une phrase "
+            "au moins."
+        ),
     )
 
     def record_data(self) -> dict:
@@ -260,7 +295,10 @@ def assess_form(controllers, formdata=None, defaults=None):
             ParisDateTimeField(
                 _l("Prise de connaissance (H0)"),
                 validators=[Optional()],
-                description=_l("Vide : l'heure à laquelle il a été informé."),
+                description=_l(
+                    "Proposée : l'heure à laquelle il a été informé. À vérifier : le délai de "
+                    "72 heures en part."
+                ),
             ),
         )
     form = AssessForm(formdata=formdata)
@@ -269,4 +307,5 @@ def assess_form(controllers, formdata=None, defaults=None):
             key = controller.organisation.id
             form[f"select_{key}"].data = not controller.existing
             form[f"informed_{key}"].data = (defaults or {}).get("informed_at")
+            form[f"awareness_{key}"].data = (defaults or {}).get("informed_at")
     return form

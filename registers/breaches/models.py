@@ -4,10 +4,11 @@ organisation, with its 72-hour clock, its notifications to the CNIL and the deci
 # No `from __future__ import annotations`: SQLModel resolves relationship annotations at
 # class creation and needs them as real objects or quoted names.
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlmodel import Field, Relationship, SQLModel
 
 from compliance.crypto import EncryptedText
@@ -15,10 +16,10 @@ from compliance.db import IdMixin, RecordMixin, UTCDateTime, str_enum, utcnow
 from compliance.permissions import Register
 from compliance.tenancy import Organisation, Scope
 from registers.breaches.schemas import (
+    FIRST_KINDS,
     BreachBase,
     BreachStatus,
     NotificationBase,
-    NotificationKind,
 )
 from registers.incidents.models import Incident
 from registers.processing.models import ProcessingActivity
@@ -27,6 +28,19 @@ from registers.processing.models import ProcessingActivity
 # become aware of it". Counted in absolute time: a daylight-saving change moves the wall clock,
 # not the deadline.
 NOTIFICATION_DELAY = timedelta(hours=72)
+
+
+# Art. 33(2): the processor informs the controller "without undue delay". Beyond this many hours
+# (the COMPLIANCE_PROCESSOR_DELAY_HOURS setting), the delay is flagged.
+PROCESSOR_DELAY_HOURS = 24
+
+
+def processor_delay_limit() -> timedelta:
+    """The processor's delay beyond which it is flagged (the setting, 24 hours by default)."""
+    hours = PROCESSOR_DELAY_HOURS
+    if has_app_context():
+        hours = current_app.config.get("PROCESSOR_DELAY_HOURS", hours)
+    return timedelta(hours=hours)
 
 
 def deadline_for(awareness_at: datetime) -> datetime:
@@ -127,7 +141,36 @@ class PersonalDataBreach(RecordMixin, BreachBase, table=True):
 
     @property
     def initial_notification(self) -> Optional["BreachNotification"]:
-        return next((n for n in self.notifications if n.kind == NotificationKind.INITIAL), None)
+        """The first notification (initial or complete): the decision to notify."""
+        return next((n for n in self.notifications if n.kind in FIRST_KINDS), None)
+
+    @property
+    def processor_delay(self) -> timedelta | None:
+        """Art. 33(2): from the discovery (often by the processor) to the time the processor
+        informed this controller; None when either is unknown."""
+        if self.discovered_at is None or self.controller_informed_at is None:
+            return None
+        return self.controller_informed_at - self.discovered_at
+
+    @property
+    def processor_delay_hours(self) -> float | None:
+        delay = self.processor_delay
+        return None if delay is None else round(delay.total_seconds() / 3600, 1)
+
+    @property
+    def processor_delay_exceeded(self) -> bool:
+        """Whether the processor took longer than the setting to inform the controller."""
+        delay = self.processor_delay
+        return delay is not None and delay > processor_delay_limit()
+
+    @property
+    def follow_up_due(self) -> date | None:
+        """Art. 33(4): the due date of the complementary notification the latest notification
+        announced, until a later one is recorded."""
+        if not self.notifications or self.status == BreachStatus.CLOSED:
+            return None
+        latest = max(self.notifications, key=lambda n: (n.sent_at, n.id or 0))
+        return latest.follow_up_by
 
     @property
     def nature(self) -> list[str]:

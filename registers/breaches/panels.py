@@ -7,14 +7,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from compliance.auth import can
 from compliance.db import get_session, utcnow
 from compliance.permissions import Action
 from compliance.registry import Panel
-from registers.breaches.clock import clock
+from registers.breaches.clock import clock, follow_up
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import PersonalDataBreach
+from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
 
@@ -69,9 +70,23 @@ def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
         PersonalDataBreach.organisation_id.in_(ids),
         PersonalDataBreach.status.in_((BreachStatus.NOTIFIED, BreachStatus.NOT_NOTIFIABLE)),
     )
+    # Only the notified breaches one of whose notifications announced a complementary one.
+    announcing = decided.where(
+        PersonalDataBreach.status == BreachStatus.NOTIFIED,
+        PersonalDataBreach.notifications.any(BreachNotification.follow_up_by.is_not(None)),
+    ).options(selectinload(PersonalDataBreach.notifications))
+    awaited = [
+        (breach, reminder)
+        for breach in get_session().scalars(announcing)
+        if (reminder := follow_up(breach, now)) is not None
+    ]
+    awaited.sort(key=lambda pair: (pair[1].due, pair[0].reference))
     return {
         "title": title,
         "template": "breaches/_widget.html",
+        # Art. 33(4): complementary notifications announced and not yet recorded.
+        "follow_ups": awaited[:WIDGET_SIZE],
+        "follow_ups_total": len(awaited),
         "breaches": running,
         "clocks": {b.id: clock(b, now) for b in running},
         "open_total": _count(statement),

@@ -8,7 +8,7 @@ refuses the same values with the same messages."""
 # No `from __future__ import annotations`: the tables in models.py inherit these fields, and
 # SQLModel needs their annotations as real objects.
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from flask_babel import gettext as _
@@ -24,10 +24,12 @@ from compliance.schemas import Input, Output, Query, partial
 from compliance.types import (
     MESSAGES,
     Code,
+    Day,
     Id,
     Ids,
     Instant,
     Line,
+    Sentence,
     Switch,
     Text,
     WholeNumber,
@@ -167,15 +169,25 @@ class Art34Ground(LabeledEnum):
 
 
 class NotificationKind(LabeledEnum):
+    """The kinds of notification the CNIL's online service knows (Art. 33(4): in phases). A
+    complete notification gives everything at once; an initial one is followed by
+    complementary ones, the last of which may be a complete one."""
+
     INITIAL = "initial"
     COMPLEMENTARY = "complementary"
+    COMPLETE = "complete"
 
     @classmethod
     def __labels__(cls):
         return {
             cls.INITIAL: _l("Notification initiale"),
             cls.COMPLEMENTARY: _l("Notification complémentaire"),
+            cls.COMPLETE: _l("Notification complète"),
         }
+
+
+# The kinds that may open the notification (the decision to notify).
+FIRST_KINDS = (NotificationKind.INITIAL, NotificationKind.COMPLETE)
 
 
 # --- value types of this register -------------------------------------------------------------
@@ -316,9 +328,12 @@ class BreachBase(SQLModel):
 
 class BreachCreate(BreachBase, Input):
     """A new breach: its title, controller and H0 are required; `processing_ids` are
-    processing activities of that controller."""
+    processing activities of that controller. Reasons must say something (a sentence)."""
 
     processing_ids: Ids = Field(default_factory=list)
+    risk_reasoning: Sentence | None = Field(default=None, max_length=10_000)
+    delay_reasons: Sentence | None = Field(default=None, max_length=10_000)
+    communication_details: Sentence | None = Field(default=None, max_length=10_000)
 
 
 BreachUpdate = partial(BreachCreate)
@@ -341,8 +356,8 @@ class NotNotifiable(Input):
     """The documented decision not to notify (Art. 33(1)): why there is no risk."""
 
     risk_level: Code[RiskLevel] | None = None
-    risk_reasoning: Text = Field(max_length=10_000)
-    not_notified_reason: Text = Field(max_length=10_000)
+    risk_reasoning: Sentence = Field(max_length=10_000)
+    not_notified_reason: Sentence = Field(max_length=10_000)
     communication_ground: Code[Art34Ground] | None = None
 
 
@@ -361,13 +376,16 @@ class NotificationBase(SQLModel):
     # The number the CNIL's online service gives the notification.
     reference: Line | None = Field(default=None, max_length=100)
     notes: Text | None = Field(default=None, max_length=5_000, sa_type=EncryptedText)
+    # Art. 33(4): the date by which the complementary notification this one announces is due;
+    # a reminder until a later notification is recorded.
+    follow_up_by: Day | None = Field(default=None)
 
 
 class NotificationCreate(NotificationBase, Input):
-    """A notification to record; past the 72 hours, the initial one needs the reasons for the
+    """A notification to record; past the 72 hours, the first one needs the reasons for the
     delay (kept on the breach)."""
 
-    delay_reasons: Text | None = Field(default=None, max_length=10_000)
+    delay_reasons: Sentence | None = Field(default=None, max_length=10_000)
 
 
 class NotificationPost(NotificationCreate, Versioned):
@@ -428,6 +446,12 @@ class BreachRead(BreachBase, Output):
     decided_at: datetime | None
     not_notified_reason: str | None
     closed_at: datetime | None
+    # Art. 33(2): the processor's delay between discovery and informing this controller, in
+    # hours, and whether it is beyond the COMPLIANCE_PROCESSOR_DELAY_HOURS setting.
+    processor_delay_hours: float | None
+    processor_delay_exceeded: bool
+    # Art. 33(4): the complementary notification announced and not yet recorded.
+    follow_up_due: date | None
     processing_ids: list[int] = Field(validation_alias="activities")
     processing_activities: list[ActivityRef] = Field(validation_alias="activities")
     organisation: OrganisationRef

@@ -21,6 +21,7 @@ from compliance.tenancy import Organisation, visible_reference, visible_referenc
 from registers.breaches.draft import draft_from_incident
 from registers.breaches.models import BreachNotification, PersonalDataBreach, deadline_for
 from registers.breaches.schemas import (
+    FIRST_KINDS,
     FIXED_AFTER_CREATION,
     Art34Ground,
     BreachCreate,
@@ -82,6 +83,85 @@ def _check_times(values: Mapping[str, Any], errors: dict, *, now: datetime) -> N
         errors.setdefault("ended_at", _("doit suivre le début de la violation"))
     if values.get("is_ongoing") and ended:
         errors.setdefault("ended_at", _("une violation en cours n'a pas encore de fin"))
+
+
+def art33_missing(breach: PersonalDataBreach) -> dict[str, str]:
+    """What the notification to the CNIL must give (Art. 33(3)) and the breach lacks, by field:
+    the nature with the categories and approximate numbers of people and records, the DPO's
+    contact, the likely consequences and the measures taken or proposed."""
+    missing = {}
+    if not breach.nature:
+        missing["confidentiality"] = _(
+            "la nature de la violation (confidentialité, intégrité ou disponibilité) est à "
+            "indiquer (article 33.3.a)"
+        )
+    if not breach.description:
+        missing["description"] = _("la description de la violation est à rédiger (article 33.3.a)")
+    if not breach.subject_categories:
+        missing["subject_categories"] = _(
+            "les catégories de personnes concernées sont à indiquer (article 33.3.a)"
+        )
+    if breach.people_count is None:
+        missing["people_count"] = _(
+            "le nombre approximatif de personnes concernées est à indiquer (article 33.3.a)"
+        )
+    if not breach.data_categories:
+        missing["data_categories"] = _(
+            "les catégories de données concernées sont à indiquer (article 33.3.a)"
+        )
+    if breach.records_count is None:
+        missing["records_count"] = _(
+            "le nombre approximatif d'enregistrements concernés est à indiquer (article 33.3.a)"
+        )
+    if not breach.contact:
+        missing["contact"] = _(
+            "le point de contact (le délégué à la protection des données) est à indiquer "
+            "(article 33.3.b)"
+        )
+    if not breach.consequences:
+        missing["consequences"] = _(
+            "les conséquences probables pour les personnes sont à décrire (article 33.3.c)"
+        )
+    if not breach.measures_taken and not breach.measures_proposed:
+        missing["measures_taken"] = _(
+            "les mesures prises ou envisagées sont à décrire (article 33.3.d)"
+        )
+    return missing
+
+
+def closing_missing(breach: PersonalDataBreach) -> dict[str, str]:
+    """What the register must hold of the decision before the breach is closed (Art. 33(5) and
+    34): the risk level and its reasoning; for a notified breach, the Art. 33(3) content; for a
+    high risk, the people told or an Art. 34(3) ground; for the Art. 34(3)(c) ground, the date,
+    means and content of the public communication."""
+    missing = {}
+    if breach.risk_level is None:
+        missing["risk_level"] = _("le niveau de risque pour les personnes est à indiquer")
+    if not breach.risk_reasoning:
+        missing["risk_reasoning"] = _("la justification du niveau de risque est à rédiger")
+    if breach.initial_notification is not None:
+        missing.update(art33_missing(breach))
+    high = breach.risk_level == RiskLevel.HIGH
+    ground = breach.communication_ground not in (None, Art34Ground.NOT_HIGH_RISK)
+    if high and breach.communicated_at is None and not ground:
+        missing["communicated_at"] = _(
+            "risque élevé : indiquez quand et comment les personnes ont été informées, ou le "
+            "motif de l'article 34.3 qui en dispense"
+        )
+    if breach.communication_ground == Art34Ground.PUBLIC_COMMUNICATION:
+        if breach.communicated_at is None:
+            missing["communicated_at"] = _(
+                "la date de la communication publique est à indiquer (article 34.3.c)"
+            )
+        if not breach.communication_means:
+            missing["communication_means"] = _(
+                "le moyen de la communication publique est à indiquer (article 34.3.c)"
+            )
+        if not breach.communication_details:
+            missing["communication_details"] = _(
+                "le contenu de la communication publique est à indiquer (article 34.3.c)"
+            )
+    return missing
 
 
 def _activities(session: Session, breach: PersonalDataBreach, ids: Iterable[int], *, actor):
@@ -219,6 +299,7 @@ def record_notification(
     _writable(breach)
     cleaned = values.model_dump(exclude_unset=True)
     kind, sent_at = cleaned["kind"], cleaned["sent_at"]
+    follow_up_by = cleaned.get("follow_up_by")
     initial = breach.initial_notification
     errors = {}
     if sent_at > utcnow():
@@ -227,16 +308,35 @@ def record_notification(
         errors["kind"] = _("la notification initiale est déjà enregistrée")
     if kind == NotificationKind.COMPLEMENTARY and initial is None:
         errors["kind"] = _("enregistrez d'abord la notification initiale")
+    if kind == NotificationKind.COMPLETE and any(
+        n.kind == NotificationKind.COMPLETE for n in breach.notifications
+    ):
+        errors["kind"] = _("la notification complète est déjà enregistrée")
     if initial is not None and sent_at < initial.sent_at:
         errors["sent_at"] = _("ne peut pas précéder la notification initiale")
     if breach.awareness_at is not None and sent_at < breach.awareness_at:
         errors["sent_at"] = _("ne peut pas précéder la prise de connaissance de la violation")
+    # Art. 33(4): an initial notification announces the complementary one; a complete one
+    # announces nothing more.
+    if kind == NotificationKind.INITIAL and follow_up_by is None:
+        errors["follow_up_by"] = _(
+            "obligatoire : une notification initiale annonce une notification complémentaire "
+            "(article 33.4) ; indiquez pour quand"
+        )
+    if kind == NotificationKind.COMPLETE and follow_up_by is not None:
+        errors["follow_up_by"] = _("une notification complète n'annonce pas de complément")
+    if follow_up_by is not None and follow_up_by < sent_at.astimezone(PARIS).date():
+        errors["follow_up_by"] = _("ne peut pas précéder l'envoi de cette notification")
     reasons = cleaned.get("delay_reasons") or breach.delay_reasons
-    if kind == NotificationKind.INITIAL and sent_at > breach.notification_deadline and not reasons:
+    first = kind in FIRST_KINDS and initial is None
+    if first and sent_at > breach.notification_deadline and not reasons:
         errors["delay_reasons"] = _(
             "obligatoire : la notification intervient plus de 72 heures après la prise de "
             "connaissance (article 33.1)"
         )
+    # Art. 33(3): what the notification gives the CNIL must be on the breach first.
+    for name, message in art33_missing(breach).items():
+        errors.setdefault(name, message)
     if errors:
         raise FieldErrors(errors)
     notification = BreachNotification(
@@ -245,12 +345,13 @@ def record_notification(
         sent_at=sent_at,
         reference=cleaned.get("reference"),
         notes=cleaned.get("notes"),
+        follow_up_by=follow_up_by,
         author_label=actor_label(actor),
     )
     session.add(notification)
     if cleaned.get("delay_reasons"):
         breach.delay_reasons = cleaned["delay_reasons"]
-    if kind == NotificationKind.INITIAL:
+    if first:
         breach.status = BreachStatus.NOTIFIED
         breach.decided_at = sent_at
     # The notification lives in its own table: touch the breach so its version moves too.
@@ -265,7 +366,12 @@ def record_notification(
         extra={
             "notification": {
                 "before": None,
-                "after": {"kind": kind, "sent_at": sent_at, "reference": notification.reference},
+                "after": {
+                    "kind": kind,
+                    "sent_at": sent_at,
+                    "reference": notification.reference,
+                    "follow_up_by": follow_up_by,
+                },
             }
         },
     )
@@ -314,7 +420,8 @@ def close_breach(
     version: int | None = None,
     at: datetime | None = None,
 ) -> PersonalDataBreach:
-    """Close a decided breach. A high risk needs the people told, or the Art. 34(3) ground."""
+    """Close a decided breach once the register holds the decision's content (see
+    `closing_missing`)."""
     check_version(breach, version)
     _writable(breach)
     errors = {}
@@ -322,13 +429,8 @@ def close_breach(
         errors["status"] = _("la décision de notification n'est pas encore prise")
     if breach.is_ongoing:
         errors["is_ongoing"] = _("la violation est toujours en cours")
-    high = breach.risk_level == RiskLevel.HIGH
-    ground = breach.communication_ground not in (None, Art34Ground.NOT_HIGH_RISK)
-    if high and breach.communicated_at is None and not ground:
-        errors["communicated_at"] = _(
-            "risque élevé : indiquez quand et comment les personnes ont été informées, ou le "
-            "motif de l'article 34.3 qui en dispense"
-        )
+    for name, message in closing_missing(breach).items():
+        errors.setdefault(name, message)
     if errors:
         raise FieldErrors(errors)
     breach.status = BreachStatus.CLOSED
@@ -387,8 +489,8 @@ def open_breaches_for_incident(
 ) -> list[PersonalDataBreach]:
     """One breach per chosen controller, pre-filled from the incident and the register.
 
-    `choices`: (fanout.Controller, informed_at, awareness_at or None) triples; H0 defaults to
-    the time the controller was told."""
+    `choices`: (fanout.Controller, informed_at, awareness_at) triples; H0 is never implied:
+    without it, the controller's breach is refused (the form proposes one to confirm)."""
     created, errors = [], {}
     for controller, informed_at, awareness_at in choices:
         data = draft_from_incident(

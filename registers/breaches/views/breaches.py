@@ -31,7 +31,7 @@ from compliance.tenancy import selected_organisation_id, visible_organisations
 from registers.breaches import forms, services
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import BreachStatus, NotificationKind, PersonalDataBreach
+from registers.breaches.models import BreachStatus, PersonalDataBreach
 from registers.breaches.queries import (
     REGISTER,
     BreachFilters,
@@ -42,6 +42,7 @@ from registers.breaches.schemas import (
     BreachCreate,
     BreachUpdate,
     NotificationCreate,
+    NotificationKind,
     NotNotifiable,
 )
 from registers.incidents.common import FieldErrors
@@ -118,16 +119,26 @@ def _render_detail(breach, *, notification_form=None, decision_form=None, status
         notification_form = forms.NotificationForm(
             formdata=None, version=breach.version, kind=kind or NotificationKind.INITIAL
         )
+        if breach.initial_notification:
+            notification_form.kind.choices = [
+                (k.value, k.label) for k in NotificationKind if k != NotificationKind.INITIAL
+            ]
     if deciding and decision_form is None and breach.status == BreachStatus.BEING_ASSESSED:
         decision_form = forms.NotNotifiableForm(
             formdata=None,
             version=breach.version,
             risk_reasoning=breach.risk_reasoning,
         )
+    open_record = deciding and breach.status != BreachStatus.CLOSED
+    # What the gates will ask for, shown before the DPO tries (Art. 33(3), Art. 33(5) and 34).
+    to_notify = services.art33_missing(breach) if open_record and not breach.is_decided else {}
+    to_close = services.closing_missing(breach) if open_record and breach.is_decided else {}
     return render_template(
         "breaches/detail.html",
         breach=breach,
         state=clock(breach),
+        to_notify=list(to_notify.values()),
+        to_close=list(to_close.values()),
         editable=allowed_on(breach, Action.EDIT)
         and not breach.is_archived
         and breach.status != BreachStatus.CLOSED,
@@ -154,7 +165,6 @@ def create():
     form = forms.BreachForm(organisations=[chosen], activities=_activities([chosen.id]))
     if not form.is_submitted():
         form.organisation_id.data = chosen.id
-        form.awareness_at.data = utcnow().replace(second=0, microsecond=0)
     created = []
 
     def write():
@@ -308,7 +318,7 @@ def assess(incident_id: int):
         selected = [
             (
                 c,
-                form[f"informed_{c.organisation.id}"].data or defaults["informed_at"],
+                form[f"informed_{c.organisation.id}"].data,
                 form[f"awareness_{c.organisation.id}"].data,
             )
             for c in choices

@@ -54,9 +54,22 @@ def make_incident(session, host):
     return make
 
 
+# What a notification to the CNIL must give (Art. 33(3)), beyond the nature and description.
+ART33_CONTENT = {
+    "subject_categories": ["residents"],
+    "people_count": 120,
+    "data_categories": ["identity"],
+    "records_count": 120,
+    "contact": "Délégué à la protection des données · dpd@example.invalid",
+    "consequences": "Les familles pourraient recevoir des sollicitations non désirées.",
+    "measures_taken": "Le destinataire a été prié de supprimer le courriel.",
+}
+
+
 @pytest.fixture
 def make_breach(session):
-    """A breach of `organisation`, its controller aware an hour ago."""
+    """A breach of `organisation`, its controller aware an hour ago, with the content a
+    notification gives the CNIL (Art. 33(3))."""
 
     def make(organisation, **data):
         values = {
@@ -65,6 +78,7 @@ def make_breach(session):
             "awareness_at": utcnow() - timedelta(hours=1),
             "confidentiality": True,
             "description": "Liste des familles envoyée à un parent d'élève",
+            **ART33_CONTENT,
             **data,
         }
         return services.create_breach(session, validate(BreachCreate, values), actor="test")

@@ -56,8 +56,14 @@ def test_create_then_notify_through_the_api(api, dpo, session, organisation):
             "organisation_id": organisation.id,
             "awareness_at": awareness.isoformat(timespec="minutes"),  # no offset: Paris
             "confidentiality": True,
+            "description": "Le fichier de paie de mars a été déposé chez un prestataire.",
+            "subject_categories": ["staff"],
             "data_categories": ["identity", "economic_financial"],
             "people_count": 950,
+            "records_count": 950,
+            "contact": "Délégué à la protection des données",
+            "consequences": "Exposition des salaires et des coordonnées bancaires des agents.",
+            "measures_proposed": "Demande de suppression au prestataire, contrôle des accès.",
         },
     )
     assert response.status_code == 201, response.json
@@ -73,6 +79,7 @@ def test_create_then_notify_through_the_api(api, dpo, session, organisation):
             "kind": "initial",
             "sent_at": utcnow().isoformat(),
             "reference": "NOTIF-9",
+            "follow_up_by": (utcnow() + timedelta(days=10)).date().isoformat(),
             "version": created["version"],
         },
     )

@@ -88,7 +88,10 @@ def test_late_in_sql_too(session, organisation, make_breach, make_user):
         decided,
         validate(
             NotNotifiable,
-            {"risk_reasoning": "Données chiffrées", "not_notified_reason": "Aucun risque"},
+            {
+                "risk_reasoning": "Données chiffrées, clé non compromise",
+                "not_notified_reason": "Aucun risque pour les personnes concernées",
+            },
         ),
         actor="test",
     )
@@ -113,7 +116,7 @@ def test_a_decision_stops_the_clock(session, organisation, make_breach):
         validate(
             NotificationCreate,
             {
-                "kind": "initial",
+                "kind": "complete",
                 "sent_at": paris(2026, 1, 8, 10, 0),
                 "reference": "CNIL-123",
                 "delay_reasons": "Périmètre établi le 8 janvier seulement",

@@ -18,7 +18,7 @@ from compliance.permissions import Role
 from compliance.schemas import validate
 from registers.breaches import export, letter, services
 from registers.breaches.fanout import controllers_for
-from registers.breaches.schemas import NotificationCreate, NotNotifiable
+from registers.breaches.schemas import BreachUpdate, NotificationCreate, NotNotifiable
 from tests.registers.breaches.conftest import SECRET
 
 
@@ -40,7 +40,11 @@ def breaches(session, shared, make_incident, make_breach, organisation, other_or
     gentilly, ivry = controllers_for(incident, session=session, everything=True).controllers
     told = utcnow().replace(microsecond=0) - timedelta(hours=80)
     ours, theirs = services.open_breaches_for_incident(
-        session, incident, [(ivry, told, None), (gentilly, told, None)], actor="test"
+        session, incident, [(ivry, told, told), (gentilly, told, told)], actor="test"
+    )
+    # The approximate number of records, which a notification must give (Art. 33(3)(a)).
+    services.update_breach(
+        session, ours, validate(BreachUpdate, {"records_count": 3350}), actor="test"
     )
     services.record_notification(
         session,
@@ -51,6 +55,7 @@ def breaches(session, shared, make_incident, make_breach, organisation, other_or
                 "kind": "initial",
                 "sent_at": utcnow() - timedelta(hours=1),
                 "reference": "NOTIF-2026-0042",
+                "follow_up_by": utcnow().date() + timedelta(days=7),
                 "delay_reasons": "Analyse du prestataire attendue jusqu'au troisième jour",
             },
         ),

@@ -61,11 +61,11 @@ def test_one_prefilled_breach_per_selected_controller_each_with_its_own_h0(
     told = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     later = told + timedelta(minutes=20)
     created = services.open_breaches_for_incident(
-        session, incident, [(ivry, told, None), (gentilly, told, later)], actor="test"
+        session, incident, [(ivry, told, told), (gentilly, told, later)], actor="test"
     )
     by_org = {b.organisation_id: b for b in created}
     ivry_breach, gentilly_breach = by_org[organisation.id], by_org[other_organisation.id]
-    assert ivry_breach.awareness_at == told  # default: when the controller was told
+    assert ivry_breach.awareness_at == told  # confirmed: when the controller was told
     assert ivry_breach.controller_informed_at == told
     assert gentilly_breach.awareness_at == later
     assert gentilly_breach.notification_deadline == later + timedelta(hours=72)

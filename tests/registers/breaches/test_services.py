@@ -22,6 +22,12 @@ from registers.breaches.schemas import (
 )
 from registers.incidents.common import FieldErrors
 
+IN_A_WEEK = (utcnow() + timedelta(days=7)).date()
+LATE_REASONS = "Le périmètre des données touchées n'était pas encore connu."
+NO_RISK_REASONING = "Le fichier perdu était chiffré et la clé n'a pas été exposée."
+NOT_NOTIFIED_REASON = "Aucun risque pour les personnes : données inintelligibles."
+HIGH_RISK_REASONING = "Coordonnées bancaires exposées : risque de fraude pour les familles."
+
 
 def test_required_fields_and_bad_values_change_nothing(session, organisation):
     with pytest.raises(FieldErrors) as caught:
@@ -85,7 +91,7 @@ def test_a_late_notification_needs_its_reasons(session, organisation, make_breac
         services.record_notification(
             session,
             breach,
-            validate(NotificationCreate, {"kind": "initial", "sent_at": sent}),
+            validate(NotificationCreate, {"kind": "complete", "sent_at": sent}),
             actor="test",
         )
     assert "delay_reasons" in caught.value.errors
@@ -95,7 +101,7 @@ def test_a_late_notification_needs_its_reasons(session, organisation, make_breac
         breach,
         validate(
             NotificationCreate,
-            {"kind": "initial", "sent_at": sent, "delay_reasons": "Périmètre inconnu"},
+            {"kind": "complete", "sent_at": sent, "delay_reasons": LATE_REASONS},
         ),
         actor="test",
     )
@@ -118,7 +124,12 @@ def test_initial_then_complementary_notifications(session, organisation, make_br
         breach,
         validate(
             NotificationCreate,
-            {"kind": "initial", "sent_at": utcnow() - timedelta(hours=2), "reference": "N-1"},
+            {
+                "kind": "initial",
+                "sent_at": utcnow() - timedelta(hours=2),
+                "reference": "N-1",
+                "follow_up_by": IN_A_WEEK,
+            },
         ),
         actor="test",
     )
@@ -126,9 +137,13 @@ def test_initial_then_complementary_notifications(session, organisation, make_br
         services.record_notification(
             session,
             breach,
-            validate(NotificationCreate, {"kind": "initial", "sent_at": utcnow()}),
+            validate(
+                NotificationCreate,
+                {"kind": "initial", "sent_at": utcnow(), "follow_up_by": IN_A_WEEK},
+            ),
             actor="test",
         )
+    assert breach.follow_up_due == IN_A_WEEK
     services.record_notification(
         session,
         breach,
@@ -140,6 +155,7 @@ def test_initial_then_complementary_notifications(session, organisation, make_br
     )
     assert [n.kind.value for n in breach.notifications] == ["initial", "complementary"]
     assert breach.notified_late() is False
+    assert breach.follow_up_due is None
 
 
 def test_not_notifiable_only_without_risk_and_with_its_reasons(session, organisation, make_breach):
@@ -153,7 +169,11 @@ def test_not_notifiable_only_without_risk_and_with_its_reasons(session, organisa
             breach,
             validate(
                 NotNotifiable,
-                {"risk_level": "high", "risk_reasoning": "x", "not_notified_reason": "y"},
+                {
+                    "risk_level": "high",
+                    "risk_reasoning": NO_RISK_REASONING,
+                    "not_notified_reason": NOT_NOTIFIED_REASON,
+                },
             ),
             actor="test",
         )
@@ -163,7 +183,7 @@ def test_not_notifiable_only_without_risk_and_with_its_reasons(session, organisa
         breach,
         validate(
             NotNotifiable,
-            {"risk_reasoning": "Fichier chiffré", "not_notified_reason": "Aucun risque"},
+            {"risk_reasoning": NO_RISK_REASONING, "not_notified_reason": NOT_NOTIFIED_REASON},
         ),
         actor="test",
     )
@@ -175,14 +195,14 @@ def test_not_notifiable_only_without_risk_and_with_its_reasons(session, organisa
 def test_closing_needs_a_decision_and_for_a_high_risk_the_people_told(
     session, organisation, make_breach
 ):
-    breach = make_breach(organisation, risk_level="high")
+    breach = make_breach(organisation, risk_level="high", risk_reasoning=HIGH_RISK_REASONING)
     with pytest.raises(FieldErrors):
         services.close_breach(session, breach, actor="test")
     services.record_notification(
         session,
         breach,
         validate(
-            NotificationCreate, {"kind": "initial", "sent_at": utcnow() - timedelta(minutes=5)}
+            NotificationCreate, {"kind": "complete", "sent_at": utcnow() - timedelta(minutes=5)}
         ),
         actor="test",
     )
@@ -290,12 +310,12 @@ def test_the_columns_declared_by_the_schemas_keep_their_encryption(
 ):
     """The encrypted columns are declared once, in BreachBase and NotificationBase: the tables
     that inherit them still encrypt them at rest."""
-    breach = make_breach(organisation, risk_reasoning="Mme Petit, dossier social")
+    breach = make_breach(organisation, risk_reasoning="Mme Petit, dossier social à réexaminer")
     values = {
-        "kind": "initial",
+        "kind": "complete",
         "sent_at": utcnow(),
         "notes": "Liste transmise : M. Durand",
-        "delay_reasons": "M. Leroy absent",
+        "delay_reasons": "M. Leroy absent pendant trois jours",
     }
     notification = services.record_notification(
         session, breach, validate(NotificationCreate, values), actor="test"

@@ -147,7 +147,7 @@ def test_the_dpo_records_the_notification_then_closes(
     response = client.post(
         f"/breaches/{ours.id}/notifications",
         data={
-            "kind": "initial",
+            "kind": "complete",
             "sent_at": paris_input(utcnow() - timedelta(minutes=5)),
             "reference": "NOTIF-1",
             "version": ours.version,
@@ -159,6 +159,16 @@ def test_the_dpo_records_the_notification_then_closes(
     assert breach.status == BreachStatus.NOTIFIED
     page = client.get(f"/breaches/{ours.id}").get_data(as_text=True)
     assert "Notifiée dans les 72 heures" in page and "NOTIF-1" in page
+    # Closing needs the decision's content: the risk level and its reasoning.
+    response = client.post(f"/breaches/{ours.id}/close", data={"version": breach.version})
+    assert response.status_code == 302
+    session.expire_all()
+    breach = session.get(PersonalDataBreach, ours.id)
+    assert breach.status == BreachStatus.NOTIFIED
+    assert "niveau de risque" in client.get(f"/breaches/{ours.id}").get_data(as_text=True)
+    decision = {"risk_level": "risk", "risk_reasoning": "Liste nominative, destinataire connu."}
+    services.update_breach(session, breach, validate(BreachUpdate, decision), actor="test")
+    session.commit()
     response = client.post(f"/breaches/{ours.id}/close", data={"version": breach.version})
     assert response.status_code == 302
     session.expire_all()
@@ -231,6 +241,7 @@ def test_assessing_an_incident_opens_one_breach_per_selected_controller(
         data={
             f"select_{organisation.id}": "y",
             f"informed_{organisation.id}": told,
+            f"awareness_{organisation.id}": told,
             f"select_{other_organisation.id}": "y",
             f"informed_{other_organisation.id}": told,
             f"awareness_{other_organisation.id}": paris_input(utcnow() - timedelta(minutes=5)),
