@@ -38,20 +38,29 @@ from tests.compliance.test_documents import export
 WITHOUT_CONTENTS = {"breach-letter"}
 
 
-@pytest.fixture
-def soffice():
-    """LibreOffice and pdftotext are required here (make system-deps installs them)."""
+def require_pdf_tools() -> None:
+    """LibreOffice and pdftotext are required (make system-deps installs them): fail, not skip."""
     missing = [tool for tool in ("soffice", "pdftotext") if shutil.which(tool) is None]
     if missing:
         pytest.fail(f"{', '.join(missing)} missing: run `make system-deps` (LibreOffice, poppler)")
 
 
-@pytest.fixture
-def no_soffice(monkeypatch):
+def hide_soffice(monkeypatch) -> None:
+    """The server as it is without LibreOffice."""
     real = shutil.which
     monkeypatch.setattr(
         pdf_module.shutil, "which", lambda name, *a, **k: None if name == "soffice" else real(name)
     )
+
+
+@pytest.fixture
+def soffice():
+    require_pdf_tools()
+
+
+@pytest.fixture
+def no_soffice(monkeypatch):
+    hide_soffice(monkeypatch)
 
 
 def pdf_text(data: bytes) -> str:
