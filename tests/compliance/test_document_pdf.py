@@ -198,6 +198,7 @@ def test_cli_writes_the_pdf_and_verify_recognises_it(soffice, app, session, tmp_
     assert record.pdf_sha256 == sha256_of(output.read_bytes())
     result = runner.invoke(main, ["verify-export", str(output)], obj=app)
     assert result.exit_code == 0 and record.reference in result.output, result.output
+    assert "PDF of cartographie-applicative-catalogue.docx" in result.output
 
 
 def test_cli_without_libreoffice_fails_cleanly(no_soffice, app, session, tmp_path):
