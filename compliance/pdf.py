@@ -10,7 +10,10 @@ the table as it was stored). Without LibreOffice on the server, `pdf_available()
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -75,19 +78,25 @@ def pdf_filename(filename: str) -> str:
 
 
 def _run(command: list[str], timeout: float) -> None:
+    """Run LibreOffice in a process group of its own, so that on timeout the whole of it
+    (the launcher and the office process it starts) is stopped."""
     try:
-        subprocess.run(
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired as error:
-        raise PdfUnavailable(FAILED) from error
     except OSError as error:
         raise PdfUnavailable(NOT_INSTALLED) from error
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise PdfUnavailable(FAILED) from error
 
 
 def _prepare_profile(soffice: str, profile: Path, timeout: float) -> bool:

@@ -208,3 +208,11 @@ def test_cli_without_libreoffice_fails_cleanly(no_soffice, app, session, tmp_pat
     assert result.exit_code == 1 and "LibreOffice is not installed" in result.output
     assert not output.exists()
     assert session.scalar(select(ExportRecord)) is None
+
+
+def test_a_conversion_past_its_time_limit_fails_cleanly(soffice):
+    document = sectioned("Synthèse")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with pytest.raises(PdfUnavailable, match="n'a pas pu produire le PDF"):
+        render_pdf(buffer.getvalue(), timeout=0.5)
