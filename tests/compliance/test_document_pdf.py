@@ -8,9 +8,11 @@ The PDF tests need LibreOffice (`soffice`) and poppler's `pdftotext`: `make test
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -216,3 +218,39 @@ def test_a_conversion_past_its_time_limit_fails_cleanly(soffice):
     document.save(buffer)
     with pytest.raises(PdfUnavailable, match="n'a pas pu produire le PDF"):
         render_pdf(buffer.getvalue(), timeout=0.5)
+
+
+# Every route that downloads a Word document (each view answers through send_document).
+WORD_DOWNLOADS = {
+    "applications_export.application_map",
+    "breaches.export_register",
+    "breaches.export_dossier",
+    "breaches.export_letter",
+    "incidents.export_report",
+    "incidents.export_log",
+    "incidents.export_actions",
+    "processing.export_register",
+    "processing.export_activity",
+    "processing.export_version",
+    "processing.export_processor_register",
+    "roadmap.export",
+}
+
+
+def test_every_word_download_button_has_its_pdf_twin():
+    folder = Path(__file__).resolve().parents[2] / "templates"
+    forms = {}
+    for path in folder.rglob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        for match in re.finditer(
+            r"<form[^>]*url_for\('([a-z_]+\.[a-z_]+)'[^>]*>(.*?)</form>", source, re.S
+        ):
+            if match.group(1) in WORD_DOWNLOADS:
+                forms.setdefault(match.group(1), []).append((path.name, match.group(2)))
+    # The map's form posts to the page it is on (no url_for in its action).
+    map_form = (folder / "applications" / "export_map.html").read_text(encoding="utf-8")
+    forms["applications_export.application_map"] = [("export_map.html", map_form)]
+    assert set(forms) == WORD_DOWNLOADS, sorted(WORD_DOWNLOADS - set(forms))
+    for endpoint, found in forms.items():
+        for name, body in found:
+            assert "pdf_button(" in body, (endpoint, name)
