@@ -42,11 +42,19 @@ messages: $(STAMP)
 
 install: $(STAMP) translations
 
-# Chromium for the browser tests, from Debian's packages when it is missing.
+# Chromium for the browser tests, LibreOffice (Writer, headless) for the PDF copies of the Word
+# documents and poppler's pdftotext for the tests that read them: from Debian's packages, each
+# when it is missing.
+APT_INSTALL = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+define apt_get
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && $(APT_INSTALL) $(1) >/dev/null; \
+	else sudo apt-get update -qq && sudo $(APT_INSTALL) $(1) >/dev/null; fi
+endef
+
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@command -v chromium >/dev/null 2>&1 || { $(call apt_get,chromium); }
+	@command -v soffice >/dev/null 2>&1 || { $(call apt_get,libreoffice-writer-nogui); }
+	@command -v pdftotext >/dev/null 2>&1 || { $(call apt_get,poppler-utils); }
 
 # The demo serves plain HTTP on the loopback, so its session cookie cannot be Secure-only.
 run: install

@@ -421,8 +421,12 @@ def verify_export(file):
     click.echo(f"  exported on:  {details.generated_at:%Y-%m-%d %H:%M} (Europe/Paris)")
     click.echo(f"  by:           {who}")
     click.echo(f"  organisation: {details.organisation_name or 'all organisations'}")
-    click.echo(f"  file:         {record.filename} ({record.size} bytes)")
-    click.echo(f"  sha256:       {record.sha256}")
+    if record.pdf_sha256 == sha256_of(data):
+        click.echo(f"  file:         PDF of {record.filename} ({record.pdf_size} bytes)")
+        click.echo(f"  sha256:       {record.pdf_sha256}")
+    else:
+        click.echo(f"  file:         {record.filename} ({record.size} bytes)")
+        click.echo(f"  sha256:       {record.sha256}")
 
 
 @main.group("import")

@@ -19,13 +19,16 @@ from compliance.document_templates import (
     stored_template,
 )
 from compliance.documents import (
+    ExportRecord,
     default_template_path,
     describe_export,
     document_types,
+    export_pdf,
     sha256_of,
     verify_document,
 )
 from compliance.forms import Form
+from compliance.pdf import NOT_INSTALLED, PDF_MIMETYPE, PdfUnavailable, pdf_available, pdf_filename
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
 
@@ -42,6 +45,47 @@ def _verify_nav(state):
     )
 
 
+@verify_bp.app_context_processor
+def _pdf_helpers():
+    # Every page's PDF button (templates/documents/_pdf.html) asks whether it can work.
+    return {"pdf_available": pdf_available, "pdf_missing_reason": NOT_INSTALLED}
+
+
+PDF_FORMAT = "pdf"
+
+
+def wants_pdf() -> bool:
+    """The download form's PDF button was the one pressed (it posts format=pdf)."""
+    return request.values.get("format") == PDF_FORMAT
+
+
+def send_document(session, data: bytes, record: ExportRecord, actor):
+    """The download of an export just made: its PDF when the form asked for it (made from the
+    same .docx, and recorded with it), else the Word file. When no PDF can be made the session
+    is rolled back (nothing was exported) and PdfUnavailable answers a 503 page saying why.
+    The caller commits."""
+    if wants_pdf():
+        try:
+            pdf = export_pdf(session, data, record, actor)
+        except PdfUnavailable:
+            session.rollback()
+            raise
+        return send_file(
+            io.BytesIO(pdf),
+            mimetype=PDF_MIMETYPE,
+            as_attachment=True,
+            download_name=pdf_filename(record.filename),
+            max_age=0,
+        )
+    return send_file(
+        io.BytesIO(data),
+        mimetype=DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=record.filename,
+        max_age=0,
+    )
+
+
 @templates_bp.record_once
 def _templates_nav(state):
     # Only administrators hold a permission on users: the link is theirs alone.
@@ -53,7 +97,7 @@ def _templates_nav(state):
 class VerifyForm(Form):
     document = FileField(
         _l("Document à vérifier"),
-        description=_l("Le fichier exactement tel qu'il a été reçu (.docx)."),
+        description=_l("Le fichier exactement tel qu'il a été reçu (.docx ou .pdf)."),
         validators=[FileRequired(_l("Choisissez un fichier."))],
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from docx.oxml.ns import qn
-from docxtpl import DocxTemplate
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from flask import current_app, flash, has_app_context, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -31,6 +34,7 @@ from compliance import audit
 from compliance.auth import User
 from compliance.db import UTCDateTime, utcnow
 from compliance.i18n import PARIS
+from compliance.pdf import render_pdf
 from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documented limit)
     MAX_SEQUENCE,
     BoundedEnvironmentMixin,
@@ -64,6 +68,9 @@ class ExportRecord(SQLModel, table=True):
     filename: str = Field(max_length=300, nullable=False)
     sha256: str | None = Field(default=None, max_length=64, index=True)
     size: int | None = None
+    # The PDF copy LibreOffice made of the same .docx, when one was asked for.
+    pdf_sha256: str | None = Field(default=None, max_length=64, index=True)
+    pdf_size: int | None = None
     parameters: dict | None = Field(default=None, sa_type=JSON)
 
 
@@ -177,6 +184,32 @@ def make_environment() -> DocumentEnvironment:
     return env
 
 
+class DocumentImage(InlineImage):
+    """A PNG for the document being rendered, printed by its template as `{{ picture }}`.
+
+    docxtpl inserts an image through the template being rendered, which export_document
+    creates and keeps to itself; the image finds it on the call stack, where docxtpl's renderer
+    is running (`render_xml_part`), when the template prints it."""
+
+    def __init__(self, png: bytes, width_mm: float):
+        super().__init__(None, io.BytesIO(png), width=Mm(width_mm))
+
+    def _insert_image(self):
+        self.tpl = self.tpl or _rendering_template()
+        self.image_descriptor.seek(0)
+        return super()._insert_image()
+
+
+def _rendering_template() -> DocxTemplate:
+    frame = sys._getframe(1)
+    while frame is not None:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, DocxTemplate) and candidate.current_rendering_part is not None:
+            return candidate
+        frame = frame.f_back
+    raise RuntimeError("a picture is printed only while a Word template renders")
+
+
 # --- templates and their organisation overrides ---------------------------------------------
 
 
@@ -250,6 +283,185 @@ def _normalise_cell_properties(template: DocxTemplate) -> None:
             properties[:] = ranked
 
 
+# --- the table of contents -------------------------------------------------------------------
+
+TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
+TOC_TITLE = "Sommaire"
+_HEADING_NAMES = {"heading 1": 1, "heading 2": 2, "heading 3": 3}
+# What follows <w:updateFields> in a settings part (ECMA-376, CT_Settings): it goes before them.
+_AFTER_UPDATE_FIELDS = {
+    qn(f"w:{name}")
+    for name in (
+        "hdrShapeDefaults",
+        "footnotePr",
+        "endnotePr",
+        "compat",
+        "docVars",
+        "rsids",
+        "attachedSchema",
+        "themeFontLang",
+        "clrSchemeMapping",
+        "doNotIncludeSubdocsInStats",
+        "doNotAutoCompressPictures",
+        "forceUpgrade",
+        "captions",
+        "readModeInkLockDown",
+        "smartTagType",
+        "schemaLibrary",
+        "shapeDefaults",
+        "doNotEmbedSmartTags",
+        "decimalSymbol",
+        "listSeparator",
+    )
+} | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
+_W = nsdecls("w")
+
+
+def _heading_levels(document) -> dict[str, int]:
+    """Style id -> level of the heading styles 1 to 3 (by their built-in names, whatever the
+    ids a restyled template gives them)."""
+    levels = {}
+    for style in document.styles.element.iter(qn("w:style")):
+        name = style.find(qn("w:name"))
+        label = "" if name is None else (name.get(qn("w:val")) or "")
+        level = _HEADING_NAMES.get(label.lower())
+        if level:
+            levels[style.get(qn("w:styleId"))] = level
+    return levels
+
+
+def _style_of(paragraph) -> str | None:
+    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return None if style is None else style.get(qn("w:val"))
+
+
+def _has_toc(body) -> bool:
+    instructions = [node.text or "" for node in body.iter(qn("w:instrText"))]
+    instructions += [node.get(qn("w:instr")) or "" for node in body.iter(qn("w:fldSimple"))]
+    return any(text.strip().upper().startswith("TOC") for text in instructions)
+
+
+def _paragraph_text(paragraph) -> str:
+    return "".join(node.text or "" for node in paragraph.iter(qn("w:t"))).strip()
+
+
+def _breaks_page(paragraph) -> bool:
+    before = paragraph.find(f"{qn('w:pPr')}/{qn('w:pageBreakBefore')}")
+    if before is not None and before.get(qn("w:val"), "true") not in ("0", "false", "off"):
+        return True
+    return bool(paragraph.xpath('.//w:br[@w:type="page"]'))
+
+
+def _ends_page(element) -> bool:
+    return (
+        element is not None
+        and element.tag == qn("w:p")
+        and (
+            bool(element.xpath('.//w:br[@w:type="page"]'))
+            or element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None
+        )
+    )
+
+
+def _text_width(document) -> int:
+    """The width of the text of the first section, in twentieths of a point."""
+    section = document.sections[0]
+    try:
+        width = section.page_width - section.left_margin - section.right_margin
+        return max(int(width / 635), 2000)
+    except TypeError:
+        return 9000
+
+
+def _ensure_toc_styles(document, tab: int) -> None:
+    styles = document.styles.element
+    present = {style.get(qn("w:styleId")) for style in styles.iter(qn("w:style"))}
+    for level in (1, 2, 3):
+        if f"TOC{level}" in present:
+            continue
+        styles.append(
+            parse_xml(
+                f'<w:style {_W} w:type="paragraph" w:styleId="TOC{level}">'
+                f'<w:name w:val="toc {level}"/><w:basedOn w:val="Normal"/>'
+                '<w:next w:val="Normal"/><w:uiPriority w:val="39"/><w:unhideWhenUsed/>'
+                f'<w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{tab}"/></w:tabs>'
+                f'<w:spacing w:before="0" w:after="60"/><w:ind w:left="{(level - 1) * 284}"/>'
+                "</w:pPr></w:style>"
+            )
+        )
+
+
+def _field_runs(kind: str) -> str:
+    return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _ask_to_update_fields(document) -> None:
+    """Word refreshes the fields (the table of contents and its pages) when it opens the file."""
+    settings = document.settings.element
+    existing = settings.find(qn("w:updateFields"))
+    if existing is not None:
+        existing.set(qn("w:val"), "true")
+        return
+    element = parse_xml(f'<w:updateFields {_W} w:val="true"/>')
+    follower = next((child for child in settings if child.tag in _AFTER_UPDATE_FIELDS), None)
+    if follower is None:
+        settings.append(element)
+    else:
+        follower.addprevious(element)
+
+
+def add_table_of_contents(document) -> bool:
+    """Put a table of contents (a Word TOC field over the headings 1 to 3) before the first
+    heading 1 of a document made of sections, on a page of its own; it is filled with the
+    headings' titles, Word updates its pages on opening, LibreOffice when it makes the PDF.
+    A document with no heading 1 or fewer than three headings (a letter), or that already has
+    a table of contents, is left as it is. True when a table was added."""
+    body = document.element.body
+    levels = _heading_levels(document)
+    headings = [
+        (paragraph, levels[_style_of(paragraph)])
+        for paragraph in body.iter(qn("w:p"))
+        if _style_of(paragraph) in levels and _paragraph_text(paragraph)
+    ]
+    first = next((paragraph for paragraph, level in headings if level == 1), None)
+    if first is None or len(headings) < 3 or _has_toc(body):
+        return False
+    # The table sits where the body starts, at the level of the body's paragraphs.
+    while first.getparent() is not body:
+        first = first.getparent()
+    _ensure_toc_styles(document, _text_width(document))
+    page_break = "" if _ends_page(first.getprevious()) else "<w:pageBreakBefore/>"
+    elements = [
+        f'<w:p {_W}><w:pPr><w:pStyle w:val="TOCHeading"/>{page_break}</w:pPr>'
+        f'<w:r><w:t xml:space="preserve">{TOC_TITLE}</w:t></w:r></w:p>'
+    ]
+    instruction = _escape(TOC_INSTRUCTION).replace('"', "&quot;")
+    for index, (paragraph, level) in enumerate(headings):
+        opening = (
+            _field_runs("begin")
+            + f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
+            + _field_runs("separate")
+            if index == 0
+            else ""
+        )
+        closing = _field_runs("end") if index == len(headings) - 1 else ""
+        text = _escape(_paragraph_text(paragraph))
+        elements.append(
+            f'<w:p {_W}><w:pPr><w:pStyle w:val="TOC{level}"/></w:pPr>{opening}'
+            f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>{closing}</w:p>'
+        )
+    if not _breaks_page(first):
+        elements.append(f'<w:p {_W}><w:r><w:br w:type="page"/></w:r></w:p>')
+    for element in elements:
+        first.addprevious(parse_xml(element))
+    _ask_to_update_fields(document)
+    return True
+
+
 def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
     # Outside an export, `export.reference` and the like print nothing rather than fail. Stored
@@ -260,6 +472,7 @@ def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
     with force_locale(DOCUMENT_LANGUAGE), bounded_render():
         template.render(context, jinja_env=make_environment(), autoescape=True)
     _normalise_cell_properties(template)
+    add_table_of_contents(template.docx)
     return template
 
 
@@ -418,11 +631,33 @@ def export_document(
     return data, record
 
 
+def export_pdf(session: Session, data: bytes, record: ExportRecord, actor) -> bytes:
+    """The PDF of an exported document, made by LibreOffice from the very .docx bytes that
+    were recorded; its SHA-256 joins the export's record (so verification recognises the PDF
+    too) and the export is audited. Raises compliance.pdf.PdfUnavailable, changing nothing,
+    when no PDF can be made. Flushes, never commits."""
+    pdf = render_pdf(data)
+    record.pdf_sha256 = sha256_of(pdf)
+    record.pdf_size = len(pdf)
+    session.flush()
+    audit.record(
+        session,
+        action="export",
+        actor=actor,
+        target=record,
+        summary=f"Export {record.reference} (PDF): {record.title}",
+        changes={"pdf_sha256": {"before": None, "after": record.pdf_sha256}},
+    )
+    return pdf
+
+
 def verify_document(session: Session, data: bytes) -> ExportRecord | None:
-    """The export these exact bytes came from, or None if unknown or altered since."""
+    """The export these exact bytes came from (its Word file or its PDF), or None if unknown
+    or altered since."""
+    digest = sha256_of(data)
     return session.scalar(
         select(ExportRecord)
-        .where(ExportRecord.sha256 == sha256_of(data))
+        .where((ExportRecord.sha256 == digest) | (ExportRecord.pdf_sha256 == digest))
         .order_by(ExportRecord.id)
         .limit(1)
     )

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from compliance.crypto import KeyRingError
 from compliance.db import ConflictError, get_session
+from compliance.pdf import PdfUnavailable
 from compliance.services import FieldErrors
 
 PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
@@ -69,6 +70,15 @@ def init_errors(app) -> None:
         # A row changed or vanished between load and flush that no version check caught.
         app.logger.warning("stale data: %s", error)
         return _render(409, None)
+
+    @app.errorhandler(PdfUnavailable)
+    def _pdf_unavailable(error):
+        # LibreOffice is missing, failed or took too long: nothing was exported.
+        get_session().rollback()
+        app.logger.warning("PDF not produced: %s", error)
+        if _wants_json():
+            return jsonify(error="pdf_unavailable", message=str(error.message)), 503
+        return render_template("errors/pdf.html", status=503, message=error.message), 503
 
     @app.errorhandler(KeyRingError)
     def _keyring(error):

@@ -72,10 +72,7 @@ def export_application_map(slug: str | None, output: Path):
     data, record = export_map(
         session, user=None, actor=cli_support.actor(), organisation=organisation
     )
-    session.commit()
-    output.write_bytes(data)
-    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
-    click.echo(f"SHA-256 {record.sha256}")
+    cli_support.write_document(session, output, data, record)
 
 
 # Mounted by the kernel through this register's SPEC.

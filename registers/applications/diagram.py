@@ -15,6 +15,7 @@ style attribute, no script), as the Content-Security-Policy requires.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from itertools import permutations
 
 from markupsafe import Markup, escape
 
+from compliance.raster import GLYPH_HEIGHT, Canvas
 from registers.applications.models import ApplicationStatus
 
 # --- input ----------------------------------------------------------------------------------
@@ -436,6 +438,98 @@ def render_map_svg(
         out.extend(_render_legend(layout, prefix, legend))
     out.append("</svg>")
     return Markup("\n".join(out))
+
+
+# --- the picture for documents ---------------------------------------------------------------
+
+PICTURE_SCALE = 2  # pixels per unit of the layout: sharp once printed
+
+
+@dataclass
+class MapPicture:
+    """The map as a PNG for a Word document. A raster has no words: every domain panel and
+    application box carries a number ("2", "2.3"), which `domains` turns back into names."""
+
+    png: bytes
+    width: int  # pixels
+    height: int
+    domains: list[dict]  # {"number", "name", "applications": [{"number", "name"}]}
+
+
+def _bezier(start, end, samples: int = 24) -> list[tuple[float, float]]:
+    """The points of the arrow the SVG draws (see _curve), for a raster."""
+    (x1, y1, side1), (x2, y2, side2) = start, end
+    direction1 = 1 if side1 == "right" else -1
+    direction2 = 1 if side2 == "right" else -1
+    if side1 == side2:
+        reach = min(COLUMN_GAP - 8, 18 + abs(y2 - y1) / 12)
+    else:
+        reach = max(30.0, abs(x2 - x1) / 2.5)
+    c1 = (x1 + direction1 * reach, y1)
+    c2 = (x2 + direction2 * reach, y2)
+    points = []
+    for step in range(samples + 1):
+        t = step / samples
+        u = 1 - t
+        points.append(
+            (
+                u**3 * x1 + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t**3 * x2,
+                u**3 * y1 + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t**3 * y2,
+            )
+        )
+    return points
+
+
+def _arrow_head(canvas: Canvas, tip, before, colour: str, size: float) -> None:
+    angle = math.atan2(tip[1] - before[1], tip[0] - before[0])
+    for turn in (math.pi * 5 / 6, -math.pi * 5 / 6):
+        end = (tip[0] + size * math.cos(angle + turn), tip[1] + size * math.sin(angle + turn))
+        canvas.polyline([tip, end], colour, size=2)
+
+
+def render_map_png(
+    nodes: Sequence[MapNode], edges: Iterable[MapEdge] = (), *, max_width: int = 900
+) -> MapPicture:
+    """The map laid out as on the page, drawn as a PNG with numbered panels and boxes."""
+    layout = layout_map(nodes, edges, max_width=max_width)
+    k = PICTURE_SCALE
+    height = layout.height - (LEGEND_HEIGHT if layout.edges else 0)
+    canvas = Canvas(layout.width * k, height * k)
+    panels = sorted(layout.panels, key=lambda panel: (panel.column, panel.y))
+    domains = []
+    for number, panel in enumerate(panels, start=1):
+        canvas.rect(panel.x * k, panel.y * k, panel.width * k, panel.height * k, "#f3f6fa")
+        canvas.frame(panel.x * k, panel.y * k, panel.width * k, panel.height * k, "#b8c4d6", 2)
+        band = PANEL_HEADER + (len(panel.header) - 1) * HEADER_LINE_HEIGHT - 6
+        canvas.rect(panel.x * k, panel.y * k, panel.width * k, band * k, "#1f3a5f")
+        canvas.text(
+            (panel.x + PANEL_PAD) * k, (panel.y + band / 2) * k - GLYPH_HEIGHT * 3 / 2,
+            str(number), "#ffffff", scale=3,
+        )  # fmt: skip
+        entries = []
+        for rank, box in enumerate(panel.boxes, start=1):
+            label = f"{number}.{rank}"
+            colour = "#9ca3af" if box.node.muted else "#1f3a5f"
+            canvas.rect(box.x * k, box.y * k, box.width * k, box.height * k, "#ffffff")
+            canvas.frame(box.x * k, box.y * k, box.width * k, box.height * k, colour, 2)
+            text_width = canvas.text_width(label, scale=3)
+            canvas.text(
+                (box.x + box.width / 2) * k - text_width / 2,
+                box.centre_y * k - GLYPH_HEIGHT * 3 / 2,
+                label, colour, scale=3,
+            )  # fmt: skip
+            entries.append({"number": label, "name": box.node.name, "muted": box.node.muted})
+        domains.append({"number": str(number), "name": panel.domain, "applications": entries})
+    ports = _port_positions(layout)
+    for index, edge in enumerate(layout.edges):
+        colour = EDGE_COLOURS[index % len(EDGE_COLOURS)]
+        start, end = ports[(index, 0)], ports[(index, 1)]
+        points = [(x * k, y * k) for x, y in _bezier(start, end)]
+        canvas.polyline(points, colour, size=2)
+        _arrow_head(canvas, points[-1], points[-3], colour, 5 * k)
+        if edge.two_way:
+            _arrow_head(canvas, points[0], points[2], colour, 5 * k)
+    return MapPicture(canvas.png(), canvas.width, canvas.height, domains)
 
 
 # --- from the models ------------------------------------------------------------------------

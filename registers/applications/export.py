@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from compliance.access import CATALOGUE_READER, allowed
-from compliance.documents import DocumentType, ExportRecord, export_document
+from compliance.documents import DocumentImage, DocumentType, ExportRecord, export_document
 from compliance.permissions import Action
 from compliance.tenancy import Organisation, slugify, visible_organisations_query
+from registers.applications import diagram
 from registers.applications.models import (
     Application,
     ApplicationStatus,
@@ -247,6 +248,7 @@ def _context(session: Session, scope: Scope) -> dict:
         rows = [_application_row(a, own.get(a.id)) for a in applications]
         organisations = _organisations(deployments)
         return {
+            "map": _map(applications, interfaces),
             "title": TITLE,
             "scope": {
                 "label": scope.label,
@@ -269,6 +271,22 @@ def _context(session: Session, scope: Scope) -> dict:
             "deployments": [_deployment_row(d) for d in deployments],
             "interfaces": [_interface_row(i) for i in interfaces],
         }
+
+
+# The map fills the width of a landscape page at most, and leaves room for its caption.
+MAP_MAX_WIDTH_MM = 260
+MAP_MAX_HEIGHT_MM = 125
+
+
+def _map(applications: list[Application], interfaces: list[Interface]) -> dict:
+    """The map of the applications shown, as on the map page, as a picture with its legend
+    (the numbers of the domains and applications it carries, with their names)."""
+    if not applications:
+        return {"picture": None, "domains": []}
+    data = diagram.map_data(applications, interfaces, href=lambda _id: "")
+    picture = diagram.render_map_png(data.nodes, data.edges, max_width=diagram.DEFAULT_MAX_WIDTH)
+    width = min(MAP_MAX_WIDTH_MM, MAP_MAX_HEIGHT_MM * picture.width / picture.height)
+    return {"picture": DocumentImage(picture.png, width), "domains": picture.domains}
 
 
 def export_filename(organisation=None) -> str:

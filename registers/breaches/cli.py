@@ -17,10 +17,8 @@ from registers.breaches.export import export_dossier, export_letter, export_regi
 from registers.breaches.models import PersonalDataBreach
 
 
-def _written(output: Path, data: bytes, record) -> None:
-    output.write_bytes(data)
-    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
-    click.echo(f"SHA-256 {record.sha256}")
+def _written(session, output: Path, data: bytes, record) -> None:
+    cli_support.write_document(session, output, data, record)
 
 
 @click.command("breaches")
@@ -35,8 +33,7 @@ def export_breach_register(slug: str, output: Path):
     if organisation is None:
         raise click.ClickException(f"unknown organisation: {slug}")
     data, record = export_register(session, organisation, actor=cli_support.actor())
-    session.commit()
-    _written(output, data, record)
+    _written(session, output, data, record)
 
 
 @click.command("breach")
@@ -55,8 +52,7 @@ def export_breach(breach: str, letter: bool, output: Path):
         raise click.ClickException(f"unknown breach: {breach}")
     export = export_letter if letter else export_dossier
     data, exported = export(session, record, actor=cli_support.actor())
-    session.commit()
-    _written(output, data, exported)
+    _written(session, output, data, exported)
 
 
 # Mounted by the kernel through this register's SPEC.

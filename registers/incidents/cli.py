@@ -31,10 +31,7 @@ def _session():
 
 
 def _written(session, output: Path, data: bytes, record) -> None:
-    session.commit()
-    output.write_bytes(data)
-    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
-    click.echo(f"SHA-256 {record.sha256}")
+    cli_support.write_document(session, output, data, record)
 
 
 @click.command("incident")

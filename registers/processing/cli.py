@@ -59,10 +59,8 @@ def import_processing(slug: str, file: Path, max_rows: int | None):
     )
 
 
-def _written(output: Path, data: bytes, record) -> None:
-    output.write_bytes(data)
-    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
-    click.echo(f"SHA-256 {record.sha256}")
+def _written(session, output: Path, data: bytes, record) -> None:
+    cli_support.write_document(session, output, data, record)
 
 
 @click.command("register")
@@ -102,8 +100,7 @@ def export_register(slug: str, number: int | None, validated_only: bool, output:
         version=version,
         include_pending=not validated_only,
     )
-    session.commit()
-    _written(output, data, record)
+    _written(session, output, data, record)
 
 
 @click.command("processor-register")
@@ -117,8 +114,7 @@ def export_processor_register(output: Path):
         data, record = render_processor(session, actor=cli_support.actor())
     except LookupError as error:
         raise click.ClickException(str(error)) from None
-    session.commit()
-    _written(output, data, record)
+    _written(session, output, data, record)
 
 
 # Mounted by the kernel through this register's SPEC.

@@ -37,10 +37,7 @@ def export_roadmap(slug: str, roadmap_id: int | None, output: Path):
     if roadmap is None:
         raise click.ClickException(f"{organisation.name} has no such roadmap")
     data, record = export_roadmap_report(session, roadmap, actor=cli_support.actor())
-    session.commit()
-    output.write_bytes(data)
-    click.echo(f"Written {output} ({len(data)} bytes), export {record.reference}.")
-    click.echo(f"SHA-256 {record.sha256}")
+    cli_support.write_document(session, output, data, record)
 
 
 # Mounted by the kernel through this register's SPEC.

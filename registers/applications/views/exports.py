@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import render_template, send_file
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField
 
 from compliance.access import CATALOGUE_READER, allowed, require
 from compliance.db import get_session
-from compliance.document_views import DOCX_MIMETYPE
+from compliance.document_views import send_document
 from compliance.forms import Form
 from compliance.permissions import Action
 from compliance.routes import Routes
@@ -65,11 +63,6 @@ def application_map():
     data, record = export_application_map(
         db, user=current_user, actor=current_user, organisation=organisation
     )
+    response = send_document(db, data, record, current_user)
     db.commit()
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX_MIMETYPE,
-        as_attachment=True,
-        download_name=record.filename,
-        max_age=0,
-    )
+    return response

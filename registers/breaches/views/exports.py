@@ -3,14 +3,12 @@ notification dossier and its letter to the people concerned (each recorded and a
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, send_file
+from flask import abort
 from flask_login import current_user
 
 from compliance.access import get_or_404, require
 from compliance.db import get_session
-from compliance.document_views import DOCX_MIMETYPE
+from compliance.document_views import send_document
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation
@@ -21,14 +19,11 @@ from registers.breaches.queries import REGISTER
 routes = Routes()
 
 
-def _download(data: bytes, record):
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX_MIMETYPE,
-        as_attachment=True,
-        download_name=record.filename,
-        max_age=0,
-    )
+def _download(db, data: bytes, record):
+    """The Word file, or its PDF when the form asked for it; then the export is kept."""
+    response = send_document(db, data, record, current_user)
+    db.commit()
+    return response
 
 
 def _checked(form) -> None:
@@ -42,8 +37,7 @@ def export_dossier(breach_id: int):
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_dossier(db, breach, actor=current_user)
-    db.commit()
-    return _download(data, record)
+    return _download(db, data, record)
 
 
 @routes.post("/<int:breach_id>/export/letter")
@@ -52,8 +46,7 @@ def export_letter(breach_id: int):
     _checked(forms.ExportForm())
     db = get_session()
     data, record = export.export_letter(db, breach, actor=current_user)
-    db.commit()
-    return _download(data, record)
+    return _download(db, data, record)
 
 
 @routes.post("/export/register")
@@ -65,5 +58,4 @@ def export_register():
     slug = form.organisation.data
     organisation = get_or_404(Organisation, slug, Action.EXPORT, by="slug", register=REGISTER)
     data, record = export.export_register(db, organisation, actor=current_user)
-    db.commit()
-    return _download(data, record)
+    return _download(db, data, record)

@@ -207,5 +207,4 @@ def export_actions():
         abort(400)
     db = get_session()
     data, record = export.export_action_log(db, user=current_user, actor=current_user)
-    db.commit()
-    return docx_response(data, record)
+    return docx_response(db, data, record)

@@ -3,11 +3,10 @@ download."""
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask_babel import format_date
+from flask_login import current_user
 
+from compliance.document_views import send_document
 from registers.incidents.common import today
 from registers.incidents.models import Severity
 
@@ -22,10 +21,8 @@ def template_helpers():
     }
 
 
-def docx_response(data: bytes, record):
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX,
-        as_attachment=True,
-        download_name=record.filename,
-    )
+def docx_response(db, data: bytes, record):
+    """The Word file, or its PDF when the form asked for it; then the export is kept."""
+    response = send_document(db, data, record, current_user)
+    db.commit()
+    return response

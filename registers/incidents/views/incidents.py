@@ -295,8 +295,7 @@ def export_report(incident_id: int):
     data, record = export.export_incident_report(
         db, incident, user=current_user, actor=current_user
     )
-    db.commit()
-    return docx_response(data, record)
+    return docx_response(db, data, record)
 
 
 @routes.post("/export")
@@ -313,5 +312,4 @@ def export_log():
         date_from=form.date_from.data,
         date_to=form.date_to.data,
     )
-    db.commit()
-    return docx_response(data, record)
+    return docx_response(db, data, record)

@@ -15,7 +15,7 @@ from compliance import audit
 from compliance.access import get_or_404, require
 from compliance.auth import can
 from compliance.db import get_session
-from compliance.document_views import DOCX_MIMETYPE
+from compliance.document_views import DOCX_MIMETYPE, send_document
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation, slugify
@@ -50,8 +50,9 @@ def export_register(slug: str):
     data, record = export.export_register(
         db, organisation, actor=current_user, include_pending=include_pending
     )
+    response = send_document(db, data, record, current_user)
     db.commit()
-    return _send(data, record.filename)
+    return response
 
 
 @routes.post("/activities/<int:activity_id>/export")
@@ -60,8 +61,9 @@ def export_activity(activity_id: int):
     require_form()
     db = get_session()
     data, record = export.export_activity(db, activity, actor=current_user)
+    response = send_document(db, data, record, current_user)
     db.commit()
-    return _send(data, record.filename)
+    return response
 
 
 @routes.post("/registers/<slug>/export.xlsx")
@@ -107,5 +109,6 @@ def export_processor_register():
     require_form()
     db = get_session()
     data, record = export.export_processor_register(db, actor=current_user)
+    response = send_document(db, data, record, current_user)
     db.commit()
-    return _send(data, record.filename)
+    return response

@@ -4,16 +4,14 @@ downloads any version as the Word register, rendered from the snapshot, not from
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import get_or_404
 from compliance.auth import can
 from compliance.db import get_session
-from compliance.document_views import DOCX_MIMETYPE
+from compliance.document_views import send_document
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
@@ -75,11 +73,6 @@ def export_version(slug: str, number: int):
     require_form()
     db = get_session()
     data, record = export.export_register(db, organisation, actor=current_user, version=version)
+    response = send_document(db, data, record, current_user)
     db.commit()
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX_MIMETYPE,
-        as_attachment=True,
-        download_name=record.filename,
-        max_age=0,
-    )
+    return response

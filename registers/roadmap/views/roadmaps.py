@@ -5,16 +5,15 @@ actions.py, the hygiene self-assessment in hygiene.py."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import allowed_on, get_or_404, require
 from compliance.db import get_session
-from compliance.document_views import DOCX_MIMETYPE
+from compliance.document_views import send_document
 from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.routes import Routes
@@ -204,11 +203,6 @@ def export(roadmap_id: int):
         abort(400)
     db = get_session()
     data, exported = export_roadmap_report(db, record, actor=current_user)
+    response = send_document(db, data, exported, current_user)
     db.commit()
-    return send_file(
-        io.BytesIO(data),
-        mimetype=DOCX_MIMETYPE,
-        as_attachment=True,
-        download_name=exported.filename,
-        max_age=0,
-    )
+    return response

@@ -23,9 +23,20 @@ from registers.applications.export import (
 )
 from registers.applications.importer import apply_import, plan_file
 from registers.applications.models import Application, InterfaceDirection
+from tests.compliance.test_document_pdf import hide_soffice, require_pdf_tools
 
 IVRY_APPLICATIONS = ["CONCERTO Opus", "Sedit.GF", "Requiem"]
 GENTILLY_APPLICATIONS = ["Sedit.GF", "IMMOWARE ERP"]
+
+
+@pytest.fixture
+def soffice():
+    require_pdf_tools()
+
+
+@pytest.fixture
+def no_soffice(monkeypatch):
+    hide_soffice(monkeypatch)
 
 
 @pytest.fixture
@@ -202,3 +213,62 @@ def test_an_organisation_not_offered_is_refused(
 ):
     login_as(Role.AUDITOR, organisation)
     assert download(client, other_organisation.slug).status_code == 400
+
+
+# --- the map picture, the PDF -------------------------------------------------------------------
+
+
+def test_map_document_holds_the_map_picture(session, host, catalogue, make_interface):
+    make_interface(catalogue["CONCERTO Opus"], catalogue["Sedit.GF"], data="Factures")
+    data, _ = export_application_map(session, user=None, actor="cli:test")
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        pictures = [name for name in archive.namelist() if name.startswith("word/media/")]
+        xml = archive.read("word/document.xml").decode()
+        png = archive.read(pictures[0]) if pictures else b""
+    assert len(pictures) == 1 and png.startswith(b"\x89PNG")
+    assert "<wp:inline" in xml and "Carte des applications et de leurs interfaces" in xml
+    text = all_text(data)
+    assert "Figure 1 – Cartographie applicative" in text
+    # The picture's numbers turn back into names in the legend under it.
+    legend = [line for line in text.splitlines() if re.match(r"\d+ · .+ : \d+\.1 ", line)]
+    assert legend and sum(line.count(" ; ") + 1 for line in legend) == len(catalogue)
+    assert any("CONCERTO Opus" in line for line in legend)
+
+
+def test_map_page_downloads_the_pdf_which_verify_recognises(
+    soffice, client, login_as, session, deployed, organisation
+):
+    login_as(Role.AUDITOR, organisation)
+    page = client.get("/applications/export/map").get_data(as_text=True)
+    assert 'name="format" value="pdf"' in page
+    response = client.post(
+        "/applications/export/map", data={"organisation": "all", "format": "pdf"}
+    )
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert "cartographie-applicative-" in response.headers["Content-Disposition"]
+    assert ".pdf" in response.headers["Content-Disposition"]
+    record = session.scalar(select(ExportRecord).order_by(ExportRecord.id.desc()))
+    assert record.pdf_sha256 == sha256_of(response.data)
+
+    result = client.post("/verify", data={"document": (io.BytesIO(response.data), "carte.pdf")})
+    assert result.status_code == 200
+    assert "Document authentique" in result.get_data(as_text=True)
+    assert record.reference in result.get_data(as_text=True)
+
+
+def test_without_libreoffice_the_pdf_button_says_why_and_the_route_answers_503(
+    no_soffice, client, login_as, session, deployed, organisation
+):
+    login_as(Role.AUDITOR, organisation)
+    page = client.get("/applications/export/map").get_data(as_text=True)
+    reason = "LibreOffice n'est pas installé sur le serveur : le PDF n'est pas disponible"
+    assert reason in page and "disabled" in page
+    assert 'name="format" value="pdf"' not in page
+    response = client.post(
+        "/applications/export/map", data={"organisation": "all", "format": "pdf"}
+    )
+    assert response.status_code == 503
+    assert reason in response.get_data(as_text=True)
+    assert session.scalar(select(ExportRecord)) is None
