@@ -53,6 +53,25 @@ def all_text(data: bytes) -> str:
     )
 
 
+def body_text(data: bytes) -> str:
+    """`all_text` without the table of contents (its entries repeat the headings)."""
+    document = Document(io.BytesIO(data))
+    style = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"
+    lines = []
+    for paragraph in document.element.body.iter():
+        if not paragraph.tag.endswith("}p"):
+            continue
+        styles = [
+            node.get(style) or "" for node in paragraph.iter() if node.tag.endswith("}pStyle")
+        ]
+        if any(name.upper().startswith("TOC") for name in styles):
+            continue
+        lines.append(
+            "".join(node.text or "" for node in paragraph.iter() if node.tag.endswith("}t"))
+        )
+    return "\n".join(lines)
+
+
 def document_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return archive.read("word/document.xml").decode()

@@ -16,7 +16,7 @@ from registers.processing.export import export_activity, export_register
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import DpiaStatus, ProcessingStatus
 from registers.processing.schemas import ActivityUpdate, check
-from tests.registers.processing.test_export import all_text
+from tests.registers.processing.test_export import all_text, body_text
 
 REASON = "Fiche validée pour l'ouverture du service, compléments attendus sous un mois."
 ANNEX = "Annexe : traitements en cours de rédaction ou en attente de validation"
@@ -249,7 +249,7 @@ def mixed(session, organisation, make_activity):
 
 
 def test_register_says_in_force_only_of_validated_activities(session, organisation, mixed):
-    text = all_text(export_register(session, organisation, actor="test")[0])
+    text = body_text(export_register(session, organisation, actor="test")[0])
     intro = next(line for line in text.splitlines() if "en vigueur" in line)
     assert intro.startswith("2 activités de traitement en vigueur")
     assert "2 autres fiches, en cours de rédaction ou en attente de validation" in intro
