@@ -276,3 +276,32 @@ Stamp = Annotated[
 ]
 
 __all__ += ["Stamp", "Switch"]
+
+
+# --- reasons ----------------------------------------------------------------------------------
+
+# A reason the law asks a record to keep (why a breach is not one, why a notification is late)
+# is read by the CNIL or an auditor: it must say something, not "x" or "RAS".
+REASON_MIN_LENGTH = 20
+REASON_MIN_WORDS = 3
+MESSAGES["reason"] = _l(
+    "doit expliquer en une phrase au moins (%(length)d caractères et %(words)d mots au moins)"
+)
+
+
+def _reason(value):
+    text = _text(multiline=True)(value)
+    if text is None:
+        return None
+    words = re.findall(r"\w{2,}", text)
+    if len(text) < REASON_MIN_LENGTH or len(words) < REASON_MIN_WORDS:
+        raise ValueError(
+            str(MESSAGES["reason"]) % {"length": REASON_MIN_LENGTH, "words": REASON_MIN_WORDS}
+        )
+    return text
+
+
+# Free text that explains a decision: a sentence at least.
+Reason = Annotated[str, BeforeValidator(_reason)]
+
+__all__ += ["Reason"]

@@ -28,6 +28,7 @@ from compliance.types import (
     Ids,
     Instant,
     Line,
+    Reason,
     Switch,
     Text,
     WholeNumber,
@@ -496,3 +497,37 @@ class BreachFilters(Query):
                 continue
             args[name] = "1" if value is True else str(getattr(value, "value", value))
         return args
+
+
+# --- a controller's "no breach" decision --------------------------------------------------------
+
+
+class NoBreachGround(LabeledEnum):
+    """Why an incident is no personal-data breach for one controller (Art. 33(5))."""
+
+    NO_PERSONAL_DATA = "no_personal_data"
+    NOT_AFFECTED = "not_affected"
+
+    @classmethod
+    def __labels__(cls):
+        return {
+            cls.NO_PERSONAL_DATA: _l("Aucune donnée personnelle de ce responsable n'est en cause"),
+            cls.NOT_AFFECTED: _l(
+                "Données personnelles en cause, mais ni perdues, ni altérées, ni divulguées, "
+                "ni indisponibles"
+            ),
+        }
+
+
+class NoBreachDecisionBase(SQLModel):
+    """What the DPO records for a controller when the incident is no breach for it."""
+
+    ground: Code[NoBreachGround] = Field(sa_type=str_enum(NoBreachGround), nullable=False)
+    reason: Reason = Field(max_length=5_000)
+
+
+class NoBreachDecisionCreate(NoBreachDecisionBase, Input):
+    """The decision for the controllers `organisation_ids` of an incident (one record each)."""
+
+    organisation_ids: Ids = Field(min_length=1)
+    decided_at: Instant | None = None
