@@ -5,9 +5,9 @@ notified the CNIL on time, Vitry-sur-Seine late with its reasons, the theatre ju
 notifiable and says why. For the other controllers, the DPO documented why the attack is no
 breach for them, and only then could the incident close; the same holds for the other closed
 or reviewed incidents on shared applications. The lost laptop at Valdevy, still open, waits for
-the DPO's decision on the dashboard. A recent breach at Valdevy, without an incident, is still being assessed: its
-72-hour clock runs relative to now, so the dashboards always show one. Idempotent: a breach
-whose title exists in its organisation is left as it is."""
+the DPO's decision on the dashboard. A recent breach at Valdevy, without an incident, is still
+being assessed: its 72-hour clock runs relative to now, so the dashboards always show one.
+Idempotent: a breach whose title exists in its organisation is left as it is."""
 
 from __future__ import annotations
 
