@@ -24,9 +24,10 @@ routes = Routes()
 def no_breach(incident_id: int):
     incident = get_or_404(Incident, incident_id, options=INCIDENT_OPTIONS)
     fanout = controllers_for(incident)
-    choices = [c for c in fanout.creatable if not c.decided]
-    if not choices:
+    if not fanout.creatable:
         abort(403 if fanout.controllers else 404)
+    # Every controller decided already: the page says so, and a post is refused.
+    choices = [c for c in fanout.creatable if not c.decided]
     form = forms.NoBreachForm(controllers=choices)
     recorded = []
 
