@@ -5,16 +5,18 @@ dashboard lists the incidents still waiting."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from docx import Document
 
 from compliance.audit import AuditEntry
 from compliance.db import utcnow
 from compliance.permissions import Role
 from compliance.schemas import validate
-from registers.breaches import decisions, services
+from registers.breaches import decisions, export, services
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import NoBreachDecision
 from registers.breaches.schemas import NoBreachDecisionCreate
@@ -214,3 +216,19 @@ def test_a_referent_may_not_decide_and_a_stranger_sees_nothing(
     client.post("/logout")
     login_as(Role.DPO, make_organisation("Arcueil"))
     assert client.get(f"/breaches/from-incident/{ready.id}/no-breach").status_code == 404
+
+
+def test_the_controllers_register_documents_its_no_breach_decisions(
+    session, waiting, organisation, other_organisation
+):
+    decisions.record_no_breach(session, waiting, no_breach([other_organisation]), actor="test")
+    data, _record = export.export_register(session, other_organisation, actor="test")
+    document = Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "4. Incidents sans violation pour ce responsable" in text
+    assert waiting.reference in text and REASON in text
+    assert "ni perdues, ni altérées" in text
+    ours, _record = export.export_register(session, organisation, actor="test")
+    ours_text = "\n".join(p.text for p in Document(io.BytesIO(ours)).paragraphs)
+    assert REASON not in ours_text
+    assert "Aucune décision « pas de violation »" in ours_text
