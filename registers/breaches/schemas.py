@@ -531,3 +531,23 @@ class NoBreachDecisionCreate(NoBreachDecisionBase, Input):
 
     organisation_ids: Ids = Field(min_length=1)
     decided_at: Instant | None = None
+
+
+class NoBreachDecisionRead(NoBreachDecisionBase, Output):
+    """A "no breach" decision as the API answers it."""
+
+    id: int
+    incident_id: int
+    organisation_id: int
+    decided_at: datetime
+    decided_by_label: str | None
+
+    @field_serializer("decided_at", when_used="json")
+    def _paris(self, value: datetime) -> ParisTime:
+        return paris_time(value)
+
+
+class NoBreachDecisions(Output):
+    """The decisions recorded by one request."""
+
+    decisions: list[NoBreachDecisionRead]

@@ -232,3 +232,19 @@ def test_the_controllers_register_documents_its_no_breach_decisions(
     ours_text = "\n".join(p.text for p in Document(io.BytesIO(ours)).paragraphs)
     assert REASON not in ours_text
     assert "Aucune décision « pas de violation »" in ours_text
+
+
+def test_the_api_records_no_breach_and_refuses_a_bare_reason(
+    client, session, ready, other_organisation, third_organisation, make_user, token_for
+):
+    dpo = make_user(Role.DPO, other_organisation, third_organisation)
+    headers = {"Authorization": f"Bearer {token_for(dpo)}"}
+    path = f"/api/v1/incidents/{ready.id}/no-breach"
+    body = {"organisation_ids": [third_organisation.id], "ground": "no_personal_data"}
+    refused = client.raw.post(path, json={**body, "reason": "x"}, headers=headers)
+    assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]
+    response = client.raw.post(path, json={**body, "reason": REASON}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    (decision,) = response.get_json()["decisions"]
+    assert decision["organisation_id"] == third_organisation.id
+    assert decision["reason"] == REASON and decision["decided_at"].endswith(("+01:00", "+02:00"))
