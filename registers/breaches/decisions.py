@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from compliance.db import utcnow
+from compliance.db import lock_row, utcnow
 from compliance.permissions import Action, Register
 from compliance.registry import Gate
 from compliance.schemas import FieldErrors
@@ -21,7 +21,7 @@ from registers.incidents.incidents import CLOSE_GATE
 from registers.incidents.models import Incident
 
 
-def _summary(decision: NoBreachDecision, incident: Incident, organisation: Organisation) -> str:
+def _summary(incident: Incident, organisation: Organisation) -> str:
     return f"No breach for {organisation.name} after incident {incident.reference}"
 
 
@@ -31,6 +31,8 @@ def record_no_breach(
     """One "no breach" decision per controller named in `values` (its ground, its reason, who
     and when). Each must be a controller the incident concerns, with neither a breach opened
     after it nor a decision already recorded."""
+    # Decisions on one incident are taken one after the other: a second DPO's finds the first.
+    lock_row(incident)
     organisations = visible_references(
         session,
         Organisation,
@@ -73,7 +75,7 @@ def record_no_breach(
             decided_by_id=getattr(actor, "id", None),
             decided_by_label=actor_label(actor),
         )
-        audit_create(session, decision, _summary(decision, incident, organisation), actor=actor)
+        audit_create(session, decision, _summary(incident, organisation), actor=actor)
         recorded.append(decision)
     session.flush()
     return recorded
