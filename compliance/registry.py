@@ -1,7 +1,10 @@
 """How registers plug into shared pages without the kernel importing them.
 
 A register says, for example, "on an application's page, here is my panel" or "on the
-dashboard, here is my widget"; the page asks the registry and renders what it gets.
+dashboard, here is my widget"; the page asks the registry and renders what it gets. It may also
+hold a gate on another register's change of state ("an incident closes only once each
+controller has decided"): the service making the change asks the registry for the gate's
+messages, so the page, the API and the command line all obey it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Registry:
     nav: list[NavItem] = field(default_factory=list)
     # slot name ("application", "incident", "dashboard", ...) -> [(order, provider)]
     panels: dict[str, list[tuple[int, Callable]]] = field(default_factory=lambda: defaultdict(list))
+    # gate name ("incident_close", ...) -> [check(session, record) -> {field: message}]
+    gates: dict[str, list[Callable]] = field(default_factory=lambda: defaultdict(list))
 
     def add_nav(self, endpoint: str, label, register: str, order: int = 100) -> None:
         self.nav.append(NavItem(endpoint, label, register, order))
@@ -49,9 +54,24 @@ class Registry:
                 result.append(panel)
         return result
 
+    def add_gate(self, name: str, check: Callable) -> None:
+        self.gates[name].append(check)
+
+    def gate_errors(self, name: str, session, record) -> dict[str, str]:
+        """The messages of every check of the gate `name` on `record` (empty: it may pass)."""
+        errors: dict[str, str] = {}
+        for check in self.gates.get(name, []):
+            errors.update(check(session, record) or {})
+        return errors
+
 
 def get_registry() -> Registry:
     return current_app.extensions["registry"]
+
+
+def gate_errors(name: str, session, record) -> dict[str, str]:
+    """What the registers' checks of the gate `name` say against `record` (see `Gate`)."""
+    return get_registry().gate_errors(name, session, record)
 
 
 # --- what a register declares -----------------------------------------------------------------
@@ -77,6 +97,16 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A check a register holds on another register's change of state: the gate's name
+    ("incident_close", ...) and the check (session, record -> {field: French message}, empty
+    when the change may go on). The service making the change runs every check of the gate."""
+
+    name: str
+    check: Callable
+
+
+@dataclass(frozen=True)
 class RegisterSpec:
     """Everything the application and the command line mount for one register.
 
@@ -90,6 +120,7 @@ class RegisterSpec:
     api: Blueprint | None = None
     nav: tuple[Nav, ...] = ()
     panels: tuple[Panel, ...] = ()
+    gates: tuple[Gate, ...] = ()
     document_types: tuple[DocumentType, ...] = ()
     # `compliance <command>`, `compliance import <command>`, `compliance export <command>`
     commands: tuple[click.Command, ...] = ()

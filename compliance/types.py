@@ -279,24 +279,32 @@ __all__ += ["Stamp", "Switch"]
 
 
 # --- reasons that must say something ----------------------------------------------------------
-# A reason the law asks for (why a notification is late, why a breach is not notified) is read
-# by the supervisory authority: "x" or "RAS" is not a reason. At least a few words.
+# A reason the law asks for (why a notification is late, why a breach is not one or is not
+# notified, why an activity is validated all the same) is read by the supervisory authority or
+# an auditor: "x" or "RAS" is not a reason. At least a few words.
 
-SENTENCE_MIN_CHARS = 20
+SENTENCE_MIN_LETTERS = 20
 SENTENCE_MIN_WORDS = 3
 MESSAGES["sentence"] = _l(
-    "doit être rédigé en une phrase au moins (%(words)s mots et %(chars)s caractères minimum)",
+    "doit être rédigé en une phrase au moins (%(words)s mots et %(letters)s lettres minimum)",
     words=SENTENCE_MIN_WORDS,
-    chars=SENTENCE_MIN_CHARS,
+    letters=SENTENCE_MIN_LETTERS,
 )
+
+
+def says_something(text: str | None) -> bool:
+    """Whether a written reason is a sentence: a few words of two letters or more."""
+    text = (text or "").strip()
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    letters = sum(1 for character in text if character.isalpha())
+    return len(words) >= SENTENCE_MIN_WORDS and letters >= SENTENCE_MIN_LETTERS
 
 
 def _sentence(value):
     text = _text(multiline=True)(value)
     if text is None:
         return None
-    words = re.findall(r"\w+", text)
-    if len(text) < SENTENCE_MIN_CHARS or len(words) < SENTENCE_MIN_WORDS:
+    if not says_something(text):
         raise ValueError(str(MESSAGES["sentence"]))
     return text
 
@@ -305,4 +313,4 @@ def _sentence(value):
 # input schemas only: a stored value is read back as `Text`.
 Sentence = Annotated[str, BeforeValidator(_sentence)]
 
-__all__ += ["Sentence"]
+__all__ += ["Sentence", "says_something"]

@@ -341,8 +341,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("breaches.export_letter", "POST"): Entry(R.BREACHES, A.EXPORT, record("breach", "breach_id")),
     ("breaches.assess", "GET"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
     ("breaches.assess", "POST"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
+    ("breaches.no_breach", "GET"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
+    ("breaches.no_breach", "POST"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
     ("api.breaches.breaches", "GET"): Entry(R.BREACHES, A.READ),
     ("api.breaches.create_breach", "POST"): Entry(R.BREACHES, A.CREATE),
+    ("api.breaches.no_breach", "POST"): Entry(
+        R.BREACHES, A.CREATE, record("incident", "incident_id")
+    ),
     ("api.breaches.breach", "GET"): Entry(R.BREACHES, A.READ, record("breach", "breach_id")),
     ("api.breaches.update_breach", "PATCH"): Entry(
         R.BREACHES, A.EDIT, record("breach", "breach_id")

@@ -24,7 +24,7 @@ from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, FilterError, validate
 from compliance.tenancy import organisation_for
-from registers.breaches import services
+from registers.breaches import decisions, services
 from registers.breaches.models import PersonalDataBreach
 from registers.breaches.queries import (
     REGISTER,
@@ -37,11 +37,14 @@ from registers.breaches.schemas import (
     BreachPatch,
     BreachRead,
     BreachUpdate,
+    NoBreachDecisionCreate,
+    NoBreachDecisions,
     NotificationCreate,
     NotificationPost,
     NotNotifiable,
     NotNotifiablePost,
 )
+from registers.incidents.models import Incident
 
 __all__ = ["bp"]
 
@@ -165,3 +168,23 @@ def not_notifiable(breach_id: int):
         )
 
     return _write(call)
+
+
+@bp.post("/incidents/<int:incident_id>/no-breach")
+@documented(body=NoBreachDecisionCreate, answer=NoBreachDecisions, status=201)
+def no_breach(incident_id: int):
+    """Record that an incident is no personal-data breach for some of its controllers, with the
+    ground and the reason (Art. 33(5)); the incident closes once every controller is decided"""
+    incident = get_or_404(Incident, incident_id)
+    require(REGISTER, Action.CREATE)
+    data = json_body()
+
+    def call(session):
+        values = validate(NoBreachDecisionCreate, data)
+        return decisions.record_no_breach(session, incident, values, actor=current_user)
+
+    return write(
+        call,
+        lambda recorded: answer(NoBreachDecisions, {"decisions": recorded}),
+        status=201,
+    )

@@ -3,10 +3,12 @@ infrastructure (the incident log's demo) fans out into one breach per member who
 activities rely on the affected applications; three of them are documented: Ivry-sur-Seine
 notified the CNIL on time in two phases (initial, then the complementary notification it
 announced), Vitry-sur-Seine late with its reasons in one complete notification, the theatre
-judged it not notifiable and says why. The other controllers are left for the DPO to assess from the
-incident's page. A recent breach at Valdevy, without an incident, is still being assessed: its
-72-hour clock runs relative to now, so the dashboards always show one. Idempotent: a breach
-whose title exists in its organisation is left as it is."""
+judged it not notifiable and says why. For the other controllers, the DPO documented why the
+attack is no breach for them, and only then could the incident close; the same holds for the
+other closed or reviewed incidents on shared applications. The lost laptop at Valdevy, still
+open, waits for the DPO's decision on the dashboard. A recent breach at Valdevy, without an
+incident, is still being assessed: its 72-hour clock runs relative to now, so the dashboards
+always show one. Idempotent: a breach whose title exists in its organisation is left as it is."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.schemas import validate
 from compliance.tenancy import Organisation
-from registers.breaches import services
+from registers.breaches import decisions, services
 from registers.breaches.draft import draft_from_incident
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import PersonalDataBreach
@@ -28,10 +30,14 @@ from registers.breaches.schemas import (
     Art34Ground,
     BreachCreate,
     BreachUpdate,
+    NoBreachDecisionCreate,
+    NoBreachGround,
     NotificationCreate,
     NotNotifiable,
 )
-from registers.incidents.models import Incident
+from registers.incidents import demo as incident_demo
+from registers.incidents import incidents as incident_services
+from registers.incidents.models import Incident, IncidentStatus
 from registers.processing.models import ProcessingActivity
 
 DPO_EMAIL = "dpo@demo.registre.invalid"
@@ -172,12 +178,42 @@ LIVE = {
 }
 
 
+# For the controllers of an incident with no breach: when the DPO decided, on what ground
+# and why (Art. 33(5)). An incident whose story closes it is closed once they are recorded.
+NO_BREACH = {
+    RANSOMWARE: (
+        at(date(2023, 2, 10), 16),
+        NoBreachGround.NOT_AFFECTED,
+        "Rapport d'analyse du prestataire de réponse aux incidents (PRIS) du 8 février 2023 : "
+        "les bases et partages de ce membre n'étaient ni dans le périmètre chiffré ni dans "
+        "l'archive exfiltrée ; les restaurations ont été vérifiées avec son référent.",
+    ),
+    "Campagne d'hameçonnage : faux portail de l'intranet": (
+        None,
+        NoBreachGround.NOT_AFFECTED,
+        "Aucun compte de ce membre n'a saisi ses identifiants sur le faux portail (journaux "
+        "du proxy vérifiés) ; aucun accès anormal aux sites SharePoint de ce membre.",
+    ),
+    "Indisponibilité de la plateforme de marchés publics": (
+        None,
+        NoBreachGround.NOT_AFFECTED,
+        "Panne de quelques heures chez l'éditeur, sans perte ni altération : les dépôts et "
+        "les comptes des entreprises ont été retrouvés intacts au rétablissement.",
+    ),
+}
+
+
 def load(session: Session, *, actor) -> None:
     dpo = find_user(session, DPO_EMAIL) or actor
     organisations = {o.slug: o for o in session.scalars(sa.select(Organisation))}
     incident = session.scalar(sa.select(Incident).where(Incident.title == RANSOMWARE))
     if incident is not None:
         _ransomware(session, incident, organisations, dpo)
+    ciso = find_user(session, incident_demo.CISO_EMAIL) or actor
+    for title, decision in NO_BREACH.items():
+        incident = session.scalar(sa.select(Incident).where(Incident.title == title))
+        if incident is not None:
+            _decide_and_close(session, incident, decision, dpo=dpo, ciso=ciso)
     if LIVE["organisation"] in organisations:
         _live(session, organisations[LIVE["organisation"]], dpo)
 
@@ -218,6 +254,34 @@ def _ransomware(session: Session, incident: Incident, organisations: dict, dpo) 
             )
         if "close_at" in outcome:
             services.close_breach(session, breach, actor=dpo, at=outcome["close_at"])
+
+
+def _decide_and_close(session: Session, incident: Incident, decision, *, dpo, ciso) -> None:
+    decided_at, ground, reason = decision
+    close = incident_demo.closing(incident.title)
+    if decided_at is None:
+        # A day after the incident's response ended (the demo's recent incidents move with it).
+        moment = incident.lessons_learnt_at or incident.detected_at
+        decided_at = moment + timedelta(hours=16)
+        if close is not None:
+            decided_at = min(decided_at, close[0])
+    fanout = controllers_for(incident, session=session, everything=True)
+    pending = [c.organisation.id for c in fanout.pending]
+    if pending:
+        values = {
+            "organisation_ids": pending,
+            "ground": ground,
+            "reason": reason,
+            "decided_at": min(decided_at, utcnow()),
+        }
+        decisions.record_no_breach(
+            session, incident, validate(NoBreachDecisionCreate, values), actor=dpo
+        )
+    if close is not None and incident.status == IncidentStatus.LESSONS_LEARNT:
+        moment, values = close
+        incident_services.transition_incident(
+            session, incident, IncidentStatus.CLOSED, at=moment, actor=ciso, **values
+        )
 
 
 def _live(session: Session, organisation: Organisation, dpo) -> None:

@@ -57,10 +57,19 @@ def _when(value: datetime | None) -> str:
 def description(incident: Incident, controller: Controller) -> str:
     applications = ", ".join(a.name for a in controller.applications)
     host = incident.organisation.name
-    lines = [
+    origin = (
         f"Violation consécutive à l'incident {incident.reference} « {incident.title} » "
-        f"({incident.category.label.lower()}), déclaré par {host}, qui héberge les applications "
-        f"touchées utilisées par {controller.organisation.name} : {applications}.",
+        f"({incident.category.label.lower()}), déclaré par {host}"
+    )
+    if applications:
+        origin += (
+            f", qui héberge les applications touchées utilisées par "
+            f"{controller.organisation.name} : {applications}."
+        )
+    else:
+        origin += f", qui concerne {controller.organisation.name}."
+    lines = [
+        origin,
         f"Détecté le {_when(incident.detected_at)}"
         + (f", survenu le {_when(incident.occurred_at)}" if incident.occurred_at else "")
         + ".",

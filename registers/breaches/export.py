@@ -27,7 +27,7 @@ from compliance.durations import format_duration
 from compliance.tenancy import Organisation, slugify
 from registers.breaches import draft, letter
 from registers.breaches.clock import clock, processor_delay
-from registers.breaches.models import PersonalDataBreach
+from registers.breaches.models import NoBreachDecision, PersonalDataBreach
 from registers.breaches.queries import REGISTER
 from registers.breaches.schemas import BreachStatus, RiskLevel
 from registers.processing.reference import DataCategory, SpecialCategory, SubjectCategory
@@ -249,6 +249,26 @@ def register_breaches(session: Session, organisation: Organisation) -> list[Pers
     return list(session.scalars(statement))
 
 
+def no_breach_decisions(session: Session, organisation: Organisation) -> list[dict]:
+    """The documented "no breach" decisions of one controller, oldest first (Art. 33(5))."""
+    statement = (
+        sa.select(NoBreachDecision)
+        .options(selectinload(NoBreachDecision.incident))
+        .where(NoBreachDecision.organisation_id == organisation.id)
+        .order_by(NoBreachDecision.decided_at, NoBreachDecision.id)
+    )
+    return [
+        {
+            "incident": f"{d.incident.reference} {d.incident.title}",
+            "decided_at": d.decided_at,
+            "decided_by": d.decided_by_label or "",
+            "ground": d.ground.label,
+            "reason": d.reason,
+        }
+        for d in session.scalars(statement)
+    ]
+
+
 def register_context(session: Session, organisation: Organisation) -> dict:
     with force_locale("fr"):
         records = register_breaches(session, organisation)
@@ -270,6 +290,7 @@ def register_context(session: Session, organisation: Organisation) -> dict:
                 "late": late,
             },
             "breaches": breaches,
+            "no_breach": no_breach_decisions(session, organisation),
         }
 
 

@@ -1,6 +1,11 @@
 """From an incident to its controllers: the application map says which members deploy the
 affected applications, their records say which processing activities rely on them. Each member
-with such an activity is a controller whose own 72-hour clock may be running (Art. 33(1)).
+that uses an affected application is a controller whose own 72-hour clock may be running
+(Art. 33(1)): with its activities on it when its record has some, with a warning when it has
+none (it uses the software, so very probably processes personal data in it). An incident
+flagged as touching personal data also concerns its own organisation and the organisations
+named affected. For each controller, the DPO records a breach or a documented "no breach"
+decision (Art. 33(5)).
 
 Everything is read in a fixed number of queries, whatever the size of the map."""
 
@@ -19,8 +24,8 @@ from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import Application, Deployment
-from registers.breaches.models import PersonalDataBreach
-from registers.incidents.models import Incident, IncidentApplication
+from registers.breaches.models import NoBreachDecision, PersonalDataBreach
+from registers.incidents.models import Classification, Incident, IncidentApplication
 from registers.processing.models import ProcessingActivity, ProcessingApplication
 from registers.processing.reference import (
     DataCategory,
@@ -49,13 +54,25 @@ class DataItem:
 
 @dataclass
 class Controller:
-    """A member whose processing activities rely on an affected application it deploys."""
+    """A member the incident concerns: it deploys an affected application (`applications`),
+    with its processing activities relying on it (`activities`, possibly none), or it is named
+    by an incident flagged as touching personal data."""
 
     organisation: Organisation
     applications: list[Application]
     activities: list[ProcessingActivity]
     existing: list[PersonalDataBreach] = field(default_factory=list)
     may_create: bool = False
+    decision: NoBreachDecision | None = None
+
+    @property
+    def has_activities(self) -> bool:
+        return bool(self.activities)
+
+    @property
+    def decided(self) -> bool:
+        """A breach opened, or the "no breach" decision documented."""
+        return bool(self.existing) or self.decision is not None
 
     @property
     def data_categories(self) -> list[str]:
@@ -120,13 +137,48 @@ class Controller:
 class FanOut:
     incident: Incident
     controllers: list[Controller]
-    # Members deploying an affected application with no activity relying on it in their record.
-    without_activities: list[tuple[Organisation, list[str]]]
     hidden: int  # controllers outside what the user may see
+    hidden_pending: int = 0  # those of them with neither a breach nor a decision
 
     @property
     def creatable(self) -> list[Controller]:
         return [c for c in self.controllers if c.may_create]
+
+    @property
+    def without_activities(self) -> list[tuple[Organisation, list[str]]]:
+        """Members using an affected application with no activity relying on it in their
+        record: the DPO checks their record before deciding."""
+        return [
+            (c.organisation, [a.name for a in c.applications])
+            for c in self.controllers
+            if not c.has_activities
+        ]
+
+    @property
+    def pending(self) -> list[Controller]:
+        """The controllers with neither a breach nor a "no breach" decision."""
+        return [c for c in self.controllers if not c.decided]
+
+    @property
+    def pending_total(self) -> int:
+        return len(self.pending) + self.hidden_pending
+
+    @property
+    def concerned(self) -> bool:
+        """Whether the incident may involve personal data of some controller."""
+        return bool(self.controllers) or bool(self.hidden)
+
+
+def named_organisations(incident: Incident) -> set[int]:
+    """The organisations an incident flagged as touching personal data names: the affected
+    ones, and its own unless it is the host (which reports as the members' processor): they
+    are controllers of the data, whatever the map says."""
+    if not incident.personal_data:
+        return set()
+    named = {o.id for o in incident.affected_organisations}
+    if not incident.organisation.is_host:
+        named.add(incident.organisation_id)
+    return named
 
 
 def _criminal_label() -> str:
@@ -185,17 +237,39 @@ def _activities(session: Session, incident: Incident, organisation_ids) -> list:
     return list(session.scalars(statement))
 
 
+def _decisions(session: Session, incident: Incident) -> dict[int, NoBreachDecision]:
+    statement = sa.select(NoBreachDecision).where(NoBreachDecision.incident_id == incident.id)
+    return {d.organisation_id: d for d in session.scalars(statement)}
+
+
+def _existing(session: Session, incident: Incident) -> dict[int, list[PersonalDataBreach]]:
+    existing: dict[int, list[PersonalDataBreach]] = defaultdict(list)
+    for breach in session.scalars(
+        sa.select(PersonalDataBreach)
+        .where(
+            PersonalDataBreach.incident_id == incident.id,
+            PersonalDataBreach.archived_at.is_(None),
+        )
+        .order_by(PersonalDataBreach.id)
+    ):
+        existing[breach.organisation_id].append(breach)
+    return existing
+
+
 def controllers_for(
     incident: Incident, user=None, *, session: Session | None = None, everything: bool = False
 ) -> FanOut:
     """The controllers an incident concerns, with their activities relying on the affected
-    applications, among the organisations whose breaches the user may see (everything=True:
-    all of them, for the command line and the demo)."""
+    applications, their breaches and decisions, among the organisations whose breaches the
+    user may see (everything=True: all of them, for the gate, the command line and the demo)."""
     session = session or get_session()
     user = current_user if user is None else user
     deployed = _deployments(session, incident)
-    if not deployed:
-        return FanOut(incident, [], [], 0)
+    if incident.classification == Classification.EVENT and not incident.personal_data:
+        deployed = {}
+    concerned = set(deployed) | named_organisations(incident)
+    if not concerned:
+        return FanOut(incident, [], 0)
     by_organisation: dict[int, list[ProcessingActivity]] = defaultdict(list)
     for activity in _activities(session, incident, deployed):
         used = deployed[activity.organisation_id]
@@ -208,7 +282,7 @@ def controllers_for(
         )
     organisations = {
         o.id: o
-        for o in session.scalars(sa.select(Organisation).where(Organisation.id.in_(deployed)))
+        for o in session.scalars(sa.select(Organisation).where(Organisation.id.in_(concerned)))
     }
     applications = {
         a.id: a
@@ -218,38 +292,32 @@ def controllers_for(
             )
         )
     }
-    existing: dict[int, list[PersonalDataBreach]] = defaultdict(list)
-    for breach in session.scalars(
-        sa.select(PersonalDataBreach)
-        .where(
-            PersonalDataBreach.incident_id == incident.id,
-            PersonalDataBreach.archived_at.is_(None),
-        )
-        .order_by(PersonalDataBreach.id)
-    ):
-        existing[breach.organisation_id].append(breach)
-    controllers, without, hidden = [], [], 0
-    for organisation_id in sorted(deployed, key=lambda i: organisations[i].name.lower()):
+    existing = _existing(session, incident)
+    decisions = _decisions(session, incident)
+    controllers, hidden, hidden_pending = [], 0, 0
+    for organisation_id in sorted(concerned, key=lambda i: organisations[i].name.lower()):
         organisation = organisations[organisation_id]
         if readable is not None and organisation_id not in readable:
-            hidden += 1 if organisation_id in by_organisation else 0
+            hidden += 1
+            decided = organisation_id in existing or organisation_id in decisions
+            hidden_pending += 0 if decided else 1
             continue
         used = sorted(
-            (applications[i] for i in deployed[organisation_id]), key=lambda a: a.name_key
+            (applications[i] for i in deployed.get(organisation_id, ())), key=lambda a: a.name_key
         )
-        activities = by_organisation.get(organisation_id)
-        if not activities:
-            without.append((organisation, [a.name for a in used]))
-            continue
-        relevant = {a.id for activity in activities for a in activity.applications}
+        activities = by_organisation.get(organisation_id, [])
+        if activities:
+            relevant = {a.id for activity in activities for a in activity.applications}
+            used = [a for a in used if a.id in relevant]
         controllers.append(
             Controller(
                 organisation=organisation,
-                applications=[a for a in used if a.id in relevant],
+                applications=used,
                 activities=activities,
                 existing=existing.get(organisation_id, []),
                 may_create=everything
                 or can(REGISTER, Action.CREATE, organisation_id, user=user, session=session),
+                decision=decisions.get(organisation_id),
             )
         )
-    return FanOut(incident, controllers, without, hidden)
+    return FanOut(incident, controllers, hidden, hidden_pending)

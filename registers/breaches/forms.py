@@ -21,6 +21,7 @@ from registers.breaches.schemas import (
     BreachCause,
     BreachOrigin,
     Circumstance,
+    NoBreachGround,
     NotificationKind,
     RiskLevel,
 )
@@ -305,7 +306,38 @@ def assess_form(controllers, formdata=None, defaults=None):
     if formdata is None:
         for controller in controllers:
             key = controller.organisation.id
-            form[f"select_{key}"].data = not controller.existing
+            form[f"select_{key}"].data = not controller.decided
             form[f"informed_{key}"].data = (defaults or {}).get("informed_at")
             form[f"awareness_{key}"].data = (defaults or {}).get("informed_at")
     return form
+
+
+class NoBreachForm(Form):
+    """The "no breach" decision for one or several controllers of an incident (the view fills
+    the controllers still to decide)."""
+
+    organisation_ids = SelectMultipleField(
+        _l("Responsables de traitement"),
+        coerce=optional_int,
+        validate_choice=False,
+        description=_l("Ceux pour lesquels l'incident n'est pas une violation de données."),
+    )
+    ground = SelectField(_l("Motif"), validators=[required()])
+    reason = TextAreaField(
+        _l("Raison"),
+        validators=[required(), max_length(5_000)],
+        description=_l(
+            "Ce que le DPD a vérifié et pourquoi il conclut qu'il n'y a pas de violation : "
+            "c'est ce que la CNIL lira dans la documentation (art. 33.5)."
+        ),
+    )
+    decided_at = ParisDateTimeField(
+        _l("Décidé le"), validators=[Optional()], description=_l("Vide : maintenant.")
+    )
+
+    def __init__(self, *args, controllers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_ids.choices = [
+            (c.organisation.id, c.organisation.name) for c in controllers
+        ]
+        self.ground.choices = _choices(NoBreachGround, "")

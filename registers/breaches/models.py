@@ -19,6 +19,7 @@ from registers.breaches.schemas import (
     FIRST_KINDS,
     BreachBase,
     BreachStatus,
+    NoBreachDecisionBase,
     NotificationBase,
 )
 from registers.incidents.models import Incident
@@ -230,3 +231,31 @@ class BreachNotification(IdMixin, NotificationBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
     breach: PersonalDataBreach = Relationship(back_populates="notifications")
+
+
+class NoBreachDecision(IdMixin, NoBreachDecisionBase, table=True):
+    """The documented decision that an incident is no personal-data breach for one controller
+    it concerns (Art. 33(5)): why, who decided and when. With the breaches opened, these
+    decisions account for every controller before the incident can close."""
+
+    __tablename__ = "no_breach_decision"
+    __scope__ = Scope(Register.BREACHES)
+
+    incident_id: int = Field(
+        foreign_key="incident.id", nullable=False, index=True, ondelete="CASCADE"
+    )
+    organisation_id: int = Field(
+        foreign_key="organisation.id", nullable=False, index=True, ondelete="CASCADE"
+    )
+    decided_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    decided_by_label: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    organisation: Organisation = Relationship()
+    incident: Incident = Relationship()
+
+    __table_args__ = (sa.UniqueConstraint("incident_id", "organisation_id"),)
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} {self.organisation.name}"

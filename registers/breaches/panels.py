@@ -1,6 +1,7 @@
 """What the breach register contributes to other pages: on an incident, the controllers it
-concerns and their breaches ("Assess personal-data breach"); on the dashboard and on an
-organisation's page, the running 72-hour clocks."""
+concerns, their breaches and "no breach" decisions ("Assess personal-data breach"); on the
+dashboard, the incidents that may involve personal data and still await the DPO's decision for
+some controller; on the dashboard and on an organisation's page, the running 72-hour clocks."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance.access import scope
 from compliance.auth import can
 from compliance.db import get_session, utcnow
 from compliance.permissions import Action
 from compliance.registry import Panel
+from registers.applications.models import Deployment
 from registers.breaches.clock import clock, follow_up
 from registers.breaches.fanout import controllers_for
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
+from registers.incidents.models import (
+    Classification,
+    Incident,
+    IncidentApplication,
+    IncidentStatus,
+)
 
 WIDGET_SIZE = 6
 
@@ -32,7 +41,7 @@ def incident_panel(incident) -> dict | None:
             visible_breaches(current_user, BreachFilters(incident_id=incident.id), selected=False)
         )
     )
-    if not fanout.controllers and not breaches:
+    if not fanout.concerned and not breaches:
         return None
     return {
         "title": _l("Violations de données personnelles"),
@@ -41,7 +50,56 @@ def incident_panel(incident) -> dict | None:
         "fanout": fanout,
         "breaches": breaches,
         "clocks": {b.id: clock(b) for b in breaches},
-        "pending": [c for c in fanout.controllers if not c.existing],
+        "pending": fanout.pending,
+        "may_decide": [c for c in fanout.pending if c.may_create],
+        "may_open": [c for c in fanout.creatable if not c.existing],
+    }
+
+
+DUTY_SIZE = 8
+
+
+def _candidates():
+    """The incidents still open that may involve personal data: flagged, or on an application
+    deployed at a member and not ruled out as a mere event (newest first)."""
+    deployed = (
+        sa.select(IncidentApplication.incident_id)
+        .join(Deployment, Deployment.application_id == IncidentApplication.application_id)
+        .where(Deployment.archived_at.is_(None))
+    )
+    statement = sa.select(Incident).where(
+        Incident.archived_at.is_(None),
+        Incident.status != IncidentStatus.CLOSED,
+        sa.or_(
+            Incident.personal_data.is_(True),
+            sa.and_(
+                sa.or_(
+                    Incident.classification.is_(None),
+                    Incident.classification != Classification.EVENT,
+                ),
+                Incident.id.in_(deployed),
+            ),
+        ),
+    )
+    return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
+
+
+def duty_widget(context) -> dict | None:
+    """The DPO's card: incidents that may involve personal data with controllers still to
+    decide (a breach or a documented "no breach"), each with its count."""
+    if not can(REGISTER, Action.CREATE):
+        return None
+    waiting = []
+    for incident in get_session().scalars(_candidates()):
+        fanout = controllers_for(incident)
+        pending = [c for c in fanout.pending if c.may_create]
+        if pending:
+            waiting.append((incident, pending))
+    return {
+        "title": _l("Incidents à évaluer : données personnelles"),
+        "template": "breaches/_duty_widget.html",
+        "waiting": waiting[:DUTY_SIZE],
+        "waiting_total": len(waiting),
     }
 
 
@@ -109,6 +167,7 @@ def organisation_widget(organisation) -> dict | None:
 # What this register shows on other pages (mounted through its SPEC).
 PANELS = (
     Panel("incident_impact", incident_panel, order=10),
+    Panel("dashboard", duty_widget, order=14),
     Panel("dashboard", dashboard_widget, order=15),
     Panel("organisation", organisation_widget, order=15),
 )

@@ -520,3 +520,57 @@ class BreachFilters(Query):
                 continue
             args[name] = "1" if value is True else str(getattr(value, "value", value))
         return args
+
+
+# --- a controller's "no breach" decision --------------------------------------------------------
+
+
+class NoBreachGround(LabeledEnum):
+    """Why an incident is no personal-data breach for one controller (Art. 33(5))."""
+
+    NO_PERSONAL_DATA = "no_personal_data"
+    NOT_AFFECTED = "not_affected"
+
+    @classmethod
+    def __labels__(cls):
+        return {
+            cls.NO_PERSONAL_DATA: _l("Aucune donnée personnelle de ce responsable n'est en cause"),
+            cls.NOT_AFFECTED: _l(
+                "Données personnelles en cause, mais ni perdues, ni altérées, ni divulguées, "
+                "ni indisponibles"
+            ),
+        }
+
+
+class NoBreachDecisionBase(SQLModel):
+    """What the DPO records for a controller when the incident is no breach for it."""
+
+    ground: Code[NoBreachGround] = Field(sa_type=str_enum(NoBreachGround), nullable=False)
+    reason: Sentence = Field(max_length=5_000)
+
+
+class NoBreachDecisionCreate(NoBreachDecisionBase, Input):
+    """The decision for the controllers `organisation_ids` of an incident (one record each)."""
+
+    organisation_ids: Ids = Field(min_length=1)
+    decided_at: Instant | None = None
+
+
+class NoBreachDecisionRead(NoBreachDecisionBase, Output):
+    """A "no breach" decision as the API answers it."""
+
+    id: int
+    incident_id: int
+    organisation_id: int
+    decided_at: datetime
+    decided_by_label: str | None
+
+    @field_serializer("decided_at", when_used="json")
+    def _paris(self, value: datetime) -> ParisTime:
+        return paris_time(value)
+
+
+class NoBreachDecisions(Output):
+    """The decisions recorded by one request."""
+
+    decisions: list[NoBreachDecisionRead]

@@ -18,7 +18,7 @@ from compliance.tenancy import Organisation
 from registers.applications.models import Application, normalise_key
 from registers.incidents import corrective_actions as actions
 from registers.incidents import incidents as services
-from registers.incidents.common import today
+from registers.incidents.common import FieldErrors, today
 from registers.incidents.models import (
     ActionSource,
     ActionStatus,
@@ -638,13 +638,33 @@ def other_actions() -> list[dict]:
 # --- loading ---------------------------------------------------------------------------------
 
 
+def incidents() -> tuple[dict, ...]:
+    return (ransomware(), phishing(), outage(), lost_laptop())
+
+
+def closing(title: str) -> tuple[datetime, dict] | None:
+    """When and how the story of the demo incident `title` closes it, if it does. An incident
+    that may involve personal data closes only once the DPO has decided for each controller:
+    the breach register's demo records those decisions, then closes it."""
+    for spec in incidents():
+        if spec["title"] != title:
+            continue
+        for kind, moment, values in spec["story"]:
+            if kind == "phase" and values["target"] == S.CLOSED:
+                extra = {k: v for k, v in values.items() if k != "target"}
+                if spec.get("lessons_learnt"):
+                    extra["lessons_learnt"] = spec["lessons_learnt"]
+                return moment, extra
+    return None
+
+
 def load(session: Session, *, actor) -> None:
     actor = session.scalar(select(User).where(User.email == CISO_EMAIL)) or actor
     organisations = {o.slug: o for o in session.scalars(select(Organisation))}
     applications = {a.name_key: a for a in session.scalars(select(Application))}
     if "siim94" not in organisations:
         return
-    for spec in (ransomware(), phishing(), outage(), lost_laptop()):
+    for spec in incidents():
         if session.scalar(select(Incident.id).where(Incident.title == spec["title"])) is None:
             _incident(session, spec, organisations, applications, actor)
     for spec in other_actions():
@@ -677,9 +697,14 @@ def _incident(session, spec: dict, organisations: dict, applications: dict, acto
         else:
             if values["target"] == S.CLOSED and lessons:
                 values = {**values, "lessons_learnt": lessons}
-            services.transition_incident(
-                session, incident, values.pop("target"), at=moment, actor=actor, **values
-            )
+            try:
+                services.transition_incident(
+                    session, incident, values.pop("target"), at=moment, actor=actor, **values
+                )
+            except FieldErrors as error:
+                # Closing waits for each controller's breach decision (see `closing`).
+                if "controllers" not in error.errors:
+                    raise
     if lessons and not incident.lessons_learnt:
         services.update_incident(session, incident, {"lessons_learnt": lessons}, actor=actor)
     for action in planned:

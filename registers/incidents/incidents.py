@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from compliance import audit
 from compliance.db import check_version, lock_row
 from compliance.permissions import Action, Register
+from compliance.registry import gate_errors
 from compliance.schemas import validate
 from compliance.tenancy import (
     Organisation,
@@ -75,6 +76,8 @@ PHASE_COLUMNS = {
     S.CLOSED: "closed_at",
 }
 LINKS = ("application_ids", "organisation_ids")
+# The gate other registers hold on closing an incident (compliance.registry.Gate).
+CLOSE_GATE = "incident_close"
 
 
 def _summary(incident: Incident) -> str:
@@ -364,6 +367,11 @@ def transition_incident(
     values = step.model_dump()
     target, moment = step.status, step.at or now()
     _check_transition(incident, target, moment, values)
+    if target == S.CLOSED:
+        # Other registers' conditions: each controller's breach decision (Art. 33(5)).
+        errors = gate_errors(CLOSE_GATE, session, incident)
+        if errors:
+            raise FieldErrors(errors)
     before_status, before_severity = incident.status, incident.severity
     if values.get("classification"):
         incident.classification = values["classification"]

@@ -8,12 +8,12 @@ DPO what is missing before they press the button."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from compliance.types import SENTENCE_MIN_LETTERS, SENTENCE_MIN_WORDS, says_something
 from registers.processing import compute
 from registers.processing.reference import DpiaStatus, ProcessingRole
 
@@ -53,9 +53,6 @@ ANCHORS = {
 }
 DPIA_SCREENING = "dpia_screening"
 OVERRIDE_FIELD = "override_reason"
-# A reason is a sentence: a few words, not "x" or "ok".
-MIN_REASON_WORDS = 4
-MIN_REASON_LETTERS = 20
 
 
 @dataclass(frozen=True)
@@ -112,18 +109,16 @@ def validation_gaps(activity) -> list[Gap]:
 
 
 def is_sentence(text: str | None) -> bool:
-    """Whether a written reason says something: a few words, some letters."""
-    text = (text or "").strip()
-    words = re.findall(r"\w+", text)
-    letters = sum(1 for character in text if character.isalpha())
-    return len(words) >= MIN_REASON_WORDS and letters >= MIN_REASON_LETTERS
+    """Whether a written reason says something (the kernel's rule for every reason)."""
+    return says_something(text)
 
 
 def reason_error() -> str:
     return _(
         "écrivez le motif de la validation malgré les éléments manquants en une phrase "
-        "(au moins %(words)d mots)",
-        words=MIN_REASON_WORDS,
+        "(au moins %(words)d mots et %(letters)d lettres)",
+        words=SENTENCE_MIN_WORDS,
+        letters=SENTENCE_MIN_LETTERS,
     )
 
 

@@ -37,7 +37,11 @@ def test_ciso_logs_an_incident_and_follows_it(page, log_in):
     expect(page.get_by_text(re.compile(r"Incident INC-\d{4}-\d{3} enregistré"))).to_be_visible()
     # Gentilly reported it; Arcueil is affected through its use of Courrier V5.
     impact = page.locator("#impact")
-    expect(impact.get_by_role("rowheader", name="Arcueil")).to_be_visible()
+    affected = impact.get_by_role("region", name=re.compile("Organisations touchées"))
+    expect(affected.get_by_role("rowheader", name="Arcueil")).to_be_visible()
+    # Arcueil uses it: a controller whose breach decision the DPO records.
+    decisions = impact.get_by_role("region", name=re.compile("Décisions par responsable"))
+    expect(decisions.get_by_role("row", name=re.compile("^Arcueil"))).to_contain_text("À décider")
 
     timeline = page.locator("#timeline")
     entry = page.get_by_role("region", name="Ajouter une entrée au fil")

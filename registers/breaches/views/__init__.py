@@ -6,10 +6,10 @@ from __future__ import annotations
 from compliance.access import requires
 from compliance.routes import blueprint
 from registers.breaches.queries import REGISTER
-from registers.breaches.views import breaches, exports
+from registers.breaches.views import breaches, decisions, exports
 from registers.breaches.views.helpers import template_helpers
 
-bp = blueprint("breaches", __name__, breaches, exports, url_prefix="/breaches")
+bp = blueprint("breaches", __name__, breaches, decisions, exports, url_prefix="/breaches")
 
 
 @bp.before_request

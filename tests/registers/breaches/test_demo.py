@@ -13,8 +13,9 @@ from registers.applications import demo as map_demo
 from registers.breaches import demo
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
-from registers.breaches.models import BreachStatus, PersonalDataBreach
+from registers.breaches.models import BreachStatus, NoBreachDecision, PersonalDataBreach
 from registers.incidents import demo as incident_demo
+from registers.incidents.models import Incident, IncidentStatus
 from registers.processing import demo as processing_demo
 
 
@@ -51,13 +52,27 @@ def test_demo_fans_the_ransomware_out_once(app, session):
     assert ransomware.reference == "INC-2023-001"
     assert all(b.incident_id == ransomware.id for s, b in breaches.items() if s != "valdevy")
     assert breaches["valdevy"].incident_id is None and breaches["valdevy"].activities
-    # The other controllers are left for the DPO to assess from the incident's page.
+    # For the other controllers, the DPO documented why there is no breach; then the
+    # incident could close.
     fanout = controllers_for(ransomware, session=session, everything=True)
-    pending = {c.organisation.slug for c in fanout.controllers if not c.existing}
-    assert {"arcueil", "gentilly", "villejuif"} <= pending
+    decided = {c.organisation.slug for c in fanout.controllers if c.decision is not None}
+    assert {"arcueil", "gentilly", "villejuif"} <= decided
+    assert fanout.pending == []
+    assert all(len(c.decision.reason) > 50 for c in fanout.controllers if c.decision)
+    assert ransomware.status == IncidentStatus.CLOSED
+    # Every closed demo incident has its decisions; the lost laptop waits for the DPO.
+    for incident in session.scalars(sa.select(Incident)):
+        pending = controllers_for(incident, session=session, everything=True).pending
+        if incident.status == IncidentStatus.CLOSED:
+            assert pending == [], incident.title
+        elif incident.title == "Perte d'un ordinateur portable non chiffré":
+            # Valdevy lost it; Coop Ivry Habitat uses the same housing software.
+            assert [c.organisation.slug for c in pending] == ["coop-ivry-habitat", "valdevy"]
 
     entries = _count(session, AuditEntry)
+    decisions = _count(session, NoBreachDecision)
     demo.load(session, actor="test")
     assert _count(session, PersonalDataBreach) == 4
+    assert _count(session, NoBreachDecision) == decisions
     assert _count(session, AuditEntry) == entries
     assert verify(session).ok

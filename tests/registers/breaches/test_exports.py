@@ -37,7 +37,9 @@ def breaches(session, shared, make_incident, make_breach, organisation, other_or
     """Ivry's and Gentilly's breaches from a payroll incident; Ivry notified it late; Gentilly
     also has a breach of its own, judged not notifiable."""
     incident = make_incident([shared["payroll"]])
-    gentilly, ivry = controllers_for(incident, session=session, everything=True).controllers
+    gentilly, ivry, _villejuif = controllers_for(
+        incident, session=session, everything=True
+    ).controllers
     told = utcnow().replace(microsecond=0) - timedelta(hours=80)
     ours, theirs = services.open_breaches_for_incident(
         session, incident, [(ivry, told, told), (gentilly, told, told)], actor="test"

@@ -13,22 +13,55 @@ from registers.breaches.fanout import controllers_for
 from registers.breaches.schemas import RiskLevel
 
 
-def test_three_deployments_two_controllers_with_the_right_activities(
+def test_every_member_using_the_application_is_a_controller_with_its_activities(
     session, shared, make_incident, organisation, other_organisation, third_organisation
 ):
     incident = make_incident([shared["payroll"]])
     fanout = controllers_for(incident, session=session, everything=True)
-    assert [c.organisation.name for c in fanout.controllers] == ["Gentilly", "Ivry-sur-Seine"]
-    gentilly, ivry = fanout.controllers
+    names = [c.organisation.name for c in fanout.controllers]
+    assert names == ["Gentilly", "Ivry-sur-Seine", "Villejuif"]
+    gentilly, ivry, villejuif = fanout.controllers
     # Ivry's elections activity relies on another application: not concerned.
     assert [a.reference for a in ivry.activities] == ["RH-01", "RH-02"]
     assert [a.reference for a in gentilly.activities] == ["RH-01"]
     assert [a.name for a in ivry.applications] == ["SEDIT WEB2"]
-    # Villejuif uses the application but has no activity on it: listed apart, no breach.
+    # Villejuif uses the application with no activity on it in its record: still a
+    # controller (it very probably processes personal data in it), with a warning.
+    assert villejuif.activities == [] and not villejuif.has_activities
+    assert [a.name for a in villejuif.applications] == ["SEDIT WEB2"]
+    assert villejuif.may_create
     assert [(o.name, names) for o, names in fanout.without_activities] == [
         ("Villejuif", ["SEDIT WEB2"])
     ]
     assert fanout.hidden == 0
+    assert [c.organisation.name for c in fanout.pending] == names
+
+
+def test_a_member_without_activity_gets_its_breach_too(
+    session, shared, make_incident, third_organisation
+):
+    incident = make_incident([shared["payroll"]])
+    villejuif = controllers_for(incident, session=session, everything=True).controllers[2]
+    told = utcnow().replace(microsecond=0) - timedelta(minutes=30)
+    (breach,) = services.open_breaches_for_incident(
+        session, incident, [(villejuif, told, None)], actor="test"
+    )
+    assert breach.organisation_id == third_organisation.id
+    assert breach.activities == []
+    assert "SEDIT WEB2" in breach.description
+
+
+def test_an_incident_flagged_personal_data_concerns_the_organisations_it_names(
+    session, make_incident, organisation, other_organisation
+):
+    # No application at all (a lost laptop): the affected organisations are the controllers;
+    # the host that reports it, as processor, is not.
+    incident = make_incident([], organisation_ids=[other_organisation.id])
+    fanout = controllers_for(incident, session=session, everything=True)
+    assert [c.organisation.name for c in fanout.controllers] == ["Gentilly"]
+    assert make_incident([], personal_data=False).id
+    unflagged = make_incident([], personal_data=False, organisation_ids=[organisation.id])
+    assert controllers_for(unflagged, session=session, everything=True).controllers == []
 
 
 def test_sensitive_data_first_and_people_not_counted_twice(session, shared, make_incident):
@@ -49,7 +82,8 @@ def test_a_user_sees_only_the_controllers_in_their_perimeter(
     referent = make_user(Role.REFERENT, organisation)
     fanout = controllers_for(incident, referent, session=session)
     assert [c.organisation.name for c in fanout.controllers] == ["Ivry-sur-Seine"]
-    assert fanout.hidden == 1
+    assert fanout.hidden == 2  # Gentilly and Villejuif
+    assert fanout.pending_total == 3
     assert fanout.creatable == []  # a referent reads breaches, never creates them
 
 
@@ -57,7 +91,9 @@ def test_one_prefilled_breach_per_selected_controller_each_with_its_own_h0(
     session, shared, make_incident, organisation, other_organisation
 ):
     incident = make_incident([shared["payroll"]])
-    gentilly, ivry = controllers_for(incident, session=session, everything=True).controllers
+    gentilly, ivry, _villejuif = controllers_for(
+        incident, session=session, everything=True
+    ).controllers
     told = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     later = told + timedelta(minutes=20)
     created = services.open_breaches_for_incident(
@@ -86,7 +122,10 @@ def test_one_prefilled_breach_per_selected_controller_each_with_its_own_h0(
     assert gentilly_breach.risk_level == RiskLevel.RISK
     # The panel now knows them.
     again = controllers_for(incident, session=session, everything=True)
-    assert all(c.existing for c in again.controllers)
+    assert [c.organisation.name for c in again.controllers if c.existing] == [
+        "Gentilly",
+        "Ivry-sur-Seine",
+    ]
 
 
 def test_the_draft_is_french_and_bounded(app, session, shared, make_incident):

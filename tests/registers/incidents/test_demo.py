@@ -28,13 +28,14 @@ def test_demo_loads_the_story_once(app, session):
     assert len(incidents) == 4
     ransomware = incidents["Rançongiciel sur l'infrastructure mutualisée"]
     assert ransomware.reference == "INC-2023-001"
-    assert ransomware.status == IncidentStatus.CLOSED and ransomware.lessons_learnt
+    # Without the breach register's decisions for each controller, closing waits (the breach
+    # register's demo records them, then closes it).
+    assert ransomware.status == IncidentStatus.LESSONS_LEARNT and ransomware.lessons_learnt
     assert len(ransomware.applications) == 7 and len(ransomware.reports) == 4
     assert ransomware.entries[0].author_label == "Rachida RSSI"
     assert len(queries.impact(ransomware, everything=True).organisations) >= 10
     statuses = {i.status for i in incidents.values()}
     assert {
-        IncidentStatus.CLOSED,
         IncidentStatus.RESPONDING,
         IncidentStatus.LESSONS_LEARNT,
     } <= statuses
