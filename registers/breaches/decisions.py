@@ -83,8 +83,8 @@ def record_no_breach(
 
 def pending_message(names: list[str]) -> str:
     return _(
-        "Pour chaque responsable de traitement concerné, le DPD ouvre une violation ou consigne "
-        "pourquoi il n'y en a pas (art. 33.5 du RGPD). Reste à décider : %(names)s.",
+        "Pour chaque responsable de traitement concerné, le délégué ouvre une violation ou "
+        "consigne pourquoi il n'y en a pas (art. 33.5 du RGPD). Reste à décider : %(names)s.",
         names=", ".join(names),
     )
 

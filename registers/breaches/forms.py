@@ -327,7 +327,7 @@ class NoBreachForm(Form):
         _l("Raison"),
         validators=[required(), max_length(5_000)],
         description=_l(
-            "Ce que le DPD a vérifié et pourquoi il conclut qu'il n'y a pas de violation : "
+            "Ce que le délégué a vérifié et pourquoi il conclut qu'il n'y a pas de violation : "
             "c'est ce que la CNIL lira dans la documentation (art. 33.5)."
         ),
     )

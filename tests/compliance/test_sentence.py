@@ -22,7 +22,7 @@ def test_a_word_or_two_is_not_a_reason(base_app, value):
     with base_app.test_request_context(), pytest.raises(FieldErrors) as caught:
         validate(Reasoned, {"reason": value})
     assert caught.value.errors["reason"] == (
-        "doit être rédigé en une phrase au moins (3 mots et 20 caractères minimum)"
+        "doit être rédigé en une phrase au moins (3 mots et 20 lettres minimum)"
     )
 
 

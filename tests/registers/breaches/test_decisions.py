@@ -69,7 +69,9 @@ def test_an_incident_closes_only_once_every_controller_has_decided(
     assert waiting.status == IncidentStatus.LESSONS_LEARNT
     # A breach for Ivry, a decision for Gentilly: Villejuif still to decide.
     ivry = controllers_for(waiting, session=session, everything=True).controllers[1]
-    services.open_breaches_for_incident(session, waiting, [(ivry, utcnow(), None)], actor="test")
+    services.open_breaches_for_incident(
+        session, waiting, [(ivry, utcnow(), utcnow())], actor="test"
+    )
     decisions.record_no_breach(session, waiting, no_breach([other_organisation]), actor="test")
     with pytest.raises(FieldErrors) as refused:
         close(session, waiting)
@@ -125,7 +127,9 @@ def test_a_decision_is_refused_for_an_organisation_not_concerned_or_already_deci
         decisions.record_no_breach(session, waiting, no_breach([other_organisation]), actor="test")
     assert "déjà enregistrée" in refused.value.errors["organisation_ids"]
     ivry = controllers_for(waiting, session=session, everything=True).controllers[1]
-    services.open_breaches_for_incident(session, waiting, [(ivry, utcnow(), None)], actor="test")
+    services.open_breaches_for_incident(
+        session, waiting, [(ivry, utcnow(), utcnow())], actor="test"
+    )
     with pytest.raises(FieldErrors) as refused:
         decisions.record_no_breach(session, waiting, no_breach([organisation]), actor="test")
     assert "déjà ouverte" in refused.value.errors["organisation_ids"]

@@ -44,7 +44,7 @@ def test_a_member_without_activity_gets_its_breach_too(
     villejuif = controllers_for(incident, session=session, everything=True).controllers[2]
     told = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     (breach,) = services.open_breaches_for_incident(
-        session, incident, [(villejuif, told, None)], actor="test"
+        session, incident, [(villejuif, told, told)], actor="test"
     )
     assert breach.organisation_id == third_organisation.id
     assert breach.activities == []

@@ -63,7 +63,7 @@ def test_a_breach_opened_from_an_incident_needs_its_confirmed_h0(
     session, shared, make_incident, organisation
 ):
     incident = make_incident([shared["payroll"]])
-    _gentilly, ivry = controllers_for(incident, session=session, everything=True).controllers
+    _gentilly, ivry, *_ = controllers_for(incident, session=session, everything=True).controllers
     told = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     with pytest.raises(FieldErrors) as caught:
         services.open_breaches_for_incident(session, incident, [(ivry, told, None)], actor="t")

@@ -1,7 +1,7 @@
 """processing activity: validation despite missing items (the DPO's reason)
 
-Revision ID: 0017
-Revises: 0018
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04 19:30:00
 
 Validating an activity requires its Art. 30 items and a DPIA screening, or the DPO's written
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0018"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

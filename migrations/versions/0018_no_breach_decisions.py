@@ -1,7 +1,7 @@
 """the controllers' "no breach" decisions on an incident
 
-Revision ID: 0014
-Revises: 0020
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 19:30:00
 
 One row per incident and controller organisation for which the DPO documented that the
@@ -16,8 +16,8 @@ from alembic import op
 
 import compliance.db
 
-revision: str = "0014"
-down_revision: str | None = "0020"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

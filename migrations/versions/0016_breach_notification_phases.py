@@ -1,7 +1,7 @@
 """notification kinds in phases (complete) and the announced complementary notification
 
-Revision ID: 0015
-Revises: 0017
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-04 19:40:00
 
 Art. 33(4) GDPR: a notification may be given in phases. The CNIL's online service knows the
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0017"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
