@@ -38,6 +38,8 @@ def test_referent_fills_in_and_submits_then_dpo_validates(page, log_in):
     page.locator("#data_categories-0-active_period").fill("Durée de la réservation")
     page.locator("#data_categories-0-intermediate_period").fill("5 ans")
     page.locator("#data_categories-0-final_fate").select_option("destroy")
+    # A commune is a public body: its archiving says where the periods come from.
+    page.locator("#data_categories-0-retention_source").fill("Tableau de gestion communal")
     page.locator("#subjects-0-category").select_option("residents")
     page.locator("#subjects-0-estimated_number").fill("450")
     page.locator("#recipients-0-recipient_type").select_option("internal")
