@@ -5,18 +5,20 @@ the hygiene-measure coverage table and what is late and why; as a plain dict for
 
 from __future__ import annotations
 
-import io
-import sys
 from datetime import date
 
 import sqlalchemy as sa
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from compliance.documents import DocumentType, ExportRecord, export_document, format_document_date
+from compliance.documents import (
+    DocumentImage,
+    DocumentType,
+    ExportRecord,
+    export_document,
+    format_document_date,
+)
 from compliance.tenancy import slugify
 from registers.roadmap import compute, figures, raster
 from registers.roadmap.catalogue import ATTRIBUTION, LICENCE, all_measures
@@ -36,32 +38,6 @@ DOCUMENT_TYPE = DocumentType(
     register=REGISTER.value,
     context=lambda session, organisation, user: live_context(session, organisation, user),
 )
-
-
-class ChartImage(InlineImage):
-    """A PNG chart for the document being rendered.
-
-    docxtpl inserts an image through the template being rendered, which the kernel's
-    export_document creates and keeps to itself; the image finds it on the call stack, where
-    docxtpl's renderer is running (`render_xml_part`), when the template prints it."""
-
-    def __init__(self, png: bytes, width_mm: float):
-        super().__init__(None, io.BytesIO(png), width=Mm(width_mm))
-
-    def _insert_image(self):
-        self.tpl = self.tpl or _rendering_template()
-        self.image_descriptor.seek(0)
-        return super()._insert_image()
-
-
-def _rendering_template() -> DocxTemplate:
-    frame = sys._getframe(1)
-    while frame is not None:
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, DocxTemplate) and candidate.current_rendering_part is not None:
-            return candidate
-        frame = frame.f_back
-    raise RuntimeError("a chart is printed only while a Word template renders")
 
 
 def _fill(colour: str) -> str:
@@ -105,14 +81,14 @@ def _charts(progress, money, coverage) -> dict:
     segments = figures.coverage_segments(coverage)
     top = max((b.value for b in status_bars), default=0)
     return {
-        "status": ChartImage(
+        "status": DocumentImage(
             raster.bar_chart_png([(b.value, b.colour, b.shown) for b in status_bars], maximum=top),
             110,
         ),
-        "budget": ChartImage(
+        "budget": DocumentImage(
             raster.bar_chart_png([(b.value, b.colour, b.shown) for b in budget_bars]), 110
         ),
-        "coverage": ChartImage(
+        "coverage": DocumentImage(
             raster.stacked_bar_png([(s.value, s.colour) for s in segments]), 160
         ),
         "status_legend": _legend(status_bars),
