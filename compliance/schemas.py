@@ -99,6 +99,16 @@ class Query(Input):
             first = first or next(iter(error.errors))
             raise FilterError(first, error.errors[first]) from None
 
+    def as_args(self) -> dict:
+        """The filters as query-string arguments, for links (those at their default left out)."""
+        args = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value in (None, False, "", info.default):
+                continue
+            args[name] = "1" if value is True else str(getattr(value, "value", value))
+        return args
+
 
 def _accepts_none(annotation) -> bool:
     return annotation in (None, Any, type(None)) or type(None) in get_args(annotation)

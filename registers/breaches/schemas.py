@@ -511,16 +511,6 @@ class BreachFilters(Query):
             )
         return value
 
-    def as_args(self) -> dict:
-        """The query string that gives these filters back (defaults left out)."""
-        args = {}
-        for name, info in type(self).model_fields.items():
-            value = getattr(self, name)
-            if value in (None, False, "", info.default):
-                continue
-            args[name] = "1" if value is True else str(getattr(value, "value", value))
-        return args
-
 
 # --- a controller's "no breach" decision --------------------------------------------------------
 

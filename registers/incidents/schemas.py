@@ -75,16 +75,6 @@ class Filters(Query):
             )
         return sort
 
-    def as_args(self) -> dict:
-        """The non-default filters, as query-string arguments (for links)."""
-        args = {}
-        for name, info in type(self).model_fields.items():
-            value = getattr(self, name)
-            if value in (None, False, "", info.default):
-                continue
-            args[name] = "1" if value is True else str(getattr(value, "value", value))
-        return args
-
 
 class Answer(Output):
     """What the API answers: instants as Python writes them (2026-01-31T09:00:00+00:00).
