@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -382,6 +383,8 @@ class Writer:
         self.dpo_id: int | None = None
         self.defaults: dict[str, dict] = {}
         self.numbers: dict[tuple[str, int], int] = {}
+        self.kinds: dict[int, str] = {}  # organisation id -> kind
+        self.summaries: dict[tuple, dict] = {}
 
     def insert(self, name: str, rows: list[dict], *, returning: bool = False) -> list[int]:
         if not rows:
@@ -418,11 +421,15 @@ class Writer:
                     "version": 1,
                 }
             )
-        return self.insert("organisation", rows, returning=True)
+        ids = self.insert("organisation", rows, returning=True)
+        self.kinds.update(zip(ids, (row["kind"] for row in rows), strict=True))
+        return ids
 
     def organisation(self, name: str, *, is_host: bool = False, kind=OrganisationKind.COMMUNE):
         row = {"name": name, "slug": slugify(name), "kind": kind, "is_host": is_host}
-        return self.insert("organisation", [row], returning=True)[0]
+        organisation_id = self.insert("organisation", [row], returning=True)[0]
+        self.kinds[organisation_id] = kind
+        return organisation_id
 
     def memberships(self, user_id: int, organisation_ids: list[int], role: Role) -> None:
         rows = [
@@ -514,7 +521,19 @@ class Writer:
         )
         for key in ("dpia_criteria", "dpia_cnil_types", "dpia_art35_cases"):
             values[key] = list(values.get(key) or [])
+        values.update(self._summary(values, template, self.kinds[organisation_id]))
         return values
+
+    def _summary(self, values: dict, template: Template, kind) -> dict:
+        """compute.stored_summary of a copy: the same for the copies of one demo activity in
+        organisations of one kind with one DPIA status (the name is never blank)."""
+        from registers.processing import compute
+
+        key = (id(template), kind, values["dpia_status"])
+        if key not in self.summaries:
+            subject = compute.activity_from_rows(values, template.children)
+            self.summaries[key] = compute.stored_summary(subject, SimpleNamespace(kind=kind))
+        return self.summaries[key]
 
     def _children(self, activity_ids: list[int], plan: list[Template]) -> None:
         tables = CHILD_TABLES

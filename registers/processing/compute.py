@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +19,7 @@ from registers.applications.models import EEA_COUNTRIES, DpaStatus, Hosting
 from registers.processing.reference import (
     Art35Case,
     CnilDpiaType,
+    DataCategory,
     DpiaStatus,
     EdpbCriterion,
     LegalBasis,
@@ -25,6 +27,7 @@ from registers.processing.reference import (
     ProcessingStatus,
     RecipientType,
     SecurityFamily,
+    SpecialCategory,
     SubjectCategory,
 )
 
@@ -204,8 +207,9 @@ def has_archiving(category) -> bool:
     )
 
 
-def _checks(activity) -> dict[str, bool]:
-    """Each applicable item of the record and whether the activity gives it."""
+def _checks(activity, organisation=None) -> dict[str, bool]:
+    """Each applicable item of the record and whether the activity gives it (`organisation`
+    defaults to the activity's)."""
     purposes = list(activity.purposes)
     categories = list(activity.data_categories)
     checks = {
@@ -225,7 +229,9 @@ def _checks(activity) -> dict[str, bool]:
         checks["joint_arrangement"] = _filled(activity.joint_arrangement)
     if getattr(activity, "indirect_collection", False):
         checks["data_source"] = _filled(activity.data_source)
-    if is_public_body(getattr(activity, "organisation", None)):
+    if organisation is None:
+        organisation = getattr(activity, "organisation", None)
+    if is_public_body(organisation):
         checks["archiving"] = bool(categories) and all(has_archiving(c) for c in categories)
     return checks
 
@@ -239,8 +245,8 @@ def missing_items(activity) -> list[Item]:
     return [ITEMS[code] for code in ITEMS if code in checks and not checks[code]]
 
 
-def completeness(activity) -> Completeness:
-    checks = _checks(activity)
+def completeness(activity, organisation=None) -> Completeness:
+    checks = _checks(activity, organisation)
     missing = [ITEMS[code] for code in ITEMS if code in checks and not checks[code]]
     applicable = len(checks)
     score = round(100 * (applicable - len(missing)) / applicable)
@@ -276,16 +282,30 @@ def register_completeness(activities: Iterable, organisation=None) -> RegisterCo
         scores.append(result.score)
         if result.missing:
             incomplete.append((activity, result.missing))
-    count = len(scores)
     cover_missing = controller_missing(organisation) if organisation is not None else []
-    if organisation is not None and scores:
+    score = register_score(
+        sum(scores), len(scores), len(incomplete), cover_missing, cover=organisation is not None
+    )
+    count = len(scores)
+    return RegisterCompleteness(score, count, count - len(incomplete), incomplete, cover_missing)
+
+
+def register_score(
+    score_sum: int, activities: int, incomplete: int, cover_missing: list, *, cover: bool = True
+) -> int:
+    """The register's score from its activities' scores (their sum and number), the number of
+    incomplete ones and what the cover lacks (counted as one more sheet with `cover`): what
+    register_completeness gives, from the figures the database sums."""
+    total, sheets = score_sum, activities
+    if cover and activities:
         present = len(CONTROLLER_ITEMS) - len(cover_missing)
-        scores.append(round(100 * present / len(CONTROLLER_ITEMS)))
-    score = round(sum(scores) / len(scores)) if scores else 0
+        total += round(100 * present / len(CONTROLLER_ITEMS))
+        sheets += 1
+    score = round(total / sheets) if sheets else 0
     # Rounding never shows 100 % while something is missing.
     if score == 100 and (incomplete or cover_missing):
         score = 99
-    return RegisterCompleteness(score, count, count - len(incomplete), incomplete, cover_missing)
+    return score
 
 
 # The controller's identity and the DPO's designation (Art. 30(1)(a), Art. 37(7)): the
@@ -433,6 +453,59 @@ def warnings(activity, *, organisation=None, today: date | None = None) -> list[
             ),
         )
     return found
+
+
+# --- what the activity keeps of them ------------------------------------------------------------
+
+# Warnings not kept on the activity: one depends on the vendor's agreement, two on the date.
+# The summaries test them in SQL (queries.py).
+LIVE_WARNINGS = frozenset({"processor_without_agreement", "review_overdue", "dpia_review_overdue"})
+# The stored columns of ProcessingActivity that stored_summary gives.
+SUMMARY_FIELDS = ("completeness_score", "missing_count", "warning_count")
+
+
+def stored_summary(activity, organisation) -> dict[str, int]:
+    """What the services keep on the activity so that a register's summary is a sum in SQL:
+    its completeness score, the number of missing items and of warnings other than the live
+    ones (LIVE_WARNINGS), for `organisation` (its kind decides what applies)."""
+    result = completeness(activity, organisation)
+    found = warnings(activity, organisation=organisation, today=date.min)
+    return {
+        "completeness_score": result.score,
+        "missing_count": len(result.missing),
+        "warning_count": sum(1 for warning in found if warning.code not in LIVE_WARNINGS),
+    }
+
+
+def activity_from_rows(values: dict, children: dict[str, list[dict]]) -> SimpleNamespace:
+    """An object stored_summary reads, from plain column values: the activity's and its child
+    rows' by collection name (for bulk writes and migrations, which have no ORM objects).
+    Recipients have no vendor and the activity no review dates: their warnings are live
+    ones."""
+
+    def rows(name, **coerce):
+        return [
+            SimpleNamespace(
+                **{
+                    **row,
+                    **{key: cast(row[key]) for key, cast in coerce.items() if row.get(key)},
+                }
+            )
+            for row in children.get(name) or ()
+        ]
+
+    return SimpleNamespace(
+        **{**values, "next_review_on": None, "dpia_next_review_on": None},
+        purposes=rows("purposes"),
+        data_categories=rows("data_categories", category=DataCategory),
+        special_categories=rows("special_categories", category=SpecialCategory),
+        subjects=rows("subjects"),
+        recipients=[
+            SimpleNamespace(**{**row.__dict__, "vendor": None}) for row in rows("recipients")
+        ],
+        transfers=rows("transfers"),
+        security_measures=rows("security_measures"),
+    )
 
 
 # --- inherited security measures ----------------------------------------------------------------

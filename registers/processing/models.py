@@ -79,6 +79,12 @@ class ProcessingActivity(RecordMixin, ActivityBase, table=True):
     dpia_art35_cases: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     # The screening's result, kept by the services so that lists can filter on it in SQL.
     dpia_required: bool = Field(default=False, nullable=False, index=True)
+    # What a register's summary sums (compute.stored_summary), kept by the services on every
+    # write of the activity, its child rows or its organisation's kind: the completeness score
+    # (percent), the number of missing items and of warnings other than compute.LIVE_WARNINGS.
+    completeness_score: int = Field(default=0, nullable=False)
+    missing_count: int = Field(default=0, nullable=False)
+    warning_count: int = Field(default=0, nullable=False)
 
     status: ProcessingStatus = Field(
         default=ProcessingStatus.DRAFT,

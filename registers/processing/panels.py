@@ -29,11 +29,10 @@ from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.registry import Panel
 from compliance.tenancy import visible_organisations_query
-from registers.processing import compute
 from registers.processing.models import ProcessingActivity, ProcessingApplication
 from registers.processing.queries import (
     activities_for_application,
-    organisation_activities,
+    organisation_summaries,
     visible_activities,
 )
 from registers.processing.reference import DpiaStatus, ProcessingStatus
@@ -121,14 +120,13 @@ def dashboard_widget(context) -> dict | None:
 def organisation_widget(organisation) -> dict | None:
     if not can(REGISTER, Action.READ, organisation.id) or not _has_template(ORGANISATION_TEMPLATE):
         return None
-    activities = organisation_activities(organisation.id)
-    warning_count = sum(len(compute.warnings(a, organisation=organisation)) for a in activities)
+    summary = organisation_summaries([organisation.id])[organisation.id]
     return {
         "title": _l("Registre des traitements"),
         "template": ORGANISATION_TEMPLATE,
         "organisation": organisation,
-        "completeness": compute.register_completeness(activities, organisation),
-        "warning_count": warning_count,
+        "completeness": summary.completeness(organisation),
+        "warning_count": summary.warnings,
         **summary_counts([organisation.id]),
     }
 

@@ -8,6 +8,9 @@ of the registers unless asked for.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -17,14 +20,15 @@ from compliance.audit import AuditEntry
 from compliance.db import get_session
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
-from registers.applications.models import Application, Deployment, Hosting
+from registers.applications.models import Application, Deployment, Hosting, Vendor
+from registers.applications.schemas import AGREEMENT_IN_PLACE
 from registers.processing import compute
 from registers.processing.models import (
     ProcessingActivity,
     ProcessingApplication,
     ProcessingRecipient,
 )
-from registers.processing.reference import ProcessingStatus
+from registers.processing.reference import DpiaStatus, ProcessingStatus, RecipientType
 from registers.processing.schemas import ActivityFilters
 
 REGISTER = Register.PROCESSING
@@ -43,6 +47,19 @@ ACTIVITY_OPTIONS = (
     selectinload(ProcessingActivity.transfers),
     selectinload(ProcessingActivity.security_measures),
     selectinload(ProcessingActivity.model),
+)
+# What compute.stored_summary reads of an activity (its organisation apart).
+SUMMARY_OPTIONS = tuple(
+    selectinload(getattr(ProcessingActivity, name))
+    for name in (
+        "purposes",
+        "data_categories",
+        "special_categories",
+        "subjects",
+        "recipients",
+        "transfers",
+        "security_measures",
+    )
 )
 # For lists: what a row shows (completeness and warnings need every collection).
 LIST_OPTIONS = ACTIVITY_OPTIONS
@@ -265,3 +282,157 @@ def sent_back(activities, *, session=None) -> dict[int, AuditEntry]:
     for entry in _session(session).scalars(statement):
         last.setdefault(int(entry.object_id), entry)
     return {key: entry for key, entry in last.items() if entry.action == "send_back"}
+
+
+# --- the registers' summaries -------------------------------------------------------------------
+
+
+@dataclass
+class RegisterSummary:
+    """One organisation's register in figures (archived activities and templates left out)."""
+
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # by status value
+    dpia_pending: int = 0
+    warnings: int = 0
+    complete: int = 0
+    score_sum: int = 0  # of the activities' completeness scores
+
+    @property
+    def incomplete(self) -> int:
+        return self.total - self.complete
+
+    def completeness(self, organisation, incomplete=()) -> compute.RegisterCompleteness:
+        """The register's completeness, as compute.register_completeness gives it; its list
+        of incomplete activities is `incomplete` (a sample, see incomplete_activities)."""
+        cover_missing = compute.controller_missing(organisation)
+        score = compute.register_score(self.score_sum, self.total, self.incomplete, cover_missing)
+        return compute.RegisterCompleteness(
+            score, self.total, self.complete, list(incomplete), cover_missing
+        )
+
+
+def _live() -> sa.ColumnElement:
+    """The register's activities: neither archived nor templates."""
+    return sa.and_(
+        ProcessingActivity.is_model.is_(False),
+        ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+    )
+
+
+def _overdue(column, today) -> sa.ColumnElement:
+    return sa.case((column < today, 1), else_=0)
+
+
+def _lacking_processors() -> sa.Select:
+    """Recipients acting as processors whose vendor has no Art. 28 agreement, with their
+    activity (compute.processors_without_agreement)."""
+    return (
+        sa.select(ProcessingRecipient.processing_id)
+        .join(Vendor, Vendor.id == ProcessingRecipient.vendor_id)
+        .where(
+            ProcessingRecipient.recipient_type == RecipientType.PROCESSOR,
+            Vendor.dpa_status.not_in([status.value for status in AGREEMENT_IN_PLACE]),
+        )
+    )
+
+
+def organisation_summaries(
+    organisation_ids, *, session=None, today: date | None = None
+) -> dict[int, RegisterSummary]:
+    """Per organisation: counts by status, pending DPIAs, warnings and completeness of its
+    register, summed in SQL from what the activities keep (compute.stored_summary) and the
+    live warnings (two statements, whatever the number of organisations or activities).
+
+    Not scoped: for callers that have already checked access to the organisations."""
+    session = _session(session)
+    today = today or date.today()
+    ids = list(organisation_ids)
+    result = {organisation_id: RegisterSummary() for organisation_id in ids}
+    if not ids:
+        return result
+    activity = ProcessingActivity
+    pending = sa.case(
+        (
+            sa.and_(activity.dpia_required.is_(True), activity.dpia_status != DpiaStatus.COMPLETED),
+            1,
+        ),
+        else_=0,
+    )
+    statement = (
+        sa.select(
+            activity.organisation_id,
+            activity.status,
+            sa.func.count(),
+            sa.func.sum(pending),
+            sa.func.sum(
+                activity.warning_count
+                + _overdue(activity.next_review_on, today)
+                + _overdue(activity.dpia_next_review_on, today)
+            ),
+            sa.func.sum(sa.case((activity.missing_count == 0, 1), else_=0)),
+            sa.func.sum(activity.completeness_score),
+        )
+        .where(activity.organisation_id.in_(ids), _live())
+        .group_by(activity.organisation_id, activity.status)
+    )
+    for organisation_id, status, count, dpia, warned, complete, scores in session.execute(
+        statement
+    ):
+        summary = result[organisation_id]
+        summary.counts[getattr(status, "value", status)] = count
+        summary.total += count
+        summary.dpia_pending += dpia or 0
+        summary.warnings += warned or 0
+        summary.complete += complete or 0
+        summary.score_sum += scores or 0
+    lacking = _lacking_processors().subquery()
+    processors = (
+        sa.select(activity.organisation_id, sa.func.count())
+        .join(lacking, lacking.c.processing_id == activity.id)
+        .where(activity.organisation_id.in_(ids), _live())
+        .group_by(activity.organisation_id)
+    )
+    for organisation_id, count in session.execute(processors):
+        result[organisation_id].warnings += count
+    return result
+
+
+def _register(organisation_id: int) -> sa.Select:
+    return (
+        sa.select(ProcessingActivity)
+        .where(ProcessingActivity.organisation_id == organisation_id, _live())
+        .options(*ACTIVITY_OPTIONS)
+        .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+    )
+
+
+def incomplete_activities(organisation, *, limit: int, session=None) -> list[tuple]:
+    """The first `limit` incomplete activities of the register by reference, with their
+    missing items (compute.register_completeness's `incomplete`)."""
+    statement = _register(organisation.id).where(ProcessingActivity.missing_count > 0)
+    return [
+        (activity, compute.missing_items(activity))
+        for activity in _session(session).scalars(statement.limit(limit))
+    ]
+
+
+def warned_activities(
+    organisation, *, limit: int, session=None, today: date | None = None
+) -> list[tuple]:
+    """The first `limit` activities of the register by reference that have warnings, with
+    them."""
+    today = today or date.today()
+    statement = _register(organisation.id).where(
+        sa.or_(
+            ProcessingActivity.warning_count > 0,
+            ProcessingActivity.next_review_on < today,
+            ProcessingActivity.dpia_next_review_on < today,
+            ProcessingActivity.id.in_(_lacking_processors()),
+        )
+    )
+    found = (
+        (activity, compute.warnings(activity, organisation=organisation, today=today))
+        for activity in _session(session).scalars(statement.limit(limit))
+    )
+    return [(activity, warnings) for activity, warnings in found if warnings]

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from compliance import audit, numbering
@@ -35,6 +38,7 @@ from registers.processing.models import (
     ProcessingSubject,
     ProcessingTransfer,
 )
+from registers.processing.queries import SUMMARY_OPTIONS
 from registers.processing.reference import DpiaStatus, ProcessingStatus
 from registers.processing.schemas import ROWS, ActivityCreate, ActivityUpdate
 from registers.processing.serialise import child_rows
@@ -207,7 +211,15 @@ def refresh_screening(activity: ProcessingActivity) -> None:
         activity.dpia_required = required
 
 
-def _write(session, activity, cleaned, children, application_ids) -> dict:
+def refresh_summary(activity: ProcessingActivity, organisation: Organisation) -> None:
+    """Keep the stored completeness and warnings (compute.stored_summary) in step with the
+    activity, its child rows and its organisation."""
+    for name, value in compute.stored_summary(activity, organisation).items():
+        if getattr(activity, name) != value:
+            setattr(activity, name, value)
+
+
+def _write(session, activity, cleaned, children, application_ids, organisation=None) -> dict:
     """Apply cleaned values; returns the changes of the child rows and links."""
     for key, value in cleaned.items():
         setattr(activity, key, value)
@@ -217,6 +229,7 @@ def _write(session, activity, cleaned, children, application_ids) -> dict:
     if application_ids is not None:
         extra.update(_set_applications(session, activity, application_ids))
     refresh_screening(activity)
+    refresh_summary(activity, organisation or activity.organisation)
     return extra
 
 
@@ -280,7 +293,7 @@ def create_processing(
     activity = ProcessingActivity(
         organisation_id=organisation.id, reference=reference, is_model=is_template
     )
-    extra = _write(session, activity, cleaned, children, application_ids)
+    extra = _write(session, activity, cleaned, children, application_ids, organisation)
     session.add(activity)
     audit.record(
         session,
@@ -488,3 +501,48 @@ def restore_processing(session: Session, activity, *, actor, version=None) -> Pr
         action="restore",
         extra={"archived_at": None},
     )
+
+
+# --- what depends on the organisation -----------------------------------------------------------
+
+
+def refresh_organisation_summaries(session: Session, organisation: Organisation) -> int:
+    """Recompute the stored summary of every activity of `organisation` (its kind decides
+    what applies: archiving, legitimate interest) and write those that changed, in one
+    statement; returns their number. Derived values: the activities' versions do not move."""
+    with session.no_autoflush:
+        activities = session.scalars(
+            select(ProcessingActivity)
+            .where(ProcessingActivity.organisation_id == organisation.id)
+            .options(*SUMMARY_OPTIONS)
+        ).all()
+        changed = []
+        for activity in activities:
+            values = compute.stored_summary(activity, organisation)
+            if any(getattr(activity, name) != value for name, value in values.items()):
+                changed.append((activity, values))
+    if not changed:
+        return 0
+    table = ProcessingActivity.__table__
+    session.connection().execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("activity_id"))
+        .values({name: sa.bindparam(name) for name in compute.SUMMARY_FIELDS}),
+        [{"activity_id": activity.id, **values} for activity, values in changed],
+    )
+    for activity, values in changed:
+        for name, value in values.items():
+            set_committed_value(activity, name, value)
+    return len(changed)
+
+
+@event.listens_for(Session, "before_flush")
+def _organisation_kind_changed(session, _flush_context, _instances) -> None:
+    """Whatever path changes an organisation's kind, its activities' stored summaries follow
+    in the same transaction."""
+    for record in list(session.dirty):
+        if not isinstance(record, Organisation):
+            continue
+        state = sa.inspect(record)
+        if state.key is not None and state.attrs.kind.history.has_changes():
+            refresh_organisation_summaries(session, record)

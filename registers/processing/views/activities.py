@@ -8,7 +8,6 @@ spreadsheet exports, the processor's register and the import have their own modu
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -29,12 +28,14 @@ from registers.processing import compute, forms, gates, services, template_activ
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
+    incomplete_activities,
     inherited_measures,
-    organisation_activities,
+    organisation_summaries,
     readable_organisations,
     visible_activities,
+    warned_activities,
 )
-from registers.processing.reference import DpiaStatus, ProcessingStatus
+from registers.processing.reference import ProcessingStatus
 from registers.processing.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
 from registers.processing.views.helpers import (
     activity_form,
@@ -47,6 +48,8 @@ from registers.processing.views.helpers import (
 )
 
 routes = Routes()
+# The incomplete activities and those with warnings a register's summary names.
+SUMMARY_SAMPLE = 12
 
 
 # --- shared steps -----------------------------------------------------------------------------
@@ -76,32 +79,20 @@ def index():
 
 
 def _overview(organisations: list[Organisation]) -> dict[int, dict]:
-    """Per organisation of a page: counts by status, completeness and warnings (one query for
-    the activities, one per collection)."""
-    organisation_ids = [organisation.id for organisation in organisations]
-    statement = visible_activities(filters=ActivityFilters(), selected=False).where(
-        ProcessingActivity.organisation_id.in_(organisation_ids)
-    )
-    by_organisation: dict[int, list] = defaultdict(list)
-    for activity in get_session().scalars(statement):
-        by_organisation[activity.organisation_id].append(activity)
-    result = {}
-    for organisation in organisations:
-        organisation_id = organisation.id
-        activities = by_organisation.get(organisation_id, [])
-        counts = defaultdict(int)
-        for activity in activities:
-            counts[activity.status.value] += 1
-        result[organisation_id] = {
-            "total": len(activities),
-            "counts": counts,
-            "completeness": compute.register_completeness(activities, organisation),
-            "warnings": sum(len(compute.warnings(a)) for a in activities),
-            "dpia_pending": sum(
-                1 for a in activities if a.dpia_required and a.dpia_status != DpiaStatus.COMPLETED
-            ),
+    """Per organisation of a page: counts by status, completeness and warnings, summed in SQL
+    (queries.organisation_summaries)."""
+    summaries = organisation_summaries([organisation.id for organisation in organisations])
+    return {
+        organisation.id: {
+            "total": summary.total,
+            "counts": summary.counts,
+            "completeness": summary.completeness(organisation),
+            "warnings": summary.warnings,
+            "dpia_pending": summary.dpia_pending,
         }
-    return result
+        for organisation in organisations
+        for summary in (summaries[organisation.id],)
+    }
 
 
 @routes.get("/registers/<slug>/")
@@ -117,9 +108,7 @@ def register(slug: str):
     if error is None:
         statement = visible_activities(filters=filters, selected=False)
         page = paginate(get_session(), statement, page=page_number(), per_page=25)
-    everything = organisation_activities(organisation.id)
-    warned = [(a, compute.warnings(a, organisation=organisation)) for a in everything]
-    warned = [(activity, found) for activity, found in warned if found]
+    summary = organisation_summaries([organisation.id])[organisation.id]
     return render_template(
         "processing/register.html",
         organisation=organisation,
@@ -127,9 +116,11 @@ def register(slug: str):
         error=error,
         page=page,
         rows=[_row(activity, organisation) for activity in page.items] if page else [],
-        completeness=compute.register_completeness(everything, organisation),
-        warned=warned,
-        warning_count=sum(len(found) for _activity, found in warned),
+        completeness=summary.completeness(
+            organisation, incomplete_activities(organisation, limit=SUMMARY_SAMPLE)
+        ),
+        warned=warned_activities(organisation, limit=SUMMARY_SAMPLE),
+        warning_count=summary.warnings,
         applications=organisation_applications(organisation.id),
         may_create=can(REGISTER, Action.CREATE, organisation.id),
         may_export=can(REGISTER, Action.EXPORT, organisation.id),
