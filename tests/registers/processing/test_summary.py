@@ -19,7 +19,7 @@ from registers.applications.schemas import VendorUpdate
 from registers.processing import compute, demo, services, template_activities
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import organisation_activities, organisation_summaries
-from registers.processing.reference import DpiaStatus, ProcessingStatus
+from registers.processing.reference import DpiaStatus
 from registers.processing.schemas import ActivityUpdate, check
 from tests.registers.processing.conftest import COMPLETE
 
@@ -123,7 +123,9 @@ WRITES = {
 
 
 @pytest.mark.parametrize("write", list(WRITES))
-def test_stored_summary_follows_every_write(session, organisation, make_activity, make_vendor, write):
+def test_stored_summary_follows_every_write(
+    session, organisation, make_activity, make_vendor, write
+):
     vendor = make_vendor(dpa_status="requested" if "signed" in write else "signed")
     processor = {"recipient_type": "processor", "name": "Éditeur", "vendor_id": vendor.id}
     public = {
