@@ -51,15 +51,18 @@ ACTIVITY_COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("processing_activity", schema=None) as batch_op:
+    # Plain ADD COLUMNs: a batch rebuild of "processing_activity" on SQLite would
+    # cascade-delete the rows that point at it. Its default stays there for the same reason.
+    for name in COLUMNS:
+        op.add_column(
+            "processing_activity",
+            sa.Column(name, sa.Integer(), nullable=False, server_default=sa.text("0")),
+        )
+    bind = op.get_bind()
+    _backfill(bind)
+    if bind.dialect.name != "sqlite":
         for name in COLUMNS:
-            batch_op.add_column(
-                sa.Column(name, sa.Integer(), nullable=False, server_default=sa.text("0"))
-            )
-    _backfill(op.get_bind())
-    with op.batch_alter_table("processing_activity", schema=None) as batch_op:
-        for name in COLUMNS:
-            batch_op.alter_column(name, server_default=None)
+            op.alter_column("processing_activity", name, server_default=None)
 
 
 def _backfill(bind) -> None:
@@ -109,6 +112,5 @@ def _backfill(bind) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("processing_activity", schema=None) as batch_op:
-        for name in reversed(COLUMNS):
-            batch_op.drop_column(name)
+    for name in reversed(COLUMNS):
+        op.drop_column("processing_activity", name)
