@@ -49,17 +49,24 @@ ACTIVITY_OPTIONS = (
     selectinload(ProcessingActivity.model),
 )
 # What compute.stored_summary reads of an activity (its organisation apart).
-SUMMARY_OPTIONS = tuple(
-    selectinload(getattr(ProcessingActivity, name))
-    for name in (
-        "purposes",
-        "data_categories",
-        "special_categories",
-        "subjects",
-        "recipients",
-        "transfers",
-        "security_measures",
-    )
+SUMMARY_COLLECTIONS = (
+    "purposes",
+    "data_categories",
+    "special_categories",
+    "subjects",
+    "recipients",
+    "transfers",
+    "security_measures",
+)
+SUMMARY_OPTIONS = tuple(selectinload(getattr(ProcessingActivity, n)) for n in SUMMARY_COLLECTIONS)
+# And what compute.warnings reads besides: the processors' vendors.
+WARNING_OPTIONS = (
+    *(
+        selectinload(getattr(ProcessingActivity, n))
+        for n in SUMMARY_COLLECTIONS
+        if n != "recipients"
+    ),
+    selectinload(ProcessingActivity.recipients).selectinload(ProcessingRecipient.vendor),
 )
 # For lists: what a row shows (completeness and warnings need every collection).
 LIST_OPTIONS = ACTIVITY_OPTIONS
@@ -398,41 +405,49 @@ def organisation_summaries(
     return result
 
 
-def _register(organisation_id: int) -> sa.Select:
+def _first(organisation_id: int, condition, limit: int) -> sa.Select:
     return (
+        sa.select(ProcessingActivity.id)
+        .where(ProcessingActivity.organisation_id == organisation_id, _live(), condition)
+        .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+        .limit(limit)
+    )
+
+
+def summary_samples(
+    organisation, *, limit: int, session=None, today: date | None = None
+) -> tuple[list[tuple], list[tuple]]:
+    """What a register's summary names, in one load: the first `limit` incomplete activities
+    by reference with their missing items (compute.register_completeness's `incomplete`), and
+    the first `limit` with warnings, with them."""
+    today = today or date.today()
+    warned = sa.or_(
+        ProcessingActivity.warning_count > 0,
+        ProcessingActivity.next_review_on < today,
+        ProcessingActivity.dpia_next_review_on < today,
+        ProcessingActivity.id.in_(_lacking_processors()),
+    )
+    statement = (
         sa.select(ProcessingActivity)
-        .where(ProcessingActivity.organisation_id == organisation_id, _live())
-        .options(*ACTIVITY_OPTIONS)
+        .where(
+            sa.or_(
+                ProcessingActivity.id.in_(
+                    _first(organisation.id, ProcessingActivity.missing_count > 0, limit)
+                ),
+                ProcessingActivity.id.in_(_first(organisation.id, warned, limit)),
+            )
+        )
+        .options(*WARNING_OPTIONS)
         .order_by(ProcessingActivity.reference, ProcessingActivity.id)
     )
-
-
-def incomplete_activities(organisation, *, limit: int, session=None) -> list[tuple]:
-    """The first `limit` incomplete activities of the register by reference, with their
-    missing items (compute.register_completeness's `incomplete`)."""
-    statement = _register(organisation.id).where(ProcessingActivity.missing_count > 0)
-    return [
+    activities = list(_session(session).scalars(statement))
+    incomplete = [
         (activity, compute.missing_items(activity))
-        for activity in _session(session).scalars(statement.limit(limit))
+        for activity in activities
+        if activity.missing_count > 0
     ]
-
-
-def warned_activities(
-    organisation, *, limit: int, session=None, today: date | None = None
-) -> list[tuple]:
-    """The first `limit` activities of the register by reference that have warnings, with
-    them."""
-    today = today or date.today()
-    statement = _register(organisation.id).where(
-        sa.or_(
-            ProcessingActivity.warning_count > 0,
-            ProcessingActivity.next_review_on < today,
-            ProcessingActivity.dpia_next_review_on < today,
-            ProcessingActivity.id.in_(_lacking_processors()),
-        )
-    )
     found = (
         (activity, compute.warnings(activity, organisation=organisation, today=today))
-        for activity in _session(session).scalars(statement.limit(limit))
+        for activity in activities
     )
-    return [(activity, warnings) for activity, warnings in found if warnings]
+    return incomplete[:limit], [(a, warnings) for a, warnings in found if warnings][:limit]

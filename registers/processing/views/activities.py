@@ -28,12 +28,11 @@ from registers.processing import compute, forms, gates, services, template_activ
 from registers.processing.models import ProcessingActivity
 from registers.processing.queries import (
     REGISTER,
-    incomplete_activities,
     inherited_measures,
     organisation_summaries,
     readable_organisations,
+    summary_samples,
     visible_activities,
-    warned_activities,
 )
 from registers.processing.reference import ProcessingStatus
 from registers.processing.schemas import ActivityCreate, ActivityFilters, ActivityUpdate
@@ -109,6 +108,7 @@ def register(slug: str):
         statement = visible_activities(filters=filters, selected=False)
         page = paginate(get_session(), statement, page=page_number(), per_page=25)
     summary = organisation_summaries([organisation.id])[organisation.id]
+    incomplete, warned = summary_samples(organisation, limit=SUMMARY_SAMPLE)
     return render_template(
         "processing/register.html",
         organisation=organisation,
@@ -116,10 +116,8 @@ def register(slug: str):
         error=error,
         page=page,
         rows=[_row(activity, organisation) for activity in page.items] if page else [],
-        completeness=summary.completeness(
-            organisation, incomplete_activities(organisation, limit=SUMMARY_SAMPLE)
-        ),
-        warned=warned_activities(organisation, limit=SUMMARY_SAMPLE),
+        completeness=summary.completeness(organisation, incomplete),
+        warned=warned,
         warning_count=summary.warnings,
         applications=organisation_applications(organisation.id),
         may_create=can(REGISTER, Action.CREATE, organisation.id),

@@ -18,7 +18,11 @@ from registers.applications import services as map_services
 from registers.applications.schemas import VendorUpdate
 from registers.processing import compute, demo, services, template_activities
 from registers.processing.models import ProcessingActivity
-from registers.processing.queries import organisation_activities, organisation_summaries
+from registers.processing.queries import (
+    organisation_activities,
+    organisation_summaries,
+    summary_samples,
+)
 from registers.processing.reference import DpiaStatus
 from registers.processing.schemas import ActivityUpdate, check
 from tests.registers.processing.conftest import COMPLETE
@@ -158,6 +162,10 @@ def test_a_template_push_keeps_the_copies_in_step(session, host, organisation):
     assert (pushed.missing_count, pushed.warning_count) == (1, 1)
 
 
+def _named(pairs) -> list:
+    return [(activity.reference, [str(item) for item in items]) for activity, items in pairs]
+
+
 def test_the_demo_s_summaries_are_the_python_figures(session):
     organisations = load_organisations(session, "test")
     load_users(session, organisations, "test")
@@ -177,6 +185,13 @@ def test_the_demo_s_summaries_are_the_python_figures(session):
         ), organisation.slug
         assert summary.counts == figures["counts"]
         assert summary.completeness(organisation).score == figures["score"]
+        # What the register's summary names: the first incomplete and warned activities.
+        activities = organisation_activities(organisation.id, session=session)
+        incomplete = compute.register_completeness(activities, organisation).incomplete
+        warned = [(a, compute.warnings(a, organisation=organisation)) for a in activities]
+        sample = summary_samples(organisation, limit=3, session=session)
+        assert _named(sample[0]) == _named(incomplete[:3])
+        assert _named(sample[1]) == _named([(a, found) for a, found in warned if found][:3])
     assert any(summaries[o.id].warnings for o in everyone)
 
 
