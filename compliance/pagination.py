@@ -148,7 +148,10 @@ def _decode_value(value, key: Key):
         parse = {"t": datetime.fromisoformat, "d": date.fromisoformat, "n": Decimal}.get(tag)
         if parse is None or not isinstance(text, str):
             raise CursorError
-        value = parse(text)
+        try:
+            value = parse(text)
+        except (ValueError, ArithmeticError):
+            raise CursorError from None
     elif not (value is None or isinstance(value, str | int | float | bool)):
         raise CursorError
     if value is None:
