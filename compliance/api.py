@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -15,13 +17,15 @@ from compliance.auth import memberships_of
 from compliance.db import ConflictError, get_session, reads_only
 from compliance.login import load_from_request
 from compliance.openapi import document, documented
-from compliance.pagination import paginate
+from compliance.pagination import CursorError, count, keyset_page
 from compliance.permissions import Register, Role
 from compliance.routes import Routes
 from compliance.schemas import Output, validate
 from compliance.security import csrf
 from compliance.services import FieldErrors, PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, OrganisationKind, scope
+from compliance.text import MAX_ID
+from compliance.types import parse_flag
 
 S = TypeVar("S")
 
@@ -68,23 +72,70 @@ def no_store(response):
     return response
 
 
-def page_args() -> tuple[int, int]:
+MAX_PER_PAGE = 200
+
+
+def list_json(statement, serialise) -> dict:
+    """One page of an API list, as JSON: `statement` (ordered by its sort keys; the id is added
+    as the last one) read after the cursor `after=`, `per_page` rows (50 by default, at most 200).
+    The answer holds the items, `per_page` and `next`, the URL of the next page (null on the last
+    one); `total` only when asked (`total=1`), for it costs a COUNT of every visible row.
+    `page=` (OFFSET) is still read for older clients: it answers as before (`page`, `total`,
+    `pages`) and with `next`, but costs more the further the page."""
+    args = request.args
     try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(200, max(1, int(request.args.get("per_page", 50))))
+        per_page = min(MAX_PER_PAGE, max(1, int(args.get("per_page", 50))))
+        page = max(1, int(args["page"])) if "page" in args else None
     except ValueError:
         abort(400, _("page et per_page doivent être des nombres entiers"))
-    return page, per_page
-
-
-def page_json(page, serialise) -> dict:
-    return {
-        "items": [serialise(item) for item in page.items],
-        "page": page.page,
-        "per_page": page.per_page,
-        "total": page.total,
-        "pages": page.pages,
+    try:
+        with_total = bool(parse_flag(args.get("total")))
+    except ValueError:
+        abort(400, _("total doit valoir 1 (le nombre total demandé) ou 0"))
+    after = args.get("after")
+    if after is not None and page is not None:
+        abort(400, _("after et page ne se combinent pas : suivez le lien next de la réponse"))
+    if page is not None:
+        # Past the last page is an empty page, never an OFFSET the database cannot hold.
+        page = min(page, MAX_ID // per_page)
+    session = get_session()
+    try:
+        result = keyset_page(
+            session,
+            statement,
+            after=after,
+            per_page=per_page,
+            offset=(page - 1) * per_page if page else 0,
+        )
+    except CursorError:
+        abort(
+            400,
+            _(
+                "Le curseur after est invalide : reprenez le lien next d'une réponse "
+                "précédente, sans le modifier."
+            ),
+        )
+    body = {
+        "items": [serialise(item) for item in result.items],
+        "per_page": per_page,
+        "next": _next_url(result.after),
     }
+    if page is not None:
+        total = count(session, statement)
+        body.update(page=page, total=total, pages=max(1, math.ceil(total / per_page)))
+    elif with_total:
+        body["total"] = count(session, statement)
+    return body
+
+
+def _next_url(cursor: str | None) -> str | None:
+    """This request's URL (absolute path, same filters) for the page after `cursor`."""
+    if cursor is None:
+        return None
+    args = request.args.copy()
+    args.pop("page", None)
+    args["after"] = cursor
+    return f"{request.script_root}{request.path}?{urlencode(list(args.items(multi=True)))}"
 
 
 def committed_json(session, serialise, record) -> dict:
@@ -227,15 +278,12 @@ def me():
 def organisations():
     """Organisations the token's user may see"""
     statement = scope(
-        select(Organisation).order_by(Organisation.name),
+        select(Organisation).order_by(Organisation.name, Organisation.id),
         Organisation.id,
         Register.ORGANISATIONS,
         selected=False,
     )
-    page, per_page = page_args()
-    return page_json(
-        paginate(get_session(), statement, page=page, per_page=per_page), organisation_json
-    )
+    return list_json(statement, organisation_json)
 
 
 @routes.get("/openapi.json")

@@ -113,8 +113,8 @@ def _operation(endpoint: str, method: str, view, doc: Doc, names: dict, definiti
         parameters += _query_parameters(doc.query, definitions)
     if doc.paged:
         parameters += [
-            {"$ref": "#/components/parameters/page"},
-            {"$ref": "#/components/parameters/per_page"},
+            {"$ref": f"#/components/parameters/{name}"}
+            for name in ("after", "per_page", "total", "page")
         ]
     if parameters:
         operation["parameters"] = parameters
@@ -140,6 +140,8 @@ def _operation(endpoint: str, method: str, view, doc: Doc, names: dict, definiti
     statuses = {401, 403, 404} | set(doc.errors)
     if doc.body is not None or doc.query is not None:
         statuses |= {400, 422}
+    if doc.paged:
+        statuses.add(400)
     if method in ("put", "patch", "delete") or doc.body is not None:
         statuses.add(409)
     for code in sorted(statuses):
@@ -199,13 +201,25 @@ def document(
         item[method] = _operation(rule.endpoint, method, view, doc, names, definitions)
     definitions["Page"] = {
         "type": "object",
-        "required": ["items", "page", "per_page", "total", "pages"],
+        "description": (
+            "A page of a list. Follow `next` to read the next one (keyset pagination: page N "
+            "costs what page 1 costs). `total` is there when asked for (`total=1`); `page` and "
+            "`pages` only when the page was asked by number (`page=`)."
+        ),
+        "required": ["items", "per_page", "next"],
         "properties": {
             "items": {"type": "array"},
-            "page": {"type": "integer"},
             "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-            "pages": {"type": "integer"},
+            "next": {
+                "type": ["string", "null"],
+                "description": (
+                    "The next page's URL (absolute path, same filters, with its `after` "
+                    "cursor); null on the last page"
+                ),
+            },
+            "total": {"type": "integer", "description": "Every row of the list (`total=1`)"},
+            "page": {"type": "integer", "description": "With `page=` only"},
+            "pages": {"type": "integer", "description": "With `page=` only"},
         },
     }
     definitions["Errors"] = {
@@ -225,15 +239,40 @@ def document(
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "parameters": {
-                "page": {
-                    "name": "page",
+                "after": {
+                    "name": "after",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1},
+                    "description": (
+                        "The cursor of the row the page starts after, as the previous "
+                        "answer's `next` link gives it (opaque; a malformed one is a 400). "
+                        "Without it, the first page."
+                    ),
+                    "schema": {"type": "string"},
                 },
                 "per_page": {
                     "name": "per_page",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                },
+                "total": {
+                    "name": "total",
+                    "in": "query",
+                    "description": (
+                        "1 to have the number of rows of the whole list in `total` "
+                        "(one more COUNT of every visible row: ask for it once, not each page)"
+                    ),
+                    "schema": {"type": "integer", "enum": [0, 1], "default": 0},
+                },
+                "page": {
+                    "name": "page",
+                    "in": "query",
+                    "deprecated": True,
+                    "description": (
+                        "The page by number (OFFSET), kept for older clients: it answers with "
+                        "`page`, `total` and `pages`, and costs more the further the page; "
+                        "follow `next` instead. Not with `after`."
+                    ),
+                    "schema": {"type": "integer", "minimum": 1},
                 },
             },
             "responses": {

@@ -9,10 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from compliance.access import CATALOGUE_EDITOR, get_or_404, require
-from compliance.api import answer, body, page_args, page_json, write
+from compliance.api import answer, body, list_json, write
 from compliance.db import get_session
 from compliance.openapi import documented
-from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FilterError
 from compliance.tenancy import organisation_for
@@ -112,8 +111,7 @@ def _filters(filter_cls):
 
 
 def _list(statement, serialise):
-    page, per_page = page_args()
-    return page_json(paginate(get_session(), statement, page=page, per_page=per_page), serialise)
+    return list_json(statement, serialise)
 
 
 def _checked(schema):

@@ -13,14 +13,12 @@ from compliance.api import (
     answer,
     json_body,
     json_error,
-    page_args,
-    page_json,
+    list_json,
     read_only,
     write,
 )
 from compliance.db import check_version, get_session
 from compliance.openapi import documented
-from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, FilterError, validate
 from compliance.tenancy import organisation_for
@@ -91,9 +89,8 @@ def breaches():
         filters = breach_filters(request.args)
     except FilterError as error:
         return json_error(400, "bad_request", str(error), errors={error.field: error.message})
-    page, per_page = page_args()
     statement = visible_breaches(current_user, filters)
-    return page_json(paginate(get_session(), statement, page=page, per_page=per_page), breach_json)
+    return list_json(statement, breach_json)
 
 
 @bp.get("/breaches/<int:breach_id>")

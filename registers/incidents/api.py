@@ -9,10 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import get_or_404, require
-from compliance.api import json_body, json_error, page_args, page_json, read_only, write
+from compliance.api import json_body, json_error, list_json, read_only, write
 from compliance.db import check_version, get_session
 from compliance.openapi import documented
-from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FilterError, validate
 from compliance.tenancy import organisation_for, visible_reference
@@ -136,8 +135,7 @@ def _filters(filter_cls):
 
 
 def _list(statement, serialise):
-    page, per_page = page_args()
-    return page_json(paginate(get_session(), statement, page=page, per_page=per_page), serialise)
+    return list_json(statement, serialise)
 
 
 # --- incidents ------------------------------------------------------------------------------

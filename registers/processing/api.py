@@ -10,10 +10,9 @@ from flask_login import current_user
 from sqlmodel import select
 
 from compliance.access import get_or_404, require
-from compliance.api import json_body, json_error, page_args, page_json, write
+from compliance.api import json_body, json_error, list_json, write
 from compliance.db import get_session
 from compliance.openapi import documented
-from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FilterError
 from compliance.tenancy import (
@@ -159,10 +158,7 @@ def activities():
     except FilterError as error:
         abort(json_error(400, "bad_request", str(error), errors={error.field: error.message}))
     statement = q.visible_activities(current_user, filters, selected=False)
-    page, per_page = page_args()
-    return page_json(
-        paginate(get_session(), statement, page=page, per_page=per_page), activity_json
-    )
+    return list_json(statement, activity_json)
 
 
 @bp.post("/processing-activities")

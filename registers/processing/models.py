@@ -139,6 +139,8 @@ class ProcessingActivity(RecordMixin, ActivityBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "reference"),
         sa.CheckConstraint("model_id IS NULL OR model_id <> id", name="not_own_model"),
+        # The API list's default order (reference, then id): its keyset pages seek on it.
+        sa.Index("ix_processing_activity_reference_id", "reference", "id"),
     )
 
     def __str__(self) -> str:

@@ -13,14 +13,12 @@ from compliance.api import (
     answer,
     body,
     json_body,
-    page_args,
-    page_json,
+    list_json,
     read_only,
     write,
 )
 from compliance.db import get_session
 from compliance.openapi import documented
-from compliance.pagination import paginate
 from compliance.permissions import Action
 from compliance.schemas import FilterError, validate, validate_query
 from compliance.tenancy import (
@@ -106,9 +104,8 @@ def _version(version: int | None) -> int:
 @documented(answer=RoadmapRead, paged=True)
 def roadmaps():
     """Roadmaps the token's user may see"""
-    page, per_page = page_args()
     statement = q.visible_roadmaps(current_user, selected=False)
-    return page_json(paginate(get_session(), statement, page=page, per_page=per_page), roadmap_json)
+    return list_json(statement, roadmap_json)
 
 
 @bp.get("/roadmaps/<int:record_id>")
@@ -122,9 +119,8 @@ def roadmap(record_id: int):
 @documented(answer=RoadmapActionRead, query=RoadmapActionFilters, paged=True)
 def actions():
     """Roadmap actions, filtered"""
-    page, per_page = page_args()
     statement = q.visible_actions(current_user, _filters(), selected=False)
-    return page_json(paginate(get_session(), statement, page=page, per_page=per_page), action_json)
+    return list_json(statement, action_json)
 
 
 @bp.post("/roadmap-actions")

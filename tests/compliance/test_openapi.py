@@ -74,3 +74,15 @@ def test_constraints_use_json_schema_keywords(app):
         view.__api_doc__ = saved
     assert {"minimum": 1, "maximum": 4, "type": "integer"} in schema["anyOf"]
     assert not {"ge", "le"} & set(schema["anyOf"][0])
+
+
+def test_lists_document_the_keyset_pagination(client):
+    document = _document(client)
+    operation = document["paths"]["/processing-activities"]["get"]
+    references = {parameter.get("$ref") for parameter in operation["parameters"]}
+    assert {f"#/components/parameters/{name}" for name in ("after", "total", "page")} <= references
+    assert "400" in operation["responses"]
+    page = document["components"]["schemas"]["Page"]
+    assert page["required"] == ["items", "per_page", "next"]
+    assert page["properties"]["next"]["type"] == ["string", "null"]
+    assert document["components"]["parameters"]["page"]["deprecated"] is True

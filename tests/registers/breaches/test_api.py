@@ -100,7 +100,7 @@ def test_invalid_values_are_422_and_write_nothing(api, dpo, organisation):
     )
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"awareness_at", "people_count"}
-    assert api("GET", "/breaches", dpo).json["total"] == 0
+    assert api("GET", "/breaches?total=1", dpo).json["total"] == 0
 
 
 def test_scoping_and_permissions(
@@ -164,7 +164,7 @@ def test_a_form_and_the_api_refuse_a_value_with_the_same_message(
     page = client.post(f"/breaches/new?organisation_id={organisation.id}", data=values)
     assert page.status_code == 400
     assert message in page.get_data(as_text=True)
-    assert api("GET", "/breaches", dpo).json["total"] == 0
+    assert api("GET", "/breaches?total=1", dpo).json["total"] == 0
 
 
 def test_a_bad_filter_is_400_with_the_field(api, dpo):
