@@ -121,7 +121,7 @@ def _sqlite_install(connection, table: str, columns: Sequence[str]) -> None:
     fts = fts_table(table)
     listed = ", ".join(columns)
     new = ", ".join(f"new.{column}" for column in columns)
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {fts}")
+    _sqlite_uninstall(connection, table)
     connection.exec_driver_sql(
         f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, tokenize='trigram')"
     )
@@ -143,11 +143,30 @@ def _sqlite_install(connection, table: str, columns: Sequence[str]) -> None:
     )
 
 
-def _sqlite_uninstall(connection, table: str) -> None:
+def _sqlite_drop_triggers(connection, table: str) -> None:
     fts = fts_table(table)
     for event in ("insert", "delete", "update"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {fts}_{event}")
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {fts}")
+
+
+def _sqlite_uninstall(connection, table: str) -> None:
+    _sqlite_drop_triggers(connection, table)
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {fts_table(table)}")
+
+
+def suspend_for_bulk_load(connection) -> None:
+    """Before a bulk load (bench/generate.py): drop SQLite's FTS triggers, which would cost
+    ~5× the inserts themselves; `refill_after_bulk_load()` fills the FTS tables in one pass
+    and puts the triggers back. Nothing to do on PostgreSQL (its indexes follow the rows)."""
+    if connection.dialect.name == "sqlite" and sqlite_has_trigram():
+        for table in SEARCHED:
+            _sqlite_drop_triggers(connection, table)
+
+
+def refill_after_bulk_load(connection) -> None:
+    if connection.dialect.name == "sqlite" and sqlite_has_trigram():
+        for table, columns in SEARCHED.items():
+            _sqlite_install(connection, table, columns)
 
 
 def _postgresql_has_trigram(connection) -> bool:

@@ -149,3 +149,18 @@ def test_postgresql_uses_the_trigram_indexes(session, activities):
     plan = "\n".join(session.connection().exec_driver_sql("EXPLAIN " + sql).scalars())
     assert "ix_processing_activity_name_trgm" in plan, plan
     assert "ix_processing_activity_responsible_service_trgm" in plan, plan
+
+
+def test_a_bulk_load_refills_the_index_and_restores_the_triggers(
+    session, organisation, make_activity
+):
+    """bench/generate.py drops the FTS triggers for its bulk inserts and refills afterwards."""
+    search.suspend_for_bulk_load(session.connection())
+    loaded = make_activity(organisation, name="Cimetières communaux")
+    session.flush()
+    search.refill_after_bulk_load(session.connection())
+    assert _ids(session, search.matching(ProcessingActivity, COLUMNS, "cimeti")) == {loaded.id}
+    later = make_activity(organisation, name="Cimetière paysager")
+    session.flush()
+    found = _ids(session, search.matching(ProcessingActivity, COLUMNS, "cimeti"))
+    assert found == {loaded.id, later.id}
