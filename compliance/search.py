@@ -169,11 +169,12 @@ def refill_after_bulk_load(connection) -> None:
             _sqlite_install(connection, table, columns)
 
 
-def _postgresql_has_trigram(connection) -> bool:
-    """Install pg_trgm if it is not there; False when the role may not (in a savepoint)."""
+def _postgresql_extension(connection, name: str = "pg_trgm") -> bool:
+    """Install the extension if it is not there; False when the role may not, or the server
+    lacks it (in a savepoint, so that the migration's transaction goes on)."""
     try:
         with connection.begin_nested():
-            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            connection.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS {name}")
     except sa.exc.DBAPIError:
         return False
     return True
@@ -187,7 +188,7 @@ def install(connection, searched: dict, trigram_only: dict) -> None:
             for table, columns in searched.items():
                 _sqlite_install(connection, table, columns)
         return
-    if connection.dialect.name == "postgresql" and _postgresql_has_trigram(connection):
+    if connection.dialect.name == "postgresql" and _postgresql_extension(connection):
         for table, columns in {**searched, **trigram_only}.items():
             for column in columns:
                 connection.exec_driver_sql(

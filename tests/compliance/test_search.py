@@ -78,3 +78,13 @@ def test_without_fts5_trigram_sqlite_falls_back_to_like(monkeypatch):
 def test_a_query_is_one_literal_phrase():
     assert search._phrase('le "registre"') == '"le ""registre"""'
     assert search.like_pattern("50%_\\") == "%50\\%\\_\\\\%"
+
+
+def test_a_missing_extension_leaves_the_migration_going(session):
+    """Without pg_trgm (or the right to install it) the migration skips the indexes."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    assert not search._postgresql_extension(connection, "no_such_extension_here")
+    assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    assert search._postgresql_extension(connection)
