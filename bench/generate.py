@@ -41,7 +41,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from compliance import create_app
+from compliance import create_app, search
 from compliance.admin import services as admin_services
 from compliance.auth import ApiToken, generate_token, hash_token
 from compliance.db import get_session, utcnow
@@ -775,6 +775,8 @@ def _generate(
 
     if session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         raise SystemExit(f"{url} already has organisations: give an empty database")
+    # The FTS tables are filled in one pass at the end, not row by row by their triggers.
+    search.suspend_for_bulk_load(session.connection())
     writer = Writer(session, seed)
     demo_records = read_demo(writer)
     session.commit()
@@ -812,6 +814,7 @@ def _generate(
     big_id = writer.organisation("Métropole du Grand Registre", kind=OrganisationKind.EPT)
     writer.memberships(dpo_id, [big_id], Role.DPO)
     writer.registers([big_id], big_register, templates, application_ids)
+    search.refill_after_bulk_load(session.connection())
     session.commit()
     _analyze(session)
 

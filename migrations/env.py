@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from compliance import load_models
+from compliance import load_models, search
 from compliance.db import make_engine
 
 config = context.config
@@ -26,6 +26,9 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search's FTS tables and trigram indexes are not models (compliance/search.py).
+        include_name=search.include_name,
+        include_object=search.include_object,
     )
 
 

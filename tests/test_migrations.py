@@ -7,14 +7,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from compliance import create_app, load_models
+from compliance import create_app, load_models, search
 from compliance.db import make_engine
 from compliance.schema import alembic_config, current_revisions, head_revisions, upgrade
 
 
 def _drift(engine: sa.Engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_name": search.include_name,
+            "include_object": search.include_object,
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, load_models())
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance import search
 from compliance.access import CATALOGUE_READER, allowed, scope
 from compliance.db import get_session
 from compliance.permissions import Register
@@ -125,8 +126,8 @@ def _search_condition(q: str):
     key = normalise_key(q)
     lowered = q.lower()
     conditions = [
-        Application.name.ilike(f"%{_escape(q)}%", escape="\\"),
-        Application.vendor.has(Vendor.name.ilike(f"%{_escape(q)}%", escape="\\")),
+        search.matching(Application, (Application.name,), q),
+        Application.vendor.has(search.matching(Vendor, (Vendor.name,), q)),
         Application.functions.any(
             sa.func.lower(ApplicationFunction.name).contains(lowered, autoescape=True)
         ),
@@ -136,10 +137,6 @@ def _search_condition(q: str):
         conditions.append(Application.name_key.contains(key, autoescape=True))
         conditions.append(Application.vendor.has(Vendor.key.contains(key, autoescape=True)))
     return sa.or_(*conditions)
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 APPLICATION_SORTS = {
@@ -195,7 +192,7 @@ def visible_vendors(user=None, filters: VendorFilters | None = None, *, session=
         statement = statement.where(Vendor.archived_at.is_(None))
     if filters.q:
         key = normalise_key(filters.q)
-        condition = Vendor.name.ilike(f"%{_escape(filters.q)}%", escape="\\")
+        condition = search.matching(Vendor, (Vendor.name,), filters.q)
         if key:
             condition = sa.or_(condition, Vendor.key.contains(key, autoescape=True))
         statement = statement.where(condition)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance import search
 from compliance.access import scope
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
@@ -57,11 +58,6 @@ SORTS = {
 }
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filtered(statement, filters: BreachFilters):
     if not filters.include_archived:
         statement = statement.where(PersonalDataBreach.archived_at.is_(None))
@@ -82,13 +78,8 @@ def _filtered(statement, filters: BreachFilters):
     if filters.open_only:
         statement = statement.where(PersonalDataBreach.status == BreachStatus.BEING_ASSESSED)
     if filters.q:
-        like = _like(filters.q)
-        statement = statement.where(
-            sa.or_(
-                PersonalDataBreach.reference.ilike(like, escape="\\"),
-                PersonalDataBreach.title.ilike(like, escape="\\"),
-            )
-        )
+        searched = (PersonalDataBreach.reference, PersonalDataBreach.title)
+        statement = statement.where(search.matching(PersonalDataBreach, searched, filters.q))
     return statement
 
 

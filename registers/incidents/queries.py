@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance import search as text_search
 from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
@@ -114,16 +115,8 @@ def _incident_filters(statement, filters: IncidentFilters):
     return statement
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _incident_search(q: str):
-    conditions = [
-        Incident.reference.ilike(_like(q), escape="\\"),
-        Incident.title.ilike(_like(q), escape="\\"),
-    ]
+    conditions = [text_search.matching(Incident, (Incident.reference, Incident.title), q)]
     encrypted = search.matching(q)
     if encrypted is not None:
         conditions.append(encrypted)
@@ -257,22 +250,15 @@ def _action_filters(statement, filters: ActionFilters):
     if filters.pending:
         statement = statement.where(CorrectiveAction.status.in_(ActionStatus.pending()))
     if filters.q:
-        like = _like(filters.q)
-        statement = statement.where(
-            sa.or_(
-                *(
-                    column.ilike(like, escape="\\")
-                    for column in (
-                        CorrectiveAction.reference,
-                        CorrectiveAction.title,
-                        CorrectiveAction.nonconformity,
-                        CorrectiveAction.action,
-                        CorrectiveAction.owner,
-                        CorrectiveAction.source_reference,
-                    )
-                )
-            )
+        searched = (
+            CorrectiveAction.reference,
+            CorrectiveAction.title,
+            CorrectiveAction.nonconformity,
+            CorrectiveAction.action,
+            CorrectiveAction.owner,
+            CorrectiveAction.source_reference,
         )
+        statement = statement.where(text_search.matching(CorrectiveAction, searched, filters.q))
     return statement
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance import search
 from compliance.access import scope
 from compliance.audit import AuditEntry
 from compliance.db import get_session
@@ -80,6 +81,11 @@ def _session(session):
     return get_session() if session is None else session
 
 
+SEARCHED = (
+    ProcessingActivity.name,
+    ProcessingActivity.reference,
+    ProcessingActivity.responsible_service,
+)
 SORTS = {
     "reference": (ProcessingActivity.reference,),
     "name": (ProcessingActivity.name, ProcessingActivity.reference),
@@ -87,10 +93,6 @@ SORTS = {
     "updated": (ProcessingActivity.updated_at,),
     "organisation": (Organisation.name, ProcessingActivity.reference),
 }
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def visible_activities(
@@ -128,14 +130,7 @@ def visible_activities(
     if filters.dpia_required is not None:
         statement = statement.where(ProcessingActivity.dpia_required.is_(filters.dpia_required))
     if filters.q:
-        pattern = f"%{_escape(filters.q)}%"
-        statement = statement.where(
-            sa.or_(
-                ProcessingActivity.name.ilike(pattern, escape="\\"),
-                ProcessingActivity.reference.ilike(pattern, escape="\\"),
-                ProcessingActivity.responsible_service.ilike(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(search.matching(ProcessingActivity, SEARCHED, filters.q))
     descending = filters.sort.startswith("-")
     columns = SORTS.get(filters.sort.lstrip("-"), SORTS["reference"])
     order = [column.desc() if descending else column for column in columns]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from compliance import search
 from compliance.access import scope
 from compliance.db import get_session
 from compliance.permissions import Action, Register
@@ -56,11 +57,6 @@ def late_condition(on: date | None = None):
     )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filtered(statement, filters: RoadmapActionFilters):
     if not filters.include_archived:
         statement = statement.where(RoadmapAction.archived_at.is_(None))
@@ -71,15 +67,13 @@ def _filtered(statement, filters: RoadmapActionFilters):
     if filters.late:
         statement = statement.where(late_condition())
     if filters.q:
-        like = _like(filters.q)
-        statement = statement.where(
-            sa.or_(
-                RoadmapAction.code.ilike(like, escape="\\"),
-                RoadmapAction.title.ilike(like, escape="\\"),
-                RoadmapAction.owner.ilike(like, escape="\\"),
-                RoadmapAction.description.ilike(like, escape="\\"),
-            )
+        searched = (
+            RoadmapAction.code,
+            RoadmapAction.title,
+            RoadmapAction.owner,
+            RoadmapAction.description,
         )
+        statement = statement.where(search.matching(RoadmapAction, searched, filters.q))
     return statement
 
 

@@ -1,0 +1,90 @@
+"""The search's schema objects (migration 0020) and the kernel's fallbacks."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import sqlalchemy as sa
+
+from compliance import search
+from compliance.schema import MIGRATIONS
+from registers.processing.models import ProcessingActivity
+
+
+def _migration():
+    path = MIGRATIONS / "versions" / "0020_search_indexes.py"
+    spec = importlib.util.spec_from_file_location("search_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_kernel_searches_what_the_migration_indexed():
+    migration = _migration()
+    assert migration.SEARCHED == search.SEARCHED
+    assert migration.TRIGRAM_ONLY == search.TRIGRAM_ONLY
+
+
+def test_the_database_at_head_has_the_search_objects(session):
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not search.sqlite_has_trigram():
+            return
+        rows = connection.exec_driver_sql(
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+        ).all()
+        names = {(kind, name) for kind, name, _table in rows}
+        for table in search.SEARCHED:
+            fts = search.fts_table(table)
+            assert ("table", fts) in names
+            for event in ("insert", "update", "delete"):
+                assert ("trigger", f"{fts}_{event}") in names
+        return
+    indexes = set(
+        connection.execute(
+            sa.text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE :ops"),
+            {"ops": "%gin_trgm_ops%"},
+        ).scalars()
+    )
+    expected = {
+        search.trigram_index(table, column)
+        for table, columns in {**search.SEARCHED, **search.TRIGRAM_ONLY}.items()
+        for column in columns
+    }
+    assert expected <= indexes
+
+
+def test_the_search_objects_are_not_models():
+    assert search.is_search_object("processing_activity_fts", "table")
+    assert search.is_search_object("processing_activity_fts_data", "table")
+    assert search.is_search_object("ix_incident_title_trgm", "index")
+    assert not search.is_search_object("incident_search_token", "table")
+    assert not search.is_search_object("processing_activity", "table")
+
+
+def test_without_fts5_trigram_sqlite_falls_back_to_like(monkeypatch):
+    monkeypatch.setattr(search, "sqlite_has_trigram", lambda: False)
+    engine = sa.create_engine("sqlite://")
+    columns = (
+        ProcessingActivity.name,
+        ProcessingActivity.reference,
+        ProcessingActivity.responsible_service,
+    )
+    condition = search.matching(ProcessingActivity, columns, "paie", bind=engine)
+    assert "MATCH" not in str(condition.compile(engine))
+    assert "LIKE" in str(condition.compile(engine))
+
+
+def test_a_query_is_one_literal_phrase():
+    assert search._phrase('le "registre"') == '"le ""registre"""'
+    assert search.like_pattern("50%_\\") == "%50\\%\\_\\\\%"
+
+
+def test_a_missing_extension_leaves_the_migration_going(session):
+    """Without pg_trgm (or the right to install it) the migration skips the indexes."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    assert not search._postgresql_extension(connection, "no_such_extension_here")
+    assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    assert search._postgresql_extension(connection)

@@ -1,0 +1,166 @@
+"""The q= search of the processing activities through the kernel's `compliance.search`: the same
+results as the former ILIKE on three columns, served by the FTS5 trigram table (SQLite) or the
+pg_trgm indexes (PostgreSQL), kept in step with the rows by the migration's triggers."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from compliance import search
+from compliance.permissions import Role
+from registers.processing import queries
+from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityFilters
+
+COLUMNS = (
+    ProcessingActivity.name,
+    ProcessingActivity.reference,
+    ProcessingActivity.responsible_service,
+)
+NAMES = (
+    "Paie des agents",
+    "Gestion de la PAIE",
+    "Sécurité des systèmes",
+    "Securite sans accent",
+    "Taux à 50% d'abattement",
+    "Fichier a_b et axb",
+    "L'état civil",
+    'Le "registre" cité',
+    "Chemin C:\\dossier",
+    "Crèche municipale",
+)
+QUERIES = (
+    "paie",
+    "PAIE",
+    "Paie des",
+    "sécurité",
+    "securite",
+    "curit",
+    "50%",
+    "%",
+    "a_b",
+    "_",
+    "l'état",
+    "'",
+    '"registre"',
+    '"',
+    "C:\\dos",
+    "\\",
+    "è",
+    "ab",
+    "a",
+    "Service des",
+    "élections",
+    "TR-",
+    "absent du tout",
+)
+
+
+@pytest.fixture
+def activities(session, organisation, make_activity):
+    made = [make_activity(organisation, name=name) for name in NAMES]
+    made[0].responsible_service = "Ressources humaines"
+    session.flush()
+    return made
+
+
+def _ids(session, condition) -> set[int]:
+    statement = sa.select(ProcessingActivity.id).where(condition)
+    return set(session.scalars(statement))
+
+
+def _former(q: str):
+    pattern = search.like_pattern(q)
+    return sa.or_(*(column.ilike(pattern, escape="\\") for column in COLUMNS))
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_same_results_as_the_former_ilike(session, activities, q):
+    found = _ids(session, search.matching(ProcessingActivity, COLUMNS, q))
+    assert found == _ids(session, _former(q))
+
+
+def test_a_word_in_each_column_is_found(session, activities):
+    first = activities[0]
+    for q in ("agents", first.reference, "humaines"):
+        assert first.id in _ids(session, search.matching(ProcessingActivity, COLUMNS, q))
+
+
+def test_case_is_folded_beyond_ascii(session, activities):
+    """ "SÉCURITÉ" finds "Sécurité" (the SQLite of before only folded ASCII letters)."""
+    found = _ids(session, search.matching(ProcessingActivity, COLUMNS, "SÉCURITÉ"))
+    assert found == {activities[2].id}
+
+
+def test_rows_written_after_the_migration_are_found_and_deleted_ones_are_not(
+    session, organisation, make_activity
+):
+    def found(q):
+        return _ids(session, search.matching(ProcessingActivity, COLUMNS, q))
+
+    activity = make_activity(organisation, name="Cantine scolaire")
+    session.flush()
+    assert found("cantine") == {activity.id}
+    activity.name = "Restauration scolaire"
+    session.flush()
+    assert found("cantine") == set()
+    assert found("restauration") == {activity.id}
+    activity.responsible_service = "Direction de l'enfance"
+    session.flush()
+    assert found("enfance") == {activity.id}
+    session.delete(activity)
+    session.flush()
+    assert found("restauration") == set()
+    assert found("enfance") == set()
+
+
+def test_the_search_stays_within_the_visible_organisations(
+    session, organisation, other_organisation, make_activity, make_user
+):
+    mine = make_activity(organisation, name="Paie des agents")
+    make_activity(other_organisation, name="Paie des élus")
+    user = make_user(Role.REFERENT, organisation)
+    session.flush()
+    statement = queries.visible_activities(user, ActivityFilters(q="paie"), selected=False)
+    assert [activity.id for activity in session.scalars(statement)] == [mine.id]
+
+
+def test_sqlite_searches_the_fts_table(session, activities):
+    if session.get_bind().dialect.name != "sqlite" or not search.sqlite_has_trigram():
+        pytest.skip("SQLite with FTS5 trigram only")
+    condition = search.matching(ProcessingActivity, COLUMNS, "paie")
+    statement = sa.select(ProcessingActivity.id).where(condition)
+    sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+    assert any("processing_activity_fts VIRTUAL TABLE" in row[-1] for row in plan), plan
+    # Shorter than a trigram: LIKE on the table itself.
+    short = search.matching(ProcessingActivity, COLUMNS, "pa")
+    assert "processing_activity_fts" not in str(short.compile(session.get_bind()))
+
+
+def test_postgresql_uses_the_trigram_indexes(session, activities):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    condition = search.matching(ProcessingActivity, COLUMNS, "paie")
+    statement = sa.select(ProcessingActivity.id).where(condition)
+    sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(session.connection().exec_driver_sql("EXPLAIN " + sql).scalars())
+    assert "ix_processing_activity_name_trgm" in plan, plan
+    assert "ix_processing_activity_responsible_service_trgm" in plan, plan
+
+
+def test_a_bulk_load_refills_the_index_and_restores_the_triggers(
+    session, organisation, make_activity
+):
+    """bench/generate.py drops the FTS triggers for its bulk inserts and refills afterwards."""
+    search.suspend_for_bulk_load(session.connection())
+    loaded = make_activity(organisation, name="Cimetières communaux")
+    session.flush()
+    search.refill_after_bulk_load(session.connection())
+    assert _ids(session, search.matching(ProcessingActivity, COLUMNS, "cimeti")) == {loaded.id}
+    later = make_activity(organisation, name="Cimetière paysager")
+    session.flush()
+    found = _ids(session, search.matching(ProcessingActivity, COLUMNS, "cimeti"))
+    assert found == {loaded.id, later.id}
