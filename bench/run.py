@@ -563,7 +563,7 @@ def _one(database, role, organisations, big_register, folder: Path, options, log
             incidents=options.incidents,
             seed=options.seed,
             instance=instance,
-            log=lambda _message: None,
+            log=lambda message: log(f"  {message.strip()}") if options.verbose else None,
         )
         log(
             f"  {dataset.activities} activities, {dataset.organisations} organisations, "
@@ -614,7 +614,11 @@ def _label(report: Report | None) -> str:
 
 def export_targets(runs: list[EngineRun]) -> list[targets.Target]:
     """The Word export's targets, per engine: its time against the floor measured in the same
-    run (the floor is not measured yet: "not measured"), and its peak Python memory."""
+    run (the floor is not measured yet: "not measured"), and its peak Python memory.
+
+    The hook of the export's own measurements: whatever `measure_export` keeps on
+    `engine_run.large.export` (the floor's time among it) becomes rows here, and any other
+    function appended to `targets.EXTRA` adds its rows to the targets table the same way."""
     rows = []
     for engine_run in runs:
         export = engine_run.large.export if engine_run.large else None
@@ -814,6 +818,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--output", help="also write the Markdown report to this file")
+    parser.add_argument("--verbose", action="store_true", help="the data's progress too")
     return parser.parse_args(argv)
 
 
