@@ -355,6 +355,8 @@ def api_pages(browser: Browser, total: int, options, log) -> tuple[dict[str, str
         raise PageError(f"{API}: HTTP {first.status_code}")
     link = _next(first.get_json())
     if link is None:
+        # The API's own total when it gives one (it may leave out rows the count includes).
+        total = first.get_json().get("total") or total
         pages = max(1, math.ceil(total / API_ROWS))
         url = f"{API}?per_page={API_ROWS}&page="
         return {"middle": f"{url}{(pages + 1) // 2}", "last": f"{url}{pages}"}, "page="
