@@ -28,11 +28,14 @@ database (`python -m bench.run` creates and drops its own).
 from __future__ import annotations
 
 import argparse
+import enum
 import random
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -40,6 +43,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from sqlalchemy import event
 
 from compliance import create_app, search
 from compliance.admin import services as admin_services
@@ -214,17 +218,29 @@ class DemoRecords:
     interfaces: list[dict]
 
 
-class DemoReader:
-    """Reads the demo database table by table (Core: encrypted columns come back in clear)."""
+# The demo's rows, table by table, read once per process: the demo is loaded (in memory, a few
+# seconds) only for the first database a process builds.
+_DEMO_ROWS: dict[str, list[dict]] = {}
 
-    def __init__(self, connection, tables):
-        self.connection = connection
+
+class DemoReader:
+    """Reads the demo database table by table (Core: encrypted columns come back in clear),
+    each table once per process (`_DEMO_ROWS`); `connect` gives a connection to the demo
+    database, called only when a table is not read yet."""
+
+    def __init__(self, connect: Callable[[], sa.Connection], tables):
+        self.connect = connect
+        self.connection: sa.Connection | None = None
         self.tables = tables
 
-    def rows(self, name: str, *where) -> list[dict]:
-        table = self.tables[name]
-        statement = sa.select(table).where(*where).order_by(*table.primary_key.columns)
-        return [dict(row) for row in self.connection.execute(statement).mappings()]
+    def rows(self, name: str) -> list[dict]:
+        if name not in _DEMO_ROWS:
+            if self.connection is None:
+                self.connection = self.connect()
+            table = self.tables[name]
+            statement = sa.select(table).order_by(*table.primary_key.columns)
+            _DEMO_ROWS[name] = [dict(row) for row in self.connection.execute(statement).mappings()]
+        return _DEMO_ROWS[name]
 
     def by(self, name: str, column: str) -> dict[int, list[dict]]:
         grouped: dict[int, list[dict]] = {}
@@ -311,16 +327,13 @@ def read_demo(writer: Writer) -> DemoRecords:
     measure = writer.tables["hygiene_measure"]
     # Both databases hold the shipped measures: matched by reference.
     refs = dict(writer.session.execute(sa.select(measure.c.ref, measure.c.id)).all())
-    with demo_session() as session:
-        demo = DemoReader(session.connection(), writer.tables)
+    with ExitStack() as stack:
+        demo = DemoReader(lambda: stack.enter_context(demo_session()).connection(), writer.tables)
         vendor_ids, application_ids = copy_catalogue(writer, demo)
         measure_ids = {m["id"]: refs[m["ref"]] for m in demo.rows("hygiene_measure")}
         measure_links = demo.by("roadmap_action_measure", "action_id")
         roadmap = demo.rows("roadmap")[0]
-        actions = demo.rows(
-            "roadmap_action",
-            measure.metadata.tables["roadmap_action"].c.roadmap_id == roadmap["id"],
-        )
+        actions = [a for a in demo.rows("roadmap_action") if a["roadmap_id"] == roadmap["id"]]
         ends = ("source_application_id", "target_application_id")
         return DemoRecords(
             organisations=[o for o in demo.rows("organisation") if not o["is_host"]],
@@ -365,6 +378,12 @@ def _column_defaults(table: sa.Table, now: datetime) -> dict:
     return defaults
 
 
+def _plain(value):
+    """An enumeration member left by a bind processor, as its value (the drivers take it so
+    through SQLAlchemy's own executemany too)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _weighted(rng: random.Random, choices: list[tuple]) -> object:
     return rng.choices([c[0] for c in choices], weights=[c[-1] for c in choices])[0]
 
@@ -387,20 +406,68 @@ class Writer:
         self.summaries: dict[tuple, dict] = {}
 
     def insert(self, name: str, rows: list[dict], *, returning: bool = False) -> list[int]:
+        """Insert `rows` into table `name` (the columns they do not give take their defaults);
+        with `returning`, their new ids, in order.
+
+        Below SQLAlchemy's executemany: each value goes through its column type's bind
+        processor (encryption, JSON, enumerations, dates), then the rows are sent in one
+        PostgreSQL COPY, or one executemany of the SQLite driver. The ids are taken first (the
+        table's sequence on PostgreSQL, after the largest id on SQLite, where this connection
+        is the only writer), so that the rows carry them."""
         if not rows:
             return []
         table = self.tables[name]
         if name not in self.defaults:
             self.defaults[name] = _column_defaults(table, self.now)
         defaults = self.defaults[name]
-        # Every row with every column: an executemany's rows must share their keys.
-        rows = [{**defaults, **row} for row in rows]
         connection = self.session.connection()
-        if returning:
-            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            return list(connection.execute(statement, rows).scalars())
-        connection.execute(sa.insert(table), rows)
-        return []
+        dialect = connection.dialect
+        ids = self._ids(connection, table, len(rows)) if returning else []
+        names = (["id"] if ids else []) + list(defaults)
+        processors = [table.c[column].type._cached_bind_processor(dialect) for column in names]
+        records = []
+        for index, row in enumerate(rows):
+            merged = {**defaults, **row}
+            if ids:
+                merged["id"] = ids[index]
+            records.append(
+                tuple(
+                    _plain(process(merged[column]) if process else merged[column])
+                    for column, process in zip(names, processors, strict=True)
+                )
+            )
+        quote = dialect.identifier_preparer.quote
+        columns = ", ".join(quote(column) for column in names)
+        cursor = connection.connection.cursor()
+        try:
+            if dialect.name == "postgresql":
+                with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+                    for record in records:
+                        copy.write_row(record)
+            else:
+                marks = ", ".join("?" for _ in names)
+                cursor.executemany(
+                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", records
+                )
+        finally:
+            cursor.close()
+        return ids
+
+    @staticmethod
+    def _ids(connection, table: sa.Table, count: int) -> list[int]:
+        if connection.dialect.name == "postgresql":
+            sequence = connection.scalar(
+                sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))
+            )
+            return list(
+                connection.scalars(
+                    sa.select(sa.func.nextval(sequence)).select_from(
+                        sa.func.generate_series(1, count)
+                    )
+                )
+            )
+        largest = connection.scalar(sa.select(sa.func.max(table.c.id))) or 0
+        return list(range(largest + 1, largest + 1 + count))
 
     # organisations -------------------------------------------------------------------------
 
@@ -749,6 +816,9 @@ def generate(
     app = make_app(url, instance)
     started = time.perf_counter()
     upgrade(app)
+    engine = app.extensions["db"].engine
+    engine.dispose()  # the connections of the upgrade: the next ones write fast
+    event.listen(engine, "connect", _fast_writes)
     try:
         with app.app_context():
             dataset = _generate(
@@ -836,6 +906,21 @@ def _generate(
         incidents=incident_count,
         export_activities=export_count,
     )
+
+
+def _fast_writes(dbapi_connection, _record) -> None:
+    """While the data is built (a failed build is thrown away): on SQLite, no rollback journal
+    and no waiting for the disk (the measurements' application sets its own journal mode
+    again); on PostgreSQL, commits that do not wait for the WAL flush. A pool's `connect`
+    listener, after the application's own."""
+    cursor = dbapi_connection.cursor()
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+    else:
+        cursor.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+    cursor.close()
 
 
 def _count_activities(session, organisation_id: int, *, archived: bool = False) -> int:
