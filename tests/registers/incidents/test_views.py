@@ -31,7 +31,7 @@ def ciso(login_as, host, organisation, other_organisation, session):
 
 
 def test_list_and_filters(client, ciso, make_incident, world, session):
-    make_incident(title="Hameçonnage massif", category="phishing", severity="2")
+    phishing = make_incident(title="Hameçonnage massif", category="phishing", severity="2")
     make_incident(title="Panne de Sedit.GF", application_ids=[world["gf"].id])
     session.commit()
     page = client.get("/incidents/").get_data(as_text=True)
@@ -40,7 +40,8 @@ def test_list_and_filters(client, ciso, make_incident, world, session):
     assert "Hameçonnage massif" in page and "Panne de Sedit.GF" not in page
     page = client.get(f"/incidents/?application_id={world['gf'].id}").get_data(as_text=True)
     assert "Hameçonnage massif" not in page and "Panne de Sedit.GF" in page
-    day = today().isoformat()
+    # The Paris day of its detection (an hour ago: yesterday in Paris just after midnight).
+    day = phishing.detected_at.astimezone(PARIS).date().isoformat()
     page = client.get(f"/incidents/?date_from={day}&date_to={day}").get_data(as_text=True)
     assert "Hameçonnage massif" in page
     old = (today() - timedelta(days=30)).isoformat()
