@@ -81,15 +81,21 @@ def _phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _dialect_name(bind=None) -> str:
+def _dialect_name(bind=None) -> str | None:
+    """The database's dialect: of `bind`, else of the request's session; None outside an
+    application context (then `matching()` gives the ILIKE condition, right everywhere)."""
     if bind is None:
+        from flask import has_app_context
+
+        if not has_app_context():
+            return None
         from compliance.db import get_session
 
         bind = get_session().get_bind()
     return bind.dialect.name
 
 
-def uses_fts(table: str, columns: Sequence[str], q: str, dialect: str) -> bool:
+def uses_fts(table: str, columns: Sequence[str], q: str, dialect: str | None) -> bool:
     return (
         dialect == "sqlite"
         and SEARCHED.get(table) == tuple(columns)
