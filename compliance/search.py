@@ -17,7 +17,10 @@ Neither database ignores accents: "securite" does not find "sécurité" (as befo
 application and vendor searches add their accent-blind keys (`name_key`) for that.
 
 `SEARCHED` lists the FTS tables of the SQLite schema and their columns; migration 0020 creates
-them with `install()` (its own frozen copy of the list) and a test keeps the two equal.
+them with `install()` (its own frozen copy of the list) and a test keeps the two equal. A later
+migration that rebuilds one of these tables on SQLite (alembic's batch mode copies it, drops it
+and renames the copy) loses its triggers: it must call `install()` for that table again
+(tests/compliance/test_search.py checks that every trigger exists at the head revision).
 """
 
 from __future__ import annotations
