@@ -17,7 +17,10 @@ Neither database ignores accents: "securite" does not find "sécurité" (as befo
 application and vendor searches add their accent-blind keys (`name_key`) for that.
 
 `SEARCHED` lists the FTS tables of the SQLite schema and their columns; migration 0020 creates
-them with `install()` (its own frozen copy of the list) and a test keeps the two equal.
+them with `install()` (its own frozen copy of the list) and a test keeps the two equal. A later
+migration that rebuilds one of these tables on SQLite (alembic's batch mode copies it, drops it
+and renames the copy) loses its triggers: it must call `install()` for that table again
+(tests/compliance/test_search.py checks that every trigger exists at the head revision).
 """
 
 from __future__ import annotations
@@ -81,15 +84,21 @@ def _phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _dialect_name(bind=None) -> str:
+def _dialect_name(bind=None) -> str | None:
+    """The database's dialect: of `bind`, else of the request's session; None outside an
+    application context (then `matching()` gives the ILIKE condition, right everywhere)."""
     if bind is None:
+        from flask import has_app_context
+
+        if not has_app_context():
+            return None
         from compliance.db import get_session
 
         bind = get_session().get_bind()
     return bind.dialect.name
 
 
-def uses_fts(table: str, columns: Sequence[str], q: str, dialect: str) -> bool:
+def uses_fts(table: str, columns: Sequence[str], q: str, dialect: str | None) -> bool:
     return (
         dialect == "sqlite"
         and SEARCHED.get(table) == tuple(columns)

@@ -88,3 +88,13 @@ def test_a_missing_extension_leaves_the_migration_going(session):
     assert not search._postgresql_extension(connection, "no_such_extension_here")
     assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     assert search._postgresql_extension(connection)
+
+
+def test_outside_an_application_context_the_condition_is_ilike():
+    columns = (
+        ProcessingActivity.name,
+        ProcessingActivity.reference,
+        ProcessingActivity.responsible_service,
+    )
+    condition = search.matching(ProcessingActivity, columns, "paie")
+    assert "MATCH" not in str(condition.compile(sa.create_engine("sqlite://")))
