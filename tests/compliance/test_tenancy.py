@@ -12,7 +12,15 @@ from compliance.access import get_or_404
 from compliance.auth import Membership
 from compliance.db import utcnow
 from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, Scope, is_valid_siren, scope, slugify
+from compliance.tenancy import (
+    Organisation,
+    Scope,
+    is_valid_siren,
+    organisation_choices,
+    scope,
+    slugify,
+    visible_organisations,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +69,22 @@ def test_scope_honours_the_action(session, make_user, organisation):
     assert _ids(session, referent, "processing", Action.EDIT) == {organisation.id}
     assert _ids(session, auditor, "processing", Action.EDIT) == set()
     assert _ids(session, auditor, "processing", Action.EXPORT) == {organisation.id}
+
+
+def test_organisation_choices_are_the_visible_organisations_as_rows(
+    session, make_user, organisation, other_organisation
+):
+    """A list's filter gets the organisations as light rows (a national DPO sees a thousand),
+    the same ones, in the same order, as the mapped objects."""
+    dpo = make_user("dpo", organisation, other_organisation)
+    objects = visible_organisations(Register.INCIDENTS, user=dpo)
+    rows = organisation_choices(Register.INCIDENTS, user=dpo)
+    assert [(o.id, o.name, o.slug) for o in objects] == [tuple(r) for r in rows]
+    assert not any(isinstance(r, Organisation) for r in rows)
+    referent = make_user("referent", organisation)
+    assert [
+        r.id for r in organisation_choices(Register.BREACHES, Action.EXPORT, user=referent)
+    ] == []
 
 
 def test_scope_ignores_expired_memberships(session, make_user, organisation):
