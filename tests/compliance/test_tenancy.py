@@ -9,9 +9,9 @@ from sqlmodel import select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from compliance.access import get_or_404
-from compliance.auth import Membership
+from compliance.auth import Membership, can, memberships_of
 from compliance.db import utcnow
-from compliance.permissions import Action, Register
+from compliance.permissions import Action, Register, Role
 from compliance.tenancy import (
     Organisation,
     Scope,
@@ -144,3 +144,19 @@ def test_get_or_404_forbids_an_action_on_a_visible_record(session, make_user, or
     with pytest.raises(Forbidden):
         get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=referent)
     assert get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=dpo)
+
+
+def test_memberships_load_as_rows_and_still_decide(
+    session, make_user, organisation, other_organisation
+):
+    """Every request loads the user's memberships (a national DPO: a thousand): as rows,
+    which the permission checks read as they read mapped objects."""
+    dpo = make_user("dpo", organisation, other_organisation)
+    memberships = memberships_of(dpo, session)
+    assert {(m.organisation_id, m.role) for m in memberships} == {
+        (organisation.id, Role.DPO),
+        (other_organisation.id, Role.DPO),
+    }
+    assert not any(isinstance(m, Membership) for m in memberships)
+    assert can(Register.INCIDENTS, Action.READ, organisation.id, user=dpo, session=session)
+    assert not can(Register.INCIDENTS, Action.EDIT, organisation.id, user=dpo, session=session)
