@@ -75,18 +75,17 @@ import functools
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
 
-from compliance.auth import Membership, User, can, memberships_of
+from compliance.auth import Membership, User, can, memberships_of, roles_by_organisation
 from compliance.db import get_session
-from compliance.permissions import Action, Register, Role
+from compliance.permissions import Action, Register, Role, role_allows
 from compliance.tenancy import (
     Organisation,
     Scope,
     is_operator,
     scope_of,
-    visible_organisations_query,
 )
 from compliance.text import bounded_id
 
@@ -139,15 +138,26 @@ def host_ids(session) -> list[int]:
     return list(session.scalars(statement.order_by(Organisation.id)))
 
 
+def _hosts_of_request(session) -> list[int]:
+    """`host_ids`, read once per request: the catalogue rules are asked several times a page."""
+    if not has_request_context():
+        return host_ids(session)
+    if "host_ids" not in g:
+        g.host_ids = host_ids(session)
+    return g.host_ids
+
+
 def holds_in_host(register: Register) -> Callable:
-    """A predicate: the user holds the action on `register` in a host organisation."""
+    """A predicate: the user holds the action on `register` in a host organisation (from the
+    request's memberships and hosts, without a statement of its own)."""
 
     def predicate(user, action, _organisation_id, session) -> bool:
-        organisations = visible_organisations_query(user, register, action)
-        statement = sa.select(
-            sa.exists().where(Organisation.is_host.is_(True), Organisation.id.in_(organisations))
+        roles = roles_by_organisation(user, session)
+        return any(
+            role_allows(role, register, action)
+            for host in _hosts_of_request(session)
+            for role in roles.get(host, ())
         )
-        return bool(session.scalar(statement))
 
     return predicate
 

@@ -232,7 +232,16 @@ def make_engine(url: str) -> sa.Engine:
         )
         _sqlite_pragmas(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        # JIT compilation pays off for long analytical queries only: a page's scoped SELECT,
+        # estimated above jit_above_cost on a large database, spent more time compiling
+        # (200 ms and more) than executing.
+        connect_args={"options": "-c jit=off"} if url.startswith("postgresql") else {},
+    )
 
 
 class Database:

@@ -281,6 +281,18 @@ def visible_organisations(register="dashboard", action=None, *, user=None) -> li
     return list(get_session().scalars(statement))
 
 
+def organisation_choices(register="dashboard", action=None, *, user=None) -> list[sa.Row]:
+    """The organisations of `visible_organisations` as (id, name, slug) rows, for a list's
+    filter: a national user sees a thousand, and rows cost a fraction of mapped objects."""
+    user = current_user if user is None else user
+    statement = (
+        sa.select(Organisation.id, Organisation.name, Organisation.slug)
+        .where(Organisation.id.in_(visible_organisations_query(user, register, action)))
+        .order_by(Organisation.name)
+    )
+    return list(get_session().execute(statement))
+
+
 # --- references a write sets -----------------------------------------------------------------
 
 

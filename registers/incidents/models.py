@@ -62,18 +62,30 @@ def affecting(organisations):
     """The incidents that affect any of `organisations` (a SELECT of ids, or a few ids):
     reported by one of them, naming one among the organisations affected, or affecting an
     application one of them used when the incident was detected (a deployment not archived,
-    or archived after the detection)."""
+    or archived after the detection).
+
+    The incidents of the applications in use now are one set for the whole query (built once,
+    then a lookup per incident); only the deployments archived since the detection, which
+    depend on the incident's date, are looked up per incident."""
+    in_use = sa.select(Deployment.application_id).where(
+        Deployment.organisation_id.in_(organisations), Deployment.archived_at.is_(None)
+    )
     return sa.or_(
         Incident.organisation_id.in_(organisations),
         sa.exists().where(
             IncidentOrganisation.incident_id == Incident.id,
             IncidentOrganisation.organisation_id.in_(organisations),
         ),
+        Incident.id.in_(
+            sa.select(IncidentApplication.incident_id).where(
+                IncidentApplication.application_id.in_(in_use)
+            )
+        ),
         sa.exists().where(
             IncidentApplication.incident_id == Incident.id,
             Deployment.application_id == IncidentApplication.application_id,
             Deployment.organisation_id.in_(organisations),
-            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at),
+            Deployment.archived_at > Incident.detected_at,
         ),
     )
 

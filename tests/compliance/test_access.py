@@ -374,6 +374,30 @@ def test_catalogue_rules_need_the_role_in_a_host(make_user, host, organisation):
     assert not allowed(CATALOGUE_READER, user=member_ciso)
 
 
+def test_catalogue_rules_ask_the_database_once_a_request(
+    app, session, make_user, host, organisation
+):
+    """A catalogue page asks the catalogue rules several times: the request's memberships and
+    hosts answer them, one statement for the hosts whatever the number of checks."""
+    host_ciso = make_user("ciso", host, organisation)
+    connection = session.connection()
+    counted = []
+
+    def count(*_args):
+        counted.append(1)
+
+    with app.test_request_context():
+        allowed(CATALOGUE_READER, user=host_ciso)  # loads the memberships
+        sa.event.listen(connection, "before_cursor_execute", count)
+        try:
+            for _ in range(4):
+                assert allowed(CATALOGUE_READER, user=host_ciso)
+                assert allowed(CATALOGUE_EDITOR, user=host_ciso)
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", count)
+    assert len(counted) == 0
+
+
 def test_only_the_hosts_dpo_keeps_model_processings(make_user, host, organisation):
     assert allowed(MODEL_KEEPER, user=make_user("dpo", host))
     assert allowed(MODEL_KEEPER, action=Action.CREATE, user=make_user("dpo", host))

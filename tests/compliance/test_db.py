@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from compliance.db import ConflictError, check_version
+from compliance.db import ConflictError, check_version, make_engine
 from compliance.tenancy import Organisation
 
 
@@ -106,3 +107,18 @@ def test_naive_instants_are_refused(session, organisation):
     with pytest.raises(StatementError, match="naive datetime"):
         session.flush()
     session.rollback()
+
+
+def test_postgresql_connections_do_not_compile_queries_just_in_time():
+    """A scoped list's SELECT on a large database is estimated above jit_above_cost, and its
+    compilation cost more than its execution: the application's connections turn JIT off."""
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    engine = make_engine(POSTGRES_ADMIN_URL)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+    except OperationalError as error:
+        pytest.skip(f"PostgreSQL not reachable: {error.orig}")
+    finally:
+        engine.dispose()

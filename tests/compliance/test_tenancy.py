@@ -9,10 +9,18 @@ from sqlmodel import select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from compliance.access import get_or_404
-from compliance.auth import Membership
+from compliance.auth import Membership, can, memberships_of
 from compliance.db import utcnow
-from compliance.permissions import Action, Register
-from compliance.tenancy import Organisation, Scope, is_valid_siren, scope, slugify
+from compliance.permissions import Action, Register, Role
+from compliance.tenancy import (
+    Organisation,
+    Scope,
+    is_valid_siren,
+    organisation_choices,
+    scope,
+    slugify,
+    visible_organisations,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +69,22 @@ def test_scope_honours_the_action(session, make_user, organisation):
     assert _ids(session, referent, "processing", Action.EDIT) == {organisation.id}
     assert _ids(session, auditor, "processing", Action.EDIT) == set()
     assert _ids(session, auditor, "processing", Action.EXPORT) == {organisation.id}
+
+
+def test_organisation_choices_are_the_visible_organisations_as_rows(
+    session, make_user, organisation, other_organisation
+):
+    """A list's filter gets the organisations as light rows (a national DPO sees a thousand),
+    the same ones, in the same order, as the mapped objects."""
+    dpo = make_user("dpo", organisation, other_organisation)
+    objects = visible_organisations(Register.INCIDENTS, user=dpo)
+    rows = organisation_choices(Register.INCIDENTS, user=dpo)
+    assert [(o.id, o.name, o.slug) for o in objects] == [tuple(r) for r in rows]
+    assert not any(isinstance(r, Organisation) for r in rows)
+    referent = make_user("referent", organisation)
+    assert [
+        r.id for r in organisation_choices(Register.BREACHES, Action.EXPORT, user=referent)
+    ] == []
 
 
 def test_scope_ignores_expired_memberships(session, make_user, organisation):
@@ -120,3 +144,19 @@ def test_get_or_404_forbids_an_action_on_a_visible_record(session, make_user, or
     with pytest.raises(Forbidden):
         get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=referent)
     assert get_or_404(Membership, membership.id, Action.EDIT, scope=MEMBERSHIPS, user=dpo)
+
+
+def test_memberships_load_as_rows_and_still_decide(
+    session, make_user, organisation, other_organisation
+):
+    """Every request loads the user's memberships (a national DPO: a thousand): as rows,
+    which the permission checks read as they read mapped objects."""
+    dpo = make_user("dpo", organisation, other_organisation)
+    memberships = memberships_of(dpo, session)
+    assert {(m.organisation_id, m.role) for m in memberships} == {
+        (organisation.id, Role.DPO),
+        (other_organisation.id, Role.DPO),
+    }
+    assert not any(isinstance(m, Membership) for m in memberships)
+    assert can(Register.INCIDENTS, Action.READ, organisation.id, user=dpo, session=session)
+    assert not can(Register.INCIDENTS, Action.EDIT, organisation.id, user=dpo, session=session)

@@ -15,7 +15,7 @@ from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import Organisation, visible_organisations
+from compliance.tenancy import Organisation, organisation_choices, visible_organisations
 from registers.applications import diagram, forms, services
 from registers.applications.counts import deployment_counts
 from registers.applications.models import (
@@ -70,7 +70,7 @@ def _render_index(filters, page, *, error=None):
         counts=deployment_counts(a.id for a in page.items) if page else {},
         domains=visible_domains(),
         vendors=vendor_list(),
-        organisations=visible_organisations(REGISTER),
+        organisations=organisation_choices(REGISTER),
         statuses=ApplicationStatus,
         hostings=Hosting,
     )
@@ -226,7 +226,7 @@ def map_view():
         svg=svg,
         data=data,
         organisation=organisation,
-        organisations=visible_organisations(REGISTER),
+        organisations=organisation_choices(REGISTER),
     )
 
 

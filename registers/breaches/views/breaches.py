@@ -27,7 +27,7 @@ from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import selected_organisation_id, visible_organisations
+from compliance.tenancy import organisation_choices, selected_organisation_id, visible_organisations
 from registers.breaches import forms, services
 from registers.breaches.clock import clock
 from registers.breaches.fanout import controllers_for
@@ -86,7 +86,7 @@ def index():
 
 
 def _render_index(filters, page, *, error=None):
-    exportable = visible_organisations(REGISTER, Action.EXPORT)
+    exportable = organisation_choices(REGISTER, Action.EXPORT)
     export_form = forms.RegisterExportForm(formdata=None)
     export_form.organisation.choices = [(o.slug, o.name) for o in exportable]
     chosen = selected_organisation_id()
@@ -97,7 +97,7 @@ def _render_index(filters, page, *, error=None):
         page=page,
         error=error,
         statuses=BreachStatus,
-        organisations=visible_organisations(REGISTER),
+        organisations=organisation_choices(REGISTER),
         may_create=can(REGISTER, Action.CREATE),
         export_form=export_form if exportable else None,
         now=utcnow(),

@@ -16,7 +16,7 @@ from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import visible_organisations
+from compliance.tenancy import organisation_choices, visible_organisations
 from registers.incidents import corrective_actions as services
 from registers.incidents import export, forms
 from registers.incidents.common import today
@@ -67,7 +67,7 @@ def _render_actions(filters, page, *, error=None):
         statuses=ActionStatus,
         sources=ActionSource,
         grades=Grade,
-        organisations=visible_organisations(REGISTER),
+        organisations=organisation_choices(REGISTER),
         today=today(),
         export_form=forms.ExportForm(formdata=None),
         may_create=can(REGISTER, Action.CREATE),

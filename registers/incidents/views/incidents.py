@@ -17,7 +17,7 @@ from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import visible_organisations
+from compliance.tenancy import organisation_choices, visible_organisations
 from registers.applications.queries import visible_applications
 from registers.incidents import export, forms
 from registers.incidents import incidents as services
@@ -86,7 +86,7 @@ def _render_index(filters, page, *, error=None):
         severities=Severity,
         categories=IncidentCategory,
         applications=_applications(),
-        organisations=visible_organisations(REGISTER),
+        organisations=organisation_choices(REGISTER),
         export_form=forms.LogExportForm(
             formdata=None, date_from=filters.date_from, date_to=filters.date_to
         ),

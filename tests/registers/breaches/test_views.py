@@ -14,9 +14,9 @@ from compliance.db import utcnow
 from compliance.i18n import PARIS
 from compliance.permissions import Role
 from compliance.schemas import validate
-from registers.breaches import services
+from registers.breaches import queries, services
 from registers.breaches.models import BreachStatus, PersonalDataBreach
-from registers.breaches.schemas import BreachUpdate
+from registers.breaches.schemas import BreachFilters, BreachUpdate
 
 
 def paris_input(moment) -> str:
@@ -313,3 +313,21 @@ def test_countdowns_are_right_without_script_and_carry_what_the_live_script_need
     dashboard = client.get("/").get_data(as_text=True)
     assert deadline in dashboard
     assert "countdown-large" in dashboard  # prominent on the breach card
+
+
+def test_the_list_joins_the_organisations_only_to_sort_by_them(
+    client, login_as, session, two_breaches, organisation, other_organisation
+):
+    """The page's COUNT and the other sorts read the breaches alone; the organisation sort
+    still orders by the organisation's name."""
+    ours, theirs = two_breaches
+    dpo = login_as(Role.DPO, organisation, other_organisation)
+    default = str(queries.visible_breaches(dpo, BreachFilters()))
+    assert "JOIN organisation" not in default
+    by_name = str(queries.visible_breaches(dpo, BreachFilters(sort="organisation")))
+    assert "JOIN organisation" in by_name
+    first, second = sorted([ours, theirs], key=lambda b: b.organisation.name)
+    for sort, expected in (("organisation", [first, second]), ("-organisation", [second, first])):
+        listing = client.get(f"/breaches/?sort={sort}").get_data(as_text=True)
+        positions = [listing.index(breach.reference) for breach in expected]
+        assert positions == sorted(positions)

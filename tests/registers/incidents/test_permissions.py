@@ -4,6 +4,8 @@ else (404); only the CISO (and the administrator) writes; auditors and the DPO r
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from compliance.db import utcnow
@@ -73,6 +75,24 @@ def test_a_deployment_archived_before_the_incident_does_not_count(
     )
     referent = make_user(Role.REFERENT, organisation)
     assert _titles(session, referent) == set()
+
+
+def test_a_deployment_archived_after_the_detection_still_counts(
+    session, world, make_incident, make_user, organisation
+):
+    """The applications in use now are one set for the whole query; a deployment archived
+    since the detection is looked up per incident and still makes the incident visible."""
+    make_incident(
+        title="Sur Sedit.GF, avant l'arrêt",
+        application_ids=[world["gf"].id],
+        detected_at=utcnow() - timedelta(days=3),
+    )
+    deployment = map_services.find_deployment(session, organisation.id, world["gf"].id)
+    map_services.archive_deployment(session, deployment, actor="test")
+    referent = make_user(Role.REFERENT, organisation)
+    assert _titles(session, referent) == {"Sur Sedit.GF, avant l'arrêt"}
+    actions = session.scalars(queries.visible_actions(referent)).all()
+    assert actions == []
 
 
 def test_impact_lists_only_the_organisations_the_user_may_see(
