@@ -1,7 +1,7 @@
 """search indexes: pg_trgm GIN indexes (PostgreSQL), FTS5 trigram tables (SQLite)
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-04 23:00:00
 
 The registers' `q=` searches (compliance/search.py) read these instead of scanning the tables.
@@ -18,7 +18,7 @@ from alembic import op
 from compliance import search
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """an index on the processing activities' default order, for the API's keyset pages
 
-Revision ID: 0022
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 22:50:00
 
 The API lists activities by reference then id and reads page N after the last row of page N-1
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0018"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
