@@ -425,7 +425,9 @@ def summary_samples(
         ProcessingActivity.warning_count > 0,
         ProcessingActivity.next_review_on < today,
         ProcessingActivity.dpia_next_review_on < today,
-        ProcessingActivity.id.in_(_lacking_processors()),
+        _lacking_processors()
+        .where(ProcessingRecipient.processing_id == ProcessingActivity.id)
+        .exists(),
     )
     statement = (
         sa.select(ProcessingActivity)
