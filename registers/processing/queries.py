@@ -432,12 +432,13 @@ def summary_samples(
     statement = (
         sa.select(ProcessingActivity)
         .where(
+            ProcessingActivity.organisation_id == organisation.id,
             sa.or_(
                 ProcessingActivity.id.in_(
                     _first(organisation.id, ProcessingActivity.missing_count > 0, limit)
                 ),
                 ProcessingActivity.id.in_(_first(organisation.id, warned, limit)),
-            )
+            ),
         )
         .options(*WARNING_OPTIONS)
         .order_by(ProcessingActivity.reference, ProcessingActivity.id)
