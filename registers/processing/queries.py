@@ -344,7 +344,7 @@ def organisation_summaries(
 ) -> dict[int, RegisterSummary]:
     """Per organisation: counts by status, pending DPIAs, warnings and completeness of its
     register, summed in SQL from what the activities keep (compute.stored_summary) and the
-    live warnings (two statements, whatever the number of organisations or activities).
+    live warnings (one statement, whatever the number of organisations or activities).
 
     Not scoped: for callers that have already checked access to the organisations."""
     session = _session(session)
@@ -361,23 +361,40 @@ def organisation_summaries(
         ),
         else_=0,
     )
-    statement = (
+    # Per activity, the processors without agreement looked up through its own recipients
+    # (an index lookup each, not a scan of every recipient).
+    processors = (
+        _lacking_processors()
+        .with_only_columns(sa.func.count())
+        .where(ProcessingRecipient.processing_id == activity.id)
+        .scalar_subquery()
+    )
+    rows = (
         sa.select(
             activity.organisation_id,
             activity.status,
-            sa.func.count(),
-            sa.func.sum(pending),
-            sa.func.sum(
+            pending.label("pending"),
+            (
                 activity.warning_count
                 + _overdue(activity.next_review_on, today)
                 + _overdue(activity.dpia_next_review_on, today)
-            ),
-            sa.func.sum(sa.case((activity.missing_count == 0, 1), else_=0)),
-            sa.func.sum(activity.completeness_score),
+                + processors
+            ).label("warnings"),
+            sa.case((activity.missing_count == 0, 1), else_=0).label("complete"),
+            activity.completeness_score,
         )
         .where(activity.organisation_id.in_(ids), _live())
-        .group_by(activity.organisation_id, activity.status)
+        .subquery()
     )
+    statement = sa.select(
+        rows.c.organisation_id,
+        rows.c.status,
+        sa.func.count(),
+        sa.func.sum(rows.c.pending),
+        sa.func.sum(rows.c.warnings),
+        sa.func.sum(rows.c.complete),
+        sa.func.sum(rows.c.completeness_score),
+    ).group_by(rows.c.organisation_id, rows.c.status)
     for organisation_id, status, count, dpia, warned, complete, scores in session.execute(
         statement
     ):
@@ -388,15 +405,6 @@ def organisation_summaries(
         summary.warnings += warned or 0
         summary.complete += complete or 0
         summary.score_sum += scores or 0
-    lacking = _lacking_processors().subquery()
-    processors = (
-        sa.select(activity.organisation_id, sa.func.count())
-        .join(lacking, lacking.c.processing_id == activity.id)
-        .where(activity.organisation_id.in_(ids), _live())
-        .group_by(activity.organisation_id)
-    )
-    for organisation_id, count in session.execute(processors):
-        result[organisation_id].warnings += count
     return result
 
 
@@ -420,17 +428,20 @@ def summary_samples(
         ProcessingActivity.warning_count > 0,
         ProcessingActivity.next_review_on < today,
         ProcessingActivity.dpia_next_review_on < today,
-        ProcessingActivity.id.in_(_lacking_processors()),
+        _lacking_processors()
+        .where(ProcessingRecipient.processing_id == ProcessingActivity.id)
+        .exists(),
     )
     statement = (
         sa.select(ProcessingActivity)
         .where(
+            ProcessingActivity.organisation_id == organisation.id,
             sa.or_(
                 ProcessingActivity.id.in_(
                     _first(organisation.id, ProcessingActivity.missing_count > 0, limit)
                 ),
                 ProcessingActivity.id.in_(_first(organisation.id, warned, limit)),
-            )
+            ),
         )
         .options(*WARNING_OPTIONS)
         .order_by(ProcessingActivity.reference, ProcessingActivity.id)

@@ -81,17 +81,17 @@ def _overview(organisations: list[Organisation]) -> dict[int, dict]:
     """Per organisation of a page: counts by status, completeness and warnings, summed in SQL
     (queries.organisation_summaries)."""
     summaries = organisation_summaries([organisation.id for organisation in organisations])
-    return {
-        organisation.id: {
+    result = {}
+    for organisation in organisations:
+        summary = summaries[organisation.id]
+        result[organisation.id] = {
             "total": summary.total,
             "counts": summary.counts,
             "completeness": summary.completeness(organisation),
             "warnings": summary.warnings,
             "dpia_pending": summary.dpia_pending,
         }
-        for organisation in organisations
-        for summary in (summaries[organisation.id],)
-    }
+    return result
 
 
 @routes.get("/registers/<slug>/")
