@@ -804,6 +804,8 @@ def _api_table(runs: list[EngineRun]) -> list[str]:
 
 
 def _export_table(columns: list[tuple[Report, str]]) -> list[str]:
+    if all(report.export is None for report, _name in columns):
+        return []
     lines = [
         "",
         "| Word register | activities | time (median) | peak Python memory | size | SQL |",
