@@ -129,18 +129,43 @@ class Failure:
         return None
 
 
-class QueryCounter:
-    """The SQL statements an engine sends, and the time spent executing them."""
+class TooManyStatements(RuntimeError):
+    """A request sent more statements than the counter's limit."""
 
-    def __init__(self, engine: sa.Engine):
+
+class QueryCounter:
+    """The SQL statements an engine sends, and the time spent executing them. With a `limit`,
+    the statement after `limit` statements of a request (counted from `start()`) raises
+    TooManyStatements, once: a page that sends a statement per row of a large table would
+    take minutes a request; it fails instead, and says so."""
+
+    def __init__(self, engine: sa.Engine, limit: int | None = None):
         self.count = 0
         self.seconds = 0.0
+        self.limit = limit
+        self.exceeded = False
+        self._first: int | None = None  # counting a request's statements since
         self._started: list[float] = []
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
+    def start(self) -> None:
+        self._first, self.exceeded = self.count, False
+
+    def stop(self) -> None:
+        self._first = None
+
     def _before(self, *_args) -> None:
         self.count += 1
+        first = self._first
+        if (
+            self.limit
+            and first is not None
+            and not self.exceeded
+            and self.count - first > self.limit
+        ):
+            self.exceeded = True
+            raise TooManyStatements(f"over {self.limit} SQL statements")
         self._started.append(time.perf_counter())
 
     def _after(self, *_args) -> None:
@@ -187,7 +212,7 @@ def measure(
     requests = requests or options.requests
     for _ in range(options.warmup):
         started = time.perf_counter()
-        _get(browser, page)
+        _get(browser, page, counter)
         if time.perf_counter() - started > SLOW:  # one warm-up is enough for a slow page
             break
     times, sql, queries, size = [], [], [], 0
@@ -195,7 +220,7 @@ def measure(
     while len(times) < requests:
         before, before_sql = counter.count, counter.seconds
         started = time.perf_counter()
-        response = _get(browser, page)
+        response = _get(browser, page, counter)
         times.append(time.perf_counter() - started)
         sql.append(counter.seconds - before_sql)
         queries.append(counter.count - before)
@@ -213,8 +238,16 @@ def measure(
     )
 
 
-def _get(browser: Browser, page: Page):
-    response = browser.get(page.url, api=page.api)
+def _get(browser: Browser, page: Page, counter: QueryCounter):
+    counter.start()
+    try:
+        response = browser.get(page.url, api=page.api)
+    except TooManyStatements as error:
+        raise PageError(str(error)) from None
+    finally:
+        counter.stop()
+    if counter.exceeded:
+        raise PageError(f"over {counter.limit} SQL statements")
     if response.status_code != 200:
         raise PageError(f"HTTP {response.status_code}")
     return response
@@ -399,7 +432,7 @@ def measure_dataset(database: str, dataset: generate.Dataset, options, log, *, r
     page 1 of API_SMALL_ROWS rows only)."""
     app = generate.make_app(dataset.url, dataset.instance)
     engine = app.extensions["db"].engine
-    counter = QueryCounter(engine)
+    counter = QueryCounter(engine, options.max_statements)
     report = Report(database, dataset)
     requests = options.count_requests if role == "small" else options.requests
     try:
@@ -771,6 +804,8 @@ def _api_table(runs: list[EngineRun]) -> list[str]:
 
 
 def _export_table(columns: list[tuple[Report, str]]) -> list[str]:
+    if all(report.export is None for report, _name in columns):
+        return []
     lines = [
         "",
         "| Word register | activities | time (median) | peak Python memory | size | SQL |",
@@ -810,6 +845,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=4, help="per page, then stop early")
     parser.add_argument(
         "--api-walk-seconds", type=float, default=120, help="following the API's cursors"
+    )
+    parser.add_argument(
+        "--max-statements",
+        type=int,
+        default=2000,
+        help="a page request sending more fails (0: no limit)",
     )
     parser.add_argument("--export-runs", type=int, default=2)
     parser.add_argument("--skip-export", action="store_true", help="no Word export")
