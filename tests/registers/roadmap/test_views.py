@@ -330,3 +330,21 @@ def test_roadmap_list_pages_and_costs_the_same_for_2_and_20_roadmaps(
     # 30 roadmaps of the communes and the syndicate's (the actions' fixture).
     assert second.count('class="card card-link"') == 31 - INDEX_PAGE_SIZE
     assert "1 action" in second
+
+
+def test_application_page_pages_the_linked_actions(
+    client, ciso, session, make_roadmap_action, make_application
+):
+    from registers.roadmap.panels import APPLICATION_PAGE_SIZE
+
+    application = make_application("Sedit.GF")
+    for index in range(APPLICATION_PAGE_SIZE + 3):
+        make_roadmap_action(title=f"Action {index:02d}", application_ids=[application.id])
+    session.commit()
+
+    def listed(query: str = "") -> int:
+        page = client.get(f"/applications/{application.id}{query}").get_data(as_text=True)
+        return page.split('id="roadmap-panel"')[1].split("</section>")[0].count("/roadmap/actions/")
+
+    assert listed() == APPLICATION_PAGE_SIZE
+    assert listed("?roadmap_page=2") == 3
