@@ -104,7 +104,9 @@ def summary_counts(organisation_ids, *, user=None, session=None, today: date | N
     today = today or date.today()
     readable = visible_organisations_query(user or current_user, REGISTER)
     condition = sa.and_(
-        ProcessingActivity.organisation_id.in_(list(organisation_ids)),
+        ProcessingActivity.organisation_id.in_(
+            organisation_ids if isinstance(organisation_ids, sa.Select) else list(organisation_ids)
+        ),
         ProcessingActivity.organisation_id.in_(readable),
         ProcessingActivity.is_model.is_(False),
     )
@@ -136,15 +138,22 @@ def summary_counts(organisation_ids, *, user=None, session=None, today: date | N
 
 
 def dashboard_widget(context) -> dict | None:
-    organisations = [
-        org for org in context.get("organisations", []) if can(REGISTER, Action.READ, org.id)
-    ]
-    if not organisations or not _has_template(DASHBOARD_TEMPLATE):
+    """`organisation_ids`: the picked organisation's, or a SELECT of every one the user sees
+    (never loaded: the counts are scoped to the readable registers anyway)."""
+    ids = context.get("organisation_ids")
+    if ids is None:
+        ids = [org.id for org in context.get("organisations", [])]
+    if isinstance(ids, sa.Select):
+        readable = can(REGISTER, Action.READ)
+    else:
+        ids = [i for i in ids if can(REGISTER, Action.READ, i)]
+        readable = bool(ids)
+    if not readable or not _has_template(DASHBOARD_TEMPLATE):
         return None
     return {
         "title": _l("Registre des traitements"),
         "template": DASHBOARD_TEMPLATE,
-        **summary_counts(org.id for org in organisations),
+        **summary_counts(ids),
     }
 
 
