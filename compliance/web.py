@@ -51,8 +51,11 @@ def _layout_context():
 
 
 def selected_organisation() -> Organisation | None:
-    """The organisation picked in the selector (loaded once a request), or None."""
-    selected_organisation_id()
+    """The organisation picked in the selector (loaded once a request), or None; None too
+    when the user no longer sees it (a membership ended since)."""
+    chosen = selected_organisation_id()
+    if chosen is None or not can(Register.DASHBOARD, Action.READ, chosen):
+        return None
     return g.get("selected_organisation")
 
 

@@ -244,3 +244,13 @@ def test_dashboard_pages_the_organisations(client, login_as, make_organisation):
     assert f"Vous avez accès à {DASHBOARD_PAGE_SIZE + 10} organisations." in page
     second = _text(client.get("/?page=2"))
     assert second.count('class="card card-link"') == 10
+
+
+def test_a_picked_organisation_no_longer_seen_is_not_shown(
+    client, login_as, organisation, other_organisation, session
+):
+    login_as("dpo", organisation)
+    with client.session_transaction() as cookie:
+        cookie["organisation"] = "gentilly"
+    page = _text(client.get("/"))
+    assert "Gentilly" not in page and "Ivry-sur-Seine" in page
