@@ -195,12 +195,22 @@ def activities_for_application(application_id: int, user=None, *, options=()) ->
 
 def application_counts_by_organisation(application_id: int, user=None) -> sa.Select:
     """SELECT of (organisation, number of its visible activities relying on one application),
-    one row per organisation, by name: a GROUP BY, whatever the number of activities."""
-    activities = activities_for_application(application_id, user).order_by(None).subquery()
+    one row per organisation, by name: a GROUP BY on the activities' ids alone, whatever their
+    number, joined to the organisations afterwards."""
+    ids = (
+        activities_for_application(application_id, user)
+        .order_by(None)
+        .with_only_columns(ProcessingActivity.id, ProcessingActivity.organisation_id)
+        .subquery()
+    )
+    counts = (
+        sa.select(ids.c.organisation_id, sa.func.count().label("count"))
+        .group_by(ids.c.organisation_id)
+        .subquery()
+    )
     return (
-        sa.select(Organisation, sa.func.count(activities.c.id).label("count"))
-        .join(activities, activities.c.organisation_id == Organisation.id)
-        .group_by(Organisation.id)
+        sa.select(Organisation, counts.c.count)
+        .join(counts, counts.c.organisation_id == Organisation.id)
         .order_by(Organisation.name, Organisation.id)
     )
 
