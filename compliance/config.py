@@ -149,6 +149,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("COMPLIANCE_TRUSTED_PROXIES") or 0),
         "LOG_LEVEL": env.get("COMPLIANCE_LOG_LEVEL") or "INFO",
         "IMPORT_MAX_ROWS": int(env.get("COMPLIANCE_IMPORT_MAX_ROWS") or 2000),
+        "ORGANISATION_SELECTOR_LIMIT": int(env.get("COMPLIANCE_ORGANISATION_SELECTOR_LIMIT") or 30),
         "PROCESSOR_DELAY_HOURS": int(env.get("COMPLIANCE_PROCESSOR_DELAY_HOURS") or 24),
         "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
         "ROADMAP_SUBSIDY_CEILINGS": _ceilings(env.get("COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS")),

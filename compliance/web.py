@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from compliance.access import get_or_404
@@ -10,12 +10,25 @@ from compliance.admin.services import update_user
 from compliance.auth import can
 from compliance.db import get_session
 from compliance.i18n import LANGUAGES
+from compliance.pagination import paginate_param
 from compliance.permissions import Action, Register
 from compliance.registry import get_registry
 from compliance.security import safe_next
-from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations
+from compliance.selector import (
+    organisation_count,
+    organisations_statement,
+    remember_organisation,
+    search_statement,
+    selector,
+)
+from compliance.tenancy import (
+    Organisation,
+    selected_organisation_id,
+    visible_organisations_query,
+)
 
 bp = Blueprint("web", __name__)
+DASHBOARD_PAGE_SIZE = 30
 
 
 def redirect_to_next(target: str | None):
@@ -31,27 +44,64 @@ def _layout_context():
     return {
         "can": can,
         "nav_items": [item for item in registry.nav if can(item.register, Action.READ)],
-        "selector_organisations": visible_organisations(Register.DASHBOARD),
-        "selected_organisation_id": selected_organisation_id(),
+        # Loaded lazily, once a request: pages without the layout (errors, files) skip it.
+        "organisation_selector": selector,
+        "selected_organisation": selected_organisation,
     }
+
+
+def selected_organisation() -> Organisation | None:
+    """The organisation picked in the selector (loaded once a request), or None; None too
+    when the user no longer sees it (a membership ended since)."""
+    chosen = selected_organisation_id()
+    if chosen is None or not can(Register.DASHBOARD, Action.READ, chosen):
+        return None
+    return g.get("selected_organisation")
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    organisations = visible_organisations(Register.DASHBOARD)
-    chosen = selected_organisation_id()
-    shown = [org for org in organisations if chosen is None or org.id == chosen]
-    widgets = get_registry().panels_for("dashboard", {"organisations": shown})
-    return render_template(
-        "dashboard.html", organisations=shown, widgets=widgets, all_count=len(organisations)
+    """The widgets over every organisation the user sees (or the one picked in the selector),
+    and a page of those organisations' cards: one COUNT, one page, whatever their number."""
+    chosen = selected_organisation()
+    page = None
+    if chosen is not None:
+        shown = [chosen]
+        ids = [chosen.id]
+    else:
+        page = paginate_param(
+            get_session(), organisations_statement(), "page", per_page=DASHBOARD_PAGE_SIZE
+        )
+        shown = page.items
+        ids = visible_organisations_query(current_user, Register.DASHBOARD)
+    widgets = get_registry().panels_for(
+        "dashboard", {"organisations": shown, "organisation_ids": ids}
     )
+    return render_template(
+        "dashboard.html",
+        organisations=shown,
+        page=page,
+        widgets=widgets,
+        all_count=organisation_count(),
+    )
+
+
+@bp.get("/organisations/")
+@login_required
+def organisations():
+    """The organisations the user sees whose name holds `q`, a page of them, each with the
+    button that picks it in the selector: the selector's search, without JavaScript."""
+    q = request.args.get("q", "")[:200]
+    page = paginate_param(get_session(), search_statement(q), "page", per_page=DASHBOARD_PAGE_SIZE)
+    return render_template("organisations.html", q=q, page=page)
 
 
 @bp.get("/organisations/<slug>")
 @login_required
 def organisation_dashboard(slug: str):
     organisation = get_or_404(Organisation, slug, by="slug", register=Register.DASHBOARD)
+    remember_organisation(organisation)
     widgets = get_registry().panels_for("organisation", organisation)
     return render_template("organisation.html", organisation=organisation, widgets=widgets)
 
@@ -63,8 +113,9 @@ def select_organisation():
     if slug in ("", "all"):
         session.pop("organisation", None)
     else:
-        get_or_404(Organisation, slug, by="slug", register=Register.DASHBOARD)
+        organisation = get_or_404(Organisation, slug, by="slug", register=Register.DASHBOARD)
         session["organisation"] = slug
+        remember_organisation(organisation)
     return redirect_to_next(request.form.get("next"))
 
 

@@ -419,6 +419,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     # --- the kernel: dashboards, documents, administration ---
     ("web.dashboard", "GET"): Entry(R.DASHBOARD, A.READ),
     ("web.organisation_dashboard", "GET"): Entry(R.DASHBOARD, A.READ, slug),
+    ("web.organisations", "GET"): Entry(R.DASHBOARD, A.READ),
     ("word_templates.index", "GET"): Entry(R.ORGANISATIONS, A.ADMIN, expect=admin_only),
     ("word_templates.download_default", "GET"): Entry(
         R.ORGANISATIONS, A.ADMIN, expect=admin_only, values={"name": TEMPLATE}

@@ -4,8 +4,9 @@ on an organisation's page, a summary card.
 
 Each provider returns the data its template needs, or None (nothing to show, or its template
 not written yet):
-- "application": template processing/_application_panel.html, `groups`: [(organisation,
-  [activities])];
+- "application": template processing/_application_panel.html, `counts`: a page of
+  (organisation, number of activities), and for a user who sees one organisation `activities`,
+  a page of its activities;
 - "dashboard": template processing/_dashboard_widget.html, `counts` (by status value),
   `dpia_pending`, `review_overdue`, `total`;
 - "organisation": template processing/_organisation_widget.html, the same plus `organisation`,
@@ -23,15 +24,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateNotFound
+from sqlalchemy.orm import selectinload
 
 from compliance.auth import can
 from compliance.db import get_session
+from compliance.pagination import paginate_param
 from compliance.permissions import Action, Register
 from compliance.registry import Panel
 from compliance.tenancy import visible_organisations_query
 from registers.processing.models import ProcessingActivity, ProcessingApplication
 from registers.processing.queries import (
     activities_for_application,
+    application_counts_by_organisation,
     organisation_summaries,
     visible_activities,
 )
@@ -42,6 +46,9 @@ APPLICATION_TEMPLATE = "processing/_application_panel.html"
 INCIDENT_TEMPLATE = "processing/_incident_panel.html"
 DASHBOARD_TEMPLATE = "processing/_dashboard_widget.html"
 ORGANISATION_TEMPLATE = "processing/_organisation_widget.html"
+# The application's page: its own page parameter, apart from the deployments' list.
+APPLICATION_PAGE_PARAM = "activities_page"
+APPLICATION_PAGE_SIZE = 25
 
 
 def _has_template(name: str) -> bool:
@@ -53,15 +60,38 @@ def _has_template(name: str) -> bool:
 
 
 def application_panel(application) -> dict | None:
+    """The organisations relying on the application, a page of them with their number of
+    activities (a GROUP BY); for a user who sees only one, that one's activities, a page of
+    them. Each page has its own parameter, apart from the deployments'."""
     if not can(REGISTER, Action.READ) or not _has_template(APPLICATION_TEMPLATE):
         return None
-    groups = activities_for_application(application.id)
-    if not groups:
+    session = get_session()
+    counts = paginate_param(
+        session,
+        application_counts_by_organisation(application.id),
+        APPLICATION_PAGE_PARAM,
+        per_page=APPLICATION_PAGE_SIZE,
+        rows=True,
+    )
+    if not counts.total:
         return None
+    activities = None
+    if counts.total == 1:
+        activities = paginate_param(
+            session,
+            activities_for_application(
+                application.id, options=(selectinload(ProcessingActivity.organisation),)
+            ),
+            APPLICATION_PAGE_PARAM,
+            per_page=APPLICATION_PAGE_SIZE,
+        )
     return {
         "title": _l("Traitements de données personnelles"),
         "template": APPLICATION_TEMPLATE,
-        "groups": groups,
+        "anchor": "processing-panel",
+        "counts": counts,
+        "organisation": counts.items[0][0] if counts.total == 1 else None,
+        "activities": activities,
         "application": application,
     }
 
@@ -73,7 +103,9 @@ def summary_counts(organisation_ids, *, user=None, session=None, today: date | N
     today = today or date.today()
     readable = visible_organisations_query(user or current_user, REGISTER)
     condition = sa.and_(
-        ProcessingActivity.organisation_id.in_(list(organisation_ids)),
+        ProcessingActivity.organisation_id.in_(
+            organisation_ids if isinstance(organisation_ids, sa.Select) else list(organisation_ids)
+        ),
         ProcessingActivity.organisation_id.in_(readable),
         ProcessingActivity.is_model.is_(False),
     )
@@ -105,15 +137,22 @@ def summary_counts(organisation_ids, *, user=None, session=None, today: date | N
 
 
 def dashboard_widget(context) -> dict | None:
-    organisations = [
-        org for org in context.get("organisations", []) if can(REGISTER, Action.READ, org.id)
-    ]
-    if not organisations or not _has_template(DASHBOARD_TEMPLATE):
+    """`organisation_ids`: the picked organisation's, or a SELECT of every one the user sees
+    (never loaded: the counts are scoped to the readable registers anyway)."""
+    ids = context.get("organisation_ids")
+    if ids is None:
+        ids = [org.id for org in context.get("organisations", [])]
+    if isinstance(ids, sa.Select):
+        readable = can(REGISTER, Action.READ)
+    else:
+        ids = [i for i in ids if can(REGISTER, Action.READ, i)]
+        readable = bool(ids)
+    if not readable or not _has_template(DASHBOARD_TEMPLATE):
         return None
     return {
         "title": _l("Registre des traitements"),
         "template": DASHBOARD_TEMPLATE,
-        **summary_counts(org.id for org in organisations),
+        **summary_counts(ids),
     }
 
 

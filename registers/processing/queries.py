@@ -202,20 +202,36 @@ def hosted_by_syndicate(hosting: Hosting | None) -> bool:
 # --- for the application's page -----------------------------------------------------------------
 
 
-def activities_for_application(application_id: int, user=None, *, session=None):
-    """[(organisation, [activities])] of the visible activities relying on one application,
-    organisations by name, activities by reference."""
+def activities_for_application(application_id: int, user=None, *, options=()) -> sa.Select:
+    """SELECT of the visible activities relying on one application (in every organisation the
+    user may read, whatever the selector says), by organisation then reference."""
     filters = ActivityFilters(application_id=application_id)
-    statement = visible_activities(
-        user, filters, selected=False, options=(selectinload(ProcessingActivity.organisation),)
-    ).order_by(None)
-    statement = statement.order_by(Organisation.name, ProcessingActivity.reference)
-    grouped: dict[int, tuple] = {}
-    for activity in _session(session).scalars(statement):
-        grouped.setdefault(activity.organisation_id, (activity.organisation, []))[1].append(
-            activity
-        )
-    return list(grouped.values())
+    statement = visible_activities(user, filters, selected=False, options=options).order_by(None)
+    return statement.order_by(
+        Organisation.name, ProcessingActivity.reference, ProcessingActivity.id
+    )
+
+
+def application_counts_by_organisation(application_id: int, user=None) -> sa.Select:
+    """SELECT of (organisation, number of its visible activities relying on one application),
+    one row per organisation, by name: a GROUP BY on the activities' ids alone, whatever their
+    number, joined to the organisations afterwards."""
+    ids = (
+        activities_for_application(application_id, user)
+        .order_by(None)
+        .with_only_columns(ProcessingActivity.id, ProcessingActivity.organisation_id)
+        .subquery()
+    )
+    counts = (
+        sa.select(ids.c.organisation_id, sa.func.count().label("count"))
+        .group_by(ids.c.organisation_id)
+        .subquery()
+    )
+    return (
+        sa.select(Organisation, counts.c.count)
+        .join(counts, counts.c.organisation_id == Organisation.id)
+        .order_by(Organisation.name, Organisation.id)
+    )
 
 
 # --- what awaits someone ------------------------------------------------------------------------

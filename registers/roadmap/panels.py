@@ -11,18 +11,23 @@ from sqlalchemy.orm import aliased
 
 from compliance.auth import can
 from compliance.db import get_session
+from compliance.pagination import paginate_param
 from compliance.permissions import Action
 from compliance.registry import Panel
 from registers.roadmap import compute
 from registers.roadmap.models import ActionStatus, RoadmapAction
 from registers.roadmap.queries import (
     REGISTER,
-    actions_for_application,
     actions_for_corrective_action,
     actions_for_incident,
+    application_actions,
     visible_actions,
     visible_roadmaps,
 )
+
+# The application's page: its own page parameter, apart from the other lists there.
+APPLICATION_PAGE_PARAM = "roadmap_page"
+APPLICATION_PAGE_SIZE = 25
 
 
 def _linked_panel(actions, empty) -> dict:
@@ -38,10 +43,16 @@ def _linked_panel(actions, empty) -> dict:
 def application_panel(application) -> dict | None:
     if not can(REGISTER, Action.READ):
         return None
-    return _linked_panel(
-        actions_for_application(application.id),
-        _l("Aucune action de la feuille de route ne porte sur cette application."),
+    page = paginate_param(
+        get_session(),
+        application_actions(application.id),
+        APPLICATION_PAGE_PARAM,
+        per_page=APPLICATION_PAGE_SIZE,
     )
+    panel = _linked_panel(
+        page.items, _l("Aucune action de la feuille de route ne porte sur cette application.")
+    )
+    return {**panel, "page": page, "anchor": "roadmap-panel"}
 
 
 def incident_panel(incident) -> dict | None:

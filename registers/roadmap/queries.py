@@ -137,15 +137,22 @@ def assessments_of(organisation_id: int) -> list[HygieneAssessment]:
     )
 
 
-def _linked(link_model, column, record_id, user):
-    statement = visible_actions(user, selected=False).where(
+def _linked_statement(link_model, column, record_id, user):
+    return visible_actions(user, selected=False).where(
         RoadmapAction.id.in_(sa.select(link_model.action_id).where(column == record_id))
     )
-    return list(get_session().scalars(statement))
 
 
-def actions_for_application(application_id: int, user=None) -> list[RoadmapAction]:
-    return _linked(ActionApplication, ActionApplication.application_id, application_id, user)
+def _linked(link_model, column, record_id, user):
+    return list(get_session().scalars(_linked_statement(link_model, column, record_id, user)))
+
+
+def application_actions(application_id: int, user=None) -> sa.Select:
+    """SELECT of the visible actions linked to an application (every member's roadmap may
+    link to a shared application: page it)."""
+    return _linked_statement(
+        ActionApplication, ActionApplication.application_id, application_id, user
+    )
 
 
 def actions_for_incident(incident_id: int, user=None) -> list[RoadmapAction]:

@@ -165,3 +165,92 @@ def test_cannot_revoke_someone_elses_token(client, login_as, make_user, organisa
     login_as("referent", organisation)
     assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 404
     assert token.revoked_at is None
+
+
+# --- at scale: the selector becomes a search, the dashboard pages -------------------------------
+
+
+@pytest.fixture
+def many_organisations(make_organisation, other_organisation):
+    return [make_organisation(f"Commune {index:02d}") for index in range(40)]
+
+
+def test_selector_is_a_select_below_the_limit(app, client, login_as, organisation):
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 30
+    login_as("dpo", organisation)
+    page = _text(client.get("/"))
+    assert 'id="organisation-select"' in page and 'value="ivry-sur-seine"' in page
+    assert 'id="organisation-search"' not in page
+
+
+def test_selector_becomes_a_search_with_the_recent_organisations(
+    app, client, login_as, organisation, many_organisations
+):
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 30
+    login_as("dpo", organisation, *many_organisations)
+    page = _text(client.get("/"))
+    assert 'id="organisation-search"' in page and 'list="organisation-recent"' in page
+    assert 'value="commune-07"' not in page
+    # Opened or picked: among the recent ones, newest first, in every page's selector.
+    assert client.get("/organisations/commune-07").status_code == 200
+    client.post("/select-organisation", data={"organisation": "commune-03", "next": "/"})
+    page = _text(client.get("/incidents/"))
+    recent = page.split('<optgroup label="Ouvertes récemment">')[1].split("</optgroup>")[0]
+    assert recent.index('value="commune-03"') < recent.index('value="commune-07"')
+    assert '<option value="Commune 07">' in page.split('id="organisation-recent"')[1]
+
+
+def test_organisation_search_finds_only_the_users_organisations(
+    client, login_as, organisation, many_organisations
+):
+    login_as("dpo", organisation, *many_organisations)
+    page = _text(client.get("/organisations/?q=commune 1"))
+    assert "Commune 10" in page and "Commune 19" in page and "Commune 20" not in page
+    assert 'name="organisation" value="commune-12"' in page
+    assert "Gentilly" not in _text(client.get("/organisations/?q=gentil"))
+    assert "Gentilly" not in _text(client.get("/organisations/"))
+
+
+def test_dashboard_costs_the_same_for_2_and_20_organisations(
+    app, client, login_as, make_organisation
+):
+    from compliance.web import DASHBOARD_PAGE_SIZE
+    from tests.statements import statements_of
+
+    made = iter(range(1000))
+
+    def statements(how_many: int) -> int:
+        batch = next(made)
+        members = [make_organisation(f"Commune {batch}-{index:02d}") for index in range(how_many)]
+        login_as("dpo", *members)
+        counted = statements_of(app, client, "/")
+        client.post("/logout")
+        return counted
+
+    # Below the selector's limit (a select), then above it (a search field).
+    assert statements(2) == statements(20)
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 1
+    assert statements(2) == statements(DASHBOARD_PAGE_SIZE + 10)
+
+
+def test_dashboard_pages_the_organisations(client, login_as, make_organisation):
+    from compliance.web import DASHBOARD_PAGE_SIZE
+
+    login_as(
+        "dpo", *[make_organisation(f"Commune {i:02d}") for i in range(DASHBOARD_PAGE_SIZE + 10)]
+    )
+    page = _text(client.get("/"))
+    assert page.count('class="card card-link"') == DASHBOARD_PAGE_SIZE
+    assert f"Vous avez accès à {DASHBOARD_PAGE_SIZE + 10} organisations." in page
+    second = _text(client.get("/?page=2"))
+    assert second.count('class="card card-link"') == 10
+
+
+def test_a_picked_organisation_no_longer_seen_is_not_shown(
+    client, login_as, organisation, other_organisation, session
+):
+    login_as("dpo", organisation)
+    with client.session_transaction() as cookie:
+        cookie["organisation"] = "gentilly"
+    page = _text(client.get("/"))
+    assert "Gentilly" not in page and "Ivry-sur-Seine" in page

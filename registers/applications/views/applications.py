@@ -4,23 +4,30 @@ vendors and the catalogue import have their own modules). Each view loads and ch
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import CATALOGUE_EDITOR, allowed, allowed_on, get_or_404, require
 from compliance.db import get_session
-from compliance.pagination import page_number, paginate
+from compliance.pagination import page_number, paginate, paginate_param
 from compliance.permissions import Action
 from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import Organisation, organisation_choices, visible_organisations
+from compliance.tenancy import (
+    Organisation,
+    organisation_choices,
+    visible_organisations,
+    visible_organisations_query,
+)
 from registers.applications import diagram, forms, services
 from registers.applications.counts import deployment_counts
 from registers.applications.models import (
     Application,
     ApplicationStatus,
+    Deployment,
     Hosting,
 )
 from registers.applications.queries import (
@@ -41,6 +48,8 @@ from registers.applications.views.helpers import (
 )
 
 routes = Routes()
+# The deployments' list on an application's page pages apart from the panels under it.
+DEPLOYMENTS_PAGE_PARAM = "deployments_page"
 
 
 # --- shared steps -----------------------------------------------------------------------------
@@ -82,12 +91,20 @@ def detail(application_id: int):
 
 
 def deployable_organisations(application=None):
-    """Organisations where the user may add a deployment (of `application`, if given)."""
-    organisations = visible_organisations(REGISTER, Action.CREATE)
+    """Organisations where the user may add a deployment (of `application`, if given): the
+    deployments already there are left out in SQL, never loaded."""
     if application is None:
-        return organisations
-    taken = {d.organisation_id for d in application.deployments}
-    return [o for o in organisations if o.id not in taken]
+        return visible_organisations(REGISTER, Action.CREATE)
+    taken = sa.select(Deployment.organisation_id).where(Deployment.application_id == application.id)
+    statement = (
+        sa.select(Organisation)
+        .where(
+            Organisation.id.in_(visible_organisations_query(current_user, REGISTER, Action.CREATE)),
+            Organisation.id.not_in(taken),
+        )
+        .order_by(Organisation.name)
+    )
+    return list(get_session().scalars(statement))
 
 
 def new_deployment_form(application, formdata=None):
@@ -115,7 +132,9 @@ def render_detail(application, *, deployment_form=None, interface_form=None, sta
     return render_template(
         "applications/detail.html",
         application=application,
-        deployments=list(db.scalars(visible_deployments(filters=filters))),
+        deployments=paginate_param(
+            db, visible_deployments(filters=filters), DEPLOYMENTS_PAGE_PARAM, per_page=25
+        ),
         interfaces=list(db.scalars(visible_interfaces(application_id=application.id))),
         panels=get_registry().panels_for("application", application),
         deployment_form=deployment_form or new_deployment_form(application),

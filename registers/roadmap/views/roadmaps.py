@@ -12,17 +12,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from compliance.access import allowed_on, get_or_404, require
+from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import send_document
 from compliance.forms import submit
+from compliance.pagination import paginate_param
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.schemas import FilterError
-from compliance.tenancy import selected_organisation_id, visible_organisations
+from compliance.tenancy import selected_organisation_id
 from registers.roadmap import compute, figures, forms, services
 from registers.roadmap.catalogue import all_measures
 from registers.roadmap.export import export_roadmap_report
-from registers.roadmap.models import ActionStatus, Priority, Roadmap, Theme
+from registers.roadmap.models import ActionStatus, Priority, Roadmap, RoadmapAction, Theme
 from registers.roadmap.queries import (
     REGISTER,
     action_filters,
@@ -43,6 +45,7 @@ routes = Routes()
 
 
 GROUPINGS = ("theme", "quarter")
+INDEX_PAGE_SIZE = 24
 
 
 # --- shared steps -----------------------------------------------------------------------------
@@ -54,18 +57,22 @@ GROUPINGS = ("theme", "quarter")
 @routes.get("/")
 def index():
     db = get_session()
-    roadmaps = list(db.scalars(visible_roadmaps()))
-    actions = list(db.scalars(visible_actions()))
+    page = paginate_param(db, visible_roadmaps(), "page", per_page=INDEX_PAGE_SIZE)
+    roadmaps = page.items
+    # The actions of this page's roadmaps only, in one query.
+    actions = db.scalars(
+        visible_actions(options=()).where(RoadmapAction.roadmap_id.in_([r.id for r in roadmaps]))
+    )
     on = compute.today()
     by_roadmap: dict[int, list] = defaultdict(list)
     for action in actions:
         by_roadmap[action.roadmap_id].append(action)
     return render_template(
         "roadmap/index.html",
+        page=page,
         roadmaps=roadmaps,
         progress={r.id: compute.progress(by_roadmap[r.id], on) for r in roadmaps},
-        may_create=bool(editable_organisations()),
-        organisations=visible_organisations(REGISTER),
+        may_create=can(REGISTER, Action.CREATE),
     )
 
 

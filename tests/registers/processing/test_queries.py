@@ -57,9 +57,17 @@ def test_activities_for_an_application_by_organisation(
     make_activity(organisation, name="Ivry", application_ids=[adagio.id])
     make_activity(other_organisation, name="Gentilly", application_ids=[adagio.id])
     make_activity(organisation, name="Sans Adagio")
-    groups = queries.activities_for_application(adagio.id, make_user(Role.DPO, organisation))
-    assert [(org.name, [a.name for a in items]) for org, items in groups] == [
-        ("Ivry-sur-Seine", ["Ivry"])
+    make_activity(organisation, name="Ivry 2", application_ids=[adagio.id])
+    dpo = make_user(Role.DPO, organisation)
+    activities = session.scalars(queries.activities_for_application(adagio.id, dpo))
+    assert [a.name for a in activities] == ["Ivry", "Ivry 2"]
+    counts = session.execute(queries.application_counts_by_organisation(adagio.id, dpo)).all()
+    assert [(org.name, count) for org, count in counts] == [("Ivry-sur-Seine", 2)]
+    both = make_user(Role.DPO, organisation, other_organisation)
+    counts = session.execute(queries.application_counts_by_organisation(adagio.id, both)).all()
+    assert [(org.name, count) for org, count in counts] == [
+        ("Gentilly", 1),
+        ("Ivry-sur-Seine", 2),
     ]
 
 

@@ -736,3 +736,52 @@ def test_import_over_the_row_limit_is_400_and_nothing_written(
     assert response.status_code == 400
     assert "dépasse la limite de 1 lignes par import" in response.get_data(as_text=True)
     assert count(session, ProcessingActivity) == 0
+
+
+def test_application_page_is_flat_in_organisations_and_pages_its_panels_apart(
+    app,
+    client,
+    session,
+    login_as,
+    host,
+    make_organisation,
+    make_application,
+    make_deployment,
+    make_activity,
+):
+    from tests.statements import statements_of
+
+    organisations = [make_organisation(f"Commune {index:02d}") for index in range(30)]
+    login_as("dpo", host, *organisations)
+    adagio = make_application("Adagio")
+    session.commit()
+    url = f"/applications/{adagio.id}"
+
+    def deploy(members):
+        for organisation in members:
+            make_deployment(organisation, adagio)
+            make_activity(
+                organisation, name=f"Paie de {organisation.name}", application_ids=[adagio.id]
+            )
+        session.commit()
+
+    deploy(organisations[:2])
+    few = statements_of(app, client, url)
+    deploy(organisations[2:20])
+    assert statements_of(app, client, url) == few
+    deploy(organisations[20:])
+
+    def rows(page: str) -> tuple[int, int]:
+        deployments = page.split('id="deployments"')[1].split("</section>")[0]
+        panel = page.split('id="processing-panel"')[1].split("</section>")[0]
+        return deployments.count("<tr class") + deployments.count("<tr>") - 1, panel.count(
+            f"application_id={adagio.id}"
+        )
+
+    first = client.get(url).get_data(as_text=True)
+    assert rows(first) == (25, 25)
+    listed = first.split('id="deployments"')[1].split("</section>")[0]
+    assert "Commune 00" in listed and "Commune 29" not in listed
+    assert rows(client.get(f"{url}?deployments_page=2").get_data(as_text=True)) == (5, 25)
+    assert rows(client.get(f"{url}?activities_page=2").get_data(as_text=True)) == (25, 5)
+    assert f"/processing/registers/commune-00/?application_id={adagio.id}" in first

@@ -301,3 +301,50 @@ def test_corrective_action_page_offers_escalation_then_shows_the_linked_action(
     page = client.get(f"/incidents/actions/{corrective.id}").get_data(as_text=True)
     assert roadmap.actions[-1].title in page
     assert f"/roadmap/escalate/{corrective.id}" not in page
+
+
+def test_roadmap_list_pages_and_costs_the_same_for_2_and_20_roadmaps(
+    app, client, login_as, host, make_organisation, make_roadmap, make_roadmap_action, session
+):
+    from registers.roadmap.views.roadmaps import INDEX_PAGE_SIZE
+    from tests.statements import statements_of
+
+    organisations = [make_organisation(f"Commune {index:02d}") for index in range(30)]
+    login_as("dpo", host, *organisations)
+
+    def add_roadmaps(how_many: int):
+        for organisation in organisations[:how_many]:
+            roadmap = make_roadmap(organisation, title=f"Plan de {organisation.name}")
+            make_roadmap_action(roadmap)
+        session.commit()
+
+    add_roadmaps(2)
+    few = statements_of(app, client, "/roadmap/")
+    add_roadmaps(28)
+    many = statements_of(app, client, "/roadmap/")
+    assert few == many
+    first = client.get("/roadmap/").get_data(as_text=True)
+    assert first.count('class="card card-link"') == INDEX_PAGE_SIZE
+    assert "Page 1 sur 2" in first
+    second = client.get("/roadmap/?page=2").get_data(as_text=True)
+    # 30 roadmaps of the communes and the syndicate's (the actions' fixture).
+    assert second.count('class="card card-link"') == 31 - INDEX_PAGE_SIZE
+    assert "1 action" in second
+
+
+def test_application_page_pages_the_linked_actions(
+    client, ciso, session, make_roadmap_action, make_application
+):
+    from registers.roadmap.panels import APPLICATION_PAGE_SIZE
+
+    application = make_application("Sedit.GF")
+    for index in range(APPLICATION_PAGE_SIZE + 3):
+        make_roadmap_action(title=f"Action {index:02d}", application_ids=[application.id])
+    session.commit()
+
+    def listed(query: str = "") -> int:
+        page = client.get(f"/applications/{application.id}{query}").get_data(as_text=True)
+        return page.split('id="roadmap-panel"')[1].split("</section>")[0].count("/roadmap/actions/")
+
+    assert listed() == APPLICATION_PAGE_SIZE
+    assert listed("?roadmap_page=2") == 3
