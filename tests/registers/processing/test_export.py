@@ -403,3 +403,33 @@ def test_sheet_and_register_say_where_the_data_come_from(session, organisation, 
     text = all_text(export_register(session, organisation, actor="test")[0])
     assert text.count("Origine des données (article 14)") == 2
     assert "Données collectées auprès des personnes concernées" in text
+
+
+def test_register_export_sends_as_many_statements_for_5_and_50_activities(
+    session, organisation, make_activity, make_application, make_deployment
+):
+    """The register is read one query per collection: no statement per activity."""
+    application = make_application("Mélodie", hosting="vendor_saas")
+    make_deployment(organisation, application, hosting="syndicate_datacenter")
+
+    def statements_of_an_export() -> int:
+        session.flush()
+        session.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(session.get_bind(), "before_cursor_execute", listener)
+        try:
+            data, _record = export_register(session, organisation, actor="test")
+        finally:
+            sa.event.remove(session.get_bind(), "before_cursor_execute", listener)
+        assert "Journalisation et supervision du syndicat" in all_text(data)
+        return len(statements)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            make_activity(organisation, application_ids=[application.id])
+
+    add(5)
+    few = statements_of_an_export()
+    add(45)
+    assert statements_of_an_export() == few
