@@ -330,9 +330,13 @@ def _heading_levels(document) -> dict[str, int]:
     return levels
 
 
+_PPR, _PSTYLE, _VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+
+
 def _style_of(paragraph) -> str | None:
-    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-    return None if style is None else style.get(qn("w:val"))
+    properties = paragraph.find(_PPR)
+    style = None if properties is None else properties.find(_PSTYLE)
+    return None if style is None else style.get(_VAL)
 
 
 def _has_toc(body) -> bool:
@@ -462,8 +466,35 @@ def add_table_of_contents(document) -> bool:
     return True
 
 
+# The characters docxtpl turns into Word markup in printed text (tab, paragraph, line and page
+# breaks), and one paragraph of the rendered XML as its `resolve_listing` finds them.
+_LISTING = ("\t", "\a", "\n", "\f")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template, its pass over the rendered XML limited to what it changes: the
+    paragraphs whose text holds a tab or a break (a register of 500 sheets has some 80 000
+    paragraphs, a few thousand of which hold one); the others are left as they are, which is
+    what docxtpl's own pass makes of them."""
+
+    def resolve_listing(self, xml: str) -> str:
+        if not any(char in xml for char in _LISTING):
+            return xml
+        resolve = super().resolve_listing
+        pieces, end = [], 0
+        for match in _PARAGRAPH.finditer(xml):
+            paragraph = match.group(0)
+            if any(char in paragraph for char in _LISTING):
+                pieces.append(xml[end : match.start()])
+                pieces.append(resolve(paragraph))
+                end = match.end()
+        pieces.append(xml[end:])
+        return "".join(pieces)
+
+
 def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
-    template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
+    template = _Template(source if isinstance(source, io.BytesIO) else str(source))
     # Outside an export, `export.reference` and the like print nothing rather than fail. Stored
     # text XML cannot carry is removed here too, for what templates use without printing it.
     context = xml_safe_data({"export": None, **context})
