@@ -433,3 +433,16 @@ def test_register_export_sends_as_many_statements_for_5_and_50_activities(
     few = statements_of_an_export()
     add(45)
     assert statements_of_an_export() == few
+
+
+def test_the_benchmark_s_floor_writes_the_register_s_text(session, organisation, described):
+    """bench/floor.py writes the same sheets, texts and tables as the export, raw."""
+    from bench.floor import floor_register
+
+    data, record = export_register(session, organisation, actor="test")
+    floor = floor_register(session, organisation, export={"reference": record.reference})
+    exported = {line for line in body_text(data).splitlines() if line.strip()}
+    written = {line for line in body_text(floor).splitlines() if line.strip()}
+    # What the floor leaves out: the date and author of the edition, printed by the template.
+    assert exported - written <= {line for line in exported if "2026" in line or line == "test"}
+    assert len(Document(io.BytesIO(floor)).tables) == len(Document(io.BytesIO(data)).tables)
