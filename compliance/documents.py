@@ -40,6 +40,7 @@ from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documen
     BoundedEnvironmentMixin,
     bound_filters,
     bounded_render,
+    bounded_stream,
 )
 from compliance.tenancy import Organisation
 from compliance.text import de, xml_safe, xml_safe_data
@@ -472,11 +473,49 @@ _LISTING = ("\t", "\a", "\n", "\f")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
 
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_PARAGRAPH_END = "</w:p>"
+_CHUNK = 1 << 16
+
+
 class _Template(DocxTemplate):
-    """docxtpl's template, its pass over the rendered XML limited to what it changes: the
-    paragraphs whose text holds a tab or a break (a register of 500 sheets has some 80 000
-    paragraphs, a few thousand of which hold one); the others are left as they are, which is
-    what docxtpl's own pass makes of them."""
+    """docxtpl's template, its passes over the rendered XML made in one stream and limited to
+    what they change.
+
+    The body (a register of 500 sheets is some 20 million characters) is rendered piece by
+    piece and each run of whole paragraphs goes through docxtpl's clean-up as it comes, then
+    out as UTF-8: the document is never held whole as text (docxtpl holds it three times).
+    Its listing pass only visits the paragraphs whose text holds a tab or a break (a few
+    thousand of some 80 000); the others are left as they are, which is what docxtpl's own pass
+    makes of them. Headers and footers render as docxtpl renders them."""
+
+    def build_xml(self, context, jinja_env=None):
+        if jinja_env is None:
+            return super().build_xml(context, jinja_env)
+        source = _PARAGRAPH_START.sub(r"\n<w:p\1", self.patch_xml(self.get_xml()))
+        self.current_rendering_part = self.docx._part
+        template = jinja_env.from_string(source)
+        out, buffer, size = [], [], 0
+        for piece in bounded_stream(template, context):
+            buffer.append(piece)
+            size += len(piece)
+            if size >= _CHUNK:
+                text = "".join(buffer)
+                # A cut right after a paragraph's end splits none of what the passes match.
+                cut = text.rfind(_PARAGRAPH_END) + len(_PARAGRAPH_END)
+                if cut >= len(_PARAGRAPH_END):
+                    out.append(self._clean(text[:cut]))
+                    text = text[cut:]
+                buffer, size = [text], len(text)
+        out.append(self._clean("".join(buffer)))
+        return b"".join(out)
+
+    def _clean(self, xml: str) -> bytes:
+        """What docxtpl's render_xml_part does to the rendered XML, for a run of paragraphs."""
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+            xml = xml.replace(escaped, tag)
+        return self.resolve_listing(xml).encode()
 
     def resolve_listing(self, xml: str) -> str:
         if not any(char in xml for char in _LISTING):

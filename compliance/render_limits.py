@@ -141,6 +141,21 @@ def bounded_concat(pieces) -> str:
     return "".join(parts)
 
 
+def bounded_stream(template: Template, context: dict) -> Iterator[str]:
+    """What `template.render(context)` joins, piece by piece as it is produced (a large
+    document is never held whole), within the same budget as `bounded_concat`."""
+    budget = _current()
+    environment = template.environment
+    try:
+        for count, piece in enumerate(template.root_render_func(template.new_context(context))):
+            budget.produce(len(piece))
+            if count % 1024 == 1023:
+                budget.check_time()
+            yield piece
+    except Exception:
+        environment.handle_exception()
+
+
 # --- what can make a string much larger than its operands ------------------------------------
 
 _PRINTF_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
