@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from sqlmodel import JSON, Field, SQLModel, select
@@ -316,6 +317,11 @@ _AFTER_UPDATE_FIELDS = {
     )
 } | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
 _W = nsdecls("w")
+# The paragraphs whose style is one of `ids` ("|Heading1|Heading2|"), in document order.
+_STYLED_PARAGRAPHS = etree.XPath(
+    ".//w:p[w:pPr/w:pStyle[contains($ids, concat('|', @w:val, '|'))]]",
+    namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"},
+)
 
 
 def _heading_levels(document) -> dict[str, int]:
@@ -427,9 +433,13 @@ def add_table_of_contents(document) -> bool:
     a table of contents, is left as it is. True when a table was added."""
     body = document.element.body
     levels = _heading_levels(document)
+    # The heading paragraphs, found by libxml2 rather than by visiting every paragraph.
+    styled = _STYLED_PARAGRAPHS(
+        body, ids="|" + "|".join(style for style in levels if style and "|" not in style) + "|"
+    )
     headings = [
         (paragraph, levels[_style_of(paragraph)])
-        for paragraph in body.iter(qn("w:p"))
+        for paragraph in styled
         if _style_of(paragraph) in levels and _paragraph_text(paragraph)
     ]
     first = next((paragraph for paragraph, level in headings if level == 1), None)
