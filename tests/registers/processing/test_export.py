@@ -446,3 +446,29 @@ def test_the_benchmark_s_floor_writes_the_register_s_text(session, organisation,
     # What the floor leaves out: the date and author of the edition, printed by the template.
     assert exported - written <= {line for line in exported if "2026" in line or line == "test"}
     assert len(Document(io.BytesIO(floor)).tables) == len(Document(io.BytesIO(data)).tables)
+
+
+def test_streamed_rendering_writes_what_docxtpl_writes(
+    session, organisation, described, monkeypatch
+):
+    """The kernel renders the body as a stream of paragraphs: the same XML as docxtpl's own
+    passes over the whole document, line breaks and hostile text included."""
+    from docxtpl import DocxTemplate
+    from flask_babel import force_locale
+
+    from compliance import documents
+    from compliance.render_limits import bounded_render
+    from registers.processing.export import live_register_context
+
+    monkeypatch.setattr(documents, "_CHUNK", 512)  # many cuts between paragraphs
+    described["other"].description = f"Deux lignes\nde texte\tet une tabulation {HOSTILE}"
+    session.flush()
+    context = {"export": None, **live_register_context(session, organisation)}
+    path = str(default_template_path("processing-register"))
+    rendered = []
+    for template in (DocxTemplate(path), documents._Template(path)):
+        with force_locale("fr"), bounded_render():
+            template.render(context, jinja_env=documents.make_environment(), autoescape=True)
+        rendered.append(template.docx.element.body.xml)
+    assert rendered[0] == rendered[1]
+    assert "<w:br/>" in rendered[1] and "&lt;script&gt;" in rendered[1]
