@@ -676,7 +676,7 @@ class _Template(DocxTemplate):
 
     def _clean(self, xml: str, *, text: bool = False) -> bytes | str:
         """What docxtpl's render_xml_part does to the rendered XML, for a run of paragraphs."""
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("\n<w:p>", "<w:p>").replace("\n<w:p ", "<w:p ")
         for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
             xml = xml.replace(escaped, tag)
         xml = self.resolve_listing(xml)

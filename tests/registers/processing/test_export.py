@@ -583,6 +583,39 @@ def test_a_body_whose_loop_cannot_be_rendered_apart_is_rendered_whole(
     assert lines[0] == lines[1] and HOSTILE in lines[0]
 
 
+def test_a_contents_table_that_would_start_inside_the_sheets_renders_the_body_whole(
+    session, organisation, described, make_activity
+):
+    """When the first heading 1 is a sheet's (the cover's headings restyled), the table of
+    contents goes inside the sheets: the body is rendered whole, to the same document."""
+    from compliance import documents
+    from registers.processing.export import live_register_context
+
+    _register_of_every_kind(session, organisation, described, make_activity)
+    source = default_template_path("processing-register").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    body = parts["word/document.xml"].decode()
+    cover, sheets = body.split("{%p for activity in sheets %}")
+    assert 'w:val="Heading1"' in cover
+    parts["word/document.xml"] = (
+        cover.replace('w:val="Heading1"', 'w:val="Heading2"')
+        + "{%p for activity in sheets %}"
+        + sheets
+    ).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    context = {**live_register_context(session, organisation), "export": None}
+    restyled = documents._render(io.BytesIO(buffer.getvalue()), context)
+    assert restyled.fragments is None
+    whole = documents._render(io.BytesIO(buffer.getvalue()), context, fragments=False)
+    data = documents._to_bytes(restyled)
+    assert _canonical_parts(data) == _canonical_parts(documents._to_bytes(whole))
+    assert "Sommaire" in all_text(data)
+
+
 @pytest.mark.parametrize(
     "body, apart",
     [
