@@ -632,3 +632,23 @@ def test_which_loop_of_a_body_is_rendered_apart(body, apart):
     from compliance.documents import _body_loop
 
     assert (_body_loop(body) is not None) is apart
+
+
+def test_the_register_with_its_sheets_spliced_in_converts_to_pdf(
+    session, organisation, described, make_activity
+):
+    """LibreOffice reads the spliced document: the sheets and their contents entries print."""
+    import subprocess
+
+    from compliance.documents import export_pdf
+
+    _register_of_every_kind(session, organisation, described, make_activity)
+    data, record = export_register(session, organisation, actor="test")
+    pdf = export_pdf(session, data, record, "test")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    contents = text.split("Sommaire", 1)[1]
+    assert "Centre municipal de santé" in contents and "Urgence" in text
+    assert text.count("10. Suivi de la fiche") == 6  # three sheets, each in the contents
+    assert record.reference in text
