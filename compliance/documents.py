@@ -650,8 +650,8 @@ class _Template(DocxTemplate):
                     text = html.unescape("".join(_TEXT.findall(chunk, match.end(), end))).strip()
                     if text:
                         fragments.headings.append((text, levels[match.group(1)]))
-            if "TOC" in chunk or "toc" in chunk.lower():
-                fragments.has_toc = fragments.has_toc or bool(_FIELD.search(chunk))
+            if "instr" in chunk and _FIELD.search(chunk):
+                fragments.has_toc = True
             if "docPr" in chunk:
                 chunk = _DOCPR_ID.sub(lambda m: f'{m.group(1)}{next(ids)}"', chunk)
             fragments.chunks.append(chunk.encode())
