@@ -526,6 +526,11 @@ _TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 _FIELD = re.compile(r'(?:<w:instrText\b[^>]*>|\sw:instr=")\s*TOC', re.IGNORECASE)
 
 
+# A loop or condition between the cells of a row, or a rendered span: rows whose cells vary,
+# which docxtpl's table pass fits to the table's grid.
+_VARYING_CELLS = re.compile(r"</w:tc>\s*\{%|%\}\s*<w:tc[ >]|<w:gridSpan w:val=\"\{")
+
+
 def _whole_blocks(xml: str) -> bool:
     """Whether `xml` opens and closes as many paragraphs and tables (whole body elements)."""
     return len(_OPEN_P.findall(xml)) == xml.count("</w:p>") and len(
@@ -536,7 +541,8 @@ def _whole_blocks(xml: str) -> bool:
 def _body_loop(source: str) -> tuple[int, int] | None:
     """Where the body-level `{% for %}` ... `{% endfor %}` holding the most XML starts and ends
     in a patched template body, when it can be rendered on its own: not inside another block,
-    made of whole paragraphs and tables, and in a body that shares no names between blocks."""
+    made of whole paragraphs and tables whose rows keep their cells (docxtpl's table pass has
+    nothing to fit), and in a body that shares no names between blocks."""
     depth, found, best = 0, None, None
     for match in _BLOCK_TAG.finditer(source):
         name = match.group(1)
@@ -555,7 +561,7 @@ def _body_loop(source: str) -> tuple[int, int] | None:
     if best is None or depth != 0:
         return None
     before, loop = source[: best[0]], source[best[0] : best[1]]
-    if not (_whole_blocks(before) and _whole_blocks(loop)):
+    if not (_whole_blocks(before) and _whole_blocks(loop)) or _VARYING_CELLS.search(loop):
         return None
     return best
 

@@ -626,6 +626,27 @@ def test_a_contents_table_that_would_start_inside_the_sheets_renders_the_body_wh
         ("{% for a in b %}<w:tbl><w:tr>{% endfor %}", False),
         ("{% macro m() %}{% endmacro %}{% for a in b %}<w:p></w:p>{% endfor %}", False),
         ("<w:p>no loop</w:p>", False),
+        # Cells looped over in a row: docxtpl fits the table's grid, the body is rendered whole.
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% for c in d %}<w:tc></w:tc>{% endfor %}"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% if c %}<w:tc></w:tc>{% endif %}<w:tc></w:tc>"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% if c %}<w:tc></w:tc>{% endif %}"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl>{% for r in a %}<w:tr><w:tc></w:tc></w:tr>{% endfor %}"
+            "</w:tbl>{% endfor %}",
+            True,
+        ),
     ],
 )
 def test_which_loop_of_a_body_is_rendered_apart(body, apart):
