@@ -642,14 +642,13 @@ class _Template(DocxTemplate):
         body = source[: loop[0]] + fragments.paragraph.decode() + source[loop[1] :]
         xml = b"".join(self._stream(jinja_env.from_string(body), context))
         levels = _heading_levels(self.docx)
+        styles = [re.escape(style) for style in levels if style]
         heading = re.compile(
-            r'<w:p(?: [^>]*[^/])?>\s*<w:pPr>\s*<w:pStyle w:val="('
-            + "|".join(re.escape(style) for style in levels if style)
-            + r')"\s*/>'
+            r'<w:p(?: [^>]*[^/])?>\s*<w:pPr>\s*<w:pStyle w:val="(' + "|".join(styles) + r')"\s*/>'
         )
         ids = iter(range(1 << 24, 1 << 31))
         for chunk in self._stream(jinja_env.from_string(sheets), context, text=True):
-            if levels:
+            if styles:
                 for match in heading.finditer(chunk):
                     end = chunk.find(_PARAGRAPH_END, match.end())
                     end = len(chunk) if end < 0 else end
@@ -728,7 +727,7 @@ class _SplicingWriter:
         at = blob.find(marker)
         if at < 0 or blob.find(marker, at + 1) >= 0:
             raise RuntimeError("the fragments' marker paragraph is not in the document once")
-        with self._zip.open(pack_uri.membername, "w", force_zip64=True) as stream:
+        with self._zip.open(pack_uri.membername, "w") as stream:
             stream.write(blob[:at])
             for chunk in self._fragments.chunks:
                 stream.write(chunk)
