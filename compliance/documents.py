@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
+import secrets
 import sys
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +18,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
@@ -26,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from sqlmodel import JSON, Field, SQLModel, select
@@ -40,6 +45,7 @@ from compliance.render_limits import (  # noqa: F401  (MAX_SEQUENCE: the documen
     BoundedEnvironmentMixin,
     bound_filters,
     bounded_render,
+    bounded_stream,
 )
 from compliance.tenancy import Organisation
 from compliance.text import de, xml_safe, xml_safe_data
@@ -315,6 +321,13 @@ _AFTER_UPDATE_FIELDS = {
     )
 } | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
 _W = nsdecls("w")
+# The paragraphs whose style is one of `ids` ("|Heading1|Heading2|"), in document order.
+# With them, the paragraph whose whole text is `marker` (where prepared body XML goes).
+_STYLED_PARAGRAPHS = etree.XPath(
+    ".//w:p[w:pPr/w:pStyle[contains($ids, concat('|', @w:val, '|'))]"
+    " or ($marker != '' and w:r/w:t = $marker)]",
+    namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"},
+)
 
 
 def _heading_levels(document) -> dict[str, int]:
@@ -330,9 +343,13 @@ def _heading_levels(document) -> dict[str, int]:
     return levels
 
 
+_PPR, _PSTYLE, _VAL = qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+
+
 def _style_of(paragraph) -> str | None:
-    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-    return None if style is None else style.get(qn("w:val"))
+    properties = paragraph.find(_PPR)
+    style = None if properties is None else properties.find(_PSTYLE)
+    return None if style is None else style.get(_VAL)
 
 
 def _has_toc(body) -> bool:
@@ -414,22 +431,43 @@ def _ask_to_update_fields(document) -> None:
         follower.addprevious(element)
 
 
-def add_table_of_contents(document) -> bool:
+class _HeadingInFragments(Exception):
+    """The table of contents would start inside body XML not yet in the document."""
+
+
+def add_table_of_contents(document, fragments: _Fragments | None = None) -> bool:
     """Put a table of contents (a Word TOC field over the headings 1 to 3) before the first
     heading 1 of a document made of sections, on a page of its own; it is filled with the
     headings' titles, Word updates its pages on opening, LibreOffice when it makes the PDF.
     A document with no heading 1 or fewer than three headings (a letter), or that already has
-    a table of contents, is left as it is. True when a table was added."""
+    a table of contents, is left as it is. True when a table was added.
+
+    `fragments`: body XML that takes the place of its marker paragraph when the document is
+    written; its headings are listed where the marker is. Raises _HeadingInFragments when the
+    table would have to go inside them."""
     body = document.element.body
     levels = _heading_levels(document)
-    headings = [
-        (paragraph, levels[_style_of(paragraph)])
-        for paragraph in body.iter(qn("w:p"))
-        if _style_of(paragraph) in levels and _paragraph_text(paragraph)
-    ]
-    first = next((paragraph for paragraph, level in headings if level == 1), None)
-    if first is None or len(headings) < 3 or _has_toc(body):
+    marker = fragments.marker if fragments is not None else ""
+    # The heading paragraphs, found by libxml2 rather than by visiting every paragraph.
+    styled = _STYLED_PARAGRAPHS(
+        body,
+        ids="|" + "|".join(style for style in levels if style and "|" not in style) + "|",
+        marker=marker,
+    )
+    headings, marker_paragraph = [], None
+    for paragraph in styled:
+        if marker and _paragraph_text(paragraph) == marker:
+            marker_paragraph = paragraph
+            headings += [(None, level, text) for text, level in fragments.headings]
+        elif _style_of(paragraph) in levels and (text := _paragraph_text(paragraph)):
+            headings.append((paragraph, levels[_style_of(paragraph)], text))
+    first = next((paragraph for paragraph, level, _text in headings if level == 1), False)
+    if first is False or len(headings) < 3 or _has_toc(body):
         return False
+    if fragments is not None and fragments.has_toc:
+        return False
+    if first is None or (marker_paragraph is not None and first.getprevious() is marker_paragraph):
+        raise _HeadingInFragments
     # The table sits where the body starts, at the level of the body's paragraphs.
     while first.getparent() is not body:
         first = first.getparent()
@@ -440,7 +478,7 @@ def add_table_of_contents(document) -> bool:
         f'<w:r><w:t xml:space="preserve">{TOC_TITLE}</w:t></w:r></w:p>'
     ]
     instruction = _escape(TOC_INSTRUCTION).replace('"', "&quot;")
-    for index, (paragraph, level) in enumerate(headings):
+    for index, (_paragraph, level, text) in enumerate(headings):
         opening = (
             _field_runs("begin")
             + f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
@@ -449,7 +487,7 @@ def add_table_of_contents(document) -> bool:
             else ""
         )
         closing = _field_runs("end") if index == len(headings) - 1 else ""
-        text = _escape(_paragraph_text(paragraph))
+        text = _escape(text)
         elements.append(
             f'<w:p {_W}><w:pPr><w:pStyle w:val="TOC{level}"/></w:pPr>{opening}'
             f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>{closing}</w:p>'
@@ -462,17 +500,275 @@ def add_table_of_contents(document) -> bool:
     return True
 
 
-def _render(source: Path | io.BytesIO, context: dict) -> DocxTemplate:
-    template = DocxTemplate(source if isinstance(source, io.BytesIO) else str(source))
+# The characters docxtpl turns into Word markup in printed text (tab, paragraph, line and page
+# breaks), and one paragraph of the rendered XML as its `resolve_listing` finds them.
+_LISTING = ("\t", "\a", "\n", "\f")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+
+
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_PARAGRAPH_END = "</w:p>"
+_CHUNK = 1 << 16
+
+
+# Jinja's block tags, to find the loop of the body whose sheets are rendered as fragments.
+_BLOCK_TAG = re.compile(r"\{%-?\s*(\w+).*?%\}", re.DOTALL)
+_OPENS = {"if", "for", "with", "filter", "call", "macro", "block", "autoescape", "raw", "trans"}
+# Tags that share names between the loop and the rest of the body: a body with them is
+# rendered whole.
+_SCOPED = {"set", "macro", "call", "import", "from", "include", "extends", "block", "raw"}
+_OPEN_P = re.compile(r"<w:p(?: [^>]*[^/])?>")
+_OPEN_TBL = re.compile(r"<w:tbl(?: [^>]*[^/])?>")
+_CELL_PROPERTIES_XML = re.compile(r"<w:tcPr>(.*?)</w:tcPr>", re.DOTALL)
+_CHILD_XML = re.compile(r"\s*(<(w:\w+)\b[^>]*/>|<(w:\w+)\b[^>]*>.*?</\3>)\s*", re.DOTALL)
+_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\sid=")\d+"')
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_FIELD = re.compile(r'(?:<w:instrText\b[^>]*>|\sw:instr=")\s*TOC', re.IGNORECASE)
+
+
+# A loop or condition between the cells of a row, or a rendered span: rows whose cells vary,
+# which docxtpl's table pass fits to the table's grid.
+_VARYING_CELLS = re.compile(r"</w:tc>\s*\{%|%\}\s*<w:tc[ >]|<w:gridSpan w:val=\"\{")
+
+
+def _whole_blocks(xml: str) -> bool:
+    """Whether `xml` opens and closes as many paragraphs and tables (whole body elements)."""
+    return len(_OPEN_P.findall(xml)) == xml.count("</w:p>") and len(
+        _OPEN_TBL.findall(xml)
+    ) == xml.count("</w:tbl>")
+
+
+def _body_loop(source: str) -> tuple[int, int] | None:
+    """Where the body-level `{% for %}` ... `{% endfor %}` holding the most XML starts and ends
+    in a patched template body, when it can be rendered on its own: not inside another block,
+    made of whole paragraphs and tables whose rows keep their cells (docxtpl's table pass has
+    nothing to fit), and in a body that shares no names between blocks."""
+    depth, found, best = 0, None, None
+    for match in _BLOCK_TAG.finditer(source):
+        name = match.group(1)
+        if name in _SCOPED:
+            return None
+        if name in _OPENS:
+            if depth == 0 and name == "for":
+                found = match.start()
+            depth += 1
+        elif name.startswith("end") and name[3:] in _OPENS:
+            depth -= 1
+            if depth == 0 and name == "endfor" and found is not None:
+                if best is None or match.end() - found > best[1] - best[0]:
+                    best = (found, match.end())
+                found = None
+    if best is None or depth != 0:
+        return None
+    before, loop = source[: best[0]], source[best[0] : best[1]]
+    if not (_whole_blocks(before) and _whole_blocks(loop)) or _VARYING_CELLS.search(loop):
+        return None
+    return best
+
+
+def _ordered_cell_properties(source: str) -> str | None:
+    """The template's cell properties in schema order (what `_normalise_cell_properties` does
+    to the rendered tree), or None when one cannot be read as plain XML."""
+
+    def order(match):
+        inner, children, end = match.group(1), [], 0
+        for child in _CHILD_XML.finditer(inner):
+            if child.start() != end:
+                raise ValueError
+            children.append((_CELL_RANK.get(qn(child.group(2) or child.group(3)), 99), child))
+            end = child.end()
+        if end != len(inner):
+            raise ValueError
+        ranked = sorted(children, key=lambda pair: pair[0])
+        return "<w:tcPr>" + "".join(child.group(1) for _rank, child in ranked) + "</w:tcPr>"
+
+    try:
+        return _CELL_PROPERTIES_XML.sub(order, source)
+    except (ValueError, KeyError):
+        return None
+
+
+@dataclass
+class _Fragments:
+    """Body XML rendered apart, as UTF-8 chunks, that replaces its marker paragraph when the
+    document is written; and what the table of contents needs of it."""
+
+    marker: str
+    chunks: list[bytes]
+    headings: list[tuple[str, int]]
+    has_toc: bool = False
+
+    @property
+    def paragraph(self) -> bytes:
+        return f"<w:p><w:r><w:t>{self.marker}</w:t></w:r></w:p>".encode()
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template, its passes over the rendered XML made in one stream and limited to
+    what they change.
+
+    The body (a register of 500 sheets is some 20 million characters) is rendered piece by
+    piece and each run of whole paragraphs goes through docxtpl's clean-up as it comes, then
+    out as UTF-8: the document is never held whole as text (docxtpl holds it three times).
+    Its listing pass only visits the paragraphs whose text holds a tab or a break (a few
+    thousand of some 80 000); the others are left as they are, which is what docxtpl's own pass
+    makes of them. Headers and footers render as docxtpl renders them.
+
+    The body's largest loop (the register's sheets) is moreover rendered apart, from the
+    template's own XML for it, into prepared WordprocessingML fragments: docxtpl renders the
+    rest of the body with a marker paragraph in the loop's place (its parse, table and tree
+    passes then see a few pages), and the fragments are spliced in, as bytes, when the
+    document's XML is written into the file. A body whose loop cannot be rendered apart (see
+    `_body_loop`) is rendered whole, as above."""
+
+    def __init__(self, template_file, *, fragments: bool = True) -> None:
+        super().__init__(template_file)
+        self.use_fragments = fragments
+        self.fragments: _Fragments | None = None
+
+    def build_xml(self, context, jinja_env=None):
+        if jinja_env is None:
+            return super().build_xml(context, jinja_env)
+        source = _PARAGRAPH_START.sub(r"\n<w:p\1", self.patch_xml(self.get_xml()))
+        self.current_rendering_part = self.docx._part
+        self.fragments = None
+        loop = _body_loop(source) if self.use_fragments else None
+        sheets = None if loop is None else _ordered_cell_properties(source[loop[0] : loop[1]])
+        if sheets is None:
+            return b"".join(self._stream(jinja_env.from_string(source), context))
+        fragments = _Fragments(
+            marker=f"registre-fragments-{secrets.token_hex(12)}", chunks=[], headings=[]
+        )
+        body = source[: loop[0]] + fragments.paragraph.decode() + source[loop[1] :]
+        xml = b"".join(self._stream(jinja_env.from_string(body), context))
+        levels = _heading_levels(self.docx)
+        styles = [re.escape(style) for style in levels if style]
+        heading = re.compile(
+            r'<w:p(?: [^>]*[^/])?>\s*<w:pPr>\s*<w:pStyle w:val="(' + "|".join(styles) + r')"\s*/>'
+        )
+        ids = iter(range(1 << 24, 1 << 31))
+        for chunk in self._stream(jinja_env.from_string(sheets), context, text=True):
+            if styles:
+                for match in heading.finditer(chunk):
+                    end = chunk.find(_PARAGRAPH_END, match.end())
+                    end = len(chunk) if end < 0 else end
+                    text = html.unescape("".join(_TEXT.findall(chunk, match.end(), end))).strip()
+                    if text:
+                        fragments.headings.append((text, levels[match.group(1)]))
+            if "instr" in chunk and _FIELD.search(chunk):
+                fragments.has_toc = True
+            if "docPr" in chunk:
+                chunk = _DOCPR_ID.sub(lambda m: f'{m.group(1)}{next(ids)}"', chunk)
+            fragments.chunks.append(chunk.encode())
+        self.fragments = fragments
+        return xml
+
+    def _stream(self, template, context, *, text: bool = False):
+        """The template's rendered XML, in runs of whole paragraphs cleaned as docxtpl does."""
+        buffer, size = [], 0
+        for piece in bounded_stream(template, context):
+            buffer.append(piece)
+            size += len(piece)
+            if size >= _CHUNK:
+                xml = "".join(buffer)
+                # A cut right after a paragraph's end splits none of what the passes match.
+                cut = xml.rfind(_PARAGRAPH_END) + len(_PARAGRAPH_END)
+                if cut >= len(_PARAGRAPH_END):
+                    yield self._clean(xml[:cut], text=text)
+                    xml = xml[cut:]
+                buffer, size = [xml], len(xml)
+        yield self._clean("".join(buffer), text=text)
+
+    def _clean(self, xml: str, *, text: bool = False) -> bytes | str:
+        """What docxtpl's render_xml_part does to the rendered XML, for a run of paragraphs."""
+        xml = xml.replace("\n<w:p>", "<w:p>").replace("\n<w:p ", "<w:p ")
+        for escaped, tag in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+            xml = xml.replace(escaped, tag)
+        xml = self.resolve_listing(xml)
+        return xml if text else xml.encode()
+
+    def resolve_listing(self, xml: str) -> str:
+        if not any(char in xml for char in _LISTING):
+            return xml
+        resolve = super().resolve_listing
+        pieces, end = [], 0
+        for match in _PARAGRAPH.finditer(xml):
+            paragraph = match.group(0)
+            if any(char in paragraph for char in _LISTING):
+                pieces.append(xml[end : match.start()])
+                pieces.append(resolve(paragraph))
+                end = match.end()
+        pieces.append(xml[end:])
+        return "".join(pieces)
+
+    def save(self, filename, *args, **kwargs) -> None:
+        if self.fragments is None:
+            return super().save(filename, *args, **kwargs)
+        self.pre_processing()
+        _write_package(self.docx, filename, self.fragments)
+        self.post_processing(filename)
+        self.is_saved = True
+        return None
+
+
+class _SplicingWriter:
+    """python-docx's zip writer, but for the main document part: its XML is written as a
+    stream, the fragments in place of their marker paragraph."""
+
+    def __init__(self, file, partname, fragments: _Fragments) -> None:
+        self._zip = zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED)
+        self._partname, self._fragments = partname, fragments
+
+    def write(self, pack_uri, blob) -> None:
+        if pack_uri != self._partname:
+            self._zip.writestr(pack_uri.membername, blob)
+            return
+        marker = self._fragments.paragraph
+        at = blob.find(marker)
+        if at < 0 or blob.find(marker, at + 1) >= 0:
+            raise RuntimeError("the fragments' marker paragraph is not in the document once")
+        with self._zip.open(pack_uri.membername, "w") as stream:
+            stream.write(blob[:at])
+            for chunk in self._fragments.chunks:
+                stream.write(chunk)
+            stream.write(blob[at + len(marker) :])
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _write_package(document, file, fragments: _Fragments) -> None:
+    """What `document.save(file)` writes, the fragments spliced into the main document part."""
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    writer = _SplicingWriter(file, document.part.partname, fragments)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
+
+
+def _render(source: Path | io.BytesIO, context: dict, *, fragments: bool = True) -> DocxTemplate:
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    template = _Template(
+        source if isinstance(source, io.BytesIO) else str(source), fragments=fragments
+    )
     # Outside an export, `export.reference` and the like print nothing rather than fail. Stored
     # text XML cannot carry is removed here too, for what templates use without printing it.
-    context = xml_safe_data({"export": None, **context})
+    data = xml_safe_data({"export": None, **context})
     # Documents are written in French whatever the language of the person exporting.
     # One budget for every part of the document (body, headers, footers, properties).
     with force_locale(DOCUMENT_LANGUAGE), bounded_render():
-        template.render(context, jinja_env=make_environment(), autoescape=True)
+        template.render(data, jinja_env=make_environment(), autoescape=True)
     _normalise_cell_properties(template)
-    add_table_of_contents(template.docx)
+    try:
+        add_table_of_contents(template.docx, template.fragments)
+    except _HeadingInFragments:
+        # The table of contents goes inside the loop's sheets: the body is rendered whole.
+        return _render(source, context, fragments=False)
     return template
 
 

@@ -141,6 +141,30 @@ def bounded_concat(pieces) -> str:
     return "".join(parts)
 
 
+def bounded_stream(template: Template, context: dict) -> Iterator[str]:
+    """What `template.render(context)` joins, a thousand pieces at a time as they are produced
+    (a large document is never held whole), within the same budget as `bounded_concat`."""
+    budget = _current()
+    parts, size = [], 0
+    try:
+        pieces = template.root_render_func(template.new_context(context))
+        for count, piece in enumerate(pieces, 1):
+            size += len(piece)
+            if size > budget.output:
+                raise TemplateLimitExceeded(OUTPUT_TOO_LARGE)
+            parts.append(piece)
+            if count % 1024 == 0:
+                budget.check_time()
+                budget.produce(size)
+                size = 0
+                yield "".join(parts)
+                parts.clear()
+        budget.produce(size)
+    except Exception:
+        template.environment.handle_exception()
+    yield "".join(parts)
+
+
 # --- what can make a string much larger than its operands ------------------------------------
 
 _PRINTF_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")

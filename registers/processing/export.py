@@ -9,6 +9,7 @@ turned into French text here, and the templates only place it.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -63,15 +64,28 @@ NONE = "—"
 # --- values to French text --------------------------------------------------------------------
 
 
+# The labels already translated while one register is laid out (its sheets repeat the same
+# few hundred codes); None outside `register_context`.
+_LABELS: ContextVar[dict | None] = ContextVar("register_labels", default=None)
+
+
 def label(enum_cls, code) -> str:
     """The French label of a stored code; the code itself if the catalogue no longer has it
     (an old published version keeps its words)."""
     if code in (None, ""):
         return ""
+    value = getattr(code, "value", code)
+    cache = _LABELS.get()
+    key = (enum_cls, value)
+    if cache is not None and key in cache:
+        return cache[key]
     try:
-        return enum_cls(getattr(code, "value", code)).label
+        text = str(enum_cls(value).label)
     except ValueError:
-        return str(code)
+        text = str(code)
+    if cache is not None:
+        cache[key] = text
+    return text
 
 
 def labels(enum_cls, codes) -> str:
@@ -389,6 +403,14 @@ def register_context(
     """The register document from a snapshot: live (version None) or a published version.
     Only validated activities are "en vigueur"; the others follow in a titled annex, or are
     left out (`include_pending` False)."""
+    token = _LABELS.set({})
+    try:
+        return _register_context(content, version=version, include_pending=include_pending)
+    finally:
+        _LABELS.reset(token)
+
+
+def _register_context(content: dict, *, version, include_pending: bool) -> dict:
     with force_locale("fr"):
         every = [activity_sheet(a) for a in content.get("activities") or []]
         in_force = [sheet for sheet in every if sheet["is_validated"]]

@@ -26,7 +26,11 @@ from compliance.tenancy import Organisation
 from compliance.text import xml_safe_data
 from registers.processing import compute
 from registers.processing.models import RegisterVersion
-from registers.processing.queries import inherited_measures, organisation_activities
+from registers.processing.queries import (
+    deployment_hostings,
+    inherited_measures,
+    organisation_activities,
+)
 from registers.processing.schemas import VersionCreate
 from registers.processing.serialise import activity_data, plain
 from registers.processing.services import require
@@ -59,9 +63,12 @@ def organisation_data(organisation: Organisation) -> dict:
     return {name: plain(getattr(organisation, name)) for name in ORGANISATION_FIELDS}
 
 
-def activity_snapshot(activity, organisation, *, session=None, today: date | None = None) -> dict:
+def activity_snapshot(
+    activity, organisation, *, session=None, today: date | None = None, hostings=None
+) -> dict:
     """One activity as a published version keeps it: its data plus what the register computes,
-    the computed texts rendered in French."""
+    the computed texts rendered in French. `hostings` (`queries.deployment_hostings` of the
+    organisation) is read once for a whole register."""
     data = activity_data(activity)
     for name in LEFT_OUT:
         data.pop(name, None)
@@ -82,7 +89,7 @@ def activity_snapshot(activity, organisation, *, session=None, today: date | Non
         }
         data["inherited_measures"] = [
             {"family": m.family.value, "details": str(m.details), "application": m.application}
-            for m in inherited_measures(activity, session=session)
+            for m in inherited_measures(activity, session=session, hostings=hostings)
         ]
     return data
 
@@ -90,6 +97,7 @@ def activity_snapshot(activity, organisation, *, session=None, today: date | Non
 def register_snapshot(session: Session, organisation: Organisation, *, today=None) -> dict:
     """The whole register of an organisation, as a JSON-ready dict."""
     activities = organisation_activities(organisation.id, session=session)
+    hostings = deployment_hostings(organisation.id, session=session)
     with force_locale("fr"):
         overall = compute.register_completeness(activities, organisation)
         controller_missing = [str(label) for label in overall.controller_missing]
@@ -103,7 +111,8 @@ def register_snapshot(session: Session, organisation: Organisation, *, today=Non
             "controller_missing": controller_missing,
         },
         "activities": [
-            activity_snapshot(a, organisation, session=session, today=today) for a in activities
+            activity_snapshot(a, organisation, session=session, today=today, hostings=hostings)
+            for a in activities
         ],
     }
 

@@ -170,29 +170,50 @@ def readable_organisations(user=None, action: Action = Action.READ, *, session=N
 # --- the map behind an activity -----------------------------------------------------------------
 
 
-def hosted_applications(activity: ProcessingActivity, *, session=None) -> list[tuple]:
-    """(application, effective hosting for the activity's organisation) of each supporting
-    application: the member's deployment may override where the application runs."""
-    applications = list(activity.applications)
-    if not applications:
-        return []
-    overrides = dict(
+def deployment_hostings(organisation_id: int, *, session=None) -> dict[int, Hosting]:
+    """application id -> where the organisation's deployment runs it, for the deployments that
+    override the application's hosting: one query for a whole register."""
+    return dict(
         _session(session)
         .execute(
             sa.select(Deployment.application_id, Deployment.hosting).where(
-                Deployment.organisation_id == activity.organisation_id,
-                Deployment.application_id.in_([a.id for a in applications]),
+                Deployment.organisation_id == organisation_id,
                 Deployment.hosting.is_not(None),
             )
         )
         .all()
     )
-    return [(a, overrides.get(a.id) or a.hosting) for a in applications]
 
 
-def inherited_measures(activity: ProcessingActivity, *, session=None):
+def hosted_applications(
+    activity: ProcessingActivity, *, session=None, hostings: dict | None = None
+) -> list[tuple]:
+    """(application, effective hosting for the activity's organisation) of each supporting
+    application: the member's deployment may override where the application runs. `hostings`
+    (`deployment_hostings` of the activity's organisation) spares the query per activity."""
+    applications = list(activity.applications)
+    if not applications:
+        return []
+    if hostings is None:
+        hostings = dict(
+            _session(session)
+            .execute(
+                sa.select(Deployment.application_id, Deployment.hosting).where(
+                    Deployment.organisation_id == activity.organisation_id,
+                    Deployment.application_id.in_([a.id for a in applications]),
+                    Deployment.hosting.is_not(None),
+                )
+            )
+            .all()
+        )
+    return [(a, hostings.get(a.id) or a.hosting) for a in applications]
+
+
+def inherited_measures(activity: ProcessingActivity, *, session=None, hostings=None):
     """The security measures the activity inherits from its applications' hosting."""
-    return compute.inherited_measures(hosted_applications(activity, session=session))
+    return compute.inherited_measures(
+        hosted_applications(activity, session=session, hostings=hostings)
+    )
 
 
 def hosted_by_syndicate(hosting: Hosting | None) -> bool:

@@ -403,3 +403,273 @@ def test_sheet_and_register_say_where_the_data_come_from(session, organisation, 
     text = all_text(export_register(session, organisation, actor="test")[0])
     assert text.count("Origine des données (article 14)") == 2
     assert "Données collectées auprès des personnes concernées" in text
+
+
+def test_register_export_sends_as_many_statements_for_5_and_50_activities(
+    session, organisation, make_activity, make_application, make_deployment
+):
+    """The register is read one query per collection: no statement per activity."""
+    application = make_application("Mélodie", hosting="vendor_saas")
+    make_deployment(organisation, application, hosting="syndicate_datacenter")
+
+    def statements_of_an_export() -> int:
+        session.flush()
+        session.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(session.get_bind(), "before_cursor_execute", listener)
+        try:
+            data, _record = export_register(session, organisation, actor="test")
+        finally:
+            sa.event.remove(session.get_bind(), "before_cursor_execute", listener)
+        assert "Journalisation et supervision du syndicat" in all_text(data)
+        return len(statements)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            make_activity(organisation, application_ids=[application.id])
+
+    add(5)
+    few = statements_of_an_export()
+    add(45)
+    assert statements_of_an_export() == few
+
+
+def test_the_benchmark_s_floor_writes_the_register_s_text(session, organisation, described):
+    """bench/floor.py writes the same sheets, texts and tables as the export, raw."""
+    from bench.floor import floor_register
+
+    data, record = export_register(session, organisation, actor="test")
+    floor = floor_register(session, organisation, export={"reference": record.reference})
+    exported = {line for line in body_text(data).splitlines() if line.strip()}
+    written = {line for line in body_text(floor).splitlines() if line.strip()}
+    # What the floor leaves out: the date and author of the edition, printed by the template.
+    assert exported - written <= {line for line in exported if "2026" in line or line == "test"}
+    assert len(Document(io.BytesIO(floor)).tables) == len(Document(io.BytesIO(data)).tables)
+
+
+def test_streamed_rendering_writes_what_docxtpl_writes(
+    session, organisation, described, monkeypatch
+):
+    """The kernel renders the body as a stream of paragraphs: the same XML as docxtpl's own
+    passes over the whole document, line breaks and hostile text included."""
+    from docxtpl import DocxTemplate
+    from flask_babel import force_locale
+
+    from compliance import documents
+    from compliance.render_limits import bounded_render
+    from registers.processing.export import live_register_context
+
+    monkeypatch.setattr(documents, "_CHUNK", 512)  # many cuts between paragraphs
+    described["other"].description = f"Deux lignes\nde texte\tet une tabulation {HOSTILE}"
+    session.flush()
+    context = {"export": None, **live_register_context(session, organisation)}
+    path = str(default_template_path("processing-register"))
+    rendered = []
+    for template in (DocxTemplate(path), documents._Template(path, fragments=False)):
+        with force_locale("fr"), bounded_render():
+            template.render(context, jinja_env=documents.make_environment(), autoescape=True)
+        rendered.append(template.docx.element.body.xml)
+    assert rendered[0] == rendered[1]
+    assert "<w:br/>" in rendered[1] and "&lt;script&gt;" in rendered[1]
+
+
+def _canonical_parts(data: bytes) -> dict[str, bytes]:
+    """Every part of a .docx, its XML parsed and written back by lxml (one way of writing the
+    same elements, attributes and text)."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            name: etree.tostring(etree.fromstring(archive.read(name)))
+            if name.endswith((".xml", ".rels"))
+            else archive.read(name)
+            for name in archive.namelist()
+        }
+
+
+def _register_of_every_kind(session, organisation, described, make_activity):
+    """A register with a validated sheet (its override row), one in the annex, hostile text,
+    line breaks and tabs in every kind of section."""
+    described["other"].description = f"Deux lignes\nde texte\tet une tabulation {HOSTILE}"
+    make_activity(
+        organisation,
+        name=HOSTILE,
+        purposes=[{"description": HOSTILE, "legal_text": "R&D <i>\nsuite"}],
+        recipients=[{"recipient_type": "internal", "name": HOSTILE}],
+    )
+    session.execute(
+        sa.update(ProcessingActivity)
+        .where(ProcessingActivity.id == described["full"].id)
+        .values(
+            status="validated",
+            validated_at=sa.func.now(),
+            validation_override_reason=f"Urgence {HOSTILE}",
+            validation_override_gaps=[{"label": "Base légale"}],
+        )
+    )
+    session.flush()
+    session.expire_all()
+
+
+def test_fragments_write_what_the_whole_body_writes(
+    session, organisation, described, make_activity, monkeypatch
+):
+    """The register's sheets, rendered apart as fragments and spliced in when the file is
+    written, give the very document the whole body rendered by docxtpl gives: every part,
+    the table of contents (the sheets' headings included), hostile text and line breaks."""
+    from compliance import documents
+    from registers.processing.export import live_register_context
+
+    monkeypatch.setattr(documents, "_CHUNK", 2048)  # the sheets in many chunks
+    _register_of_every_kind(session, organisation, described, make_activity)
+    context = {
+        **live_register_context(session, organisation),
+        "export": {"reference": "EXP-2026-000001", "generated_at": None, "generated_by": "t"},
+    }
+    path = default_template_path("processing-register")
+    spliced = documents._render(path, context)
+    whole = documents._render(path, context, fragments=False)
+    assert spliced.fragments is not None and len(spliced.fragments.chunks) > 1
+    assert whole.fragments is None
+    # The sheets' headings are in the fragments, listed by the table of contents.
+    assert ("1. Identification et acteurs", 2) in spliced.fragments.headings
+    first, second = documents._to_bytes(spliced), documents._to_bytes(whole)
+    assert _canonical_parts(first) == _canonical_parts(second)
+    text = all_text(first)
+    assert HOSTILE in text and "Urgence" in text
+    for section in SECTIONS:
+        assert text.count(section) == 6, section  # three sheets, each in the contents
+    xml = document_xml(first)
+    assert "&lt;script&gt;" in xml and "<w:br/>" in xml and "registre-fragments" not in xml
+
+
+def test_a_body_whose_loop_cannot_be_rendered_apart_is_rendered_whole(
+    session, organisation, described, make_activity
+):
+    """An older or restyled template whose sheets' loop shares names with the rest of the
+    body (here a `set`) is rendered the phase-one way, to the same document."""
+    from compliance import documents
+    from registers.processing.export import live_register_context
+
+    _register_of_every_kind(session, organisation, described, make_activity)
+    source = default_template_path("processing-register").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    body = parts["word/document.xml"].decode()
+    assert body.count("{%p for activity in sheets %}") == 1
+    parts["word/document.xml"] = (
+        body.replace("{%p for activity in sheets %}", "{%p for activity in shown %}")
+        .replace("<w:body>", "<w:body><w:p><w:r><w:t>{% set shown = sheets %}</w:t></w:r></w:p>")
+        .encode()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    context = {**live_register_context(session, organisation), "export": None}
+    older = documents._render(io.BytesIO(buffer.getvalue()), context)
+    assert older.fragments is None
+    whole = documents._render(io.BytesIO(buffer.getvalue()), context, fragments=False)
+    assert _canonical_parts(documents._to_bytes(older)) == _canonical_parts(
+        documents._to_bytes(whole)
+    )
+    shipped = documents._render(default_template_path("processing-register"), context)
+    assert shipped.fragments is not None
+    lines = [
+        [line for line in body_text(documents._to_bytes(rendered)).splitlines() if line]
+        for rendered in (older, shipped)
+    ]
+    assert lines[0] == lines[1] and HOSTILE in lines[0]
+
+
+def test_a_contents_table_that_would_start_inside_the_sheets_renders_the_body_whole(
+    session, organisation, described, make_activity
+):
+    """When the first heading 1 is a sheet's (the cover's headings restyled), the table of
+    contents goes inside the sheets: the body is rendered whole, to the same document."""
+    from compliance import documents
+    from registers.processing.export import live_register_context
+
+    _register_of_every_kind(session, organisation, described, make_activity)
+    source = default_template_path("processing-register").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    body = parts["word/document.xml"].decode()
+    cover, sheets = body.split("{%p for activity in sheets %}")
+    assert 'w:val="Heading1"' in cover
+    parts["word/document.xml"] = (
+        cover.replace('w:val="Heading1"', 'w:val="Heading2"')
+        + "{%p for activity in sheets %}"
+        + sheets
+    ).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    context = {**live_register_context(session, organisation), "export": None}
+    restyled = documents._render(io.BytesIO(buffer.getvalue()), context)
+    assert restyled.fragments is None
+    whole = documents._render(io.BytesIO(buffer.getvalue()), context, fragments=False)
+    data = documents._to_bytes(restyled)
+    assert _canonical_parts(data) == _canonical_parts(documents._to_bytes(whole))
+    assert "Sommaire" in all_text(data)
+
+
+@pytest.mark.parametrize(
+    "body, apart",
+    [
+        ("<w:p/>{% for a in b %}<w:p><w:r/></w:p>{% endfor %}<w:p></w:p>", True),
+        # Inside a block, inside a paragraph, or not made of whole paragraphs: rendered whole.
+        ("{% if c %}{% for a in b %}<w:p></w:p>{% endfor %}{% endif %}", False),
+        ("<w:p>{% for a in b %}<w:r/>{% endfor %}</w:p>", False),
+        ("{% for a in b %}<w:tbl><w:tr>{% endfor %}", False),
+        ("{% macro m() %}{% endmacro %}{% for a in b %}<w:p></w:p>{% endfor %}", False),
+        ("<w:p>no loop</w:p>", False),
+        # Cells looped over in a row: docxtpl fits the table's grid, the body is rendered whole.
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% for c in d %}<w:tc></w:tc>{% endfor %}"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% if c %}<w:tc></w:tc>{% endif %}<w:tc></w:tc>"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl><w:tr>{% if c %}<w:tc></w:tc>{% endif %}"
+            "</w:tr></w:tbl>{% endfor %}",
+            False,
+        ),
+        (
+            "{% for a in b %}<w:tbl>{% for r in a %}<w:tr><w:tc></w:tc></w:tr>{% endfor %}"
+            "</w:tbl>{% endfor %}",
+            True,
+        ),
+    ],
+)
+def test_which_loop_of_a_body_is_rendered_apart(body, apart):
+    from compliance.documents import _body_loop
+
+    assert (_body_loop(body) is not None) is apart
+
+
+def test_the_register_with_its_sheets_spliced_in_converts_to_pdf(
+    session, organisation, described, make_activity
+):
+    """LibreOffice reads the spliced document: the sheets and their contents entries print."""
+    import subprocess
+
+    from compliance.documents import export_pdf
+
+    _register_of_every_kind(session, organisation, described, make_activity)
+    data, record = export_register(session, organisation, actor="test")
+    pdf = export_pdf(session, data, record, "test")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    contents = text.split("Sommaire", 1)[1]
+    assert "Centre municipal de santé" in contents and "Urgence" in text
+    assert text.count("10. Suivi de la fiche") == 6  # three sheets, each in the contents
+    assert record.reference in text
