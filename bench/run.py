@@ -26,6 +26,8 @@ its figure, its limit, the ratio and whether it is met.
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import math
 import os
 import platform
@@ -438,6 +440,12 @@ def api_pages(browser: Browser, total: int, options, log) -> tuple[dict[str, str
         pages = max(1, math.ceil(total / API_ROWS))
         url = f"{API}?per_page={API_ROWS}&page="
         return {"middle": f"{url}{(pages + 1) // 2}", "last": f"{url}{pages}"}, "page="
+    # What the API lists for this user (one COUNT, asked for with total=1).
+    listed = browser.get(f"{API}?per_page=1&total=1", api=True).get_json().get("total")
+    crafted = _crafted_pages(browser.client.application, link, listed)
+    if crafted is not None:
+        log("    API middle and last pages: cursors built from the rows before them")
+        return crafted, "after="
     cursors = []  # cursors[i]: the rows after (i + 1) * API_WALK_ROWS
     deadline = time.perf_counter() + options.api_walk_seconds
     while link is not None:
@@ -457,6 +465,55 @@ def api_pages(browser: Browser, total: int, options, log) -> tuple[dict[str, str
         last = _with_rows(_next(answer), API_ROWS)
     how = "after=" if link is None else f"after=, walk stopped at {len(cursors) * API_WALK_ROWS}"
     return {"middle": middle, "last": last}, how
+
+
+def _cursor_order(link: str) -> str | None:
+    """The order fingerprint a `next` link's cursor carries (None if it is not the kernel's)."""
+    token = dict(parse_qsl(urlsplit(link).query)).get("after", "")
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["o"]
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _crafted_pages(app, link: str, total: int | None) -> dict[str, str] | None:
+    """The middle and last pages' URLs with cursors built as the API builds them (the kernel's
+    `encode_cursor` on the values of the row before each page, read with one indexed query),
+    so that reaching them does not walk a hundred thousand rows. None when the API's cursor is
+    not of the order assumed here (its default: reference, then id), and the walk takes over."""
+    from compliance.db import get_session
+    from compliance.pagination import _fingerprint, encode_cursor, sort_keys
+    from registers.processing.models import ProcessingActivity, ProcessingStatus
+
+    with app.app_context():
+        statement = (
+            sa.select(ProcessingActivity)
+            .where(
+                ProcessingActivity.is_model.is_(False),
+                ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+            )
+            .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+        )
+        keys = sort_keys(statement)
+        if _cursor_order(link) != _fingerprint(keys):
+            return None
+        session = get_session()
+        visible = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+        if visible != total:  # the user does not see every activity: walk instead
+            return None
+        pages = max(1, math.ceil(total / API_ROWS))
+        urls = {}
+        for name, page in (("middle", (pages + 1) // 2), ("last", pages)):
+            row = session.execute(
+                sa.select(ProcessingActivity.reference, ProcessingActivity.id)
+                .where(*statement.whereclause.clauses)
+                .order_by(ProcessingActivity.reference, ProcessingActivity.id)
+                .offset((page - 1) * API_ROWS - 1)
+                .limit(1)
+            ).one()
+            cursor = encode_cursor(keys, list(row))
+            urls[name] = f"{API}?{urlencode({'per_page': API_ROWS, 'after': cursor})}"
+        return urls
 
 
 def _api_total(app) -> int:
