@@ -863,11 +863,16 @@ def _generate(
     writer.interfaces(application_ids, demo_records)
     session.commit()
 
-    referent_index = organisations // 2
+    # The referent's organisation opens the middle chunk, and it and the large register are
+    # written from random generators of their own: their contents are then the same at every
+    # size, so that the pages they show can be compared from one size to another.
+    referent_index = organisations // 2 // CHUNK_ORGANISATIONS * CHUNK_ORGANISATIONS
     referent_org_id = None
     started, total, incident_count = time.perf_counter(), 0, 0
     for first in range(0, organisations, CHUNK_ORGANISATIONS):
         count = min(CHUNK_ORGANISATIONS, organisations - first)
+        if first == referent_index:
+            writer.rng = random.Random(f"{seed}-referent")
         ids = writer.organisations(first + 1, count, demo_records)
         writer.memberships(dpo_id, ids, Role.DPO)
         if first <= referent_index < first + count:
@@ -881,6 +886,7 @@ def _generate(
             f"  {first + count}/{organisations} organisations, {total} activities, "
             f"{incident_count} incidents ({time.perf_counter() - started:.0f} s)"
         )
+    writer.rng = random.Random(f"{seed}-large-register")
     big_id = writer.organisation("Métropole du Grand Registre", kind=OrganisationKind.EPT)
     writer.memberships(dpo_id, [big_id], Role.DPO)
     writer.registers([big_id], big_register, templates, application_ids)
