@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from bench import floor, generate, targets
+from compliance.heap import settle
 
 POSTGRES_URL = os.environ.get(
     "COMPLIANCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -547,6 +548,7 @@ def measure_dataset(database: str, dataset: generate.Dataset, options, log, *, r
         else:
             found, report.api_cursor = api_pages(browsers["dpo"], _api_total(app), options, log)
             pages = _pages(app, dataset, found)
+        settle()  # as `compliance serve` does before serving (compliance/heap.py)
         for page in pages:
             try:
                 result = measure(browsers[page.who], counter, page, options, requests=requests)

@@ -23,6 +23,7 @@ from compliance.cli_support import actor, app, require_current_schema
 from compliance.crypto import KeyRingError, check_sample
 from compliance.db import begin_immediately, get_session
 from compliance.documents import describe_export, sha256_of, verify_document
+from compliance.heap import settle
 from compliance.keys import rotate_keys
 from compliance.mount import mount_commands, register_specs
 from compliance.schema import upgrade
@@ -79,8 +80,10 @@ def serve(host: str, port: int, threads: int):
 
     require_current_schema()
     _require_readable_keys()
+    application = app()
+    settle()  # the start-up's objects out of the collector's full collections
     click.echo(f"Serving on http://{host}:{port}/")
-    waitress_serve(app(), host=host, port=port, threads=threads, ident="Registre")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="Registre")
 
 
 # --- users and tokens -----------------------------------------------------------------------

@@ -3,6 +3,7 @@ its key ring refused at start."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import uuid
 from datetime import timedelta
@@ -280,9 +281,14 @@ def test_init_and_serve_refuse_a_database_without_its_key_ring(own_app, monkeypa
     # With the right ring, both start.
     result = CliRunner().invoke(main, ["init"], obj=own_app)
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(main, ["serve"], obj=own_app)
-    assert result.exit_code == 0, result.output
-    assert len(served) == 1
+    try:
+        result = CliRunner().invoke(main, ["serve"], obj=own_app)
+        assert result.exit_code == 0, result.output
+        assert len(served) == 1
+        # Served with the start-up's objects frozen out of the collector's full collections.
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_keys_rotate_command_with_the_instance_key_file(own_app):
