@@ -12,7 +12,7 @@ from compliance.schemas import validate
 from compliance.tenancy import WIDE_SCOPE
 from registers.processing import services as processing_services
 from registers.processing.schemas import ActivityCreate
-from tests.compliance.world import ACTOR
+from tests.compliance.world import ACTOR, build_world
 
 
 @pytest.fixture
@@ -43,13 +43,14 @@ def organisations(session, make_organisation):
     return made
 
 
-def _list(client, session, user, sent) -> tuple[list[int], list[str]]:
+def _list(client, session, user, sent, query="") -> tuple[list[int], list[str]]:
     """The ids of the API's first page for `user`, and the plan of its list statement."""
     _token, secret = admin_services.create_token(session, user, "tests", actor=user)
     session.commit()
     sent.clear()
     response = client.raw.get(
-        "/api/v1/processing-activities?per_page=10", headers={"Authorization": f"Bearer {secret}"}
+        f"/api/v1/processing-activities?per_page=10{query}",
+        headers={"Authorization": f"Bearer {secret}"},
     )
     assert response.status_code == 200, response.get_json()
     ids = [item["id"] for item in response.get_json()["items"]]
@@ -85,3 +86,28 @@ def test_the_threshold_counts_organisations(client, session, make_user, organisa
     assert len(ids) == 6
     if session.get_bind().dialect.name == "sqlite":
         assert any("ix_processing_activity_organisation_id" in step for step in plan), plan
+
+
+def test_the_application_filter_follows_the_scope_width(
+    client, session, make_user, organisations, sent
+):
+    """The activities relying on an application: a user of one organisation reads that
+    organisation's activities (owner index), one of many the application's links."""
+    world = build_world(session)
+    session.commit()
+    application = world.a.application
+    narrow = make_user("dpo", world.a.organisation)
+    wide = make_user("dpo", world.a.organisation, world.b.organisation, *organisations)
+    query = f"&application_id={application.id}"
+    narrow_ids, narrow_plan = _list(client, session, narrow, sent, query)
+    ids, plan = _list(client, session, wide, sent, query)
+
+    assert narrow_ids == [world.a.activity.id]
+    assert ids == narrow_ids
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    assert any("ix_processing_activity_organisation_id" in step for step in narrow_plan), (
+        narrow_plan
+    )
+    assert not any("ix_processing_application_application_id" in s for s in narrow_plan)
+    assert any("ix_processing_application_application_id" in step for step in plan), plan
