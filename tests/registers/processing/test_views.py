@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 
 from compliance.admin import services as admin_services
@@ -785,3 +786,34 @@ def test_application_page_is_flat_in_organisations_and_pages_its_panels_apart(
     assert rows(client.get(f"{url}?deployments_page=2").get_data(as_text=True)) == (5, 25)
     assert rows(client.get(f"{url}?activities_page=2").get_data(as_text=True)) == (25, 5)
     assert f"/processing/registers/commune-00/?application_id={adagio.id}" in first
+
+
+def test_application_page_groups_the_activities_once(
+    app, client, session, login_as, host, make_organisation, make_application, make_activity
+):
+    """The processing panel's GROUP BY over the linked activities (thousands for an application
+    deployed everywhere) runs once: not once to count the organisations and again for a page."""
+    organisations = [make_organisation(f"Commune {index:02d}") for index in range(3)]
+    login_as("dpo", host, *organisations)
+    adagio = make_application("Adagio")
+    for organisation in organisations:
+        make_activity(
+            organisation, name=f"Paie de {organisation.name}", application_ids=[adagio.id]
+        )
+    session.commit()
+    connection = app.extensions["db"].bind
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/applications/{adagio.id}").get_data(as_text=True)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    grouped = [s for s in sent if "GROUP BY" in s and "processing_application" in s]
+    assert len(grouped) == 1, grouped
+    panel = page.split('id="processing-panel"')[1].split("</section>")[0]
+    assert [name in panel for name in ("Commune 00", "Commune 01", "Commune 02")] == [True] * 3
+    assert panel.index("Commune 00") < panel.index("Commune 01") < panel.index("Commune 02")
