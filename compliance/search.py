@@ -123,6 +123,22 @@ def matching(model, columns: Iterable, q: str, *, bind=None):
     return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
+def sorted_matches(column, *, bind=None):
+    """The sort key of a list that a search narrows, in place of `column`.
+
+    On PostgreSQL a text column becomes the expression `column || ''` (the same values, so the
+    same order), which no B-tree index serves: the planner then reads the matches from the
+    trigram indexes and sorts them, instead of walking the sort key's index and testing the
+    search on each row in turn until a page is full (it supposes the matches evenly spread;
+    they rarely are: 200 ms for 'paie' over 100 000 activities, against 25 ms). Elsewhere, and
+    for other types, the column as it is."""
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator's underlying type
+    text = isinstance(kind, sa.String) and not isinstance(kind, sa.Enum)
+    if text and _dialect_name(bind) == "postgresql":
+        return sa.type_coerce(column.concat(""), column.type)
+    return column
+
+
 # --- schema (migration 0020) ------------------------------------------------------------------
 
 

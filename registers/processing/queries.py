@@ -127,6 +127,8 @@ def visible_activities(
         statement = statement.where(search.matching(ProcessingActivity, SEARCHED, filters.q))
     descending = filters.sort.startswith("-")
     columns = SORTS.get(filters.sort.lstrip("-"), SORTS["reference"])
+    if filters.q:
+        columns = tuple(search.sorted_matches(column) for column in columns)
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, ProcessingActivity.id)
 
