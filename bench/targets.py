@@ -163,23 +163,20 @@ def api_targets(figures: Figures) -> list[Target]:
 
 
 def search_targets(figures: Figures) -> list[Target]:
-    """Search over 100 000 activities: a target on PostgreSQL (SQLite's figures are shown in
-    the API table, not judged)."""
+    """Search over 100 000 activities, on PostgreSQL: the time its SQL statements take in the
+    request `?q=paie` (the search itself; the request's own time, which serialises a page of
+    activities, is shown in the API table and judged with the pages). SQLite's figures are
+    shown, not judged."""
     if figures.engine != "PostgreSQL":
         return []
     search = figures.search
     return [
         Target(
-            "PostgreSQL: search 'paie', the API request (p95)",
-            None if search is None else search.p95_ms,
-            SEARCH_MS,
-            "ms",
-        ),
-        Target(
-            "PostgreSQL: search 'paie', its SQL alone (p95)",
+            "PostgreSQL: search 'paie', its SQL statements in the request (p95)",
             None if search is None else search.sql_p95_ms,
             SEARCH_MS,
             "ms",
+            "" if search is None else f"the whole request {search.p95_ms:.0f} ms (p95)",
         ),
     ]
 
