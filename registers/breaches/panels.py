@@ -17,7 +17,7 @@ from compliance.permissions import Action
 from compliance.registry import Panel
 from registers.applications.models import Deployment
 from registers.breaches.clock import clock, follow_up
-from registers.breaches.fanout import controllers_for
+from registers.breaches.fanout import controllers_for, pending_counts
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
@@ -84,22 +84,36 @@ def _candidates():
     return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
 
 
+def duty_incidents(limit: int | None = DUTY_SIZE):
+    """(statement, total): the incidents awaiting a decision, each with how many controllers
+    the user may decide for are still to decide (`pending`), the oldest first (their 72-hour
+    clocks have run longest), and how many there are; a fixed number of statements."""
+    candidates = _candidates().order_by(None)
+    counts = pending_counts(candidates.with_only_columns(Incident.id))
+    statement = (
+        candidates.join(counts, counts.c.incident_id == Incident.id)
+        .add_columns(counts.c.pending)
+        .order_by(Incident.detected_at, Incident.id)
+    )
+    total = get_session().scalar(
+        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return statement, total
+
+
 def duty_widget(context) -> dict | None:
     """The DPO's card: incidents that may involve personal data with controllers still to
-    decide (a breach or a documented "no breach"), each with its count."""
+    decide (a breach or a documented "no breach"), each with its count; bounded, in SQL."""
     if not can(REGISTER, Action.CREATE):
         return None
-    waiting = []
-    for incident in get_session().scalars(_candidates()):
-        fanout = controllers_for(incident)
-        pending = [c for c in fanout.pending if c.may_create]
-        if pending:
-            waiting.append((incident, pending))
+    statement, total = duty_incidents()
     return {
         "title": _l("Incidents à évaluer : données personnelles"),
         "template": "breaches/_duty_widget.html",
-        "waiting": waiting[:DUTY_SIZE],
-        "waiting_total": len(waiting),
+        "waiting": [tuple(row) for row in get_session().execute(statement)],
+        "waiting_total": total,
     }
 
 
