@@ -364,29 +364,78 @@ def concerned_pairs(incident_ids) -> sa.Subquery:
     return sa.union(deployed, affected, own).subquery("concerned")
 
 
+def _undecided(incident_id, organisation_id, user):
+    """The controller (incident, organisation) is one the user may open a breach for, with
+    neither a breach nor a "no breach" decision yet."""
+    return sa.and_(
+        organisation_id.in_(visible_organisations_query(user, REGISTER, Action.READ)),
+        organisation_id.in_(visible_organisations_query(user, REGISTER, Action.CREATE)),
+        ~sa.exists()
+        .where(
+            PersonalDataBreach.incident_id == incident_id,
+            PersonalDataBreach.organisation_id == organisation_id,
+            PersonalDataBreach.archived_at.is_(None),
+        )
+        .correlate_except(PersonalDataBreach),
+        ~sa.exists()
+        .where(
+            NoBreachDecision.incident_id == incident_id,
+            NoBreachDecision.organisation_id == organisation_id,
+        )
+        .correlate_except(NoBreachDecision),
+    )
+
+
+def awaiting_decision(user=None):
+    """A condition on `Incident`: some controller it concerns (the rule of `concerned_pairs`)
+    is still to decide among those the user may open a breach for. Correlated EXISTS clauses:
+    each stops at the first such controller, whatever the number of deployments."""
+    user = current_user if user is None else user
+    flagged = Incident.personal_data.is_(True)
+    return sa.or_(
+        sa.exists()
+        .where(
+            IncidentApplication.incident_id == Incident.id,
+            Deployment.application_id == IncidentApplication.application_id,
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at),
+            sa.or_(
+                flagged,
+                Incident.classification.is_(None),
+                Incident.classification != Classification.EVENT,
+            ),
+            _undecided(Incident.id, Deployment.organisation_id, user),
+        )
+        .correlate_except(IncidentApplication, Deployment),
+        sa.and_(
+            flagged,
+            sa.exists()
+            .where(
+                IncidentOrganisation.incident_id == Incident.id,
+                _undecided(Incident.id, IncidentOrganisation.organisation_id, user),
+            )
+            .correlate_except(IncidentOrganisation),
+        ),
+        sa.and_(
+            flagged,
+            Incident.organisation_id.in_(
+                sa.select(Organisation.id).where(Organisation.is_host.is_(False))
+            ),
+            _undecided(Incident.id, Incident.organisation_id, user),
+        ),
+    )
+
+
 def pending_counts(incident_ids, user=None) -> sa.Subquery:
-    """(incident_id, pending): for each of the incidents `incident_ids` (a SELECT) selects, how
-    many of its controllers the user may open a breach for still have neither a breach nor a
-    "no breach" decision: `len([c for c in fanout.pending if c.may_create])`, counted in SQL.
-    Incidents with none are absent."""
+    """(incident_id, pending): for each of the incidents `incident_ids` (a SELECT or a list)
+    selects, how many of its controllers the user may open a breach for still have neither a
+    breach nor a "no breach" decision: `len([c for c in fanout.pending if c.may_create])`,
+    counted in SQL. Incidents with none are absent."""
     user = current_user if user is None else user
     concerned = concerned_pairs(incident_ids)
     incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
     return (
         sa.select(incident_id, sa.func.count().label("pending"))
-        .where(
-            organisation_id.in_(visible_organisations_query(user, REGISTER, Action.READ)),
-            organisation_id.in_(visible_organisations_query(user, REGISTER, Action.CREATE)),
-            ~sa.exists().where(
-                PersonalDataBreach.incident_id == incident_id,
-                PersonalDataBreach.organisation_id == organisation_id,
-                PersonalDataBreach.archived_at.is_(None),
-            ),
-            ~sa.exists().where(
-                NoBreachDecision.incident_id == incident_id,
-                NoBreachDecision.organisation_id == organisation_id,
-            ),
-        )
+        .where(_undecided(incident_id, organisation_id, user))
         .group_by(incident_id)
         .subquery("pending")
     )

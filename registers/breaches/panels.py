@@ -17,7 +17,7 @@ from compliance.permissions import Action
 from compliance.registry import Panel
 from registers.applications.models import Deployment
 from registers.breaches.clock import clock, follow_up
-from registers.breaches.fanout import controllers_for, pending_counts
+from registers.breaches.fanout import awaiting_decision, controllers_for, pending_counts
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
@@ -62,10 +62,10 @@ DUTY_SIZE = 8
 def _candidates():
     """The incidents still open that may involve personal data: flagged, or on an application
     deployed at a member and not ruled out as a mere event (newest first)."""
-    deployed = (
-        sa.select(IncidentApplication.incident_id)
-        .join(Deployment, Deployment.application_id == IncidentApplication.application_id)
-        .where(Deployment.archived_at.is_(None))
+    deployed = sa.exists().where(
+        IncidentApplication.incident_id == Incident.id,
+        Deployment.application_id == IncidentApplication.application_id,
+        Deployment.archived_at.is_(None),
     )
     statement = sa.select(Incident).where(
         Incident.archived_at.is_(None),
@@ -77,30 +77,26 @@ def _candidates():
                     Incident.classification.is_(None),
                     Incident.classification != Classification.EVENT,
                 ),
-                Incident.id.in_(deployed),
+                deployed,
             ),
         ),
     )
     return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
 
 
-def duty_incidents(limit: int | None = DUTY_SIZE):
-    """(statement, total): the incidents awaiting a decision, each with how many controllers
-    the user may decide for are still to decide (`pending`), the oldest first (their 72-hour
-    clocks have run longest), and how many there are; a fixed number of statements."""
-    candidates = _candidates().order_by(None)
-    counts = pending_counts(candidates.with_only_columns(Incident.id))
-    statement = (
-        candidates.join(counts, counts.c.incident_id == Incident.id)
-        .add_columns(counts.c.pending)
-        .order_by(Incident.detected_at, Incident.id)
-    )
-    total = get_session().scalar(
-        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
-    )
+def duty_incidents(limit: int | None = DUTY_SIZE) -> tuple[list[tuple[Incident, int]], int]:
+    """The incidents awaiting a decision, the oldest first (their 72-hour clocks have run
+    longest; at most `limit`), each with how many controllers the user may decide for are still
+    to decide, and how many such incidents there are: three statements, whatever the data."""
+    awaiting = _candidates().where(awaiting_decision()).order_by(None)
+    total = get_session().scalar(sa.select(sa.func.count()).select_from(awaiting.subquery()))
+    first = awaiting.order_by(Incident.detected_at, Incident.id)
     if limit is not None:
-        statement = statement.limit(limit)
-    return statement, total
+        first = first.limit(limit)
+    incidents = list(get_session().scalars(first))
+    counts = pending_counts([i.id for i in incidents])
+    pending = dict(get_session().execute(sa.select(counts.c.incident_id, counts.c.pending)).all())
+    return [(i, pending.get(i.id, 0)) for i in incidents], total
 
 
 def duty_widget(context) -> dict | None:
@@ -108,11 +104,11 @@ def duty_widget(context) -> dict | None:
     decide (a breach or a documented "no breach"), each with its count; bounded, in SQL."""
     if not can(REGISTER, Action.CREATE):
         return None
-    statement, total = duty_incidents()
+    waiting, total = duty_incidents()
     return {
         "title": _l("Incidents à évaluer : données personnelles"),
         "template": "breaches/_duty_widget.html",
-        "waiting": [tuple(row) for row in get_session().execute(statement)],
+        "waiting": waiting,
         "waiting_total": total,
     }
 

@@ -34,8 +34,8 @@ def both_ways(app, session, user) -> tuple[dict[int, int], dict[int, int]]:
             pending = [c for c in controllers_for(incident).pending if c.may_create]
             if pending:
                 expected[incident.id] = len(pending)
-        statement, total = panels.duty_incidents(limit=None)
-        counted = {incident.id: pending for incident, pending in session.execute(statement)}
+        waiting, total = panels.duty_incidents(limit=None)
+        counted = {incident.id: pending for incident, pending in waiting}
     assert total == len(counted)
     return expected, counted
 
