@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from compliance.access import scope
 from compliance.auth import can
@@ -145,23 +145,41 @@ def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
         PersonalDataBreach.organisation_id.in_(ids),
         PersonalDataBreach.status.in_((BreachStatus.NOTIFIED, BreachStatus.NOT_NOTIFIABLE)),
     )
-    # Only the notified breaches one of whose notifications announced a complementary one.
-    announcing = decided.where(
-        PersonalDataBreach.status == BreachStatus.NOTIFIED,
-        PersonalDataBreach.notifications.any(BreachNotification.follow_up_by.is_not(None)),
-    ).options(selectinload(PersonalDataBreach.notifications))
+    # The notified breaches whose latest notification announced a complementary one
+    # (`follow_up_due`), found and ordered in SQL: only the first ones are loaded.
+    latest = aliased(BreachNotification)
+    later = aliased(BreachNotification)
+    announcing = (
+        decided.join(latest, latest.breach_id == PersonalDataBreach.id)
+        .where(
+            PersonalDataBreach.status == BreachStatus.NOTIFIED,
+            latest.follow_up_by.is_not(None),
+            ~sa.exists().where(
+                later.breach_id == latest.breach_id,
+                sa.or_(
+                    later.sent_at > latest.sent_at,
+                    sa.and_(later.sent_at == latest.sent_at, later.id > latest.id),
+                ),
+            ),
+        )
+        .order_by(None)
+    )
+    first = (
+        announcing.order_by(latest.follow_up_by, PersonalDataBreach.reference)
+        .limit(WIDGET_SIZE)
+        .options(selectinload(PersonalDataBreach.notifications))
+    )
     awaited = [
         (breach, reminder)
-        for breach in get_session().scalars(announcing)
+        for breach in get_session().scalars(first)
         if (reminder := follow_up(breach, now)) is not None
     ]
-    awaited.sort(key=lambda pair: (pair[1].due, pair[0].reference))
     return {
         "title": title,
         "template": "breaches/_widget.html",
         # Art. 33(4): complementary notifications announced and not yet recorded.
-        "follow_ups": awaited[:WIDGET_SIZE],
-        "follow_ups_total": len(awaited),
+        "follow_ups": awaited,
+        "follow_ups_total": _count(announcing),
         "breaches": running,
         "clocks": {b.id: clock(b, now) for b in running},
         "open_total": _count(statement),
