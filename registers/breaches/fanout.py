@@ -439,3 +439,33 @@ def pending_counts(incident_ids, user=None) -> sa.Subquery:
         .group_by(incident_id)
         .subquery("pending")
     )
+
+
+def pending_names(incident_ids: list[int], size: int, user=None) -> dict[int, list[str]]:
+    """incident id -> the names of its first `size` controllers still to decide (as counted by
+    `pending_counts`), in alphabetical order: one statement, at most `size` rows an incident."""
+    user = current_user if user is None else user
+    concerned = concerned_pairs(incident_ids)
+    incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
+    ranked = (
+        sa.select(
+            incident_id,
+            Organisation.name,
+            sa.func.row_number()
+            .over(
+                partition_by=incident_id,
+                order_by=(sa.func.lower(Organisation.name), Organisation.id),
+            )
+            .label("rank"),
+        )
+        .join(Organisation, Organisation.id == organisation_id)
+        .where(_undecided(incident_id, organisation_id, user))
+        .subquery()
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    statement = sa.select(ranked.c.incident_id, ranked.c.name).where(ranked.c.rank <= size)
+    for incident, name in get_session().execute(
+        statement.order_by(ranked.c.incident_id, ranked.c.rank)
+    ):
+        names[incident].append(name)
+    return names

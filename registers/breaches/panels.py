@@ -17,7 +17,12 @@ from compliance.permissions import Action
 from compliance.registry import Panel
 from registers.applications.models import Deployment
 from registers.breaches.clock import clock, follow_up
-from registers.breaches.fanout import awaiting_decision, controllers_for, pending_counts
+from registers.breaches.fanout import (
+    awaiting_decision,
+    controllers_for,
+    pending_counts,
+    pending_names,
+)
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
@@ -57,6 +62,7 @@ def incident_panel(incident) -> dict | None:
 
 
 DUTY_SIZE = 8
+DUTY_NAMES = 5  # controllers named on each incident of the card
 
 
 def _candidates():
@@ -84,7 +90,9 @@ def _candidates():
     return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
 
 
-def duty_incidents(limit: int | None = DUTY_SIZE) -> tuple[list[tuple[Incident, int]], int]:
+def duty_incidents(
+    limit: int | None = DUTY_SIZE,
+) -> tuple[list[tuple[Incident, int, list[str]]], int]:
     """The incidents awaiting a decision, the oldest first (their 72-hour clocks have run
     longest; at most `limit`), each with how many controllers the user may decide for are still
     to decide, and how many such incidents there are: three statements, whatever the data."""
@@ -96,7 +104,8 @@ def duty_incidents(limit: int | None = DUTY_SIZE) -> tuple[list[tuple[Incident, 
     incidents = list(get_session().scalars(first))
     counts = pending_counts([i.id for i in incidents])
     pending = dict(get_session().execute(sa.select(counts.c.incident_id, counts.c.pending)).all())
-    return [(i, pending.get(i.id, 0)) for i in incidents], total
+    names = pending_names([i.id for i in incidents], DUTY_NAMES)
+    return [(i, pending.get(i.id, 0), names.get(i.id, [])) for i in incidents], total
 
 
 def duty_widget(context) -> dict | None:

@@ -29,13 +29,15 @@ def both_ways(app, session, user) -> tuple[dict[int, int], dict[int, int]]:
     the other, as the card was computed) and from the card's SQL."""
     with app.test_request_context():
         login_user(user)
-        expected = {}
+        expected, names = {}, {}
         for incident in session.scalars(panels._candidates()):
             pending = [c for c in controllers_for(incident).pending if c.may_create]
             if pending:
                 expected[incident.id] = len(pending)
+                names[incident.id] = [c.organisation.name for c in pending][: panels.DUTY_NAMES]
         waiting, total = panels.duty_incidents(limit=None)
-        counted = {incident.id: pending for incident, pending in waiting}
+        counted = {incident.id: pending for incident, pending, _names in waiting}
+        assert {incident.id: shown for incident, _pending, shown in waiting} == names
     assert total == len(counted)
     return expected, counted
 
