@@ -25,7 +25,12 @@ from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications.models import Application, Deployment
 from registers.breaches.models import NoBreachDecision, PersonalDataBreach
-from registers.incidents.models import Classification, Incident, IncidentApplication
+from registers.incidents.models import (
+    Classification,
+    Incident,
+    IncidentApplication,
+    IncidentOrganisation,
+)
 from registers.processing.models import ProcessingActivity, ProcessingApplication
 from registers.processing.reference import (
     DataCategory,
@@ -321,3 +326,146 @@ def controllers_for(
             )
         )
     return FanOut(incident, controllers, hidden, hidden_pending)
+
+
+def concerned_pairs(incident_ids) -> sa.Subquery:
+    """(incident_id, organisation_id) of every controller the incidents whose ids `incident_ids`
+    (a SELECT) selects concern, the rule of `controllers_for` in one SQL statement: the members
+    deploying an affected application when the incident hit (unless it is a mere event not
+    flagged as touching personal data), and for a flagged incident the organisations named
+    affected and its own unless it is the host."""
+    flagged = Incident.personal_data.is_(True)
+    deployed = (
+        sa.select(
+            Incident.id.label("incident_id"), Deployment.organisation_id.label("organisation_id")
+        )
+        .join(IncidentApplication, IncidentApplication.incident_id == Incident.id)
+        .join(Deployment, Deployment.application_id == IncidentApplication.application_id)
+        .where(
+            Incident.id.in_(incident_ids),
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at),
+            sa.or_(
+                flagged,
+                Incident.classification.is_(None),
+                Incident.classification != Classification.EVENT,
+            ),
+        )
+    )
+    affected = (
+        sa.select(IncidentOrganisation.incident_id, IncidentOrganisation.organisation_id)
+        .join(Incident, Incident.id == IncidentOrganisation.incident_id)
+        .where(Incident.id.in_(incident_ids), flagged)
+    )
+    own = (
+        sa.select(Incident.id, Incident.organisation_id)
+        .join(Organisation, Organisation.id == Incident.organisation_id)
+        .where(Incident.id.in_(incident_ids), flagged, Organisation.is_host.is_(False))
+    )
+    return sa.union(deployed, affected, own).subquery("concerned")
+
+
+def _undecided(incident_id, organisation_id, user):
+    """The controller (incident, organisation) is one the user may open a breach for, with
+    neither a breach nor a "no breach" decision yet."""
+    return sa.and_(
+        organisation_id.in_(visible_organisations_query(user, REGISTER, Action.READ)),
+        organisation_id.in_(visible_organisations_query(user, REGISTER, Action.CREATE)),
+        ~sa.exists()
+        .where(
+            PersonalDataBreach.incident_id == incident_id,
+            PersonalDataBreach.organisation_id == organisation_id,
+            PersonalDataBreach.archived_at.is_(None),
+        )
+        .correlate_except(PersonalDataBreach),
+        ~sa.exists()
+        .where(
+            NoBreachDecision.incident_id == incident_id,
+            NoBreachDecision.organisation_id == organisation_id,
+        )
+        .correlate_except(NoBreachDecision),
+    )
+
+
+def awaiting_decision(user=None):
+    """A condition on `Incident`: some controller it concerns (the rule of `concerned_pairs`)
+    is still to decide among those the user may open a breach for. Correlated EXISTS clauses:
+    each stops at the first such controller, whatever the number of deployments."""
+    user = current_user if user is None else user
+    flagged = Incident.personal_data.is_(True)
+    return sa.or_(
+        sa.exists()
+        .where(
+            IncidentApplication.incident_id == Incident.id,
+            Deployment.application_id == IncidentApplication.application_id,
+            sa.or_(Deployment.archived_at.is_(None), Deployment.archived_at > Incident.detected_at),
+            sa.or_(
+                flagged,
+                Incident.classification.is_(None),
+                Incident.classification != Classification.EVENT,
+            ),
+            _undecided(Incident.id, Deployment.organisation_id, user),
+        )
+        .correlate_except(IncidentApplication, Deployment),
+        sa.and_(
+            flagged,
+            sa.exists()
+            .where(
+                IncidentOrganisation.incident_id == Incident.id,
+                _undecided(Incident.id, IncidentOrganisation.organisation_id, user),
+            )
+            .correlate_except(IncidentOrganisation),
+        ),
+        sa.and_(
+            flagged,
+            Incident.organisation_id.in_(
+                sa.select(Organisation.id).where(Organisation.is_host.is_(False))
+            ),
+            _undecided(Incident.id, Incident.organisation_id, user),
+        ),
+    )
+
+
+def pending_counts(incident_ids, user=None) -> sa.Subquery:
+    """(incident_id, pending): for each of the incidents `incident_ids` (a SELECT or a list)
+    selects, how many of its controllers the user may open a breach for still have neither a
+    breach nor a "no breach" decision: `len([c for c in fanout.pending if c.may_create])`,
+    counted in SQL. Incidents with none are absent."""
+    user = current_user if user is None else user
+    concerned = concerned_pairs(incident_ids)
+    incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
+    return (
+        sa.select(incident_id, sa.func.count().label("pending"))
+        .where(_undecided(incident_id, organisation_id, user))
+        .group_by(incident_id)
+        .subquery("pending")
+    )
+
+
+def pending_names(incident_ids: list[int], size: int, user=None) -> dict[int, list[str]]:
+    """incident id -> the names of its first `size` controllers still to decide (as counted by
+    `pending_counts`), in alphabetical order: one statement, at most `size` rows an incident."""
+    user = current_user if user is None else user
+    concerned = concerned_pairs(incident_ids)
+    incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
+    ranked = (
+        sa.select(
+            incident_id,
+            Organisation.name,
+            sa.func.row_number()
+            .over(
+                partition_by=incident_id,
+                order_by=(sa.func.lower(Organisation.name), Organisation.id),
+            )
+            .label("rank"),
+        )
+        .join(Organisation, Organisation.id == organisation_id)
+        .where(_undecided(incident_id, organisation_id, user))
+        .subquery()
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    statement = sa.select(ranked.c.incident_id, ranked.c.name).where(ranked.c.rank <= size)
+    for incident, name in get_session().execute(
+        statement.order_by(ranked.c.incident_id, ranked.c.rank)
+    ):
+        names[incident].append(name)
+    return names

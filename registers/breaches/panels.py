@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from compliance.access import scope
 from compliance.auth import can
@@ -17,7 +17,12 @@ from compliance.permissions import Action
 from compliance.registry import Panel
 from registers.applications.models import Deployment
 from registers.breaches.clock import clock, follow_up
-from registers.breaches.fanout import controllers_for
+from registers.breaches.fanout import (
+    awaiting_decision,
+    controllers_for,
+    pending_counts,
+    pending_names,
+)
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
 from registers.breaches.schemas import BreachStatus
@@ -57,15 +62,16 @@ def incident_panel(incident) -> dict | None:
 
 
 DUTY_SIZE = 8
+DUTY_NAMES = 5  # controllers named on each incident of the card
 
 
 def _candidates():
     """The incidents still open that may involve personal data: flagged, or on an application
     deployed at a member and not ruled out as a mere event (newest first)."""
-    deployed = (
-        sa.select(IncidentApplication.incident_id)
-        .join(Deployment, Deployment.application_id == IncidentApplication.application_id)
-        .where(Deployment.archived_at.is_(None))
+    deployed = sa.exists().where(
+        IncidentApplication.incident_id == Incident.id,
+        Deployment.application_id == IncidentApplication.application_id,
+        Deployment.archived_at.is_(None),
     )
     statement = sa.select(Incident).where(
         Incident.archived_at.is_(None),
@@ -77,29 +83,42 @@ def _candidates():
                     Incident.classification.is_(None),
                     Incident.classification != Classification.EVENT,
                 ),
-                Incident.id.in_(deployed),
+                deployed,
             ),
         ),
     )
     return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
 
 
+def duty_incidents(
+    limit: int | None = DUTY_SIZE,
+) -> tuple[list[tuple[Incident, int, list[str]]], int]:
+    """The incidents awaiting a decision, the oldest first (their 72-hour clocks have run
+    longest; at most `limit`), each with how many controllers the user may decide for are still
+    to decide, and how many such incidents there are: three statements, whatever the data."""
+    awaiting = _candidates().where(awaiting_decision()).order_by(None)
+    total = get_session().scalar(sa.select(sa.func.count()).select_from(awaiting.subquery()))
+    first = awaiting.order_by(Incident.detected_at, Incident.id)
+    if limit is not None:
+        first = first.limit(limit)
+    incidents = list(get_session().scalars(first))
+    counts = pending_counts([i.id for i in incidents])
+    pending = dict(get_session().execute(sa.select(counts.c.incident_id, counts.c.pending)).all())
+    names = pending_names([i.id for i in incidents], DUTY_NAMES)
+    return [(i, pending.get(i.id, 0), names.get(i.id, [])) for i in incidents], total
+
+
 def duty_widget(context) -> dict | None:
     """The DPO's card: incidents that may involve personal data with controllers still to
-    decide (a breach or a documented "no breach"), each with its count."""
+    decide (a breach or a documented "no breach"), each with its count; bounded, in SQL."""
     if not can(REGISTER, Action.CREATE):
         return None
-    waiting = []
-    for incident in get_session().scalars(_candidates()):
-        fanout = controllers_for(incident)
-        pending = [c for c in fanout.pending if c.may_create]
-        if pending:
-            waiting.append((incident, pending))
+    waiting, total = duty_incidents()
     return {
         "title": _l("Incidents à évaluer : données personnelles"),
         "template": "breaches/_duty_widget.html",
-        "waiting": waiting[:DUTY_SIZE],
-        "waiting_total": len(waiting),
+        "waiting": waiting,
+        "waiting_total": total,
     }
 
 
@@ -135,23 +154,41 @@ def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
         PersonalDataBreach.organisation_id.in_(ids),
         PersonalDataBreach.status.in_((BreachStatus.NOTIFIED, BreachStatus.NOT_NOTIFIABLE)),
     )
-    # Only the notified breaches one of whose notifications announced a complementary one.
-    announcing = decided.where(
-        PersonalDataBreach.status == BreachStatus.NOTIFIED,
-        PersonalDataBreach.notifications.any(BreachNotification.follow_up_by.is_not(None)),
-    ).options(selectinload(PersonalDataBreach.notifications))
+    # The notified breaches whose latest notification announced a complementary one
+    # (`follow_up_due`), found and ordered in SQL: only the first ones are loaded.
+    latest = aliased(BreachNotification)
+    later = aliased(BreachNotification)
+    announcing = (
+        decided.join(latest, latest.breach_id == PersonalDataBreach.id)
+        .where(
+            PersonalDataBreach.status == BreachStatus.NOTIFIED,
+            latest.follow_up_by.is_not(None),
+            ~sa.exists().where(
+                later.breach_id == latest.breach_id,
+                sa.or_(
+                    later.sent_at > latest.sent_at,
+                    sa.and_(later.sent_at == latest.sent_at, later.id > latest.id),
+                ),
+            ),
+        )
+        .order_by(None)
+    )
+    first = (
+        announcing.order_by(latest.follow_up_by, PersonalDataBreach.reference)
+        .limit(WIDGET_SIZE)
+        .options(selectinload(PersonalDataBreach.notifications))
+    )
     awaited = [
         (breach, reminder)
-        for breach in get_session().scalars(announcing)
+        for breach in get_session().scalars(first)
         if (reminder := follow_up(breach, now)) is not None
     ]
-    awaited.sort(key=lambda pair: (pair[1].due, pair[0].reference))
     return {
         "title": title,
         "template": "breaches/_widget.html",
         # Art. 33(4): complementary notifications announced and not yet recorded.
-        "follow_ups": awaited[:WIDGET_SIZE],
-        "follow_ups_total": len(awaited),
+        "follow_ups": awaited,
+        "follow_ups_total": _count(announcing),
         "breaches": running,
         "clocks": {b.id: clock(b, now) for b in running},
         "open_total": _count(statement),
