@@ -63,6 +63,9 @@ def incident_panel(incident) -> dict | None:
 
 DUTY_SIZE = 8
 DUTY_NAMES = 5  # controllers named on each incident of the card
+# The card counts the incidents awaiting a decision up to this many ("more than 99"): the count
+# stops there, so that it costs the same for a national service's thousands of incidents.
+DUTY_COUNTED = 99
 
 
 def _candidates():
@@ -91,13 +94,15 @@ def _candidates():
 
 
 def duty_incidents(
-    limit: int | None = DUTY_SIZE,
+    limit: int | None = DUTY_SIZE, counted: int | None = None
 ) -> tuple[list[tuple[Incident, int, list[str]]], int]:
     """The incidents awaiting a decision, the oldest first (their 72-hour clocks have run
     longest; at most `limit`), each with how many controllers the user may decide for are still
-    to decide, and how many such incidents there are: three statements, whatever the data."""
+    to decide, and how many such incidents there are, counted up to `counted` + 1 (None: all):
+    three statements, whatever the data."""
     awaiting = _candidates().where(awaiting_decision()).order_by(None)
-    total = get_session().scalar(sa.select(sa.func.count()).select_from(awaiting.subquery()))
+    bounded = awaiting.limit(counted + 1) if counted is not None else awaiting
+    total = get_session().scalar(sa.select(sa.func.count()).select_from(bounded.subquery()))
     first = awaiting.order_by(Incident.detected_at, Incident.id)
     if limit is not None:
         first = first.limit(limit)
@@ -113,12 +118,13 @@ def duty_widget(context) -> dict | None:
     decide (a breach or a documented "no breach"), each with its count; bounded, in SQL."""
     if not can(REGISTER, Action.CREATE):
         return None
-    waiting, total = duty_incidents()
+    waiting, total = duty_incidents(counted=DUTY_COUNTED)
     return {
         "title": _l("Incidents à évaluer : données personnelles"),
         "template": "breaches/_duty_widget.html",
         "waiting": waiting,
-        "waiting_total": total,
+        "waiting_total": min(total, DUTY_COUNTED),
+        "waiting_more": total > DUTY_COUNTED,  # then "more than" waiting_total
     }
 
 

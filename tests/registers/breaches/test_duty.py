@@ -121,6 +121,25 @@ def test_the_card_costs_the_same_for_2_and_20_incidents(
     assert "2 responsables à décider" in page and "et 12 autres incidents" in page
 
 
+def test_the_card_counts_up_to_a_bound(
+    app, client, login_as, session, shared, host, organisation, other_organisation, monkeypatch
+):
+    """The count stops past DUTY_COUNTED: a national service's thousands of incidents cost what
+    a hundred do, and the card says "more than"."""
+    login_as(Role.DPO, organisation, other_organisation)
+    for _ in range(12):
+        make_incident_now(session, host, [shared["payroll"]])
+    session.commit()
+    monkeypatch.setattr(panels, "DUTY_COUNTED", 10)
+    page = client.get("/").get_data(as_text=True)
+    assert "Plus de 10 incidents peuvent toucher des données personnelles" in page
+    assert "et plus de 2 autres incidents" in page
+    monkeypatch.setattr(panels, "DUTY_COUNTED", 12)
+    page = client.get("/").get_data(as_text=True)
+    assert "12 incidents peuvent toucher des données personnelles" in page
+    assert "Plus de" not in page and "et 4 autres incidents" in page
+
+
 def test_the_card_costs_the_same_for_2_and_20_organisations(
     app, client, login_as, session, shared, host, make_organisation, make_deployment
 ):
