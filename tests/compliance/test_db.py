@@ -118,6 +118,7 @@ def test_postgresql_connections_do_not_compile_queries_just_in_time():
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+            assert connection.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
     except OperationalError as error:
         pytest.skip(f"PostgreSQL not reachable: {error.orig}")
     finally:
