@@ -31,12 +31,7 @@ from compliance.db import get_session
 from compliance.pagination import Page, page_number, paginate_param
 from compliance.permissions import Action, Register
 from compliance.registry import Panel
-from compliance.tenancy import (
-    Organisation,
-    owner_term,
-    visible_organisations_query,
-    wide_scope,
-)
+from compliance.tenancy import Organisation, visible_organisations_query
 from registers.processing.models import ProcessingActivity, ProcessingApplication
 from registers.processing.queries import (
     activities_for_application,
@@ -127,7 +122,8 @@ def summary_counts(organisation_ids, *, user=None, session=None, today: date | N
     session = session or get_session()
     today = today or date.today()
     readable = visible_organisations_query(user or current_user, REGISTER)
-    owner = owner_term(ProcessingActivity.organisation_id, wide_scope(user or current_user))
+    # The plain column, also for a user of many organisations: the summary index covers it.
+    owner = ProcessingActivity.organisation_id
     within = [
         owner.in_(
             organisation_ids if isinstance(organisation_ids, sa.Select) else list(organisation_ids)
