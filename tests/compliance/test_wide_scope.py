@@ -15,6 +15,14 @@ from registers.processing.schemas import ActivityCreate
 from tests.compliance.world import ACTOR, build_world
 
 
+def _by_owner(step: str) -> bool:
+    """A plan step that looks activities up by their organisation: its own index, or the
+    summary index that leads with it."""
+    return "ix_processing_activity_organisation_id" in step or (
+        "ix_processing_activity_summary (organisation_id=?" in step
+    )
+
+
 @pytest.fixture
 def sent(app):
     """The SELECTs of a page of processing_activity rows sent, with their parameters."""
@@ -74,9 +82,7 @@ def test_many_organisations_walk_the_order_index(client, session, make_user, org
         return
     assert any("ix_processing_activity_reference_id" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
-    assert any("ix_processing_activity_organisation_id" in step for step in narrow_plan), (
-        narrow_plan
-    )
+    assert any(_by_owner(step) for step in narrow_plan), narrow_plan
 
 
 def test_the_threshold_counts_organisations(client, session, make_user, organisations, sent):
@@ -85,7 +91,7 @@ def test_the_threshold_counts_organisations(client, session, make_user, organisa
     ids, plan = _list(client, session, user, sent)
     assert len(ids) == 6
     if session.get_bind().dialect.name == "sqlite":
-        assert any("ix_processing_activity_organisation_id" in step for step in plan), plan
+        assert any(_by_owner(step) for step in plan), plan
 
 
 def test_the_application_filter_follows_the_scope_width(
@@ -106,8 +112,6 @@ def test_the_application_filter_follows_the_scope_width(
     assert ids == narrow_ids
     if session.get_bind().dialect.name != "sqlite":
         return
-    assert any("ix_processing_activity_organisation_id" in step for step in narrow_plan), (
-        narrow_plan
-    )
+    assert any(_by_owner(step) for step in narrow_plan), narrow_plan
     assert not any("ix_processing_application_application_id" in s for s in narrow_plan)
     assert any("ix_processing_application_application_id" in step for step in plan), plan
