@@ -976,7 +976,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=2000,
         help="a page request sending more fails (0: no limit)",
     )
-    parser.add_argument("--export-runs", type=int, default=2)
+    parser.add_argument("--export-runs", type=int, default=5)
     parser.add_argument("--skip-export", action="store_true", help="no Word export")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
