@@ -335,9 +335,7 @@ def _refusal_errors(values, errors: dict) -> None:
     if values.refusal_ground is None:
         errors.setdefault("refusal_ground", _("est obligatoire"))
     elif values.refusal_ground in GROUNDS_WITH_DETAILS and not values.refusal_details:
-        errors.setdefault(
-            "refusal_details", _("précisez l'exception ou la disposition invoquée")
-        )
+        errors.setdefault("refusal_details", _("précisez l'exception ou la disposition invoquée"))
     if not values.refusal_reasoning:
         errors.setdefault("refusal_reasoning", _("est obligatoire"))
     if not values.remedies_mentioned:
@@ -477,7 +475,9 @@ def close_request(
                 "aucun ne l'a été (article 19)"
             )
         if informed_on is None:
-            errors["recipients_informed_on"] = _("indiquez quand les destinataires ont été informés")
+            errors["recipients_informed_on"] = _(
+                "indiquez quand les destinataires ont été informés"
+            )
     if informed_on is not None:
         _outcome_day(request, "recipients_informed_on", informed_on, errors)
     if errors:

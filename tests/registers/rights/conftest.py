@@ -23,7 +23,8 @@ PERSON = "Mme Claire Martin, 12 rue des Lilas"
 
 @pytest.fixture
 def make_request(session):
-    """An access request received by `organisation` on Monday 16 March 2026 (due Thursday 16 April)."""
+    """An access request received by `organisation` on Monday 16 March 2026 (due on Thursday
+    16 April)."""
 
     def make(organisation, **data):
         values = {

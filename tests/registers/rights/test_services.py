@@ -56,7 +56,9 @@ def test_changing_the_day_of_receipt_moves_the_due_date(session, make_request, o
 
 def test_an_identity_check_without_doubt_does_not_stop_the_clock(make_request, organisation):
     request = make_request(
-        organisation, identity_requested_on=date(2026, 3, 17), identity_received_on=date(2026, 3, 27)
+        organisation,
+        identity_requested_on=date(2026, 3, 17),
+        identity_received_on=date(2026, 3, 27),
     )
     assert request.due_on == date(2026, 4, 16)
     assert not request.clock_suspended
@@ -247,9 +249,7 @@ def test_links_to_the_controllers_activities_and_the_map(
     application = make_application("Concerto")
     mine = make_activity(organisation, reference="EN-01", application_ids=[application.id])
     theirs = make_activity(other_organisation, reference="EN-02")
-    request = make_request(
-        organisation, processing_ids=[mine.id], application_ids=[application.id]
-    )
+    request = make_request(organisation, processing_ids=[mine.id], application_ids=[application.id])
     assert request.processing_ids == [mine.id]
     assert request.application_ids == [application.id]
     with pytest.raises(FieldErrors) as error:
