@@ -8,11 +8,15 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import views
+from registers.rights import cli, export, letters, views
 
 SPEC = RegisterSpec(
     name="rights",
     register=Register.RIGHTS,
     blueprints=(views.bp,),
     nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
+    document_types=export.DOCUMENT_TYPES,
+    export_commands=cli.EXPORT_COMMANDS,
+    # The request's page offers the letters that fit its state.
+    template_globals={"rights_letters": letters.available},
 )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from compliance.access import requires
 from compliance.routes import blueprint
 from registers.rights.queries import REGISTER
-from registers.rights.views import requests, transitions
+from registers.rights.views import exports, requests, transitions
 from registers.rights.views.helpers import template_helpers
 
-bp = blueprint("rights", __name__, requests, transitions, url_prefix="/rights")
+bp = blueprint("rights", __name__, requests, transitions, exports, url_prefix="/rights")
 
 
 @bp.before_request
