@@ -204,7 +204,8 @@ def test_the_identity_request_says_why_and_what_is_asked(session, requests):
     assert "Objet : demande de justificatif d'identité" in text
     assert DOUBT in lines
     assert "article 12.6 du RGPD" in text
-    assert any(line.startswith("la copie d'une pièce d'identité en cours de validité") for line in lines)
+    asked = "la copie d'une pièce d'identité en cours de validité"
+    assert any(line.startswith(asked) for line in lines)
     assert "est suspendu jusqu'à la réception de ce justificatif" in text
 
 
@@ -237,7 +238,8 @@ def test_a_partial_answer_says_what_is_refused_why_and_the_remedies(session, req
     text = letter(session, requests["partial"], letters.ANSWER)
     assert "Nous y faisons droit en partie :" in text
     assert SUMMARY in text
-    assert "droits et libertés d'autres personnes (article 15.4 du RGPD) (courriers d'un tiers)" in text
+    ground = "droits et libertés d'autres personnes (article 15.4 du RGPD) (courriers d'un tiers)"
+    assert ground in text
     assert "Les courriers du voisin mentionnent sa santé." in text
     assert "3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07" in text
     # An access request: Art. 19 does not apply.
