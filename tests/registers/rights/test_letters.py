@@ -151,9 +151,7 @@ def test_a_letter_out_of_turn_is_refused_and_nothing_is_recorded(session, reques
     assert session.scalar(sa.select(sa.func.count()).select_from(ExportRecord)) == before
 
 
-def test_every_letter_goes_from_the_controller_to_the_person_signed_for_the_dpo(
-    session, requests
-):
+def test_every_letter_goes_from_the_controller_to_the_person_signed_for_the_dpo(session, requests):
     for key, name in (
         ("received", letters.ACKNOWLEDGEMENT),
         ("awaiting", letters.IDENTITY),
