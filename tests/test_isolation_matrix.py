@@ -358,6 +358,20 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api.breaches.not_notifiable", "POST"): Entry(
         R.BREACHES, A.VALIDATE, record("breach", "breach_id")
     ),
+    # --- data-subject rights requests ---
+    ("rights.index", "GET"): Entry(R.RIGHTS, A.READ),
+    ("rights.create", "GET"): Entry(R.RIGHTS, A.CREATE),
+    ("rights.create", "POST"): Entry(R.RIGHTS, A.CREATE),
+    ("rights.detail", "GET"): Entry(R.RIGHTS, A.READ, record("rights_request", "request_id")),
+    ("rights.edit", "GET"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.edit", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.start", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.extend", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.answer", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.refuse", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.withdraw", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.close", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
+    ("rights.reopen", "POST"): Entry(R.RIGHTS, A.EDIT, record("rights_request", "request_id")),
     # --- the ANSSI roadmap ---
     ("roadmap.index", "GET"): Entry(R.ROADMAP, A.READ),
     ("roadmap.hygiene_home", "GET"): Entry(R.ROADMAP, A.READ),
