@@ -8,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import views
+from registers.rights import api, views
 
 SPEC = RegisterSpec(
     name="rights",
     register=Register.RIGHTS,
     blueprints=(views.bp,),
+    api=api.bp,
     nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
 )
