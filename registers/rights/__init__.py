@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import api, demo, views
+from registers.rights import api, audit_kinds, demo, panels, views
 
 SPEC = RegisterSpec(
     name="rights",
@@ -16,5 +16,6 @@ SPEC = RegisterSpec(
     blueprints=(views.bp,),
     api=api.bp,
     nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
+    panels=(*panels.PANELS, audit_kinds.PANEL),
     demo=demo.load,
 )
