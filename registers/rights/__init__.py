@@ -8,15 +8,18 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import cli, export, letters, views
+from registers.rights import api, audit_kinds, cli, demo, export, letters, panels, views
 
 SPEC = RegisterSpec(
     name="rights",
     register=Register.RIGHTS,
     blueprints=(views.bp,),
+    api=api.bp,
     nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
+    panels=(*panels.PANELS, audit_kinds.PANEL),
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
     # The request's page offers the letters that fit its state.
     template_globals={"rights_letters": letters.available},
 )

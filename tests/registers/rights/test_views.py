@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from compliance.calendar import today_in_paris
 from compliance.permissions import Role
 from registers.rights.models import RightsRequest
 from registers.rights.schemas import RightsStatus
@@ -191,3 +192,18 @@ def test_transitions_through_the_pages(client, login_as, session, organisation, 
     session.expire_all()
     assert record.status == RightsStatus.CLOSED
     assert client.get(f"/rights/{record.id}").status_code == 200
+
+
+def test_the_dashboard_card_counts_late_and_due_this_week(
+    client, login_as, session, organisation, make_request
+):
+    today = today_in_paris()
+    late = make_request(organisation, received_on=today - timedelta(days=70))
+    make_request(organisation, received_on=today - timedelta(days=2))
+    session.commit()
+    login_as(Role.REFERENT, organisation)
+    page = client.get("/").get_data(as_text=True)
+    assert "Demandes de droits : échéances" in page
+    assert late.reference in page and "En retard" in page
+    page = client.get(f"/organisations/{organisation.slug}").get_data(as_text=True)
+    assert late.reference in page
