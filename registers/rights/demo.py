@@ -129,6 +129,21 @@ def _requests(today: date) -> dict[str, list[dict]]:
                     "answer_means": "courrier recommandé",
                 },
             },
+            {
+                # Proof of identity asked on a reasonable doubt: the clock stands still.
+                "person_name": "Mme Élodie Marchand",
+                "person_contact": "elodie.marchand@example.invalid",
+                "right": "access",
+                "channel": "post",
+                "received_on": today - timedelta(days=9),
+                "details": "Copie de son dossier de demande de logement social.",
+                "identity_requested_on": today - timedelta(days=6),
+                "identity_doubt_reason": (
+                    "Le courrier est signé d'un autre nom que celui du dossier, et l'adresse "
+                    "indiquée diffère de celle que le service connaît."
+                ),
+                "keywords": ("logement", "attribution", "demande"),
+            },
         ],
     }
 

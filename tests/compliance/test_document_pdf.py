@@ -37,7 +37,14 @@ from compliance.permissions import Role
 from tests.compliance.test_documents import export
 
 # Documents that are not made of sections: a letter has no table of contents.
-WITHOUT_CONTENTS = {"breach-letter"}
+WITHOUT_CONTENTS = {
+    "breach-letter",
+    "rights-acknowledgement",
+    "rights-identity-request",
+    "rights-extension",
+    "rights-answer",
+    "rights-refusal",
+}
 
 
 def require_pdf_tools() -> None:
@@ -234,6 +241,8 @@ WORD_DOWNLOADS = {
     "processing.export_version",
     "processing.export_processor_register",
     "roadmap.export",
+    "rights.export_letter",
+    "rights.export_log",
 }
 
 

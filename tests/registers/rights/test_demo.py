@@ -24,7 +24,7 @@ def test_demo_covers_every_state_once(app, session):
     demo.load(session, actor="test")
 
     requests = list(session.scalars(sa.select(RightsRequest)))
-    assert len(requests) == 6
+    assert len(requests) == 7
     today = today_in_paris()
     late = [r for r in requests if r.is_late(today)]
     assert len(late) == 1
@@ -36,3 +36,5 @@ def test_demo_covers_every_state_once(app, session):
     assert any(r.status == RightsStatus.CLOSED and r.recipients_informed for r in requests)
     assert all(r.activities for r in requests)
     assert len(due_or_late(session, None, today)) == 2
+    # One awaits proof of identity on a reasonable doubt (the letter asking for it).
+    assert sum(r.clock_suspended for r in requests) == 1
