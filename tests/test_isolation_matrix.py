@@ -87,6 +87,11 @@ def nothing_to_deploy(role, side):
 RIGHTS_REQUEST = record("rights_request", "request_id")
 
 
+def rights_letter(side):
+    """The acknowledgement of the side's rights request."""
+    return {**RIGHTS_REQUEST(side), "name": "rights-acknowledgement"}
+
+
 def everyone(status):
     return lambda role, side: status
 
@@ -376,6 +381,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("rights.withdraw", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
     ("rights.close", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
     ("rights.reopen", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    # A letter carries the person's name: those who handle the request; the log names no one.
+    ("rights.export_letter", "POST"): Entry(R.RIGHTS, A.EDIT, rights_letter),
+    ("rights.export_log_form", "GET"): Entry(R.RIGHTS, A.EXPORT),
+    ("rights.export_log", "POST"): Entry(R.RIGHTS, A.EXPORT),
     ("api.rights.rights_requests", "GET"): Entry(R.RIGHTS, A.READ),
     ("api.rights.create_request", "POST"): Entry(R.RIGHTS, A.CREATE),
     ("api.rights.rights_request", "GET"): Entry(R.RIGHTS, A.READ, RIGHTS_REQUEST),
