@@ -118,7 +118,8 @@ def test_the_log_of_a_year_holds_that_year_and_that_member_only(session, log_wor
 
 def test_each_row_says_the_dates_the_status_and_whether_it_was_on_time(session, log_world):
     organisation = log_world["late"].organisation
-    table = {row[0]: row for row in rows(export.export_log(session, organisation, 2026, actor="test")[0])[1:]}
+    data, _record = export.export_log(session, organisation, 2026, actor="test")
+    table = {row[0]: row for row in rows(data)[1:]}
     assert table[log_world["late"].reference] == [
         log_world["late"].reference,
         "2 février 2026",
@@ -213,8 +214,9 @@ def test_the_command_writes_a_verifiable_log(app, session, log_world, organisati
     assert log_world["late"].reference in text and log_world["previous"].reference not in text
     verified = runner.invoke(main, ["verify-export", str(output)], obj=app)
     assert verified.exit_code == 0 and "authentic" in verified.output
-    result = runner.invoke(main, ["export", "rights-requests", "--org", organisation.slug,
-                                  "-o", str(output)], obj=app)
+    result = runner.invoke(
+        main, ["export", "rights-requests", "--org", organisation.slug, "-o", str(output)], obj=app
+    )
     assert result.exit_code == 0 and log_world["previous"].reference in all_text(
         output.read_bytes()
     )
@@ -238,7 +240,8 @@ def test_the_log_is_exported_from_the_list_page(
     page = client.get("/rights/export")
     assert page.status_code == 200
     assert f'value="{today_in_paris().year}"' in page.get_data(as_text=True)
-    response = client.post("/rights/export", data={"organisation": organisation.slug, "year": "2026"})
+    form = {"organisation": organisation.slug, "year": "2026"}
+    response = client.post("/rights/export", data=form)
     assert response.status_code == 200
     text = all_text(response.data)
     assert log_world["late"].reference in text and log_world["theirs"].reference not in text
@@ -257,12 +260,14 @@ def test_the_log_page_refuses_bad_input_and_other_members(
     assert "Indiquez une année à quatre chiffres." in response.get_data(as_text=True)
     response = client.post("/rights/export", data={"organisation": other_organisation.slug})
     assert response.status_code == 404
-    assert client.raw.post("/rights/export", data={"organisation": organisation.slug}).status_code == 400
+    # Without the CSRF token.
+    response = client.raw.post("/rights/export", data={"organisation": organisation.slug})
+    assert response.status_code == 400
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(ExportRecord)) == 0
 
 
-# --- through LibreOffice ----------------------------------------------------------------------------
+# --- through LibreOffice ------------------------------------------------------------------------
 
 
 def test_a_letter_and_the_log_render_in_libreoffice(session, log_world, organisation):
