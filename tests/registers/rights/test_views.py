@@ -207,3 +207,18 @@ def test_the_dashboard_card_counts_late_and_due_this_week(
     assert late.reference in page and "En retard" in page
     page = client.get(f"/organisations/{organisation.slug}").get_data(as_text=True)
     assert late.reference in page
+
+
+def test_an_applications_page_lists_the_open_requests_searching_it(
+    client, login_as, session, organisation, make_application, make_deployment, make_request
+):
+    application = make_application("Concerto")
+    make_deployment(organisation, application)
+    record = make_request(organisation, application_ids=[application.id])
+    make_request(organisation)
+    session.commit()
+    login_as(Role.DPO, organisation)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Demandes de droits en cours" in page and record.reference in page
+    listed = client.get(f"/rights/?application_id={application.id}").get_data(as_text=True)
+    assert listed.count("DDP-") == 1
