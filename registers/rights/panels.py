@@ -20,6 +20,7 @@ from registers.rights.queries import (
     IS_OPEN,
     REGISTER,
     SUSPENDED,
+    RightsRequestFilters,
     applicable_due,
     due_within_condition,
     late_condition,
@@ -75,6 +76,32 @@ def _widget(organisation_ids, title, *, organisation=None) -> dict | None:
     }
 
 
+PANEL_SIZE = 10
+
+
+def application_panel(application) -> dict | None:
+    """On an application's page: the open requests whose data is searched in it (an outage or a
+    breach there delays their answer), among those the user may see."""
+    if not can(REGISTER, Action.READ):
+        return None
+    filters = RightsRequestFilters(application_id=application.id, open_only=True)
+    statement = visible_requests(current_user, filters, selected=False)
+    shown = list(get_session().scalars(statement.limit(PANEL_SIZE)))
+    total = len(shown)
+    if total == PANEL_SIZE:
+        total = get_session().scalar(
+            sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+        )
+    return {
+        "title": _l("Demandes de droits en cours"),
+        "template": "rights/_application_panel.html",
+        "requests": shown,
+        "total": total,
+        "today": today_in_paris(),
+        "application": application,
+    }
+
+
 def dashboard_widget(context) -> dict | None:
     ids = context.get("organisation_ids")
     if ids is None:
@@ -89,6 +116,7 @@ def organisation_widget(organisation) -> dict | None:
 
 # What this register shows on other pages (mounted through its SPEC).
 PANELS = (
+    Panel("application", application_panel, order=45),
     Panel("dashboard", dashboard_widget, order=16),
     Panel("organisation", organisation_widget, order=16),
 )

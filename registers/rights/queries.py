@@ -17,6 +17,7 @@ from compliance.access import scope
 from compliance.calendar import today_in_paris
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation
+from registers.processing.models import ProcessingActivity
 from registers.rights.models import RightsRequest, RightsRequestApplication, RightsRequestProcessing
 from registers.rights.schemas import (
     OPEN_STATUSES,
@@ -29,9 +30,10 @@ from registers.rights.schemas import (
 REGISTER = Register.RIGHTS
 
 LIST_OPTIONS = (selectinload(RightsRequest.organisation),)
+# The activities with their supporting applications: the page proposes those not linked yet.
 DETAIL_OPTIONS = (
     *LIST_OPTIONS,
-    selectinload(RightsRequest.activities),
+    selectinload(RightsRequest.activities).selectinload(ProcessingActivity.applications),
     selectinload(RightsRequest.applications),
 )
 
@@ -151,6 +153,10 @@ def _filtered(statement, filters: RightsRequestFilters, today: date):
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(getattr(R, name) == value)
+    if filters.processing_id is not None:
+        statement = statement.where(R.id.in_(requests_for_processing(filters.processing_id)))
+    if filters.application_id is not None:
+        statement = statement.where(R.id.in_(requests_for_application(filters.application_id)))
     if filters.year is not None:
         statement = statement.where(
             R.received_on >= date(filters.year, 1, 1), R.received_on <= date(filters.year, 12, 31)
