@@ -9,7 +9,9 @@ The dashboard of a national service summed a hundred thousand activities on ever
 activities and of those with a DPIA still due; a flush that writes an activity recounts its
 organisation (registers/processing/tally.py). The table is filled here from the activities.
 An index on (organisation, next review date) serves the overdue reviews, a date condition that
-no stored count can follow.
+no stored count can follow. Two covering indexes serve the duty card's controllers still to
+decide: from an application to its deployments, and from an incident and an organisation to
+its breaches.
 """
 
 from collections.abc import Sequence
@@ -23,6 +25,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 STATUSES = ("draft", "submitted", "validated", "archived")
+INDEXES = (
+    (
+        "ix_deployment_application_organisation",
+        "deployment",
+        ["application_id", "organisation_id", "archived_at"],
+    ),
+    (
+        "ix_personal_data_breach_incident_organisation",
+        "personal_data_breach",
+        ["incident_id", "organisation_id", "archived_at"],
+    ),
+)
 
 
 def upgrade() -> None:
@@ -62,8 +76,12 @@ def upgrade() -> None:
         "processing_activity",
         ["organisation_id", "next_review_on", "is_model", "status"],
     )
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
+    for name, table, _columns in INDEXES:
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_processing_activity_review", table_name="processing_activity")
     op.drop_table("processing_tally")
