@@ -12,6 +12,10 @@ An index on (organisation, next review date) serves the overdue reviews, a date 
 no stored count can follow. Two covering indexes serve the duty card's controllers still to
 decide: from an application to its deployments, and from an incident and an organisation to
 its breaches.
+
+The search indexes are rebuilt on the text without its accents (compliance/search.py `fold`):
+"securite" finds "sécurité". SQLite: the FTS tables and their triggers hold the folded text;
+PostgreSQL: the trigram indexes are on `translate(column, …)`.
 """
 
 from collections.abc import Sequence
@@ -19,12 +23,25 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from compliance import search
+
 revision: str = "0026"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 STATUSES = ("draft", "submitted", "validated", "archived")
+# Frozen copy of compliance.search.SEARCHED / TRIGRAM_ONLY at this revision (as in 0020).
+SEARCHED = {
+    "processing_activity": ("name", "reference", "responsible_service"),
+    "roadmap_action": ("code", "title", "owner", "description"),
+    "personal_data_breach": ("reference", "title"),
+    "incident": ("reference", "title"),
+}
+TRIGRAM_ONLY = {
+    "application": ("name",),
+    "vendor": ("name",),
+}
 INDEXES = (
     (
         "ix_deployment_application_organisation",
@@ -78,9 +95,11 @@ def upgrade() -> None:
     )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
+    search.install(op.get_bind(), SEARCHED, TRIGRAM_ONLY, fold=True)
 
 
 def downgrade() -> None:
+    search.install(op.get_bind(), SEARCHED, TRIGRAM_ONLY, fold=False)
     for name, table, _columns in INDEXES:
         op.drop_index(name, table_name=table)
     op.drop_index("ix_processing_activity_review", table_name="processing_activity")
