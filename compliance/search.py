@@ -15,9 +15,10 @@ It is served by an index on both databases:
 
 Both ignore accents, through the same folding on both sides: `fold()` maps the accented Latin
 letters (`FOLD_FROM`) to their plain ones (`FOLD_TO`) in the query, and the indexed text is
-folded the same way in SQL: on PostgreSQL the trigram indexes are on
+folded the same way in SQL: on PostgreSQL a second trigram index of each column is on
 `translate(column, FOLD_FROM, FOLD_TO)` (a built-in, immutable function: no extension needed
-beyond pg_trgm, and the condition names the same expression so the planner reads the index);
+beyond pg_trgm, and the condition names the same expression so the planner reads the index;
+the plain index serves the plain test the condition tries first, the cheaper one);
 on SQLite the FTS tables hold the folded text (their triggers fold it with `replace()`, in
 steps: SQLite has no `translate`, and its parser refuses deeper nesting). A query shorter than
 a trigram is a LIKE over the FTS table's folded text. So "securite" finds "sécurité" and
@@ -68,8 +69,8 @@ def fts_table(table: str) -> str:
     return f"{table}{FTS_SUFFIX}"
 
 
-def trigram_index(table: str, column: str) -> str:
-    return f"ix_{table}_{column}{TRIGRAM_INDEX_SUFFIX}"
+def trigram_index(table: str, column: str, *, folded: bool = False) -> str:
+    return f"ix_{table}_{column}{'_folded' if folded else ''}{TRIGRAM_INDEX_SUFFIX}"
 
 
 @functools.cache
@@ -170,15 +171,20 @@ def matching(model, columns: Iterable, q: str, *, bind=None):
     names = tuple(column.key for column in columns)
     dialect = _dialect_name(bind)
     if dialect == "postgresql":
-        # The expression of the trigram indexes, its constants inline for the planner to see.
+        # Each column as it is or folded: the plain ILIKE first, which most matches meet (the
+        # planner rechecks each candidate row, and the plain test is the cheaper: `translate`
+        # costs ~6× more a row), then the folded one, which is the condition (a plain match is a
+        # folded one too). Each term has its trigram index; the constants of `translate` are
+        # inline, for the planner to match the index's expression.
         accented = sa.literal_column(_sql_string(FOLD_FROM))
         plain = sa.literal_column(_sql_string(FOLD_TO))
-        pattern = like_pattern(fold(q))
+        pattern, folded = like_pattern(q), like_pattern(fold(q))
         return sa.or_(
+            *(column.ilike(pattern, escape="\\") for column in columns),
             *(
-                sa.func.translate(column, accented, plain).ilike(pattern, escape="\\")
+                sa.func.translate(column, accented, plain).ilike(folded, escape="\\")
                 for column in columns
-            )
+            ),
         )
     if uses_fts(table, names, q, dialect):
         fts, _columns = _fts_columns(table, names)
@@ -302,9 +308,9 @@ def _postgresql_extension(connection, name: str = "pg_trgm") -> bool:
 
 def install(connection, searched: dict, trigram_only: dict, *, fold: bool = False) -> None:
     """Create the search indexes: FTS5 tables and triggers (SQLite), trigram indexes
-    (PostgreSQL), of the folded text with `fold` (migration 0026 on), else of the text as it is
-    (migration 0020's layout). Skipped, with `matching()` falling back to LIKE, when
-    unavailable. An index already there is replaced."""
+    (PostgreSQL): with `fold` (migration 0026 on) the SQLite FTS tables hold the folded text
+    and PostgreSQL gets a second trigram index of each column, folded; without, migration
+    0020's layout. Skipped, with `matching()` falling back to LIKE, when unavailable."""
     if connection.dialect.name == "sqlite":
         if sqlite_has_trigram():
             for table, columns in searched.items():
@@ -313,12 +319,18 @@ def install(connection, searched: dict, trigram_only: dict, *, fold: bool = Fals
     if connection.dialect.name == "postgresql" and _postgresql_extension(connection):
         for table, columns in {**searched, **trigram_only}.items():
             for column in columns:
-                indexed = translate_sql(column) if fold else column
-                name = trigram_index(table, column)
-                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
                 connection.exec_driver_sql(
-                    f"CREATE INDEX {name} ON {table} USING gin (({indexed}) gin_trgm_ops)"
+                    f"CREATE INDEX IF NOT EXISTS {trigram_index(table, column)} "
+                    f"ON {table} USING gin ({column} gin_trgm_ops)"
                 )
+                name = trigram_index(table, column, folded=True)
+                if fold:
+                    connection.exec_driver_sql(
+                        f"CREATE INDEX IF NOT EXISTS {name} "
+                        f"ON {table} USING gin (({translate_sql(column)}) gin_trgm_ops)"
+                    )
+                else:
+                    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 def uninstall(connection, searched: dict, trigram_only: dict) -> None:
@@ -328,7 +340,9 @@ def uninstall(connection, searched: dict, trigram_only: dict) -> None:
         return
     for table, columns in {**searched, **trigram_only}.items():
         for column in columns:
-            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {trigram_index(table, column)}")
+            for folded in (False, True):
+                name = trigram_index(table, column, folded=folded)
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 def is_search_object(name: str | None, type_: str) -> bool:

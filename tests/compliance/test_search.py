@@ -50,9 +50,10 @@ def test_the_database_at_head_has_the_search_objects(session):
         ).scalars()
     )
     expected = {
-        search.trigram_index(table, column)
+        search.trigram_index(table, column, folded=folded)
         for table, columns in {**search.SEARCHED, **search.TRIGRAM_ONLY}.items()
         for column in columns
+        for folded in (False, True)
     }
     assert expected <= indexes
 
@@ -154,4 +155,4 @@ def test_the_accent_blind_search_still_reads_its_index(session, organisation):
         return
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
-    assert "ix_processing_activity_name_trgm" in plan, plan
+    assert "ix_processing_activity_name_folded_trgm" in plan, plan
