@@ -4,19 +4,23 @@ read from their index) instead of reading every activity."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from compliance.db import begin_immediately
 from compliance.demo import load_organisations, load_users
 from compliance.permissions import Role
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.applications import demo as map_demo
 from registers.processing import demo, panels, services, template_activities
 from registers.processing.models import ProcessingActivity, ProcessingTally
-from registers.processing.schemas import ActivityUpdate, check
+from registers.processing.reference import ProcessingStatus
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 from registers.processing.tally import tally_select
 from tests.registers.processing.conftest import COMPLETE
 
@@ -160,3 +164,53 @@ def test_the_dashboard_sums_the_tally_and_reads_the_review_index(
             {"name": "ix_processing_activity_review"},
         ).scalar_one()
         assert "organisation_id, next_review_on" in definition
+
+
+def test_two_transactions_writing_one_organisation_lose_no_count(committed_app):
+    """Two activities of one organisation submitted at once (creations already take turns on
+    the organisation's references): the second writer's recount waits for the first one's
+    commit (PostgreSQL: the lock on the organisation's row; SQLite: its single writer), then
+    counts both."""
+    db = committed_app.extensions["db"]
+    begin_immediately()  # as a writing request does (SQLite)
+    with db.new_session() as setup:
+        organisation = Organisation(name="Valdevy", slug="valdevy")
+        setup.add(organisation)
+        setup.flush()
+        made = [
+            services.create_processing(
+                setup, organisation, check(ActivityCreate, {**COMPLETE, "name": name}), actor="test"
+            )
+            for name in ("Paie des agents", "État civil")
+        ]
+        setup.commit()
+        organisation_id, ids = organisation.id, [activity.id for activity in made]
+
+    def submit(session, activity_id):
+        activity = session.get(ProcessingActivity, activity_id)
+        services.submit_processing(session, activity, actor="test")
+        session.flush()
+
+    first = db.new_session()
+    submit(first, ids[0])
+    failures = []
+
+    def second_writer():
+        with committed_app.app_context(), db.new_session() as second:
+            begin_immediately()
+            try:
+                submit(second, ids[1])
+                second.commit()
+            except Exception as error:  # reported below, in the test's thread
+                failures.append(error)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)  # the second writer is now waiting for the first one
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert not thread.is_alive() and failures == []
+    with db.new_session() as session:
+        expected = {(organisation_id, ProcessingStatus.SUBMITTED, 2, 0)}
+        assert _assert_in_step(session) == expected
