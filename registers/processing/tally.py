@@ -77,23 +77,32 @@ def recount(connection: sa.Connection, organisation_ids: Iterable[int] | None = 
 
 def _touched(session: Session) -> set[int]:
     """The organisations whose counts the flush may have changed."""
-    touched: set[int] = set()
-    for record in (*session.new, *session.deleted):
+    touched: set[int] = set(session.info.pop(DELETED_KEY, ()))
+    for record in session.new:
         if isinstance(record, ProcessingActivity):
-            state = sa.inspect(record)
-            touched.update(state.attrs.organisation_id.history.sum())
-            if record.organisation_id is not None:
-                touched.add(record.organisation_id)
+            touched.add(record.organisation_id)
     for record in session.dirty:
         if not isinstance(record, ProcessingActivity):
             continue
         state = sa.inspect(record)
         if any(state.attrs[name].history.has_changes() for name in COUNTED):
-            history = state.attrs.organisation_id.history
-            touched.update(history.sum())
+            touched.update(state.attrs.organisation_id.history.sum())
             touched.add(record.organisation_id)
     touched.discard(None)
     return touched
+
+
+# Where the organisations of the activities a flush deletes are kept until it has run.
+DELETED_KEY = "processing_tally_deleted"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_deletions(session, _flush_context, _instances) -> None:
+    """The organisations of the activities about to be deleted, read while their rows exist
+    (an expired one reloads its organisation_id)."""
+    deleted = {r.organisation_id for r in session.deleted if isinstance(r, ProcessingActivity)}
+    if deleted:
+        session.info.setdefault(DELETED_KEY, set()).update(deleted)
 
 
 @event.listens_for(Session, "after_flush")

@@ -214,3 +214,12 @@ def test_two_transactions_writing_one_organisation_lose_no_count(committed_app):
     with db.new_session() as session:
         expected = {(organisation_id, ProcessingStatus.SUBMITTED, 2, 0)}
         assert _assert_in_step(session) == expected
+
+
+def test_an_activity_deleted_once_expired_is_recounted(session, organisation, make_activity):
+    activity = make_activity(organisation)
+    make_activity(organisation, name="Deuxième")
+    session.flush()
+    session.expire(activity)  # as after a commit: its organisation_id is no longer loaded
+    session.delete(activity)
+    assert sum(row[2] for row in _assert_in_step(session)) == 1
