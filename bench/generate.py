@@ -842,6 +842,7 @@ def _generate(
     session, url, instance, organisations, activities, big_register, incidents, seed, log
 ):
     from registers.applications.models import Application
+    from registers.processing import tally
 
     if session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         raise SystemExit(f"{url} already has organisations: give an empty database")
@@ -891,6 +892,8 @@ def _generate(
     writer.memberships(dpo_id, [big_id], Role.DPO)
     writer.registers([big_id], big_register, templates, application_ids)
     search.refill_after_bulk_load(session.connection())
+    # The rows went in below the ORM: the stored counts of every organisation, in one pass.
+    tally.recount(session.connection())
     session.commit()
     _analyze(session)
 

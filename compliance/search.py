@@ -10,11 +10,21 @@ It is served by an index on both databases:
 - SQLite: an FTS5 table per searched table with the `trigram` tokenizer (SQLite ≥ 3.34), kept
   in step by triggers; a query of 3 characters or more is a `MATCH` of the phrase on it (a
   substring, case folded over the whole of Unicode, so "SÉCU" finds "sécurité" too, which the
-  ASCII-only `lower() LIKE` did not). Shorter queries, or an SQLite without FTS5 trigram,
-  fall back to `LIKE` on the table.
+  ASCII-only `lower() LIKE` did not). An SQLite without FTS5 trigram falls back to `LIKE`
+  on the table.
 
-Neither database ignores accents: "securite" does not find "sécurité" (as before). The
-application and vendor searches add their accent-blind keys (`name_key`) for that.
+Both ignore accents, through the same folding on both sides: `fold()` maps the accented Latin
+letters (`FOLD_FROM`) to their plain ones (`FOLD_TO`) in the query, and the indexed text is
+folded the same way in SQL: on PostgreSQL a second trigram index of each column is on
+`translate(column, FOLD_FROM, FOLD_TO)` (a built-in, immutable function: no extension needed
+beyond pg_trgm, and the condition names the same expression so the planner reads the index;
+the plain index serves the plain test the condition tries first, the cheaper one);
+on SQLite the FTS tables hold the folded text (their triggers fold it with `replace()`, in
+steps: SQLite has no `translate`, and its parser refuses deeper nesting). A query shorter than
+a trigram is a LIKE over the FTS table's folded text. So "securite" finds "sécurité" and
+"SECU" finds "Sécurité". An SQLite without FTS5 trigram still searches the text as typed.
+Migration 0026 rebuilt the indexes folded; `install(…, fold=False)` is the unfolded layout of
+migration 0020.
 
 `SEARCHED` lists the FTS tables of the SQLite schema and their columns; migration 0020 creates
 them with `install()` (its own frozen copy of the list) and a test keeps the two equal. A later
@@ -36,6 +46,11 @@ MIN_INDEXED_LENGTH = 3
 FTS_SUFFIX = "_fts"
 TRIGRAM_INDEX_SUFFIX = "_trgm"
 
+# The accented letters the search ignores, and what each stands for (one character each).
+FOLD_FROM = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
+FOLD_TO = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUYY"
+_FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
+
 # The searched tables and columns (SQLite: the columns of the FTS table, in this order).
 SEARCHED: dict[str, tuple[str, ...]] = {
     "processing_activity": ("name", "reference", "responsible_service"),
@@ -54,8 +69,8 @@ def fts_table(table: str) -> str:
     return f"{table}{FTS_SUFFIX}"
 
 
-def trigram_index(table: str, column: str) -> str:
-    return f"ix_{table}_{column}{TRIGRAM_INDEX_SUFFIX}"
+def trigram_index(table: str, column: str, *, folded: bool = False) -> str:
+    return f"ix_{table}_{column}{'_folded' if folded else ''}{TRIGRAM_INDEX_SUFFIX}"
 
 
 @functools.cache
@@ -71,6 +86,44 @@ def sqlite_has_trigram() -> bool:
     finally:
         connection.close()
     return True
+
+
+def fold(text: str) -> str:
+    """The text without the accents the search ignores."""
+    return text.translate(_FOLD_TABLE)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# SQLite's parser refuses a few dozen nested calls: its folding is written in steps of this many
+# `replace()` (the FTS triggers apply them one statement after the other).
+SQLITE_FOLD_STEP = 18
+
+
+def translate_sql(column: str) -> str:
+    """SQL text of `column` folded as `fold()` folds a query, on PostgreSQL."""
+    return f"translate({column}, {_sql_string(FOLD_FROM)}, {_sql_string(FOLD_TO)})"
+
+
+def sqlite_fold_steps(column: str) -> list[str]:
+    """SQL texts folding `column` on SQLite, a part of the letters each: applied in turn (each
+    to what the previous one gave), they fold as `fold()` does."""
+    pairs = list(zip(FOLD_FROM, FOLD_TO, strict=True))
+    steps = []
+    for start in range(0, len(pairs), SQLITE_FOLD_STEP):
+        expression = column
+        for accented, plain in pairs[start : start + SQLITE_FOLD_STEP]:
+            expression = f"replace({expression}, '{accented}', '{plain}')"
+        steps.append(expression)
+    return steps
+
+
+def _fts_columns(table: str, names: Sequence[str]):
+    listed = [sa.column(name) for name in names]
+    fts = sa.table(fts_table(table), sa.column("rowid"), sa.column(fts_table(table)), *listed)
+    return fts, listed
 
 
 def like_pattern(q: str) -> str:
@@ -108,17 +161,46 @@ def uses_fts(table: str, columns: Sequence[str], q: str, dialect: str | None) ->
 
 
 def matching(model, columns: Iterable, q: str, *, bind=None):
-    """The condition "q is a substring of one of the columns", case-insensitive.
+    """The condition "q is a substring of one of the columns", case-insensitive and blind to
+    accents (`fold`) where the search indexes are.
 
     `model` is the mapped class, `columns` its attributes (e.g. `Model.name`); `bind` (an engine
     or connection) is only needed outside a request's session."""
     columns = tuple(columns)
     table = model.__table__.name
     names = tuple(column.key for column in columns)
-    if uses_fts(table, names, q, _dialect_name(bind)):
-        fts = sa.table(fts_table(table), sa.column("rowid"), sa.column(fts_table(table)))
-        found = sa.select(fts.c.rowid).where(fts.c[fts_table(table)].match(_phrase(q)))
+    dialect = _dialect_name(bind)
+    if dialect == "postgresql":
+        # Each column as it is or folded: the plain ILIKE first, which most matches meet (the
+        # planner rechecks each candidate row, and the plain test is the cheaper: `translate`
+        # costs ~6× more a row), then the folded one, which is the condition (a plain match is a
+        # folded one too). Each term has its trigram index; the constants of `translate` are
+        # inline, for the planner to match the index's expression.
+        accented = sa.literal_column(_sql_string(FOLD_FROM))
+        plain = sa.literal_column(_sql_string(FOLD_TO))
+        pattern, folded = like_pattern(q), like_pattern(fold(q))
+        return sa.or_(
+            *(column.ilike(pattern, escape="\\") for column in columns),
+            *(
+                sa.func.translate(column, accented, plain).ilike(folded, escape="\\")
+                for column in columns
+            ),
+        )
+    if uses_fts(table, names, q, dialect):
+        fts, _columns = _fts_columns(table, names)
+        found = sa.select(fts.c.rowid).where(fts.c[fts_table(table)].match(_phrase(fold(q))))
         return model.id.in_(found)
+    if uses_fts(table, names, "x" * MIN_INDEXED_LENGTH, dialect):
+        # Shorter than a trigram: LIKE over the FTS table's folded text (a scan, as on the
+        # table itself).
+        fts, folded_columns = _fts_columns(table, names)
+        pattern = like_pattern(fold(q))
+        found = sa.select(fts.c.rowid).where(
+            sa.or_(*(column.like(pattern, escape="\\") for column in folded_columns))
+        )
+        return model.id.in_(found)
+    # No folded index (outside an application context, an SQLite without FTS5 trigram, a
+    # table without an FTS table): the text as typed.
     pattern = like_pattern(q)
     return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
@@ -142,7 +224,7 @@ def sorted_matches(column, *, bind=None):
 # --- schema (migration 0020) ------------------------------------------------------------------
 
 
-def _sqlite_install(connection, table: str, columns: Sequence[str]) -> None:
+def _sqlite_install(connection, table: str, columns: Sequence[str], fold: bool = True) -> None:
     fts = fts_table(table)
     listed = ", ".join(columns)
     new = ", ".join(f"new.{column}" for column in columns)
@@ -150,12 +232,27 @@ def _sqlite_install(connection, table: str, columns: Sequence[str]) -> None:
     connection.exec_driver_sql(
         f"CREATE VIRTUAL TABLE {fts} USING fts5({listed}, tokenize='trigram')"
     )
+    # The rows there now: folded by a Python function of this connection, in one pass.
+    source = listed
+    if fold:
+        connection.connection.driver_connection.create_function(
+            "registre_fold", 1, _fold_value, deterministic=True
+        )
+        source = ", ".join(f"registre_fold({column})" for column in columns)
     connection.exec_driver_sql(
-        f"INSERT INTO {fts} (rowid, {listed}) SELECT id, {listed} FROM {table}"
+        f"INSERT INTO {fts} (rowid, {listed}) SELECT id, {source} FROM {table}"
     )
+    # The rows to come: the triggers fold in SQL alone (any connection may write), a step a
+    # statement.
+    steps = ""
+    if fold:
+        folding = {column: sqlite_fold_steps(column) for column in columns}
+        for number in range(len(sqlite_fold_steps("x"))):
+            assignments = ", ".join(f"{c} = {folding[c][number]}" for c in columns)
+            steps += f"UPDATE {fts} SET {assignments} WHERE rowid = new.id; "
     connection.exec_driver_sql(
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
-        f"INSERT INTO {fts} (rowid, {listed}) VALUES (new.id, {new}); END"
+        f"INSERT INTO {fts} (rowid, {listed}) VALUES (new.id, {new}); {steps}END"
     )
     connection.exec_driver_sql(
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
@@ -164,8 +261,12 @@ def _sqlite_install(connection, table: str, columns: Sequence[str]) -> None:
     connection.exec_driver_sql(
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF id, {listed} ON {table} BEGIN "
         f"DELETE FROM {fts} WHERE rowid = old.id; "
-        f"INSERT INTO {fts} (rowid, {listed}) VALUES (new.id, {new}); END"
+        f"INSERT INTO {fts} (rowid, {listed}) VALUES (new.id, {new}); {steps}END"
     )
+
+
+def _fold_value(value):
+    return fold(value) if isinstance(value, str) else value
 
 
 def _sqlite_drop_triggers(connection, table: str) -> None:
@@ -191,7 +292,7 @@ def suspend_for_bulk_load(connection) -> None:
 def refill_after_bulk_load(connection) -> None:
     if connection.dialect.name == "sqlite" and sqlite_has_trigram():
         for table, columns in SEARCHED.items():
-            _sqlite_install(connection, table, columns)
+            _sqlite_install(connection, table, columns, fold=True)
 
 
 def _postgresql_extension(connection, name: str = "pg_trgm") -> bool:
@@ -205,13 +306,15 @@ def _postgresql_extension(connection, name: str = "pg_trgm") -> bool:
     return True
 
 
-def install(connection, searched: dict, trigram_only: dict) -> None:
+def install(connection, searched: dict, trigram_only: dict, *, fold: bool = False) -> None:
     """Create the search indexes: FTS5 tables and triggers (SQLite), trigram indexes
-    (PostgreSQL). Skipped, with `matching()` falling back to LIKE, when unavailable."""
+    (PostgreSQL): with `fold` (migration 0026 on) the SQLite FTS tables hold the folded text
+    and PostgreSQL gets a second trigram index of each column, folded; without, migration
+    0020's layout. Skipped, with `matching()` falling back to LIKE, when unavailable."""
     if connection.dialect.name == "sqlite":
         if sqlite_has_trigram():
             for table, columns in searched.items():
-                _sqlite_install(connection, table, columns)
+                _sqlite_install(connection, table, columns, fold)
         return
     if connection.dialect.name == "postgresql" and _postgresql_extension(connection):
         for table, columns in {**searched, **trigram_only}.items():
@@ -220,6 +323,14 @@ def install(connection, searched: dict, trigram_only: dict) -> None:
                     f"CREATE INDEX IF NOT EXISTS {trigram_index(table, column)} "
                     f"ON {table} USING gin ({column} gin_trgm_ops)"
                 )
+                name = trigram_index(table, column, folded=True)
+                if fold:
+                    connection.exec_driver_sql(
+                        f"CREATE INDEX IF NOT EXISTS {name} "
+                        f"ON {table} USING gin (({translate_sql(column)}) gin_trgm_ops)"
+                    )
+                else:
+                    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 def uninstall(connection, searched: dict, trigram_only: dict) -> None:
@@ -229,7 +340,9 @@ def uninstall(connection, searched: dict, trigram_only: dict) -> None:
         return
     for table, columns in {**searched, **trigram_only}.items():
         for column in columns:
-            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {trigram_index(table, column)}")
+            for folded in (False, True):
+                name = trigram_index(table, column, folded=folded)
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 def is_search_object(name: str | None, type_: str) -> bool:

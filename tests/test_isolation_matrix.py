@@ -352,6 +352,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("breaches.assess", "POST"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
     ("breaches.no_breach", "GET"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
     ("breaches.no_breach", "POST"): Entry(R.BREACHES, A.CREATE, record("incident", "incident_id")),
+    ("breaches.to_assess", "GET"): Entry(R.BREACHES, A.CREATE),
     ("api.breaches.breaches", "GET"): Entry(R.BREACHES, A.READ),
     ("api.breaches.create_breach", "POST"): Entry(R.BREACHES, A.CREATE),
     ("api.breaches.no_breach", "POST"): Entry(

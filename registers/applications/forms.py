@@ -26,6 +26,7 @@ from compliance.forms import (
     required,
 )
 from compliance.schemas import validate
+from compliance.selector import OrganisationField
 from registers.applications.models import (
     DEFAULT_COUNTRY,
     EEA_COUNTRIES,
@@ -180,7 +181,8 @@ class ArchiveForm(VersionedForm):
 
 
 class DeploymentForm(VersionedForm):
-    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
+    # Its organisations are offered by the view (`offer()`): a select, or a search field.
+    organisation_id = OrganisationField(_l("Organisation"), validators=[required()])
     since = DateField(_l("Utilisée depuis le"), validators=[Optional()])
     functions = SelectMultipleField(
         _l("Fonctionnalités utilisées"),
@@ -194,10 +196,8 @@ class DeploymentForm(VersionedForm):
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional()])
 
-    def __init__(self, *args, organisations=(), functions=(), **kwargs):
+    def __init__(self, *args, functions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        if "organisation_id" in self._fields:
-            self.organisation_id.choices = [(str(o.id), o.name) for o in organisations]
         self.functions.choices = [(name, name) for name in functions]
         self.hosting.choices = [("", _l("Comme l'application")), *Hosting.choices()]
 

@@ -205,7 +205,17 @@ class Deployment(DeploymentBase, RecordMixin, table=True):
     application: "Application" = Relationship(back_populates="deployments")
     organisation: Organisation = Relationship()
 
-    __table_args__ = (sa.UniqueConstraint("organisation_id", "application_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "application_id"),
+        # From an application to the members using it (an incident's controllers), read from
+        # the index alone: thousands of rows for an application deployed everywhere.
+        sa.Index(
+            "ix_deployment_application_organisation",
+            "application_id",
+            "organisation_id",
+            "archived_at",
+        ),
+    )
 
     @property
     def effective_hosting(self) -> Hosting:

@@ -425,25 +425,13 @@ def awaiting_decision(user=None):
     )
 
 
-def pending_counts(incident_ids, user=None) -> sa.Subquery:
-    """(incident_id, pending): for each of the incidents `incident_ids` (a SELECT or a list)
-    selects, how many of its controllers the user may open a breach for still have neither a
-    breach nor a "no breach" decision: `len([c for c in fanout.pending if c.may_create])`,
-    counted in SQL. Incidents with none are absent."""
-    user = current_user if user is None else user
-    concerned = concerned_pairs(incident_ids)
-    incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
-    return (
-        sa.select(incident_id, sa.func.count().label("pending"))
-        .where(_undecided(incident_id, organisation_id, user))
-        .group_by(incident_id)
-        .subquery("pending")
-    )
-
-
-def pending_names(incident_ids: list[int], size: int, user=None) -> dict[int, list[str]]:
-    """incident id -> the names of its first `size` controllers still to decide (as counted by
-    `pending_counts`), in alphabetical order: one statement, at most `size` rows an incident."""
+def pending_controllers(
+    incident_ids: list[int], size: int, user=None
+) -> dict[int, tuple[int, list[str]]]:
+    """incident id -> (how many of its controllers the user may open a breach for still have
+    neither a breach nor a "no breach" decision: `len([c for c in fanout.pending if
+    c.may_create])`, the names of the first `size` of them in alphabetical order). One
+    statement, at most `size` rows an incident; incidents with none are absent."""
     user = current_user if user is None else user
     concerned = concerned_pairs(incident_ids)
     incident_id, organisation_id = concerned.c.incident_id, concerned.c.organisation_id
@@ -457,15 +445,18 @@ def pending_names(incident_ids: list[int], size: int, user=None) -> dict[int, li
                 order_by=(sa.func.lower(Organisation.name), Organisation.id),
             )
             .label("rank"),
+            sa.func.count().over(partition_by=incident_id).label("pending"),
         )
         .join(Organisation, Organisation.id == organisation_id)
         .where(_undecided(incident_id, organisation_id, user))
         .subquery()
     )
-    names: dict[int, list[str]] = defaultdict(list)
-    statement = sa.select(ranked.c.incident_id, ranked.c.name).where(ranked.c.rank <= size)
-    for incident, name in get_session().execute(
+    found: dict[int, tuple[int, list[str]]] = {}
+    statement = sa.select(ranked.c.incident_id, ranked.c.pending, ranked.c.name).where(
+        ranked.c.rank <= size
+    )
+    for incident, pending, name in get_session().execute(
         statement.order_by(ranked.c.incident_id, ranked.c.rank)
     ):
-        names[incident].append(name)
-    return names
+        found.setdefault(incident, (pending, []))[1].append(name)
+    return found

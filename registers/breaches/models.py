@@ -126,6 +126,13 @@ class PersonalDataBreach(RecordMixin, BreachBase, table=True):
         ),
         sa.CheckConstraint("people_count IS NULL OR people_count >= 0", name="people_positive"),
         sa.CheckConstraint("records_count IS NULL OR records_count >= 0", name="records_positive"),
+        # The duty card's "no breach yet for this controller" (fanout._undecided), per pair.
+        sa.Index(
+            "ix_personal_data_breach_incident_organisation",
+            "incident_id",
+            "organisation_id",
+            "archived_at",
+        ),
     )
 
     def __str__(self) -> str:

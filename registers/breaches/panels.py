@@ -20,8 +20,7 @@ from registers.breaches.clock import clock, follow_up
 from registers.breaches.fanout import (
     awaiting_decision,
     controllers_for,
-    pending_counts,
-    pending_names,
+    pending_controllers,
 )
 from registers.breaches.models import BreachNotification, PersonalDataBreach
 from registers.breaches.queries import REGISTER, BreachFilters, late_condition, visible_breaches
@@ -93,24 +92,36 @@ def _candidates():
     return scope(statement, selected=False).order_by(Incident.detected_at.desc(), Incident.id)
 
 
+def awaiting_incidents() -> sa.Select:
+    """The incidents awaiting a decision of the user, the oldest first (their 72-hour clocks
+    have run longest): the duty card's, and its full list's (views/decisions.py)."""
+    return (
+        _candidates()
+        .where(awaiting_decision())
+        .order_by(None)
+        .order_by(Incident.detected_at, Incident.id)
+    )
+
+
+def with_pending(incidents: list[Incident]) -> list[tuple[Incident, int, list[str]]]:
+    """Each incident with how many controllers the user may decide for are still to decide,
+    and the first names of them: one statement."""
+    pending = pending_controllers([i.id for i in incidents], DUTY_NAMES)
+    return [(i, *pending.get(i.id, (0, []))) for i in incidents]
+
+
 def duty_incidents(
     limit: int | None = DUTY_SIZE, counted: int | None = None
 ) -> tuple[list[tuple[Incident, int, list[str]]], int]:
-    """The incidents awaiting a decision, the oldest first (their 72-hour clocks have run
-    longest; at most `limit`), each with how many controllers the user may decide for are still
-    to decide, and how many such incidents there are, counted up to `counted` + 1 (None: all):
-    three statements, whatever the data."""
-    awaiting = _candidates().where(awaiting_decision()).order_by(None)
-    bounded = awaiting.limit(counted + 1) if counted is not None else awaiting
+    """The first `limit` incidents awaiting a decision (`awaiting_incidents`, with_pending),
+    and how many such incidents there are, counted up to `counted` + 1 (None: all): three
+    statements, whatever the data."""
+    awaiting = awaiting_incidents()
+    unordered = awaiting.order_by(None)
+    bounded = unordered.limit(counted + 1) if counted is not None else unordered
     total = get_session().scalar(sa.select(sa.func.count()).select_from(bounded.subquery()))
-    first = awaiting.order_by(Incident.detected_at, Incident.id)
-    if limit is not None:
-        first = first.limit(limit)
-    incidents = list(get_session().scalars(first))
-    counts = pending_counts([i.id for i in incidents])
-    pending = dict(get_session().execute(sa.select(counts.c.incident_id, counts.c.pending)).all())
-    names = pending_names([i.id for i in incidents], DUTY_NAMES)
-    return [(i, pending.get(i.id, 0), names.get(i.id, [])) for i in incidents], total
+    first = awaiting.limit(limit) if limit is not None else awaiting
+    return with_pending(list(get_session().scalars(first))), total
 
 
 def duty_widget(context) -> dict | None:

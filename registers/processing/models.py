@@ -151,6 +151,15 @@ class ProcessingActivity(RecordMixin, ActivityBase, table=True):
             "dpia_status",
             "next_review_on",
         ),
+        # The overdue reviews of the dashboard (panels.summary_counts): per organisation, the
+        # dates before today, read from the index alone.
+        sa.Index(
+            "ix_processing_activity_review",
+            "organisation_id",
+            "next_review_on",
+            "is_model",
+            "status",
+        ),
     )
 
     def __str__(self) -> str:
@@ -293,3 +302,20 @@ class RegisterVersion(IdMixin, VersionBase, table=True):
     organisation: Organisation = Relationship()
 
     __table_args__ = (sa.UniqueConstraint("organisation_id", "number"),)
+
+
+class ProcessingTally(SQLModel, table=True):
+    """The non-model activities of an organisation counted by status, with their pending DPIAs:
+    what the dashboard sums (a few rows an organisation rather than every activity). Derived
+    data, recomputed from the activities by `registers.processing.tally` whenever a flush
+    writes an activity; not audited (the activities are)."""
+
+    __tablename__ = "processing_tally"
+    __audit__ = False
+
+    organisation_id: int = Field(
+        foreign_key="organisation.id", primary_key=True, ondelete="CASCADE"
+    )
+    status: ProcessingStatus = Field(sa_type=str_enum(ProcessingStatus), primary_key=True)
+    activities: int = Field(default=0, nullable=False)
+    dpia_pending: int = Field(default=0, nullable=False)

@@ -32,14 +32,18 @@ from compliance.pagination import Page, page_number, paginate_param
 from compliance.permissions import Action, Register
 from compliance.registry import Panel
 from compliance.tenancy import Organisation, visible_organisations_query
-from registers.processing.models import ProcessingActivity, ProcessingApplication
+from registers.processing.models import (
+    ProcessingActivity,
+    ProcessingApplication,
+    ProcessingTally,
+)
 from registers.processing.queries import (
     activities_for_application,
     application_counts_by_organisation,
     organisation_summaries,
     visible_activities,
 )
-from registers.processing.reference import DpiaStatus, ProcessingStatus
+from registers.processing.reference import ProcessingStatus
 
 REGISTER = Register.PROCESSING
 APPLICATION_TEMPLATE = "processing/_application_panel.html"
@@ -116,46 +120,46 @@ def _organisation_counts(session, application_id: int) -> Page:
 
 
 def summary_counts(organisation_ids, *, user=None, session=None, today: date | None = None):
-    """Counts over the registers of the given organisations that the user may read, in one
-    statement: the activities by status, with the pending DPIAs and the overdue reviews of each
-    status summed alongside (one pass over the rows, however many organisations)."""
+    """Counts over the registers of the given organisations that the user may read, in two
+    statements that do not read every activity: the activities by status and the pending DPIAs
+    summed from the stored tally (a few rows an organisation, `tally.py`), and the overdue
+    reviews counted on the review index (only the dates before today are read)."""
     session = session or get_session()
     today = today or date.today()
     readable = visible_organisations_query(user or current_user, REGISTER)
-    # The plain column, also for a user of many organisations: the summary index covers it.
-    owner = ProcessingActivity.organisation_id
-    within = [
-        owner.in_(
-            organisation_ids if isinstance(organisation_ids, sa.Select) else list(organisation_ids)
-        ),
-        owner.in_(readable),
-    ]
-    pending = sa.and_(
-        ProcessingActivity.dpia_required.is_(True),
-        ProcessingActivity.dpia_status != DpiaStatus.COMPLETED,
-    )
-    statement = (
+    chosen = organisation_ids if isinstance(organisation_ids, sa.Select) else list(organisation_ids)
+
+    def within(owner):
+        return [owner.in_(chosen), owner.in_(readable)]
+
+    counted = (
         sa.select(
-            ProcessingActivity.status,
-            sa.func.count(),
-            sa.func.sum(sa.case((pending, 1), else_=0)),
-            sa.func.sum(sa.case((ProcessingActivity.next_review_on < today, 1), else_=0)),
+            ProcessingTally.status,
+            sa.func.sum(ProcessingTally.activities),
+            sa.func.sum(ProcessingTally.dpia_pending),
         )
-        .where(*within, ProcessingActivity.is_model.is_(False))
-        .group_by(ProcessingActivity.status)
+        .where(*within(ProcessingTally.organisation_id))
+        .group_by(ProcessingTally.status)
     )
-    counts, dpia_pending, overdue = {}, 0, 0
-    for status, count, pending_count, overdue_count in session.execute(statement):
+    counts, dpia_pending = {}, 0
+    for status, count, pending_count in session.execute(counted):
+        if not count:
+            continue
         counts[status.value] = count
         if status != ProcessingStatus.ARCHIVED:
             dpia_pending += pending_count or 0
-            overdue += overdue_count or 0
+    overdue = sa.select(sa.func.count()).where(
+        *within(ProcessingActivity.organisation_id),
+        ProcessingActivity.next_review_on < today,
+        ProcessingActivity.is_model.is_(False),
+        ProcessingActivity.status != ProcessingStatus.ARCHIVED,
+    )
     total = sum(v for k, v in counts.items() if k != ProcessingStatus.ARCHIVED.value)
     return {
         "counts": counts,
         "total": total,
         "dpia_pending": dpia_pending,
-        "review_overdue": overdue,
+        "review_overdue": session.scalar(overdue),
     }
 
 

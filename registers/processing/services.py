@@ -27,7 +27,9 @@ from compliance.schemas import FieldErrors
 from compliance.services import PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Vendor
-from registers.processing import compute, gates
+
+# `tally` registers the flush listener that keeps each organisation's counts.
+from registers.processing import compute, gates, tally  # noqa: F401
 from registers.processing.models import (
     ProcessingActivity,
     ProcessingDataCategory,

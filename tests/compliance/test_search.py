@@ -8,7 +8,10 @@ import sqlalchemy as sa
 
 from compliance import search
 from compliance.schema import MIGRATIONS
+from registers.processing import services as processing
 from registers.processing.models import ProcessingActivity
+from registers.processing.schemas import ActivityCreate, check
+from tests.registers.processing.conftest import COMPLETE
 
 
 def _migration():
@@ -47,9 +50,10 @@ def test_the_database_at_head_has_the_search_objects(session):
         ).scalars()
     )
     expected = {
-        search.trigram_index(table, column)
+        search.trigram_index(table, column, folded=folded)
         for table, columns in {**search.SEARCHED, **search.TRIGRAM_ONLY}.items()
         for column in columns
+        for folded in (False, True)
     }
     assert expected <= indexes
 
@@ -98,3 +102,57 @@ def test_outside_an_application_context_the_condition_is_ilike():
     )
     condition = search.matching(ProcessingActivity, columns, "paie")
     assert "MATCH" not in str(condition.compile(sa.create_engine("sqlite://")))
+
+
+def test_the_query_is_folded_as_the_indexed_text():
+    assert search.fold("Sécurité À L'ÉCOLE, garçon") == "Securite A L'ECOLE, garcon"
+    assert len(search.FOLD_FROM) == len(search.FOLD_TO)
+
+
+def _searched(session, q: str) -> set[str]:
+    columns = (
+        ProcessingActivity.name,
+        ProcessingActivity.reference,
+        ProcessingActivity.responsible_service,
+    )
+    condition = search.matching(ProcessingActivity, columns, q)
+    return set(session.scalars(sa.select(ProcessingActivity.name).where(condition)))
+
+
+def _activity(session, organisation, **values):
+    data = check(ActivityCreate, {**COMPLETE, **values})
+    return processing.create_processing(session, organisation, data, actor="test")
+
+
+def test_accents_are_ignored_on_both_sides(session, organisation):
+    _activity(session, organisation, name="Sécurité des écoles")
+    _activity(session, organisation, name="Paie des agents", responsible_service="Personnel")
+    session.flush()
+    for q in ("securite", "SÉCURITÉ", "sécu", "ECOLES", "écoles", "rité d"):
+        assert _searched(session, q) == {"Sécurité des écoles"}, q
+    assert _searched(session, "paie") == {"Paie des agents"}
+    # Shorter than a trigram: LIKE over the folded text, blind to accents as well.
+    assert _searched(session, "té") == _searched(session, "TE") == {"Sécurité des écoles"}
+
+
+def test_the_accent_blind_search_still_reads_its_index(session, organisation):
+    _activity(session, organisation, name="Sécurité des écoles")
+    session.flush()
+    columns = (
+        ProcessingActivity.name,
+        ProcessingActivity.reference,
+        ProcessingActivity.responsible_service,
+    )
+    statement = sa.select(ProcessingActivity.id).where(
+        search.matching(ProcessingActivity, columns, "securite")
+    )
+    connection = session.connection()
+    compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+    if connection.dialect.name == "sqlite":
+        assert "MATCH" in str(compiled)
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+        assert any("processing_activity_fts VIRTUAL TABLE" in row[-1] for row in plan), plan
+        return
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
+    assert "ix_processing_activity_name_folded_trgm" in plan, plan

@@ -19,7 +19,6 @@ from compliance.schemas import FilterError
 from compliance.tenancy import (
     Organisation,
     organisation_choices,
-    visible_organisations,
     visible_organisations_query,
 )
 from registers.applications import diagram, forms, services
@@ -90,33 +89,29 @@ def detail(application_id: int):
     return render_detail(get_or_404(Application, application_id, options=APPLICATION_OPTIONS))
 
 
-def deployable_organisations(application=None):
-    """Organisations where the user may add a deployment (of `application`, if given): the
+def deployable_organisations(application) -> sa.Select:
+    """SELECT of the organisations where the user may add a deployment of `application`: the
     deployments already there are left out in SQL, never loaded."""
-    if application is None:
-        return visible_organisations(REGISTER, Action.CREATE)
     taken = sa.select(Deployment.organisation_id).where(Deployment.application_id == application.id)
-    statement = (
+    return (
         sa.select(Organisation)
         .where(
             Organisation.id.in_(visible_organisations_query(current_user, REGISTER, Action.CREATE)),
             Organisation.id.not_in(taken),
         )
-        .order_by(Organisation.name)
+        .order_by(Organisation.name, Organisation.id)
     )
-    return list(get_session().scalars(statement))
 
 
 def new_deployment_form(application, formdata=None):
-    organisations = deployable_organisations(application)
-    if not organisations:
-        return None
-    return forms.DeploymentForm(
-        formdata,
-        prefix="deployment",
-        organisations=organisations,
-        functions=[f.name for f in application.functions],
+    """The form adding a deployment, its organisations offered by the kernel's selector (a
+    search field beyond a few dozen); None when there is no organisation left to add."""
+    form = forms.DeploymentForm(
+        formdata, prefix="deployment", functions=[f.name for f in application.functions]
     )
+    if not form.organisation_id.offer(deployable_organisations(application)):
+        return None
+    return form
 
 
 def new_interface_form(application, formdata=None):

@@ -7,17 +7,32 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.db import get_session
 from compliance.forms import submit
+from compliance.pagination import page_number, paginate
+from compliance.permissions import Action
 from compliance.routes import Routes
 from registers.breaches import decisions, forms
-from registers.breaches.fanout import controllers_for
+from registers.breaches.fanout import REGISTER, controllers_for
+from registers.breaches.panels import awaiting_incidents, with_pending
 from registers.breaches.schemas import NoBreachDecisionCreate
 from registers.incidents.models import Incident
 from registers.incidents.queries import INCIDENT_OPTIONS
 
 routes = Routes()
+TO_ASSESS_PAGE_SIZE = 25
+
+
+@routes.get("/to-assess")
+def to_assess():
+    """Every incident the dashboard's duty card counts: those that may involve personal data
+    with controllers still to decide, the oldest first, a page at a time."""
+    require(REGISTER, Action.CREATE)
+    page = paginate(
+        get_session(), awaiting_incidents(), page=page_number(), per_page=TO_ASSESS_PAGE_SIZE
+    )
+    return render_template("breaches/to_assess.html", page=page, waiting=with_pending(page.items))
 
 
 @routes.route("/from-incident/<int:incident_id>/no-breach", methods=["GET", "POST"])

@@ -764,3 +764,45 @@ def test_import_over_the_row_limit_is_refused(
     assert "dépasse la limite de 10 lignes par import" in page
     assert "Confirmer l'import" not in page
     assert count(session, Application) == 0
+
+
+def test_many_organisations_to_deploy_at_are_a_search_field(
+    app, client, ciso, catalogue, organisation, session
+):
+    """Beyond the kernel selector's limit, the form's organisation is a search field (with the
+    recent organisations as suggestions), not a select of every organisation."""
+    families = catalogue["families"]
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 1
+    page = client.get(f"/applications/{families.id}").get_data(as_text=True)
+    field = re.search(r'<input [^>]*name="deployment-organisation_id"[^>]*>', page)
+    assert field and 'type="search"' in field.group(0)
+    assert 'id="deployment-organisation_id-suggestions"' in page
+    assert f'<option value="{organisation.id}"' not in page
+
+    before = count(session, Deployment)
+    refused = client.post(
+        f"/applications/{families.id}/deployments",
+        data={"deployment-organisation_id": "Nulle part"},
+    )
+    assert refused.status_code == 400
+    assert "Aucune organisation proposée ne porte ce nom" in refused.get_data(as_text=True)
+    assert count(session, Deployment) == before
+
+    added = client.post(
+        f"/applications/{families.id}/deployments",
+        data={"deployment-organisation_id": organisation.name.upper()},
+    )
+    assert added.status_code == 302
+    assert session.scalar(
+        select(Deployment).where(
+            Deployment.application_id == families.id,
+            Deployment.organisation_id == organisation.id,
+        )
+    )
+
+
+def test_few_organisations_to_deploy_at_are_a_select(app, client, ciso, catalogue, organisation):
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 30
+    page = client.get(f"/applications/{catalogue['families'].id}").get_data(as_text=True)
+    assert re.search(r'<select [^>]*name="deployment-organisation_id"', page)
+    assert f'<option value="{organisation.id}">{organisation.name}</option>' in page

@@ -16,6 +16,7 @@ from registers.applications import demo as map_demo
 from registers.breaches import decisions, panels, services
 from registers.breaches import demo as breach_demo
 from registers.breaches.fanout import controllers_for
+from registers.breaches.views import decisions as views_decisions
 from registers.incidents import demo as incident_demo
 from registers.incidents import incidents as incident_services
 from registers.incidents.models import IncidentCategory, Severity
@@ -158,3 +159,31 @@ def test_the_card_costs_the_same_for_2_and_20_organisations(
         return counted
 
     assert statements(2) == statements(20)
+
+
+def test_the_card_links_to_every_incident_to_assess_a_page_at_a_time(
+    app, client, login_as, session, shared, host, organisation, other_organisation, monkeypatch
+):
+    login_as(Role.DPO, organisation, other_organisation)
+    made = [make_incident_now(session, host, [shared["payroll"]]) for _ in range(12)]
+    session.commit()
+    card = client.get("/").get_data(as_text=True)
+    assert 'href="/breaches/to-assess"' in card
+    monkeypatch.setattr(views_decisions, "TO_ASSESS_PAGE_SIZE", 10)
+    first = client.get("/breaches/to-assess").get_data(as_text=True)
+    second = client.get("/breaches/to-assess?page=2").get_data(as_text=True)
+    # The oldest first, each once, with its controllers still to decide.
+    shown = [i for i in made if f"/incidents/{i.id}#breaches" in first]
+    assert len(shown) == 10 and "2 responsables à décider" in first
+    assert all(f"/incidents/{i.id}#breaches" in second for i in made if i not in shown)
+    assert all(f"/incidents/{i.id}#breaches" not in second for i in shown)
+
+
+def test_the_list_to_assess_is_for_those_who_decide(app, client, login_as, organisation):
+    login_as(Role.AUDITOR, organisation)
+    assert client.get("/breaches/to-assess").status_code == 403
+    client.post("/logout")
+    login_as(Role.DPO, organisation)
+    page = client.get("/breaches/to-assess")
+    assert page.status_code == 200
+    assert "Aucun incident en attente d'une décision du délégué." in page.get_data(as_text=True)
