@@ -48,6 +48,7 @@ class Register(StrEnum):
     INCIDENTS = "incidents"
     BREACHES = "breaches"
     ROADMAP = "roadmap"
+    ANNUAL = "annual"
 
 
 A = Action
@@ -66,6 +67,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: READ_EXPORT,
         Register.BREACHES: FULL,
         Register.ROADMAP: READ_EXPORT,
+        # The annual report: VALIDATE is writing the DPO's recommendations.
+        Register.ANNUAL: FULL,
     },
     Role.CISO: {
         Register.DASHBOARD: READ_EXPORT,
@@ -75,6 +78,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: FULL,
         Register.BREACHES: WRITE,
         Register.ROADMAP: FULL,
+        Register.ANNUAL: frozenset({A.READ}),
     },
     Role.REFERENT: {
         Register.DASHBOARD: frozenset({A.READ}),
@@ -85,6 +89,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: frozenset({A.READ}),
         Register.BREACHES: frozenset({A.READ}),
         Register.ROADMAP: frozenset({A.READ}),
+        # Their organisation's awareness sessions; the report read and downloaded.
+        Register.ANNUAL: WRITE,
     },
     Role.AUDITOR: {
         register: READ_EXPORT

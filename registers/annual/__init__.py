@@ -1,0 +1,1 @@
+"""The DPO's annual report."""
