@@ -48,6 +48,7 @@ class Register(StrEnum):
     INCIDENTS = "incidents"
     BREACHES = "breaches"
     ROADMAP = "roadmap"
+    RIGHTS = "rights"
     ANNUAL = "annual"
 
 
@@ -67,6 +68,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: READ_EXPORT,
         Register.BREACHES: FULL,
         Register.ROADMAP: READ_EXPORT,
+        Register.RIGHTS: FULL,
         # The annual report: VALIDATE is writing the DPO's recommendations.
         Register.ANNUAL: FULL,
     },
@@ -78,6 +80,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: FULL,
         Register.BREACHES: WRITE,
         Register.ROADMAP: FULL,
+        Register.RIGHTS: READ_EXPORT,
         Register.ANNUAL: frozenset({A.READ}),
     },
     Role.REFERENT: {
@@ -89,6 +92,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: frozenset({A.READ}),
         Register.BREACHES: frozenset({A.READ}),
         Register.ROADMAP: frozenset({A.READ}),
+        # The requests their organisation receives: recorded, followed and answered there too.
+        Register.RIGHTS: WRITE,
         # Their organisation's awareness sessions; the report read and downloaded.
         Register.ANNUAL: WRITE,
     },
