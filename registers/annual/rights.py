@@ -1,13 +1,13 @@
-"""The rights requests' section of the report, behind one adapter: the rights register
-answers `annual_figures(session, organisation_ids, year)` with its counts, and the report
-only reads what that answer promises. Without the rights register, the section is left out
-(None), never filled with made-up figures."""
+"""The rights requests' section of the report, behind one adapter: the rights register answers
+`annual_figures(session, organisation_ids, year)` with its counts, and the report reads only
+what that answer promises (the counts of KEYS and `by_right`), each right with its label."""
 
 from __future__ import annotations
 
-import importlib
-
 from sqlalchemy.orm import Session
+
+from registers.rights.queries import annual_figures
+from registers.rights.schemas import RightKind
 
 KEYS = (
     "received",
@@ -20,27 +20,15 @@ KEYS = (
 )
 
 
-def _provider():
-    try:
-        queries = importlib.import_module("registers.rights.queries")
-    except ModuleNotFoundError:
-        return None
-    return getattr(queries, "annual_figures", None)
-
-
-def available() -> bool:
-    return _provider() is not None
-
-
-def rights_figures(session: Session, organisation_ids, year: int) -> dict | None:
-    """The rights requests of the organisations for the year: the counts of KEYS and
-    `by_right` ({right code: count}); None when the product has no rights register."""
-    provider = _provider()
-    if provider is None:
-        return None
-    answer = provider(session, list(organisation_ids), year)
-    figures = {key: int(answer.get(key, 0) or 0) for key in KEYS}
-    figures["by_right"] = {
-        str(code): int(count or 0) for code, count in (answer.get("by_right") or {}).items()
-    }
+def rights_figures(session: Session, organisation_ids, year: int) -> dict:
+    """The rights requests the organisations received during the year: the counts of KEYS
+    and `by_right` ({right code: count}, every right listed, in the register's order)."""
+    answer = annual_figures(session, list(organisation_ids), year)
+    figures = {key: int(answer.get(key) or 0) for key in KEYS}
+    by_right = answer.get("by_right") or {}
+    figures["by_right"] = {kind.value: int(by_right.get(kind.value) or 0) for kind in RightKind}
     return figures
+
+
+def right_labels() -> dict[str, str]:
+    return {kind.value: str(kind.label) for kind in RightKind}
