@@ -40,6 +40,7 @@ def _duration(minutes: int | None) -> str:
 def _chart(chart) -> dict:
     return {
         "title": chart.title,
+        "empty": chart.is_empty,
         "image": DocumentImage(chart.png, CHART_WIDTH_MM),
         "legend": [{"label": b.label, "value": b.value, "fill": b.fill} for b in chart.bars],
     }
