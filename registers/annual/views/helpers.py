@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, request
+from flask import abort, make_response, request
 from flask_babel import gettext as _
 
 from compliance.access import require
 from compliance.db import get_session
+from compliance.errors import error_response
 from compliance.i18n import PARIS
 from compliance.permissions import Action
 from compliance.tenancy import Organisation
@@ -29,12 +30,16 @@ def requested_year() -> int:
         return current_year()
     if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
         abort(
-            400,
-            _(
-                "L'année doit être un nombre entre %(first)d et %(last)d.",
-                first=FIRST_YEAR,
-                last=LAST_YEAR,
-            ),
+            make_response(
+                error_response(
+                    400,
+                    _(
+                        "L'année doit être un nombre entre %(first)d et %(last)d.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    ),
+                )
+            )
         )
     return int(raw)
 
