@@ -4,7 +4,18 @@ No 1182/71 counts months, its extension, its outcome and the recipients told (Ar
 
 from __future__ import annotations
 
-from compliance.permissions import Register
-from compliance.registry import RegisterSpec
+from flask_babel import lazy_gettext as _l
 
-SPEC = RegisterSpec(name="rights", register=Register.RIGHTS)
+from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.rights import api, audit_kinds, demo, panels, views
+
+SPEC = RegisterSpec(
+    name="rights",
+    register=Register.RIGHTS,
+    blueprints=(views.bp,),
+    api=api.bp,
+    nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
+    panels=(*panels.PANELS, audit_kinds.PANEL),
+    demo=demo.load,
+)

@@ -151,6 +151,10 @@ def _filtered(statement, filters: RightsRequestFilters, today: date):
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(getattr(R, name) == value)
+    if filters.processing_id is not None:
+        statement = statement.where(R.id.in_(requests_for_processing(filters.processing_id)))
+    if filters.application_id is not None:
+        statement = statement.where(R.id.in_(requests_for_application(filters.application_id)))
     if filters.year is not None:
         statement = statement.where(
             R.received_on >= date(filters.year, 1, 1), R.received_on <= date(filters.year, 12, 31)

@@ -353,6 +353,8 @@ class RightsRequestFilters(Query):
     status: Code[RightsStatus] | None = None
     right: Code[RightKind] | None = None
     organisation_id: WholeNumber | None = None
+    processing_id: WholeNumber | None = None
+    application_id: WholeNumber | None = None
     year: WholeNumber | None = Field(default=None, ge=1900, le=9999)
     late: Switch = False
     open_only: Switch = False
