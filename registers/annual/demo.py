@@ -100,7 +100,7 @@ SERVICE_RECOMMENDATION = (
 def _held_on(last_year: bool, when: int, today: date) -> date:
     if last_year:
         return date(today.year - 1, when, 15)
-    return max(date(today.year, 1, 2), today - timedelta(days=when))
+    return max(date(today.year, 1, 1), today - timedelta(days=when))
 
 
 def _add_sessions(session: Session, by_slug: dict, today: date, actor) -> None:
