@@ -42,9 +42,11 @@ class AnnualReport:
 
     @property
     def charts(self) -> list[charts.Chart]:
-        drawn = [charts.activity_chart(self.activities), charts.breach_chart(self.breaches)]
-        drawn.append(charts.rights_chart(self.rights, right_labels()))
-        return drawn
+        return [
+            charts.activity_chart(self.activities),
+            charts.breach_chart(self.breaches),
+            charts.rights_chart(self.rights, right_labels()),
+        ]
 
 
 def host_organisation(session: Session) -> Organisation | None:

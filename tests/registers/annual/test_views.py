@@ -4,13 +4,15 @@ sessions' list and forms; each role gets what the permission table gives it."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from sqlmodel import select
 
-from compliance.documents import ExportRecord
+from compliance.documents import ExportRecord, sha256_of
 from compliance.permissions import Role
 from registers.annual.models import AwarenessSession, DpoRecommendation
+from tests.compliance.test_document_pdf import require_pdf_tools
 from tests.registers.annual.conftest import YEAR, paris
 
 
@@ -186,3 +188,17 @@ def test_the_ciso_and_the_auditor_only_read_sessions(
         assert client.get("/annual/sessions/new").status_code == 403
         assert client.get(f"/annual/sessions/{record.id}/edit").status_code == 403
         client.post("/logout")
+
+
+def test_the_service_pdf_is_recorded_and_verified(client, login_as, session, organisation, host):
+    require_pdf_tools()
+    login_as(Role.DPO, host, organisation)
+    page = _page(client, f"/annual/service?year={YEAR}")
+    assert 'name="format" value="pdf"' in page
+    response = client.post(f"/annual/service/export?year={YEAR}", data={"format": "pdf"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"bilan-dpo-service-{YEAR}.pdf" in response.headers["Content-Disposition"]
+    record = session.scalar(select(ExportRecord).order_by(ExportRecord.id.desc()))
+    assert record.pdf_sha256 == sha256_of(response.data) and record.organisation_id == host.id
+    result = client.post("/verify", data={"document": (io.BytesIO(response.data), "bilan.pdf")})
+    assert "Document authentique" in result.get_data(as_text=True)
