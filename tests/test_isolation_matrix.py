@@ -470,6 +470,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("annual.restore_session", "POST"): Entry(
         R.ANNUAL, A.EDIT, record("awareness_session", "session_id")
     ),
+    ("api.annual.awareness_sessions", "GET"): Entry(R.ANNUAL, A.READ),
+    ("api.annual.create_session", "POST"): Entry(R.ANNUAL, A.CREATE),
+    ("api.annual.awareness_session", "GET"): Entry(
+        R.ANNUAL, A.READ, record("awareness_session", "record_id")
+    ),
+    ("api.annual.update_session", "PATCH"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "record_id")
+    ),
+    ("api.annual.member", "GET"): Entry(R.ANNUAL, A.READ, slug),
+    ("api.annual.service", "GET"): Entry(R.ANNUAL, A.READ, expect=host_only),
     ("web.dashboard", "GET"): Entry(R.DASHBOARD, A.READ),
     ("web.organisation_dashboard", "GET"): Entry(R.DASHBOARD, A.READ, slug),
     ("web.organisations", "GET"): Entry(R.DASHBOARD, A.READ),

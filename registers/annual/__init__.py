@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.annual import audit_kinds, cli, demo, export, views
+from registers.annual import api, audit_kinds, cli, demo, export, views
 
 SPEC = RegisterSpec(
     name="annual",
     register=Register.ANNUAL,
     blueprints=(views.bp,),
+    api=api.bp,
     nav=(Nav("annual.index", _l("Bilan annuel"), order=80),),
     panels=(audit_kinds.PANEL,),
     document_types=(export.DOCUMENT_TYPE,),

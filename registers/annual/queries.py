@@ -21,9 +21,13 @@ def session_filters(args) -> AwarenessSessionFilters:
     return AwarenessSessionFilters.from_args(args)
 
 
-def visible_sessions(filters: AwarenessSessionFilters, action=Action.READ, *, user=None):
+def visible_sessions(
+    filters: AwarenessSessionFilters, action=Action.READ, *, user=None, selected: bool = True
+):
+    """The sessions the user sees (with `selected`, of the organisation picked in the
+    selector), filtered, the latest first."""
     statement = sa.select(AwarenessSession).options(selectinload(AwarenessSession.organisation))
-    statement = scope(statement, action, user=user)
+    statement = scope(statement, action, user=user, selected=selected)
     if filters.year is not None:
         statement = statement.where(
             AwarenessSession.held_on >= date(filters.year, 1, 1),

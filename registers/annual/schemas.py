@@ -4,6 +4,7 @@ sessions the service gives, and the DPO's recommendations for the coming year.""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from pydantic import StrictBool, StrictInt
 from sqlmodel import Field, SQLModel
 
 from compliance.schemas import Input, Output, Query, partial
@@ -40,9 +41,18 @@ AwarenessSessionUpdate = partial(AwarenessSessionBase, "AwarenessSessionUpdate")
 AwarenessSessionUpdate.__required__ = frozenset({"held_on", "audience", "topic", "attendees"})
 
 
+class AwarenessSessionPatch(AwarenessSessionUpdate):
+    """A change of the API: the values, the version the client read (required), and
+    `archived` (true archives the session, false restores it)."""
+
+    version: StrictInt | None = Field(default=None, description="the version you read")
+    archived: StrictBool | None = None
+
+
 class AwarenessSessionRead(AwarenessSessionBase, Output):
     id: int
     organisation_id: int
+    archived: bool = Field(validation_alias="is_archived")
     version: int
 
 
@@ -63,3 +73,26 @@ class RecommendationBase(SQLModel):
 
 class RecommendationWrite(RecommendationBase, Input):
     pass
+
+
+# --- the report's figures (the API's answer) ---------------------------------------------------
+
+
+class AnnualReportQuery(Query):
+    year: WholeNumber | None = Field(
+        default=None, ge=FIRST_YEAR, le=LAST_YEAR, description="the civil year (default: this one)"
+    )
+
+
+class AnnualReportRead(Output):
+    """The figures of a report: a member's, or the whole service's (the sum of its members')."""
+
+    year: int
+    service: bool
+    organisation_id: int = Field(description="the member, or for the service its host")
+    organisation_ids: list[int] = Field(description="the organisations counted")
+    activities: dict[str, int]
+    breaches: dict[str, int]
+    awareness: dict[str, int]
+    rights: dict[str, int | dict[str, int]]
+    recommendation: str | None = None
