@@ -17,6 +17,7 @@ from compliance.access import scope
 from compliance.calendar import today_in_paris
 from compliance.permissions import Action, Register
 from compliance.tenancy import Organisation
+from registers.processing.models import ProcessingActivity
 from registers.rights.models import RightsRequest, RightsRequestApplication, RightsRequestProcessing
 from registers.rights.schemas import (
     OPEN_STATUSES,
@@ -29,9 +30,10 @@ from registers.rights.schemas import (
 REGISTER = Register.RIGHTS
 
 LIST_OPTIONS = (selectinload(RightsRequest.organisation),)
+# The activities with their supporting applications: the page proposes those not linked yet.
 DETAIL_OPTIONS = (
     *LIST_OPTIONS,
-    selectinload(RightsRequest.activities),
+    selectinload(RightsRequest.activities).selectinload(ProcessingActivity.applications),
     selectinload(RightsRequest.applications),
 )
 

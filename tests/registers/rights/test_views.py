@@ -12,6 +12,7 @@ from compliance.calendar import today_in_paris
 from compliance.permissions import Role
 from registers.rights.models import RightsRequest
 from registers.rights.schemas import RightsStatus
+from tests.statements import statements_of
 
 REASON = "La signature du courrier ne correspond pas à celle connue de nos services."
 
@@ -222,3 +223,23 @@ def test_an_applications_page_lists_the_open_requests_searching_it(
     assert "Demandes de droits en cours" in page and record.reference in page
     listed = client.get(f"/rights/?application_id={application.id}").get_data(as_text=True)
     assert listed.count("DDP-") == 1
+
+
+def test_the_pages_cost_the_same_for_few_and_many_requests(
+    app, client, login_as, session, organisation, make_request, make_activity
+):
+    activity = make_activity(organisation, reference="EN-01")
+    login_as(Role.DPO, organisation)
+    today = today_in_paris()
+
+    def statements(how_many: int) -> tuple[int, int]:
+        for days in range(how_many):
+            make_request(
+                organisation,
+                received_on=today - timedelta(days=30 + days * 3),
+                processing_ids=[activity.id],
+            )
+        session.commit()
+        return statements_of(app, client, "/rights/"), statements_of(app, client, "/")
+
+    assert statements(2) == statements(14)
