@@ -45,6 +45,7 @@ REGISTERS: list[str] = [
     "processing",
     "breaches",
     "rights",
+    "annual",
 ]
 
 

@@ -49,6 +49,7 @@ class Register(StrEnum):
     BREACHES = "breaches"
     ROADMAP = "roadmap"
     RIGHTS = "rights"
+    ANNUAL = "annual"
 
 
 A = Action
@@ -68,6 +69,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.BREACHES: FULL,
         Register.ROADMAP: READ_EXPORT,
         Register.RIGHTS: FULL,
+        # The annual report: VALIDATE is writing the DPO's recommendations.
+        Register.ANNUAL: FULL,
     },
     Role.CISO: {
         Register.DASHBOARD: READ_EXPORT,
@@ -78,6 +81,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.BREACHES: WRITE,
         Register.ROADMAP: FULL,
         Register.RIGHTS: READ_EXPORT,
+        Register.ANNUAL: frozenset({A.READ}),
     },
     Role.REFERENT: {
         Register.DASHBOARD: frozenset({A.READ}),
@@ -90,6 +94,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.ROADMAP: frozenset({A.READ}),
         # The requests their organisation receives: recorded, followed and answered there too.
         Register.RIGHTS: WRITE,
+        # Their organisation's awareness sessions; the report read and downloaded.
+        Register.ANNUAL: WRITE,
     },
     Role.AUDITOR: {
         register: READ_EXPORT

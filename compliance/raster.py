@@ -8,6 +8,7 @@ import itertools
 import math
 import struct
 import zlib
+from collections.abc import Sequence
 
 # 5 x 7 glyphs: numbers, the references made of them ("3.14") and the values of a chart
 # ("40 000 €", "35 %").
@@ -104,3 +105,20 @@ class Canvas:
             + chunk(b"IDAT", zlib.compress(raw, 9))
             + chunk(b"IEND", b"")
         )
+
+
+def bar_chart_png(
+    bars: Sequence[tuple[int, str, str]], *, width: int = 900, maximum: int | None = None
+) -> bytes:
+    """Horizontal bars (value, colour, value as printed), top to bottom, on a baseline."""
+    row, left, right = 56, 12, 200
+    canvas = Canvas(width, row * len(bars) + 16)
+    top = max(maximum if maximum is not None else max((v for v, _, _ in bars), default=0), 1)
+    plot = width - left - right
+    canvas.rect(left, 0, 2, canvas.height, "#929292")
+    for index, (value, colour, shown) in enumerate(bars):
+        y = 8 + index * row
+        length = int(plot * value / top)
+        canvas.rect(left + 2, y + 8, length, row - 16, colour)
+        canvas.text(left + 2 + length + 12, y + row // 2 - 10, shown, "#161616", scale=3)
+    return canvas.png()

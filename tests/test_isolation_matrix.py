@@ -456,6 +456,40 @@ MATRIX: dict[tuple[str, str], Entry] = {
         R.ROADMAP, A.EDIT, lambda side: {"organisation": side.organisation.slug, "ref": "1"}
     ),
     # --- the kernel: dashboards, documents, administration ---
+    # --- the DPO's annual report ---
+    ("annual.index", "GET"): Entry(R.ANNUAL, A.READ),
+    ("annual.member", "GET"): Entry(R.ANNUAL, A.READ, slug),
+    ("annual.recommend", "POST"): Entry(R.ANNUAL, A.VALIDATE, slug),
+    ("annual.export", "POST"): Entry(R.ANNUAL, A.EXPORT, slug),
+    # The whole service's report is the host organisation's.
+    ("annual.service", "GET"): Entry(R.ANNUAL, A.READ, expect=host_only),
+    ("annual.recommend_service", "POST"): Entry(R.ANNUAL, A.VALIDATE, expect=host_only),
+    ("annual.export_service", "POST"): Entry(R.ANNUAL, A.EXPORT, expect=host_only),
+    ("annual.sessions", "GET"): Entry(R.ANNUAL, A.READ),
+    ("annual.create_session", "GET"): Entry(R.ANNUAL, A.CREATE),
+    ("annual.create_session", "POST"): Entry(R.ANNUAL, A.CREATE),
+    ("annual.edit_session", "GET"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "session_id")
+    ),
+    ("annual.edit_session", "POST"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "session_id")
+    ),
+    ("annual.archive_session", "POST"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "session_id")
+    ),
+    ("annual.restore_session", "POST"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "session_id")
+    ),
+    ("api.annual.awareness_sessions", "GET"): Entry(R.ANNUAL, A.READ),
+    ("api.annual.create_session", "POST"): Entry(R.ANNUAL, A.CREATE),
+    ("api.annual.awareness_session", "GET"): Entry(
+        R.ANNUAL, A.READ, record("awareness_session", "record_id")
+    ),
+    ("api.annual.update_session", "PATCH"): Entry(
+        R.ANNUAL, A.EDIT, record("awareness_session", "record_id")
+    ),
+    ("api.annual.member", "GET"): Entry(R.ANNUAL, A.READ, slug),
+    ("api.annual.service", "GET"): Entry(R.ANNUAL, A.READ, expect=host_only),
     ("web.dashboard", "GET"): Entry(R.DASHBOARD, A.READ),
     ("web.organisation_dashboard", "GET"): Entry(R.DASHBOARD, A.READ, slug),
     ("web.organisations", "GET"): Entry(R.DASHBOARD, A.READ),

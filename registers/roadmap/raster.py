@@ -6,24 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compliance.raster import Canvas
+from compliance.raster import Canvas, bar_chart_png
 
-
-def bar_chart_png(
-    bars: Sequence[tuple[int, str, str]], *, width: int = 900, maximum: int | None = None
-) -> bytes:
-    """Horizontal bars (value, colour, value as printed), top to bottom, on a baseline."""
-    row, left, right = 56, 12, 200
-    canvas = Canvas(width, row * len(bars) + 16)
-    top = max(maximum if maximum is not None else max((v for v, _, _ in bars), default=0), 1)
-    plot = width - left - right
-    canvas.rect(left, 0, 2, canvas.height, "#929292")
-    for index, (value, colour, shown) in enumerate(bars):
-        y = 8 + index * row
-        length = int(plot * value / top)
-        canvas.rect(left + 2, y + 8, length, row - 16, colour)
-        canvas.text(left + 2 + length + 12, y + row // 2 - 10, shown, "#161616", scale=3)
-    return canvas.png()
+__all__ = ["bar_chart_png", "stacked_bar_png"]
 
 
 def stacked_bar_png(segments: Sequence[tuple[int, str]], *, width: int = 900) -> bytes:

@@ -79,6 +79,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "breaches.index",
         "rights.index",
         "roadmap.index",
+        "annual.index",
     ]
     # The DPO's incidents awaiting a breach decision come first, then the 72-hour clocks and
     # the rights requests' due dates.
@@ -107,5 +108,6 @@ def test_the_cli_mounts_every_registers_commands():
         "roadmap",
         "breaches",
         "breach",
+        "annual-report",
     } <= set(export_group.commands)
     assert "incidents" in main.commands

@@ -24,6 +24,7 @@ EXPECTED = {
         "breaches": "rcevx",
         "roadmap": "rx",
         "rights": "rcevx",
+        "annual": "rcevx",
     },
     "ciso": {
         "dashboard": "rx",
@@ -36,6 +37,7 @@ EXPECTED = {
         "breaches": "rcex",
         "roadmap": "rcevx",
         "rights": "rx",
+        "annual": "r",
     },
     "referent": {
         "dashboard": "r",
@@ -48,6 +50,7 @@ EXPECTED = {
         "breaches": "r",
         "roadmap": "r",
         "rights": "rcex",
+        "annual": "rcex",
     },
     "auditor": {
         "dashboard": "rx",
@@ -60,6 +63,7 @@ EXPECTED = {
         "breaches": "rx",
         "roadmap": "rx",
         "rights": "rx",
+        "annual": "rx",
     },
 }
 LETTER = {"read": "r", "create": "c", "edit": "e", "validate": "v", "export": "x", "admin": "a"}

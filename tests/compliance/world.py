@@ -13,6 +13,8 @@ from compliance.document_templates import store_template
 from compliance.documents import default_template_path, document_types
 from compliance.schemas import validate
 from compliance.tenancy import Organisation, OrganisationKind
+from registers.annual import services as annual_services
+from registers.annual.schemas import AwarenessSessionCreate
 from registers.applications import services as map_services
 from registers.applications.schemas import (
     ApplicationCreate,
@@ -188,6 +190,20 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
         session,
         r["roadmap_action"],
         MilestoneCreate(label="Cahier des charges", due_on=compute.today() + timedelta(days=10)),
+        actor=ACTOR,
+    )
+    r["awareness_session"] = annual_services.create_session(
+        session,
+        validate(
+            AwarenessSessionCreate,
+            {
+                "organisation_id": organisation.id,
+                "held_on": compute.today(),
+                "audience": "Élus",
+                "topic": "Le RGPD et les élus",
+                "attendees": 10,
+            },
+        ),
         actor=ACTOR,
     )
     return side
