@@ -27,7 +27,7 @@ from compliance.db import begin_immediately, get_session
 from compliance.documents import describe_export, sha256_of, verify_document
 from compliance.heap import settle
 from compliance.keys import rotate_keys
-from compliance.mail import Mailer, parse_smtp_url
+from compliance.mail import Mailer, MailServerError, parse_smtp_url
 from compliance.mount import mount_commands, register_specs
 from compliance.schema import upgrade
 from compliance.tenancy import Organisation
@@ -421,7 +421,10 @@ def notify(dry_run: bool, now_text: str | None):
     session = _session()
     with contextlib.ExitStack() as stack:
         mailer = None if dry_run else stack.enter_context(Mailer(settings))
-        summary = notifier.run(app(), session, now=now, mailer=mailer, actor=actor())
+        try:
+            summary = notifier.run(app(), session, now=now, mailer=mailer, actor=actor())
+        except MailServerError as error:
+            raise click.ClickException(f"{error}; nothing more sent, run again later") from error
     for line in summary.lines:
         click.echo(line)
     click.echo(f"{'Dry run: ' if dry_run else ''}{summary.line(dry_run)}.")

@@ -17,6 +17,11 @@ class MailConfigError(ValueError):
     """COMPLIANCE_SMTP_URL cannot be read."""
 
 
+class MailServerError(RuntimeError):
+    """The SMTP server cannot be reached, or refuses the connection or the login: no message
+    of the run can go."""
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
@@ -78,16 +83,22 @@ class Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        if s.implicit_tls:
-            connection = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=TIMEOUT_SECONDS, context=self.tls_context
-            )
-        else:
-            connection = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
-            if s.starttls:
-                connection.starttls(context=self.tls_context)
-        if s.username:
-            connection.login(s.username, s.password or "")
+        connection = None
+        try:
+            if s.implicit_tls:
+                connection = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=TIMEOUT_SECONDS, context=self.tls_context
+                )
+            else:
+                connection = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
+                if s.starttls:
+                    connection.starttls(context=self.tls_context)
+            if s.username:
+                connection.login(s.username, s.password or "")
+        except (smtplib.SMTPException, OSError) as error:
+            if connection is not None:
+                connection.close()
+            raise MailServerError(f"SMTP server {s.host}:{s.port}: {error}") from error
         return connection
 
     def send(self, message: EmailMessage) -> None:

@@ -25,7 +25,7 @@ from sqlmodel import select
 from compliance import audit
 from compliance.auth import Membership, User, active_membership_condition
 from compliance.i18n import BABEL_LOCALES, PARIS
-from compliance.mail import Mailer
+from compliance.mail import Mailer, MailServerError
 from compliance.notices import (
     DIGEST_KIND,
     Delivery,
@@ -279,7 +279,8 @@ def _log_rows(recipient: Recipient, notices: list[Notice], now: datetime, *, dig
 
 def _deliver(session, mailer, recipient, message, rows, summary: Summary) -> bool:
     """Log then send, and commit: the unique log refuses what a concurrent run has just sent;
-    a message the server refuses leaves no log row, so the next run tries it again."""
+    a message the server refuses leaves no log row, so the next run tries it again. A server
+    that cannot be reached or refuses the login ends the run (MailServerError)."""
     session.add_all(rows)
     try:
         session.flush()
@@ -288,6 +289,9 @@ def _deliver(session, mailer, recipient, message, rows, summary: Summary) -> boo
         return False
     try:
         mailer.send(message)
+    except MailServerError:
+        session.rollback()
+        raise
     except (smtplib.SMTPException, OSError):
         session.rollback()
         summary.failed += 1
