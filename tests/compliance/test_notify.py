@@ -6,6 +6,7 @@ authentication is given the user and password of COMPLIANCE_SMTP_URL."""
 from __future__ import annotations
 
 import email
+import json
 import socket
 from datetime import timedelta
 from email import policy
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from compliance import notify
+from compliance.audit import AuditEntry
 from compliance.cli import main
 from compliance.db import utcnow
 from compliance.mail import Mailer, MailServerError, parse_smtp_url
@@ -356,6 +358,11 @@ def test_the_account_page_sets_the_preferences(client, login_as, organisation, s
         select(NotificationPreference).where(NotificationPreference.user_id == user.id)
     ).all()
     assert [(p.kind, p.delivery) for p in stored] == [("processing_review", Delivery.DIGEST)]
+    (entry,) = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "notification_preferences")
+    ).all()
+    assert entry.object_id == str(user.id) and "processing_review digest" in entry.summary
+    assert "processing_review" in json.dumps(entry.changes)
     # A kind of another role, or an unknown delivery: refused, nothing changed.
     for data in ({"kind-breach_new": "none"}, {"kind-processing_review": "hourly"}):
         response = client.post("/account/reminders", data=data)
