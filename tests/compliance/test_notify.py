@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import json
 import socket
+import ssl
 from datetime import timedelta
 from email import policy
 
@@ -294,6 +295,68 @@ def test_the_smtp_user_and_password_are_used(app, session, world, monkeypatch):
         assert logins[0] == ("registre@example.org", "s3cret/pass")
         assert len(inbox.messages) == 5
 
+    finally:
+        controller.stop()
+
+
+def self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(utcnow() - timedelta(days=1))
+        .not_valid_after(utcnow() + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_smtps_speaks_tls_from_the_first_byte(app, session, world, tmp_path, monkeypatch):
+    cert, key = self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), ssl_context=server_context
+    )
+    controller.start()
+    try:
+        settings = parse_smtp_url(f"smtps://127.0.0.1:{controller.port}")
+        monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
+        # The server's certificate is checked: unknown to the default authorities, refused.
+        with pytest.raises(MailServerError, match="CERTIFICATE_VERIFY_FAILED"):
+            with Mailer(settings) as mailer:
+                notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
+        trusted = ssl.create_default_context(cafile=cert)
+        with Mailer(settings, tls_context=trusted) as mailer:
+            summary = notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
+        assert summary.messages == len(inbox.messages) == 5
     finally:
         controller.stop()
 
