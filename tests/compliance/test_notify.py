@@ -350,9 +350,9 @@ def test_smtps_speaks_tls_from_the_first_byte(app, session, world, tmp_path, mon
         settings = parse_smtp_url(f"smtps://127.0.0.1:{controller.port}")
         monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
         # The server's certificate is checked: unknown to the default authorities, refused.
-        with pytest.raises(MailServerError, match="CERTIFICATE_VERIFY_FAILED"):
-            with Mailer(settings) as mailer:
-                notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
+        refused = pytest.raises(MailServerError, match="CERTIFICATE_VERIFY_FAILED")
+        with refused, Mailer(settings) as mailer:
+            notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
         trusted = ssl.create_default_context(cafile=cert)
         with Mailer(settings, tls_context=trusted) as mailer:
             summary = notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
