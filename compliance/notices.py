@@ -35,7 +35,7 @@ class Notice:
     organisation_id: int
     event_key: str
     record_ref: str
-    title: str
+    title: object  # the record's title, or a code (LabeledEnum) or lazy text naming it
     endpoint: str
     values: Mapping[str, Any] = field(default_factory=dict)
     detail: object = None

@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from compliance import audit
 from compliance.auth import Membership, User, active_membership_condition
+from compliance.enums import LabeledEnum
 from compliance.i18n import BABEL_LOCALES, PARIS
 from compliance.mail import Mailer, MailServerError
 from compliance.notices import (
@@ -178,6 +179,11 @@ def _digest_sent(session: Session, user_ids: list[int], day: date) -> set[int]:
 # --- the message ------------------------------------------------------------------------------
 
 
+def _text(value) -> str:
+    """A title in the current language: a code's label, a lazy text, or the record's own."""
+    return value.label if isinstance(value, LabeledEnum) else str(value)
+
+
 def _due(value) -> str:
     if value is None:
         return ""
@@ -220,7 +226,7 @@ class Composer:
                 groups.setdefault(str(item.kind.label), []).append(
                     {
                         "reference": item.notice.record_ref,
-                        "title": item.notice.title,
+                        "title": _text(item.notice.title),
                         "detail": str(item.notice.detail) if item.notice.detail else "",
                         "due": _due(item.notice.due),
                         "organisation": item.organisation,
