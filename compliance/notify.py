@@ -374,7 +374,12 @@ def parse_now(value: str | None) -> datetime:
     """`--now`: an ISO 8601 instant (Paris time when it gives no offset); none: now."""
     if not value:
         return datetime.now(PARIS)
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"--now: {value!r} is not an ISO 8601 instant (2026-12-05T09:30)"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
 
 

@@ -379,6 +379,16 @@ def test_the_command_without_mail_configured_says_so(app, world, monkeypatch):
     assert "Mail is not configured" in result.output
 
 
+def test_the_command_refuses_a_bad_smtp_url_or_instant(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
+    monkeypatch.setitem(app.config, "SMTP_URL", "http://mail.example.org")
+    result = CliRunner().invoke(main, ["notify"], obj=app)
+    assert result.exit_code == 1 and "smtp:// or smtps://" in result.output
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://mail.example.org")
+    result = CliRunner().invoke(main, ["notify", "--now", "yesterday"], obj=app)
+    assert result.exit_code == 1 and "is not an ISO 8601 instant" in result.output
+
+
 def test_the_command_dry_run_and_run(app, session, world, mail_config):
     result = CliRunner().invoke(main, ["notify", "--dry-run"], obj=app)
     assert result.exit_code == 0, result.output
