@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -245,7 +245,8 @@ class Composer:
         message["Subject"] = subject
         message["From"] = self.sender
         message["To"] = formataddr((recipient.name, recipient.email))
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        domain = parseaddr(self.sender)[1].rpartition("@")[2]
+        message["Message-ID"] = make_msgid(domain=domain or None)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
@@ -261,7 +262,11 @@ class Composer:
             )
         if count == 1:
             item = items[0]
-            return f"[Registre] {item.kind.label} : {item.notice.record_ref}"
+            return _(
+                "[Registre] %(kind)s : %(reference)s",
+                kind=item.kind.label,
+                reference=item.notice.record_ref,
+            )
         return "[Registre] " + ngettext("%(num)d rappel", "%(num)d rappels", count)
 
 

@@ -170,6 +170,7 @@ def test_each_role_receives_its_reminders_with_links_in_its_language(
     inbox = mail_config
     assert summary.messages == len(inbox.messages) == 5
     assert all(m["From"] == SENDER for m in inbox.messages)
+    assert all(m["Message-ID"].endswith("@example.org>") for m in inbox.messages)
 
     (dpo,) = inbox.to("dpo@example.org")
     text = Inbox.text(dpo)
@@ -203,6 +204,7 @@ def test_each_role_receives_its_reminders_with_links_in_its_language(
         f"{BASE_URL}/account",
     }
     assert "Renvoyée par le délégué" in Inbox.text(ivry)
+    assert ivry["Subject"] == "[Registre] Fiches renvoyées pour corrections : RH-07"
     (gentilly,) = inbox.to("ref.gentilly@example.org")
     assert f"{BASE_URL}/processing/activities/{records['review'].id}" in _links(
         Inbox.text(gentilly)
