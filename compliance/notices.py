@@ -111,7 +111,8 @@ class NotificationLog(IdMixin, table=True):
     digest: bool = Field(default=False, nullable=False)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "event_key"),)
+    # Unique per user, kind and event; led by the kind and the event, which each run looks up.
+    __table_args__ = (sa.UniqueConstraint("kind", "event_key", "user_id"),)
 
 
 def paris_day(now: datetime) -> date:

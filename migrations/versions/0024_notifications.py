@@ -79,9 +79,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_log")),
-        sa.UniqueConstraint(
-            "user_id", "kind", "event_key", name=op.f("uq_notification_log_user_id")
-        ),
+        sa.UniqueConstraint("kind", "event_key", "user_id", name=op.f("uq_notification_log_kind")),
     )
     with op.batch_alter_table("notification_log", schema=None) as batch_op:
         batch_op.create_index(
