@@ -67,6 +67,12 @@ ACTIONS = {
     "close": _l("Clôture"),
     "reopen": _l("Réouverture"),
     "escalate": _l("Escalade"),
+    # A data-subject rights request's transitions.
+    "start": _l("Début du traitement"),
+    "extend": _l("Prolongation du délai"),
+    "answer": _l("Réponse"),
+    "refuse": _l("Refus"),
+    "withdraw": _l("Retrait de la demande"),
     "template_upload": _l("Modèle Word personnalisé"),
     "template_reset": _l("Modèle Word rétabli"),
     "backup": _l("Sauvegarde"),

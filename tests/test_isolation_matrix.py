@@ -83,6 +83,10 @@ def nothing_to_deploy(role, side):
     return 404 if side == "b" else 403
 
 
+# A rights request of the side (its URL parameter).
+RIGHTS_REQUEST = record("rights_request", "request_id")
+
+
 def everyone(status):
     return lambda role, side: status
 
@@ -358,6 +362,31 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api.breaches.not_notifiable", "POST"): Entry(
         R.BREACHES, A.VALIDATE, record("breach", "breach_id")
     ),
+    # --- data-subject rights requests ---
+    ("rights.index", "GET"): Entry(R.RIGHTS, A.READ),
+    ("rights.create", "GET"): Entry(R.RIGHTS, A.CREATE),
+    ("rights.create", "POST"): Entry(R.RIGHTS, A.CREATE),
+    ("rights.detail", "GET"): Entry(R.RIGHTS, A.READ, RIGHTS_REQUEST),
+    ("rights.edit", "GET"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.edit", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.start", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.extend", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.answer", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.refuse", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.withdraw", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.close", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("rights.reopen", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.rights_requests", "GET"): Entry(R.RIGHTS, A.READ),
+    ("api.rights.create_request", "POST"): Entry(R.RIGHTS, A.CREATE),
+    ("api.rights.rights_request", "GET"): Entry(R.RIGHTS, A.READ, RIGHTS_REQUEST),
+    ("api.rights.update_request", "PATCH"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.start_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.extend_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.answer_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.refuse_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.withdraw_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.close_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
+    ("api.rights.reopen_request", "POST"): Entry(R.RIGHTS, A.EDIT, RIGHTS_REQUEST),
     # --- the ANSSI roadmap ---
     ("roadmap.index", "GET"): Entry(R.ROADMAP, A.READ),
     ("roadmap.hygiene_home", "GET"): Entry(R.ROADMAP, A.READ),

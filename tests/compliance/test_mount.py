@@ -77,10 +77,19 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "processing.index",
         "incidents.index",
         "breaches.index",
+        "rights.index",
         "roadmap.index",
     ]
-    # The DPO's incidents awaiting a breach decision come first, then the 72-hour clocks.
-    assert [order for order, _provider in registry.panels["dashboard"]] == [14, 15, 20, 30, 40]
+    # The DPO's incidents awaiting a breach decision come first, then the 72-hour clocks and
+    # the rights requests' due dates.
+    assert [order for order, _provider in registry.panels["dashboard"]] == [
+        14,
+        15,
+        16,
+        20,
+        30,
+        40,
+    ]
     assert [check.__name__ for check in registry.gates["incident_close"]] == ["closing_errors"]
     assert "api.incidents.incidents" in app.view_functions
     assert "countdown_formats" in app.jinja_env.globals

@@ -30,6 +30,7 @@ from registers.processing import services as processing_services
 from registers.processing.publish import publish_register
 from registers.processing.schemas import ActivityCreate
 from registers.processing.template_activities import apply_template, create_template
+from registers.rights import services as rights_services
 from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
@@ -136,6 +137,18 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
                 "processing_ids": [r["activity"].id],
             },
         ),
+        actor=ACTOR,
+    )
+    r["rights_request"] = rights_services.create_request(
+        session,
+        {
+            "organisation_id": organisation.id,
+            "person_name": "Mme Martin",
+            "right": "access",
+            "channel": "email",
+            "received_on": today() - timedelta(days=3),
+            "processing_ids": [r["activity"].id],
+        },
         actor=ACTOR,
     )
     r["report"] = incident_services.add_external_report(
