@@ -1,7 +1,7 @@
 """e-mail reminders: each user's delivery per kind, and the log of what was sent
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-05 01:50:00
 
 `notification_preference`: how a user wants one kind of reminder (immediately, in the daily
@@ -19,7 +19,7 @@ from alembic import op
 import compliance.db
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import api, audit_kinds, demo, panels, views
+from registers.rights import api, audit_kinds, demo, notices, panels, views
 
 SPEC = RegisterSpec(
     name="rights",
@@ -17,5 +17,6 @@ SPEC = RegisterSpec(
     api=api.bp,
     nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
     panels=(*panels.PANELS, audit_kinds.PANEL),
+    notices=notices.NOTICES,
     demo=demo.load,
 )

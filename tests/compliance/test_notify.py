@@ -37,6 +37,7 @@ from registers.incidents.models import ActionStatus
 from registers.processing import services as processing_services
 from tests.registers.breaches import conftest as breach_fixtures
 from tests.registers.incidents import conftest as incident_fixtures
+from tests.registers.rights import conftest as rights_fixtures
 from tests.registers.roadmap import conftest as roadmap_fixtures
 
 host = breach_fixtures.host
@@ -47,6 +48,7 @@ make_action = incident_fixtures.make_action
 make_roadmap = roadmap_fixtures.make_roadmap
 roadmap = roadmap_fixtures.roadmap
 make_roadmap_action = roadmap_fixtures.make_roadmap_action
+make_request = rights_fixtures.make_request
 
 BASE_URL = "https://registre.example.org"
 SENDER = "Registre <registre@example.org>"
@@ -115,6 +117,7 @@ def world(
     make_action,
     make_roadmap_action,
     make_activity,
+    make_request,
 ):
     """Ivry and Gentilly, their DPO (French), Gentilly's second DPO (English), the CISO, a
     referent of each; a record of each kind of reminder."""
@@ -134,6 +137,7 @@ def world(
         "due_action": make_action(due_on=today() + timedelta(days=3)),
         "late_action": make_action(organisation, due_on=today() - timedelta(days=5)),
         "far_action": make_action(due_on=today() + timedelta(days=60)),
+        "rights_late": make_request(organisation, received_on=today() - timedelta(days=60)),
         "roadmap_late": make_roadmap_action(
             start_on=today() - timedelta(days=100), target_on=today() - timedelta(days=10)
         ),
@@ -180,6 +184,12 @@ def test_each_role_receives_its_reminders_with_links_in_its_language(
         assert f"{BASE_URL}/breaches/{breach.id}" in _links(text)
     assert "Délai de 72 heures dépassé sans décision" in text
     assert f"{BASE_URL}/incidents/{records['incident'].id}" in _links(text)
+    # A rights request: received, and late; by its reference and right, never the person.
+    request = records["rights_late"]
+    assert f"{BASE_URL}/rights/{request.id}" in _links(text)
+    assert "Demandes de droits reçues" in text and "Réponse en retard" in text
+    assert f"{request.reference} Accès (art. 15)" in text
+    assert rights_fixtures.PERSON not in text and "claire.martin" not in text
     assert "CA-" not in text and "RH-07" not in text  # not the CISO's, nor the referents'
     assert dpo.get_body(("html",)) is not None
 
@@ -238,7 +248,13 @@ def test_preferences_never_and_daily_digest(app, session, world, mail_config, mo
     set_preferences(
         session,
         people["dpo"],
-        {"breach_new": "none", "breach_deadline": "digest", "incident_decision": "digest"},
+        {
+            "breach_new": "none",
+            "breach_deadline": "digest",
+            "incident_decision": "digest",
+            "rights_received": "none",
+            "rights_due": "digest",
+        },
         kinds=kinds,
         actor="test",
     )
@@ -261,6 +277,7 @@ def test_preferences_never_and_daily_digest(app, session, world, mail_config, mo
     assert "résumé quotidien" in text and "Résumé du" in digest["Subject"]
     assert records["late_breach"].reference in text  # deadline: in the digest
     assert "Nouvelle violation enregistrée" not in text  # new breaches: never
+    assert "Réponse en retard" in text and "Nouvelle demande reçue" not in text
     (ciso_digest,) = inbox.to("ciso@example.org")
     assert str(records["roadmap_late"].code) in Inbox.text(ciso_digest)
 
