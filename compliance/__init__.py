@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-# audit installs the session hooks of the audit trail; with auth, documents, numbering,
-# ratelimit and tenancy, it holds the kernel's tables (see load_models).
+# audit installs the session hooks of the audit trail; with auth, documents, notices,
+# numbering, ratelimit and tenancy, it holds the kernel's tables (see load_models).
 from compliance import (  # noqa: F401
     account,
     admin,
@@ -22,6 +22,7 @@ from compliance import (  # noqa: F401
     i18n,
     inputs,
     mfa_views,
+    notices,
     numbering,
     ratelimit,
     tenancy,

@@ -22,13 +22,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from compliance import audit
 from compliance.admin import services
-from compliance.auth import ApiToken, burn_password_check
+from compliance.auth import ApiToken, Membership, active_membership_condition, burn_password_check
 from compliance.db import get_session
 from compliance.forms import Form
 from compliance.mfa import remaining_recovery_codes
 from compliance.mfa_views import CurrentCodeForm, begin_second_step
+from compliance.notices import Delivery, preferences, set_preferences
 from compliance.passwords import MIN_PASSWORD_LENGTH
 from compliance.ratelimit import client_address
+from compliance.registry import get_registry
 from compliance.services import ServiceError
 from compliance.web import redirect_to_next
 
@@ -178,13 +180,60 @@ def _profile_page(**context):
     context.setdefault("form", PasswordForm(formdata=None))
     context.setdefault("token_form", TokenForm(formdata=None))
     context.setdefault("new_token", None)
+    context.setdefault("reminder_error", None)
     return render_template(
         "account/profile.html",
         tokens=_tokens(),
         mfa_form=CurrentCodeForm(formdata=None),
         recovery_left=remaining_recovery_codes(get_session(), current_user),
+        reminders=_reminders(),
+        deliveries=list(Delivery),
         **context,
     )
+
+
+def _reminder_kinds() -> list:
+    """The kinds of e-mail reminder for the roles the user holds now."""
+    roles = set(
+        get_session().scalars(
+            select(Membership.role).where(
+                Membership.user_id == current_user.id, active_membership_condition()
+            )
+        )
+    )
+    return [kind for kind in get_registry().notice_kinds if kind.role in roles]
+
+
+def _reminders() -> list[tuple]:
+    """(kind, the user's delivery) for each kind of reminder the user may receive."""
+    chosen = preferences(get_session(), [current_user.id])
+    return [
+        (kind, chosen.get((current_user.id, kind.code), Delivery.IMMEDIATE))
+        for kind in _reminder_kinds()
+    ]
+
+
+@bp.post("/account/reminders")
+@login_required
+def reminders():
+    """The user's choice, per kind of reminder: immediately, in the daily digest, or never."""
+    prefix = "kind-"
+    choices = {
+        name.removeprefix(prefix): value
+        for name, value in request.form.items()
+        if name.startswith(prefix)
+    }
+    db = get_session()
+    user = current_user._get_current_object()
+    try:
+        kinds = [kind.code for kind in _reminder_kinds()]
+        set_preferences(db, user, choices, kinds=kinds, actor=user)
+    except ServiceError as error:
+        db.rollback()
+        return _profile_page(reminder_error=str(error)), 400
+    db.commit()
+    flash(_("Vos choix de rappels par e-mail sont enregistrés."), "success")
+    return redirect(url_for("account.profile") + "#reminders-title")
 
 
 def _tokens() -> list[ApiToken]:

@@ -1,8 +1,9 @@
 """The `compliance` command: init, demo, serve, users, tokens, audit, keys, backup, restore,
-import, export."""
+notify, import, export."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlmodel import select
 
 from compliance import REGISTERS, audit, create_app, load_models, mfa
 from compliance import demo as demo_data
+from compliance import notify as notifier
 from compliance.admin import services
 from compliance.auth import Membership, User
 from compliance.backup import BackupError, create_backup, restore_backup
@@ -25,6 +27,7 @@ from compliance.db import begin_immediately, get_session
 from compliance.documents import describe_export, sha256_of, verify_document
 from compliance.heap import settle
 from compliance.keys import rotate_keys
+from compliance.mail import Mailer, MailServerError, parse_smtp_url
 from compliance.mount import mount_commands, register_specs
 from compliance.schema import upgrade
 from compliance.tenancy import Organisation
@@ -398,6 +401,33 @@ def restore(file: Path, force: bool):
     for warning in summary.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo("Check it with `compliance audit verify`.")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and log nothing.")
+@click.option("--now", "now_text", metavar="ISO-INSTANT", help="Run as at this instant (tests).")
+def notify(dry_run: bool, now_text: str | None):
+    """Send the e-mail reminders that are due (run it every few minutes from cron or a timer)."""
+    require_current_schema()
+    config = app().config
+    if not dry_run and not notifier.mail_configured(config):
+        click.echo("Mail is not configured (COMPLIANCE_SMTP_URL, COMPLIANCE_MAIL_FROM): none sent.")
+        return
+    try:
+        now = notifier.parse_now(now_text)
+        settings = None if dry_run else parse_smtp_url(config["SMTP_URL"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    session = _session()
+    with contextlib.ExitStack() as stack:
+        mailer = None if dry_run else stack.enter_context(Mailer(settings))
+        try:
+            summary = notifier.run(app(), session, now=now, mailer=mailer, actor=actor())
+        except MailServerError as error:
+            raise click.ClickException(f"{error}; nothing more sent, run again later") from error
+    for line in summary.lines:
+        click.echo(line)
+    click.echo(f"{'Dry run: ' if dry_run else ''}{summary.line(dry_run)}.")
 
 
 @main.command("verify-export")

@@ -69,6 +69,20 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Comma-separated roles (admin, dpo, ciso, referent, auditor) whose holders must use a "
         "second factor: they enrol right after their password, before anything else.",
     ),
+    "COMPLIANCE_BASE_URL": (
+        "http://127.0.0.1:5000",
+        "The address users reach the application at: the links of the e-mail reminders.",
+    ),
+    "COMPLIANCE_SMTP_URL": (
+        "(empty: no e-mail)",
+        "SMTP server of the reminders: smtp://user:password@host:port (add ?starttls=1 for "
+        "STARTTLS) or smtps://user:password@host:port (TLS from the start).",
+    ),
+    "COMPLIANCE_MAIL_FROM": ("(empty: no e-mail)", "Sender address of the e-mail reminders."),
+    "COMPLIANCE_NOTIFY_DIGEST_HOUR": (
+        "8",
+        "Hour (0-23, Paris time) from which `compliance notify` sends the day's digest.",
+    ),
     "COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS": (
         "(empty)",
         "Most a funding programme may grant one roadmap, in whole euros: "
@@ -122,6 +136,13 @@ def _ceilings(value: str | None) -> dict[str, int]:
     return ceilings
 
 
+def _hour(value: str | None) -> int:
+    text = (value or "8").strip()
+    if not text.isdigit() or not 0 <= int(text) <= 23:
+        raise ValueError(f"COMPLIANCE_NOTIFY_DIGEST_HOUR: {text!r} is not an hour from 0 to 23")
+    return int(text)
+
+
 def load_settings(environ: os._Environ | dict | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ if environ is None else environ
@@ -153,6 +174,10 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "PROCESSOR_DELAY_HOURS": int(env.get("COMPLIANCE_PROCESSOR_DELAY_HOURS") or 24),
         "MFA_REQUIRED_ROLES": _roles(env.get("COMPLIANCE_MFA_REQUIRED_ROLES")),
         "ROADMAP_SUBSIDY_CEILINGS": _ceilings(env.get("COMPLIANCE_ROADMAP_SUBSIDY_CEILINGS")),
+        "BASE_URL": env.get("COMPLIANCE_BASE_URL") or "http://127.0.0.1:5000",
+        "SMTP_URL": env.get("COMPLIANCE_SMTP_URL") or None,
+        "MAIL_FROM": env.get("COMPLIANCE_MAIL_FROM") or None,
+        "NOTIFY_DIGEST_HOUR": _hour(env.get("COMPLIANCE_NOTIFY_DIGEST_HOUR")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

@@ -24,7 +24,7 @@ def register_specs(names: Iterable[str]) -> list[RegisterSpec]:
 
 def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
     """Register each spec's pages, its API (nested in the kernel's API blueprint), navigation,
-    panels, gates, Word documents and template globals on `app`."""
+    panels, gates, reminders, Word documents and template globals on `app`."""
     specs = list(specs)
     registry: Registry = app.extensions["registry"]
     app.extensions["register_names"] = [spec.name for spec in specs]
@@ -37,6 +37,8 @@ def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
             registry.add_panel(panel.slot, panel.provider, order=panel.order)
         for gate in spec.gates:
             registry.add_gate(gate.name, gate.check)
+        for kind in spec.notices:
+            registry.add_notice_kind(kind)
         for document_type in spec.document_types:
             register_document_type(app, document_type)
         app.jinja_env.globals.update(spec.template_globals)

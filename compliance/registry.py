@@ -18,6 +18,7 @@ import click
 from flask import Blueprint, current_app
 
 from compliance.documents import DocumentType
+from compliance.notices import NoticeKind
 from compliance.permissions import Register
 
 
@@ -36,6 +37,8 @@ class Registry:
     panels: dict[str, list[tuple[int, Callable]]] = field(default_factory=lambda: defaultdict(list))
     # gate name ("incident_close", ...) -> [check(session, record) -> {field: message}]
     gates: dict[str, list[Callable]] = field(default_factory=lambda: defaultdict(list))
+    # the kinds of e-mail reminder (`compliance notify`), in the order the messages list them
+    notice_kinds: list[NoticeKind] = field(default_factory=list)
 
     def add_nav(self, endpoint: str, label, register: str, order: int = 100) -> None:
         self.nav.append(NavItem(endpoint, label, register, order))
@@ -53,6 +56,10 @@ class Registry:
             if panel:
                 result.append(panel)
         return result
+
+    def add_notice_kind(self, kind: NoticeKind) -> None:
+        self.notice_kinds.append(kind)
+        self.notice_kinds.sort(key=lambda known: known.order)
 
     def add_gate(self, name: str, check: Callable) -> None:
         self.gates[name].append(check)
@@ -121,6 +128,8 @@ class RegisterSpec:
     nav: tuple[Nav, ...] = ()
     panels: tuple[Panel, ...] = ()
     gates: tuple[Gate, ...] = ()
+    # The e-mail reminders it sends (`compliance notify`): each kind, its role and its source.
+    notices: tuple[NoticeKind, ...] = ()
     document_types: tuple[DocumentType, ...] = ()
     # `compliance <command>`, `compliance import <command>`, `compliance export <command>`
     commands: tuple[click.Command, ...] = ()

@@ -543,6 +543,7 @@ KERNEL: dict[tuple[str, str], tuple[dict, int | str]] = {
     ("account.profile", "POST"): ({}, OK),
     ("account.create_token", "POST"): ({}, OK),
     ("account.revoke_token", "POST"): ({"token_id": 987_654_321}, 404),
+    ("account.reminders", "POST"): ({}, OK),
     ("account.login", "GET"): ({}, OK),
     # The second factor concerns only the signed-in user's own account.
     ("mfa.login_code", "GET"): ({}, OK),

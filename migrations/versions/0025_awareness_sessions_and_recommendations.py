@@ -1,7 +1,7 @@
 """awareness sessions and DPO recommendations
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 01:30:00
 
 The two records of the DPO's annual report: the awareness and training sessions given to a
@@ -19,7 +19,7 @@ import compliance.db
 
 
 revision: str = "0025"
-down_revision: str | None = "0023"  # after the rights register merged in; rechained on integration
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """each organisation's processing activities counted by status, kept by the services
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-05 01:50:00
 
 The dashboard of a national service summed a hundred thousand activities on every visit. The
@@ -26,7 +26,7 @@ from alembic import op
 from compliance import search
 
 revision: str = "0026"
-down_revision: str | None = "0022"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,17 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.breaches import api, audit_kinds, cli, decisions, demo, export, panels, views
+from registers.breaches import (
+    api,
+    audit_kinds,
+    cli,
+    decisions,
+    demo,
+    export,
+    notices,
+    panels,
+    views,
+)
 from registers.breaches.clock import countdown_formats, follow_up, processor_delay
 
 SPEC = RegisterSpec(
@@ -19,6 +29,7 @@ SPEC = RegisterSpec(
     api=api.bp,
     nav=(Nav("breaches.index", _l("Violations"), order=35),),
     panels=(*panels.PANELS, audit_kinds.PANEL),
+    notices=notices.NOTICES,
     gates=decisions.GATES,
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.processing import api, audit_kinds, cli, demo, export, panels, views
+from registers.processing import api, audit_kinds, cli, demo, export, notices, panels, views
 
 SPEC = RegisterSpec(
     name="processing",
@@ -16,6 +16,7 @@ SPEC = RegisterSpec(
     api=api.bp,
     nav=(Nav("processing.index", _l("Registre RGPD"), order=20),),
     panels=(*panels.PANELS, audit_kinds.PANEL),
+    notices=notices.NOTICES,
     document_types=export.DOCUMENT_TYPES,
     import_commands=cli.IMPORT_COMMANDS,
     export_commands=cli.EXPORT_COMMANDS,

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.rights import api, audit_kinds, cli, demo, export, letters, panels, views
+from registers.rights import api, audit_kinds, cli, demo, export, letters, notices, panels, views
 
 SPEC = RegisterSpec(
     name="rights",
@@ -19,6 +19,7 @@ SPEC = RegisterSpec(
     panels=(*panels.PANELS, audit_kinds.PANEL),
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,
+    notices=notices.NOTICES,
     demo=demo.load,
     # The request's page offers the letters that fit its state.
     template_globals={"rights_letters": letters.available},

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.roadmap import api, audit_kinds, cli, demo, export, panels, views
+from registers.roadmap import api, audit_kinds, cli, demo, export, notices, panels, views
 
 SPEC = RegisterSpec(
     name="roadmap",
@@ -17,6 +17,7 @@ SPEC = RegisterSpec(
     api=api.bp,
     nav=(Nav("roadmap.index", _l("Feuille de route"), order=50),),
     panels=(*panels.PANELS, audit_kinds.PANEL),
+    notices=notices.NOTICES,
     document_types=(export.DOCUMENT_TYPE,),
     export_commands=cli.EXPORT_COMMANDS,
     demo=demo.load,

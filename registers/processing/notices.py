@@ -1,0 +1,82 @@
+"""The referents' e-mail reminders of the record of processing activities (`compliance
+notify`): an activity the DPO sent back for changes, and a review coming due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from compliance.notices import Notice, NoticeKind, paris_day
+from compliance.permissions import Role
+from registers.processing.models import ProcessingActivity
+from registers.processing.queries import sent_back
+from registers.processing.reference import ProcessingStatus
+
+REVIEW_WITHIN = timedelta(days=30)
+
+SENT_BACK = "processing_sent_back"
+REVIEW_DUE = "processing_review"
+
+
+def _notice(kind: str, activity: ProcessingActivity, key: str, detail, due=None) -> Notice:
+    return Notice(
+        kind=kind,
+        organisation_id=activity.organisation_id,
+        event_key=key,
+        record_ref=activity.reference,
+        title=activity.name,
+        endpoint="processing.detail",
+        values={"activity_id": activity.id},
+        detail=detail,
+        due=due,
+    )
+
+
+def _register():
+    return sa.select(ProcessingActivity).where(ProcessingActivity.is_model.is_(False))
+
+
+def sent_back_activities(session: Session, now: datetime) -> Iterator[Notice]:
+    """The drafts whose last step was the DPO sending them back: one event per sending back
+    (the audit entry's number), so a second return is a new reminder."""
+    drafts = list(
+        session.scalars(
+            _register()
+            .where(
+                ProcessingActivity.status == ProcessingStatus.DRAFT,
+                ProcessingActivity.dpo_remarks.is_not(None),
+            )
+            .order_by(ProcessingActivity.id)
+        )
+    )
+    returned = sent_back(drafts, session=session)
+    for activity in drafts:
+        entry = returned.get(activity.id)
+        if entry is not None:
+            detail = _l("Renvoyée par le délégué : corrections demandées")
+            yield _notice(SENT_BACK, activity, f"{activity.id}:{entry.seq}", detail)
+
+
+def reviews_due(session: Session, now: datetime) -> Iterator[Notice]:
+    today = paris_day(now)
+    statement = _register().where(
+        ProcessingActivity.status == ProcessingStatus.VALIDATED,
+        ProcessingActivity.next_review_on <= today + REVIEW_WITHIN,
+    )
+    for activity in session.scalars(statement.order_by(ProcessingActivity.next_review_on)):
+        late = activity.next_review_on < today
+        detail = _l("Révision en retard") if late else _l("Révision dans les 30 jours")
+        key = f"{activity.id}:{activity.next_review_on}"
+        yield _notice(REVIEW_DUE, activity, key, detail, activity.next_review_on)
+
+
+NOTICES = (
+    NoticeKind(
+        SENT_BACK, _l("Fiches renvoyées pour corrections"), Role.REFERENT, sent_back_activities, 40
+    ),
+    NoticeKind(REVIEW_DUE, _l("Fiches à réviser"), Role.REFERENT, reviews_due, 41),
+)
