@@ -156,16 +156,10 @@ class OrganisationField(SelectField):
         if not self.typed:
             return  # the field's own validators say "required"
         folded = self.typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found = list(
-            get_session().scalars(
-                self.statement.where(
-                    sa.or_(
-                        Organisation.name.ilike(folded, escape="\\"),
-                        Organisation.slug == self.typed,
-                    )
-                ).limit(2)
-            )
-        )
+        terms = [Organisation.name.ilike(folded, escape="\\"), Organisation.slug == self.typed]
+        if self.data is not None:  # an id, as the select (or a client that knows it) sends
+            terms.append(Organisation.id == self.data)
+        found = list(get_session().scalars(self.statement.where(sa.or_(*terms)).limit(2)))
         if len(found) != 1:
             self.data = None
             # StopValidation: "required" would replace the message, the data being None.

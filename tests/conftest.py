@@ -122,12 +122,15 @@ def app(base_app):
     throttle_store = base_app.extensions["login_throttle"].store
     if hasattr(throttle_store, "_hits"):
         throttle_store._hits.clear()
+    config = dict(base_app.config)  # a test's settings end with it
     ctx = base_app.app_context()
     ctx.push()
     try:
         yield base_app
     finally:
         ctx.pop()
+        base_app.config.clear()
+        base_app.config.update(config)
         db.bind = db.engine
         transaction.rollback()
         connection.close()

@@ -806,3 +806,29 @@ def test_few_organisations_to_deploy_at_are_a_select(app, client, ciso, catalogu
     page = client.get(f"/applications/{catalogue['families'].id}").get_data(as_text=True)
     assert re.search(r'<select [^>]*name="deployment-organisation_id"', page)
     assert f'<option value="{organisation.id}">{organisation.name}</option>' in page
+
+
+def test_a_search_field_still_takes_the_organisations_id(
+    app, client, ciso, catalogue, organisation, session
+):
+    """In search mode the field also resolves an organisation's id, as the select sends it,
+    within the organisations it offers."""
+    families = catalogue["families"]
+    app.config["ORGANISATION_SELECTOR_LIMIT"] = 1
+    added = client.post(
+        f"/applications/{families.id}/deployments",
+        data={"deployment-organisation_id": str(organisation.id)},
+    )
+    assert added.status_code == 302
+    assert session.scalar(
+        select(Deployment.id).where(
+            Deployment.application_id == families.id,
+            Deployment.organisation_id == organisation.id,
+        )
+    )
+
+
+def test_a_tests_settings_end_with_it(app):
+    """The session's application is shared: what one test sets is gone for the next (here the
+    previous test's selector limit of 1)."""
+    assert app.config.get("ORGANISATION_SELECTOR_LIMIT") != 1
