@@ -38,7 +38,7 @@ from compliance.schema import init_schema_check
 from compliance.security import init_security
 
 # The registers this application mounts, in navigation order (the only place that lists them).
-REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing", "breaches"]
+REGISTERS: list[str] = ["applications", "incidents", "roadmap", "processing", "breaches", "dpia"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -48,6 +48,7 @@ class Register(StrEnum):
     INCIDENTS = "incidents"
     BREACHES = "breaches"
     ROADMAP = "roadmap"
+    DPIA = "dpia"
 
 
 A = Action
@@ -66,6 +67,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: READ_EXPORT,
         Register.BREACHES: FULL,
         Register.ROADMAP: READ_EXPORT,
+        Register.DPIA: FULL,
     },
     Role.CISO: {
         Register.DASHBOARD: READ_EXPORT,
@@ -75,6 +77,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: FULL,
         Register.BREACHES: WRITE,
         Register.ROADMAP: FULL,
+        Register.DPIA: READ_EXPORT,
     },
     Role.REFERENT: {
         Register.DASHBOARD: frozenset({A.READ}),
@@ -85,6 +88,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.INCIDENTS: frozenset({A.READ}),
         Register.BREACHES: frozenset({A.READ}),
         Register.ROADMAP: frozenset({A.READ}),
+        # Referents contribute to the context and the measures; the DPO validates.
+        Register.DPIA: WRITE,
     },
     Role.AUDITOR: {
         register: READ_EXPORT
