@@ -37,6 +37,8 @@ def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
             registry.add_panel(panel.slot, panel.provider, order=panel.order)
         for gate in spec.gates:
             registry.add_gate(gate.name, gate.check)
+        for hook in spec.hooks:
+            registry.add_hook(hook.name, hook.react)
         for document_type in spec.document_types:
             register_document_type(app, document_type)
         app.jinja_env.globals.update(spec.template_globals)
