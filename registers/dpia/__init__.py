@@ -6,5 +6,6 @@ from __future__ import annotations
 
 from compliance.permissions import Register
 from compliance.registry import RegisterSpec
+from registers.dpia import hooks
 
-SPEC = RegisterSpec(name="dpia", register=Register.DPIA)
+SPEC = RegisterSpec(name="dpia", register=Register.DPIA, hooks=hooks.HOOKS)
