@@ -22,7 +22,7 @@ REQUIRED_SCREENING = {"dpia_criteria": ["sensitive_data", "vulnerable_subjects"]
 
 
 @pytest.fixture
-def make_dpia(session, make_activity):
+def make_dpia(session, make_activity):  # noqa: F811
     """A draft DPIA started from a new activity of `organisation` screened "required"."""
 
     def make(organisation, *, actor="test", **data):
@@ -39,9 +39,7 @@ def complete(session, dpia, *, residual=("limited", "limited"), actor="test", **
         session,
         dpia,
         {
-            p.value: validate(
-                PrincipleAnswer, {"justification": "Justifié au registre.", "judgement": "acceptable"}
-            )
+            p.value: validate(PrincipleAnswer, {"justification": "Justifié.", "judgement": "acceptable"})
             for p in Principle
         },
         actor=actor,
