@@ -18,6 +18,7 @@ from tests.registers.processing.conftest import (  # noqa: F401
     token_for,
 )
 
+JUDGED = {"justification": "Justifié au registre.", "judgement": "acceptable"}
 REQUIRED_SCREENING = {"dpia_criteria": ["sensitive_data", "vulnerable_subjects"]}
 
 
@@ -38,10 +39,7 @@ def complete(session, dpia, *, residual=("limited", "limited"), actor="test", **
     services.update_principles(
         session,
         dpia,
-        {
-            p.value: validate(PrincipleAnswer, {"justification": "Justifié.", "judgement": "acceptable"})
-            for p in Principle
-        },
+        {p.value: validate(PrincipleAnswer, JUDGED) for p in Principle},
         actor=actor,
     )
     for kind in RiskKind:
