@@ -4,8 +4,19 @@ activity's assessment, with the prior consultation of the CNIL (Art. 36) it may 
 
 from __future__ import annotations
 
-from compliance.permissions import Register
-from compliance.registry import RegisterSpec
-from registers.dpia import hooks
+from flask_babel import lazy_gettext as _l
 
-SPEC = RegisterSpec(name="dpia", register=Register.DPIA, hooks=hooks.HOOKS)
+from compliance.permissions import Register
+from compliance.registry import Nav, RegisterSpec
+from registers.dpia import api, demo, hooks, panels, views
+
+SPEC = RegisterSpec(
+    name="dpia",
+    register=Register.DPIA,
+    blueprints=(views.bp,),
+    api=api.bp,
+    nav=(Nav("dpia.index", _l("AIPD"), order=25),),
+    panels=panels.PANELS,
+    hooks=hooks.HOOKS,
+    demo=demo.load,
+)

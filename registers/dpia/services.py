@@ -9,7 +9,7 @@ DPO's (VALIDATE). A system actor (a string: the demo, the hook) is trusted."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -19,6 +19,7 @@ from sqlmodel import select
 from compliance import audit, numbering
 from compliance.auth import can
 from compliance.db import check_version, utcnow
+from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
 from compliance.schemas import FieldErrors
 from compliance.services import PermissionDenied, ServiceError
@@ -67,6 +68,11 @@ EDITABLE = (DpiaStatus.DRAFT, DpiaStatus.TO_REVIEW, DpiaStatus.TO_REVISE)
 
 class WorkflowError(ServiceError):
     """The operation does not apply to the DPIA in its current status."""
+
+
+def paris_today() -> date:
+    """Today in Paris, the day a person acts on."""
+    return datetime.now(PARIS).date()
 
 
 def _is_user(actor) -> bool:
@@ -424,7 +430,7 @@ def _sync_activity(session: Session, activity: ProcessingActivity, dpia: Dpia | 
     stands, and its stored warnings with it."""
     if dpia is not None and dpia.is_validated:
         activity.dpia_status = ActivityDpiaStatus.COMPLETED
-        activity.dpia_done_on = dpia.validated_at.date() if dpia.validated_at else date.today()
+        activity.dpia_done_on = dpia.validated_at.date() if dpia.validated_at else paris_today()
         activity.dpia_conclusion = dpia.controller_decision
         activity.dpia_dpo_opinion = dpia.dpo_opinion
         activity.dpia_next_review_on = dpia.next_review_on
@@ -454,7 +460,7 @@ def validate_dpia(
     require(session, actor, Action.VALIDATE, dpia.organisation_id)
     check_version(dpia, version)
     _expect(dpia, *EDITABLE)
-    today = today or date.today()
+    today = today or paris_today()
     errors = gates.validation_errors(dpia, today=today)
     if errors:
         raise FieldErrors(errors)
@@ -579,7 +585,7 @@ def activity_changed(session: Session, activity, *, changed: list[str]) -> None:
 
 def revise_overdue(session: Session, *, today: date | None = None) -> list[Dpia]:
     """Every validated DPIA whose review date has passed is to be revised."""
-    today = today or date.today()
+    today = today or paris_today()
     overdue = list(
         session.scalars(
             select(Dpia).where(Dpia.status == DpiaStatus.VALIDATED, Dpia.next_review_on < today)
