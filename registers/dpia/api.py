@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import Field
 
-from compliance.access import get_or_404
+from compliance.access import get_or_404, require
 from compliance.api import json_body, json_error, list_json, write
 from compliance.db import check_version
 from compliance.openapi import documented
@@ -18,7 +18,7 @@ from compliance.schemas import FieldErrors, FilterError, Input, validate
 from compliance.types import Code, Id, Text
 from registers.dpia import compute, services
 from registers.dpia.models import Dpia
-from registers.dpia.queries import OPTIONS, visible_dpias
+from registers.dpia.queries import OPTIONS, REGISTER, visible_dpias
 from registers.dpia.schemas import (
     DpiaFilters,
     DpiaRead,
@@ -93,6 +93,7 @@ def dpia(record_id: int):
 @documented(body=DpiaStart, answer=DpiaRead)
 def create_dpia():
     """Start the DPIA of a processing activity (its context proposed from the register)"""
+    require(REGISTER, Action.CREATE)
     values = validate(DpiaStart, json_body())
     activity = get_or_404(ProcessingActivity, values.processing_id)
     return write(
@@ -144,7 +145,7 @@ STEPS = {
 @documented(body=DpiaStep, answer=DpiaRead, status=200)
 def transition_dpia(record_id: int):
     """Move a DPIA on: submit, send_back, validate, revise"""
-    record = get_or_404(Dpia, record_id, options=OPTIONS)
+    record = get_or_404(Dpia, record_id, Action.EDIT, options=OPTIONS)
 
     def step(session):
         values = validate(DpiaStep, json_body())

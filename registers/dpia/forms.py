@@ -63,9 +63,11 @@ def principles_form(dpia, formdata=None):
         setattr(
             PrinciplesForm,
             f"{principle.value}_judgement",
-            SelectField(_l("Jugement"), choices=_choices(Judgement, _l("— À juger —")), default=""),
+            SelectField(_l("Jugement"), default=""),
         )
     form = PrinciplesForm(formdata=formdata, version=dpia.version)
+    for principle in Principle:
+        form[f"{principle.value}_judgement"].choices = _choices(Judgement, _l("— À juger —"))
     if formdata is None:
         for principle in Principle:
             stored = (dpia.principles or {}).get(principle.value) or {}
@@ -108,13 +110,12 @@ def risks_form(dpia, formdata=None):
     for kind in RiskKind:
         for name in RISK_FIELDS:
             label = RISK_LABELS[name]
-            field = (
-                SelectField(label, choices=_choices(RiskLevel, _l("— Non estimée —")), default="")
-                if name in LEVELS
-                else _text(label)
-            )
+            field = SelectField(label, default="") if name in LEVELS else _text(label)
             setattr(RisksForm, f"{kind.value}_{name}", field)
     form = RisksForm(formdata=formdata, version=dpia.version)
+    for kind in RiskKind:
+        for name in LEVELS:
+            form[f"{kind.value}_{name}"].choices = _choices(RiskLevel, _l("— Non estimée —"))
     if formdata is None:
         for kind in RiskKind:
             risk = dpia.risk(kind)
@@ -131,17 +132,18 @@ class MeasureForm(VersionedForm):
 
     title = StringField(_l("Mesure"), validators=[required(), max_length(200)])
     description = _text(_l("Description"))
-    state = SelectField(_l("État"), choices=MeasureState.choices())
+    state = SelectField(_l("État"))
     hygiene_measure = StringField(
         _l("Mesure du guide d'hygiène de l'ANSSI (ex. 12 ou 12.R)"),
         validators=[Optional(), max_length(8)],
     )
-    roadmap_action_id = SelectField(_l("Action de la feuille de route"), choices=[])
+    roadmap_action_id = SelectField(_l("Action de la feuille de route"))
     owner = StringField(_l("Responsable"), validators=[Optional(), max_length(200)])
     due_on = DateField(_l("Échéance"), validators=[Optional()])
 
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.state.choices = MeasureState.choices()
         self.roadmap_action_id.choices = [("", _l("— Aucune —"))] + [
             (str(action.id), f"{action.code} {action.title}") for action in actions
         ]
@@ -150,7 +152,11 @@ class MeasureForm(VersionedForm):
 class PlanForm(VersionedForm):
     """A planned measure becomes a roadmap action, under one of the guide's themes."""
 
-    theme = SelectField(_l("Thème du guide d'hygiène"), choices=Theme.choices())
+    theme = SelectField(_l("Thème du guide d'hygiène"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme.choices = Theme.choices()
 
 
 class StepForm(VersionedForm):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from compliance.access import allowed_on, get_or_404
+from compliance.access import allowed_on, get_or_404, require
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.pagination import page_number, paginate
@@ -17,7 +17,7 @@ from compliance.routes import Routes
 from compliance.schemas import FilterError
 from registers.dpia import compute, gates, risk_map, services
 from registers.dpia.forms import StepForm
-from registers.dpia.queries import visible_dpias
+from registers.dpia.queries import REGISTER, visible_dpias
 from registers.dpia.schemas import DpiaFilters, DpiaStatus, RiskKind
 from registers.dpia.views.helpers import guarded, load
 from registers.processing.models import ProcessingActivity
@@ -62,6 +62,7 @@ def index():
 @routes.post("/start/<int:activity_id>")
 def start(activity_id: int):
     activity = get_or_404(ProcessingActivity, activity_id)
+    require(REGISTER, Action.CREATE, organisation_id=activity.organisation_id)
     form = StepForm()
     if not form.validate_on_submit():
         abort(400)
