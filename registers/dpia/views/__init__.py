@@ -6,10 +6,10 @@ from __future__ import annotations
 from compliance.access import requires
 from compliance.routes import blueprint
 from registers.dpia.queries import REGISTER
-from registers.dpia.views import dpias, parts
+from registers.dpia.views import documents, dpias, parts
 from registers.dpia.views.helpers import template_helpers
 
-bp = blueprint("dpia", __name__, dpias, parts, url_prefix="/aipd")
+bp = blueprint("dpia", __name__, dpias, parts, documents, url_prefix="/aipd")
 
 
 @bp.before_request
