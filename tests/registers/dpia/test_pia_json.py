@@ -107,7 +107,8 @@ def test_a_cnil_file_imports_and_reexports_with_the_same_answers(session, activi
     ids = {m["title"]: m["id"] for m in again["measures"]}
     planned = evaluations[f"3.1.{ids['Traçabilité']}"]
     assert planned["person_in_charge"] == "Service informatique"
-    assert pia_json.html_to_text(planned["action_plan_comment"]) == "Revoir les journaux chaque mois."
+    plan = pia_json.html_to_text(planned["action_plan_comment"])
+    assert plan == "Revoir les journaux chaque mois."
     pia = again["pia"]
     assert (pia["dpo_status"], pia["concerned_people_status"]) == (1, 1)
     assert pia["dpos_names"] == "Délégué mutualisé du syndicat"
