@@ -252,9 +252,7 @@ def test_the_commands_import_and_export_the_file(app, session, activity, tmp_pat
     assert dpia_count(session) == before
 
 
-def test_the_page_uploads_and_downloads_the_file(
-    client, login_as, session, organisation, activity
-):
+def test_the_page_uploads_and_downloads_the_file(client, login_as, session, organisation, activity):
     session.commit()
     login_as(Role.DPO, organisation)
     assert client.get(f"/aipd/import/{activity.id}").status_code == 200
