@@ -105,6 +105,6 @@ def import_pia(activity_id: int):
                 )
             return redirect(url_for(".detail", dpia_id=dpia.id))
     elif form.is_submitted():
-        error = "; ".join(message for messages in form.errors.values() for message in messages)
+        error = "; ".join(str(message) for messages in form.errors.values() for message in messages)
     status = 400 if error else 200
     return render_template("dpia/import.html", activity=activity, form=form, error=error), status
