@@ -24,7 +24,7 @@ def test_a_dpia_started_from_an_activity_carries_its_context(
 ):
     dossier = make_application(name="Dossier patient")
     agenda = make_application(name="Agenda médical")
-    make_deployment(dossier, organisation)
+    make_deployment(organisation, dossier)
     make_interface(dossier, agenda, data="Rendez-vous")
     dpia = make_dpia(
         organisation,
