@@ -171,6 +171,7 @@ def start_dpia(session: Session, activity: ProcessingActivity, *, actor) -> Dpia
     ]
     session.add(dpia)
     audit.record(session, action="create", actor=actor, target=dpia, summary=_summary(dpia))
+    _sync_activity(session, activity, dpia)
     return dpia
 
 
