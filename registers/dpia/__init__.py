@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.dpia import api, demo, hooks, panels, views
+from registers.dpia import api, cli, demo, hooks, panels, views
 
 SPEC = RegisterSpec(
     name="dpia",
@@ -18,5 +18,6 @@ SPEC = RegisterSpec(
     nav=(Nav("dpia.index", _l("AIPD"), order=25),),
     panels=panels.PANELS,
     hooks=hooks.HOOKS,
+    commands=cli.COMMANDS,
     demo=demo.load,
 )
