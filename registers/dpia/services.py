@@ -1,7 +1,7 @@
 """Writes to the DPIA register: start a DPIA from a processing activity (its context proposed
 from the register and the map), write its parts and risks (the measures: measures.py), and
-move it through its statuses (draft → to_review → validated → to_revise), keeping a version at each validation
-and the activity's DPIA summary in step.
+move it through its statuses (draft → to_review → validated → to_revise), keeping a version
+at each validation and the activity's DPIA summary in step.
 
 Each function flushes and audits, never commits. Referents of the organisation contribute to
 the context and the measures (EDIT); the principles, the risks and the validation are the
