@@ -432,17 +432,29 @@ SYSTEM = "system: DPIA review"
 
 def activity_changed(session: Session, activity, *, changed: list[str]) -> None:
     """The processing register's hook: a validated DPIA of an activity whose purposes, data
-    or applications changed is to be revised."""
+    or applications changed is to be revised; a member's copy that changed after it adopted a
+    shared DPIA no longer holds that validation."""
+    reason = "Le traitement a changé après la validation : " + ", ".join(changed)
     dpias = session.scalars(
         select(Dpia).where(Dpia.processing_id == activity.id, Dpia.status == DpiaStatus.VALIDATED)
     )
     for dpia in dpias:
-        revise_dpia(
+        revise_dpia(session, dpia, actor=SYSTEM, reason=reason)
+    adoptions = session.scalars(
+        select(DpiaAdoption).where(DpiaAdoption.processing_id == activity.id)
+    )
+    for adoption in adoptions:
+        dpia = adoption.dpia
+        dpia.adoptions.remove(adoption)
+        audit.record(
             session,
-            dpia,
+            action="unadopt",
             actor=SYSTEM,
-            reason="Le traitement a changé après la validation : " + ", ".join(changed),
+            target=dpia,
+            organisation_id=activity.organisation_id,
+            summary=f"{summary_of(dpia)} no longer adopted for {activity.reference}: {reason}",
         )
+        _sync_activity(session, activity, None)
 
 
 def revise_overdue(session: Session, *, today: date | None = None) -> list[Dpia]:

@@ -9,7 +9,8 @@ import pytest
 
 from compliance.permissions import Role
 from registers.dpia import services
-from registers.processing.schemas import ActivityCreate, check
+from registers.processing import services as processing_services
+from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 from registers.processing.template_activities import apply_template, create_template
 from tests.registers.dpia.conftest import COMPLETE, REQUIRED_SCREENING, complete
 
@@ -53,3 +54,19 @@ def test_an_activity_not_applying_the_template_cannot_adopt(
     unrelated = make_activity(other_organisation)
     with pytest.raises(services.WorkflowError):
         services.adopt_dpia(session, dpia, unrelated, actor="test")
+
+
+def test_a_member_copy_that_changes_loses_its_adoption(session, shared, organisation):
+    dpia, copy = shared
+    services.adopt_dpia(session, dpia, copy, actor="test")
+    processing_services.update_processing(
+        session,
+        copy,
+        check(
+            ActivityUpdate, {"purposes": [{"description": "Autre", "legal_basis": "public_task"}]}
+        ),
+        actor="test",
+    )
+    session.flush()
+    assert dpia.adoptions == [] and dpia.is_validated
+    assert copy.dpia_status.value == "in_progress"
