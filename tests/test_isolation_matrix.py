@@ -449,6 +449,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api.dpia.dpia", "GET"): Entry(R.DPIA, A.READ, record("dpia", "record_id")),
     ("api.dpia.update_dpia", "PATCH"): Entry(R.DPIA, A.EDIT, record("dpia", "record_id")),
     ("api.dpia.transition_dpia", "POST"): Entry(R.DPIA, A.EDIT, record("dpia", "record_id")),
+    ("api.dpia.adopt_dpia", "POST"): Entry(R.DPIA, A.VALIDATE, record("dpia", "record_id")),
+    ("dpia.adopt", "POST"): Entry(
+        R.DPIA,
+        A.VALIDATE,
+        lambda side: {
+            "dpia_id": side.records["dpia"].id,
+            "activity_id": side.records["activity"].id,
+        },
+    ),
     # --- the kernel: dashboards, documents, administration ---
     ("web.dashboard", "GET"): Entry(R.DASHBOARD, A.READ),
     ("web.organisation_dashboard", "GET"): Entry(R.DASHBOARD, A.READ, slug),

@@ -48,6 +48,13 @@ class DpiaPatch(DpiaUpdate):
     risks: dict[Code[RiskKind], RiskUpdate] | None = None
 
 
+class DpiaAdopt(Input):
+    """A member's own validation of a shared DPIA, for its activity applying the template."""
+
+    processing_id: Id
+    decision: Text | None = None
+
+
 class DpiaStep(Input):
     step: str = Field(description="submit, send_back, validate or revise")
     version: int
@@ -160,3 +167,19 @@ def transition_dpia(record_id: int):
         )
 
     return write(step, dpia_json)
+
+
+@bp.post("/dpias/<int:record_id>/adopt")
+@documented(body=DpiaAdopt, answer=DpiaRead, status=200)
+def adopt_dpia(record_id: int):
+    """Validate a shared DPIA (of a template activity) for a member's activity applying it"""
+    record = get_or_404(Dpia, record_id, options=OPTIONS)
+    require(REGISTER, Action.VALIDATE)
+
+    def adopt(session):
+        values = validate(DpiaAdopt, json_body())
+        activity = get_or_404(ProcessingActivity, values.processing_id)
+        services.adopt_dpia(session, record, activity, actor=current_user, decision=values.decision)
+        return record
+
+    return write(adopt, dpia_json)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from compliance.admin.services import find_user
 from compliance.schemas import validate
 from compliance.tenancy import Organisation
-from registers.dpia import services
+from registers.dpia import measures, services
 from registers.dpia.models import Dpia
 from registers.dpia.schemas import (
     DpiaUpdate,
@@ -159,7 +159,7 @@ def _health_centre(session, actor) -> None:
     dpia = services.start_dpia(session, activity, actor=actor)
     _principles(session, dpia, actor)
     _risks(session, dpia, HEALTH_RISKS, actor)
-    services.add_measure(
+    measures.add_measure(
         session,
         dpia,
         validate(
@@ -206,7 +206,7 @@ def _video(session, actor) -> None:
     dpia = services.start_dpia(session, activity, actor=actor)
     _principles(session, dpia, actor)
     _risks(session, dpia, VIDEO_RISKS, actor)
-    services.add_measure(
+    measures.add_measure(
         session,
         dpia,
         validate(

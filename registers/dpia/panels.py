@@ -27,6 +27,9 @@ def activity_panel(activity):
         "zone": compute.residual_zone(dpia) if dpia else None,
         "consultation": compute.prior_consultation_required(dpia) if dpia else False,
         "adopted": dpia is not None and any(a.processing_id == activity.id for a in dpia.adoptions),
+        "may_adopt": dpia is not None
+        and dpia.is_validated
+        and can(REGISTER, Action.VALIDATE, activity.organisation_id),
         "may_start": dpia is None and can(REGISTER, Action.CREATE, activity.organisation_id),
     }
 

@@ -33,6 +33,7 @@ from compliance.i18n import PARIS
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, validate
 from registers.dpia import gates, services
+from registers.dpia import measures as measure_services
 from registers.dpia.models import Dpia, DpiaMeasure, DpiaRisk
 from registers.dpia.schemas import (
     DpiaStatus,
@@ -655,7 +656,7 @@ def read(raw: dict, *, session: Session | None = None) -> dict:
         checked_measure = _checked(MeasureCreate, measure_values, _("Mesure"))
         if session is not None and checked_measure.hygiene_measure:
             try:
-                services._check_hygiene(session, checked_measure.hygiene_measure)
+                measure_services._check_hygiene(session, checked_measure.hygiene_measure)
             except FieldErrors:
                 checked_measure.hygiene_measure = None
         measures.append(checked_measure)
@@ -699,4 +700,5 @@ def import_pia(session: Session, raw, activity, *, actor) -> tuple[Dpia, dict]:
         target=dpia,
         summary=f"DPIA {dpia.reference} {dpia.title} imported from a CNIL PIA file",
     )
+    services._sync_activity(session, activity, dpia)
     return dpia, content

@@ -1,7 +1,7 @@
 """Writes to the DPIA register: start a DPIA from a processing activity (its context proposed
-from the register and the map), write its parts, its risks and measures, and move it through
-its statuses (draft → to_review → validated → to_revise), keeping a version at each validation
-and the activity's DPIA summary in step.
+from the register and the map), write its parts and risks (the measures: measures.py), and
+move it through its statuses (draft → to_review → validated → to_revise), keeping a version
+at each validation and the activity's DPIA summary in step.
 
 Each function flushes and audits, never commits. Referents of the organisation contribute to
 the context and the measures (EDIT); the principles, the risks and the validation are the
@@ -29,9 +29,7 @@ from registers.dpia.models import Dpia, DpiaAdoption, DpiaMeasure, DpiaRisk, Dpi
 from registers.dpia.schemas import (
     DpiaStatus,
     DpiaUpdate,
-    MeasureCreate,
     MeasureState,
-    MeasureUpdate,
     Principle,
     PrincipleAnswer,
     RiskKind,
@@ -41,7 +39,6 @@ from registers.dpia.snapshot import digest, dpia_content
 from registers.processing.models import ProcessingActivity
 from registers.processing.reference import DpiaStatus as ActivityDpiaStatus
 from registers.processing.services import refresh_summary
-from registers.roadmap.models import HygieneMeasure, RoadmapAction
 
 __all__ = ["FieldErrors", "PermissionDenied", "ServiceError", "WorkflowError"]
 
@@ -86,18 +83,18 @@ def require(session: Session, actor, action: Action, organisation_id: int) -> No
         )
 
 
-def _summary(dpia: Dpia) -> str:
+def summary_of(dpia: Dpia) -> str:
     return f"DPIA {dpia.reference} {dpia.title}"
 
 
-def _expect(dpia: Dpia, *allowed: DpiaStatus) -> None:
+def expect_status(dpia: Dpia, *allowed: DpiaStatus) -> None:
     if dpia.status not in allowed:
         raise WorkflowError(
             _("impossible pour une AIPD au statut « %(status)s »", status=dpia.status.label)
         )
 
 
-def _touch(dpia: Dpia) -> None:
+def touch(dpia: Dpia) -> None:
     """Child rows live in their own tables: touch the row so that its version moves too."""
     dpia.updated_at = utcnow()
 
@@ -170,7 +167,8 @@ def start_dpia(session: Session, activity: ProcessingActivity, *, actor) -> Dpia
         for measure in activity.security_measures
     ]
     session.add(dpia)
-    audit.record(session, action="create", actor=actor, target=dpia, summary=_summary(dpia))
+    audit.record(session, action="create", actor=actor, target=dpia, summary=summary_of(dpia))
+    _sync_activity(session, activity, dpia)
     return dpia
 
 
@@ -186,7 +184,7 @@ def update_dpia(
     needs = Action.EDIT if set(cleaned) <= CONTEXT_FIELDS else Action.VALIDATE
     require(session, actor, needs, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
+    expect_status(dpia, *EDITABLE)
     after = {name: cleaned.get(name, getattr(dpia, name)) for name in gates.DATE_ORDER_FIELDS}
     errors = gates.date_errors(after)
     if errors:
@@ -194,7 +192,7 @@ def update_dpia(
     for name, value in cleaned.items():
         setattr(dpia, name, value)
     if session.is_modified(dpia, include_collections=False):
-        audit.record(session, action="update", actor=actor, target=dpia, summary=_summary(dpia))
+        audit.record(session, action="update", actor=actor, target=dpia, summary=summary_of(dpia))
     return dpia
 
 
@@ -209,7 +207,7 @@ def update_principles(
     """Part 2: each point's justification and judgement (`answers` by Principle code)."""
     require(session, actor, Action.VALIDATE, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
+    expect_status(dpia, *EDITABLE)
     stored = dict(dpia.principles or {})
     for code, answer in answers.items():
         principle = Principle(code)
@@ -218,7 +216,7 @@ def update_principles(
         stored[principle.value] = value
     if stored != (dpia.principles or {}):
         dpia.principles = stored
-        audit.record(session, action="update", actor=actor, target=dpia, summary=_summary(dpia))
+        audit.record(session, action="update", actor=actor, target=dpia, summary=summary_of(dpia))
     return dpia
 
 
@@ -234,7 +232,7 @@ def update_risk(
     """Part 3: one risk's sources, threats, impacts and levels before and after measures."""
     require(session, actor, Action.VALIDATE, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
+    expect_status(dpia, *EDITABLE)
     risk = dpia.risk(RiskKind(kind))
     if risk is None:
         risk = DpiaRisk(kind=RiskKind(kind))
@@ -242,13 +240,13 @@ def update_risk(
     for name, value in changes.model_dump(exclude_unset=True).items():
         setattr(risk, name, value)
     if session.is_modified(risk) or risk.id is None:
-        _touch(dpia)
+        touch(dpia)
         audit.record(
             session,
             action="update",
             actor=actor,
             target=dpia,
-            summary=_summary(dpia),
+            summary=summary_of(dpia),
             changes={f"risk_{risk.kind.value}": {"before": None, "after": _risk_dict(risk)}},
         )
     return risk
@@ -261,142 +259,6 @@ def _risk_dict(risk: DpiaRisk) -> dict:
     }
 
 
-# --- measures -----------------------------------------------------------------------------------
-
-
-def _check_hygiene(session: Session, ref: str | None) -> None:
-    if not ref:
-        return
-    number, _dot, level = ref.partition(".")
-    found = number.isdigit() and session.scalar(
-        select(HygieneMeasure.id).where(HygieneMeasure.measure == int(number))
-    )
-    if not found or level not in ("", "R"):
-        raise FieldErrors(
-            {
-                "hygiene_measure": _(
-                    "« %(ref)s » n'est pas une mesure du guide d'hygiène de l'ANSSI "
-                    "(1 à 42, ou 12.R pour le niveau renforcé)",
-                    ref=ref,
-                )
-            }
-        )
-
-
-def _check_action(session: Session, dpia: Dpia, action_id: int | None) -> None:
-    if action_id is None:
-        return
-    action = session.get(RoadmapAction, action_id)
-    if action is None or action.organisation_id != dpia.organisation_id:
-        raise FieldErrors(
-            {"roadmap_action_id": _("action de feuille de route inconnue pour cet organisme")}
-        )
-
-
-def _measure_audit(session, dpia, measure, change: str, *, actor) -> None:
-    _touch(dpia)
-    audit.record(
-        session,
-        action="update",
-        actor=actor,
-        target=dpia,
-        summary=_summary(dpia),
-        changes={"measure": {"before": change, "after": measure.title}},
-    )
-
-
-def add_measure(
-    session: Session, dpia: Dpia, values: MeasureCreate, *, actor, version: int | None = None
-) -> DpiaMeasure:
-    """A measure existing or planned, linked to the ANSSI guide and a roadmap action if
-    given."""
-    require(session, actor, Action.EDIT, dpia.organisation_id)
-    check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
-    cleaned = values.model_dump()
-    _check_hygiene(session, cleaned.get("hygiene_measure"))
-    _check_action(session, dpia, cleaned.get("roadmap_action_id"))
-    measure = DpiaMeasure(**cleaned)
-    dpia.measures.append(measure)
-    _measure_audit(session, dpia, measure, "added", actor=actor)
-    return measure
-
-
-def update_measure(
-    session: Session,
-    measure: DpiaMeasure,
-    changes: MeasureUpdate,
-    *,
-    actor,
-    version: int | None = None,
-) -> DpiaMeasure:
-    dpia = measure.dpia
-    require(session, actor, Action.EDIT, dpia.organisation_id)
-    check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
-    cleaned = changes.model_dump(exclude_unset=True)
-    if "hygiene_measure" in cleaned:
-        _check_hygiene(session, cleaned["hygiene_measure"])
-    if "roadmap_action_id" in cleaned:
-        _check_action(session, dpia, cleaned["roadmap_action_id"])
-    for name, value in cleaned.items():
-        setattr(measure, name, value)
-    if session.is_modified(measure):
-        _measure_audit(session, dpia, measure, "changed", actor=actor)
-    return measure
-
-
-def remove_measure(
-    session: Session, measure: DpiaMeasure, *, actor, version: int | None = None
-) -> None:
-    dpia = measure.dpia
-    require(session, actor, Action.EDIT, dpia.organisation_id)
-    check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
-    dpia.measures.remove(measure)
-    _measure_audit(session, dpia, measure, "removed", actor=actor)
-
-
-def plan_roadmap_action(
-    session: Session, measure: DpiaMeasure, *, actor, theme, start_on: date, version=None
-) -> RoadmapAction:
-    """A planned measure becomes an action of the organisation's current roadmap (the latest
-    not archived), linked back to the measure; its hygiene measure is carried over."""
-    from registers.roadmap import services as roadmap_services
-    from registers.roadmap.models import Roadmap
-    from registers.roadmap.schemas import RoadmapActionFields
-
-    dpia = measure.dpia
-    require(session, actor, Action.VALIDATE, dpia.organisation_id)
-    check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
-    if measure.state != MeasureState.PLANNED or measure.roadmap_action_id is not None:
-        raise WorkflowError(_("seule une mesure prévue sans action liée crée une action"))
-    roadmap = session.scalar(
-        select(Roadmap)
-        .where(Roadmap.organisation_id == dpia.organisation_id, Roadmap.archived_at.is_(None))
-        .order_by(Roadmap.id.desc())
-        .limit(1)
-    )
-    if roadmap is None:
-        raise WorkflowError(_("l'organisme n'a pas de feuille de route en cours"))
-    target = measure.due_on or start_on + timedelta(days=180)
-    values = RoadmapActionFields(
-        title=measure.title,
-        description=measure.description,
-        theme=theme,
-        owner=measure.owner,
-        start_on=min(start_on, target),
-        target_on=target,
-        measures=[measure.hygiene_measure] if measure.hygiene_measure else [],
-    )
-    action = roadmap_services.create_action(session, roadmap, values, actor=actor)
-    session.flush()
-    measure.roadmap_action_id = action.id
-    _measure_audit(session, dpia, measure, "planned in the roadmap", actor=actor)
-    return action
-
-
 # --- statuses -----------------------------------------------------------------------------------
 
 
@@ -404,7 +266,7 @@ def _transition(session, dpia: Dpia, status: DpiaStatus, *, actor, action: str, 
     dpia.status = status
     for key, value in extra.items():
         setattr(dpia, key, value)
-    audit.record(session, action=action, actor=actor, target=dpia, summary=_summary(dpia))
+    audit.record(session, action=action, actor=actor, target=dpia, summary=summary_of(dpia))
     return dpia
 
 
@@ -412,7 +274,7 @@ def submit_dpia(session: Session, dpia: Dpia, *, actor, version: int | None = No
     """Hand the DPIA to the DPO for review."""
     require(session, actor, Action.EDIT, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, DpiaStatus.DRAFT, DpiaStatus.TO_REVISE)
+    expect_status(dpia, DpiaStatus.DRAFT, DpiaStatus.TO_REVISE)
     return _transition(
         session, dpia, DpiaStatus.TO_REVIEW, actor=actor, action="submit", submitted_at=utcnow()
     )
@@ -421,7 +283,7 @@ def submit_dpia(session: Session, dpia: Dpia, *, actor, version: int | None = No
 def send_back_dpia(session: Session, dpia: Dpia, *, actor, version: int | None = None) -> Dpia:
     require(session, actor, Action.VALIDATE, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, DpiaStatus.TO_REVIEW)
+    expect_status(dpia, DpiaStatus.TO_REVIEW)
     return _transition(session, dpia, DpiaStatus.DRAFT, actor=actor, action="send_back")
 
 
@@ -459,7 +321,7 @@ def validate_dpia(
     kept, and the activity's DPIA summary follows."""
     require(session, actor, Action.VALIDATE, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, *EDITABLE)
+    expect_status(dpia, *EDITABLE)
     today = today or paris_today()
     errors = gates.validation_errors(dpia, today=today)
     if errors:
@@ -509,7 +371,7 @@ def revise_dpia(
     if _is_user(actor):
         require(session, actor, Action.EDIT, dpia.organisation_id)
     check_version(dpia, version)
-    _expect(dpia, DpiaStatus.VALIDATED)
+    expect_status(dpia, DpiaStatus.VALIDATED)
     _transition(
         session, dpia, DpiaStatus.TO_REVISE, actor=actor, action="revise", revision_reason=reason
     )
@@ -557,7 +419,7 @@ def adopt_dpia(
         actor=actor,
         target=dpia,
         organisation_id=activity.organisation_id,
-        summary=f"{_summary(dpia)} adopted for {activity.reference}",
+        summary=f"{summary_of(dpia)} adopted for {activity.reference}",
     )
     _sync_activity(session, activity, dpia)
     return adoption
@@ -570,17 +432,29 @@ SYSTEM = "system: DPIA review"
 
 def activity_changed(session: Session, activity, *, changed: list[str]) -> None:
     """The processing register's hook: a validated DPIA of an activity whose purposes, data
-    or applications changed is to be revised."""
+    or applications changed is to be revised; a member's copy that changed after it adopted a
+    shared DPIA no longer holds that validation."""
+    reason = "Le traitement a changé après la validation : " + ", ".join(changed)
     dpias = session.scalars(
         select(Dpia).where(Dpia.processing_id == activity.id, Dpia.status == DpiaStatus.VALIDATED)
     )
     for dpia in dpias:
-        revise_dpia(
+        revise_dpia(session, dpia, actor=SYSTEM, reason=reason)
+    adoptions = session.scalars(
+        select(DpiaAdoption).where(DpiaAdoption.processing_id == activity.id)
+    )
+    for adoption in adoptions:
+        dpia = adoption.dpia
+        dpia.adoptions.remove(adoption)
+        audit.record(
             session,
-            dpia,
+            action="unadopt",
             actor=SYSTEM,
-            reason="Le traitement a changé après la validation : " + ", ".join(changed),
+            target=dpia,
+            organisation_id=activity.organisation_id,
+            summary=f"{summary_of(dpia)} no longer adopted for {activity.reference}: {reason}",
         )
+        _sync_activity(session, activity, None)
 
 
 def revise_overdue(session: Session, *, today: date | None = None) -> list[Dpia]:
@@ -601,7 +475,7 @@ def revise_overdue(session: Session, *, today: date | None = None) -> list[Dpia]
     return overdue
 
 
-def residual_summary(dpia: Dpia) -> dict:
+def residualsummary_of(dpia: Dpia) -> dict:
     return {
         "zone": compute.residual_zone(dpia),
         "prior_consultation_required": compute.prior_consultation_required(dpia),

@@ -23,6 +23,7 @@ EXPECTED = {
         "incidents": "rx",
         "breaches": "rcevx",
         "roadmap": "rx",
+        "dpia": "rcevx",
     },
     "ciso": {
         "dashboard": "rx",
@@ -34,6 +35,7 @@ EXPECTED = {
         "incidents": "rcevx",
         "breaches": "rcex",
         "roadmap": "rcevx",
+        "dpia": "rx",
     },
     "referent": {
         "dashboard": "r",
@@ -45,6 +47,7 @@ EXPECTED = {
         "incidents": "r",
         "breaches": "r",
         "roadmap": "r",
+        "dpia": "rcex",
     },
     "auditor": {
         "dashboard": "rx",
@@ -56,6 +59,7 @@ EXPECTED = {
         "incidents": "rx",
         "breaches": "rx",
         "roadmap": "rx",
+        "dpia": "rx",
     },
 }
 LETTER = {"read": "r", "create": "c", "edit": "e", "validate": "v", "export": "x", "admin": "a"}

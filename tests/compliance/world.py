@@ -22,6 +22,7 @@ from registers.applications.schemas import (
 )
 from registers.breaches import services as breach_services
 from registers.breaches.schemas import BreachCreate
+from registers.dpia import measures as dpia_measures
 from registers.dpia import services as dpia_services
 from registers.dpia.schemas import MeasureCreate
 from registers.incidents import corrective_actions
@@ -144,7 +145,7 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
         session, r["incident"], {"kind": "cert_fr", "made_on": today()}, actor=ACTOR
     )
     r["dpia"] = dpia_services.start_dpia(session, r["activity"], actor=ACTOR)
-    r["dpia_measure"] = dpia_services.add_measure(
+    r["dpia_measure"] = dpia_measures.add_measure(
         session,
         r["dpia"],
         validate(MeasureCreate, {"title": "Chiffrement des sauvegardes", "state": "planned"}),

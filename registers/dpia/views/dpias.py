@@ -138,3 +138,27 @@ def step(dpia_id: int, step: str):
         flash(MESSAGES[step], "success")
         return redirect(url_for(".detail", dpia_id=dpia.id))
     return _render_detail(load(dpia_id), form=form, conflict=conflict, status=status)
+
+
+@routes.post("/<int:dpia_id>/adopt/<int:activity_id>")
+def adopt(dpia_id: int, activity_id: int):
+    """A member validates the shared DPIA for its own activity applying the template."""
+    dpia = load(dpia_id)
+    require(REGISTER, Action.VALIDATE)
+    activity = get_or_404(ProcessingActivity, activity_id)
+    form = StepForm()
+    done, _conflict, _status = submit(
+        form,
+        guarded(
+            lambda: services.adopt_dpia(
+                get_session(), dpia, activity, actor=current_user, decision=form.reason.data
+            )
+        ),
+    )
+    if done:
+        flash(
+            _("AIPD partagée validée pour %(reference)s.", reference=activity.reference), "success"
+        )
+    else:
+        flash(" ".join(form.form_errors) or _("L'AIPD n'a pas pu être validée."), "error")
+    return redirect(url_for("processing.detail", activity_id=activity.id))

@@ -15,6 +15,7 @@ from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.schemas import validate
 from registers.dpia import forms, services
+from registers.dpia import measures as measure_services
 from registers.dpia.models import DpiaMeasure
 from registers.dpia.schemas import (
     DpiaUpdate,
@@ -149,7 +150,7 @@ def measures(dpia_id: int):
     done, conflict, status = submit(
         form,
         guarded(
-            lambda: services.add_measure(
+            lambda: measure_services.add_measure(
                 get_session(),
                 dpia,
                 form.checked(MeasureCreate),
@@ -188,7 +189,7 @@ def remove_measure(dpia_id: int, measure_id: int):
     done, _conflict, _status = submit(
         form,
         guarded(
-            lambda: services.remove_measure(
+            lambda: measure_services.remove_measure(
                 get_session(), measure, actor=current_user, version=form.submitted_version()
             )
         ),
@@ -209,7 +210,7 @@ def plan_measure(dpia_id: int, measure_id: int):
 
     def write():
         try:
-            services.plan_roadmap_action(
+            measure_services.plan_roadmap_action(
                 get_session(),
                 measure,
                 actor=current_user,

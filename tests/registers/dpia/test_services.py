@@ -24,7 +24,7 @@ def test_a_dpia_started_from_an_activity_carries_its_context(
 ):
     dossier = make_application(name="Dossier patient")
     agenda = make_application(name="Agenda médical")
-    make_deployment(dossier, organisation)
+    make_deployment(organisation, dossier)
     make_interface(dossier, agenda, data="Rendez-vous")
     dpia = make_dpia(
         organisation,
@@ -32,6 +32,7 @@ def test_a_dpia_started_from_an_activity_carries_its_context(
         recipients=[{"recipient_type": "processor", "name": "Hébergeur HDS"}],
     )
     assert dpia.status == DpiaStatus.DRAFT and dpia.reference == "AIPD-001"
+    assert dpia.processing.dpia_status.value == "in_progress"
     assert "Tenir la liste électorale" in dpia.purposes
     assert "Ivry-sur-Seine" in dpia.controller
     assert "Hébergeur HDS" in dpia.processors

@@ -81,3 +81,44 @@ def test_another_organisation_s_dpia_is_not_found(
     session.commit()
     login_as(Role.DPO, organisation)
     assert client.get(f"/aipd/{dpia.id}").status_code == 404
+
+
+def test_the_validation_page_records_the_consultation_and_refuses_bad_dates(
+    client, login_as, session, organisation, make_dpia
+):
+    dpia = complete(session, make_dpia(organisation), residual=("maximum", "maximum"))
+    session.commit()
+    login_as(Role.DPO, organisation)
+    page = client.get(f"/aipd/{dpia.id}/validation")
+    assert "la CNIL doit être consultée avant la mise en œuvre" in page.text
+    refused = client.post(
+        f"/aipd/{dpia.id}/step/validate", data={"version": dpia.version}, follow_redirects=False
+    )
+    assert refused.status_code == 400
+    assert "consultation préalable de la CNIL (art. 36) est requise" in refused.text
+    bad = client.post(
+        f"/aipd/{dpia.id}/validation",
+        data={
+            "version": dpia.version,
+            "consultation_requested_on": "2026-03-02",
+            "cnil_answer_on": "2026-03-01",
+        },
+    )
+    assert bad.status_code == 400
+    assert "la réponse de la CNIL ne peut précéder la demande" in bad.text
+    session.refresh(dpia)
+    assert dpia.cnil_answer_on is None
+    saved = client.post(
+        f"/aipd/{dpia.id}/validation",
+        data={
+            "version": dpia.version,
+            "consultation_requested_on": "2026-03-02",
+            "cnil_answer_on": "2026-04-20",
+        },
+    )
+    assert saved.status_code == 302
+    session.refresh(dpia)
+    validated = client.post(f"/aipd/{dpia.id}/step/validate", data={"version": dpia.version})
+    assert validated.status_code == 302
+    session.refresh(dpia)
+    assert dpia.status.value == "validated"
