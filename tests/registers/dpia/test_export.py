@@ -15,7 +15,7 @@ from compliance.document_templates import check_template
 from compliance.documents import ExportRecord, default_template_path, verify_document
 from compliance.permissions import Role
 from compliance.schemas import validate
-from registers.dpia import export, services
+from registers.dpia import export, measures
 from registers.dpia.schemas import MeasureCreate
 from tests.registers.dpia.conftest import complete
 
@@ -38,7 +38,7 @@ def assessed(session, organisation, make_dpia):
         overview="Caméras sur la voie publique du centre-ville.",
         consultation_requested_on=date(2026, 2, 2),
     )
-    services.add_measure(
+    measures.add_measure(
         session,
         dpia,
         validate(

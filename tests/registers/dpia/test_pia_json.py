@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from compliance.cli import main
 from compliance.permissions import Role
 from compliance.schemas import validate
-from registers.dpia import pia_json, services
+from registers.dpia import measures, pia_json, services
 from registers.dpia.models import Dpia
 from registers.dpia.schemas import DpiaUpdate, MeasureCreate, RiskKind, RiskLevel, RiskUpdate
 from tests.registers.dpia.conftest import REQUIRED_SCREENING, complete
@@ -149,7 +149,7 @@ def test_a_dpia_exported_here_imports_into_the_same_structure(
         ),
         actor="test",
     )
-    services.add_measure(
+    measures.add_measure(
         session,
         dpia,
         validate(
