@@ -83,7 +83,8 @@ def import_pia(activity_id: int):
             abort(403)
         except (pia_json.PiaFileError, services.WorkflowError) as refused:
             db.rollback()
-            error = str(refused)
+            error = _("Le fichier n'a pas été importé : %(error)s", error=str(refused))
+            form.file.errors = [*form.file.errors, error]
         else:
             db.commit()
             flash(
@@ -105,6 +106,6 @@ def import_pia(activity_id: int):
                 )
             return redirect(url_for(".detail", dpia_id=dpia.id))
     elif form.is_submitted():
-        error = "; ".join(str(message) for messages in form.errors.values() for message in messages)
+        error = True
     status = 400 if error else 200
-    return render_template("dpia/import.html", activity=activity, form=form, error=error), status
+    return render_template("dpia/import.html", activity=activity, form=form), status
