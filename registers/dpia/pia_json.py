@@ -452,7 +452,7 @@ def parse(raw: bytes | str | dict) -> dict:
             raise PiaFileError(_("Le fichier dépasse la taille autorisée (5 Mo)."))
         try:
             raw = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise PiaFileError(_("Ce fichier n'est pas du JSON lisible.")) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("pia"), dict):
         raise PiaFileError(

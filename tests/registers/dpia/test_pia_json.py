@@ -195,6 +195,7 @@ def test_a_dpia_exported_here_imports_into_the_same_structure(
     ("raw", "message"),
     [
         (b"not json {", "pas du JSON"),
+        (b"[" * 200_000, "pas du JSON"),
         (b"[1, 2]", "objet « pia » absent"),
         (b'{"pia": {"name": ""}}', "n'a pas de nom"),
         (b'{"pia": {"name": "x"}, "answers": {}}', "doit être une liste"),
