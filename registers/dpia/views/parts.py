@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
-from compliance.access import scope
+from compliance.access import allowed_on, scope
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action
@@ -37,8 +37,21 @@ def _saved(dpia, anchor=None):
     return redirect(url_for(request.endpoint, dpia_id=dpia.id, _anchor=anchor))
 
 
+# What saving each part needs: the context and the measures are open to the referents.
+WRITES = {
+    "dpia/context.html": Action.EDIT,
+    "dpia/measures.html": Action.EDIT,
+    "dpia/principles.html": Action.VALIDATE,
+    "dpia/risks.html": Action.VALIDATE,
+    "dpia/validation.html": Action.VALIDATE,
+}
+
+
 def _page(template, dpia, form, conflict, status, **extra):
-    return render_template(template, dpia=dpia, form=form, conflict=conflict, **extra), status
+    may_write = allowed_on(dpia, WRITES[template])
+    return render_template(
+        template, dpia=dpia, form=form, conflict=conflict, may_write=may_write, **extra
+    ), status
 
 
 @routes.route("/<int:dpia_id>/context", methods=["GET", "POST"])

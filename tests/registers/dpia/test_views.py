@@ -64,6 +64,9 @@ def test_a_referent_may_not_judge_the_principles(
     dpia = make_dpia(organisation)
     session.commit()
     login_as(Role.REFERENT, organisation)
+    save = '<button type="submit" class="button">Enregistrer</button>'
+    assert save not in client.get(f"/aipd/{dpia.id}/principles").text
+    assert save in client.get(f"/aipd/{dpia.id}/context").text
     assert (
         client.post(f"/aipd/{dpia.id}/principles", data={"version": dpia.version}).status_code
         == 403
