@@ -69,7 +69,9 @@ def export_pia_json(dpia_id: int):
 @routes.route("/import/<int:activity_id>", methods=["GET", "POST"])
 def import_pia(activity_id: int):
     activity = get_or_404(ProcessingActivity, activity_id)
+    # The file brings the principles and the risks, which are the DPO's to write.
     require(REGISTER, Action.CREATE, organisation_id=activity.organisation_id)
+    require(REGISTER, Action.VALIDATE, organisation_id=activity.organisation_id)
     form = PiaImportForm()
     error = None
     if form.validate_on_submit():

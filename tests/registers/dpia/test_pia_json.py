@@ -256,6 +256,8 @@ def test_the_commands_import_and_export_the_file(app, session, activity, tmp_pat
 def test_the_page_uploads_and_downloads_the_file(client, login_as, session, organisation, activity):
     session.commit()
     login_as(Role.DPO, organisation)
+    page = client.get(f"/processing/activities/{activity.id}")
+    assert "Importer un fichier du logiciel PIA" in page.text
     assert client.get(f"/aipd/import/{activity.id}").status_code == 200
     refused = client.post(
         f"/aipd/import/{activity.id}",
@@ -281,6 +283,9 @@ def test_a_referent_may_not_import_what_the_dpo_judges(
 ):
     session.commit()
     login_as(Role.REFERENT, organisation)
+    page = client.get(f"/processing/activities/{activity.id}")
+    assert "Commencer l" in page.text and "Importer un fichier du logiciel PIA" not in page.text
+    assert client.get(f"/aipd/import/{activity.id}").status_code == 403
     response = client.post(
         f"/aipd/import/{activity.id}",
         data={"file": (CNIL_FILE.open("rb"), "pia.json")},
