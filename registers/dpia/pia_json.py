@@ -388,6 +388,10 @@ def pia_document(dpia: Dpia) -> dict:
             str(m.id): m.hygiene_measure for m in dpia.measures if m.hygiene_measure
         },
     }
+    # The software dates every row it imports (`new Date(row.created_at)`).
+    stamp = _instant(dpia.updated_at or dpia.created_at)
+    for row in (*answers, *measures, *evaluations):
+        row["created_at"] = row["updated_at"] = stamp
     return {
         "pia": pia,
         "answers": answers,
