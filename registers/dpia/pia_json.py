@@ -115,6 +115,8 @@ class PiaFileError(ValueError):
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _CLOSE = re.compile(r"</(?:p|div|li|ul|ol|h[1-6]|tr|blockquote)\s*>", re.IGNORECASE)
 _ITEM = re.compile(r"<li(?:\s[^>]*)?>", re.IGNORECASE)
+# A list opening right after text starts a line (after a closed paragraph it already does).
+_LIST = re.compile(r"(?<!\n)<(?:ul|ol)(?:\s[^>]*)?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _SOURCE_BREAK = re.compile(r"\s*\n\s*")
 
@@ -134,6 +136,7 @@ def html_to_text(value) -> str | None:
     text = _SOURCE_BREAK.sub(_source_break, value)
     text = _BREAK.sub("\n", text)
     text = _CLOSE.sub("\n", text)
+    text = _LIST.sub("\n", text)
     text = _ITEM.sub("- ", text)
     text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ").replace("\r", "")
     lines = [line.rstrip() for line in text.split("\n")]

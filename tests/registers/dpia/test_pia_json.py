@@ -58,6 +58,8 @@ def test_text_and_html_go_both_ways():
     assert pia_json.html_to_text(pia_json.text_to_html(text)) == text
     html = "<p>Les <strong>données</strong> :</p>\n<ul>\n<li>nom ;</li>\n<li>santé.</li>\n</ul>"
     assert pia_json.html_to_text(html) == "Les données :\n- nom ;\n- santé."
+    # A list right after a line of text starts on a line of its own.
+    assert pia_json.html_to_text("Données :\n<ul>\n<li>nom</li>\n</ul>") == "Données :\n- nom"
     joined = pia_json.join_blocks("Vue", [("Finalités", "Servir"), ("Autre", None)])
     assert joined == "Vue\n\n[Finalités]\nServir"
     assert pia_json.split_blocks(joined, {"Finalités"}) == ("Vue", {"Finalités": "Servir"})
