@@ -45,6 +45,7 @@ REGISTERS: list[str] = [
     "roadmap",
     "processing",
     "breaches",
+    "dpia",
     "rights",
     "annual",
 ]

@@ -39,6 +39,8 @@ def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
             registry.add_gate(gate.name, gate.check)
         for kind in spec.notices:
             registry.add_notice_kind(kind)
+        for hook in spec.hooks:
+            registry.add_hook(hook.name, hook.react)
         for document_type in spec.document_types:
             register_document_type(app, document_type)
         app.jinja_env.globals.update(spec.template_globals)

@@ -50,6 +50,7 @@ class Register(StrEnum):
     ROADMAP = "roadmap"
     RIGHTS = "rights"
     ANNUAL = "annual"
+    DPIA = "dpia"
 
 
 A = Action
@@ -71,6 +72,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.RIGHTS: FULL,
         # The annual report: VALIDATE is writing the DPO's recommendations.
         Register.ANNUAL: FULL,
+        Register.DPIA: FULL,
     },
     Role.CISO: {
         Register.DASHBOARD: READ_EXPORT,
@@ -82,6 +84,7 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.ROADMAP: FULL,
         Register.RIGHTS: READ_EXPORT,
         Register.ANNUAL: frozenset({A.READ}),
+        Register.DPIA: READ_EXPORT,
     },
     Role.REFERENT: {
         Register.DASHBOARD: frozenset({A.READ}),
@@ -96,6 +99,8 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.RIGHTS: WRITE,
         # Their organisation's awareness sessions; the report read and downloaded.
         Register.ANNUAL: WRITE,
+        # Referents contribute to the context and the measures; the DPO validates.
+        Register.DPIA: WRITE,
     },
     Role.AUDITOR: {
         register: READ_EXPORT

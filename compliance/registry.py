@@ -39,6 +39,8 @@ class Registry:
     gates: dict[str, list[Callable]] = field(default_factory=lambda: defaultdict(list))
     # the kinds of e-mail reminder (`compliance notify`), in the order the messages list them
     notice_kinds: list[NoticeKind] = field(default_factory=list)
+    # hook name ("processing_changed", ...) -> [react(session, record, **details)]
+    hooks: dict[str, list[Callable]] = field(default_factory=lambda: defaultdict(list))
 
     def add_nav(self, endpoint: str, label, register: str, order: int = 100) -> None:
         self.nav.append(NavItem(endpoint, label, register, order))
@@ -71,6 +73,13 @@ class Registry:
             errors.update(check(session, record) or {})
         return errors
 
+    def add_hook(self, name: str, react: Callable) -> None:
+        self.hooks[name].append(react)
+
+    def run_hooks(self, name: str, session, record, **details) -> None:
+        for react in self.hooks.get(name, []):
+            react(session, record, **details)
+
 
 def get_registry() -> Registry:
     return current_app.extensions["registry"]
@@ -79,6 +88,11 @@ def get_registry() -> Registry:
 def gate_errors(name: str, session, record) -> dict[str, str]:
     """What the registers' checks of the gate `name` say against `record` (see `Gate`)."""
     return get_registry().gate_errors(name, session, record)
+
+
+def run_hooks(name: str, session, record, **details) -> None:
+    """Let the registers react to a change another register made (see `Hook`)."""
+    get_registry().run_hooks(name, session, record, **details)
 
 
 # --- what a register declares -----------------------------------------------------------------
@@ -114,6 +128,16 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Hook:
+    """A register's reaction to another register's change ("processing_changed", ...): the
+    service making the change runs every reaction (session, record, **details) in its own
+    transaction, and the reacting register writes what follows from it (flush, never commit)."""
+
+    name: str
+    react: Callable
+
+
+@dataclass(frozen=True)
 class RegisterSpec:
     """Everything the application and the command line mount for one register.
 
@@ -130,6 +154,7 @@ class RegisterSpec:
     gates: tuple[Gate, ...] = ()
     # The e-mail reminders it sends (`compliance notify`): each kind, its role and its source.
     notices: tuple[NoticeKind, ...] = ()
+    hooks: tuple[Hook, ...] = ()
     document_types: tuple[DocumentType, ...] = ()
     # `compliance <command>`, `compliance import <command>`, `compliance export <command>`
     commands: tuple[click.Command, ...] = ()

@@ -45,6 +45,10 @@ def slug(side):
     return {"slug": side.organisation.slug}
 
 
+def dpia_measure(side):
+    return {"dpia_id": side.records["dpia"].id, "measure_id": side.records["dpia_measure"].id}
+
+
 def catalogue_write(role, side):
     """The shared catalogue is written from the host organisation only: a role in A alone is
     refused (403) what it sees, and does not see B's applications (404)."""
@@ -454,6 +458,44 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("api.roadmap.assess", "PUT"): Entry(
         R.ROADMAP, A.EDIT, lambda side: {"organisation": side.organisation.slug, "ref": "1"}
+    ),
+    # --- data protection impact assessments ---
+    ("dpia.index", "GET"): Entry(R.DPIA, A.READ),
+    ("dpia.start", "POST"): Entry(R.DPIA, A.CREATE, record("activity", "activity_id")),
+    ("dpia.detail", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.risk_map_image", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.step", "POST"): Entry(
+        R.DPIA, A.EDIT, lambda side: {"dpia_id": side.records["dpia"].id, "step": "submit"}
+    ),
+    ("dpia.context", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.context", "POST"): Entry(R.DPIA, A.EDIT, record("dpia", "dpia_id")),
+    ("dpia.principles", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.principles", "POST"): Entry(R.DPIA, A.VALIDATE, record("dpia", "dpia_id")),
+    ("dpia.risks", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.risks", "POST"): Entry(R.DPIA, A.VALIDATE, record("dpia", "dpia_id")),
+    ("dpia.measures", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.measures", "POST"): Entry(R.DPIA, A.EDIT, record("dpia", "dpia_id")),
+    ("dpia.remove_measure", "POST"): Entry(R.DPIA, A.EDIT, dpia_measure),
+    ("dpia.plan_measure", "POST"): Entry(R.DPIA, A.VALIDATE, dpia_measure),
+    ("dpia.validation", "GET"): Entry(R.DPIA, A.READ, record("dpia", "dpia_id")),
+    ("dpia.validation", "POST"): Entry(R.DPIA, A.VALIDATE, record("dpia", "dpia_id")),
+    ("dpia.export_word", "POST"): Entry(R.DPIA, A.EXPORT, record("dpia", "dpia_id")),
+    ("dpia.export_pia_json", "POST"): Entry(R.DPIA, A.EXPORT, record("dpia", "dpia_id")),
+    ("dpia.import_pia", "GET"): Entry(R.DPIA, A.VALIDATE, record("activity", "activity_id")),
+    ("dpia.import_pia", "POST"): Entry(R.DPIA, A.VALIDATE, record("activity", "activity_id")),
+    ("api.dpia.dpias", "GET"): Entry(R.DPIA, A.READ),
+    ("api.dpia.create_dpia", "POST"): Entry(R.DPIA, A.CREATE),
+    ("api.dpia.dpia", "GET"): Entry(R.DPIA, A.READ, record("dpia", "record_id")),
+    ("api.dpia.update_dpia", "PATCH"): Entry(R.DPIA, A.EDIT, record("dpia", "record_id")),
+    ("api.dpia.transition_dpia", "POST"): Entry(R.DPIA, A.EDIT, record("dpia", "record_id")),
+    ("api.dpia.adopt_dpia", "POST"): Entry(R.DPIA, A.VALIDATE, record("dpia", "record_id")),
+    ("dpia.adopt", "POST"): Entry(
+        R.DPIA,
+        A.VALIDATE,
+        lambda side: {
+            "dpia_id": side.records["dpia"].id,
+            "activity_id": side.records["activity"].id,
+        },
     ),
     # --- the kernel: dashboards, documents, administration ---
     # --- the DPO's annual report ---

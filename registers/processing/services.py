@@ -23,6 +23,7 @@ from compliance import audit, numbering
 from compliance.auth import can
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
+from compliance.registry import run_hooks
 from compliance.schemas import FieldErrors
 from compliance.services import PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, visible_reference, visible_references
@@ -63,6 +64,9 @@ CHILD_MODELS = {
     "security_measures": ProcessingSecurityMeasure,
 }
 ORDERED = {"purposes", "data_categories"}
+# The hook run when an activity's purposes, data or supporting applications change.
+CHANGED_HOOK = "processing_changed"
+CHANGE_HOOKED = frozenset({"purposes", "data_categories", "special_categories", "applications"})
 
 
 class WorkflowError(ServiceError):
@@ -343,6 +347,10 @@ def update_processing(
             activity.status = ProcessingStatus.DRAFT
         # Child rows live in their own tables: touch the row so that its version moves too.
         activity.updated_at = utcnow()
+        # What other registers assessed on these items (a DPIA) is to be looked at again.
+        changed = sorted(CHANGE_HOOKED.intersection(extra))
+        if changed:
+            run_hooks(CHANGED_HOOK, session, activity, changed=changed)
     audit.record(
         session,
         action="update",

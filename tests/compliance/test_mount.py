@@ -75,6 +75,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
     assert [item.endpoint for item in registry.nav if item.register in registers] == [
         "applications.index",
         "processing.index",
+        "dpia.index",
         "incidents.index",
         "breaches.index",
         "rights.index",

@@ -25,6 +25,7 @@ EXPECTED = {
         "roadmap": "rx",
         "rights": "rcevx",
         "annual": "rcevx",
+        "dpia": "rcevx",
     },
     "ciso": {
         "dashboard": "rx",
@@ -38,6 +39,7 @@ EXPECTED = {
         "roadmap": "rcevx",
         "rights": "rx",
         "annual": "r",
+        "dpia": "rx",
     },
     "referent": {
         "dashboard": "r",
@@ -51,6 +53,7 @@ EXPECTED = {
         "roadmap": "r",
         "rights": "rcex",
         "annual": "rcex",
+        "dpia": "rcex",
     },
     "auditor": {
         "dashboard": "rx",
@@ -64,6 +67,7 @@ EXPECTED = {
         "roadmap": "rx",
         "rights": "rx",
         "annual": "rx",
+        "dpia": "rx",
     },
 }
 LETTER = {"read": "r", "create": "c", "edit": "e", "validate": "v", "export": "x", "admin": "a"}

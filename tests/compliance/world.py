@@ -24,6 +24,9 @@ from registers.applications.schemas import (
 )
 from registers.breaches import services as breach_services
 from registers.breaches.schemas import BreachCreate
+from registers.dpia import measures as dpia_measures
+from registers.dpia import services as dpia_services
+from registers.dpia.schemas import MeasureCreate
 from registers.incidents import corrective_actions
 from registers.incidents import incidents as incident_services
 from registers.incidents.common import today
@@ -155,6 +158,13 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     )
     r["report"] = incident_services.add_external_report(
         session, r["incident"], {"kind": "cert_fr", "made_on": today()}, actor=ACTOR
+    )
+    r["dpia"] = dpia_services.start_dpia(session, r["activity"], actor=ACTOR)
+    r["dpia_measure"] = dpia_measures.add_measure(
+        session,
+        r["dpia"],
+        validate(MeasureCreate, {"title": "Chiffrement des sauvegardes", "state": "planned"}),
+        actor=ACTOR,
     )
     r["version"] = publish_register(session, organisation, actor=ACTOR)
     document_type = document_types()[TEMPLATE]

@@ -21,6 +21,7 @@ from compliance.db import ConflictError, get_session
 from compliance.forms import conflict_report
 from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
+from compliance.registry import get_registry
 from compliance.routes import Routes
 from compliance.schemas import FilterError
 from compliance.tenancy import Organisation, selected_organisation_id, visible_organisations_query
@@ -162,6 +163,7 @@ def _render_detail(activity, *, conflict=None, forms_with_errors=None, status=20
         may_edit=allowed_on(activity, Action.EDIT),
         may_validate=allowed_on(activity, Action.VALIDATE),
         may_export=allowed_on(activity, Action.EXPORT),
+        linked=get_registry().panels_for("processing_activity", activity),
     ), status
 
 
