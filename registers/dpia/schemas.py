@@ -35,7 +35,7 @@ class DpiaStatus(LabeledEnum):
     def __labels__(cls):
         return {
             cls.DRAFT: _l("Brouillon"),
-            cls.TO_REVIEW: _l("À examiner (DPO)"),
+            cls.TO_REVIEW: _l("À examiner par le délégué"),
             cls.VALIDATED: _l("Validée"),
             cls.TO_REVISE: _l("À réviser"),
         }
