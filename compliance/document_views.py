@@ -38,13 +38,6 @@ verify_bp = Blueprint("verify", __name__)
 templates_bp = Blueprint("word_templates", __name__, url_prefix="/documents/templates")
 
 
-@verify_bp.record_once
-def _verify_nav(state):
-    state.app.extensions["registry"].add_nav(
-        "verify.verify", _l("Vérifier un document"), Register.DASHBOARD.value, order=900
-    )
-
-
 @verify_bp.app_context_processor
 def _pdf_helpers():
     # Every page's PDF button (templates/documents/_pdf.html) asks whether it can work.
