@@ -125,3 +125,17 @@ def test_the_validation_page_records_the_consultation_and_refuses_bad_dates(
     assert validated.status_code == 302
     session.refresh(dpia)
     assert dpia.status.value == "validated"
+
+
+def test_a_validated_dpias_parts_are_read_only(client, login_as, session, organisation, make_dpia):
+    """Once validated, a part's page shows its answers in a disabled form without a save button
+    (a revision must be asked for first); a draft's form is open."""
+    dpia = complete(session, make_dpia(organisation))
+    session.commit()
+    login_as(Role.DPO, organisation)
+    draft = client.get(f"/aipd/{dpia.id}/risks").text
+    assert '<fieldset class="dpia-part">' in draft
+    client.post(f"/aipd/{dpia.id}/step/validate", data={"version": dpia.version})
+    for part in ("context", "principles", "risks", "validation"):
+        page = client.get(f"/aipd/{dpia.id}/{part}").text
+        assert '<fieldset class="dpia-part" disabled>' in page, part
