@@ -54,12 +54,13 @@ def _page(template, dpia, form, conflict, status, **extra):
     ), status
 
 
-@routes.route("/<int:dpia_id>/context", methods=["GET", "POST"])
-def context(dpia_id: int):
+def _update_part(dpia_id: int, form_class, action: Action, template: str):
+    """A part's page: its form over the DPIA, saved by `update_dpia` with the action `action`
+    required to post."""
     dpia = load(dpia_id)
-    form = forms.ContextForm(obj=dpia)
+    form = form_class(obj=dpia)
     if form.is_submitted():
-        load(dpia_id, Action.EDIT)
+        load(dpia_id, action)
     done, conflict, status = submit(
         form,
         guarded(
@@ -75,7 +76,12 @@ def context(dpia_id: int):
     )
     if done:
         return _saved(dpia)
-    return _page("dpia/context.html", dpia, form, conflict, status)
+    return _page(template, dpia, form, conflict, status)
+
+
+@routes.route("/<int:dpia_id>/context", methods=["GET", "POST"])
+def context(dpia_id: int):
+    return _update_part(dpia_id, forms.ContextForm, Action.EDIT, "dpia/context.html")
 
 
 @routes.route("/<int:dpia_id>/principles", methods=["GET", "POST"])
@@ -245,23 +251,4 @@ def plan_measure(dpia_id: int, measure_id: int):
 
 @routes.route("/<int:dpia_id>/validation", methods=["GET", "POST"])
 def validation(dpia_id: int):
-    dpia = load(dpia_id)
-    form = forms.ValidationForm(obj=dpia)
-    if form.is_submitted():
-        load(dpia_id, Action.VALIDATE)
-    done, conflict, status = submit(
-        form,
-        guarded(
-            lambda: services.update_dpia(
-                get_session(),
-                dpia,
-                form.checked(DpiaUpdate),
-                actor=current_user,
-                version=form.submitted_version(),
-            )
-        ),
-        reload=lambda: load(dpia_id),
-    )
-    if done:
-        return _saved(dpia)
-    return _page("dpia/validation.html", dpia, form, conflict, status)
+    return _update_part(dpia_id, forms.ValidationForm, Action.VALIDATE, "dpia/validation.html")
