@@ -65,6 +65,9 @@ def test_member_report_holds_its_figures_sessions_and_recommendations(
     assert "Répondre aux demandes d'accès" in text and "Vidéoprotection |" not in text
     assert "Mener l'AIPD de la vidéoprotection." in text
     assert "Une session par membre" not in text
+    # French agreement: one breach, one session (0 and 1 take the singular).
+    assert "1 violation de données, dont 1 notifiée à la CNIL" in text
+    assert "1 session de sensibilisation suivie par 14 personnes" in text
     assert "Annexe. Chiffres par organisation" not in text
     # The charts with something to show: the activities' is empty, the breaches' is not.
     assert len(Document(io.BytesIO(data)).inline_shapes) == 1
