@@ -27,6 +27,7 @@ from registers.rights.models import RightsRequest, due_dates
 from registers.rights.schemas import (
     ART19_RIGHTS,
     FIXED_AFTER_CREATION,
+    GROUND_RIGHTS,
     GROUNDS_WITH_DETAILS,
     OPEN_STATUSES,
     Answer,
@@ -34,6 +35,7 @@ from registers.rights.schemas import (
     Extension,
     Outcome,
     Refusal,
+    RefusalGround,
     RightsRequestCreate,
     RightsRequestUpdate,
     RightsStatus,
@@ -331,11 +333,43 @@ def extend_request(
     return request
 
 
-def _refusal_errors(values, errors: dict) -> None:
+def _ground_errors(request: RightsRequest, values, errors: dict) -> None:
+    """A ground that holds only for some rights (Art. 15(4), 17(3), 20(4), 21(1)) is refused for
+    the others; compelling grounds never answer an objection to direct marketing (Art. 21(3))."""
+    ground = values.refusal_ground
+    if request.right not in GROUND_RIGHTS.get(ground, (request.right,)):
+        messages = {
+            RefusalGround.ERASURE_EXCEPTION: _(
+                "les exceptions de l'article 17.3 ne valent que pour une demande d'effacement"
+            ),
+            RefusalGround.COMPELLING_GROUNDS: _(
+                "les motifs légitimes et impérieux (article 21.1) ne valent que pour une opposition"
+            ),
+            RefusalGround.RIGHTS_OF_OTHERS: _(
+                "l'atteinte aux droits et libertés d'autrui ne vaut que pour une demande d'accès "
+                "(article 15.4) ou de portabilité (article 20.4)"
+            ),
+        }
+        errors.setdefault("refusal_ground", messages[ground])
+    elif ground == RefusalGround.COMPELLING_GROUNDS and not values.not_direct_marketing:
+        errors.setdefault(
+            "not_direct_marketing",
+            _(
+                "une opposition à la prospection ne peut jamais être refusée (article 21.3) : "
+                "confirmez que l'opposition ne porte pas sur la prospection"
+            ),
+        )
+
+
+def _refusal_errors(request: RightsRequest, values, errors: dict) -> None:
     if values.refusal_ground is None:
         errors.setdefault("refusal_ground", _("est obligatoire"))
-    elif values.refusal_ground in GROUNDS_WITH_DETAILS and not values.refusal_details:
-        errors.setdefault("refusal_details", _("précisez l'exception ou la disposition invoquée"))
+    else:
+        _ground_errors(request, values, errors)
+        if values.refusal_ground in GROUNDS_WITH_DETAILS and not values.refusal_details:
+            errors.setdefault(
+                "refusal_details", _("précisez l'exception ou la disposition invoquée")
+            )
     if not values.refusal_reasoning:
         errors.setdefault("refusal_reasoning", _("est obligatoire"))
     if not values.remedies_mentioned:
@@ -353,11 +387,15 @@ def _outcome_day(request: RightsRequest, name: str, day: date, errors: dict) -> 
     _not_before_receipt({name: day}, (name,), request.received_on, errors)
 
 
-def _set_refusal(request: RightsRequest, values) -> None:
+def _set_refusal(request: RightsRequest, values) -> dict:
+    """Set the refused part; the audit change that records the Art. 21(3) confirmation."""
     request.refusal_ground = values.refusal_ground
     request.refusal_details = values.refusal_details
     request.refusal_reasoning = values.refusal_reasoning
     request.remedies_mentioned = bool(values.remedies_mentioned)
+    if values.refusal_ground == RefusalGround.COMPELLING_GROUNDS:
+        return {"not_direct_marketing": {"before": None, "after": True}}
+    return {}
 
 
 def answer_request(
@@ -376,20 +414,21 @@ def answer_request(
     errors: dict[str, str] = {}
     _outcome_day(request, "answered_on", values.answered_on, errors)
     if values.partial:
-        _refusal_errors(values, errors)
+        _refusal_errors(request, values, errors)
     if errors:
         raise FieldErrors(errors)
     request.answered_on = values.answered_on
     request.answer_summary = values.answer_summary
     request.answer_means = values.answer_means
+    confirmed = {}
     if values.partial:
-        _set_refusal(request, values)
+        confirmed = _set_refusal(request, values)
         request.outcome = Outcome.PARTIALLY_ANSWERED
         request.status = RightsStatus.PARTIALLY_ANSWERED
     else:
         request.outcome = Outcome.ANSWERED
         request.status = RightsStatus.ANSWERED
-    _audit(session, request, actor=actor, action="answer")
+    _audit(session, request, actor=actor, action="answer", extra=confirmed)
     return request
 
 
@@ -408,15 +447,15 @@ def refuse_request(
     _open(request)
     errors: dict[str, str] = {}
     _outcome_day(request, "answered_on", values.answered_on, errors)
-    _refusal_errors(values, errors)
+    _refusal_errors(request, values, errors)
     if errors:
         raise FieldErrors(errors)
     request.answered_on = values.answered_on
     request.answer_means = values.answer_means
-    _set_refusal(request, values)
+    confirmed = _set_refusal(request, values)
     request.outcome = Outcome.REFUSED
     request.status = RightsStatus.REFUSED
-    _audit(session, request, actor=actor, action="refuse")
+    _audit(session, request, actor=actor, action="refuse", extra=confirmed)
     return request
 
 

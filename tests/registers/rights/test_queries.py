@@ -58,6 +58,7 @@ def test_annual_figures(session, make_request, organisation, other_organisation)
             "refusal_ground": "compelling_grounds",
             "refusal_reasoning": "Le traitement répond à une obligation légale de la commune.",
             "remedies_mentioned": True,
+            "not_direct_marketing": True,
         },
         actor="test",
     )
