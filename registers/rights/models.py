@@ -92,6 +92,8 @@ class RightsRequest(RecordMixin, RightsRequestBase, table=True):
         "identity_doubt_reason",
         "extension_reasons",
         "answer_summary",
+        "answer_means",
+        "refusal_details",
         "refusal_reasoning",
         "recipients_informed",
     )

@@ -97,3 +97,15 @@ def test_compelling_grounds_need_the_objection_not_to_concern_direct_marketing(
         sa.select(AuditEntry).where(AuditEntry.action == "refuse").order_by(AuditEntry.id.desc())
     ).first()
     assert entry.changes["not_direct_marketing"]["after"] is True
+
+
+def test_the_means_and_the_details_are_masked_in_the_audit(session, make_request, organisation):
+    request = make_request(organisation, right="erasure")
+    values = _refusal("erasure_exception", answer_means="Courriel à Mme Claire Martin")
+    services.refuse_request(session, request, values, actor="t")
+    session.flush()
+    entry = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "refuse").order_by(AuditEntry.id.desc())
+    ).first()
+    assert "Martin" not in str(entry.changes) and "17.3.b" not in str(entry.changes)
+    assert entry.changes["refusal_details"]["after"] not in (None, values["refusal_details"])
