@@ -21,7 +21,7 @@ from compliance.permissions import Action, Register
 from compliance.schemas import validate
 from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
-from registers.applications.models import Application
+from registers.applications.models import Application, Deployment
 from registers.processing.models import ProcessingActivity
 from registers.rights.models import RightsRequest, due_dates
 from registers.rights.schemas import (
@@ -176,6 +176,7 @@ def _links(session: Session, request: RightsRequest, cleaned: dict, *, actor) ->
             field="application_ids",
             keep=request.applications,
         )
+        _controllers_applications(session, request, found)
         before = sorted(a.id for a in request.applications)
         request.applications = sorted(found, key=lambda a: (a.name, a.id))
         after = sorted(a.id for a in request.applications)
@@ -185,6 +186,34 @@ def _links(session: Session, request: RightsRequest, cleaned: dict, *, actor) ->
         # The links live in their own tables: touch the row so its version moves too.
         request.updated_at = utcnow()
     return changes
+
+
+def _controllers_applications(session: Session, request: RightsRequest, found) -> None:
+    """Each application newly linked is deployed in the controller or supports one of the
+    request's activities (as the form offers them); those already linked stay."""
+    kept = {a.id for a in request.applications}
+    supporting = {a.id for activity in request.activities for a in activity.applications}
+    new = {a.id for a in found} - kept - supporting
+    if not new:
+        return
+    deployed = set(
+        session.scalars(
+            sa.select(Deployment.application_id).where(
+                Deployment.organisation_id == request.organisation_id,
+                Deployment.archived_at.is_(None),
+                Deployment.application_id.in_(new),
+            )
+        )
+    )
+    if new - deployed:
+        raise FieldErrors(
+            {
+                "application_ids": _(
+                    "des applications ne sont ni déployées dans cette organisation ni utilisées "
+                    "par les traitements de la demande"
+                )
+            }
+        )
 
 
 def _recompute(request: RightsRequest) -> None:
