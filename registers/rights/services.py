@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance import audit, numbering
-from compliance.calendar import today_in_paris
+from compliance.calendar import period_end, today_in_paris
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
 from compliance.schemas import validate
@@ -23,7 +24,7 @@ from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
 from registers.applications.models import Application, Deployment
 from registers.processing.models import ProcessingActivity
-from registers.rights.models import RightsRequest, due_dates
+from registers.rights.models import ANSWER_MONTHS, RightsRequest, due_dates
 from registers.rights.schemas import (
     ART19_RIGHTS,
     FIXED_AFTER_CREATION,
@@ -290,6 +291,8 @@ def update_request(
             errors[name] = _("ne peut pas changer après la création")
     merged = {name: cleaned.get(name, getattr(request, name)) for name in CLOCK_FIELDS}
     _check_identity(merged, errors, today=today_in_paris())
+    if not errors:
+        _recorded_dates_still_hold(request, merged, cleaned, errors)
     if errors:
         raise FieldErrors(errors)
     links = _links(session, request, cleaned, actor=actor)
@@ -298,6 +301,38 @@ def update_request(
     _recompute(request)
     _audit(session, request, actor=actor, extra=links)
     return request
+
+
+def _recorded_dates_still_hold(request: RightsRequest, merged: dict, cleaned: dict, errors):
+    """New dates of receipt or of the identity check keep what was recorded under the old ones
+    in order: the extension told within the first month (Art. 12(3)), the answer or the
+    withdrawal not before receipt."""
+    field = next((name for name in CLOCK_FIELDS if name in cleaned), "received_on")
+    received = merged["received_on"]
+    for name in ("answered_on", "withdrawn_on", "extension_notified_on"):
+        day = getattr(request, name)
+        if day is not None and day < received:
+            errors.setdefault(
+                field,
+                _(
+                    "une suite datée du %(day)s précède la réception ainsi modifiée",
+                    day=format_date(day, "long"),
+                ),
+            )
+            return
+    notified = request.extension_notified_on
+    if notified is not None:
+        due, _later = due_dates(SimpleNamespace(**merged), extended=False)
+        if notified > due:
+            errors.setdefault(
+                field,
+                _(
+                    "la prolongation notifiée le %(told)s serait postérieure à l'échéance du "
+                    "premier mois ainsi modifiée, le %(due)s (article 12.3)",
+                    told=format_date(notified, "long"),
+                    due=format_date(due, "long"),
+                ),
+            )
 
 
 # --- the transitions ----------------------------------------------------------------------------
@@ -325,13 +360,19 @@ def extension_errors(request: RightsRequest, notified_on: date, *, today: date) 
         return {"extension_notified_on": _("ne peut pas être dans le futur")}
     if notified_on < request.received_on:
         return {"extension_notified_on": _("ne peut pas précéder la réception de la demande")}
-    if notified_on > request.due_on:
+    limit = request.due_on
+    if request.clock_suspended:
+        # Proof of identity awaited on a reasonable doubt (Art. 12(6)): the first month is
+        # lengthened by the days waited so far.
+        waited = max((today - request.identity_requested_on).days, 0)
+        limit = period_end(request.received_on, ANSWER_MONTHS, extra_days=waited)
+    if notified_on > limit:
         return {
             "extension_notified_on": _(
                 "prolongation refusée : la personne doit en être informée dans le mois qui suit "
                 "la réception de la demande, au plus tard le %(due)s (article 12.3) ; une "
                 "information donnée le %(told)s est tardive",
-                due=format_date(request.due_on, "long"),
+                due=format_date(limit, "long"),
                 told=format_date(notified_on, "long"),
             )
         }
