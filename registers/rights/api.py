@@ -42,6 +42,13 @@ __all__ = ["bp"]
 # Nested in the kernel's API blueprint (/api/v1), whose authentication applies to it.
 bp = Blueprint("rights", __name__)
 
+
+@bp.before_request
+def readers_only() -> None:
+    """Every route: the register's readers only (403 before any lookup, as the pages do)."""
+    require(REGISTER)
+
+
 # Keys a client may send back as it read them: ignored, never written (the version aside).
 READ_ONLY = read_only(RightsRequestRead, RightsRequestCreate) - {"version"}
 

@@ -63,11 +63,18 @@ def _outcome_on(request: RightsRequest) -> date | None:
 
 def timeliness(request: RightsRequest, today: date) -> tuple[str, str]:
     """(key, text): whether the request was, or is being, answered within its applicable due
-    date. key is on_time, late, open, suspended or none (withdrawn)."""
+    date (a refusal, and the refused part of a partial answer, within the first month: Art.
+    12(4)). key is on_time, late, open, suspended or none (withdrawn)."""
     due = request.applicable_due_on
     if request.outcome == Outcome.WITHDRAWN:
         return "none", "Sans objet (retirée)"
+    if request.outcome == Outcome.REFUSED:
+        # The reasons for not acting are due within one month, even when extended (Art. 12(4)).
+        due = request.due_on
     if request.answered_on is not None:
+        if request.answered_on <= due and request.refusal_late:
+            days = (request.answered_on - request.due_on).days
+            return "late", f"Refus partiel hors délai ({days} j, art. 12.4)"
         if request.answered_on <= due:
             return "on_time", "Dans le délai"
         days = (request.answered_on - due).days

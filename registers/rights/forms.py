@@ -131,6 +131,13 @@ def _refusal_fields(cls, needed: bool):
         description=_l("L'exception de l'article 17.3 invoquée, ou l'autre motif."),
     )
     cls.refusal_reasoning = _text(_l("Motivation"), ENCRYPTED, needed=needed)
+    cls.not_direct_marketing = BooleanField(
+        _l("L'opposition ne porte pas sur la prospection (article 21.3)"),
+        description=_l(
+            "À cocher pour invoquer des motifs légitimes et impérieux : l'opposition à la "
+            "prospection ne peut jamais être refusée."
+        ),
+    )
     cls.remedies_mentioned = BooleanField(
         _l(
             "Le courrier mentionne le droit d'introduire une réclamation auprès de la CNIL et "

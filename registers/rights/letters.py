@@ -103,7 +103,8 @@ def _controller(organisation: Organisation) -> dict:
 
 def _dpo(organisation: Organisation) -> dict:
     name = organisation.dpo_name or ""
-    contact = organisation.dpo_contact or organisation.referent_email or ""
+    # The DPO's own contact (Art. 37(7)), never someone else's.
+    contact = organisation.dpo_contact or ""
     return {
         "name": name or MISSING_DPO,
         "contact": contact,
@@ -112,12 +113,26 @@ def _dpo(organisation: Organisation) -> dict:
     }
 
 
+# The rights of others, for a portability request: Art. 20(4), not Art. 15(4).
+PORTABILITY_OTHERS = (
+    "y faire droit porterait atteinte aux droits et libertés d'autres personnes "
+    "(article 20.4 du RGPD)"
+)
+
+
 def _refusal(request: RightsRequest) -> dict | None:
     if request.refusal_ground is None:
         return None
+    ground, label = GROUNDS[request.refusal_ground], str(request.refusal_ground.label)
+    if (
+        request.refusal_ground == RefusalGround.RIGHTS_OF_OTHERS
+        and request.right == RightKind.PORTABILITY
+    ):
+        ground = PORTABILITY_OTHERS
+        label = label.replace("15.4", "20.4")
     return {
-        "ground": GROUNDS[request.refusal_ground],
-        "ground_label": str(request.refusal_ground.label),
+        "ground": ground,
+        "ground_label": label,
         "details": request.refusal_details or "",
         "reasoning": _lines(request.refusal_reasoning),
     }
@@ -179,6 +194,81 @@ def extension_context(request: RightsRequest) -> dict:
     return context
 
 
+TO_COMPLETE = "[À compléter : {}]"
+
+
+def _label(value) -> str:
+    return str(getattr(value, "label", value) or "")
+
+
+def _retention(category) -> str:
+    parts = []
+    if category.active_period:
+        parts.append(category.active_period)
+    if category.intermediate_period:
+        parts.append(f"puis {category.intermediate_period} en archives intermédiaires")
+    if category.retention_criterion:
+        parts.append(category.retention_criterion.strip())
+    return f"{_label(category.category)} : {', '.join(parts)}" if parts else ""
+
+
+def _unique(lines) -> list[str]:
+    return list(dict.fromkeys(line.strip() for line in lines if line and line.strip()))
+
+
+def _access(request: RightsRequest) -> dict | None:
+    """Art. 15(1)(a) to (h) and 15(2), from the register's activities linked to the request
+    where it knows them; what it does not know is left for the writer to complete."""
+    if request.right != RightKind.ACCESS:
+        return None
+    activities = [a for a in request.activities if a.archived_at is None]
+    purposes = _unique(p.description for a in activities for p in a.purposes)
+    categories = _unique(
+        f"{_label(c.category)}{f' ({c.description.strip()})' if c.description else ''}"
+        for a in activities
+        for c in a.data_categories
+    )
+    categories += _unique(_label(c.category) for a in activities for c in a.special_categories)
+    recipients = _unique(
+        f"{r.name} ({_label(r.recipient_type)})" for a in activities for r in a.recipients
+    )
+    retention = _unique(_retention(c) for a in activities for c in a.data_categories)
+    sources = _unique(a.data_source for a in activities if a.indirect_collection)
+    transfers = _unique(
+        f"{t.recipient} ({t.country}) : {_label(t.safeguard) or 'garantie à préciser'}"
+        for a in activities
+        for t in a.transfers
+    )
+    known = bool(activities)
+    return {
+        "activities": [a.name for a in activities],
+        "purposes": purposes or [TO_COMPLETE.format("les finalités du traitement")],
+        "categories": categories or [TO_COMPLETE.format("les catégories de données")],
+        "recipients": recipients
+        or (
+            ["Aucun destinataire n'est enregistré pour ces traitements."]
+            if known
+            else [TO_COMPLETE.format("les destinataires")]
+        ),
+        "retention": retention or [TO_COMPLETE.format("la durée de conservation ou ses critères")],
+        "sources": sources
+        or (
+            ["Les données ont été collectées auprès de vous."]
+            if known
+            else [TO_COMPLETE.format("la source des données")]
+        ),
+        "transfers": transfers
+        or (
+            ["Aucun transfert hors de l'Union européenne n'est enregistré pour ces traitements."]
+            if known
+            else [TO_COMPLETE.format("les transferts hors de l'UE et leurs garanties")]
+        ),
+        "automated": TO_COMPLETE.format(
+            "l'existence ou non d'une décision automatisée, sa logique et ses conséquences"
+        ),
+    }
+
+
 def answer_context(request: RightsRequest) -> dict:
     """The answer (its summary and means); for a partial answer, what is refused and why; for
     a rectification, an erasure or a restriction, the recipients told (Art. 19)."""
@@ -192,6 +282,7 @@ def answer_context(request: RightsRequest) -> dict:
         art19=request.right in ART19_RIGHTS,
         art19_action=ART19_ACTIONS.get(request.right, ""),
         recipients=_lines(request.recipients_informed),
+        access=_access(request),
         recipients_informed_on=request.recipients_informed_on,
     )
     return context

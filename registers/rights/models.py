@@ -92,6 +92,8 @@ class RightsRequest(RecordMixin, RightsRequestBase, table=True):
         "identity_doubt_reason",
         "extension_reasons",
         "answer_summary",
+        "answer_means",
+        "refusal_details",
         "refusal_reasoning",
         "recipients_informed",
     )
@@ -197,3 +199,14 @@ class RightsRequest(RecordMixin, RightsRequestBase, table=True):
         if self.answered_on is None:
             return None
         return self.answered_on > self.applicable_due_on
+
+    @property
+    def refusal_late(self) -> bool:
+        """A refusal, or the refused part of a partial answer, told after the first month: the
+        reasons for not acting are due within one month even when the time is extended
+        (Art. 12(4))."""
+        return bool(
+            self.refusal_ground is not None
+            and self.answered_on is not None
+            and self.answered_on > self.due_on
+        )

@@ -104,9 +104,14 @@ def annual_figures(session: Session, organisation_ids: Iterable[int] | None, yea
     """The figures of the requests received in `year` by `organisation_ids` (None: every
     organisation), counted in SQL: received, by_right ({right code: count}, every right listed),
     answered_on_time and answered_late (fully or partly answered, against the applicable due
-    date), extended, refused, withdrawn and open (no outcome yet)."""
+    date), extended, refused, withdrawn and open (no outcome yet); partially_refused (the partial
+    answers, whose refused part "refused" leaves out); refused_on_time and refused_late (the
+    refusals and the partial answers' refused parts, against the first month: Art. 12(4))."""
     in_year = sa.and_(R.received_on >= date(year, 1, 1), R.received_on <= date(year, 12, 31))
     answered = R.outcome.in_(ANSWERED)
+    # A refusal, or the refused part of a partial answer: its reasons are due within the first
+    # month, even when extended (Art. 12(4)).
+    refusing = R.outcome.in_((Outcome.REFUSED, Outcome.PARTIALLY_ANSWERED))
 
     def count(condition):
         return sa.func.count().filter(condition)
@@ -119,6 +124,9 @@ def annual_figures(session: Session, organisation_ids: Iterable[int] | None, yea
         count(R.outcome == Outcome.REFUSED),
         count(R.outcome == Outcome.WITHDRAWN),
         count(IS_OPEN),
+        count(R.outcome == Outcome.PARTIALLY_ANSWERED),
+        count(sa.and_(refusing, R.answered_on <= R.due_on)),
+        count(sa.and_(refusing, R.answered_on > R.due_on)),
     ).where(in_year)
     row = session.execute(_within(totals, organisation_ids)).one()
     by_right = dict.fromkeys((kind.value for kind in RightKind), 0)
@@ -128,6 +136,9 @@ def annual_figures(session: Session, organisation_ids: Iterable[int] | None, yea
     keys = ("received", "answered_on_time", "answered_late", "extended", "refused", "withdrawn")
     figures = dict(zip(keys, row[:6], strict=True))
     figures["open"] = row[6]
+    figures["partially_refused"] = row[7]
+    figures["refused_on_time"] = row[8]
+    figures["refused_late"] = row[9]
     figures["by_right"] = by_right
     return figures
 

@@ -153,6 +153,14 @@ GROUNDS_WITH_DETAILS = (
     RefusalGround.OTHER,
 )
 
+# The grounds that hold only for some rights; the others (Art. 12(5), another ground) hold for
+# any right.
+GROUND_RIGHTS = {
+    RefusalGround.ERASURE_EXCEPTION: (RightKind.ERASURE,),
+    RefusalGround.COMPELLING_GROUNDS: (RightKind.OBJECTION,),
+    RefusalGround.RIGHTS_OF_OTHERS: (RightKind.ACCESS, RightKind.PORTABILITY),
+}
+
 
 # --- a request ---------------------------------------------------------------------------------
 
@@ -228,6 +236,9 @@ class Answer(Input):
     refusal_details: Line | None = Field(default=None, max_length=500)
     refusal_reasoning: Sentence | None = Field(default=None, max_length=10_000)
     remedies_mentioned: Switch = False
+    # Art. 21(3): an objection to direct marketing is never refused; compelling legitimate
+    # grounds need the confirmation that the objection concerns something else.
+    not_direct_marketing: Switch = False
 
 
 class Refusal(Input):
@@ -240,6 +251,9 @@ class Refusal(Input):
     refusal_reasoning: Sentence = Field(max_length=10_000)
     answer_means: Line | None = Field(default=None, max_length=300)
     remedies_mentioned: Switch = False
+    # Art. 21(3): an objection to direct marketing is never refused; compelling legitimate
+    # grounds need the confirmation that the objection concerns something else.
+    not_direct_marketing: Switch = False
 
 
 class Withdrawal(Input):

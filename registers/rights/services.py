@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,18 +16,19 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from compliance import audit, numbering
-from compliance.calendar import today_in_paris
+from compliance.calendar import period_end, today_in_paris
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
 from compliance.schemas import validate
 from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, visible_reference, visible_references
-from registers.applications.models import Application
+from registers.applications.models import Application, Deployment
 from registers.processing.models import ProcessingActivity
-from registers.rights.models import RightsRequest, due_dates
+from registers.rights.models import ANSWER_MONTHS, RightsRequest, due_dates
 from registers.rights.schemas import (
     ART19_RIGHTS,
     FIXED_AFTER_CREATION,
+    GROUND_RIGHTS,
     GROUNDS_WITH_DETAILS,
     OPEN_STATUSES,
     Answer,
@@ -34,6 +36,7 @@ from registers.rights.schemas import (
     Extension,
     Outcome,
     Refusal,
+    RefusalGround,
     RightsRequestCreate,
     RightsRequestUpdate,
     RightsStatus,
@@ -174,6 +177,7 @@ def _links(session: Session, request: RightsRequest, cleaned: dict, *, actor) ->
             field="application_ids",
             keep=request.applications,
         )
+        _controllers_applications(session, request, found)
         before = sorted(a.id for a in request.applications)
         request.applications = sorted(found, key=lambda a: (a.name, a.id))
         after = sorted(a.id for a in request.applications)
@@ -183,6 +187,34 @@ def _links(session: Session, request: RightsRequest, cleaned: dict, *, actor) ->
         # The links live in their own tables: touch the row so its version moves too.
         request.updated_at = utcnow()
     return changes
+
+
+def _controllers_applications(session: Session, request: RightsRequest, found) -> None:
+    """Each application newly linked is deployed in the controller or supports one of the
+    request's activities (as the form offers them); those already linked stay."""
+    kept = {a.id for a in request.applications}
+    supporting = {a.id for activity in request.activities for a in activity.applications}
+    new = {a.id for a in found} - kept - supporting
+    if not new:
+        return
+    deployed = set(
+        session.scalars(
+            sa.select(Deployment.application_id).where(
+                Deployment.organisation_id == request.organisation_id,
+                Deployment.archived_at.is_(None),
+                Deployment.application_id.in_(new),
+            )
+        )
+    )
+    if new - deployed:
+        raise FieldErrors(
+            {
+                "application_ids": _(
+                    "des applications ne sont ni déployées dans cette organisation ni utilisées "
+                    "par les traitements de la demande"
+                )
+            }
+        )
 
 
 def _recompute(request: RightsRequest) -> None:
@@ -259,6 +291,8 @@ def update_request(
             errors[name] = _("ne peut pas changer après la création")
     merged = {name: cleaned.get(name, getattr(request, name)) for name in CLOCK_FIELDS}
     _check_identity(merged, errors, today=today_in_paris())
+    if not errors:
+        _recorded_dates_still_hold(request, merged, cleaned, errors)
     if errors:
         raise FieldErrors(errors)
     links = _links(session, request, cleaned, actor=actor)
@@ -267,6 +301,38 @@ def update_request(
     _recompute(request)
     _audit(session, request, actor=actor, extra=links)
     return request
+
+
+def _recorded_dates_still_hold(request: RightsRequest, merged: dict, cleaned: dict, errors):
+    """New dates of receipt or of the identity check keep what was recorded under the old ones
+    in order: the extension told within the first month (Art. 12(3)), the answer or the
+    withdrawal not before receipt."""
+    field = next((name for name in CLOCK_FIELDS if name in cleaned), "received_on")
+    received = merged["received_on"]
+    for name in ("answered_on", "withdrawn_on", "extension_notified_on"):
+        day = getattr(request, name)
+        if day is not None and day < received:
+            errors.setdefault(
+                field,
+                _(
+                    "une suite datée du %(day)s précède la réception ainsi modifiée",
+                    day=format_date(day, "long"),
+                ),
+            )
+            return
+    notified = request.extension_notified_on
+    if notified is not None:
+        due, _later = due_dates(SimpleNamespace(**merged), extended=False)
+        if notified > due:
+            errors.setdefault(
+                field,
+                _(
+                    "la prolongation notifiée le %(told)s serait postérieure à l'échéance du "
+                    "premier mois ainsi modifiée, le %(due)s (article 12.3)",
+                    told=format_date(notified, "long"),
+                    due=format_date(due, "long"),
+                ),
+            )
 
 
 # --- the transitions ----------------------------------------------------------------------------
@@ -294,13 +360,19 @@ def extension_errors(request: RightsRequest, notified_on: date, *, today: date) 
         return {"extension_notified_on": _("ne peut pas être dans le futur")}
     if notified_on < request.received_on:
         return {"extension_notified_on": _("ne peut pas précéder la réception de la demande")}
-    if notified_on > request.due_on:
+    limit = request.due_on
+    if request.clock_suspended:
+        # Proof of identity awaited on a reasonable doubt (Art. 12(6)): the first month is
+        # lengthened by the days waited so far.
+        waited = max((today - request.identity_requested_on).days, 0)
+        limit = period_end(request.received_on, ANSWER_MONTHS, extra_days=waited)
+    if notified_on > limit:
         return {
             "extension_notified_on": _(
                 "prolongation refusée : la personne doit en être informée dans le mois qui suit "
                 "la réception de la demande, au plus tard le %(due)s (article 12.3) ; une "
                 "information donnée le %(told)s est tardive",
-                due=format_date(request.due_on, "long"),
+                due=format_date(limit, "long"),
                 told=format_date(notified_on, "long"),
             )
         }
@@ -331,11 +403,43 @@ def extend_request(
     return request
 
 
-def _refusal_errors(values, errors: dict) -> None:
+def _ground_errors(request: RightsRequest, values, errors: dict) -> None:
+    """A ground that holds only for some rights (Art. 15(4), 17(3), 20(4), 21(1)) is refused for
+    the others; compelling grounds never answer an objection to direct marketing (Art. 21(3))."""
+    ground = values.refusal_ground
+    if request.right not in GROUND_RIGHTS.get(ground, (request.right,)):
+        messages = {
+            RefusalGround.ERASURE_EXCEPTION: _(
+                "les exceptions de l'article 17.3 ne valent que pour une demande d'effacement"
+            ),
+            RefusalGround.COMPELLING_GROUNDS: _(
+                "les motifs légitimes et impérieux (article 21.1) ne valent que pour une opposition"
+            ),
+            RefusalGround.RIGHTS_OF_OTHERS: _(
+                "l'atteinte aux droits et libertés d'autrui ne vaut que pour une demande d'accès "
+                "(article 15.4) ou de portabilité (article 20.4)"
+            ),
+        }
+        errors.setdefault("refusal_ground", messages[ground])
+    elif ground == RefusalGround.COMPELLING_GROUNDS and not values.not_direct_marketing:
+        errors.setdefault(
+            "not_direct_marketing",
+            _(
+                "une opposition à la prospection ne peut jamais être refusée (article 21.3) : "
+                "confirmez que l'opposition ne porte pas sur la prospection"
+            ),
+        )
+
+
+def _refusal_errors(request: RightsRequest, values, errors: dict) -> None:
     if values.refusal_ground is None:
         errors.setdefault("refusal_ground", _("est obligatoire"))
-    elif values.refusal_ground in GROUNDS_WITH_DETAILS and not values.refusal_details:
-        errors.setdefault("refusal_details", _("précisez l'exception ou la disposition invoquée"))
+    else:
+        _ground_errors(request, values, errors)
+        if values.refusal_ground in GROUNDS_WITH_DETAILS and not values.refusal_details:
+            errors.setdefault(
+                "refusal_details", _("précisez l'exception ou la disposition invoquée")
+            )
     if not values.refusal_reasoning:
         errors.setdefault("refusal_reasoning", _("est obligatoire"))
     if not values.remedies_mentioned:
@@ -353,11 +457,15 @@ def _outcome_day(request: RightsRequest, name: str, day: date, errors: dict) -> 
     _not_before_receipt({name: day}, (name,), request.received_on, errors)
 
 
-def _set_refusal(request: RightsRequest, values) -> None:
+def _set_refusal(request: RightsRequest, values) -> dict:
+    """Set the refused part; the audit change that records the Art. 21(3) confirmation."""
     request.refusal_ground = values.refusal_ground
     request.refusal_details = values.refusal_details
     request.refusal_reasoning = values.refusal_reasoning
     request.remedies_mentioned = bool(values.remedies_mentioned)
+    if values.refusal_ground == RefusalGround.COMPELLING_GROUNDS:
+        return {"not_direct_marketing": {"before": None, "after": True}}
+    return {}
 
 
 def answer_request(
@@ -376,20 +484,21 @@ def answer_request(
     errors: dict[str, str] = {}
     _outcome_day(request, "answered_on", values.answered_on, errors)
     if values.partial:
-        _refusal_errors(values, errors)
+        _refusal_errors(request, values, errors)
     if errors:
         raise FieldErrors(errors)
     request.answered_on = values.answered_on
     request.answer_summary = values.answer_summary
     request.answer_means = values.answer_means
+    confirmed = {}
     if values.partial:
-        _set_refusal(request, values)
+        confirmed = _set_refusal(request, values)
         request.outcome = Outcome.PARTIALLY_ANSWERED
         request.status = RightsStatus.PARTIALLY_ANSWERED
     else:
         request.outcome = Outcome.ANSWERED
         request.status = RightsStatus.ANSWERED
-    _audit(session, request, actor=actor, action="answer")
+    _audit(session, request, actor=actor, action="answer", extra=confirmed)
     return request
 
 
@@ -408,15 +517,15 @@ def refuse_request(
     _open(request)
     errors: dict[str, str] = {}
     _outcome_day(request, "answered_on", values.answered_on, errors)
-    _refusal_errors(values, errors)
+    _refusal_errors(request, values, errors)
     if errors:
         raise FieldErrors(errors)
     request.answered_on = values.answered_on
     request.answer_means = values.answer_means
-    _set_refusal(request, values)
+    confirmed = _set_refusal(request, values)
     request.outcome = Outcome.REFUSED
     request.status = RightsStatus.REFUSED
-    _audit(session, request, actor=actor, action="refuse")
+    _audit(session, request, actor=actor, action="refuse", extra=confirmed)
     return request
 
 

@@ -37,7 +37,7 @@ EXPECTED = {
         "incidents": "rcevx",
         "breaches": "rcex",
         "roadmap": "rcevx",
-        "rights": "rx",
+        "rights": "",
         "annual": "r",
         "dpia": "rx",
     },

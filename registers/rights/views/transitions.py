@@ -5,6 +5,7 @@ services. A refused transition shows the detail page again with the form's messa
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -112,6 +113,16 @@ def _transition(request_id: int, name: str):
         fresh = get_or_404(RightsRequest, request_id, options=DETAIL_OPTIONS)
         return render_detail(fresh, failed=name, failed_form=form, status=status)
     flash(MESSAGES[name](), "success")
+    if name in ("answer", "refuse") and record.refusal_late:
+        flash(
+            _(
+                "Refus notifié après l'échéance du premier mois (%(due)s) : les motifs du refus "
+                "sont dus dans le mois, même quand le délai est prolongé (article 12.4). Le "
+                "refus est enregistré comme tardif.",
+                due=format_date(record.due_on, "long"),
+            ),
+            "info",
+        )
     return redirect(url_for(".detail", request_id=request_id, _anchor="suite"))
 
 

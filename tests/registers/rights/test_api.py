@@ -155,3 +155,28 @@ def test_keyset_pages_and_filters(api, dpo, session, organisation, make_request)
     filtered = api("GET", "/rights-requests?year=2025&right=erasure", dpo).json
     assert len(filtered["items"]) == 1
     assert api("GET", "/rights-requests?right=nope", dpo).status_code == 400
+
+
+def test_an_application_of_another_organisation_is_refused(
+    api, dpo, organisation, other_organisation, make_application, make_deployment
+):
+    ours = make_application("Logiciel de l'état civil")
+    theirs = make_application("Logiciel de la voisine")
+    make_deployment(organisation, ours)
+    make_deployment(other_organisation, theirs)
+    body = {
+        "organisation_id": organisation.id,
+        "person_name": "Mme Claire Martin",
+        "right": "access",
+        "channel": "email",
+        "received_on": "2026-03-16",
+    }
+    refused = api("POST", "/rights-requests", dpo, json=body | {"application_ids": [theirs.id]})
+    assert refused.status_code == 422
+    assert "application_ids" in refused.json["errors"]
+    created = api("POST", "/rights-requests", dpo, json=body | {"application_ids": [ours.id]})
+    assert created.status_code == 201, created.json
+    assert created.json["application_ids"] == [ours.id]
+    path = f"/rights-requests/{created.json['id']}"
+    patch = {"application_ids": [ours.id, theirs.id], "version": created.json["version"]}
+    assert api("PATCH", path, dpo, json=patch).status_code == 422

@@ -282,3 +282,29 @@ def test_a_letter_and_the_log_render_in_libreoffice(session, log_world, organisa
     text = pdf_text(export_pdf(session, data, record, "test"))
     assert "Journal des demandes d'exercice des droits" in text
     assert log_world["late"].reference in text and "Hors délai (7 j)" in text
+
+
+def test_a_refusal_is_judged_against_the_first_month(session, make_request, organisation):
+    """Art. 12(4): within the extended time but after the first month, a refusal is late, and
+    so is the refused part of a partial answer."""
+    notice = {"extension_reasons": REASONS, "extension_notified_on": date(2026, 4, 10)}
+    refusal = {
+        "answered_on": date(2026, 5, 4),
+        "refusal_ground": "manifestly_unfounded",
+        "refusal_reasoning": "La personne n'a jamais été usagère des services de la ville.",
+        "remedies_mentioned": True,
+    }
+    refused = make_request(organisation)  # due 16 April, extended to 16 June
+    services.extend_request(session, refused, notice, actor="test")
+    services.refuse_request(session, refused, refusal, actor="test")
+    assert export.timeliness(refused, date(2026, 6, 1)) == ("late", "Hors délai (18 j)")
+    partly = make_request(organisation)
+    services.extend_request(session, partly, notice, actor="test")
+    partial = refusal | {
+        "answer_summary": "Copie des données de l'état civil envoyée par courriel.",
+        "answer_means": "courriel",
+        "partial": True,
+    }
+    services.answer_request(session, partly, partial, actor="test")
+    key, text = export.timeliness(partly, date(2026, 6, 1))
+    assert key == "late" and "12.4" in text

@@ -226,10 +226,15 @@ def test_the_answer_gives_the_summary_the_means_and_the_recipients_told(session,
     assert "Nous y faisons droit :" in lines
     assert "Compte du portail famille supprimé." in lines
     assert "Cette réponse vous est apportée sous la forme suivante : courrier électronique." in text
-    assert "article 19 du RGPD, nous avons informé de cet effacement, le 3 avril 2026," in text
+    assert "au sujet de cet effacement (article 19 du RGPD), le 3 avril 2026 :" in text
+    # The recipients' line says what was done, which may be that nobody was told.
+    assert "nous avons informé" not in text
     assert "Trésorerie municipale" in lines and "Caisse d'allocations familiales" in lines
-    # Nothing refused: no remedies paragraph.
-    assert "CNIL" not in text
+    # Nothing refused: no judicial remedy, but the right to complain to the CNIL, always.
+    assert "recours juridictionnel" not in text
+    assert "introduire une réclamation auprès de la Commission nationale" in text
+    # Not an access request: no Art. 15 information.
+    assert "article 15 du RGPD)" not in text
 
 
 def test_a_partial_answer_says_what_is_refused_why_and_the_remedies(session, requests):
@@ -315,11 +320,10 @@ def test_a_letter_out_of_turn_says_why_and_records_nothing(client, login_as, ses
     assert session.scalar(sa.select(sa.func.count()).select_from(ExportRecord)) == 0
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.CISO])
 def test_readers_see_the_request_but_do_not_write_to_the_person(
-    client, login_as, requests, controller, role
+    client, login_as, requests, controller
 ):
-    login_as(role, controller)
+    login_as(Role.AUDITOR, controller)
     request = requests["refused"]
     page = client.get(f"/rights/{request.id}")
     assert page.status_code == 200
@@ -333,3 +337,53 @@ def test_another_members_request_is_not_found(
     login_as(Role.DPO, other_organisation)
     response = client.post(f"/rights/{requests['refused'].id}/letters/{letters.REFUSAL}")
     assert response.status_code == 404
+
+
+def test_an_access_answer_gives_the_article_15_information(
+    session, controller, make_request, make_activity
+):
+    activity = make_activity(controller, reference="EL-01")
+    request = make_request(controller, processing_ids=[activity.id])
+    services.answer_request(
+        session,
+        request,
+        {"answered_on": date(2026, 4, 2), "answer_summary": SUMMARY, "answer_means": "courriel"},
+        actor="test",
+    )
+    text = letter(session, request, letters.ANSWER)
+    assert "Informations sur le traitement de vos données (article 15 du RGPD)" in text
+    assert "Tenir la liste électorale de la commune" in text  # the purpose
+    assert "INSEE (REU)" in text  # a recipient
+    assert "Durée de l'inscription" in text  # the retention
+    assert "article 15.2 du RGPD" in text and "article 22 du RGPD" in text
+    assert "articles 16, 17, 18 et 21 du RGPD" in text
+    assert "introduire une réclamation auprès de la Commission nationale" in text
+
+
+def test_a_portability_refusal_on_the_rights_of_others_cites_article_20_4(
+    session, controller, make_request
+):
+    request = make_request(controller, right="portability")
+    services.refuse_request(
+        session,
+        request,
+        {
+            "answered_on": date(2026, 4, 1),
+            "refusal_ground": "rights_of_others",
+            "refusal_details": "données d'un tiers",
+            "refusal_reasoning": "Les fichiers contiennent les données de santé d'un voisin.",
+            "remedies_mentioned": True,
+        },
+        actor="test",
+    )
+    text = letter(session, request, letters.REFUSAL)
+    assert "article 20.4 du RGPD" in text and "15.4" not in text
+
+
+def test_the_dpo_contact_is_never_the_referents(session, controller, make_request):
+    controller.dpo_contact = None
+    controller.referent_email = "referent@ivry.invalid"
+    session.flush()
+    context = letters.letter_context(letters.ACKNOWLEDGEMENT, make_request(controller))
+    assert context["dpo"]["contact"] == ""
+    assert "referent@ivry.invalid" not in context["dpo"]["text"]

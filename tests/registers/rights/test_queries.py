@@ -58,6 +58,7 @@ def test_annual_figures(session, make_request, organisation, other_organisation)
             "refusal_ground": "compelling_grounds",
             "refusal_reasoning": "Le traitement répond à une obligation légale de la commune.",
             "remedies_mentioned": True,
+            "not_direct_marketing": True,
         },
         actor="test",
     )
@@ -80,3 +81,38 @@ def test_annual_figures(session, make_request, organisation, other_organisation)
     assert figures["withdrawn"] == 1
     assert figures["open"] == 1
     assert annual_figures(session, None, 2025)["received"] == 7
+
+
+def test_refusals_are_judged_against_the_first_month(session, make_request, organisation):
+    """Art. 12(4): the reasons for not acting within one month, even when extended; the refused
+    parts of partial answers are counted apart."""
+    notice = {"extension_reasons": REASON, "extension_notified_on": date(2025, 3, 20)}
+    refusal = {
+        "refusal_ground": "manifestly_unfounded",
+        "refusal_reasoning": "Le traitement répond à une obligation légale de la commune.",
+        "remedies_mentioned": True,
+    }
+    late = make_request(organisation, received_on=date(2025, 3, 3))  # due 3 April
+    services.extend_request(session, late, notice, actor="test")
+    services.refuse_request(session, late, refusal | {"answered_on": date(2025, 4, 22)}, actor="t")
+    partly = make_request(organisation, received_on=date(2025, 3, 3))
+    services.extend_request(session, partly, notice, actor="test")
+    partial = refusal | {
+        "answered_on": date(2025, 5, 5),
+        "answer_summary": SUMMARY,
+        "answer_means": "courriel",
+        "partial": True,
+    }
+    services.answer_request(session, partly, partial, actor="test")
+    on_time = make_request(organisation, received_on=date(2025, 3, 3))
+    services.refuse_request(
+        session, on_time, refusal | {"answered_on": date(2025, 3, 20)}, actor="t"
+    )
+    session.flush()
+    figures = annual_figures(session, [organisation.id], 2025)
+    assert figures["refused"] == 2
+    assert figures["partially_refused"] == 1
+    assert figures["refused_on_time"] == 1
+    assert figures["refused_late"] == 2
+    # The answered part of the partial answer is within the extended time.
+    assert figures["answered_on_time"] == 1 and figures["answered_late"] == 0

@@ -86,7 +86,7 @@ def test_bad_input_is_refused_with_its_message(client, login_as, session, organi
     assert count(session) == 0
 
 
-def test_auditors_and_the_ciso_read_but_do_not_write(client, login_as, two_requests, organisation):
+def test_auditors_read_but_do_not_write(client, login_as, two_requests, organisation):
     ours, _theirs = two_requests
     login_as(Role.AUDITOR, organisation)
     assert client.get("/rights/").status_code == 200
@@ -95,6 +95,47 @@ def test_auditors_and_the_ciso_read_but_do_not_write(client, login_as, two_reque
     assert client.get(f"/rights/{ours.id}/edit").status_code == 403
     response = client.post(f"/rights/{ours.id}/start", data={"version": ours.version})
     assert response.status_code == 403
+
+
+def test_the_ciso_does_not_read_the_requests(client, login_as, two_requests, organisation):
+    ours, _theirs = two_requests
+    login_as(Role.CISO, organisation)
+    assert client.get("/rights/").status_code == 403
+    assert client.get(f"/rights/{ours.id}").status_code == 403
+
+
+def test_a_refusal_after_the_first_month_is_recorded_and_flagged_late(
+    client, login_as, session, organisation, make_request
+):
+    record = make_request(organisation, received_on=date(2026, 1, 31))  # due 2 March
+    session.commit()
+    login_as(Role.REFERENT, organisation)
+    extension = {
+        "version": str(record.version),
+        "extension_reasons": REASON,
+        "extension_notified_on": "2026-03-02",
+    }
+    assert client.post(f"/rights/{record.id}/extend", data=extension).status_code == 302
+    session.expire_all()
+    response = client.post(
+        f"/rights/{record.id}/refuse",
+        data={
+            "version": str(record.version),
+            "answered_on": "2026-03-20",
+            "refusal_ground": "manifestly_unfounded",
+            "refusal_reasoning": "La personne n'a jamais été usagère des services de la ville.",
+            "remedies_mentioned": "y",
+        },
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Refus notifié après l&#39;échéance du premier mois" in page or (
+        "Refus notifié après l'échéance du premier mois" in page
+    )
+    assert "refus après le premier mois" in page
+    session.expire_all()
+    assert record.status == RightsStatus.REFUSED and record.refusal_late
 
 
 def test_another_organisations_request_is_not_found(client, login_as, two_requests, organisation):
