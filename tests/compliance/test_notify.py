@@ -13,6 +13,7 @@ from datetime import timedelta
 from email import policy
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
@@ -606,3 +607,36 @@ def test_a_write_committed_meanwhile_does_not_stop_the_run(committed_app, smtp_s
         assert len(web) == 3
         assert len(session.scalars(select(NotificationLog)).all()) == 2
         assert run_notify(app, session).messages == 0
+
+
+def test_two_first_saves_of_a_preference_at_once_do_not_fail(session, make_user, organisation):
+    user = make_user(Role.REFERENT, organisation)
+    session.commit()
+    raced = []
+
+    def another_tab_saves_first(state):
+        # A concurrent first save writes the row just after this one has read none.
+        if raced or not state.is_select:
+            return None
+        raced.append(True)
+        found = state.invoke_statement().freeze()
+        session.execute(
+            sa.insert(NotificationPreference).values(
+                user_id=user.id, kind="processing_review", delivery=Delivery.NONE
+            )
+        )
+        return found()
+
+    sa.event.listen(session, "do_orm_execute", another_tab_saves_first)
+    try:
+        changed = set_preferences(
+            session, user, {"processing_review": "digest"}, kinds=["processing_review"], actor="t"
+        )
+        session.commit()
+    finally:
+        sa.event.remove(session, "do_orm_execute", another_tab_saves_first)
+    assert raced and changed == {"processing_review": Delivery.DIGEST}
+    stored = session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+    ).all()
+    assert [(p.kind, p.delivery) for p in stored] == [("processing_review", Delivery.DIGEST)]

@@ -147,9 +147,13 @@ def test_a_referent_records_edits_and_archives_its_sessions(
     session.refresh(record)
     assert record.attendees == 15
 
-    response = client.post(
-        f"/annual/sessions/{record.id}/archive", data={"version": str(record.version)}
-    )
+    # Archiving without the version the page was shown at, or with an older one: refused.
+    archive = f"/annual/sessions/{record.id}/archive"
+    assert client.post(archive, data={}).status_code == 400
+    assert client.post(archive, data={"version": str(record.version - 1)}).status_code == 409
+    session.refresh(record)
+    assert not record.is_archived
+    response = client.post(archive, data={"version": str(record.version)})
     assert response.status_code == 302
     session.refresh(record)
     assert record.is_archived
