@@ -40,6 +40,9 @@ class Notice:
     values: Mapping[str, Any] = field(default_factory=dict)
     detail: object = None
     due: date | datetime | None = None
+    # The users concerned (the one who submitted the record...): of the role's holders, only
+    # they hear of it; None, or none of them holding the role: every holder.
+    user_ids: frozenset[int] | None = None
 
 
 # A source: (session, now) -> the notices of its kind, for every organisation.

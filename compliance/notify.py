@@ -138,6 +138,15 @@ def _already_logged(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[
     return found
 
 
+def _concerned(holders, notice: Notice, role) -> list[Recipient]:
+    """The holders of `role` in the notice's organisation it is meant for: those it names
+    (`user_ids`) when any of them holds the role, else all."""
+    found = holders.get((notice.organisation_id, role), [])
+    if notice.user_ids is None:
+        return found
+    return [r for r in found if r.id in notice.user_ids] or found
+
+
 def pending(session: Session, kinds: list[NoticeKind], notices: list[Notice], now: datetime):
     """recipient -> (immediate notices, digest notices) not sent to them yet."""
     by_code = {kind.code: kind for kind in kinds}
@@ -145,7 +154,7 @@ def pending(session: Session, kinds: list[NoticeKind], notices: list[Notice], no
     sent = _already_logged(session, {(n.kind, n.event_key) for n in notices})
     addressed: dict[Recipient, dict[tuple[str, str], Notice]] = defaultdict(dict)
     for notice in notices:
-        for recipient in holders.get((notice.organisation_id, by_code[notice.kind].role), ()):
+        for recipient in _concerned(holders, notice, by_code[notice.kind].role):
             if (recipient.id, notice.kind, notice.event_key) not in sent:
                 addressed[recipient].setdefault((notice.kind, notice.event_key), notice)
     chosen = preferences(session, [r.id for r in addressed])

@@ -640,3 +640,20 @@ def test_two_first_saves_of_a_preference_at_once_do_not_fail(session, make_user,
         select(NotificationPreference).where(NotificationPreference.user_id == user.id)
     ).all()
     assert [(p.kind, p.delivery) for p in stored] == [("processing_review", Delivery.DIGEST)]
+
+
+def test_an_activity_sent_back_goes_to_the_referent_who_submitted_it(
+    app, session, organisation, make_user, make_activity, mail_config
+):
+    author = make_user(Role.REFERENT, organisation, email="author@example.org")
+    make_user(Role.REFERENT, organisation, email="colleague@example.org")
+    activity = make_activity(organisation, reference="RH-08", name="Paie des agents")
+    processing_services.submit_processing(session, activity, actor=author)
+    processing_services.send_back_processing(
+        session, activity, actor="dpo", remarks="Précisez les destinataires."
+    )
+    session.commit()
+    run_notify(app, session)
+    (sent,) = mail_config.to("author@example.org")
+    assert sent["Subject"] == "[Registre] Fiches renvoyées pour corrections : RH-08"
+    assert mail_config.to("colleague@example.org") == []
