@@ -15,10 +15,10 @@ from compliance.document_views import send_document
 from compliance.forms import submit
 from compliance.permissions import Action
 from compliance.routes import Routes
-from compliance.tenancy import Organisation, visible_organisations
+from compliance.tenancy import Organisation, visible_organisations_query
 from registers.annual import forms, services
 from registers.annual.export import export_annual_report
-from registers.annual.queries import REGISTER
+from registers.annual.queries import REGISTER, served_organisations
 from registers.annual.report import host_organisation, member_report, service_report
 from registers.annual.rights import right_labels
 from registers.annual.schemas import RecommendationWrite
@@ -31,8 +31,10 @@ def _member(slug: str, action: Action = Action.READ) -> Organisation:
     return get_or_404(Organisation, slug, action, by="slug", register=REGISTER)
 
 
-def _service_members() -> list[Organisation]:
-    return visible_organisations(REGISTER, Action.READ)
+def _service_members(year: int) -> list[Organisation]:
+    """The organisations of the service's report of `year` the user may read."""
+    within = visible_organisations_query(current_user, REGISTER, Action.READ)
+    return served_organisations(get_session(), year, within=within)
 
 
 @routes.get("/")
@@ -43,7 +45,7 @@ def index():
         "annual/index.html",
         year=year,
         years=year_choices(year),
-        organisations=_service_members(),
+        organisations=_service_members(year),
         service=host is not None and can(REGISTER, Action.READ, host.id),
     )
 
@@ -76,7 +78,7 @@ def member(slug: str):
 def service():
     year = requested_year()
     host = service_host()
-    return _render(service_report(get_session(), host, _service_members(), year))
+    return _render(service_report(get_session(), host, _service_members(year), year))
 
 
 def _save(organisation, year, *, service_wide, again):
@@ -123,7 +125,7 @@ def recommend_service():
         host,
         year,
         service_wide=True,
-        again=lambda: service_report(get_session(), host, _service_members(), year),
+        again=lambda: service_report(get_session(), host, _service_members(year), year),
     )
     return failed or redirect(url_for(".service", year=year, _anchor="recommendations"))
 
@@ -148,4 +150,4 @@ def export(slug: str):
 def export_service():
     year = requested_year()
     host = service_host(Action.EXPORT)
-    return _download(service_report(get_session(), host, _service_members(), year))
+    return _download(service_report(get_session(), host, _service_members(year), year))
