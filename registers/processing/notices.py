@@ -58,7 +58,7 @@ def sent_back_activities(session: Session, now: datetime) -> Iterator[Notice]:
         )
     )
     returned = sent_back(drafts, session=session)
-    submitters = _submitters(session, returned)
+    submitters = submitters_of(session, returned)
     for activity in drafts:
         entry = returned.get(activity.id)
         if entry is not None:
@@ -68,7 +68,7 @@ def sent_back_activities(session: Session, now: datetime) -> Iterator[Notice]:
             yield _notice(SENT_BACK, activity, key, detail, user_ids=who)
 
 
-def _submitters(session: Session, returned: dict[int, AuditEntry]) -> dict[int, frozenset[int]]:
+def submitters_of(session: Session, returned: dict[int, AuditEntry]) -> dict[int, frozenset[int]]:
     """activity id -> the user who submitted it last before it was sent back (the referent
     concerned), from the audit trail; none when it was submitted by no user (a script)."""
     if not returned:
