@@ -61,27 +61,31 @@ def _deactivated_on(changes) -> bool:
     return any(_deactivated_on(value) for value in changes.values())
 
 
-def served_organisations(session, year: int, *, within=None) -> list[Organisation]:
+def served_statement(session, year: int, *, within=None):
     """The organisations the service served during `year`, by name: the active ones, and those
     deactivated during or after that year (the date of their last deactivation, from the audit
     trail); of `within` (a SELECT of organisation ids) when given. The one selection of the
     service's report, in the command, on the page and in the API."""
-    statement = sa.select(Organisation).order_by(Organisation.name)
-    if within is not None:
-        statement = statement.where(Organisation.id.in_(within))
-    organisations = list(session.scalars(statement))
-    inactive = {str(o.id): o for o in organisations if not o.is_active}
-    if not inactive:
-        return organisations
-    start = datetime.combine(date(year, 1, 1), time(0), PARIS).astimezone(UTC)
-    entries = session.execute(
-        sa.select(AuditEntry.object_id, AuditEntry.at, AuditEntry.changes)
-        .where(
-            AuditEntry.object_type == Organisation.__name__,
-            AuditEntry.object_id.in_(list(inactive)),
-            AuditEntry.at >= start,
+    scoped = Organisation.id.in_(within) if within is not None else sa.true()
+    inactive = sa.select(Organisation.id).where(scoped, Organisation.is_active.is_(False))
+    served: set[str] = set()
+    ids = [str(key) for key in session.scalars(inactive)]
+    if ids:
+        start = datetime.combine(date(year, 1, 1), time(0), PARIS).astimezone(UTC)
+        entries = session.execute(
+            sa.select(AuditEntry.object_id, AuditEntry.changes).where(
+                AuditEntry.object_type == Organisation.__name__,
+                AuditEntry.object_id.in_(ids),
+                AuditEntry.at >= start,
+            )
         )
-        .order_by(AuditEntry.seq)
-    )
-    served = {key for key, _at, changes in entries if _deactivated_on(changes)}
-    return [o for o in organisations if o.is_active or str(o.id) in served]
+        served = {key for key, changes in entries if _deactivated_on(changes)}
+    kept = Organisation.is_active.is_(True)
+    if served:
+        kept = sa.or_(kept, Organisation.id.in_(sorted(int(key) for key in served)))
+    return sa.select(Organisation).where(scoped, kept).order_by(Organisation.name, Organisation.id)
+
+
+def served_organisations(session, year: int, *, within=None) -> list[Organisation]:
+    """The organisations of `served_statement`."""
+    return list(session.scalars(served_statement(session, year, within=within)))

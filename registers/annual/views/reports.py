@@ -13,12 +13,13 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import send_document
 from compliance.forms import submit
+from compliance.pagination import page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation, visible_organisations_query
 from registers.annual import forms, services
 from registers.annual.export import export_annual_report
-from registers.annual.queries import REGISTER, served_organisations
+from registers.annual.queries import REGISTER, served_organisations, served_statement
 from registers.annual.report import host_organisation, member_report, service_report
 from registers.annual.rights import right_labels
 from registers.annual.schemas import RecommendationWrite
@@ -40,12 +41,17 @@ def _service_members(year: int) -> list[Organisation]:
 @routes.get("/")
 def index():
     year = requested_year()
-    host = host_organisation(get_session())
+    db = get_session()
+    host = host_organisation(db)
+    within = visible_organisations_query(current_user, REGISTER, Action.READ)
+    # A national DPO follows a thousand organisations: their cards come by pages.
+    page = paginate(db, served_statement(db, year, within=within), page=page_number())
     return render_template(
         "annual/index.html",
         year=year,
         years=year_choices(year),
-        organisations=_service_members(year),
+        page=page,
+        organisations=page.items,
         service=host is not None and can(REGISTER, Action.READ, host.id),
     )
 

@@ -31,6 +31,17 @@ def test_the_dpo_sees_every_report_and_the_service(
     assert f"/annual/service?year={YEAR}" in page
 
 
+def test_the_reports_of_many_organisations_come_by_pages(client, login_as, make_organisation):
+    members = [make_organisation(f"Commune {number:02d}") for number in range(55)]
+    login_as(Role.DPO, *members)
+    first = _page(client, f"/annual/?year={YEAR}")
+    assert first.count('class="card card-link"') == 50
+    assert "Commune 00" in first and "Commune 54" not in first
+    assert f"/annual/?year={YEAR}&amp;page=2" in first or "page=2" in first
+    second = _page(client, f"/annual/?year={YEAR}&page=2")
+    assert second.count('class="card card-link"') == 5 and "Commune 54" in second
+
+
 def test_a_member_preview_shows_its_figures_charts_and_editor(
     client, login_as, session, organisation, other_organisation, make_breach, make_session
 ):
