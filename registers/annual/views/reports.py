@@ -13,7 +13,7 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import send_document
 from compliance.forms import submit
-from compliance.pagination import page_number, paginate
+from compliance.pagination import Page, page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation, visible_organisations_query
@@ -26,6 +26,8 @@ from registers.annual.schemas import RecommendationWrite
 from registers.annual.views.helpers import requested_year, service_host, year_choices
 
 routes = Routes()
+# Rows of the service preview's table of figures by organisation (the document has them all).
+MEMBERS_PER_PAGE = 50
 
 
 def _member(slug: str, action: Action = Action.READ) -> Organisation:
@@ -62,9 +64,21 @@ def _render(report, *, form=None, conflict=None, status=200):
     if form is None:
         form = forms.RecommendationForm(formdata=None, obj=record)
         form.version.data = record.version if record else services.NEW
+    members = None
+    if report.service:  # the figures of a thousand members come by pages on the page
+        number = page_number(param="members")
+        start = (number - 1) * MEMBERS_PER_PAGE
+        members = Page(
+            items=report.members[start : start + MEMBERS_PER_PAGE],
+            total=len(report.members),
+            page=number,
+            per_page=MEMBERS_PER_PAGE,
+            param="members",
+        )
     return render_template(
         "annual/report.html",
         report=report,
+        members=members,
         years=year_choices(report.year),
         right_labels=right_labels(),
         may_recommend=can(REGISTER, Action.VALIDATE, organisation.id),

@@ -42,6 +42,20 @@ def test_the_reports_of_many_organisations_come_by_pages(client, login_as, make_
     assert second.count('class="card card-link"') == 5 and "Commune 54" in second
 
 
+def test_the_service_figures_by_organisation_come_by_pages(
+    client, login_as, make_organisation, host
+):
+    members = [make_organisation(f"Commune {number:02d}") for number in range(54)]
+    login_as(Role.DPO, host, *members)
+    first = _page(client, f"/annual/service?year={YEAR}")
+    rows = first.split('id="members"')[1].split("</table>")[0]
+    assert rows.count('<th scope="row">') == 50 and "Commune 53" not in rows
+    assert "members=2#members" in first
+    second = _page(client, f"/annual/service?year={YEAR}&members=2")
+    rows = second.split('id="members"')[1].split("</table>")[0]
+    assert rows.count('<th scope="row">') == 5  # the host and 54 members: 55 in all
+
+
 def test_a_member_preview_shows_its_figures_charts_and_editor(
     client, login_as, session, organisation, other_organisation, make_breach, make_session
 ):
