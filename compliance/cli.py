@@ -427,6 +427,8 @@ def notify(dry_run: bool, now_text: str | None):
             raise click.ClickException(f"{error}; nothing more sent, run again later") from error
     for line in summary.lines:
         click.echo(line)
+    for line in summary.errors:
+        click.echo(line, err=True)
     click.echo(f"{'Dry run: ' if dry_run else ''}{summary.line(dry_run)}.")
 
 

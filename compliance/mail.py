@@ -1,9 +1,13 @@
 """Sending e-mail through SMTP, as `COMPLIANCE_SMTP_URL` says: `smtp://user:password@host:port`
-(plain, or STARTTLS with `?starttls=1`) or `smtps://…` (TLS from the first byte). User and
-password are optional and URL-encoded; the port defaults to 25 (smtp) or 465 (smtps)."""
+(STARTTLS whenever the server offers it; `?starttls=1` requires it, `?starttls=0` never uses it)
+or `smtps://…` (TLS from the first byte). User and password are optional and URL-encoded; the
+port defaults to 25 (smtp) or 465 (smtps). A password is never sent in clear: over `smtp://`
+without STARTTLS the login is refused, unless `?starttls=0` says the relay is trusted (a relay
+on the same machine)."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     implicit_tls: bool = False
-    starttls: bool = False
+    starttls: bool | None = None  # None: when the server offers it; True: required; False: never
 
     def __repr__(self) -> str:  # never the password, in a log or a traceback
         return (
@@ -38,9 +42,16 @@ class SmtpSettings:
         )
 
 
-def _flag(values: dict, name: str) -> bool:
+def _flag(values: dict, name: str) -> bool | None:
+    """A yes/no setting of the URL's query; None when it is not given."""
     value = (values.get(name) or [""])[-1].strip().lower()
-    return value in {"1", "true", "yes", "on"}
+    if not value:
+        return None
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise MailConfigError(f"COMPLIANCE_SMTP_URL: ?{name}= takes 1 or 0, not {value!r}")
 
 
 def parse_smtp_url(url: str) -> SmtpSettings:
@@ -62,7 +73,7 @@ def parse_smtp_url(url: str) -> SmtpSettings:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
         implicit_tls=implicit,
-        starttls=not implicit and _flag(query, "starttls"),
+        starttls=False if implicit else _flag(query, "starttls"),
     )
 
 
@@ -91,10 +102,22 @@ class Mailer:
                 )
             else:
                 connection = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
-                if s.starttls:
+                connection.ehlo()
+                offered = connection.has_extn("starttls")
+                if s.starttls or (s.starttls is None and offered):
                     connection.starttls(context=self.tls_context)
+                    connection.ehlo()
+                elif s.username and s.starttls is None:
+                    raise MailServerError(
+                        f"SMTP server {s.host}:{s.port} offers no STARTTLS: the password is "
+                        "not sent in clear (use smtps://, or add ?starttls=0 to "
+                        "COMPLIANCE_SMTP_URL for a trusted relay on this machine)"
+                    )
             if s.username:
                 connection.login(s.username, s.password or "")
+        except MailServerError:
+            connection.close()
+            raise
         except (smtplib.SMTPException, OSError) as error:
             if connection is not None:
                 connection.close()
@@ -102,14 +125,30 @@ class Mailer:
         return connection
 
     def send(self, message: EmailMessage) -> None:
+        """Send `message`; a connection that the server has closed is dropped, and the next
+        message opens a new one."""
         if self.connection is None:
             self.connection = self._connect()
-        self.connection.send_message(message)
+        try:
+            self.connection.send_message(message)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._drop()
+            raise
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == 421 or getattr(self.connection, "sock", None) is None:
+                self._drop()  # the server closes the connection
+            raise
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(OSError):
+                self.connection.close()
+            self.connection = None
 
     def close(self) -> None:
         if self.connection is not None:
             try:
                 self.connection.quit()
-            except smtplib.SMTPException:
+            except (smtplib.SMTPException, OSError):
                 self.connection.close()
             self.connection = None

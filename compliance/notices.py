@@ -40,6 +40,9 @@ class Notice:
     values: Mapping[str, Any] = field(default_factory=dict)
     detail: object = None
     due: date | datetime | None = None
+    # The users concerned (the one who submitted the record...): of the role's holders, only
+    # they hear of it; None, or none of them holding the role: every holder.
+    user_ids: frozenset[int] | None = None
 
 
 # A source: (session, now) -> the notices of its kind, for every organisation.
@@ -138,6 +141,21 @@ def preferences(session: Session, user_ids: Iterable[int]) -> dict[tuple[int, st
     return {(user_id, kind): delivery for user_id, kind, delivery in rows}
 
 
+def _add_preference(session: Session, user_id: int, kind: str, delivery: Delivery) -> None:
+    """The user's first choice for `kind`; when a concurrent save (another tab) has just
+    written it, that row takes this choice instead of the unique key failing."""
+    try:
+        with session.begin_nested():
+            session.add(NotificationPreference(user_id=user_id, kind=kind, delivery=delivery))
+    except sa.exc.IntegrityError:
+        row = session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+            )
+        ).one()
+        row.delivery = delivery
+
+
 def set_preferences(
     session: Session, user, choices: Mapping[str, str], *, kinds: Iterable[str], actor
 ) -> dict[str, Delivery]:
@@ -162,7 +180,7 @@ def set_preferences(
         if (row.delivery if row else Delivery.IMMEDIATE) == delivery:
             continue
         if row is None:
-            session.add(NotificationPreference(user_id=user.id, kind=kind, delivery=delivery))
+            _add_preference(session, user.id, kind, delivery)
         else:
             row.delivery = delivery
         changed[kind] = delivery

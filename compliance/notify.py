@@ -66,6 +66,7 @@ class Summary:
     failed: int = 0
     recipients: set[int] = field(default_factory=set)
     lines: list[str] = field(default_factory=list)  # what a dry run would send
+    errors: list[str] = field(default_factory=list)  # what went wrong, message by message
 
     def line(self, dry_run: bool) -> str:
         verb = "would be sent" if dry_run else "sent"
@@ -137,6 +138,15 @@ def _already_logged(session: Session, pairs: set[tuple[str, str]]) -> set[tuple[
     return found
 
 
+def _concerned(holders, notice: Notice, role) -> list[Recipient]:
+    """The holders of `role` in the notice's organisation it is meant for: those it names
+    (`user_ids`) when any of them holds the role, else all."""
+    found = holders.get((notice.organisation_id, role), [])
+    if notice.user_ids is None:
+        return found
+    return [r for r in found if r.id in notice.user_ids] or found
+
+
 def pending(session: Session, kinds: list[NoticeKind], notices: list[Notice], now: datetime):
     """recipient -> (immediate notices, digest notices) not sent to them yet."""
     by_code = {kind.code: kind for kind in kinds}
@@ -144,7 +154,7 @@ def pending(session: Session, kinds: list[NoticeKind], notices: list[Notice], no
     sent = _already_logged(session, {(n.kind, n.event_key) for n in notices})
     addressed: dict[Recipient, dict[tuple[str, str], Notice]] = defaultdict(dict)
     for notice in notices:
-        for recipient in holders.get((notice.organisation_id, by_code[notice.kind].role), ()):
+        for recipient in _concerned(holders, notice, by_code[notice.kind].role):
             if (recipient.id, notice.kind, notice.event_key) not in sent:
                 addressed[recipient].setdefault((notice.kind, notice.event_key), notice)
     chosen = preferences(session, [r.id for r in addressed])
@@ -274,61 +284,95 @@ class Composer:
 
 
 def _log_rows(recipient: Recipient, notices: list[Notice], now: datetime, *, digest: bool):
+    """The log rows of a message, as plain values (made into rows when it is sent)."""
     return [
-        NotificationLog(
-            user_id=recipient.id,
-            kind=n.kind,
-            event_key=n.event_key,
-            record_ref=n.record_ref[:200],
-            organisation_id=n.organisation_id,
-            digest=digest,
-            sent_at=now,
-        )
+        {
+            "user_id": recipient.id,
+            "kind": n.kind,
+            "event_key": n.event_key,
+            "record_ref": n.record_ref[:200],
+            "organisation_id": n.organisation_id,
+            "digest": digest,
+            "sent_at": now,
+        }
         for n in notices
     ]
 
 
-def _deliver(session, mailer, recipient, message, rows, summary: Summary) -> bool:
-    """Log then send, and commit: the unique log refuses what a concurrent run has just sent;
-    a message the server refuses leaves no log row, so the next run tries it again. A server
-    that cannot be reached or refuses the login ends the run (MailServerError)."""
-    session.add_all(rows)
+@dataclass
+class Outgoing:
+    """A message ready to go, with its log rows: plain values, no database object."""
+
+    recipient: Recipient
+    message: EmailMessage
+    rows: list[dict]
+    digest: bool
+
+
+def _write(session: Session, summary: Summary, what: str, action: Callable[[], None]) -> bool:
+    """Run `action` and commit, in a transaction of its own; a database that stays locked or
+    refuses it (OperationalError) leaves a line in the summary, and the run goes on."""
     try:
-        session.flush()
-    except sa.exc.IntegrityError:
+        action()
+        session.commit()
+    except sa.exc.OperationalError as error:
         session.rollback()
+        summary.errors.append(f"{what}: database error ({error.orig})")
         return False
-    try:
-        mailer.send(message)
-    except MailServerError:
-        session.rollback()
-        raise
-    except (smtplib.SMTPException, OSError):
-        session.rollback()
-        summary.failed += 1
-        return False
-    session.commit()
     return True
 
 
-def run(
-    app: Flask,
-    session: Session,
-    *,
-    now: datetime,
-    mailer: Mailer | None,
-    actor: str,
-) -> Summary:
-    """Send what is due at `now` (a dry run when `mailer` is None: nothing sent nor logged,
-    `summary.lines` says what would be)."""
+def _forget(session: Session, ids: list[int], summary: Summary, email: str) -> None:
+    """Delete the log rows of a message that did not go, so that the next run sends it."""
+
+    def delete():
+        session.execute(sa.delete(NotificationLog).where(NotificationLog.id.in_(ids)))
+
+    if not _write(session, summary, f"{email}: the message did not go", delete):
+        summary.errors.append(f"{email}: its log rows {ids} stay, it will not be sent again")
+
+
+def _deliver(session: Session, mailer: Mailer, outgoing: Outgoing, summary: Summary) -> bool:
+    """Log and commit, then send: the write lock is never held while the server is spoken to.
+    The unique log refuses what a concurrent run has just sent; a message that does not go has
+    its log rows deleted, so the next run tries it again. A server that cannot be reached or
+    refuses the login ends the run (MailServerError)."""
+    email = outgoing.recipient.email
+    rows = [NotificationLog(**values) for values in outgoing.rows]
+    ids: list[int] = []
+
+    def log():
+        session.add_all(rows)
+        session.flush()
+        ids.extend(row.id for row in rows)
+
+    try:
+        if not _write(session, summary, f"{email}: not sent, to be tried again", log):
+            summary.failed += 1
+            return False
+    except sa.exc.IntegrityError:
+        session.rollback()  # sent by a concurrent run
+        return False
+    try:
+        mailer.send(outgoing.message)
+    except MailServerError:
+        _forget(session, ids, summary, email)
+        raise
+    except (smtplib.SMTPException, OSError):
+        _forget(session, ids, summary, email)
+        summary.failed += 1
+        return False
+    return True
+
+
+def _prepare(app: Flask, session: Session, now: datetime) -> list[Outgoing]:
+    """Every message due at `now`, composed: the reading part of a run."""
     config = app.config
-    now = now.astimezone(UTC)
     kinds = notice_kinds(app)
     notices = collect(session, kinds, now)
     waiting = pending(session, kinds, notices, now)
-    summary = Summary()
     if not waiting:
-        return summary
+        return []
     names = dict(
         session.execute(
             select(Organisation.id, Organisation.name).where(
@@ -347,31 +391,54 @@ def run(
     for recipient, (immediate, digest) in sorted(waiting.items(), key=lambda p: p[0].email):
         if immediate:
             rows = _log_rows(recipient, immediate, now, digest=False)
-            outgoing.append((recipient, composer.message(recipient, immediate), rows, False))
+            message = composer.message(recipient, immediate)
+            outgoing.append(Outgoing(recipient, message, rows, False))
         if digest and digest_time and recipient.id not in digested:
             rows = _log_rows(recipient, digest, now, digest=True)
-            marker = NotificationLog(
-                user_id=recipient.id, kind=DIGEST_KIND, event_key=day.isoformat(), digest=True
-            )
-            marker.sent_at = now
-            rows.append(marker)
+            marker = {"user_id": recipient.id, "kind": DIGEST_KIND, "event_key": day.isoformat()}
+            rows.append({**marker, "digest": True, "sent_at": now})
             message = composer.message(recipient, digest, day=day)
-            outgoing.append((recipient, message, rows, True))
-    for recipient, message, rows, is_digest in outgoing:
-        reminders = sum(1 for row in rows if row.kind != DIGEST_KIND)
+            outgoing.append(Outgoing(recipient, message, rows, True))
+    return outgoing
+
+
+def run(
+    app: Flask,
+    session: Session,
+    *,
+    now: datetime,
+    mailer: Mailer | None,
+    actor: str,
+) -> Summary:
+    """Send what is due at `now` (a dry run when `mailer` is None: nothing sent nor logged,
+    `summary.lines` says what would be)."""
+    now = now.astimezone(UTC)
+    outgoing = _prepare(app, session, now)
+    # The reading transaction ends here: each message is then logged in a short transaction
+    # of its own, and none is open while the SMTP server is spoken to.
+    session.commit()
+    summary = Summary()
+    for item in outgoing:
+        reminders = sum(1 for row in item.rows if row["kind"] != DIGEST_KIND)
         if mailer is None:
-            summary.lines.append(f"{recipient.email}: {message['Subject']}")
-            summary.lines.extend(f"  - {r.kind} {r.record_ref}" for r in rows if r.record_ref)
-        elif not _deliver(session, mailer, recipient, message, rows, summary):
+            summary.lines.append(f"{item.recipient.email}: {item.message['Subject']}")
+            summary.lines.extend(
+                f"  - {r['kind']} {r['record_ref']}" for r in item.rows if r.get("record_ref")
+            )
+        elif not _deliver(session, mailer, item, summary):
             continue
         summary.messages += 1
-        summary.digests += int(is_digest)
+        summary.digests += int(item.digest)
         summary.items += reminders
-        summary.recipients.add(recipient.id)
+        summary.recipients.add(item.recipient.id)
     if mailer is not None and summary.messages:
         line = f"E-mail reminders: {summary.line(False)}"
-        audit.record(session, action="notify", actor=actor, summary=line)
-        session.commit()
+        _write(
+            session,
+            summary,
+            "the audit entry of the run",
+            lambda: audit.record(session, action="notify", actor=actor, summary=line),
+        )
     return summary
 
 

@@ -15,10 +15,14 @@ from compliance.openapi import documented
 from compliance.permissions import Action
 from compliance.schemas import validate, validate_query
 from compliance.services import FieldErrors
-from compliance.tenancy import Organisation, refuse_organisation_change, visible_organisations
+from compliance.tenancy import (
+    Organisation,
+    refuse_organisation_change,
+    visible_organisations_query,
+)
 from registers.annual import services
 from registers.annual.models import AwarenessSession
-from registers.annual.queries import REGISTER, visible_sessions
+from registers.annual.queries import REGISTER, served_organisations, visible_sessions
 from registers.annual.report import AnnualReport, member_report, service_report
 from registers.annual.schemas import (
     AnnualReportQuery,
@@ -134,5 +138,6 @@ def service():
     """The figures of the whole service's annual report: the sum of its members'"""
     year = _year()
     host = service_host()
-    members = visible_organisations(REGISTER, Action.READ, user=current_user)
+    within = visible_organisations_query(current_user, REGISTER, Action.READ)
+    members = served_organisations(get_session(), year, within=within)
     return report_json(service_report(get_session(), host, members, year))

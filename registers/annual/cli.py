@@ -15,6 +15,7 @@ from compliance.db import get_session
 from compliance.i18n import PARIS
 from compliance.tenancy import Organisation
 from registers.annual.export import export_annual_report
+from registers.annual.queries import served_organisations
 from registers.annual.report import host_organisation, member_report, service_report
 from registers.annual.schemas import FIRST_YEAR, LAST_YEAR
 
@@ -41,13 +42,7 @@ def export_annual(slug: str, year: int | None, output: Path):
         host = host_organisation(session)
         if host is None:
             raise click.ClickException("no organisation hosts the service")
-        organisations = list(
-            session.scalars(
-                sa.select(Organisation)
-                .where(Organisation.is_active.is_(True))
-                .order_by(Organisation.name)
-            )
-        )
+        organisations = served_organisations(session, year)
         report = service_report(session, host, organisations, year)
     else:
         organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))

@@ -68,7 +68,8 @@ def _rows(session: Session, statement, keys: tuple[str, ...]) -> dict[int, dict[
 
 def activity_figures(session: Session, organisation_ids, year: int) -> dict[int, dict[str, int]]:
     """Per organisation: the activities of its register at the end of the year (created by
-    then, not archived by then), those created and those validated during the year, the
+    then, not archived by then), those created and those validated during the year (by the
+    last validation: one validated again since counts in the later year only), the
     register versions published during the year, and the DPIAs the screening requires among
     the activities of the register, done (completed) or pending (as they stand today)."""
     start, end = year_bounds(year)

@@ -25,6 +25,12 @@ from registers.processing.models import ProcessingActivity
 from registers.processing.schemas import ActivityCreate, ActivityUpdate, check
 
 DPO_EMAIL = "dpo@demo.registre.invalid"
+# An activity its referent submitted and the DPO sent back: the referent's reminder.
+SENT_BACK = {("ivry-sur-seine", "AG-01"): "referent.ivry@demo.registre.invalid"}
+SENT_BACK_REMARKS = (
+    "Précisez la durée de conservation du courrier numérisé et qui, hors du service courrier, "
+    "peut le consulter."
+)
 # The demo's validations are dated a few weeks back, so that the registers show a history.
 VALIDATED_ON = days_ago(40)
 # Copies of the template validated by the DPO; Gentilly's has diverged (its own recipients).
@@ -87,6 +93,10 @@ def _ensure(session, organisation, entry, applications, actor, *, is_template=Fa
 
 
 def _workflow(session: Session, activity, key: tuple[str, str], actor, dpo) -> None:
+    if key in SENT_BACK:
+        referent = find_user(session, SENT_BACK[key]) or actor
+        services.submit_processing(session, activity, actor=referent)
+        services.send_back_processing(session, activity, actor=dpo, remarks=SENT_BACK_REMARKS)
     if key in SUBMITTED or key in VALIDATED:
         services.submit_processing(session, activity, actor=actor)
     if key in VALIDATED:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from compliance.audit import AuditEntry
 from compliance.notices import Notice, NoticeKind, paris_day
 from compliance.permissions import Role
 from registers.processing.models import ProcessingActivity
@@ -22,8 +23,11 @@ SENT_BACK = "processing_sent_back"
 REVIEW_DUE = "processing_review"
 
 
-def _notice(kind: str, activity: ProcessingActivity, key: str, detail, due=None) -> Notice:
+def _notice(
+    kind: str, activity: ProcessingActivity, key: str, detail, due=None, user_ids=None
+) -> Notice:
     return Notice(
+        user_ids=user_ids,
         kind=kind,
         organisation_id=activity.organisation_id,
         event_key=key,
@@ -54,11 +58,36 @@ def sent_back_activities(session: Session, now: datetime) -> Iterator[Notice]:
         )
     )
     returned = sent_back(drafts, session=session)
+    submitters = submitters_of(session, returned)
     for activity in drafts:
         entry = returned.get(activity.id)
         if entry is not None:
             detail = _l("Renvoyée par le délégué : corrections demandées")
-            yield _notice(SENT_BACK, activity, f"{activity.id}:{entry.seq}", detail)
+            key = f"{activity.id}:{entry.seq}"
+            who = submitters.get(activity.id)
+            yield _notice(SENT_BACK, activity, key, detail, user_ids=who)
+
+
+def submitters_of(session: Session, returned: dict[int, AuditEntry]) -> dict[int, frozenset[int]]:
+    """activity id -> the user who submitted it last before it was sent back (the referent
+    concerned), from the audit trail; none when it was submitted by no user (a script)."""
+    if not returned:
+        return {}
+    statement = (
+        sa.select(AuditEntry.object_id, AuditEntry.seq, AuditEntry.actor_id)
+        .where(
+            AuditEntry.object_type == ProcessingActivity.__name__,
+            AuditEntry.object_id.in_([str(key) for key in returned]),
+            AuditEntry.action == "submit",
+        )
+        .order_by(AuditEntry.seq.desc())
+    )
+    found: dict[int, frozenset[int] | None] = {}
+    for object_id, seq, actor_id in session.execute(statement):
+        key = int(object_id)
+        if key not in found and seq < returned[key].seq:
+            found[key] = frozenset({actor_id}) if actor_id is not None else None
+    return {key: users for key, users in found.items() if users}
 
 
 def reviews_due(session: Session, now: datetime) -> Iterator[Notice]:

@@ -13,12 +13,14 @@ from datetime import timedelta
 from email import policy
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 from sqlmodel import select
 
-from compliance import notify
+from compliance import audit, notify
+from compliance.admin import services as admin_services
 from compliance.audit import AuditEntry
 from compliance.cli import main
 from compliance.db import utcnow
@@ -31,6 +33,9 @@ from compliance.notices import (
     set_preferences,
 )
 from compliance.permissions import Role
+from compliance.schemas import validate
+from registers.breaches import services as breach_services
+from registers.breaches.schemas import BreachCreate
 from registers.incidents import corrective_actions
 from registers.incidents.common import today
 from registers.incidents.models import ActionStatus
@@ -310,6 +315,15 @@ def test_the_smtp_user_and_password_are_used(app, session, world, monkeypatch):
         url = f"smtp://registre%40example.org:s3cret%2Fpass@127.0.0.1:{controller.port}"
         monkeypatch.setitem(app.config, "SMTP_URL", url)
         monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
+        # The server offers no STARTTLS: the password is not sent in clear, nothing goes.
+        result = CliRunner().invoke(main, ["notify"], obj=app)
+        assert result.exit_code == 1
+        assert "offers no STARTTLS: the password is not sent in clear" in result.output
+        assert "?starttls=0" in result.output
+        assert logins == [] and inbox.messages == []
+        assert session.scalars(select(NotificationLog)).all() == []
+        # A trusted relay on this machine, said so by ?starttls=0: the login goes in clear.
+        monkeypatch.setitem(app.config, "SMTP_URL", f"{url}?starttls=0")
         assert run_notify(app, session).messages == 5
         assert logins[0] == ("registre@example.org", "s3cret/pass")
         assert len(inbox.messages) == 5
@@ -428,13 +442,19 @@ def test_smtp_urls():
         25,
         None,
         False,
-        False,
+        None,  # when the server offers it
     )
+    assert parse_smtp_url("smtp://relay?starttls=0").starttls is False
     tls = parse_smtp_url("smtps://u%40x:p%3Aw@mail.example.org")
     assert (tls.port, tls.username, tls.password, tls.implicit_tls) == (465, "u@x", "p:w", True)
     assert "p:w" not in repr(tls)
     assert parse_smtp_url("smtp://mail.example.org:587?starttls=1").starttls is True
-    for bad in ("http://mail.example.org", "smtp://", "smtp://host:notaport"):
+    for bad in (
+        "http://mail.example.org",
+        "smtp://",
+        "smtp://host:notaport",
+        "smtp://h?starttls=x",
+    ):
         with pytest.raises(ValueError):
             parse_smtp_url(bad)
 
@@ -465,3 +485,175 @@ def test_the_account_page_sets_the_preferences(client, login_as, organisation, s
         select(NotificationPreference).where(NotificationPreference.user_id == user.id)
     ).all()
     assert [(p.kind, p.delivery) for p in stored] == [("processing_review", Delivery.DIGEST)]
+
+
+class DroppingInbox(Inbox):
+    """A server that closes the connection instead of answering the second message."""
+
+    def __init__(self):
+        super().__init__()
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received += 1
+        if self.received == 2:
+            server.transport.close()
+            return "421 Closing"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_connection_dropped_by_the_server_is_opened_again(app, session, world, monkeypatch):
+    inbox = DroppingInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+        monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
+        summary = run_notify(app, session)
+        # The dropped message fails; the next ones go on a new connection.
+        assert (summary.messages, summary.failed) == (4, 1)
+        assert len(inbox.messages) == 4
+        # The one that failed left no log row: the next run sends it, and only it.
+        assert len(session.scalars(select(NotificationLog)).all()) == summary.items
+        again = run_notify(app, session)
+        assert (again.messages, again.failed) == (1, 0)
+        assert len({m["To"] for m in inbox.messages}) == len(inbox.messages) == 5
+    finally:
+        controller.stop()
+
+
+def test_starttls_is_used_when_the_server_offers_it(app, session, world, tmp_path, monkeypatch):
+    cert, key = self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session_, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), session_.ssl is not None))
+        return AuthResult(success=auth_data.password == b"pass")
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=server_context,
+        authenticator=authenticator,
+    )
+    controller.start()
+    try:
+        settings = parse_smtp_url(f"smtp://user:pass@127.0.0.1:{controller.port}")
+        monkeypatch.setitem(app.config, "MAIL_FROM", SENDER)
+        trusted = ssl.create_default_context(cafile=cert)
+        with Mailer(settings, tls_context=trusted) as mailer:
+            summary = notify.run(app, session, now=utcnow(), mailer=mailer, actor="test")
+        assert summary.messages == len(inbox.messages) == 5
+        assert logins == [("user", True)]  # after STARTTLS, once for the run
+    finally:
+        controller.stop()
+
+
+def test_a_write_committed_meanwhile_does_not_stop_the_run(committed_app, smtp_server):
+    """A web request that commits while a run reads, or while it speaks to the SMTP server,
+    neither makes the run fail nor waits for it: no transaction is open across a send."""
+    app = committed_app
+    inbox, url = smtp_server
+    app.config.update(SMTP_URL=url, MAIL_FROM=SENDER, BASE_URL=BASE_URL)
+    db = app.extensions["db"]
+    with db.new_session() as setup:
+        for name in ("Ivry", "Gentilly"):
+            member = admin_services.create_organisation(setup, {"name": name}, actor="setup")
+            user = admin_services.create_user(
+                setup, email=f"dpo@{name.lower()}.example", name=name, password=None, actor="t"
+            )
+            admin_services.grant_role(setup, user, member, Role.DPO, actor="setup")
+            values = {
+                "title": "Courriel envoyé au mauvais destinataire",
+                "organisation_id": member.id,
+                "awareness_at": utcnow() - timedelta(hours=1),
+                "confidentiality": True,
+                "description": "Liste des familles envoyée à un parent d'élève",
+                **breach_fixtures.ART33_CONTENT,
+            }
+            breach_services.create_breach(setup, validate(BreachCreate, values), actor="setup")
+        setup.commit()
+
+    def web_request(label: str) -> None:
+        with db.new_session() as other:
+            other.connection(execution_options={"sqlite_busy_timeout_ms": 500})
+            audit.record(other, action="web", actor="web", summary=label)
+            other.commit()
+
+    pending, send = notify.pending, Mailer.send
+
+    def pending_then_write(*args, **kwargs):
+        found = pending(*args, **kwargs)
+        web_request("between the reading and the sending")
+        return found
+
+    def write_then_send(mailer, message):
+        web_request(f"while sending to {message['To']}")
+        send(mailer, message)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(notify, "pending", pending_then_write)
+        patch.setattr(Mailer, "send", write_then_send)
+        with db.new_session() as session:
+            summary = run_notify(app, session)
+    assert (summary.messages, summary.failed, summary.errors) == (2, 0, [])
+    assert len(inbox.messages) == 2
+    with db.new_session() as session:
+        web = session.scalars(select(AuditEntry).where(AuditEntry.action == "web")).all()
+        assert len(web) == 3
+        assert len(session.scalars(select(NotificationLog)).all()) == 2
+        assert run_notify(app, session).messages == 0
+
+
+def test_two_first_saves_of_a_preference_at_once_do_not_fail(session, make_user, organisation):
+    user = make_user(Role.REFERENT, organisation)
+    session.commit()
+    raced = []
+
+    def another_tab_saves_first(state):
+        # A concurrent first save writes the row just after this one has read none.
+        if raced or not state.is_select:
+            return None
+        raced.append(True)
+        found = state.invoke_statement().freeze()
+        session.execute(
+            sa.insert(NotificationPreference).values(
+                user_id=user.id, kind="processing_review", delivery=Delivery.NONE
+            )
+        )
+        return found()
+
+    sa.event.listen(session, "do_orm_execute", another_tab_saves_first)
+    try:
+        changed = set_preferences(
+            session, user, {"processing_review": "digest"}, kinds=["processing_review"], actor="t"
+        )
+        session.commit()
+    finally:
+        sa.event.remove(session, "do_orm_execute", another_tab_saves_first)
+    assert raced and changed == {"processing_review": Delivery.DIGEST}
+    stored = session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+    ).all()
+    assert [(p.kind, p.delivery) for p in stored] == [("processing_review", Delivery.DIGEST)]
+
+
+def test_an_activity_sent_back_goes_to_the_referent_who_submitted_it(
+    app, session, organisation, make_user, make_activity, mail_config
+):
+    author = make_user(Role.REFERENT, organisation, email="author@example.org")
+    make_user(Role.REFERENT, organisation, email="colleague@example.org")
+    activity = make_activity(organisation, reference="RH-08", name="Paie des agents")
+    processing_services.submit_processing(session, activity, actor=author)
+    processing_services.send_back_processing(
+        session, activity, actor="dpo", remarks="Précisez les destinataires."
+    )
+    session.commit()
+    run_notify(app, session)
+    (sent,) = mail_config.to("author@example.org")
+    assert sent["Subject"] == "[Registre] Fiches renvoyées pour corrections : RH-08"
+    assert mail_config.to("colleague@example.org") == []

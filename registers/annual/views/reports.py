@@ -13,37 +13,47 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.document_views import send_document
 from compliance.forms import submit
+from compliance.pagination import Page, page_number, paginate
 from compliance.permissions import Action
 from compliance.routes import Routes
-from compliance.tenancy import Organisation, visible_organisations
+from compliance.tenancy import Organisation, visible_organisations_query
 from registers.annual import forms, services
 from registers.annual.export import export_annual_report
-from registers.annual.queries import REGISTER
+from registers.annual.queries import REGISTER, served_organisations, served_statement
 from registers.annual.report import host_organisation, member_report, service_report
 from registers.annual.rights import right_labels
 from registers.annual.schemas import RecommendationWrite
 from registers.annual.views.helpers import requested_year, service_host, year_choices
 
 routes = Routes()
+# Rows of the service preview's table of figures by organisation (the document has them all).
+MEMBERS_PER_PAGE = 50
 
 
 def _member(slug: str, action: Action = Action.READ) -> Organisation:
     return get_or_404(Organisation, slug, action, by="slug", register=REGISTER)
 
 
-def _service_members() -> list[Organisation]:
-    return visible_organisations(REGISTER, Action.READ)
+def _service_members(year: int) -> list[Organisation]:
+    """The organisations of the service's report of `year` the user may read."""
+    within = visible_organisations_query(current_user, REGISTER, Action.READ)
+    return served_organisations(get_session(), year, within=within)
 
 
 @routes.get("/")
 def index():
     year = requested_year()
-    host = host_organisation(get_session())
+    db = get_session()
+    host = host_organisation(db)
+    within = visible_organisations_query(current_user, REGISTER, Action.READ)
+    # A national DPO follows a thousand organisations: their cards come by pages.
+    page = paginate(db, served_statement(db, year, within=within), page=page_number())
     return render_template(
         "annual/index.html",
         year=year,
         years=year_choices(year),
-        organisations=_service_members(),
+        page=page,
+        organisations=page.items,
         service=host is not None and can(REGISTER, Action.READ, host.id),
     )
 
@@ -54,9 +64,21 @@ def _render(report, *, form=None, conflict=None, status=200):
     if form is None:
         form = forms.RecommendationForm(formdata=None, obj=record)
         form.version.data = record.version if record else services.NEW
+    members = None
+    if report.service:  # the figures of a thousand members come by pages on the page
+        number = page_number(param="members")
+        start = (number - 1) * MEMBERS_PER_PAGE
+        members = Page(
+            items=report.members[start : start + MEMBERS_PER_PAGE],
+            total=len(report.members),
+            page=number,
+            per_page=MEMBERS_PER_PAGE,
+            param="members",
+        )
     return render_template(
         "annual/report.html",
         report=report,
+        members=members,
         years=year_choices(report.year),
         right_labels=right_labels(),
         may_recommend=can(REGISTER, Action.VALIDATE, organisation.id),
@@ -76,7 +98,7 @@ def member(slug: str):
 def service():
     year = requested_year()
     host = service_host()
-    return _render(service_report(get_session(), host, _service_members(), year))
+    return _render(service_report(get_session(), host, _service_members(year), year))
 
 
 def _save(organisation, year, *, service_wide, again):
@@ -123,7 +145,7 @@ def recommend_service():
         host,
         year,
         service_wide=True,
-        again=lambda: service_report(get_session(), host, _service_members(), year),
+        again=lambda: service_report(get_session(), host, _service_members(year), year),
     )
     return failed or redirect(url_for(".service", year=year, _anchor="recommendations"))
 
@@ -148,4 +170,4 @@ def export(slug: str):
 def export_service():
     year = requested_year()
     host = service_host(Action.EXPORT)
-    return _download(service_report(get_session(), host, _service_members(), year))
+    return _download(service_report(get_session(), host, _service_members(year), year))

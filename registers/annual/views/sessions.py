@@ -3,7 +3,7 @@ archive (the page's "delete") and restore."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -103,6 +103,8 @@ def edit_session(session_id: int):
 def _set_archived(session_id: int, archived: bool):
     record = get_or_404(AwarenessSession, session_id, Action.EDIT)
     version = forms.ArchiveForm().submitted_version()
+    if version is None:  # a form without the version it was shown at: refused, as elsewhere
+        abort(400)
     db = get_session()
     services.set_session_archived(db, record, archived, actor=current_user, version=version)
     db.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from registers.annual.schemas import LAST_YEAR
 from tests.registers.annual.conftest import YEAR, paris
 
 
@@ -72,3 +73,41 @@ def test_report_figures_of_a_member_and_of_the_service(
     assert api(referent, "GET", "/api/v1/annual-reports/service").status_code == 403
     bad = api(dpo, "GET", f"/api/v1/annual-reports/members/{organisation.slug}?year=1800")
     assert bad.status_code in (400, 422)
+
+
+def test_the_service_report_covers_the_organisations_served_that_year(
+    api, app, make_user, session, organisation, other_organisation, host, monkeypatch
+):
+    """The command, the page and the API take the same organisations: the active ones and
+    those deactivated during or after the year (here in the current year, after YEAR)."""
+    import click
+
+    from compliance.admin import services as admin_services
+    from compliance.cli import main
+    from registers.annual import cli as annual_cli
+    from registers.annual.queries import served_organisations
+
+    dpo = make_user("dpo", host, organisation, other_organisation)
+    admin_services.update_organisation(
+        session, other_organisation, {"is_active": False}, actor="test"
+    )
+    session.commit()
+    every = {host.id, organisation.id, other_organisation.id}
+    assert {o.id for o in served_organisations(session, YEAR)} == every
+    assert {o.id for o in served_organisations(session, LAST_YEAR)} == every - {
+        other_organisation.id
+    }
+    service = api(dpo, "GET", f"/api/v1/annual-reports/service?year={YEAR}")
+    assert set(service.json["organisation_ids"]) == every
+    later = api(dpo, "GET", f"/api/v1/annual-reports/service?year={LAST_YEAR}")
+    assert other_organisation.id not in later.json["organisation_ids"]
+    taken = []
+
+    def capture(_session, _host, organisations, _year):
+        taken.extend(o.id for o in organisations)
+        raise click.ClickException("captured")
+
+    monkeypatch.setattr(annual_cli, "service_report", capture)
+    command = ["export", "annual-report", "--org", "all", "--year", str(YEAR), "-o", "x.docx"]
+    result = app.test_cli_runner().invoke(main, command, obj=app)
+    assert "captured" in result.output and set(taken) == every

@@ -31,6 +31,31 @@ def test_the_dpo_sees_every_report_and_the_service(
     assert f"/annual/service?year={YEAR}" in page
 
 
+def test_the_reports_of_many_organisations_come_by_pages(client, login_as, make_organisation):
+    members = [make_organisation(f"Commune {number:02d}") for number in range(55)]
+    login_as(Role.DPO, *members)
+    first = _page(client, f"/annual/?year={YEAR}")
+    assert first.count('class="card card-link"') == 50
+    assert "Commune 00" in first and "Commune 54" not in first
+    assert f"/annual/?year={YEAR}&amp;page=2" in first or "page=2" in first
+    second = _page(client, f"/annual/?year={YEAR}&page=2")
+    assert second.count('class="card card-link"') == 5 and "Commune 54" in second
+
+
+def test_the_service_figures_by_organisation_come_by_pages(
+    client, login_as, make_organisation, host
+):
+    members = [make_organisation(f"Commune {number:02d}") for number in range(54)]
+    login_as(Role.DPO, host, *members)
+    first = _page(client, f"/annual/service?year={YEAR}")
+    rows = first.split('id="members"')[1].split("</table>")[0]
+    assert rows.count('<th scope="row">') == 50 and "Commune 53" not in rows
+    assert "members=2#members" in first
+    second = _page(client, f"/annual/service?year={YEAR}&members=2")
+    rows = second.split('id="members"')[1].split("</table>")[0]
+    assert rows.count('<th scope="row">') == 5  # the host and 54 members: 55 in all
+
+
 def test_a_member_preview_shows_its_figures_charts_and_editor(
     client, login_as, session, organisation, other_organisation, make_breach, make_session
 ):
@@ -147,9 +172,13 @@ def test_a_referent_records_edits_and_archives_its_sessions(
     session.refresh(record)
     assert record.attendees == 15
 
-    response = client.post(
-        f"/annual/sessions/{record.id}/archive", data={"version": str(record.version)}
-    )
+    # Archiving without the version the page was shown at, or with an older one: refused.
+    archive = f"/annual/sessions/{record.id}/archive"
+    assert client.post(archive, data={}).status_code == 400
+    assert client.post(archive, data={"version": str(record.version - 1)}).status_code == 409
+    session.refresh(record)
+    assert not record.is_archived
+    response = client.post(archive, data={"version": str(record.version)})
     assert response.status_code == 302
     session.refresh(record)
     assert record.is_archived

@@ -7,11 +7,14 @@ from click.testing import CliRunner
 from sqlmodel import func, select
 
 from compliance.audit import AuditEntry
+from compliance.auth import User
 from compliance.cli import main
 from compliance.demo import load_organisations, load_users
 from registers.applications import demo as map_demo
 from registers.processing import compute, demo, processor, template_activities
 from registers.processing.models import ProcessingActivity
+from registers.processing.notices import submitters_of
+from registers.processing.queries import sent_back
 from registers.processing.reference import ProcessingStatus, SubjectCategory
 
 
@@ -93,6 +96,12 @@ def test_the_demo_loads_realistic_registers_once(session):
     assert diverged["gentilly"] == ["recipients"]
     assert [slug for slug, names in diverged.items() if names] == ["gentilly"]
     assert processor.processor_register(session).controllers
+    # One activity sent back to the referent who submitted it: their reminder.
+    mail = by_key[("ivry-sur-seine", "AG-01")]
+    assert mail.status == ProcessingStatus.DRAFT and mail.dpo_remarks
+    (entry,) = sent_back([mail], session=session).values()
+    (submitter,) = submitters_of(session, {mail.id: entry})[mail.id]
+    assert session.get(User, submitter).email == "referent.ivry@demo.registre.invalid"
 
     demo.load(session, actor="test")
     assert (_count(session, ProcessingActivity), _count(session, AuditEntry)) == counts
