@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.dpia import api, cli, demo, document_cli, export, hooks, panels, views
+from registers.dpia import api, cli, demo, document_cli, export, holds, hooks, panels, views
 
 SPEC = RegisterSpec(
     name="dpia",
@@ -18,6 +18,7 @@ SPEC = RegisterSpec(
     nav=(Nav("dpia.index", _l("AIPD"), order=25),),
     panels=panels.PANELS,
     hooks=hooks.HOOKS,
+    gates=holds.GATES,
     commands=cli.COMMANDS,
     document_types=export.DOCUMENT_TYPES,
     export_commands=document_cli.EXPORT_COMMANDS,

@@ -23,7 +23,7 @@ from compliance import audit, numbering
 from compliance.auth import can
 from compliance.db import check_version, utcnow
 from compliance.permissions import Action, Register
-from compliance.registry import run_hooks
+from compliance.registry import gate_errors, run_hooks
 from compliance.schemas import FieldErrors
 from compliance.services import PermissionDenied, ServiceError
 from compliance.tenancy import Organisation, visible_reference, visible_references
@@ -66,6 +66,11 @@ CHILD_MODELS = {
 ORDERED = {"purposes", "data_categories"}
 # The hook run when an activity's purposes, data or supporting applications change.
 CHANGED_HOOK = "processing_changed"
+# The activity's DPIA summary, which a register assessing the DPIA may hold (the gate answers).
+DPIA_SUMMARY = frozenset(
+    {"dpia_status", "dpia_done_on", "dpia_conclusion", "dpia_dpo_opinion", "dpia_next_review_on"}
+)
+DPIA_SUMMARY_GATE = "processing_dpia_summary"
 CHANGE_HOOKED = frozenset({"purposes", "data_categories", "special_categories", "applications"})
 
 
@@ -312,6 +317,17 @@ def create_processing(
     return activity
 
 
+def _check_dpia_summary(session: Session, activity: ProcessingActivity, cleaned: dict) -> None:
+    """A change of the activity's DPIA summary is refused while an assessment holds it."""
+    changed = [k for k in DPIA_SUMMARY if k in cleaned and cleaned[k] != getattr(activity, k)]
+    if not changed:
+        return
+    held = gate_errors(DPIA_SUMMARY_GATE, session, activity)
+    if held:
+        message = next(iter(held.values()))
+        raise FieldErrors(dict.fromkeys(sorted(changed), message))
+
+
 def update_processing(
     session: Session,
     activity: ProcessingActivity,
@@ -336,6 +352,7 @@ def update_processing(
         _check_reference(
             session, activity.organisation_id, cleaned["reference"], exclude_id=activity.id
         )
+    _check_dpia_summary(session, activity, cleaned)
     session.flush()  # earlier changes apart: the row is written once for this update
     with session.no_autoflush:
         extra = _write(session, activity, cleaned, children, application_ids)

@@ -169,3 +169,36 @@ def test_one_dpia_per_activity(session, organisation, make_dpia):
     dpia = make_dpia(organisation)
     with pytest.raises(services.WorkflowError):
         services.start_dpia(session, dpia.processing, actor="test")
+
+
+def test_the_activitys_dpia_summary_is_the_assessments_to_write(
+    session, organisation, make_dpia, make_activity
+):
+    """Once a DPIA assesses an activity, the activity's own DPIA fields (status, date,
+    conclusion...) are refused from the processing form and API, with a message naming the
+    DPIA; the same values pass, and an activity without a DPIA keeps them editable."""
+    dpia = complete(session, make_dpia(organisation))
+    services.validate_dpia(session, dpia, actor="test", today=date(2026, 5, 4))
+    activity = dpia.processing
+    with pytest.raises(FieldErrors) as refused:
+        processing_services.update_processing(
+            session,
+            activity,
+            validate(ActivityUpdate, {"dpia_status": "not_started", "dpia_conclusion": "Rien"}),
+            actor="test",
+        )
+    assert set(refused.value.errors) == {"dpia_status", "dpia_conclusion"}
+    assert dpia.reference in refused.value.errors["dpia_status"]
+    assert activity.dpia_conclusion == dpia.controller_decision
+    same = {"dpia_status": activity.dpia_status.value, "name": "Nouveau nom"}
+    processing_services.update_processing(
+        session, activity, validate(ActivityUpdate, same), actor="test"
+    )
+    assert activity.name == "Nouveau nom"
+
+    free = make_activity(organisation)
+    session.flush()
+    processing_services.update_processing(
+        session, free, validate(ActivityUpdate, {"dpia_conclusion": "Sans AIPD ici"}), actor="test"
+    )
+    assert free.dpia_conclusion == "Sans AIPD ici"
