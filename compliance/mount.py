@@ -41,6 +41,8 @@ def mount_registers(app: Flask, specs: Iterable[RegisterSpec]) -> None:
             registry.add_notice_kind(kind)
         for hook in spec.hooks:
             registry.add_hook(hook.name, hook.react)
+        for entry in spec.review_inputs:
+            registry.add_review_input(entry)
         for document_type in spec.document_types:
             register_document_type(app, document_type)
         app.jinja_env.globals.update(spec.template_globals)

@@ -51,6 +51,9 @@ class Register(StrEnum):
     RIGHTS = "rights"
     ANNUAL = "annual"
     DPIA = "dpia"
+    WATCH = "watch"  # the security watch: advisories matched to the map, their treatments
+    RISKS = "risks"  # the risk register (ISO 27001 6.1.2, 6.1.3)
+    AUDITS = "audits"  # internal audits and the management review (9.2, 9.3)
 
 
 A = Action
@@ -73,6 +76,10 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         # The annual report: VALIDATE is writing the DPO's recommendations.
         Register.ANNUAL: FULL,
         Register.DPIA: FULL,
+        Register.WATCH: READ_EXPORT,
+        # The risks that concern personal data (the service checks which).
+        Register.RISKS: WRITE,
+        Register.AUDITS: READ_EXPORT,
     },
     Role.CISO: {
         Register.DASHBOARD: READ_EXPORT,
@@ -85,6 +92,9 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         # No rights requests: they name the person and the CISO has no need to read them.
         Register.ANNUAL: frozenset({A.READ}),
         Register.DPIA: READ_EXPORT,
+        Register.WATCH: FULL,
+        Register.RISKS: FULL,
+        Register.AUDITS: FULL,
     },
     Role.REFERENT: {
         Register.DASHBOARD: frozenset({A.READ}),
@@ -101,6 +111,9 @@ PERMISSIONS: dict[Role, dict[Register, frozenset[Action]]] = {
         Register.ANNUAL: WRITE,
         # Referents contribute to the context and the measures; the DPO validates.
         Register.DPIA: WRITE,
+        # Their organisation's exposure to the advisories, and the risks that concern it.
+        Register.WATCH: frozenset({A.READ}),
+        Register.RISKS: frozenset({A.READ}),
     },
     Role.AUDITOR: {
         register: READ_EXPORT

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import click
@@ -41,6 +42,8 @@ class Registry:
     notice_kinds: list[NoticeKind] = field(default_factory=list)
     # hook name ("processing_changed", ...) -> [react(session, record, **details)]
     hooks: dict[str, list[Callable]] = field(default_factory=lambda: defaultdict(list))
+    # the inputs of the management review (ISO 27001 9.3.2), in the order the review lists them
+    review_inputs: list[ReviewInput] = field(default_factory=list)
 
     def add_nav(self, endpoint: str, label, register: str, order: int = 100) -> None:
         self.nav.append(NavItem(endpoint, label, register, order))
@@ -72,6 +75,19 @@ class Registry:
         for check in self.gates.get(name, []):
             errors.update(check(session, record) or {})
         return errors
+
+    def add_review_input(self, entry: ReviewInput) -> None:
+        self.review_inputs.append(entry)
+        self.review_inputs.sort(key=lambda known: known.order)
+
+    def review_sections(self, session, period: ReviewPeriod) -> list[ReviewSection]:
+        """What every register contributes to a management review of `period`."""
+        sections = []
+        for entry in self.review_inputs:
+            section = entry.provider(session, period)
+            if section is not None:
+                sections.append(section)
+        return sections
 
     def add_hook(self, name: str, react: Callable) -> None:
         self.hooks[name].append(react)
@@ -138,6 +154,60 @@ class Hook:
 
 
 @dataclass(frozen=True)
+class ReviewPeriod:
+    """The period a management review looks back on, both days included, and the scope it
+    reads: every organisation (None) or the ids given."""
+
+    start: date
+    end: date
+    organisation_ids: tuple[int, ...] | None = None
+
+    def previous(self) -> ReviewPeriod:
+        """The period of the same length just before, for the trends."""
+        length = self.end - self.start
+        end = self.start - timedelta(days=1)
+        return ReviewPeriod(end - length, end, self.organisation_ids)
+
+
+@dataclass(frozen=True)
+class ReviewFigure:
+    """One figure of a review input: a stable key (for the trend against the previous period
+    and the tests), its French label and its value."""
+
+    key: str
+    label: object  # a translated string
+    value: int | float | str | None
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    """What one register contributes to the management review: the 9.3.2 item it answers
+    ("c) 1)", ...), a title, its figures, and optionally a table (header labels and rows of
+    plain values) and the page that lists the records behind it."""
+
+    key: str
+    clause: str
+    title: object
+    figures: tuple[ReviewFigure, ...] = ()
+    header: tuple[object, ...] = ()
+    rows: tuple[tuple[object, ...], ...] = ()
+    endpoint: str | None = None
+
+    def figure(self, key: str) -> ReviewFigure | None:
+        return next((figure for figure in self.figures if figure.key == key), None)
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """An input a register gives the management review: provider(session, period: ReviewPeriod)
+    -> ReviewSection or None, computed from the register's records in the period and scope."""
+
+    key: str
+    provider: Callable
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class RegisterSpec:
     """Everything the application and the command line mount for one register.
 
@@ -155,6 +225,7 @@ class RegisterSpec:
     # The e-mail reminders it sends (`compliance notify`): each kind, its role and its source.
     notices: tuple[NoticeKind, ...] = ()
     hooks: tuple[Hook, ...] = ()
+    review_inputs: tuple[ReviewInput, ...] = ()
     document_types: tuple[DocumentType, ...] = ()
     # `compliance <command>`, `compliance import <command>`, `compliance export <command>`
     commands: tuple[click.Command, ...] = ()

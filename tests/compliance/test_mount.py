@@ -112,3 +112,50 @@ def test_the_cli_mounts_every_registers_commands():
         "annual-report",
     } <= set(export_group.commands)
     assert "incidents" in main.commands
+
+
+def test_review_inputs_are_mounted_in_order_and_skip_registers_with_nothing_to_say():
+    from datetime import date
+
+    from compliance.mount import mount_registers
+    from compliance.permissions import Register
+    from compliance.registry import (
+        RegisterSpec,
+        Registry,
+        ReviewFigure,
+        ReviewInput,
+        ReviewPeriod,
+        ReviewSection,
+    )
+
+    def counted(session, period):
+        figure = ReviewFigure("n", "n", period.start.day)
+        return ReviewSection("counted", "c) 1)", "Comptés", (figure,))
+
+    app = Flask(__name__)
+    app.extensions["registry"] = Registry()
+    spec = RegisterSpec(
+        name="things",
+        register=Register.INCIDENTS,
+        review_inputs=(
+            ReviewInput("silent", lambda session, period: None, order=5),
+            ReviewInput("counted", counted, order=1),
+        ),
+    )
+    mount_registers(app, [spec])
+    period = ReviewPeriod(date(2026, 1, 1), date(2026, 12, 31))
+    sections = app.extensions["registry"].review_sections(None, period)
+    assert [section.key for section in sections] == ["counted"]
+    assert sections[0].figure("n").value == 1
+    assert sections[0].figure("missing") is None
+
+
+def test_a_review_period_s_previous_period_has_the_same_length_and_ends_the_day_before():
+    from datetime import date
+
+    from compliance.registry import ReviewPeriod
+
+    period = ReviewPeriod(date(2026, 1, 1), date(2026, 12, 31), (3,))
+    previous = period.previous()
+    assert previous == ReviewPeriod(date(2025, 1, 1), date(2025, 12, 31), (3,))
+    assert previous.end - previous.start == period.end - period.start

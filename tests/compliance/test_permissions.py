@@ -26,6 +26,9 @@ EXPECTED = {
         "rights": "rcevx",
         "annual": "rcevx",
         "dpia": "rcevx",
+        "watch": "rx",
+        "risks": "rcex",
+        "audits": "rx",
     },
     "ciso": {
         "dashboard": "rx",
@@ -40,6 +43,9 @@ EXPECTED = {
         "rights": "",
         "annual": "r",
         "dpia": "rx",
+        "watch": "rcevx",
+        "risks": "rcevx",
+        "audits": "rcevx",
     },
     "referent": {
         "dashboard": "r",
@@ -54,6 +60,9 @@ EXPECTED = {
         "rights": "rcex",
         "annual": "rcex",
         "dpia": "rcex",
+        "watch": "r",
+        "risks": "r",
+        "audits": "",
     },
     "auditor": {
         "dashboard": "rx",
@@ -68,6 +77,9 @@ EXPECTED = {
         "rights": "rx",
         "annual": "rx",
         "dpia": "rx",
+        "watch": "rx",
+        "risks": "rx",
+        "audits": "rx",
     },
 }
 LETTER = {"read": "r", "create": "c", "edit": "e", "validate": "v", "export": "x", "admin": "a"}
