@@ -15,14 +15,22 @@ It is served by an index on both databases:
 
 Both ignore accents, through the same folding on both sides: `fold()` maps the accented Latin
 letters (`FOLD_FROM`) to their plain ones (`FOLD_TO`) in the query, and the indexed text is
-folded the same way in SQL: on PostgreSQL a second trigram index of each column is on
-`translate(column, FOLD_FROM, FOLD_TO)` (a built-in, immutable function: no extension needed
-beyond pg_trgm, and the condition names the same expression so the planner reads the index;
-the plain index serves the plain test the condition tries first, the cheaper one);
-on SQLite the FTS tables hold the folded text (their triggers fold it with `replace()`, in
-steps: SQLite has no `translate`, and its parser refuses deeper nesting). A query shorter than
-a trigram is a LIKE over the FTS table's folded text. So "securite" finds "sécurité" and
-"SECU" finds "Sécurité". An SQLite without FTS5 trigram still searches the text as typed.
+folded the same way in SQL:
+- on PostgreSQL each searched column has a folded copy, `<column>_folded`, a stored generated
+  column (`translate(column, FOLD_FROM, FOLD_TO)`, kept by the database on every write, whoever
+  writes) with its trigram index (migration 0028). The condition is an ILIKE of the folded query
+  on the copies alone: a plain match is a folded one too, and reading the copy costs what
+  reading the column costs, where `translate()` at query time cost ~10 µs a row (migration
+  0026 indexed the expression: the index found the rows, but the planner, which counts
+  `translate` as cheap, scanned whole tables of a few thousand rows and folded every one:
+  60 ms for 5 000 incidents). The copies are not in the models (the database computes them;
+  `is_search_object` hides them from the models-versus-schema comparison);
+- on SQLite the FTS tables hold the folded text (their triggers fold it with `replace()`, in
+  steps: SQLite has no `translate`, and its parser refuses deeper nesting). A query shorter than
+  a trigram is a LIKE over the FTS table's folded text.
+So "securite" finds "sécurité" and "SECU" finds "Sécurité". An SQLite without FTS5 trigram
+still searches the text as typed; so does a column searched on PostgreSQL without a copy (the
+plain ILIKE and, beside it, the folded one computed on the fly).
 Migration 0026 rebuilt the indexes folded; `install(…, fold=False)` is the unfolded layout of
 migration 0020.
 
@@ -45,6 +53,7 @@ import sqlalchemy as sa
 MIN_INDEXED_LENGTH = 3
 FTS_SUFFIX = "_fts"
 TRIGRAM_INDEX_SUFFIX = "_trgm"
+FOLDED_SUFFIX = "_folded"  # PostgreSQL: a searched column's stored folded copy
 
 # The accented letters the search ignores, and what each stands for (one character each).
 FOLD_FROM = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
@@ -70,7 +79,23 @@ def fts_table(table: str) -> str:
 
 
 def trigram_index(table: str, column: str, *, folded: bool = False) -> str:
-    return f"ix_{table}_{column}{'_folded' if folded else ''}{TRIGRAM_INDEX_SUFFIX}"
+    return f"ix_{table}_{column}{FOLDED_SUFFIX if folded else ''}{TRIGRAM_INDEX_SUFFIX}"
+
+
+def folded_column(column: str) -> str:
+    """The name of `column`'s stored folded copy on PostgreSQL."""
+    return f"{column}{FOLDED_SUFFIX}"
+
+
+def stored_copies(table: str) -> tuple[str, ...]:
+    """The columns of `table` that have a folded copy on PostgreSQL (migration 0028 on)."""
+    return SEARCHED.get(table, ()) + TRIGRAM_ONLY.get(table, ())
+
+
+def _folded_copy(column):
+    """The folded copy of an ORM column, in the same table or alias as the column."""
+    element = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return sa.literal_column(f"{element.table.name}.{folded_column(element.key)}", sa.Text)
 
 
 @functools.cache
@@ -171,21 +196,25 @@ def matching(model, columns: Iterable, q: str, *, bind=None):
     names = tuple(column.key for column in columns)
     dialect = _dialect_name(bind)
     if dialect == "postgresql":
-        # Each column as it is or folded: the plain ILIKE first, which most matches meet (the
-        # planner rechecks each candidate row, and the plain test is the cheaper: `translate`
-        # costs ~6× more a row), then the folded one, which is the condition (a plain match is a
-        # folded one too). Each term has its trigram index; the constants of `translate` are
-        # inline, for the planner to match the index's expression.
-        accented = sa.literal_column(_sql_string(FOLD_FROM))
-        plain = sa.literal_column(_sql_string(FOLD_TO))
+        # The folded query in each column's stored folded copy (a plain match is a folded one
+        # too); a column without a copy as it is, then folded on the fly, the costlier test.
+        copies = stored_copies(table)
         pattern, folded = like_pattern(q), like_pattern(fold(q))
-        return sa.or_(
-            *(column.ilike(pattern, escape="\\") for column in columns),
-            *(
+        terms = [
+            _folded_copy(column).ilike(folded, escape="\\")
+            for column, name in zip(columns, names, strict=True)
+            if name in copies
+        ]
+        others = [column for column, name in zip(columns, names, strict=True) if name not in copies]
+        if others:
+            accented = sa.literal_column(_sql_string(FOLD_FROM))
+            plain = sa.literal_column(_sql_string(FOLD_TO))
+            terms += [column.ilike(pattern, escape="\\") for column in others]
+            terms += [
                 sa.func.translate(column, accented, plain).ilike(folded, escape="\\")
-                for column in columns
-            ),
-        )
+                for column in others
+            ]
+        return sa.or_(*terms)
     if uses_fts(table, names, q, dialect):
         fts, _columns = _fts_columns(table, names)
         found = sa.select(fts.c.rowid).where(fts.c[fts_table(table)].match(_phrase(fold(q))))
@@ -333,6 +362,41 @@ def install(connection, searched: dict, trigram_only: dict, *, fold: bool = Fals
                     connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
+def install_folded_copies(connection, searched: dict, trigram_only: dict) -> None:
+    """PostgreSQL (migration 0028): each searched column's stored folded copy, with its trigram
+    index in place of migration 0026's index of the `translate` expression (the same name); the
+    index of the column as it is goes, the search no longer reading it. The copies are added
+    without pg_trgm too (then unindexed): `matching()` reads them."""
+    if connection.dialect.name != "postgresql":
+        return
+    indexed = _postgresql_extension(connection)
+    for table, columns in {**searched, **trigram_only}.items():
+        for column in columns:
+            name = trigram_index(table, column, folded=True)
+            copy = folded_column(column)
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {trigram_index(table, column)}")
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {copy} text "
+                f"GENERATED ALWAYS AS ({translate_sql(column)}) STORED"
+            )
+            if indexed:
+                connection.exec_driver_sql(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({copy} gin_trgm_ops)"
+                )
+
+
+def uninstall_folded_copies(connection, searched: dict, trigram_only: dict) -> None:
+    """Migration 0028's downgrade: the copies (and their indexes) dropped."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table, columns in {**searched, **trigram_only}.items():
+        for column in columns:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table} DROP COLUMN IF EXISTS {folded_column(column)}"
+            )
+
+
 def uninstall(connection, searched: dict, trigram_only: dict) -> None:
     if connection.dialect.name == "sqlite":
         for table in searched:
@@ -357,6 +421,8 @@ def is_search_object(name: str | None, type_: str) -> bool:
         )
     if type_ == "index":
         return name.endswith(TRIGRAM_INDEX_SUFFIX)
+    if type_ == "column":
+        return name.endswith(FOLDED_SUFFIX)
     return False
 
 

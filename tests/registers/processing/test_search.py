@@ -154,14 +154,14 @@ def test_the_search_reads_its_index(session, activities):
         return
     session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(session.connection().exec_driver_sql("EXPLAIN " + sql).scalars())
-    assert "ix_processing_activity_name_trgm" in plan, plan
+    assert "ix_processing_activity_name_folded_trgm" in plan, plan
     searched = queries.visible_activities(None, ActivityFilters(q="paie"), selected=False)
     order = str(searched.compile(session.get_bind())).split("ORDER BY")[-1]
     assert "processing_activity.reference || " in order, order
     unsearched = queries.visible_activities(None, ActivityFilters(), selected=False)
     order = str(unsearched.compile(session.get_bind())).split("ORDER BY")[-1]
     assert "||" not in order, order
-    assert "ix_processing_activity_responsible_service_trgm" in plan, plan
+    assert "ix_processing_activity_responsible_service_folded_trgm" in plan, plan
 
 
 def test_a_bulk_load_refills_the_index_and_restores_the_triggers(
