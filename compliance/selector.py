@@ -16,12 +16,11 @@ from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import SelectField
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
 from compliance.db import get_session
-from compliance.forms import optional_int
+from compliance.forms import QuickSelectField, optional_int
 from compliance.permissions import Register
 from compliance.tenancy import Organisation, visible_organisations_query
 
@@ -112,7 +111,7 @@ def remember_organisation(organisation: Organisation) -> None:
     flask_session[RECENT_KEY] = [organisation.slug, *slugs][:RECENT_SIZE]
 
 
-class OrganisationField(SelectField):
+class OrganisationField(QuickSelectField):
     """A form's choice of an organisation among a statement's (`offer()`), as the page's
     selector offers one: a select of them while they are at most `selector_limit()`, beyond it a
     search field where the user types the organisation's name (or its slug), with the

@@ -4,10 +4,17 @@ to the schemas, which check them with the API's messages: the fields are plain t
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
-from compliance.forms import Form, VersionedForm, max_length, optional_int, required
+from compliance.forms import (
+    Form,
+    QuickSelectField,
+    VersionedForm,
+    max_length,
+    optional_int,
+    required,
+)
 
 
 def _strip(value):
@@ -15,7 +22,7 @@ def _strip(value):
 
 
 class SessionForm(VersionedForm):
-    organisation_id = SelectField(
+    organisation_id = QuickSelectField(
         _l("Organisation"),
         coerce=optional_int,
         description=_l("Le syndicat lui-même pour une session ouverte à tout le service."),

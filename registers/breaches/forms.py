@@ -15,7 +15,16 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from compliance.forms import Form, VersionedForm, max_length, optional_enum, optional_int, required
+from compliance.forms import (
+    Form,
+    QuickSelectField,
+    QuickSelectMultipleField,
+    VersionedForm,
+    max_length,
+    optional_enum,
+    optional_int,
+    required,
+)
 from registers.breaches.schemas import (
     Art34Ground,
     BreachCause,
@@ -70,7 +79,7 @@ class BreachForm(VersionedForm):
         validators=[required(), max_length(200)],
         filters=[_strip],
     )
-    organisation_id = SelectField(
+    organisation_id = QuickSelectField(
         _l("Responsable de traitement"),
         coerce=optional_int,
         validators=[required()],
@@ -273,7 +282,9 @@ class ExportForm(Form):
 
 class RegisterExportForm(Form):
     # Any slug is accepted here: the view checks the permission in that organisation.
-    organisation = SelectField(_l("Organisation"), validators=[required()], validate_choice=False)
+    organisation = QuickSelectField(
+        _l("Organisation"), validators=[required()], validate_choice=False
+    )
 
 
 def assess_form(controllers, formdata=None, defaults=None):
@@ -316,7 +327,7 @@ class NoBreachForm(Form):
     """The "no breach" decision for one or several controllers of an incident (the view fills
     the controllers still to decide)."""
 
-    organisation_ids = SelectMultipleField(
+    organisation_ids = QuickSelectMultipleField(
         _l("Responsables de traitement"),
         coerce=optional_int,
         validate_choice=False,

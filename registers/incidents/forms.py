@@ -21,6 +21,8 @@ from wtforms.validators import Optional, ValidationError
 
 from compliance.forms import (
     Form,
+    QuickSelectField,
+    QuickSelectMultipleField,
     VersionedForm,
     max_length,
     optional_bool,
@@ -83,7 +85,7 @@ IMPACTS = ("impact_confidentiality", "impact_integrity", "impact_availability")
 
 class IncidentForm(VersionedForm):
     title = StringField(_l("Intitulé"), validators=[required(), max_length(200)], filters=[_strip])
-    organisation_id = SelectField(
+    organisation_id = QuickSelectField(
         _l("Organisation déclarante"),
         coerce=optional_int,
         validators=[required()],
@@ -130,7 +132,7 @@ class IncidentForm(VersionedForm):
         validators=[Optional()],
         description=_l("Les organisations qui les utilisent sont touchées par ricochet."),
     )
-    organisation_ids = SelectMultipleField(
+    organisation_ids = QuickSelectMultipleField(
         _l("Autres organisations touchées"),
         coerce=int,
         validators=[Optional()],
@@ -266,7 +268,7 @@ class LogExportForm(Form):
 
 class ActionForm(VersionedForm):
     title = StringField(_l("Intitulé"), validators=[required(), max_length(200)], filters=[_strip])
-    organisation_id = SelectField(
+    organisation_id = QuickSelectField(
         _l("Organisation"),
         coerce=optional_int,
         validators=[Optional()],

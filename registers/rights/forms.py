@@ -14,7 +14,14 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from compliance.forms import VersionedForm, max_length, optional_enum, optional_int, required
+from compliance.forms import (
+    QuickSelectField,
+    VersionedForm,
+    max_length,
+    optional_enum,
+    optional_int,
+    required,
+)
 from registers.rights.schemas import Channel, RefusalGround, RightKind
 
 ENCRYPTED = _l("Chiffré dans la base.")
@@ -40,7 +47,7 @@ def _day(label, description=None, needed=False):
 
 
 class RightsRequestForm(VersionedForm):
-    organisation_id = SelectField(
+    organisation_id = QuickSelectField(
         _l("Responsable de traitement"),
         coerce=optional_int,
         validators=[required()],

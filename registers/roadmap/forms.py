@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional, StopValidation
 
-from compliance.forms import Form, VersionedForm, optional_int, required
+from compliance.forms import Form, QuickSelectField, VersionedForm, optional_int, required
 from compliance.types import is_blank
 from registers.roadmap.schemas import (
     MAX_EUROS,
@@ -60,7 +60,9 @@ class ArchiveForm(VersionedForm):
 
 
 class RoadmapForm(VersionedForm):
-    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
+    organisation_id = QuickSelectField(
+        _l("Organisation"), coerce=optional_int, validators=[required()]
+    )
     title = StringField(
         _l("Intitulé"), validators=[Rules(required=True, maxlength=200)], filters=[_strip]
     )

@@ -11,14 +11,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from compliance.access import get_or_404, require
 from compliance.calendar import today_in_paris
 from compliance.db import get_session
 from compliance.document_views import send_document
-from compliance.forms import Form, required
+from compliance.forms import Form, QuickSelectField, required
 from compliance.permissions import Action
 from compliance.routes import Routes
 from compliance.tenancy import Organisation, organisation_choices, selected_organisation_id
@@ -35,7 +35,7 @@ class LetterForm(Form):
 
 class LogExportForm(Form):
     # Any slug is accepted here: the view checks the permission in that organisation.
-    organisation = SelectField(
+    organisation = QuickSelectField(
         _l("Responsable de traitement"), validators=[required()], validate_choice=False
     )
     year = IntegerField(
