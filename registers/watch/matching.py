@@ -16,7 +16,7 @@ from registers.watch.models import ApplicationIdentifier
 
 
 def cpe_key(cpe: str | None) -> str | None:
-    """"vendor:product" of a CPE 2.3 (cpe:2.3:a:vendor:product:...) or 2.2 (cpe:/a:vendor:
+    """ "vendor:product" of a CPE 2.3 (cpe:2.3:a:vendor:product:...) or 2.2 (cpe:/a:vendor:
     product) name, lowercased; None when it is not one."""
     text = (cpe or "").strip().lower()
     if text.startswith("cpe:2.3:"):
