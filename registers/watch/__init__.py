@@ -6,5 +6,10 @@ from __future__ import annotations
 
 from compliance.permissions import Register
 from compliance.registry import RegisterSpec
+from registers.watch import cli
 
-SPEC = RegisterSpec(name="watch", register=Register.WATCH)
+SPEC = RegisterSpec(
+    name="watch",
+    register=Register.WATCH,
+    import_commands=cli.IMPORT_COMMANDS,
+)
