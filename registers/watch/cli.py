@@ -7,9 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from compliance import cli_support
+from compliance.cli_options import output_option
 from compliance.db import get_session
+from compliance.tenancy import Organisation
+from registers.watch.export import export_bulletin
 from registers.watch.importer import import_path
 
 
@@ -39,3 +43,46 @@ def import_advisories(path: Path):
 
 # Mounted by the kernel through this register's SPEC.
 IMPORT_COMMANDS = (import_advisories,)
+
+
+@click.command("watch")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of the period (YYYY-MM-DD).",
+)
+@click.option(
+    "--to",
+    "end",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day of the period (YYYY-MM-DD).",
+)
+@click.option(
+    "--organisation",
+    "slug",
+    default=None,
+    help="Only this member's exposure (its slug); default: every member.",
+)
+@output_option()
+def export_watch(start, end, slug: str | None, output: Path):
+    """Write the Word "bulletin de veille": the advisories published in the period, the members
+    exposed and the state of their treatments. The export is recorded."""
+    cli_support.require_current_schema()
+    if start > end:
+        raise click.ClickException("--from must not be after --to")
+    session = get_session()
+    organisation = None
+    if slug:
+        organisation = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+        if organisation is None:
+            raise click.ClickException(f"unknown organisation: {slug}")
+    data, record = export_bulletin(
+        session, start.date(), end.date(), organisation, actor=cli_support.actor()
+    )
+    cli_support.write_document(session, output, data, record)
+
+
+EXPORT_COMMANDS = (export_watch,)

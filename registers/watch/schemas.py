@@ -252,3 +252,15 @@ class TreatmentRead(Output):
     notes: str | None
     corrective_action_id: int | None
     incident_id: int | None
+
+
+class AdvisoryPatch(AdvisoryUpdate):
+    """An update sent to the API: the changes, and the version they were made on."""
+
+    version: int
+
+
+class TreatmentPatch(TreatmentUpdate):
+    """A treatment's update sent to the API, at the version read."""
+
+    version: int
