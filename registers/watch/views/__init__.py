@@ -3,6 +3,8 @@ and the treatments, a member's exposure, the identifiers of an application, the 
 
 from __future__ import annotations
 
+from flask_babel import format_date, format_datetime
+
 from compliance.access import requires
 from compliance.routes import blueprint
 from registers.watch.queries import REGISTER
@@ -15,3 +17,8 @@ bp = blueprint("watch", __name__, advisories, treatments, identifiers, exports, 
 @requires(REGISTER)
 def readers_only() -> None:
     """Every page of the register: its readers only (login, then 403)."""
+
+
+@bp.context_processor
+def template_helpers() -> dict:
+    return {"format_date": format_date, "format_datetime": format_datetime}
