@@ -22,7 +22,7 @@ from registers.watch.models import (
     late_condition,
 )
 from registers.watch.queries import REGISTER, advisories_of_application
-from registers.watch.schemas import MatchState
+from registers.watch.schemas import MatchState, TreatmentState
 
 WIDGET_SIZE = 6
 PANEL_SIZE = 10
@@ -89,7 +89,37 @@ def application_panel(application) -> dict | None:
     }
 
 
+def organisation_widget(organisation) -> dict | None:
+    """On an organisation's page: its treatments to do and late, and its exposure page."""
+    if not can(REGISTER, Action.READ, organisation.id):
+        return None
+    today = today_in_paris()
+    visible = scope(
+        sa.select(Treatment.id).where(Treatment.organisation_id == organisation.id),
+        model=Treatment,
+        selected=False,
+    ).subquery()
+    pending, late = (
+        get_session()
+        .execute(
+            sa.select(
+                sa.func.count().filter(Treatment.state == TreatmentState.PENDING),
+                sa.func.count().filter(late_condition(today)),
+            ).where(Treatment.id.in_(sa.select(visible.c.id)))
+        )
+        .one()
+    )
+    return {
+        "title": _l("Veille de sécurité"),
+        "template": "watch/_organisation_widget.html",
+        "pending": pending,
+        "late_total": late,
+        "organisation": organisation,
+    }
+
+
 PANELS = (
     Panel("application", application_panel, order=50),
     Panel("dashboard", dashboard_widget, order=18),
+    Panel("organisation", organisation_widget, order=18),
 )

@@ -95,11 +95,17 @@ def advisory_list(filters: AdvisoryFilters | None = None, *, user=None):
     return filtered(statement, filters).order_by(Advisory.published_on.desc(), Advisory.id.desc())
 
 
-def matches_of(session, advisory: Advisory) -> list[AdvisoryMatch]:
+def matches_of(session, advisory: Advisory, *, user=None) -> list[AdvisoryMatch]:
+    """The matches of an advisory on the applications the user sees in the map (a member's
+    referent: those it uses)."""
+    applications = scope(sa.select(Application.id), model=Application, selected=False, user=user)
     statement = (
         sa.select(AdvisoryMatch)
         .options(selectinload(AdvisoryMatch.application))
-        .where(AdvisoryMatch.advisory_id == advisory.id)
+        .where(
+            AdvisoryMatch.advisory_id == advisory.id,
+            AdvisoryMatch.application_id.in_(applications),
+        )
         .order_by(AdvisoryMatch.state, AdvisoryMatch.id)
     )
     return list(session.scalars(statement))

@@ -140,14 +140,18 @@ def test_treatment_opens_a_corrective_action_and_an_incident(
 
 
 def test_referent_reads_own_exposure_only(client, login_as, session, libriciel, make_advisory):
-    ours = make_advisory()
-    services.confirm_match(session, ours.matches[0], actor="t")
+    ours = make_advisory(
+        products=[{"vendor": "Libriciel", "product": p} for p in ("i-Parapheur", "S2low")]
+    )
+    for match in ours.matches:
+        services.confirm_match(session, match, actor="t")
     theirs = make_advisory(products=[{"vendor": "Libriciel", "product": "S2low"}])
     session.commit()
     login_as(Role.REFERENT, libriciel["vitry"])
     listing = client.get("/watch/").get_data(as_text=True)
     assert ours.reference in listing and theirs.reference not in listing
-    assert client.get(f"/watch/{ours.id}").status_code == 200
+    detail = client.get(f"/watch/{ours.id}").get_data(as_text=True)
+    assert "Vitry-sur-Seine" in detail and "Ivry-sur-Seine" not in detail
     assert client.get(f"/watch/{theirs.id}").status_code == 404
     page = client.get("/watch/organisations/vitry-sur-seine")
     assert page.status_code == 200 and ours.reference in page.get_data(as_text=True)
@@ -203,3 +207,13 @@ def test_dashboard_card(client, login_as, session, libriciel, make_advisory):
     page = client.get("/").get_data(as_text=True)
     assert "Veille de sécurité" in page and "Traitements en retard" in page
     assert advisory.reference in page
+
+
+def test_organisation_page_card(client, login_as, session, libriciel, make_advisory):
+    advisory = make_advisory(published_on=date(2025, 1, 2))
+    services.confirm_match(session, advisory.matches[0], actor="t")
+    session.commit()
+    login_as(Role.REFERENT, libriciel["vitry"])
+    page = client.get("/organisations/vitry-sur-seine").get_data(as_text=True)
+    assert "Exposition aux avis de sécurité" in page
+    assert '<span class="badge badge-error">1</span>' in page
