@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from compliance import audit
 from compliance.calendar import today_in_paris
@@ -21,7 +21,7 @@ from compliance.db import check_version, utcnow
 from compliance.schemas import validate
 from compliance.services import FieldErrors
 from registers.applications.models import Application, Deployment
-from registers.watch.matching import matching_applications
+from registers.watch.matching import advisory_keys, application_keys, matching_applications
 from registers.watch.models import Advisory, AdvisoryMatch, ApplicationIdentifier, Treatment
 from registers.watch.schemas import (
     STATE_NEEDS,
@@ -152,25 +152,23 @@ def match_advisory(session: Session, advisory: Advisory) -> list[AdvisoryMatch]:
 
 def match_application(session: Session, application_id: int) -> list[AdvisoryMatch]:
     """After the identifiers of an application change: the advisories that now name it get a
-    proposal; the proposals they no longer support are withdrawn."""
+    proposal; the proposals they no longer support are withdrawn. The application's keys are
+    read once, the advisories with their matches in two statements."""
+    keys = application_keys(session, [application_id]).get(application_id)
     new = []
-    advisories = session.scalars(sa.select(Advisory).order_by(Advisory.id))
+    advisories = session.scalars(
+        sa.select(Advisory).options(selectinload(Advisory.matches)).order_by(Advisory.id)
+    )
     for advisory in advisories:
-        found = matching_applications(session, advisory.products)
+        how = advisory_keys(advisory.products).meets(keys) if keys is not None else None
         current = next((m for m in advisory.matches if m.application_id == application_id), None)
-        if application_id in found and current is None:
+        if how and current is None:
             match = AdvisoryMatch(
-                advisory_id=advisory.id,
-                application_id=application_id,
-                matched_by=found[application_id],
+                advisory_id=advisory.id, application_id=application_id, matched_by=how
             )
             advisory.matches.append(match)
             new.append(match)
-        elif (
-            application_id not in found
-            and current is not None
-            and current.state == MatchState.PROPOSED
-        ):
+        elif not how and current is not None and current.state == MatchState.PROPOSED:
             advisory.matches.remove(current)
     session.flush()
     return new
