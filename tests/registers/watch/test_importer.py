@@ -138,3 +138,32 @@ def test_import_command(app, session, libriciel):
     assert refused.exit_code == 1
     assert "document.tracking.id" in refused.output
     assert _count(session, Treatment) == 0
+
+
+def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
+    """The demo's map (the shipped catalogue and its deployments): the CERT-FR document names
+    i-Parapheur and S2low by Libriciel; confirmed, every member using them has a treatment due
+    30 days (high) after publication."""
+    from compliance import demo as kernel_demo
+    from registers.applications import demo as map_demo
+    from registers.applications.models import Application, Deployment
+
+    kernel_demo.load_organisations(session, "test")
+    map_demo.load(session, actor="test")
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    advisory = import_document(session, data, "certfr.json", actor="test").advisory
+    names = {m.application.name for m in advisory.matches}
+    assert names == {"i parapheur", "S2low"}
+    for match in advisory.matches:
+        treatments = services.confirm_match(session, match, actor="test")
+        deploying = set(
+            session.scalars(
+                sa.select(Deployment.organisation_id).where(
+                    Deployment.application_id == match.application_id,
+                    Deployment.archived_at.is_(None),
+                )
+            )
+        )
+        assert deploying and {t.organisation_id for t in treatments} == deploying
+        assert {t.due_on for t in treatments} == {date(2026, 12, 18)}
+    assert session.scalar(sa.select(Application.id).where(Application.name == "S2low"))
