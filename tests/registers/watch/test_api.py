@@ -97,3 +97,18 @@ def test_referent_reads_own_exposure_and_cannot_write(
     treatments = api("GET", f"/advisories/{ours.id}/treatments", token).json["items"]
     assert [t["organisation_id"] for t in treatments] == [libriciel["vitry"].id]
     assert api("POST", "/advisories", token, json=BODY).status_code == 403
+
+
+def test_keyset_pages(api, ciso, make_advisory, session):
+    references = []
+    for day in (3, 1, 2, 2):
+        references.append(make_advisory(published_on=f"2026-11-0{day}").reference)
+    session.commit()
+    seen, url = [], "/advisories?per_page=1"
+    while url:
+        answer = api("GET", url, ciso).json
+        seen += [item["reference"] for item in answer["items"]]
+        url = answer["next"] and answer["next"].removeprefix("/api/v1")
+    assert len(seen) == 4 and set(seen) == set(references)
+    # Newest first, the later recorded first on the same day.
+    assert seen == [references[0], references[3], references[2], references[1]]
