@@ -191,3 +191,14 @@ def test_reference_is_unique(make_advisory):
     with pytest.raises(FieldErrors) as error:
         make_advisory(reference="CERTFR-2026-AVI-0001")
     assert "reference" in error.value.errors
+
+
+def test_confirming_again_treats_a_new_deployment(
+    session, libriciel, make_advisory, make_deployment
+):
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    services.confirm_match(session, match, actor="test")
+    make_deployment(libriciel["villejuif"], libriciel["parapheur"])
+    added = services.confirm_match(session, match, actor="test")
+    assert [t.organisation_id for t in added] == [libriciel["villejuif"].id]
