@@ -34,7 +34,7 @@ def dashboard_widget(_context) -> dict | None:
     session = get_session()
     today = today_in_paris()
     to_review = scope(
-        sa.select(sa.func.count(AdvisoryMatch.id)).where(
+        sa.select(sa.func.count(sa.distinct(AdvisoryMatch.advisory_id))).where(
             AdvisoryMatch.state == MatchState.PROPOSED
         ),
         model=AdvisoryMatch,
