@@ -15,6 +15,7 @@ from registers.watch import services
 from registers.watch.models import Advisory, ApplicationIdentifier, Treatment
 from registers.watch.schemas import MatchState, TreatmentState
 from tests.registers.watch.conftest import FIXTURES
+from tests.statements import statements_of
 
 
 def count(session, model) -> int:
@@ -217,3 +218,28 @@ def test_organisation_page_card(client, login_as, session, libriciel, make_advis
     page = client.get("/organisations/vitry-sur-seine").get_data(as_text=True)
     assert "Exposition aux avis de sécurité" in page
     assert '<span class="badge badge-error">1</span>' in page
+
+
+def test_pages_cost_the_same_whatever_the_data(
+    app, client, login_as, session, libriciel, make_advisory, make_organisation, make_deployment
+):
+    """The list, an advisory, a member's exposure and the dashboard send as many statements
+    for 2 advisories as for 8, with more members using the software."""
+    login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
+    created = []
+
+    def statements(total):
+        while len(created) < total:
+            member = make_organisation()
+            make_deployment(member, libriciel["parapheur"])
+            advisory = make_advisory(published_on=date(2025, 1, len(created) + 1))
+            services.confirm_match(session, advisory.matches[0], actor="t")
+            created.append(advisory)
+        session.commit()
+        first = created[0].id
+        return [
+            statements_of(app, client, url)
+            for url in ("/watch/", f"/watch/{first}", "/watch/organisations/ivry-sur-seine", "/")
+        ]
+
+    assert statements(2) == statements(8)
