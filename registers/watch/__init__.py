@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.watch import api, cli, demo, export, notices, panels, review, views
+from registers.watch import api, cli, demo, export, hooks, notices, panels, review, views
 
 SPEC = RegisterSpec(
     name="watch",
@@ -18,6 +18,7 @@ SPEC = RegisterSpec(
     nav=(Nav("watch.index", _l("Veille"), order=33),),
     panels=panels.PANELS,
     notices=notices.NOTICES,
+    hooks=hooks.HOOKS,
     review_inputs=review.REVIEW_INPUTS,
     document_types=export.DOCUMENT_TYPES,
     import_commands=cli.IMPORT_COMMANDS,

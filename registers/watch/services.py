@@ -217,6 +217,22 @@ def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment
     return created
 
 
+def treat_new_deployment(session: Session, deployment: Deployment) -> list[Treatment]:
+    """A member starts using an application: a pending treatment for each advisory confirmed
+    on it."""
+    session.flush()
+    confirmed = session.scalars(
+        sa.select(AdvisoryMatch).where(
+            AdvisoryMatch.application_id == deployment.application_id,
+            AdvisoryMatch.state == MatchState.CONFIRMED,
+        )
+    )
+    created = []
+    for match in confirmed:
+        created += _treat_deployments(session, match)
+    return created
+
+
 def dismiss_match(
     session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
 ) -> AdvisoryMatch:

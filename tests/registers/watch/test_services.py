@@ -199,6 +199,30 @@ def test_confirming_again_treats_a_new_deployment(
     advisory = make_advisory()
     match = advisory.matches[0]
     services.confirm_match(session, match, actor="test")
+    # Treated as soon as deployed (the map's hook); confirming again adds nothing more.
     make_deployment(libriciel["villejuif"], libriciel["parapheur"])
-    added = services.confirm_match(session, match, actor="test")
-    assert [t.organisation_id for t in added] == [libriciel["villejuif"].id]
+    treated = session.scalars(sa.select(Treatment.organisation_id)).all()
+    assert libriciel["villejuif"].id in treated
+    assert services.confirm_match(session, match, actor="test") == []
+
+
+def test_the_map_changes_rematch_and_treat(session, libriciel, make_advisory, make_deployment):
+    """A member starting to use the application gets its treatment; a renamed application is
+    matched again (the hooks the map runs)."""
+    from registers.applications import services as map_services
+    from registers.applications.schemas import ApplicationUpdate
+
+    advisory = make_advisory()
+    services.confirm_match(session, advisory.matches[0], actor="test")
+    deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
+    treatments = session.scalars(
+        sa.select(Treatment).where(Treatment.deployment_id == deployment.id)
+    ).all()
+    assert [t.advisory_id for t in treatments] == [advisory.id]
+    other = make_advisory(products=[{"vendor": "Libriciel", "product": "Pastell"}])
+    assert other.matches == []
+    map_services.update_application(
+        session, libriciel["s2low"], ApplicationUpdate(name="Pastell"), actor="test"
+    )
+    session.refresh(other)
+    assert [m.application_id for m in other.matches] == [libriciel["s2low"].id]
