@@ -88,7 +88,15 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Most a funding programme may grant one roadmap, in whole euros: "
         "`programme=amount` pairs separated by commas or semicolons.",
     ),
+    "COMPLIANCE_WATCH_DUE_DAYS": (
+        "critical=7,high=30,medium=90,low=180",
+        "Days a member has to treat a confirmed security advisory, from its publication, by "
+        "severity: `severity=days` pairs separated by commas.",
+    ),
 }
+
+# The security watch's treatment delays by severity, in days (COMPLIANCE_WATCH_DUE_DAYS).
+WATCH_DUE_DAYS = {"critical": 7, "high": 30, "medium": 90, "low": 180}
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -136,6 +144,21 @@ def _ceilings(value: str | None) -> dict[str, int]:
     return ceilings
 
 
+def _due_days(value: str | None) -> dict[str, int]:
+    """{severity: days} from "critical=7,high=30,...": the severities not named keep their
+    default."""
+    days = dict(WATCH_DUE_DAYS)
+    for part in (value or "").replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        name, equals, amount = part.partition("=")
+        name = name.strip().lower()
+        if not equals or name not in WATCH_DUE_DAYS or not amount.strip().isdigit():
+            raise ValueError(f"COMPLIANCE_WATCH_DUE_DAYS: {part.strip()!r} is not severity=days")
+        days[name] = int(amount.strip())
+    return days
+
+
 def _hour(value: str | None) -> int:
     text = (value or "8").strip()
     if not text.isdigit() or not 0 <= int(text) <= 23:
@@ -178,6 +201,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> dict:
         "SMTP_URL": env.get("COMPLIANCE_SMTP_URL") or None,
         "MAIL_FROM": env.get("COMPLIANCE_MAIL_FROM") or None,
         "NOTIFY_DIGEST_HOUR": _hour(env.get("COMPLIANCE_NOTIFY_DIGEST_HOUR")),
+        "WATCH_DUE_DAYS": _due_days(env.get("COMPLIANCE_WATCH_DUE_DAYS")),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

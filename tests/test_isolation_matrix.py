@@ -96,6 +96,12 @@ def rights_letter(side):
     return {**RIGHTS_REQUEST(side), "name": "rights-acknowledgement"}
 
 
+# The security watch's records of the side.
+ADVISORY = record("advisory", "advisory_id")
+MATCH = record("advisory_match", "match_id")
+TREATMENT = record("treatment", "treatment_id")
+
+
 def everyone(status):
     return lambda role, side: status
 
@@ -496,6 +502,41 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "dpia_id": side.records["dpia"].id,
             "activity_id": side.records["activity"].id,
         },
+    ),
+    # --- the security watch (kept by the host's CISO; members read their exposure) ---
+    ("watch.index", "GET"): Entry(R.WATCH, A.READ),
+    ("watch.detail", "GET"): Entry(R.WATCH, A.READ, ADVISORY),
+    ("watch.create", "GET"): Entry(R.WATCH, A.CREATE, expect=host_only),
+    ("watch.create", "POST"): Entry(R.WATCH, A.CREATE, expect=host_only),
+    ("watch.edit", "GET"): Entry(R.WATCH, A.EDIT, ADVISORY, expect=catalogue_write),
+    ("watch.edit", "POST"): Entry(R.WATCH, A.EDIT, ADVISORY, expect=catalogue_write),
+    ("watch.upload", "POST"): Entry(R.WATCH, A.CREATE, expect=host_only),
+    ("watch.confirm_match", "POST"): Entry(R.WATCH, A.EDIT, MATCH, expect=catalogue_write),
+    ("watch.dismiss_match", "POST"): Entry(R.WATCH, A.EDIT, MATCH, expect=catalogue_write),
+    ("watch.edit_treatment", "GET"): Entry(R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write),
+    ("watch.edit_treatment", "POST"): Entry(R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write),
+    ("watch.open_corrective_action", "POST"): Entry(
+        R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write
+    ),
+    ("watch.open_incident", "POST"): Entry(R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write),
+    ("watch.exposure", "GET"): Entry(R.WATCH, A.READ, slug),
+    ("watch.add_identifier", "POST"): Entry(
+        R.WATCH, A.CREATE, record("application", "application_id"), expect=catalogue_write
+    ),
+    ("watch.remove_identifier", "POST"): Entry(
+        R.WATCH, A.EDIT, record("identifier", "identifier_id"), expect=catalogue_write
+    ),
+    ("watch.bulletin_form", "GET"): Entry(R.WATCH, A.EXPORT),
+    ("watch.bulletin", "POST"): Entry(R.WATCH, A.EXPORT),
+    ("api.watch.advisories", "GET"): Entry(R.WATCH, A.READ),
+    ("api.watch.advisory", "GET"): Entry(R.WATCH, A.READ, ADVISORY),
+    ("api.watch.create_advisory", "POST"): Entry(R.WATCH, A.CREATE, expect=host_only),
+    ("api.watch.update_advisory", "PATCH"): Entry(
+        R.WATCH, A.EDIT, ADVISORY, expect=catalogue_write
+    ),
+    ("api.watch.advisory_treatments", "GET"): Entry(R.WATCH, A.READ, ADVISORY),
+    ("api.watch.update_treatment", "PATCH"): Entry(
+        R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write
     ),
     # --- the kernel: dashboards, documents, administration ---
     # --- the DPO's annual report ---

@@ -15,6 +15,7 @@ from compliance.admin.services import ServiceError
 from compliance.db import check_version, utcnow
 from compliance.i18n import of_name
 from compliance.permissions import Action, Register
+from compliance.registry import run_hooks
 from compliance.schemas import validate
 from compliance.services import FieldErrors
 from compliance.tenancy import Organisation, unknown_reference_message, visible_reference
@@ -40,6 +41,10 @@ from registers.applications.schemas import (
 __all__ = ["FieldErrors", "ServiceError"]
 
 REGISTER = Register.APPLICATIONS
+
+# The hooks the map runs for the registers that follow it (compliance.registry.Hook).
+RENAMED_HOOK = "application_renamed"
+DEPLOYED_HOOK = "application_deployed"
 
 
 def vendor_key(name: str | None) -> str:
@@ -250,9 +255,13 @@ def update_application(
         pairs = _pairs(functions, cleaned.get("domain", application.domain))
     if "name" in cleaned:
         application.name_key = _check_name(session, cleaned["name"], exclude_id=application.id)
+    renamed = "name" in cleaned or "vendor_id" in cleaned
     _apply(application, cleaned)
     extra = _set_functions(application, pairs) if pairs is not None else {}
     _audit_update(session, application, f"Application {application.name}", actor=actor, extra=extra)
+    if renamed:
+        # What names the application changed (the security watch matches advisories by it).
+        run_hooks(RENAMED_HOOK, session, application)
     return application
 
 
@@ -329,6 +338,8 @@ def create_deployment(session: Session, values: DeploymentCreate, *, actor) -> D
     _audit_create(
         session, deployment, f"{application.name} used by {organisation.name}", actor=actor
     )
+    # A member starts using the application (the security watch treats its advisories there).
+    run_hooks(DEPLOYED_HOOK, session, deployment)
     return deployment
 
 

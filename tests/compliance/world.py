@@ -40,6 +40,7 @@ from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
 from registers.roadmap.schemas import MilestoneCreate, RoadmapActionFields, RoadmapCreate
+from registers.watch import services as watch_services
 
 ACTOR = "test"
 # The Word template each organisation of the world has uploaded a copy of.
@@ -216,6 +217,26 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
         ),
         actor=ACTOR,
     )
+    # A security advisory on the side's application, confirmed: one treatment, in the side.
+    r["identifier"] = watch_services.add_identifier(
+        session,
+        {"application_id": application.id, "cpe": f"cpe:2.3:a:editeur{index}:logiciel{index}"},
+        actor=ACTOR,
+    )
+    r["advisory"] = watch_services.create_advisory(
+        session,
+        {
+            "source": "cert_fr",
+            "reference": f"CERTFR-2026-AVI-{index:04d}",
+            "title": f"Vulnérabilité dans Logiciel {index}",
+            "published_on": today() - timedelta(days=10),
+            "severity": "high",
+            "products": [{"vendor": f"Éditeur {index}", "product": f"Logiciel {index}"}],
+        },
+        actor=ACTOR,
+    )
+    r["advisory_match"] = r["advisory"].matches[0]
+    r["treatment"] = watch_services.confirm_match(session, r["advisory_match"], actor=ACTOR)[0]
     return side
 
 

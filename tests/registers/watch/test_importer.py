@@ -1,0 +1,169 @@
+"""Importing CSAF 2.0 documents and CVE JSON 5 records: matched to the map, idempotent on the
+reference, a malformed document refused with its reason and nothing written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from compliance.cli import main
+from registers.watch import services
+from registers.watch.importer import import_document, import_path, read_document
+from registers.watch.models import Advisory, AdvisoryMatch, Treatment
+from registers.watch.schemas import AdvisorySeverity, AdvisorySource
+from tests.registers.watch.conftest import FIXTURES
+
+
+def _count(session, model) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_csaf_document_read():
+    values = read_document((FIXTURES / "certfr-2026-avi-0871.json").read_bytes())
+    assert values["reference"] == "CERTFR-2026-AVI-0871"
+    assert values["source"] == AdvisorySource.CERT_FR
+    assert values["published_on"] == date(2026, 11, 18)
+    assert values["severity"] == AdvisorySeverity.HIGH
+    assert values["cvss_score"] == 8.1
+    assert values["cve_ids"] == ["CVE-2026-41871", "CVE-2026-41872"]
+    parapheur, s2low = values["products"]
+    assert parapheur["vendor"] == "Libriciel" and parapheur["product"] == "i-Parapheur"
+    assert parapheur["versions"] == "5.0.0 à 5.1.3, 4.7.x antérieures à 4.7.16"
+    assert parapheur["cpe"].startswith("cpe:2.3:a:libriciel:i-parapheur")
+    assert s2low["product"] == "S2low"
+    assert "Restreindre l'accès" in values["workaround"]
+    assert "5.1.4" in values["summary"]
+    assert values["link"] == "https://www.cert.ssi.gouv.fr/avis/CERTFR-2026-AVI-0871/"
+
+
+def test_cve_record_read():
+    values = read_document((FIXTURES / "cve-2026-40112.json").read_bytes())
+    assert values["reference"] == "CVE-2026-40112"
+    assert values["source"] == AdvisorySource.VENDOR
+    assert values["severity"] == AdvisorySeverity.HIGH and values["cvss_score"] == 8.8
+    assert values["products"] == [
+        {
+            "vendor": "Berger-Levrault",
+            "product": "Sedit GF",
+            "versions": "2024.1 < 2025.3.2",
+            "cpe": "cpe:2.3:a:berger-levrault:sedit_gf:*:*:*:*:*:*:*:*",
+            "purl": None,
+        }
+    ]
+    assert values["summary"].startswith("Une injection SQL")
+    assert values["published_on"] == date(2026, 10, 14)
+
+
+def test_csaf_import_matches_the_map_and_every_member(session, libriciel):
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    outcome = import_document(session, data, "certfr.json", actor="test")
+    assert outcome.status == "created"
+    advisory = outcome.advisory
+    matched = {m.application_id: m for m in advisory.matches}
+    assert set(matched) == {libriciel["parapheur"].id, libriciel["s2low"].id}
+    treatments = services.confirm_match(session, matched[libriciel["parapheur"].id], actor="t")
+    assert sorted((t.organisation_id, t.due_on) for t in treatments) == sorted(
+        [(libriciel["ivry"].id, date(2026, 12, 18)), (libriciel["vitry"].id, date(2026, 12, 18))]
+    )
+
+
+def test_reimport_changes_nothing(session, libriciel):
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    import_document(session, data, "certfr.json", actor="test")
+    session.flush()
+    before = [(a.id, a.version, a.updated_at) for a in session.scalars(sa.select(Advisory))]
+    matches = _count(session, AdvisoryMatch)
+    outcome = import_document(session, data, "certfr.json", actor="test")
+    session.flush()
+    assert outcome.status == "present"
+    after = [(a.id, a.version, a.updated_at) for a in session.scalars(sa.select(Advisory))]
+    assert after == before and _count(session, AdvisoryMatch) == matches
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("malformed-missing-id.json", "document.tracking.id: est obligatoire"),
+        (
+            "malformed-bad-score.json",
+            "vulnerabilities[0].scores[0].cvss_v3.baseScore: un nombre est attendu",
+        ),
+        ("malformed-truncated.json", "JSON illisible"),
+    ],
+)
+def test_malformed_document_refused_and_nothing_written(session, libriciel, name, expected):
+    outcome = import_document(session, (FIXTURES / name).read_bytes(), name, actor="test")
+    assert outcome.status == "refused"
+    assert expected in outcome.message
+    assert _count(session, Advisory) == 0 and _count(session, AdvisoryMatch) == 0
+
+
+def test_unknown_document_refused(session):
+    outcome = import_document(session, json.dumps({"a": 1}).encode(), "x.json", actor="t")
+    assert outcome.status == "refused" and "CSAF" in outcome.message
+
+
+def test_folder_one_transaction_per_file(session, libriciel, tmp_path):
+    for name in ("certfr-2026-avi-0871.json", "malformed-bad-score.json", "cve-2026-40112.json"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    outcomes = import_path(session, tmp_path, actor="test")
+    assert [(o.file, o.status) for o in outcomes] == [
+        ("certfr-2026-avi-0871.json", "created"),
+        ("cve-2026-40112.json", "created"),
+        ("malformed-bad-score.json", "refused"),
+    ]
+    assert sorted(session.scalars(sa.select(Advisory.reference))) == [
+        "CERTFR-2026-AVI-0871",
+        "CVE-2026-40112",
+    ]
+    again = import_path(session, tmp_path, actor="test")
+    assert [o.status for o in again] == ["present", "present", "refused"]
+    assert _count(session, Advisory) == 2
+
+
+def test_import_command(app, session, libriciel):
+    session.commit()
+    runner = app.test_cli_runner()
+    path = str(FIXTURES / "cve-2026-40112.json")
+    result = runner.invoke(main, ["import", "advisories", path], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "1 imported" in result.output
+    refused = runner.invoke(
+        main, ["import", "advisories", str(FIXTURES / "malformed-missing-id.json")], obj=app
+    )
+    assert refused.exit_code == 1
+    assert "document.tracking.id" in refused.output
+    assert _count(session, Treatment) == 0
+
+
+def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
+    """The demo's map (the shipped catalogue and its deployments): the CERT-FR document names
+    i-Parapheur and S2low by Libriciel; confirmed, every member using them has a treatment due
+    30 days (high) after publication."""
+    from compliance import demo as kernel_demo
+    from registers.applications import demo as map_demo
+    from registers.applications.models import Application, Deployment
+
+    kernel_demo.load_organisations(session, "test")
+    map_demo.load(session, actor="test")
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    advisory = import_document(session, data, "certfr.json", actor="test").advisory
+    names = {m.application.name for m in advisory.matches}
+    assert names == {"i parapheur", "S2low"}
+    for match in advisory.matches:
+        treatments = services.confirm_match(session, match, actor="test")
+        deploying = set(
+            session.scalars(
+                sa.select(Deployment.organisation_id).where(
+                    Deployment.application_id == match.application_id,
+                    Deployment.archived_at.is_(None),
+                )
+            )
+        )
+        assert deploying and {t.organisation_id for t in treatments} == deploying
+        assert {t.due_on for t in treatments} == {date(2026, 12, 18)}
+    assert session.scalar(sa.select(Application.id).where(Application.name == "S2low"))
