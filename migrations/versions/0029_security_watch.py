@@ -1,7 +1,7 @@
 """security watch
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-05 21:17:49
 
 The security watch: advisories, the identifiers by which advisories name the map's
@@ -18,8 +18,8 @@ from alembic import op
 import compliance.db
 
 
-revision: str = '0028'
-down_revision: str | None = '0027'
+revision: str = '0029'
+down_revision: str | None = '0028'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
