@@ -84,6 +84,7 @@ def plan_context(session: Session, organisation: Organisation, *, today=None) ->
         return {
             "title": PLAN_TITLE,
             "organisation": {"name": organisation.name},
+            "scope": {"label": organisation.name},
             "today": today,
             "impacts": [f"{i} – {impact_label(i)}" for i in LEVELS],
             "before": _grid(risks, "likelihood", "impact"),

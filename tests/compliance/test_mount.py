@@ -79,6 +79,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "incidents.index",
         "breaches.index",
         "rights.index",
+        "risks.index",
         "roadmap.index",
         "annual.index",
     ]
