@@ -52,7 +52,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "status": "in_treatment",
                 "applications": ["Sedit.GF", "CONCERTO Opus", "SharePoint"],
                 "actions": ["A-04", "A-05", "A-06"],
-                "measures": ["37", "30"],
+                "measures": ["37", "2", "34"],
                 "review": 120,
             },
             {
@@ -68,7 +68,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "residual": (1, 4),
                 "status": "in_treatment",
                 "actions": ["A-06", "A-08"],
-                "measures": ["25", "26", "28"],
+                "measures": ["5", "13", "28"],
                 "review": 60,
             },
             {
@@ -86,7 +86,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "residual": (2, 2),
                 "status": "treated",
                 "actions": ["A-04"],
-                "measures": ["38"],
+                "measures": ["26", "37"],
                 "review": -20,
             },
             {
@@ -101,7 +101,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "residual": None,
                 "status": "identified",
                 "actions": ["A-02", "A-03"],
-                "measures": ["32", "33"],
+                "measures": ["36", "19", "25"],
                 "review": 90,
             },
             {
@@ -121,7 +121,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "acceptance": ("Président du SIIM94", -200, 20),
                 "applications": ["SharePoint"],
                 "actions": ["A-07"],
-                "measures": ["1"],
+                "measures": ["2", "9"],
                 "review": 180,
             },
         ],
@@ -141,7 +141,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "status": "in_treatment",
                 "applications": ["MAIDIS Dentaire", "SEDIT e-médecine"],
                 "activities": ["santé", "médic", "patient"],
-                "measures": ["5", "6"],
+                "measures": ["6", "9"],
                 "review": 150,
             },
             {
@@ -157,6 +157,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "status": "treated",
                 "acceptance": ("Maire adjoint chargé de l'enfance", -300, 40),
                 "applications": ["CONCERTO Opus"],
+                "measures": ["3"],
                 "activities": ["famille", "enfance"],
                 "review": -10,
             },
@@ -190,7 +191,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "owner": DGS_VITRY,
                 "residual": (2, 3),
                 "status": "in_treatment",
-                "measures": ["1", "2"],
+                "measures": ["2", "24"],
                 "review": 75,
             },
             {
@@ -206,6 +207,7 @@ def _risks(today: date) -> dict[str, list[dict]]:
                 "residual": (1, 2),
                 "status": "identified",
                 "applications": ["PLANITECH"],
+                "measures": ["35"],
                 "review": 365,
             },
         ],
