@@ -68,6 +68,12 @@ class RiskLevel(LabeledEnum):
         """The products (likelihood x impact, 1 to 16) of the band, both included."""
         return BANDS[self]
 
+    @property
+    def products(self) -> tuple[int, ...]:
+        """The products of two levels (1 to 4) that fall in the band: 8 and 9 for high."""
+        low, high = BANDS[self]
+        return tuple(sorted({a * b for a in LEVELS for b in LEVELS if low <= a * b <= high}))
+
     @classmethod
     def of(cls, score: int | None) -> "RiskLevel | None":
         if score is None:

@@ -204,3 +204,35 @@ def test_a_risk_never_changes_organisation(session, make_risk, organisation, oth
             session, risk, {"organisation_id": other_organisation.id}, actor="test"
         )
     assert "organisation_id" in error.value.errors
+
+
+def test_interfaces_and_dpias_stay_within_the_risks_organisation(
+    session,
+    make_risk,
+    organisation,
+    other_organisation,
+    make_application,
+    make_deployment,
+    make_interface,
+    make_dpia,
+):
+    finance, billing, theirs = (make_application(n) for n in ("Sedit.GF", "Concerto", "Orphée"))
+    for application in (finance, billing):
+        make_deployment(organisation, application)
+    make_deployment(other_organisation, theirs)
+    make_deployment(other_organisation, finance)
+    ours = make_interface(finance, billing)
+    foreign = make_interface(finance, theirs)
+    dpia = make_dpia(other_organisation)
+    session.flush()
+    assert make_risk(organisation, interface_ids=[ours.id]).interfaces == [ours]
+    with pytest.raises(FieldErrors) as error:
+        make_risk(organisation, interface_ids=[foreign.id])
+    assert "interface_ids" in error.value.errors
+    with pytest.raises(FieldErrors) as error:
+        make_risk(organisation, dpia_id=dpia.id)
+    assert "dpia_id" in error.value.errors
+
+
+def test_the_bands_hold_the_products_of_the_scales():
+    assert [level.products for level in RiskLevel] == [(1, 2, 3), (4, 6), (8, 9), (12, 16)]
