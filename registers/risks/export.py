@@ -53,8 +53,10 @@ def _level(level: RiskLevel | None, score: int | None) -> str:
 
 
 def _row(risk: Risk, today) -> dict:
-    measures = [f"{a.code} {a.title}" for a in risk.roadmap_actions]
-    measures += [f"ANSSI {m.ref} {m.title}" for m in risk.measures]
+    # Codes only: the actions and the guide's measures are named in full in their own registers.
+    measures = [", ".join(a.code for a in risk.roadmap_actions)] if risk.roadmap_actions else []
+    if risk.measures:
+        measures.append("ANSSI " + ", ".join(m.ref for m in risk.measures))
     acceptance = ""
     if risk.accepted_by:
         acceptance = f"{risk.accepted_by}, le {risk.accepted_on:%d/%m/%Y}"
