@@ -70,6 +70,21 @@ def may_write(session: Session, risk: Risk, actor) -> bool:
     return risk.concerns_personal_data or not only_as_dpo(session, actor, risk.organisation_id)
 
 
+def concerns_personal_data(values: dict) -> bool:
+    """Whether a risk with these values concerns personal data: the flag, a linked activity or
+    a linked DPIA (the service then sets the flag)."""
+    return bool(
+        values.get("personal_data") or values.get("processing_ids") or values.get("dpia_id")
+    )
+
+
+def _dpo_check(session: Session, actor, organisation_id: int, values: dict) -> None:
+    """The DPO writes only the risks that concern personal data: checked before anything is
+    drawn or changed."""
+    if only_as_dpo(session, actor, organisation_id) and not concerns_personal_data(values):
+        raise FieldErrors({"personal_data": _personal_data_message()})
+
+
 def _personal_data_message() -> str:
     return _(
         "le délégué à la protection des données ne saisit que les risques qui concernent des "
@@ -266,6 +281,7 @@ def create_risk(session: Session, values: RiskCreate, *, actor) -> Risk:
     _assessment_errors(values.model_dump(), errors)
     if errors:
         raise FieldErrors(errors)
+    _dpo_check(session, actor, organisation.id, cleaned)
     year = cleaned["identified_on"].year
     reference, number = next_reference(session, year)
     risk = Risk(
@@ -286,8 +302,6 @@ def create_risk(session: Session, values: RiskCreate, *, actor) -> Risk:
     for key, value in cleaned.items():
         setattr(risk, key, value)
     _scores(risk)
-    if only_as_dpo(session, actor, organisation.id) and not risk.concerns_personal_data:
-        raise FieldErrors({"personal_data": _personal_data_message()})
     session.add(risk)
     audit.record(
         session,
@@ -320,13 +334,19 @@ def update_risk(
     _assessment_errors(merged, errors)
     if errors:
         raise FieldErrors(errors)
+    after = {
+        "personal_data": merged["personal_data"],
+        "processing_ids": risk.processing_ids
+        if cleaned.get("processing_ids") is None
+        else cleaned["processing_ids"],
+        "dpia_id": merged["dpia_id"],
+    }
+    _dpo_check(session, actor, risk.organisation_id, after)
     links = _links(session, risk, cleaned, actor=actor)
     _dpia(session, risk, cleaned, actor=actor)
     for key, value in cleaned.items():
         setattr(risk, key, value)
     _scores(risk)
-    if only_as_dpo(session, actor, risk.organisation_id) and not risk.concerns_personal_data:
-        raise FieldErrors({"personal_data": _personal_data_message()})
     audit.describe(
         session,
         risk,

@@ -171,9 +171,11 @@ def test_the_dpo_writes_only_the_risks_that_concern_personal_data(
     assert not services.may_write(session, security, dpo)
     with pytest.raises(FieldErrors):
         services.update_risk(session, security, {"likelihood": 2}, actor=dpo)
-    # Nor may the DPO take the flag off a risk, which would leave it outside their remit.
+    # Nor may the DPO take the flag off a risk, which would leave it outside their remit;
+    # nothing has changed when refused.
     with pytest.raises(FieldErrors):
-        services.update_risk(session, ours, {"personal_data": False}, actor=dpo)
+        services.update_risk(session, ours, {"personal_data": False, "likelihood": 1}, actor=dpo)
+    assert ours.personal_data and ours.likelihood == 2
     # The CISO writes both.
     ciso = make_user(Role.CISO, organisation)
     services.update_risk(session, security, {"likelihood": 2}, actor=ciso)
