@@ -111,12 +111,14 @@ def _filtered(statement, filters: RiskFilters, today: date):
     return statement
 
 
+# Each sort's columns, ascending; "level" reads highest first, so its own order is reversed.
 SORTS = {
-    "level": (sa.func.coalesce(R.residual_score, R.inherent_score).desc(), R.inherent_score.desc()),
+    "level": (sa.func.coalesce(R.residual_score, R.inherent_score), R.inherent_score),
     "reference": (R.reference_year, R.reference_number),
     "review": (R.review_on,),
     "organisation": (Organisation.name, R.reference_year, R.reference_number),
 }
+HIGHEST_FIRST = ("level",)
 
 
 def visible_risks(
@@ -137,8 +139,9 @@ def visible_risks(
         statement, action, user=current_user if user is None else user, selected=selected
     )
     statement = _filtered(statement, filters, today or today_in_paris())
-    descending = filters.sort.startswith("-")
-    columns = SORTS[filters.sort.lstrip("-")]
+    name = filters.sort.lstrip("-")
+    descending = filters.sort.startswith("-") != (name in HIGHEST_FIRST)
+    columns = SORTS[name]
     order = [column.desc() if descending else column for column in columns]
     return statement.order_by(*order, R.id)
 

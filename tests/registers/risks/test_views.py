@@ -176,3 +176,15 @@ def test_panels_on_the_application_activity_and_roadmap_action_pages(
     assert "Risques réduits par cette action" in client.get(
         f"/roadmap/actions/{action.id}"
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", ["level", "-level", "reference", "-review", "organisation"])
+def test_every_sort_answers(client, login_as, two_risks, organisation, sort):
+    ours, low, _theirs = two_risks
+    login_as(Role.AUDITOR, organisation)
+    text = client.get(f"/risks/?sort={sort}").get_data(as_text=True)
+    assert ours.reference in text and low.reference in text
+    if sort == "level":
+        assert text.index(ours.reference) < text.index(low.reference)
+    if sort == "-level":
+        assert text.index(low.reference) < text.index(ours.reference)
