@@ -82,3 +82,19 @@ def test_scoping_and_read_only_roles(
     auditor = token_for(make_user(Role.AUDITOR, organisation))
     patch = api("PATCH", f"/risks/{ours.id}", auditor, json={"version": ours.version})
     assert patch.status_code == 403
+
+
+@pytest.mark.parametrize("sort", ["level", "-level", "reference", "review", "organisation"])
+def test_pages_follow_next(api, session, make_user, token_for, make_risk, organisation, sort):
+    made = [
+        make_risk(organisation, likelihood=1 + n % 4, impact=1 + n % 3, review_on=None)
+        for n in range(5)
+    ]
+    session.commit()
+    token = token_for(make_user(Role.AUDITOR, organisation))
+    seen, url = [], f"/risks?per_page=2&sort={sort}"
+    while url:
+        body = api("GET", url, token).get_json()
+        seen += [item["id"] for item in body["items"]]
+        url = body["next"] and body["next"].removeprefix("/api/v1")
+    assert sorted(seen) == sorted(r.id for r in made) and len(seen) == len(set(seen))
