@@ -183,9 +183,11 @@ def _links(session: Session, risk: Risk, cleaned: dict, *, actor) -> dict:
         _set(risk, "applications", found, changes, "application_ids")
     if cleaned.get("interface_ids") is not None:
         found = seen(Interface, "interface_ids", Register.APPLICATIONS, risk.interfaces)
-        if not host:
-            ends = {i.source_application_id for i in found} | {
-                i.target_application_id for i in found
+        # Only what the write adds is checked: a deployment archived since keeps its links.
+        added = [i for i in found if i.id not in set(risk.interface_ids)]
+        if not host and added:
+            ends = {i.source_application_id for i in added} | {
+                i.target_application_id for i in added
             }
             if ends - _deployed(session, organisation_id, ends):
                 raise _outside("interface_ids")
