@@ -63,6 +63,7 @@ def test_the_list_filters_and_counts_in_heat_maps(client, login_as, two_risks, o
     assert re.search(r'residual_likelihood=1[^"]*residual_impact=4[^"]*"[^>]*>1</a>', text)
     narrowed = client.get("/risks/?likelihood=3&impact=4").get_data(as_text=True)
     assert ours.reference in narrowed and low.reference not in narrowed
+    assert "Liste restreinte à une case de la cartographie" in narrowed
     by_level = client.get("/risks/?level=low").get_data(as_text=True)
     assert low.reference in by_level and ours.reference not in by_level
     assert client.get("/risks/?level=nope").status_code == 400
