@@ -49,6 +49,7 @@ REGISTERS: list[str] = [
     "rights",
     "annual",
     "watch",
+    "risks",
 ]
 
 

@@ -106,6 +106,10 @@ def everyone(status):
     return lambda role, side: status
 
 
+# A risk of the side (its URL parameter).
+RISK = record("risk", "risk_id")
+
+
 # Each key is (endpoint, method). Records are those of tests.compliance.world.
 MATRIX: dict[tuple[str, str], Entry] = {
     # --- the application map ---
@@ -378,6 +382,19 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api.breaches.not_notifiable", "POST"): Entry(
         R.BREACHES, A.VALIDATE, record("breach", "breach_id")
     ),
+    # --- the risk register ---
+    ("risks.index", "GET"): Entry(R.RISKS, A.READ),
+    ("risks.create", "GET"): Entry(R.RISKS, A.CREATE),
+    ("risks.create", "POST"): Entry(R.RISKS, A.CREATE),
+    ("risks.detail", "GET"): Entry(R.RISKS, A.READ, RISK),
+    ("risks.edit", "GET"): Entry(R.RISKS, A.EDIT, RISK),
+    ("risks.edit", "POST"): Entry(R.RISKS, A.EDIT, RISK),
+    ("risks.export_plan_form", "GET"): Entry(R.RISKS, A.EXPORT),
+    ("risks.export_plan", "POST"): Entry(R.RISKS, A.EXPORT),
+    ("api.risks.risks", "GET"): Entry(R.RISKS, A.READ),
+    ("api.risks.create_risk", "POST"): Entry(R.RISKS, A.CREATE),
+    ("api.risks.risk", "GET"): Entry(R.RISKS, A.READ, RISK),
+    ("api.risks.update_risk", "PATCH"): Entry(R.RISKS, A.EDIT, RISK),
     # --- data-subject rights requests ---
     ("rights.index", "GET"): Entry(R.RIGHTS, A.READ),
     ("rights.create", "GET"): Entry(R.RIGHTS, A.CREATE),

@@ -80,6 +80,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "watch.index",
         "breaches.index",
         "rights.index",
+        "risks.index",
         "roadmap.index",
         "annual.index",
     ]

@@ -36,6 +36,7 @@ from registers.processing.publish import publish_register
 from registers.processing.schemas import ActivityCreate
 from registers.processing.template_activities import apply_template, create_template
 from registers.rights import services as rights_services
+from registers.risks import services as risk_services
 from registers.roadmap import compute
 from registers.roadmap import services as roadmap_services
 from registers.roadmap.models import Theme
@@ -201,6 +202,23 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
         session,
         r["roadmap_action"],
         MilestoneCreate(label="Cahier des charges", due_on=compute.today() + timedelta(days=10)),
+        actor=ACTOR,
+    )
+    # A risk on personal data, so that the DPO, like the CISO, may edit it.
+    r["risk"] = risk_services.create_risk(
+        session,
+        {
+            "organisation_id": organisation.id,
+            "title": "Divulgation du fichier de paie",
+            "identified_on": today(),
+            "likelihood": 2,
+            "impact": 3,
+            "owner": "DGS",
+            "treatment": "reduce",
+            "application_ids": [application.id],
+            "processing_ids": [r["activity"].id],
+            "roadmap_action_ids": [r["roadmap_action"].id],
+        },
         actor=ACTOR,
     )
     r["awareness_session"] = annual_services.create_session(

@@ -12,6 +12,7 @@ from compliance.auth import can
 from compliance.db import get_session
 from compliance.forms import submit
 from compliance.permissions import Action, Register
+from compliance.registry import get_registry
 from compliance.routes import Routes
 from registers.applications.queries import visible_applications
 from registers.incidents.models import CorrectiveAction
@@ -95,6 +96,7 @@ def render_action(record, *, progress_form=None, milestone_form=None, conflict=N
         version_form=forms.ArchiveForm(formdata=None, version=version),
         conflict=conflict,
         show_incidents=can(Register.INCIDENTS, Action.READ),
+        linked=get_registry().panels_for("roadmap_action", record),
     ), status
 
 
