@@ -48,6 +48,7 @@ REGISTERS: list[str] = [
     "dpia",
     "rights",
     "annual",
+    "audits",
 ]
 
 
