@@ -453,7 +453,7 @@ def decide_action(
     (source: management review), linked to the review."""
     cleaned = checked(DecidedActionCreate, values).model_dump(exclude_unset=True)
     roadmap_id = cleaned.pop("roadmap_id", None)
-    decided = DecidedAction(review=review, review_id=review.id, **cleaned)
+    decided = DecidedAction(review_id=review.id, **cleaned)
     if decided.kind == DecidedKind.ROADMAP:
         if roadmap_id is not None:
             roadmap = visible_reference(
@@ -498,4 +498,5 @@ def decide_action(
         )
     _create(session, decided, f"Management review {review.reference}: {decided.title}", actor=actor)
     session.flush()
+    session.expire(review, ["actions"])
     return decided

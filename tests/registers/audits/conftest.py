@@ -76,3 +76,12 @@ def make_review(session, host):
         return services.create_review(session, values, actor="test")
 
     return make
+
+
+# The registers the review reads.
+from tests.registers.breaches.conftest import make_breach  # noqa: E402, F401
+from tests.registers.roadmap.conftest import (  # noqa: E402, F401
+    make_roadmap,
+    make_roadmap_action,
+    roadmap,
+)
