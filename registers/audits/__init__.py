@@ -6,12 +6,20 @@ actions."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from compliance.permissions import Register
-from compliance.registry import RegisterSpec
-from registers.audits import review
+from compliance.registry import Nav, RegisterSpec
+from registers.audits import api, cli, demo, export, review, views
 
 SPEC = RegisterSpec(
     name="audits",
     register=Register.AUDITS,
+    blueprints=(views.bp, views.reviews_bp),
+    api=api.bp,
+    nav=(Nav("audits.index", _l("Audits et revues"), order=55),),
     review_inputs=review.REVIEW_INPUTS,
+    document_types=export.DOCUMENT_TYPES,
+    export_commands=cli.EXPORT_COMMANDS,
+    demo=demo.load,
 )

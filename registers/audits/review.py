@@ -187,7 +187,7 @@ def previous_actions_section(session, period: ReviewPeriod) -> ReviewSection:
             _l("Échéance"),
         ),
         rows=rows,
-        endpoint="audits.reviews",
+        endpoint="reviews.index",
     )
 
 
