@@ -28,6 +28,7 @@ from registers.audits.models import (
     ManagementReview,
     ReviewStatus,
 )
+from registers.incidents.common import today
 from registers.incidents.models import ActionStatus as CorrectiveStatus
 from registers.incidents.models import CorrectiveAction
 from registers.roadmap.schemas import ActionStatus as RoadmapStatus
@@ -163,7 +164,8 @@ def previous_actions_section(session, period: ReviewPeriod) -> ReviewSection:
         )
     )
     done = [a for a in actions if _done(a)]
-    late = [a for a in actions if not _done(a) and a.due_on < period.end]
+    end = min(period.end, today())
+    late = [a for a in actions if not _done(a) and a.due_on < end]
     figures = (
         ReviewFigure("decided", _l("Actions décidées par les revues précédentes"), len(actions)),
         ReviewFigure("done", _l("dont réalisées"), len(done)),

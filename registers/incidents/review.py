@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from compliance.registry import ReviewFigure, ReviewInput, ReviewPeriod, ReviewSection
+from registers.incidents.common import today
 from registers.incidents.models import (
     ActionStatus,
     CorrectiveAction,
@@ -115,6 +116,11 @@ def opened_actions_statement(period: ReviewPeriod):
     )
 
 
+def _end_or_today(period: ReviewPeriod) -> date:
+    """The period's end, or today for a period still running: nothing is late in the future."""
+    return min(period.end, today())
+
+
 def late_at(end: date):
     """Due before `end` and not carried out by then."""
     return sa.and_(
@@ -146,7 +152,7 @@ def action_figures(session, period: ReviewPeriod) -> dict[str, int]:
         "not_effective": _count(
             session, checked.where(CorrectiveAction.status == ActionStatus.NOT_EFFECTIVE)
         ),
-        "late_at_end": _count(session, _actions(period).where(late_at(period.end))),
+        "late_at_end": _count(session, _actions(period).where(late_at(_end_or_today(period)))),
     }
 
 

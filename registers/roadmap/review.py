@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from compliance.registry import ReviewFigure, ReviewInput, ReviewPeriod, ReviewSection
-from registers.roadmap.models import HygieneAssessment, RoadmapAction
+from registers.roadmap.models import HygieneAssessment, RoadmapAction, today
 from registers.roadmap.schemas import ActionStatus, AssessmentState
 
 
@@ -54,7 +54,8 @@ def roadmap_figures(session, period: ReviewPeriod) -> dict[str, int]:
             ),
         ),
         "late_at_end": _count(
-            session, _actions(period).where(live, RoadmapAction.target_on < period.end)
+            session,
+            _actions(period).where(live, RoadmapAction.target_on < min(period.end, today())),
         ),
         "measures_applied": _count(session, assessments),
     }
