@@ -98,9 +98,7 @@ def create_programme():
     require(REGISTER, Action.CREATE)
     data = json_body()
     return write(
-        lambda s: services.create_programme(
-            s, validate(ProgrammeCreate, data), actor=current_user
-        ),
+        lambda s: services.create_programme(s, validate(ProgrammeCreate, data), actor=current_user),
         programme_json,
         status=201,
     )
@@ -260,9 +258,7 @@ def update_review(review_id: int):
         version = _version(data)
         check_version(record, version)
         changes = validate(ReviewUpdate, data)
-        return services.update_review(
-            session, record, changes, actor=current_user, version=version
-        )
+        return services.update_review(session, record, changes, actor=current_user, version=version)
 
     return write(call, review_json)
 

@@ -65,7 +65,9 @@ def _programme(session, host, members, actor) -> None:
         },
         actor=actor,
     )
-    audited = [members[slug].id for slug in ("ivry-sur-seine", "vitry-sur-seine") if slug in members]
+    audited = [
+        members[slug].id for slug in ("ivry-sur-seine", "vitry-sur-seine") if slug in members
+    ]
     access = services.create_audit(
         session,
         {
@@ -81,9 +83,7 @@ def _programme(session, host, members, actor) -> None:
                 "informatique de l'ANSSI, mesures 7 à 11 ; PSSI mutualisée, chapitre 4."
             ),
             "auditor": "Claire Fontaine, auditrice interne (service juridique du syndicat)",
-            "independence": (
-                "N'administre aucun des systèmes audités et ne relève pas du RSSI."
-            ),
+            "independence": ("N'administre aucun des systèmes audités et ne relève pas du RSSI."),
             "planned_start": date(2026, 3, 9),
             "planned_end": date(2026, 3, 13),
         },
@@ -131,7 +131,9 @@ def _programme(session, host, members, actor) -> None:
         {
             "kind": "observation",
             "clause": "A.5.15",
-            "description": "La procédure d'habilitation de Vitry-sur-Seine n'est ni datée ni signée.",
+            "description": (
+                "La procédure d'habilitation de Vitry-sur-Seine n'est ni datée ni signée."
+            ),
             "evidence": "Procédure « Habilitations » transmise le 11 mars 2026.",
         },
         actor=actor,

@@ -120,9 +120,7 @@ def _trend(figure: dict) -> str:
 
 
 def _section(section: dict) -> dict:
-    numeric = [
-        f for f in section["figures"] if isinstance(f.get("value"), int | float)
-    ]
+    numeric = [f for f in section["figures"] if isinstance(f.get("value"), int | float)]
     bars = []
     for figure in numeric:
         bars.append((figure["value"], CURRENT, f"{figure['value']}"))
@@ -204,10 +202,7 @@ def export_review(
 
 def live_audit(session: Session, organisation: Organisation, _user) -> dict | None:
     record = session.scalar(
-        sa.select(Audit)
-        .where(Audit.organisation_id == organisation.id)
-        .order_by(Audit.id)
-        .limit(1)
+        sa.select(Audit).where(Audit.organisation_id == organisation.id).order_by(Audit.id).limit(1)
     )
     return audit_context(record) if record is not None else None
 

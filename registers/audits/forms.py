@@ -43,9 +43,7 @@ def _day(label, description=None, needed=False):
 
 
 class ProgrammeForm(VersionedForm):
-    organisation_id = SelectField(
-        _l("Organisation"), coerce=optional_int, validators=[required()]
-    )
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
     year = IntegerField(_l("Année"), validators=[required(typed=True)])
     objectives = _text(_l("Objectifs du programme"), needed=True)
     scope = _text(_l("Périmètre"), _l("Les organisations, sites et processus couverts."))
@@ -87,7 +85,7 @@ class FindingForm(VersionedForm):
     kind = SelectField(
         _l("Nature du constat"),
         coerce=optional_enum(FindingKind),
-        choices=lambda: [("", "")] + FindingKind.choices(),
+        choices=lambda: [("", ""), *FindingKind.choices()],
         validators=[required()],
     )
     clause = _line(_l("Exigence"), _l("Chapitre ou mesure : 9.2, A.5.18, mesure 8 du guide…"))
@@ -108,9 +106,7 @@ class ActionPlanForm(VersionedForm):
 
 
 class ReviewForm(VersionedForm):
-    organisation_id = SelectField(
-        _l("Organisation"), coerce=optional_int, validators=[required()]
-    )
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validators=[required()])
     period_start = _day(_l("Début de la période revue"), needed=True)
     period_end = _day(_l("Fin de la période revue"), needed=True)
     held_on = _day(_l("Date de la revue"))

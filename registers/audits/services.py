@@ -332,9 +332,7 @@ def add_finding(
     return finding
 
 
-def update_finding(
-    session: Session, finding: Finding, changes, *, actor, version=None
-) -> Finding:
+def update_finding(session: Session, finding: Finding, changes, *, actor, version=None) -> Finding:
     check_version(finding, version)
     if finding.audit.status == AuditStatus.CLOSED:
         raise FieldErrors({"kind": _("l'audit est clos")})
@@ -457,7 +455,12 @@ def decide_action(
     if decided.kind == DecidedKind.ROADMAP:
         if roadmap_id is not None:
             roadmap = visible_reference(
-                session, Roadmap, roadmap_id, Register.ROADMAP, Action.CREATE, user=actor,
+                session,
+                Roadmap,
+                roadmap_id,
+                Register.ROADMAP,
+                Action.CREATE,
+                user=actor,
                 field="roadmap_id",
             )
         else:

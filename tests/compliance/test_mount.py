@@ -80,6 +80,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "breaches.index",
         "rights.index",
         "roadmap.index",
+        "audits.index",
         "annual.index",
     ]
     # The DPO's incidents awaiting a breach decision come first, then the 72-hour clocks and

@@ -188,9 +188,7 @@ def edit(audit_id: int):
     if done:
         flash(_("Audit enregistré."), "success")
         return redirect(url_for(".detail", audit_id=record.id))
-    return render_template(
-        "audits/form.html", form=form, record=record, conflict=conflict
-    ), status
+    return render_template("audits/form.html", form=form, record=record, conflict=conflict), status
 
 
 @routes.post("/<int:audit_id>/status")

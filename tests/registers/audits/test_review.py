@@ -41,8 +41,15 @@ def value(section, key):
 
 @pytest.fixture
 def records(
-    session, host, make_organisation, make_incident, make_action, make_breach, make_audit,
-    make_roadmap_action, make_programme,
+    session,
+    host,
+    make_organisation,
+    make_incident,
+    make_action,
+    make_breach,
+    make_audit,
+    make_roadmap_action,
+    make_programme,
 ):
     """Records inside 2025 and just outside it, in every register the review reads."""
     member = make_organisation("Valdevy")
@@ -71,12 +78,18 @@ def records(
     make_audit(actual_start=date(2026, 3, 2), actual_end=date(2026, 3, 6))
     # Roadmap: one action done in 2025, one done in 2026.
     make_roadmap_action(
-        status=RoadmapStatus.DONE, progress=100, start_on=date(2025, 1, 10),
-        target_on=date(2025, 9, 1), completed_on=date(2025, 9, 1),
+        status=RoadmapStatus.DONE,
+        progress=100,
+        start_on=date(2025, 1, 10),
+        target_on=date(2025, 9, 1),
+        completed_on=date(2025, 9, 1),
     )
     make_roadmap_action(
-        status=RoadmapStatus.DONE, progress=100, start_on=date(2026, 1, 10),
-        target_on=date(2026, 9, 1), completed_on=date(2026, 2, 1),
+        status=RoadmapStatus.DONE,
+        progress=100,
+        start_on=date(2026, 1, 10),
+        target_on=date(2026, 9, 1),
+        completed_on=date(2026, 2, 1),
     )
     session.flush()
     return member
@@ -85,7 +98,12 @@ def records(
 def test_sections_in_order(session, records):
     keys = [section.key for section in get_registry().review_sections(session, PERIOD)]
     assert keys == [
-        "previous_actions", "incidents", "corrective_actions", "audits", "breaches", "roadmap"
+        "previous_actions",
+        "incidents",
+        "corrective_actions",
+        "audits",
+        "breaches",
+        "roadmap",
     ]
 
 
@@ -174,8 +192,9 @@ def test_draft_is_live_and_held_is_frozen(session, records, make_review, make_in
     session.flush()
 
     def opened(review):
-        figures = next(s for s in review_module.sections_of(session, review) if s["key"] == "incidents")
-        return next(f for f in figures["figures"] if f["key"] == "opened")
+        found = review_module.sections_of(session, review)
+        incidents = next(s for s in found if s["key"] == "incidents")
+        return next(f for f in incidents["figures"] if f["key"] == "opened")
 
     assert opened(held)["value"] == 2
     assert opened(draft)["value"] == 3
@@ -186,9 +205,7 @@ def test_draft_is_live_and_held_is_frozen(session, records, make_review, make_in
         services.update_review(session, held, {"period_start": date(2025, 2, 1)}, actor="test")
 
 
-def test_decided_actions_become_records_and_are_followed(
-    session, host, make_review, roadmap
-):
+def test_decided_actions_become_records_and_are_followed(session, host, make_review, roadmap):
     review = make_review()
     corrective = services.decide_action(
         session,
