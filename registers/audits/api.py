@@ -16,7 +16,7 @@ from compliance.openapi import documented
 from compliance.permissions import Action
 from compliance.schemas import FieldErrors, FilterError, validate
 from registers.audits import review, services
-from registers.audits.models import Audit, AuditProgramme, ManagementReview
+from registers.audits.models import Audit, AuditProgramme, Finding, ManagementReview
 from registers.audits.queries import (
     AUDIT_OPTIONS,
     REGISTER,
@@ -35,6 +35,8 @@ from registers.audits.schemas import (
     DecidedActionCreate,
     DecidedActionRead,
     FindingCreate,
+    FindingPatch,
+    FindingUpdate,
     ProgrammeCreate,
     ProgrammeRead,
     ReviewCreate,
@@ -193,6 +195,24 @@ def add_finding(audit_id: int):
         return record
 
     return write(call, audit_json, status=201)
+
+
+@bp.patch("/audits/findings/<int:finding_id>")
+@documented(body=FindingPatch, answer=AuditDetail)
+def update_finding(finding_id: int):
+    """Change a finding (only the fields sent), at the version read; a finding that becomes a
+    nonconformity then needs its corrective action (the audit will not close without it)"""
+    finding = get_or_404(Finding, finding_id, Action.EDIT)
+    data = json_body()
+
+    def call(session):
+        version = _version(data)
+        check_version(finding, version)
+        changes = validate(FindingUpdate, data)
+        services.update_finding(session, finding, changes, actor=current_user, version=version)
+        return _audit(finding.audit_id)
+
+    return write(call, audit_json, current=lambda changed: audit_json(changed.audit))
 
 
 # --- management reviews -------------------------------------------------------------------------

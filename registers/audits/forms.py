@@ -99,6 +99,13 @@ class FindingForm(VersionedForm):
     due_on = _day(_l("Échéance de l'action"))
 
 
+class FindingEditForm(VersionedForm):
+    kind = FindingForm.kind
+    clause = FindingForm.clause
+    description = FindingForm.description
+    evidence = FindingForm.evidence
+
+
 class ActionPlanForm(VersionedForm):
     action = _text(_l("Action corrective"), needed=True)
     owner = _line(_l("Responsable de l'action"), needed=True)

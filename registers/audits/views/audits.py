@@ -33,6 +33,7 @@ from registers.audits.schemas import (
     AuditUpdate,
     CorrectiveActionPlan,
     FindingCreate,
+    FindingUpdate,
     ProgrammeCreate,
     ProgrammeUpdate,
 )
@@ -277,3 +278,26 @@ def export_report(audit_id: int):
     response = send_document(db, data, exported, current_user)
     db.commit()
     return response
+
+
+@routes.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+def edit_finding(finding_id: int):
+    finding = get_or_404(Finding, finding_id, Action.EDIT)
+    form = forms.FindingEditForm(obj=finding)
+    done, conflict, status = submit(
+        form,
+        lambda: services.update_finding(
+            get_session(),
+            finding,
+            form.checked(FindingUpdate),
+            actor=current_user,
+            version=form.submitted_version(),
+        ),
+        reload=lambda: get_or_404(Finding, finding_id),
+    )
+    if done:
+        flash(_("Constat %(reference)s enregistré.", reference=finding.reference), "success")
+        return redirect(url_for(".detail", audit_id=finding.audit_id, _anchor="findings"))
+    return render_template(
+        "audits/finding_form.html", form=form, finding=finding, conflict=conflict
+    ), status

@@ -131,3 +131,20 @@ def test_review_through_the_api(api, ciso, auditor, host):
     assert decided.json["actions"][0]["record_reference"].startswith("CA-")
     listed = api("GET", "/management-reviews", auditor)
     assert listed.json["items"][0]["reference"] == review["reference"]
+
+
+def test_finding_update_at_the_version_read(api, ciso, make_audit, session):
+    from registers.audits import services
+
+    audit = make_audit()
+    finding = services.add_finding(
+        session, audit, {"kind": "observation", "description": "Procédure non datée."}, actor="t"
+    )
+    session.commit()
+    path = f"/audits/findings/{finding.id}"
+    assert api("PATCH", path, ciso, json={"clause": "A.5.15", "version": 7}).status_code == 409
+    changed = api("PATCH", path, ciso, json={"clause": "A.5.15", "version": finding.version})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["findings"][0]["clause"] == "A.5.15"
+    bad = api("PATCH", path, ciso, json={"kind": "nonsense", "version": finding.version})
+    assert bad.status_code == 422

@@ -160,3 +160,32 @@ def test_readers_cannot_write(client, login_as, host, make_review, role):
     assert client.get(f"/reviews/{review.id}").status_code == 200
     assert client.get(f"/reviews/{review.id}/edit").status_code == 403
     assert client.get("/reviews/new").status_code == 403
+
+
+def test_an_observation_become_a_nonconformity_needs_its_action(
+    client, login_as, host, make_audit, session
+):
+    audit = make_audit()
+    finding = services.add_finding(
+        session, audit, {"kind": "observation", "description": "Procédure non datée."}, actor="t"
+    )
+    session.commit()
+    login_as(Role.CISO, host)
+    response = client.post(
+        f"/audits/findings/{finding.id}/edit",
+        data={"kind": "minor", "description": "Procédure non appliquée.", "version": 1},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert "Sans action corrective" in page and "Ouvrir l" in page and "action corrective</button>" in page
+    response = client.post(
+        f"/audits/findings/{finding.id}/action",
+        data={
+            f"plan-{finding.id}-action": "Appliquer la procédure.",
+            f"plan-{finding.id}-owner": "RSSI",
+            f"plan-{finding.id}-due_on": "2027-01-31",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(finding)
+    assert finding.corrective_action.source == ActionSource.INTERNAL_AUDIT
