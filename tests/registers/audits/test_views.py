@@ -177,7 +177,8 @@ def test_an_observation_become_a_nonconformity_needs_its_action(
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
-    assert "Sans action corrective" in page and "Ouvrir l" in page and "action corrective</button>" in page
+    assert "Sans action corrective" in page
+    assert "action corrective</button>" in page
     response = client.post(
         f"/audits/findings/{finding.id}/action",
         data={
