@@ -50,6 +50,7 @@ REGISTERS: list[str] = [
     "annual",
     "watch",
     "risks",
+    "audits",
 ]
 
 

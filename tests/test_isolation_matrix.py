@@ -100,6 +100,11 @@ def rights_letter(side):
 ADVISORY = record("advisory", "advisory_id")
 MATCH = record("advisory_match", "match_id")
 TREATMENT = record("treatment", "treatment_id")
+# The audits register's records of the side (their URL parameters).
+AUDIT_PROGRAMME = record("audit_programme", "programme_id")
+INTERNAL_AUDIT = record("internal_audit", "audit_id")
+AUDIT_FINDING = record("audit_finding", "finding_id")
+MANAGEMENT_REVIEW = record("management_review", "review_id")
 
 
 def everyone(status):
@@ -395,6 +400,47 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("api.risks.create_risk", "POST"): Entry(R.RISKS, A.CREATE),
     ("api.risks.risk", "GET"): Entry(R.RISKS, A.READ, RISK),
     ("api.risks.update_risk", "PATCH"): Entry(R.RISKS, A.EDIT, RISK),
+    # --- internal audits and management reviews ---
+    ("audits.index", "GET"): Entry(R.AUDITS, A.READ),
+    ("audits.create_programme", "GET"): Entry(R.AUDITS, A.CREATE),
+    ("audits.create_programme", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("audits.edit_programme", "GET"): Entry(R.AUDITS, A.EDIT, AUDIT_PROGRAMME),
+    ("audits.edit_programme", "POST"): Entry(R.AUDITS, A.EDIT, AUDIT_PROGRAMME),
+    ("audits.create", "GET"): Entry(R.AUDITS, A.CREATE),
+    ("audits.create", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("audits.detail", "GET"): Entry(R.AUDITS, A.READ, INTERNAL_AUDIT),
+    ("audits.edit", "GET"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("audits.edit", "POST"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("audits.transition", "POST"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("audits.add_finding", "POST"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("audits.open_action", "POST"): Entry(R.AUDITS, A.EDIT, AUDIT_FINDING),
+    ("audits.edit_finding", "GET"): Entry(R.AUDITS, A.EDIT, AUDIT_FINDING),
+    ("audits.edit_finding", "POST"): Entry(R.AUDITS, A.EDIT, AUDIT_FINDING),
+    ("api.audits.update_finding", "PATCH"): Entry(R.AUDITS, A.EDIT, AUDIT_FINDING),
+    ("audits.export_report", "POST"): Entry(R.AUDITS, A.EXPORT, INTERNAL_AUDIT),
+    ("reviews.index", "GET"): Entry(R.AUDITS, A.READ),
+    ("reviews.create", "GET"): Entry(R.AUDITS, A.CREATE),
+    ("reviews.create", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("reviews.detail", "GET"): Entry(R.AUDITS, A.READ, MANAGEMENT_REVIEW),
+    ("reviews.edit", "GET"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("reviews.edit", "POST"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("reviews.mark_held", "POST"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("reviews.decide", "POST"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("reviews.export_review", "POST"): Entry(R.AUDITS, A.EXPORT, MANAGEMENT_REVIEW),
+    ("api.audits.audit_programmes", "GET"): Entry(R.AUDITS, A.READ),
+    ("api.audits.create_programme", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("api.audits.audits", "GET"): Entry(R.AUDITS, A.READ),
+    ("api.audits.create_audit", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("api.audits.audit", "GET"): Entry(R.AUDITS, A.READ, INTERNAL_AUDIT),
+    ("api.audits.update_audit", "PATCH"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("api.audits.transition_audit", "POST"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("api.audits.add_finding", "POST"): Entry(R.AUDITS, A.EDIT, INTERNAL_AUDIT),
+    ("api.audits.management_reviews", "GET"): Entry(R.AUDITS, A.READ),
+    ("api.audits.create_review", "POST"): Entry(R.AUDITS, A.CREATE),
+    ("api.audits.management_review", "GET"): Entry(R.AUDITS, A.READ, MANAGEMENT_REVIEW),
+    ("api.audits.update_review", "PATCH"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("api.audits.mark_review_held", "POST"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
+    ("api.audits.decide_action", "POST"): Entry(R.AUDITS, A.EDIT, MANAGEMENT_REVIEW),
     # --- data-subject rights requests ---
     ("rights.index", "GET"): Entry(R.RIGHTS, A.READ),
     ("rights.create", "GET"): Entry(R.RIGHTS, A.CREATE),

@@ -18,6 +18,7 @@ from registers.breaches import (
     export,
     notices,
     panels,
+    review,
     views,
 )
 from registers.breaches.clock import countdown_formats, follow_up, processor_delay
@@ -33,6 +34,7 @@ SPEC = RegisterSpec(
     gates=decisions.GATES,
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,
+    review_inputs=review.REVIEW_INPUTS,
     demo=demo.load,
     # Countdowns are drawn on other registers' pages too (incident, dashboard).
     template_globals={

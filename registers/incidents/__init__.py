@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.incidents import api, audit_kinds, cli, demo, export, notices, panels, views
+from registers.incidents import api, audit_kinds, cli, demo, export, notices, panels, review, views
 
 SPEC = RegisterSpec(
     name="incidents",
@@ -20,5 +20,6 @@ SPEC = RegisterSpec(
     document_types=export.DOCUMENT_TYPES,
     commands=cli.COMMANDS,
     export_commands=cli.EXPORT_COMMANDS,
+    review_inputs=review.REVIEW_INPUTS,
     demo=demo.load,
 )

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from compliance.permissions import Register
 from compliance.registry import Nav, RegisterSpec
-from registers.roadmap import api, audit_kinds, cli, demo, export, notices, panels, views
+from registers.roadmap import api, audit_kinds, cli, demo, export, notices, panels, review, views
 
 SPEC = RegisterSpec(
     name="roadmap",
@@ -21,4 +21,5 @@ SPEC = RegisterSpec(
     document_types=(export.DOCUMENT_TYPE,),
     export_commands=cli.EXPORT_COMMANDS,
     demo=demo.load,
+    review_inputs=review.REVIEW_INPUTS,
 )

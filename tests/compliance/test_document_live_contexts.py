@@ -20,7 +20,7 @@ def test_every_context_builder_renders_the_shipped_template(app, session):
     user = session.scalar(sa.select(User).order_by(User.id).limit(1))
     organisations = list(session.scalars(sa.select(Organisation).order_by(Organisation.id)))
     kinds = document_types()
-    assert len(kinds) == 20
+    assert len(kinds) == 23
     checked = set()
     with app.test_request_context():
         for kind in kinds.values():

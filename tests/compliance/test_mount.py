@@ -82,6 +82,7 @@ def test_the_registers_navigation_panels_and_documents_are_mounted(app):
         "rights.index",
         "risks.index",
         "roadmap.index",
+        "audits.index",
         "annual.index",
     ]
     # The DPO's incidents awaiting a breach decision come first, then the 72-hour clocks and

@@ -22,6 +22,7 @@ from registers.applications.schemas import (
     InterfaceCreate,
     VendorCreate,
 )
+from registers.audits import services as audit_services
 from registers.breaches import services as breach_services
 from registers.breaches.schemas import BreachCreate
 from registers.dpia import measures as dpia_measures
@@ -255,6 +256,39 @@ def _side(session, organisation: Organisation, application, vendor, index: int) 
     )
     r["advisory_match"] = r["advisory"].matches[0]
     r["treatment"] = watch_services.confirm_match(session, r["advisory_match"], actor=ACTOR)[0]
+    r["audit_programme"] = audit_services.create_programme(
+        session,
+        {"organisation_id": organisation.id, "year": 2026, "objectives": "PSSI appliquée"},
+        actor=ACTOR,
+    )
+    r["internal_audit"] = audit_services.create_audit(
+        session,
+        {
+            "programme_id": r["audit_programme"].id,
+            "title": "Gestion des accès",
+            "scope": "Annuaire",
+            "criteria": "ISO/IEC 27001 A.5.18",
+            "auditor": "Auditrice interne",
+            "planned_start": compute.today(),
+            "planned_end": compute.today() + timedelta(days=5),
+        },
+        actor=ACTOR,
+    )
+    r["audit_finding"] = audit_services.add_finding(
+        session,
+        r["internal_audit"],
+        {"kind": "observation", "description": "Procédure non datée."},
+        actor=ACTOR,
+    )
+    r["management_review"] = audit_services.create_review(
+        session,
+        {
+            "organisation_id": organisation.id,
+            "period_start": compute.today() - timedelta(days=365),
+            "period_end": compute.today() - timedelta(days=1),
+        },
+        actor=ACTOR,
+    )
     return side
 
 
