@@ -17,7 +17,7 @@ SPEC = RegisterSpec(
     register=Register.AUDITS,
     blueprints=(views.bp, views.reviews_bp),
     api=api.bp,
-    nav=(Nav("audits.index", _l("Audits et revues"), order=55),),
+    nav=(Nav("audits.index", _l("Audits"), order=55),),
     review_inputs=review.REVIEW_INPUTS,
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,

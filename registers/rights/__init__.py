@@ -15,7 +15,7 @@ SPEC = RegisterSpec(
     register=Register.RIGHTS,
     blueprints=(views.bp,),
     api=api.bp,
-    nav=(Nav("rights.index", _l("Demandes de droits"), order=38),),
+    nav=(Nav("rights.index", _l("Droits"), order=38),),
     panels=(*panels.PANELS, audit_kinds.PANEL),
     document_types=export.DOCUMENT_TYPES,
     export_commands=cli.EXPORT_COMMANDS,

@@ -104,6 +104,8 @@ def test_sections_in_order(session, records):
         "audits",
         "breaches",
         "roadmap",
+        "risks",
+        "watch",
     ]
 
 
