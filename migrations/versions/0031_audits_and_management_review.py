@@ -54,6 +54,8 @@ def upgrade() -> None:
     sa.Column('participants', sa.Text(), nullable=True),
     sa.Column('issue_changes', sa.Text(), nullable=True),
     sa.Column('party_needs', sa.Text(), nullable=True),
+    sa.Column('party_feedback', sa.Text(), nullable=True),
+    sa.Column('improvements', sa.Text(), nullable=True),
     sa.Column('decisions', sa.Text(), nullable=True),
     sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('reference_year', sa.Integer(), nullable=False),

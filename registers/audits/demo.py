@@ -206,6 +206,14 @@ def _reviews(session, host, actor) -> None:
                 "Les communes attendent un tableau de bord trimestriel ; la préfecture demande "
                 "un exercice de crise cyber par an."
             ),
+            "party_feedback": (
+                "Deux communes signalent des délais de réponse trop longs du support en cas "
+                "d'incident ; l'assureur cyber demande la preuve des sauvegardes hors ligne."
+            ),
+            "improvements": (
+                "Automatiser la revue trimestrielle des comptes ; partager la veille de "
+                "sécurité avec les référents des membres."
+            ),
             "decisions": (
                 "Maintenir le programme d'audit ; renforcer la gestion des départs ; organiser "
                 "un exercice de crise en 2026."

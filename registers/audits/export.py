@@ -164,6 +164,8 @@ def review_context(session: Session, review: ManagementReview) -> dict:
                 "participants": review.participants or "",
                 "issue_changes": review.issue_changes or "",
                 "party_needs": review.party_needs or "",
+                "party_feedback": review.party_feedback or "",
+                "improvements": review.improvements or "",
                 "decisions": review.decisions or "",
             },
             "sections": [_section(section) for section in sections],

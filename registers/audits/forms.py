@@ -125,6 +125,13 @@ class ReviewForm(VersionedForm):
     party_needs = _text(
         _l("Besoins et attentes des parties intéressées"), _l("ISO/IEC 27001, 9.3.2 c).")
     )
+    party_feedback = _text(
+        _l("Retours des parties intéressées"),
+        _l("ISO/IEC 27001, 9.3.2 e) : membres, usagers, autorités, prestataires."),
+    )
+    improvements = _text(
+        _l("Opportunités d'amélioration continue"), _l("ISO/IEC 27001, 9.3.2 g).")
+    )
     decisions = _text(_l("Décisions"), _l("Opportunités d'amélioration et besoins de changement."))
 
 

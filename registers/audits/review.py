@@ -114,7 +114,7 @@ def audits_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="audits",
-        clause="c) 4)",
+        clause="d) 3)",
         title=_l("Résultats des audits internes"),
         figures=tuple(ReviewFigure(key, str(labels[key]), value) for key, value in figures.items()),
         header=(
@@ -195,7 +195,7 @@ def previous_actions_section(session, period: ReviewPeriod) -> ReviewSection:
 
 REVIEW_INPUTS = (
     ReviewInput("previous_actions", previous_actions_section, order=10),
-    ReviewInput("audits", audits_section, order=40),
+    ReviewInput("audits", audits_section, order=50),
 )
 
 

@@ -207,9 +207,11 @@ class ReviewBase(SQLModel):
     held_on: Day | None = None
     chair: Line | None = Field(default=None, max_length=200)
     participants: Text | None = Field(default=None, max_length=5_000, sa_type=sa.Text)
-    # 9.3.2 b) and c): written by the CISO.
+    # 9.3.2 b), c), e) and g): written by the CISO.
     issue_changes: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
     party_needs: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
+    party_feedback: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
+    improvements: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
     decisions: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
 
 
@@ -333,6 +335,8 @@ class ReviewRead(ReviewBase, Answer):
     participants: str | None
     issue_changes: str | None
     party_needs: str | None
+    party_feedback: str | None
+    improvements: str | None
     decisions: str | None
     organisation: OrganisationRef
     held_at: datetime | None

@@ -58,7 +58,7 @@ def breaches_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="breaches",
-        clause="c) 1)",
+        clause="d) 2)",
         title=_l("Violations de données personnelles"),
         figures=tuple(ReviewFigure(key, labels[key], value) for key, value in figures.items()),
         header=(_l("Référence"), _l("Titre"), _l("Statut")),
@@ -67,4 +67,4 @@ def breaches_section(session, period: ReviewPeriod) -> ReviewSection:
     )
 
 
-REVIEW_INPUTS = (ReviewInput("breaches", breaches_section, order=50),)
+REVIEW_INPUTS = (ReviewInput("breaches", breaches_section, order=40),)

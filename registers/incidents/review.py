@@ -89,7 +89,7 @@ def incidents_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="incidents",
-        clause="c) 1)",
+        clause="d) 2)",
         title=_l("Incidents de sécurité"),
         figures=tuple(ReviewFigure(key, labels[key], value) for key, value in figures.items()),
         header=(_l("Référence"), _l("Titre"), _l("Gravité"), _l("Phase")),
@@ -175,7 +175,7 @@ def actions_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="corrective_actions",
-        clause="c) 1)",
+        clause="d) 1)",
         title=_l("Non-conformités et actions correctives"),
         figures=tuple(ReviewFigure(key, labels[key], value) for key, value in figures.items()),
         header=(_l("Référence"), _l("Titre"), _l("Origine"), _l("Statut"), _l("Échéance")),
@@ -185,6 +185,6 @@ def actions_section(session, period: ReviewPeriod) -> ReviewSection:
 
 
 REVIEW_INPUTS = (
-    ReviewInput("incidents", incidents_section, order=20),
-    ReviewInput("corrective_actions", actions_section, order=30),
+    ReviewInput("incidents", incidents_section, order=30),
+    ReviewInput("corrective_actions", actions_section, order=20),
 )

@@ -97,7 +97,7 @@ def risks_section(session: Session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="risks",
-        clause="e)",
+        clause="f)",
         title=_l("Appréciation et traitement des risques"),
         figures=tuple(figures),
         header=(_l("Niveau"), _l("Avant traitement"), _l("Après traitement")),

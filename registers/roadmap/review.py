@@ -77,7 +77,7 @@ def roadmap_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="roadmap",
-        clause="f)",
+        clause="d) 4)",
         title=_l("Avancement de la feuille de route"),
         figures=tuple(ReviewFigure(key, labels[key], value) for key, value in figures.items()),
         header=(_l("Code"), _l("Action"), _l("Réalisée le")),

@@ -18,7 +18,7 @@ def watch_section(session, period: ReviewPeriod) -> ReviewSection:
     )
     return ReviewSection(
         key="watch",
-        clause="c)",
+        clause="d) 2)",
         title=_("Veille de sécurité : avis et traitements"),
         figures=(
             ReviewFigure("received", _("Avis reçus"), figures["received_total"]),
@@ -43,4 +43,4 @@ def watch_section(session, period: ReviewPeriod) -> ReviewSection:
     )
 
 
-REVIEW_INPUTS = (ReviewInput("watch", watch_section, order=80),)
+REVIEW_INPUTS = (ReviewInput("watch", watch_section, order=45),)

@@ -98,7 +98,7 @@ def test_review_through_the_api(api, ciso, auditor, host):
     )
     assert created.status_code == 201, created.json
     review = created.json
-    assert [s["key"] for s in review["sections"]][:2] == ["previous_actions", "incidents"]
+    assert [s["key"] for s in review["sections"]][:2] == ["previous_actions", "corrective_actions"]
     refused = api("POST", f"/management-reviews/{review['id']}/held", ciso, json={"version": 1})
     assert refused.status_code == 422 and "held_on" in refused.json["errors"]
     changed = api(

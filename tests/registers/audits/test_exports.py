@@ -35,6 +35,11 @@ def test_audit_report(session, make_audit):
 
 def test_review_document_from_the_command_line(app, session, make_review, tmp_path):
     review = make_review()
+    written = {
+        "party_feedback": "L'assureur demande la preuve des sauvegardes hors ligne.",
+        "improvements": "Automatiser la revue des comptes.",
+    }
+    services.update_review(session, review, written, actor="test")
     services.decide_action(
         session,
         review,
@@ -61,6 +66,9 @@ def test_review_document_from_the_command_line(app, session, make_review, tmp_pa
         "Résultats des audits internes",
         "Procédure des départs",
         "Période précédente",
+        "e) Retours des parties intéressées",
+        "g) Opportunités d'amélioration continue",
+        *written.values(),
     ):
         assert expected in text
     args = ["export", "review", "--id", "999999", "-o", str(output)]

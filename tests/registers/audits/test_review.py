@@ -97,16 +97,19 @@ def records(
 
 def test_sections_in_order(session, records):
     keys = [section.key for section in get_registry().review_sections(session, PERIOD)]
+    # ISO/IEC 27001:2022 9.3.2: a), d) 1) to 4), f).
     assert keys == [
         "previous_actions",
-        "incidents",
         "corrective_actions",
-        "audits",
+        "incidents",
         "breaches",
+        "watch",
+        "audits",
         "roadmap",
         "risks",
-        "watch",
     ]
+    clauses = [section.clause for section in get_registry().review_sections(session, PERIOD)]
+    assert clauses == ["a)", "d) 1)", "d) 2)", "d) 2)", "d) 2)", "d) 3)", "d) 4)", "f)"]
 
 
 def test_incident_figures_match_the_incident_list(session, records):

@@ -65,7 +65,7 @@ def test_the_figures_are_the_lists(session, make_user, make_risk, organisation, 
     assert figures["reviews_late"] == _listed(session, user, review_late=True, **scope) == 1
     assert figures["acceptances_expiring"] == 1
     section = risks_section(session, period)
-    assert section.clause == "e)" and section.figure("total").value == 3
+    assert section.clause == "f)" and section.figure("total").value == 3
 
 
 def test_the_review_input_is_mounted(app):
