@@ -129,9 +129,7 @@ class ReviewForm(VersionedForm):
         _l("Retours des parties intéressées"),
         _l("ISO/IEC 27001, 9.3.2 e) : membres, usagers, autorités, prestataires."),
     )
-    improvements = _text(
-        _l("Opportunités d'amélioration continue"), _l("ISO/IEC 27001, 9.3.2 g).")
-    )
+    improvements = _text(_l("Opportunités d'amélioration continue"), _l("ISO/IEC 27001, 9.3.2 g)."))
     decisions = _text(_l("Décisions"), _l("Opportunités d'amélioration et besoins de changement."))
 
 
