@@ -463,6 +463,14 @@ def decide_action(
                 user=actor,
                 field="roadmap_id",
             )
+            if roadmap.organisation_id != review.organisation_id:
+                raise FieldErrors(
+                    {
+                        "roadmap_id": _(
+                            "la feuille de route doit être celle de l'organisation de la revue"
+                        )
+                    }
+                )
         else:
             roadmap = _current_roadmap(session, review.organisation_id)
         if roadmap is None:

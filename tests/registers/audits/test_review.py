@@ -249,3 +249,31 @@ def test_decided_actions_become_records_and_are_followed(session, host, make_rev
     assert value(previous, "done") == 0
     assert value(previous, "late") == 1  # the corrective action was due in March 2026
     assert corrective.corrective_action.status == ActionStatus.OPEN
+
+
+def test_decided_action_stays_on_the_review_organisation_roadmap(
+    session, host, make_organisation, make_review, make_roadmap
+):
+    member = make_organisation("Valdevy")
+    review = make_review(member)
+    other = make_roadmap()  # the syndicate's
+    own = make_roadmap(member)
+    before = len(other.actions)
+    values = {
+        "kind": DecidedKind.ROADMAP,
+        "title": "Exercice de crise annuel",
+        "description": "Un exercice de gestion de crise cyber par an.",
+        "owner": "DGS",
+        "due_on": date(2027, 6, 30),
+        "roadmap_id": other.id,
+    }
+    with pytest.raises(FieldErrors) as error:
+        services.decide_action(session, review, values, actor="test")
+    assert "organisation de la revue" in error.value.errors["roadmap_id"]
+    session.expire_all()
+    assert len(other.actions) == before
+    assert review.actions == []
+    decided = services.decide_action(
+        session, review, {**values, "roadmap_id": own.id}, actor="test"
+    )
+    assert decided.roadmap_action.roadmap_id == own.id
