@@ -332,11 +332,34 @@ def add_finding(
     return finding
 
 
+def _regrade_action(session, finding: Finding, kind: FindingKind, *, actor) -> None:
+    """A nonconformity whose corrective action is opened stays a nonconformity; from major to
+    minor (or back), its action's grade (and the title it was given) follows."""
+    action = finding.corrective_action
+    if not kind.is_nonconformity:
+        raise FieldErrors(
+            {
+                "kind": _(
+                    "cette non-conformité a son action corrective (%(reference)s) : elle reste "
+                    "une non-conformité",
+                    reference=action.reference,
+                )
+            }
+        )
+    changes: dict[str, Any] = {"grade": GRADES[kind]}
+    if action.title == f"{finding.reference} {finding.kind.label}"[:200]:
+        changes["title"] = f"{finding.reference} {kind.label}"[:200]
+    corrective_actions.update_action(session, action, changes, actor=actor)
+
+
 def update_finding(session: Session, finding: Finding, changes, *, actor, version=None) -> Finding:
     check_version(finding, version)
     if finding.audit.status == AuditStatus.CLOSED:
         raise FieldErrors({"kind": _("l'audit est clos")})
     cleaned = checked(FindingUpdate, changes).model_dump(exclude_unset=True)
+    kind = cleaned.get("kind", finding.kind)
+    if kind != finding.kind and finding.corrective_action is not None:
+        _regrade_action(session, finding, kind, actor=actor)
     for key, value in cleaned.items():
         setattr(finding, key, value)
     _update(session, finding, f"Audit finding {finding.reference}", actor=actor)

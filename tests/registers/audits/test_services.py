@@ -126,3 +126,22 @@ def test_findings_are_numbered_per_audit(session, make_audit, make_programme):
     numbers = session.scalars(sa.select(Finding.number).where(Finding.audit_id == first.id))
     assert sorted(numbers) == [1, 2]
     assert other.number == 1
+
+
+def test_finding_kind_change_follows_its_corrective_action(session, make_audit):
+    audit = make_audit()
+    finding = services.add_finding(session, audit, NONCONFORMITY, actor="test")
+    action = finding.corrective_action
+    assert action.grade == Grade.MINOR
+    services.update_finding(session, finding, {"kind": "major"}, actor="test")
+    assert finding.kind.value == "major"
+    assert action.grade == Grade.MAJOR
+    assert action.title == f"{finding.reference} Non-conformité majeure"
+    for kind in ("observation", "improvement"):
+        with pytest.raises(FieldErrors) as error:
+            services.update_finding(session, finding, {"kind": kind}, actor="test")
+        assert action.reference in error.value.errors["kind"]
+        assert finding.kind.value == "major"
+        assert action.grade == Grade.MAJOR
+    services.update_finding(session, finding, {"kind": "minor"}, actor="test")
+    assert action.grade == Grade.MINOR
