@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -445,7 +446,9 @@ def mark_held(
         errors["chair"] = _("obligatoire pour marquer la revue tenue")
     if errors:
         raise FieldErrors(errors)
-    review.snapshot = review_inputs.snapshot(session, review)
+    # The frozen labels are the register's (French), whatever the language of who marks it.
+    with force_locale("fr"):
+        review.snapshot = review_inputs.snapshot(session, review)
     review.status = ReviewStatus.HELD
     review.held_at = utcnow()
     _update(session, review, f"Management review {review.reference}", actor=actor, action="held")

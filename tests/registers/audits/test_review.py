@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from compliance.i18n import PARIS
 from compliance.permissions import Role
@@ -277,3 +278,16 @@ def test_decided_action_stays_on_the_review_organisation_roadmap(
         session, review, {**values, "roadmap_id": own.id}, actor="test"
     )
     assert decided.roadmap_action.roadmap_id == own.id
+
+
+def test_held_review_labels_are_french_whoever_marks_it(session, records, make_review):
+    review = make_review(held_on=date(2026, 1, 20), chair="Président")
+    with force_locale("en"):
+        assert str(review_module.audits_section(session, PERIOD).title) != (
+            "Résultats des audits internes"
+        )
+        services.mark_held(session, review, actor="test")
+    audits = next(s for s in review.snapshot["sections"] if s["key"] == "audits")
+    assert audits["title"] == "Résultats des audits internes"
+    assert audits["figures"][0]["label"] == "Audits internes réalisés sur la période"
+    assert audits["header"][0] == "Référence"
