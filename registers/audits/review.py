@@ -67,15 +67,21 @@ def held_audits_statement(period: ReviewPeriod):
 
 def open_nonconformities_statement(period: ReviewPeriod):
     """The nonconformities of the audits ended by the period's end whose corrective action is
-    missing or not yet verified effective."""
+    missing or was not verified effective by then (its effectiveness check dated after the
+    period's end: a settled action does not move back)."""
     ended = _audits(period).where(Audit.actual_end <= period.end).with_only_columns(Audit.id)
+    settled = sa.and_(
+        CorrectiveAction.status.in_(SETTLED),
+        CorrectiveAction.check_on.is_not(None),
+        CorrectiveAction.check_on <= period.end,
+    )
     return (
         sa.select(Finding)
         .outerjoin(CorrectiveAction, CorrectiveAction.id == Finding.corrective_action_id)
         .where(
             Finding.audit_id.in_(ended),
             Finding.kind.in_(FindingKind.nonconformities()),
-            sa.or_(CorrectiveAction.id.is_(None), CorrectiveAction.status.not_in(SETTLED)),
+            sa.or_(CorrectiveAction.id.is_(None), sa.not_(settled)),
         )
     )
 
@@ -132,11 +138,22 @@ def audits_section(session, period: ReviewPeriod) -> ReviewSection:
 # --- actions of earlier reviews ---------------------------------------------------------------
 
 
-def _done(decided: DecidedAction) -> bool:
-    if decided.roadmap_action is not None:
-        return decided.roadmap_action.status == RoadmapStatus.DONE
-    if decided.corrective_action is not None:
-        return decided.corrective_action.status in SETTLED
+def _done(decided: DecidedAction, end: date) -> bool:
+    """Done by `end`: by the date the roadmap action was completed, or the corrective action
+    verified effective (the status alone is today's)."""
+    roadmap_action, corrective = decided.roadmap_action, decided.corrective_action
+    if roadmap_action is not None:
+        return (
+            roadmap_action.status == RoadmapStatus.DONE
+            and roadmap_action.completed_on is not None
+            and roadmap_action.completed_on <= end
+        )
+    if corrective is not None:
+        return (
+            corrective.status in SETTLED
+            and corrective.check_on is not None
+            and corrective.check_on <= end
+        )
     return False
 
 
@@ -163,12 +180,12 @@ def previous_actions_section(session, period: ReviewPeriod) -> ReviewSection:
             previous_actions_statement(period).order_by(DecidedAction.due_on, DecidedAction.id)
         )
     )
-    done = [a for a in actions if _done(a)]
     end = min(period.end, today())
-    late = [a for a in actions if not _done(a) and a.due_on < end]
+    done = [a for a in actions if _done(a, period.end)]
+    late = [a for a in actions if not _done(a, period.end) and a.due_on < end]
     figures = (
         ReviewFigure("decided", _l("Actions décidées par les revues précédentes"), len(actions)),
-        ReviewFigure("done", _l("dont réalisées"), len(done)),
+        ReviewFigure("done", _l("dont réalisées à la fin de la période"), len(done)),
         ReviewFigure("late", _l("dont en retard en fin de période"), len(late)),
     )
     rows = tuple(

@@ -63,13 +63,15 @@ def review_figures(session: Session, period: ReviewPeriod) -> dict:
     return figures
 
 
+# The register keeps no history of a risk's status, levels, acceptance or review date: the
+# figures read them as they are now, over the risks identified by the period's end, and say so.
 LABELS = {
     "total": _l("Risques appréciés"),
-    "in_treatment": _l("Traitements en cours"),
+    "in_treatment": _l("Traitements en cours (état actuel)"),
     "acceptances_expiring": _l("Acceptations arrivant à échéance (90 jours après la période)"),
-    "acceptances_expired": _l("Acceptations échues à la fin de la période"),
-    "reviews_late": _l("Revues de risques en retard à la fin de la période"),
-    "after_unassessed": _l("Risques sans niveau résiduel évalué"),
+    "acceptances_expired": _l("Acceptations échues à la fin de la période (état actuel)"),
+    "reviews_late": _l("Revues de risques en retard à la fin de la période (état actuel)"),
+    "after_unassessed": _l("Risques sans niveau résiduel évalué (état actuel)"),
 }
 
 
@@ -80,14 +82,14 @@ def risks_section(session: Session, period: ReviewPeriod) -> ReviewSection:
         figures.append(
             ReviewFigure(
                 f"before_{level.value}",
-                _l("Avant traitement : %(level)s", level=level.label),
+                _l("Avant traitement : %(level)s (état actuel)", level=level.label),
                 values[f"before_{level.value}"],
             )
         )
         figures.append(
             ReviewFigure(
                 f"after_{level.value}",
-                _l("Après traitement : %(level)s", level=level.label),
+                _l("Après traitement : %(level)s (état actuel)", level=level.label),
                 values[f"after_{level.value}"],
             )
         )

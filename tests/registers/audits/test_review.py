@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from compliance.i18n import PARIS
@@ -15,7 +16,7 @@ from compliance.registry import ReviewPeriod, get_registry
 from compliance.services import FieldErrors
 from registers.audits import review as review_module
 from registers.audits import services
-from registers.audits.models import DecidedKind, ReviewStatus
+from registers.audits.models import Audit, DecidedKind, ReviewStatus
 from registers.breaches.queries import visible_breaches
 from registers.incidents.models import ActionSource, ActionStatus, Severity
 from registers.incidents.queries import visible_actions, visible_incidents
@@ -291,3 +292,41 @@ def test_held_review_labels_are_french_whoever_marks_it(session, records, make_r
     assert audits["title"] == "Résultats des audits internes"
     assert audits["figures"][0]["label"] == "Audits internes réalisés sur la période"
     assert audits["header"][0] == "Référence"
+
+
+def test_figures_at_period_end_use_the_dates_of_settlement(session, records, make_review, roadmap):
+    """A nonconformity settled after the period's end was open at its end; an action decided
+    by an earlier review and done after the period's end was not done by then."""
+    audits = session.scalars(sa.select(Audit))
+    finding = next(f for a in audits for f in a.findings if f.kind.value == "minor")
+    action = finding.corrective_action
+    action.status, action.check_on = ActionStatus.CLOSED, date(2026, 2, 1)
+    session.flush()
+    next_year = ReviewPeriod(date(2026, 1, 1), date(2026, 12, 31))
+    assert value(sections(session)["audits"], "open_nonconformities") == 1
+    assert value(sections(session, next_year)["audits"], "open_nonconformities") == 0
+
+    review = make_review(held_on=date(2026, 1, 20), chair="Président")
+    decided = {
+        "title": "Exercice de crise annuel",
+        "description": "Un exercice de gestion de crise cyber par an.",
+        "owner": "DGS",
+        "due_on": date(2026, 12, 31),
+    }
+    corrective = services.decide_action(
+        session, review, {**decided, "kind": DecidedKind.CORRECTIVE}, actor="test"
+    )
+    planned = services.decide_action(
+        session, review, {**decided, "kind": DecidedKind.ROADMAP}, actor="test"
+    )
+    services.mark_held(session, review, actor="test")
+    corrective.corrective_action.status = ActionStatus.VERIFIED_EFFECTIVE
+    corrective.corrective_action.check_on = date(2026, 2, 1)
+    planned.roadmap_action.status = RoadmapStatus.DONE
+    planned.roadmap_action.completed_on = date(2026, 3, 1)
+    session.flush()
+    january = ReviewPeriod(date(2026, 1, 1), date(2026, 1, 31))
+    assert value(sections(session, january)["previous_actions"], "done") == 0
+    february = ReviewPeriod(date(2026, 1, 1), date(2026, 2, 28))
+    assert value(sections(session, february)["previous_actions"], "done") == 1
+    assert value(sections(session, next_year)["previous_actions"], "done") == 2

@@ -91,3 +91,14 @@ def test_reminders_of_late_reviews_and_expired_acceptances(session, make_risk, o
     dpo = list(notices.overdue_personal(session, now))
     assert len(ciso) == 2 and {n.kind for n in ciso} == {notices.OVERDUE}
     assert len(dpo) == 1 and "acceptance" in dpo[0].event_key
+
+
+def test_figures_read_from_today_state_say_so(session):
+    """Status, levels, acceptances and review dates have no history: the figures built on them
+    are labelled as the current state, not as the state at the period's end."""
+    section = risks_section(session, ReviewPeriod(PERIOD_START, END))
+    current = [f for f in section.figures if f.key != "total"]
+    current = [f for f in current if f.key != "acceptances_expiring"]
+    assert current
+    for figure in current:
+        assert str(figure.label).endswith("(état actuel)"), figure.label
