@@ -123,7 +123,8 @@ class ReviewForm(VersionedForm):
         _l("Évolution des enjeux externes et internes"), _l("ISO/IEC 27001, 9.3.2 b).")
     )
     party_needs = _text(
-        _l("Besoins et attentes des parties intéressées"), _l("ISO/IEC 27001, 9.3.2 c).")
+        _l("Évolution des besoins et attentes des parties intéressées"),
+        _l("ISO/IEC 27001, 9.3.2 c)."),
     )
     party_feedback = _text(
         _l("Retours des parties intéressées"),

@@ -66,6 +66,7 @@ def test_review_document_from_the_command_line(app, session, make_review, tmp_pa
         "Résultats des audits internes",
         "Procédure des départs",
         "Période précédente",
+        "c) Évolution des besoins et attentes des parties intéressées",
         "e) Retours des parties intéressées",
         "g) Opportunités d'amélioration continue",
         *written.values(),

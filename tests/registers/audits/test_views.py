@@ -132,6 +132,9 @@ def test_review_page_shows_sections_and_marks_held(
     for title in ("Incidents de sécurité", "Résultats des audits internes", "Suites des revues"):
         assert title in page
     assert "▲ +1" in page  # one incident in 2025, none in 2024
+    assert "c) Évolution des besoins et attentes des parties intéressées" in page
+    form = client.get(f"/reviews/{review.id}/edit").get_data(as_text=True)
+    assert "Évolution des besoins et attentes des parties intéressées" in form
     refused = client.post(f"/reviews/{review.id}/held", data={"version": review.version})
     assert refused.status_code == 400
     client.post(
