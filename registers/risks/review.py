@@ -68,7 +68,10 @@ def review_figures(session: Session, period: ReviewPeriod) -> dict:
 LABELS = {
     "total": _l("Risques appréciés"),
     "in_treatment": _l("Traitements en cours (état actuel)"),
-    "acceptances_expiring": _l("Acceptations arrivant à échéance (90 jours après la période)"),
+    "acceptances_expiring": _l(
+        "Acceptations arrivant à échéance pendant la période ou dans les 90 jours suivants "
+        "(état actuel)"
+    ),
     "acceptances_expired": _l("Acceptations échues à la fin de la période (état actuel)"),
     "reviews_late": _l("Revues de risques en retard à la fin de la période (état actuel)"),
     "after_unassessed": _l("Risques sans niveau résiduel évalué (état actuel)"),

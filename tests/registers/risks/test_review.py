@@ -98,7 +98,27 @@ def test_figures_read_from_today_state_say_so(session):
     are labelled as the current state, not as the state at the period's end."""
     section = risks_section(session, ReviewPeriod(PERIOD_START, END))
     current = [f for f in section.figures if f.key != "total"]
-    current = [f for f in current if f.key != "acceptances_expiring"]
     assert current
     for figure in current:
         assert str(figure.label).endswith("(état actuel)"), figure.label
+
+
+def test_expiring_acceptances_are_those_of_the_period_and_the_90_days_after(
+    session, make_risk, organisation
+):
+    for until in (date(2026, 3, 1), date(2026, 9, 1), date(2026, 12, 1)):
+        make_risk(
+            organisation,
+            likelihood=1,
+            impact=2,
+            treatment="accept",
+            accepted_until=until,
+            **ACCEPTED,
+        )
+    session.flush()
+    period = ReviewPeriod(PERIOD_START, END)
+    assert review_figures(session, period)["acceptances_expiring"] == 2
+    label = str(risks_section(session, period).figure("acceptances_expiring").label)
+    assert label.startswith(
+        "Acceptations arrivant à échéance pendant la période ou dans les 90 jours suivants"
+    )
