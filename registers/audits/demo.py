@@ -100,7 +100,7 @@ def _programme(session, host, members, actor) -> None:
                 "Les règles d'attribution des accès sont connues et appliquées à l'arrivée des "
                 "agents ; les départs ne sont pas toujours signalés au service informatique, ce "
                 "qui laisse des comptes actifs. Une non-conformité mineure, une observation, une "
-                "piste d'amélioration."
+                "opportunité d'amélioration."
             ),
         },
         actor=actor,

@@ -56,7 +56,7 @@ class FindingKind(LabeledEnum):
             cls.MAJOR: _l("Non-conformité majeure"),
             cls.MINOR: _l("Non-conformité mineure"),
             cls.OBSERVATION: _l("Observation"),
-            cls.IMPROVEMENT: _l("Piste d'amélioration"),
+            cls.IMPROVEMENT: _l("Opportunité d'amélioration"),
         }
 
     @property

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from compliance.services import FieldErrors
 from registers.audits import services
-from registers.audits.models import AuditStatus, Finding
+from registers.audits.models import AuditStatus, Finding, FindingKind
 from registers.incidents.models import ActionSource, CorrectiveAction, Grade
 from tests.registers.audits.conftest import NONCONFORMITY, PLAN
 
@@ -145,3 +145,8 @@ def test_finding_kind_change_follows_its_corrective_action(session, make_audit):
         assert action.grade == Grade.MAJOR
     services.update_finding(session, finding, {"kind": "minor"}, actor="test")
     assert action.grade == Grade.MINOR
+
+
+def test_finding_kinds_use_the_iso_french_terms():
+    assert FindingKind.IMPROVEMENT.label == "Opportunité d'amélioration"
+    assert FindingKind.MAJOR.label == "Non-conformité majeure"
