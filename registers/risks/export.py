@@ -33,7 +33,7 @@ def plan_risks(session: Session, organisation: Organisation) -> list[Risk]:
 
 
 def _grid(risks: list[Risk], likelihood: str, impact: str) -> list[dict]:
-    """The heat map as rows (likelihood maximale first) of counts per impact."""
+    """The heat map as rows (likelihood V4 quasi certain first) of counts per impact."""
     counts: dict[tuple[int, int], int] = {}
     for risk in risks:
         cell = (getattr(risk, likelihood), getattr(risk, impact))

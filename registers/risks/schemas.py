@@ -25,22 +25,22 @@ LEVELS = (1, 2, 3, 4)
 
 
 def likelihood_label(value: int | None) -> str:
-    """EBIOS RM's likelihood scale (V1 minime to V4 maximale)."""
+    """EBIOS RM's likelihood scale (V1 peu vraisemblable to V4 quasi certain)."""
     labels = {
-        1: _l("Minime"),
-        2: _l("Significative"),
-        3: _l("Forte"),
-        4: _l("Maximale"),
+        1: _l("Peu vraisemblable"),
+        2: _l("Vraisemblable"),
+        3: _l("Très vraisemblable"),
+        4: _l("Quasi certain"),
     }
     return str(labels.get(value, "–"))
 
 
 def impact_label(value: int | None) -> str:
-    """The severity of the consequences (G1 mineur to G4 critique)."""
+    """EBIOS RM's severity scale for the impact (G1 mineure to G4 critique)."""
     labels = {
-        1: _l("Mineur"),
-        2: _l("Significatif"),
-        3: _l("Important"),
+        1: _l("Mineure"),
+        2: _l("Significative"),
+        3: _l("Grave"),
         4: _l("Critique"),
     }
     return str(labels.get(value, "–"))
@@ -81,8 +81,8 @@ class RiskLevel(LabeledEnum):
         return next(level for level, (low, high) in BANDS.items() if low <= score <= high)
 
 
-# 1-3 low, 4-6 moderate, 8-9 high, 12-16 critical: a risk "forte" and "important" is high,
-# any risk with a maximal likelihood and a critical impact is critical.
+# 1-3 low, 4-6 moderate, 8-9 high, 12-16 critical: a risk V3 "très vraisemblable" and G3
+# "grave" is high, any risk V4 "quasi certain" with a G4 "critique" impact is critical.
 BANDS = {
     RiskLevel.LOW: (1, 3),
     RiskLevel.MODERATE: (4, 6),

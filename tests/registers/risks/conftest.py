@@ -43,7 +43,7 @@ def risk_values(organisation, **data) -> dict:
 
 @pytest.fixture
 def make_risk(session):
-    """A risk of `organisation` (likelihood forte, impact critique: critical), to reduce."""
+    """A risk of `organisation` (likelihood V3, impact G4 critique: critical), to reduce."""
 
     def make(organisation, *, actor="test", **data):
         return services.create_risk(session, risk_values(organisation, **data), actor=actor)

@@ -38,12 +38,16 @@ def test_the_plan_holds_the_heat_maps_and_the_organisations_risks(
 ):
     ours, theirs = plan_world
     context = export.plan_context(session, organisation)
-    # Likelihood 3 (third row from the top is likelihood 2: maximale first), impact 4.
+    # Likelihood 3 (third row from the top is likelihood 2: V4 quasi certain first), impact 4.
     assert context["before"][1]["i4"] == 1 and context["after"][2]["i2"] == 1
     data, record = export.export_plan(session, organisation, actor="test")
     text = all_text(data)
     assert ours.reference in text and theirs.title not in text
     assert "Cartographie avant traitement" in text and "Critique (12)" in text
+    # EBIOS RM's scales: V1 to V4 and G1 to G4.
+    for label in ("4 – Quasi certain", "1 – Peu vraisemblable", "3 – Grave", "1 – Mineure"):
+        assert label in text
+    assert "quasi certain" in text and "maximale" not in text
     assert record.document == export.PLAN
 
 
