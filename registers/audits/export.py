@@ -119,6 +119,9 @@ def _trend(figure: dict) -> str:
     return f"+{change}" if change > 0 else ("=" if change == 0 else str(change))
 
 
+CHARTED_FIGURES = 8
+
+
 def _section(section: dict) -> dict:
     numeric = [f for f in section["figures"] if isinstance(f.get("value"), int | float)]
     bars = []
@@ -139,7 +142,13 @@ def _section(section: dict) -> dict:
             }
             for figure in section["figures"]
         ],
-        "chart": DocumentImage(bar_chart_png(bars), CHART_WIDTH_MM) if bars else None,
+        # A chart where it says something: some figure not nil, few enough bars to read in
+        # the table's order.
+        "chart": (
+            DocumentImage(bar_chart_png(bars), CHART_WIDTH_MM)
+            if any(value for value, *_ in bars) and len(numeric) <= CHARTED_FIGURES
+            else None
+        ),
         "header": " · ".join(section["header"]),
         "rows": [
             " · ".join("" if value is None else str(value) for value in row)

@@ -75,3 +75,16 @@ def test_review_document_from_the_command_line(app, session, make_review, tmp_pa
     args = ["export", "review", "--id", "999999", "-o", str(output)]
     missing = runner.invoke(main, args, obj=app)
     assert missing.exit_code != 0
+
+
+def test_a_section_is_charted_only_when_its_figures_say_something():
+    from registers.audits.export import CHARTED_FIGURES, _section
+
+    def section(values):
+        figures = [{"key": str(n), "label": "x", "value": v, "previous": 0} for n, v in values]
+        return {"clause": "d) 1)", "title": "t", "figures": figures, "header": (), "rows": ()}
+
+    assert _section(section([(1, 0), (2, 0)]))["chart"] is None
+    assert _section(section([(1, 0), (2, 3)]))["chart"] is not None
+    many = [(n, 1) for n in range(CHARTED_FIGURES + 1)]
+    assert _section(section(many))["chart"] is None
