@@ -138,19 +138,26 @@ def _source_of_publisher(publisher: dict | None) -> AdvisorySource:
     return AdvisorySource.OTHER
 
 
-def _csaf_products(tree: dict | None, path: str) -> list[dict]:
-    """The products of the product tree: each (vendor, product name) once, with the versions
-    named under it and the first CPE and purl given."""
-    found: dict[tuple[str, str], dict] = {}
+AFFECTED_STATUSES = ("known_affected", "first_affected", "last_affected", "under_investigation")
+VERSION_CATEGORIES = ("product_version", "product_version_range")
 
-    def helper_of(node, where):
-        product = _get(node, where, "product", dict)
-        if not product:
-            return None, None
-        helper = _get(product, _at(where, "product"), "product_identification_helper", dict)
-        if not helper:
-            return None, None
-        return helper.get("cpe"), helper.get("purl")
+
+def _csaf_leaves(tree: dict | None, path: str) -> tuple[list[dict], dict[str, dict]]:
+    """Every product of the product tree (vendor, product name, version text, CPE, purl), and
+    those with a product_id indexed by it: each branch leaf, each full_product_names entry and
+    each relationship's full_product_name."""
+    leaves: list[dict] = []
+    by_id: dict[str, dict] = {}
+
+    def add(leaf: dict, product_id: str | None) -> None:
+        leaves.append(leaf)
+        if product_id:
+            by_id[product_id] = leaf
+
+    def helper_of(product, where):
+        helper = _get(product, where, "product_identification_helper", dict) or {}
+        cpe, purl = helper.get("cpe"), helper.get("purl")
+        return (cpe if isinstance(cpe, str) else None, purl if isinstance(purl, str) else None)
 
     def walk(node, where, vendor, name):
         category = _get(node, where, "category", str, required=True)
@@ -160,19 +167,22 @@ def _csaf_products(tree: dict | None, path: str) -> list[dict]:
         elif category == "product_name" or (category == "product_family" and name is None):
             name = label
         children = _items(node, where, "branches")
-        cpe, purl = helper_of(node, where)
-        if category == "product_version" or (not children and name):
+        product = _get(node, where, "product", dict)
+        if category in VERSION_CATEGORIES or (not children and name) or product:
             if name is None:
                 raise DocumentRefused(where, _("une version sans produit"))
-            entry = found.setdefault((vendor or "", name), {"vendor": vendor, "product": name})
-            if category == "product_version":
-                versions = entry.setdefault("versions_list", [])
-                if label not in versions:
-                    versions.append(label)
-            if cpe and "cpe" not in entry:
-                entry["cpe"] = cpe
-            if purl and "purl" not in entry:
-                entry["purl"] = purl
+            product_where = _at(where, "product")
+            cpe, purl = helper_of(product, product_where) if product else (None, None)
+            add(
+                {
+                    "vendor": vendor,
+                    "product": name,
+                    "version": label if category in VERSION_CATEGORIES else None,
+                    "cpe": cpe,
+                    "purl": purl,
+                },
+                _get(product, product_where, "product_id", str) if product else None,
+            )
         for child_where, child in children:
             walk(child, child_where, vendor, name)
 
@@ -180,14 +190,62 @@ def _csaf_products(tree: dict | None, path: str) -> list[dict]:
         walk(branch, where, None, None)
     for where, full in _items(tree or {}, path, "full_product_names"):
         label = _get(full, where, "name", str, required=True)
-        helper = _get(full, where, "product_identification_helper", dict) or {}
-        entry = found.setdefault(("", label), {"vendor": None, "product": label})
+        cpe, purl = helper_of(full, where)
+        add(
+            {"vendor": None, "product": label, "version": None, "cpe": cpe, "purl": purl},
+            _get(full, where, "product_id", str),
+        )
+    for where, relation in _items(tree or {}, path, "relationships"):
+        full_where = _at(where, "full_product_name")
+        full = _get(relation, where, "full_product_name", dict, required=True)
+        product_id = _get(full, full_where, "product_id", str, required=True)
+        reference = _get(relation, where, "product_reference", str)
+        base = by_id.get(reference) if reference else None
+        if base is not None:
+            by_id[product_id] = base
+        else:
+            label = _get(full, full_where, "name", str, required=True)
+            by_id[product_id] = {
+                "vendor": None, "product": label, "version": None, "cpe": None, "purl": None
+            }
+    return leaves, by_id
+
+
+def _csaf_products(document: dict) -> list[dict]:
+    """The products the document says are affected: those its vulnerabilities list as known,
+    first or last affected or under investigation (fixed and not affected ones are left out),
+    each (vendor, product name) once with its versions and first CPE and purl. A vulnerability
+    without product_status names every product of the tree."""
+    leaves, by_id = _csaf_leaves(_get(document, "", "product_tree", dict), "product_tree")
+    chosen: list[dict] = []
+    every = False
+    for where, vulnerability in _items(document, "", "vulnerabilities"):
+        status = _get(vulnerability, where, "product_status", dict)
+        if status is None:
+            every = True
+            continue
+        status_where = _at(where, "product_status")
+        for key in AFFECTED_STATUSES:
+            for id_where, product_id in _items(status, status_where, key):
+                if not isinstance(product_id, str) or product_id not in by_id:
+                    raise DocumentRefused(id_where, _("ce produit n'est pas dans l'arbre des produits"))
+                chosen.append(by_id[product_id])
+    if every or not _items(document, "", "vulnerabilities"):
+        chosen = leaves + [leaf for leaf in chosen if leaf not in leaves]
+    found: dict[tuple[str, str], dict] = {}
+    for leaf in chosen:
+        entry = found.setdefault(
+            (leaf["vendor"] or "", leaf["product"]),
+            {"vendor": leaf["vendor"], "product": leaf["product"], "versions_list": []},
+        )
+        if leaf["version"] and leaf["version"] not in entry["versions_list"]:
+            entry["versions_list"].append(leaf["version"])
         for key in ("cpe", "purl"):
-            if helper.get(key) and key not in entry:
-                entry[key] = helper[key]
+            if leaf[key] and key not in entry:
+                entry[key] = leaf[key]
     products = []
     for entry in found.values():
-        versions = entry.pop("versions_list", None)
+        versions = entry.pop("versions_list")
         if versions:
             entry["versions"] = ", ".join(versions)[:500]
         products.append({k: v for k, v in entry.items() if v})
@@ -255,7 +313,7 @@ def read_csaf(document: dict) -> dict:
         or AdvisorySeverity.MEDIUM,
         "cvss_score": score,
         "cve_ids": cves,
-        "products": _csaf_products(_get(document, "", "product_tree", dict), "product_tree"),
+        "products": _csaf_products(document),
         "summary": "\n\n".join(dict.fromkeys(summaries)) or None,
         "workaround": "\n\n".join(dict.fromkeys(workarounds)) or None,
         "link": link,

@@ -167,3 +167,83 @@ def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
         assert deploying and {t.organisation_id for t in treatments} == deploying
         assert {t.due_on for t in treatments} == {date(2026, 12, 18)}
     assert session.scalar(sa.select(Application.id).where(Application.name == "S2low"))
+
+
+# --- review findings ------------------------------------------------------------------------
+
+
+def _csaf(**changes) -> dict:
+    document = json.loads((FIXTURES / "certfr-2026-avi-0871.json").read_bytes())
+    document.update(changes)
+    return document
+
+
+def _read(document: dict) -> dict:
+    values = read_document(json.dumps(document).encode())
+    values["products"] = [{k: v for k, v in p.items() if v} for p in values["products"]]
+    return values
+
+
+def test_csaf_product_status_fixed_and_not_affected_left_out():
+    document = _csaf()
+    document["vulnerabilities"][0]["product_status"] = {
+        "known_affected": ["CSAFPID-0002"],
+        "fixed": ["CSAFPID-0001"],
+    }
+    document["vulnerabilities"][1]["product_status"] = {"known_not_affected": ["CSAFPID-0003"]}
+    products = _read(document)["products"]
+    assert products == [
+        {"vendor": "Libriciel", "product": "i-Parapheur", "versions": "4.7.x antérieures à 4.7.16"}
+    ]
+
+
+def test_csaf_full_product_names_and_range_read_by_id():
+    document = _csaf()
+    document["product_tree"] = {
+        "branches": [
+            {
+                "category": "vendor",
+                "name": "Libriciel",
+                "branches": [
+                    {
+                        "category": "product_name",
+                        "name": "S2low",
+                        "branches": [
+                            {
+                                "category": "product_version_range",
+                                "name": "vers:generic/<5.0.44",
+                                "product": {"name": "S2low < 5.0.44", "product_id": "R1"},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+        "full_product_names": [
+            {"name": "Pastell", "product_id": "F1"},
+            {"name": "Webdelib", "product_id": "F2"},
+        ],
+    }
+    document["vulnerabilities"][0]["product_status"] = {"first_affected": ["R1", "F1"]}
+    document["vulnerabilities"][1]["product_status"] = {"fixed": ["F2"]}
+    products = _read(document)["products"]
+    assert products == [
+        {"vendor": "Libriciel", "product": "S2low", "versions": "vers:generic/<5.0.44"},
+        {"product": "Pastell"},
+    ]
+
+
+def test_csaf_product_status_pointing_at_nothing_refused(session):
+    document = _csaf()
+    document["vulnerabilities"][1]["product_status"] = {"known_affected": ["CSAFPID-9999"]}
+    outcome = import_document(session, json.dumps(document).encode(), "x.json", actor="t")
+    assert outcome.status == "refused"
+    assert "vulnerabilities[1].product_status.known_affected[0]" in outcome.message
+    assert _count(session, Advisory) == 0
+
+
+def test_csaf_without_product_status_names_every_product():
+    document = _csaf()
+    for vulnerability in document["vulnerabilities"]:
+        vulnerability.pop("product_status")
+    assert [p["product"] for p in _read(document)["products"]] == ["i-Parapheur", "S2low"]
