@@ -228,7 +228,8 @@ def _csaf_products(document: dict) -> list[dict]:
         for key in AFFECTED_STATUSES:
             for id_where, product_id in _items(status, status_where, key):
                 if not isinstance(product_id, str) or product_id not in by_id:
-                    raise DocumentRefused(id_where, _("ce produit n'est pas dans l'arbre des produits"))
+                    message = _("ce produit n'est pas dans l'arbre des produits")
+                    raise DocumentRefused(id_where, message)
                 chosen.append(by_id[product_id])
     if every or not _items(document, "", "vulnerabilities"):
         chosen = leaves + [leaf for leaf in chosen if leaf not in leaves]
