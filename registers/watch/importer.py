@@ -206,7 +206,11 @@ def _csaf_leaves(tree: dict | None, path: str) -> tuple[list[dict], dict[str, di
         else:
             label = _get(full, full_where, "name", str, required=True)
             by_id[product_id] = {
-                "vendor": None, "product": label, "version": None, "cpe": None, "purl": None
+                "vendor": None,
+                "product": label,
+                "version": None,
+                "cpe": None,
+                "purl": None,
             }
     return leaves, by_id
 
