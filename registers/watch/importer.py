@@ -127,8 +127,9 @@ def _worst(*severities) -> AdvisorySeverity | None:
 
 
 def _source_of_publisher(publisher: dict | None) -> AdvisorySource:
-    name = ((publisher or {}).get("name") or "").upper().replace(" ", "")
-    category = (publisher or {}).get("category")
+    where = "document.publisher"
+    name = (_get(publisher or {}, where, "name", str) or "").upper().replace(" ", "")
+    category = _get(publisher or {}, where, "category", str)
     if "CERT-FR" in name or "CERTFR" in name or "ANSSI" in name:
         return AdvisorySource.CERT_FR
     if category == "vendor":
@@ -280,7 +281,9 @@ def read_csaf(document: dict) -> dict:
     ]
     aggregate = _get(head, "document", "aggregate_severity", dict)
     if aggregate:
-        severities.append(_severity_word(aggregate.get("text")))
+        severities.append(
+            _severity_word(_get(aggregate, "document.aggregate_severity", "text", str))
+        )
     for where, vulnerability in _items(document, "", "vulnerabilities"):
         cve = _get(vulnerability, where, "cve", str)
         if cve:
@@ -387,7 +390,7 @@ def read_cve(record: dict) -> dict:
             cvss = _get(metric, where, key, dict)
             if cvss:
                 scores.append(_get(cvss, _at(where, key), "baseScore", float, required=True))
-                severities.append(_severity_word(cvss.get("baseSeverity")))
+                severities.append(_severity_word(_get(cvss, _at(where, key), "baseSeverity", str)))
     score = max(scores) if scores else None
     workarounds = [
         _get(item, where, "value", str, required=True)
@@ -397,7 +400,8 @@ def read_cve(record: dict) -> dict:
         _get(item, where, "url", str, required=True)
         for where, item in _items(cna, base, "references")
     ]
-    provider = (_get(cna, base, "providerMetadata", dict) or {}).get("shortName") or ""
+    provider_metadata = _get(cna, base, "providerMetadata", dict) or {}
+    provider = _get(provider_metadata, _at(base, "providerMetadata"), "shortName", str) or ""
     title = _get(cna, base, "title", str) or f"{cve} {products[0]['product']}"
     return {
         "source": AdvisorySource.CERT_FR
@@ -441,12 +445,17 @@ def read_document(data: bytes) -> dict:
         ) from None
     if not isinstance(document, dict):
         raise DocumentRefused("", _("un objet JSON est attendu"))
-    if "document" in document:
-        values = read_csaf(document)
-    elif "cveMetadata" in document or "dataType" in document:
-        values = read_cve(document)
-    else:
-        raise DocumentRefused("", _("ni un document CSAF 2.0 ni un enregistrement CVE JSON 5"))
+    try:
+        if "document" in document:
+            values = read_csaf(document)
+        elif "cveMetadata" in document or "dataType" in document:
+            values = read_cve(document)
+        else:
+            raise DocumentRefused("", _("ni un document CSAF 2.0 ni un enregistrement CVE JSON 5"))
+    except (TypeError, AttributeError, ValueError, KeyError) as error:
+        if isinstance(error, DocumentRefused):
+            raise
+        raise DocumentRefused("", _("document mal formé, illisible")) from None
     try:
         return validate(AdvisoryCreate, values).model_dump()
     except FieldErrors as error:

@@ -247,3 +247,42 @@ def test_csaf_without_product_status_names_every_product():
     for vulnerability in document["vulnerabilities"]:
         vulnerability.pop("product_status")
     assert [p["product"] for p in _read(document)["products"]] == ["i-Parapheur", "S2low"]
+
+
+def _cve(**changes) -> dict:
+    record = json.loads((FIXTURES / "cve-2026-40112.json").read_bytes())
+    record.update(changes)
+    return record
+
+
+def _refused(session, document) -> str:
+    outcome = import_document(session, json.dumps(document).encode(), "bad.json", actor="t")
+    assert outcome.status == "refused"
+    assert _count(session, Advisory) == 0
+    assert outcome.line().startswith("bad.json: ")
+    return outcome.message
+
+
+def test_wrong_types_refused_with_their_path(session):
+    csaf = _csaf()
+    csaf["document"]["aggregate_severity"] = {"text": 5}
+    assert "document.aggregate_severity.text" in _refused(session, csaf)
+    csaf = _csaf()
+    csaf["document"]["publisher"]["name"] = ["CERT-FR"]
+    assert "document.publisher.name" in _refused(session, csaf)
+    cve = _cve()
+    cve["containers"]["cna"]["providerMetadata"]["shortName"] = 3
+    assert "containers.cna.providerMetadata.shortName" in _refused(session, cve)
+    cve = _cve()
+    cve["containers"]["cna"]["metrics"][0]["cvssV3_1"]["baseSeverity"] = ["HIGH"]
+    assert "containers.cna.metrics[0].cvssV3_1.baseSeverity" in _refused(session, cve)
+
+
+def test_unexpected_shape_refused_not_raised(session, monkeypatch):
+    from registers.watch import importer
+
+    def broken(_document):
+        return None.upper()
+
+    monkeypatch.setattr(importer, "read_cve", broken)
+    assert "mal formé" in _refused(session, _cve())
