@@ -25,9 +25,12 @@ routes = Routes()
 
 def _decide(match_id: int, decide, message: str):
     match = get_or_404(AdvisoryMatch, match_id, Action.EDIT)
+    version = forms.DecisionForm().submitted_version()
     session = get_session()
     try:
-        decide(session, match, actor=current_user)
+        if version is None:
+            raise ConflictError(match)
+        decide(session, match, actor=current_user, version=version)
         session.commit()
         flash(message, "success")
     except ConflictError:

@@ -56,7 +56,8 @@ def test_ciso_enters_an_advisory_and_confirms_its_match(client, login_as, sessio
     page = client.get(f"/watch/{advisory.id}").get_data(as_text=True)
     assert "i parapheur" in page and "À examiner" in page
     match = next(m for m in advisory.matches if m.application_id == libriciel["parapheur"].id)
-    assert client.post(f"/watch/matches/{match.id}/confirm").status_code == 303
+    confirmed = client.post(f"/watch/matches/{match.id}/confirm", data={"version": match.version})
+    assert confirmed.status_code == 303
     session.expire_all()
     assert session.get(type(match), match.id).state == MatchState.CONFIRMED
     assert count(session, Treatment) == 2
@@ -243,3 +244,23 @@ def test_pages_cost_the_same_whatever_the_data(
         ]
 
     assert statements(2) == statements(8)
+
+
+def test_match_decisions_check_the_version_read(client, login_as, session, libriciel, make_advisory):
+    login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    page = client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+    assert f'name="version" value="{match.version}"' in page
+    stale = match.version
+    services.confirm_match(session, match, actor="t")
+    session.commit()
+    for decision in ("confirm", "dismiss"):
+        response = client.post(f"/watch/matches/{match.id}/{decision}", data={"version": stale})
+        assert response.status_code == 303
+        assert "modifié entre-temps" in client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+        response = client.post(f"/watch/matches/{match.id}/{decision}")
+        assert "modifié entre-temps" in client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(match), match.id).state == MatchState.CONFIRMED
+    assert count(session, Treatment) == 2
