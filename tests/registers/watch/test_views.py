@@ -246,7 +246,7 @@ def test_pages_cost_the_same_whatever_the_data(
     assert statements(2) == statements(8)
 
 
-def test_match_decisions_check_the_version_read(client, login_as, session, libriciel, make_advisory):
+def test_match_decisions_check_the_version(client, login_as, session, libriciel, make_advisory):
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     advisory = make_advisory()
     match = advisory.matches[0]
