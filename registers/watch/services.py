@@ -180,12 +180,23 @@ def confirm_match(
     """The advisory concerns the application: one pending treatment for each member using it
     (live deployment), due by the severity's delay. Returns the treatments created."""
     check_version(match, version)
-    match.state = MatchState.CONFIRMED
-    match.decided_by_id = _actor_id(actor)
-    match.decided_at = utcnow()
-    created = _treat_deployments(session, match)
-    audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} confirmed")
-    return created
+    if match.state != MatchState.CONFIRMED:
+        match.state = MatchState.CONFIRMED
+        match.decided_by_id = _actor_id(actor)
+        match.decided_at = utcnow()
+        audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} confirmed")
+    return _treat_deployments(session, match)
+
+
+def treat_deployments(
+    session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
+) -> list[Treatment]:
+    """A confirmed match: a pending treatment for each live deployment that has none yet (a
+    member that started using the application since). The decision stays as it was."""
+    check_version(match, version)
+    if match.state != MatchState.CONFIRMED:
+        raise FieldErrors({"state": _("confirmez d'abord le rapprochement")})
+    return _treat_deployments(session, match)
 
 
 def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment]:

@@ -36,6 +36,9 @@ def _decide(match_id: int, decide, message: str):
     except ConflictError:
         session.rollback()
         flash(_("Ce rapprochement a été modifié entre-temps : vérifiez-le."), "error")
+    except FieldErrors as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
     return redirect(url_for(".detail", advisory_id=match.advisory_id)), 303
 
 
@@ -45,6 +48,15 @@ def confirm_match(match_id: int):
         match_id,
         services.confirm_match,
         _("Rapprochement confirmé : un traitement par membre utilisateur."),
+    )
+
+
+@routes.post("/matches/<int:match_id>/treat")
+def treat_deployments(match_id: int):
+    return _decide(
+        match_id,
+        services.treat_deployments,
+        _("Les nouveaux déploiements ont leur traitement."),
     )
 
 

@@ -226,3 +226,27 @@ def test_the_map_changes_rematch_and_treat(session, libriciel, make_advisory, ma
     )
     session.refresh(other)
     assert [m.application_id for m in other.matches] == [libriciel["s2low"].id]
+
+
+def test_treating_new_deployments_keeps_the_decision(session, libriciel, make_advisory):
+    from datetime import UTC, datetime
+
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    with pytest.raises(FieldErrors):
+        services.treat_deployments(session, match, actor="test")
+    services.confirm_match(session, match, actor="test")
+    decided = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    match.decided_at = decided
+    session.flush()
+    vitry = session.scalar(
+        sa.select(Treatment).where(Treatment.organisation_id == libriciel["vitry"].id)
+    )
+    session.delete(vitry)
+    session.flush()
+    created = services.treat_deployments(session, match, actor="other", version=match.version)
+    assert [t.organisation_id for t in created] == [libriciel["vitry"].id]
+    assert services.confirm_match(session, match, actor="other") == []
+    session.flush()
+    session.refresh(match)
+    assert match.decided_at.replace(tzinfo=UTC) == decided
