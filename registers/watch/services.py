@@ -244,6 +244,24 @@ def treat_new_deployment(session: Session, deployment: Deployment) -> list[Treat
     return created
 
 
+def _opened_nothing(treatment: Treatment) -> bool:
+    """A pending treatment that opened neither a corrective action nor an incident."""
+    return (
+        treatment.state == TreatmentState.PENDING
+        and treatment.corrective_action_id is None
+        and treatment.incident_id is None
+    )
+
+
+def drop_archived_deployment(session: Session, deployment: Deployment) -> None:
+    """A member stops using an application: its treatments still to do go, unless they
+    opened a corrective action or an incident (the record of what was started stays)."""
+    for treatment in _treatments(session, deployment_id=deployment.id):
+        if _opened_nothing(treatment):
+            session.delete(treatment)
+    session.flush()
+
+
 def dismiss_match(
     session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
 ) -> AdvisoryMatch:

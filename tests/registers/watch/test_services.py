@@ -250,3 +250,33 @@ def test_treating_new_deployments_keeps_the_decision(session, libriciel, make_ad
     session.flush()
     session.refresh(match)
     assert match.decided_at.replace(tzinfo=UTC) == decided
+
+
+def test_treatments_follow_deployments_archived_and_restored(session, libriciel, make_advisory):
+    from registers.applications import services as map_services
+    from registers.applications.models import Deployment
+    from registers.watch import links
+
+    advisory = make_advisory()
+    services.confirm_match(session, advisory.matches[0], actor="test")
+    by_member = {t.organisation_id: t for t in session.scalars(sa.select(Treatment)).all()}
+    links.open_corrective_action(session, by_member[libriciel["ivry"].id], actor="test")
+    session.flush()
+
+    def deployment_of(organisation):
+        return session.scalar(
+            sa.select(Deployment).where(
+                Deployment.organisation_id == organisation.id,
+                Deployment.application_id == libriciel["parapheur"].id,
+            )
+        )
+
+    def treated():
+        return sorted(session.scalars(sa.select(Treatment.organisation_id)).all())
+
+    for name in ("ivry", "vitry"):
+        map_services.archive_deployment(session, deployment_of(libriciel[name]), actor="test")
+    assert treated() == [libriciel["ivry"].id]
+    map_services.restore_deployment(session, deployment_of(libriciel["vitry"]), actor="test")
+    map_services.restore_deployment(session, deployment_of(libriciel["ivry"]), actor="test")
+    assert treated() == sorted([libriciel["ivry"].id, libriciel["vitry"].id])
