@@ -233,6 +233,10 @@ class TreatmentUpdate(TreatmentBase, Input):
     state: Code[TreatmentState]
 
 
+TreatmentChanges = partial(TreatmentUpdate, "TreatmentChanges")
+TreatmentChanges.__doc__ = """A treatment's changes (the API's PATCH): what is not sent stays."""
+
+
 class TreatmentRead(Output):
     id: int
     version: int
@@ -260,7 +264,7 @@ class AdvisoryPatch(AdvisoryUpdate):
     version: int
 
 
-class TreatmentPatch(TreatmentUpdate):
+class TreatmentPatch(TreatmentChanges):
     """A treatment's update sent to the API, at the version read."""
 
     version: int

@@ -30,6 +30,8 @@ from registers.watch.schemas import (
     AdvisoryUpdate,
     IdentifierCreate,
     MatchState,
+    TreatmentBase,
+    TreatmentChanges,
     TreatmentState,
     TreatmentUpdate,
 )
@@ -285,27 +287,33 @@ def dismiss_match(
 def update_treatment(
     session: Session,
     treatment: Treatment,
-    values: TreatmentUpdate | Mapping[str, Any],
+    values: TreatmentUpdate | TreatmentChanges | Mapping[str, Any],
     *,
     actor,
     version: int | None = None,
     today: date | None = None,
 ) -> Treatment:
     """Record what the member did: the state and what it needs (the version in use, the day
-    it was patched, how it was mitigated, who accepted the risk until when)."""
-    cleaned = _checked(TreatmentUpdate, values).model_dump()
+    it was patched, how it was mitigated, who accepted the risk until when). Only the fields
+    given change; the state's needs are checked on the result."""
+    if isinstance(values, TreatmentUpdate | TreatmentChanges):
+        cleaned = values.model_dump(exclude_unset=True)
+    else:
+        cleaned = validate(TreatmentChanges, values).model_dump(exclude_unset=True)
     check_version(treatment, version)
     today = today or today_in_paris()
-    state = TreatmentState(cleaned["state"])
+    merged = {name: getattr(treatment, name) for name in TreatmentBase.model_fields} | cleaned
+    state = TreatmentState(merged["state"])
     errors = {
         name: _("est obligatoire pour cet état")
         for name in STATE_NEEDS.get(state, ())
-        if not cleaned.get(name)
+        if not merged.get(name)
     }
     if cleaned.get("patched_on") and cleaned["patched_on"] > today:
         errors["patched_on"] = _("ne peut pas être dans le futur")
-    until = cleaned.get("accepted_until")
-    if state == TreatmentState.ACCEPTED and until and until < today:
+    until = merged.get("accepted_until")
+    changed = {"state", "accepted_until"} & set(cleaned)
+    if state == TreatmentState.ACCEPTED and until and until < today and changed:
         errors["accepted_until"] = _("doit être à venir")
     if errors:
         raise FieldErrors(errors)

@@ -112,3 +112,25 @@ def test_keyset_pages(api, ciso, make_advisory, session):
     assert len(seen) == 4 and set(seen) == set(references)
     # Newest first, the later recorded first on the same day.
     assert seen == [references[0], references[3], references[2], references[1]]
+
+
+def test_treatment_patch_changes_only_what_is_sent(api, ciso, session, make_advisory):
+    advisory = make_advisory()
+    treatment = services.confirm_match(session, advisory.matches[0], actor="t")[0]
+    session.commit()
+    path = f"/advisories/treatments/{treatment.id}"
+    first = api(
+        "PATCH",
+        path,
+        ciso,
+        json={"version": treatment.version, "state": "mitigated", "mitigation": "Filtrage WAF"},
+    )
+    assert first.status_code == 200, first.json
+    noted = api(
+        "PATCH", path, ciso, json={"version": first.json["version"], "notes": "Vu en comité"}
+    )
+    assert noted.status_code == 200, noted.json
+    assert noted.json["state"] == "mitigated" and noted.json["mitigation"] == "Filtrage WAF"
+    assert noted.json["notes"] == "Vu en comité"
+    blanked = api("PATCH", path, ciso, json={"version": noted.json["version"], "mitigation": None})
+    assert blanked.status_code == 422 and "mitigation" in blanked.json["errors"]
