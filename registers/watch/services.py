@@ -268,13 +268,14 @@ def dismiss_match(
     session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
 ) -> AdvisoryMatch:
     """The advisory does not concern the application: its pending treatments go (those with
-    an outcome stay, as the record of what was done)."""
+    an outcome, or that opened a corrective action or an incident, stay as the record of what
+    was done)."""
     check_version(match, version)
     match.state = MatchState.DISMISSED
     match.decided_by_id = _actor_id(actor)
     match.decided_at = utcnow()
     for treatment in _treatments(session, match_id=match.id):
-        if treatment.state == TreatmentState.PENDING:
+        if _opened_nothing(treatment):
             session.delete(treatment)
     session.flush()
     audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} dismissed")

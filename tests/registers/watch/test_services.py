@@ -280,3 +280,23 @@ def test_treatments_follow_deployments_archived_and_restored(session, libriciel,
     map_services.restore_deployment(session, deployment_of(libriciel["vitry"]), actor="test")
     map_services.restore_deployment(session, deployment_of(libriciel["ivry"]), actor="test")
     assert treated() == sorted([libriciel["ivry"].id, libriciel["vitry"].id])
+
+
+def test_dismiss_keeps_treatments_that_opened_an_action_or_an_incident(
+    session, libriciel, make_advisory
+):
+    from registers.watch import links
+
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    treatments = {
+        t.organisation_id: t for t in services.confirm_match(session, match, actor="test")
+    }
+    links.open_incident(session, treatments[libriciel["ivry"].id], actor="test")
+    session.flush()
+    services.dismiss_match(session, match, actor="test")
+    kept = session.scalars(sa.select(Treatment)).all()
+    assert [(t.organisation_id, t.state) for t in kept] == [
+        (libriciel["ivry"].id, TreatmentState.PENDING)
+    ]
+    assert kept[0].incident_id is not None
