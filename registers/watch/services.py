@@ -52,10 +52,12 @@ def due_days(severity: AdvisorySeverity | str) -> int:
     return (days or WATCH_DUE_DAYS)[AdvisorySeverity(severity).value]
 
 
-def due_on(advisory: Advisory) -> date:
-    """The day the treatments of an advisory are due: its publication, plus the severity's
-    delay."""
-    return advisory.published_on + timedelta(days=due_days(advisory.severity))
+def due_on(advisory: Advisory, opened_on: date | None = None) -> date:
+    """The day a treatment of an advisory is due: from its publication, or from the day the
+    treatment was opened when later (a late confirmation, a member deploying the application
+    afterwards), plus the severity's delay."""
+    start = max(advisory.published_on, opened_on) if opened_on else advisory.published_on
+    return start + timedelta(days=due_days(advisory.severity))
 
 
 # --- advisories -------------------------------------------------------------------------------
@@ -105,6 +107,14 @@ def update_advisory(
     cleaned = _checked(AdvisoryUpdate, changes).model_dump(exclude_unset=True)
     check_version(advisory, version)
     _plain_products(cleaned)
+    # The day each pending treatment was opened, when after the publication (its due date's
+    # start), kept when the severity or the publication changes.
+    opened = {}
+    if {"severity", "published_on"} & set(cleaned):
+        delay = timedelta(days=due_days(advisory.severity))
+        for treatment in _treatments(session, advisory_id=advisory.id):
+            start = treatment.due_on - delay
+            opened[treatment.id] = start if start > advisory.published_on else None
     if "reference" in cleaned:
         _unique_reference(session, cleaned["reference"], advisory)
     for key, value in cleaned.items():
@@ -115,7 +125,7 @@ def update_advisory(
     if {"severity", "published_on"} & set(cleaned):
         for treatment in _treatments(session, advisory_id=advisory.id):
             if treatment.state == TreatmentState.PENDING:
-                treatment.due_on = due_on(advisory)
+                treatment.due_on = due_on(advisory, opened.get(treatment.id))
     audit.describe(session, advisory, actor=actor, summary=_summary(advisory))
     return advisory
 
@@ -177,7 +187,12 @@ def match_application(session: Session, application_id: int) -> list[AdvisoryMat
 
 
 def confirm_match(
-    session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
+    session: Session,
+    match: AdvisoryMatch,
+    *,
+    actor,
+    version: int | None = None,
+    today: date | None = None,
 ) -> list[Treatment]:
     """The advisory concerns the application: one pending treatment for each member using it
     (live deployment), due by the severity's delay. Returns the treatments created."""
@@ -187,7 +202,7 @@ def confirm_match(
         match.decided_by_id = _actor_id(actor)
         match.decided_at = utcnow()
         audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} confirmed")
-    return _treat_deployments(session, match)
+    return _treat_deployments(session, match, today)
 
 
 def treat_deployments(
@@ -201,8 +216,11 @@ def treat_deployments(
     return _treat_deployments(session, match)
 
 
-def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment]:
+def _treat_deployments(
+    session: Session, match: AdvisoryMatch, today: date | None = None
+) -> list[Treatment]:
     advisory = session.get(Advisory, match.advisory_id)
+    today = today or today_in_paris()
     treated = {t.deployment_id for t in _treatments(session, match_id=match.id)}
     deployments = session.scalars(
         sa.select(Deployment)
@@ -222,7 +240,7 @@ def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment
             application_id=match.application_id,
             deployment_id=deployment.id,
             organisation_id=deployment.organisation_id,
-            due_on=due_on(advisory),
+            due_on=due_on(advisory, today),
         )
         session.add(treatment)
         created.append(treatment)

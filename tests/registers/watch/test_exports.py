@@ -30,13 +30,13 @@ def watched(session, libriciel, make_advisory):
     parapheur = make_advisory(
         reference="CERTFR-2026-AVI-0871", severity="critical", published_on=date(2026, 11, 2)
     )
-    services.confirm_match(session, parapheur.matches[0], actor="t")
+    services.confirm_match(session, parapheur.matches[0], actor="t", today=parapheur.published_on)
     october = make_advisory(
         reference="CERTFR-2026-AVI-0700",
         products=[{"product": "S2low"}],
         published_on=date(2026, 10, 2),
     )
-    services.confirm_match(session, october.matches[0], actor="t")
+    services.confirm_match(session, october.matches[0], actor="t", today=october.published_on)
     session.commit()
     return {"november": parapheur, "october": october}
 

@@ -65,7 +65,9 @@ def test_csaf_import_matches_the_map_and_every_member(session, libriciel):
     advisory = outcome.advisory
     matched = {m.application_id: m for m in advisory.matches}
     assert set(matched) == {libriciel["parapheur"].id, libriciel["s2low"].id}
-    treatments = services.confirm_match(session, matched[libriciel["parapheur"].id], actor="t")
+    treatments = services.confirm_match(
+        session, matched[libriciel["parapheur"].id], actor="t", today=advisory.published_on
+    )
     assert sorted((t.organisation_id, t.due_on) for t in treatments) == sorted(
         [(libriciel["ivry"].id, date(2026, 12, 18)), (libriciel["vitry"].id, date(2026, 12, 18))]
     )
@@ -155,7 +157,7 @@ def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
     names = {m.application.name for m in advisory.matches}
     assert names == {"i parapheur", "S2low"}
     for match in advisory.matches:
-        treatments = services.confirm_match(session, match, actor="test")
+        treatments = services.confirm_match(session, match, actor="test", today=advisory.published_on)
         deploying = set(
             session.scalars(
                 sa.select(Deployment.organisation_id).where(

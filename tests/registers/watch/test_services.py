@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from compliance.calendar import today_in_paris
 from compliance.db import ConflictError
 from compliance.services import FieldErrors
 from registers.watch import services
@@ -75,7 +76,7 @@ def test_identifier_needs_a_name(session, libriciel):
 def test_confirm_creates_one_treatment_per_live_deployment(session, libriciel, make_advisory):
     advisory = make_advisory(severity="critical", published_on=date(2026, 11, 2))
     match = advisory.matches[0]
-    treatments = services.confirm_match(session, match, actor="test")
+    treatments = services.confirm_match(session, match, actor="test", today=advisory.published_on)
     assert match.state == MatchState.CONFIRMED and match.decided_at is not None
     assert sorted(t.organisation_id for t in treatments) == sorted(
         [libriciel["ivry"].id, libriciel["vitry"].id]
@@ -90,7 +91,7 @@ def test_confirm_creates_one_treatment_per_live_deployment(session, libriciel, m
 def test_due_days_follow_the_setting(app, session, libriciel, make_advisory):
     app.config["WATCH_DUE_DAYS"] = {"critical": 2, "high": 10, "medium": 90, "low": 180}
     advisory = make_advisory(severity="high", published_on=date(2026, 11, 2))
-    treatments = services.confirm_match(session, advisory.matches[0], actor="test")
+    treatments = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
     assert {t.due_on for t in treatments} == {date(2026, 11, 12)}
     # A change of severity moves the pending treatments' due date.
     services.update_advisory(session, advisory, {"severity": "critical"}, actor="test")
@@ -126,7 +127,7 @@ def test_dismiss_removes_pending_treatments_only(session, libriciel, make_adviso
 )
 def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, values, field):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
     with pytest.raises(FieldErrors) as error:
         services.update_treatment(session, treatment, values, actor="test", today=date(2026, 11, 6))
     assert field in error.value.errors
@@ -135,7 +136,7 @@ def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, 
 
 def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
     services.update_treatment(
         session,
         treatment,
@@ -150,7 +151,7 @@ def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
 
 def test_treatment_version_conflict(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
     session.commit()
     with pytest.raises(ConflictError):
         services.update_treatment(
@@ -165,7 +166,7 @@ def test_treatment_version_conflict(session, libriciel, make_advisory):
 def test_late_condition_in_sql(session, libriciel, make_advisory):
     published = date.today() - timedelta(days=40)
     advisory = make_advisory(severity="high", published_on=published)
-    first, second = services.confirm_match(session, advisory.matches[0], actor="test")
+    first, second = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
     services.update_treatment(
         session, second, {"state": "not_affected", "version_in_use": "5.2.0"}, actor="test"
     )
@@ -213,7 +214,7 @@ def test_the_map_changes_rematch_and_treat(session, libriciel, make_advisory, ma
     from registers.applications.schemas import ApplicationUpdate
 
     advisory = make_advisory()
-    services.confirm_match(session, advisory.matches[0], actor="test")
+    services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
     deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
     treatments = session.scalars(
         sa.select(Treatment).where(Treatment.deployment_id == deployment.id)
@@ -258,7 +259,7 @@ def test_treatments_follow_deployments_archived_and_restored(session, libriciel,
     from registers.watch import links
 
     advisory = make_advisory()
-    services.confirm_match(session, advisory.matches[0], actor="test")
+    services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
     by_member = {t.organisation_id: t for t in session.scalars(sa.select(Treatment)).all()}
     links.open_corrective_action(session, by_member[libriciel["ivry"].id], actor="test")
     session.flush()
@@ -300,3 +301,20 @@ def test_dismiss_keeps_treatments_that_opened_an_action_or_an_incident(
         (libriciel["ivry"].id, TreatmentState.PENDING)
     ]
     assert kept[0].incident_id is not None
+
+
+def test_due_date_runs_from_a_late_confirmation_or_deployment(
+    session, libriciel, make_advisory, make_deployment
+):
+    advisory = make_advisory(severity="high", published_on=date(2026, 9, 1))
+    match = advisory.matches[0]
+    late_day = date(2026, 11, 20)
+    treatments = services.confirm_match(session, match, actor="test", today=late_day)
+    assert {t.due_on for t in treatments} == {late_day + timedelta(days=30)}
+    # A severity change keeps the start: the day the treatment was opened.
+    services.update_advisory(session, advisory, {"severity": "critical"}, actor="test")
+    assert {t.due_on for t in treatments} == {late_day + timedelta(days=7)}
+    # A member deploying the application afterwards has its delay from today.
+    deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
+    new = session.scalar(sa.select(Treatment).where(Treatment.deployment_id == deployment.id))
+    assert new.due_on == today_in_paris() + timedelta(days=7)

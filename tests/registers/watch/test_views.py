@@ -100,7 +100,7 @@ def test_upload_imports_one_document(client, login_as, session, libriciel):
 
 def test_treatment_edit_and_conflict(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t")[0]
+    treatment = services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     url = f"/watch/treatments/{treatment.id}/edit"
@@ -123,7 +123,7 @@ def test_treatment_opens_a_corrective_action_and_an_incident(
     client, login_as, session, libriciel, make_advisory
 ):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t")[0]
+    treatment = services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     assert client.post(f"/watch/treatments/{treatment.id}/corrective-action").status_code == 303
@@ -167,7 +167,7 @@ def test_referent_reads_own_exposure_only(client, login_as, session, libriciel, 
 
 def test_list_filters_and_counts(client, login_as, session, libriciel, make_advisory):
     critical = make_advisory(severity="critical", published_on=date(2026, 11, 20))
-    services.confirm_match(session, critical.matches[0], actor="t")
+    services.confirm_match(session, critical.matches[0], actor="t", today=critical.published_on)
     make_advisory(severity="low", published_on=date(2026, 10, 1))
     session.commit()
     login_as(Role.AUDITOR, libriciel["host"])
@@ -202,7 +202,7 @@ def test_identifiers_from_the_application_page(client, login_as, session, libric
 
 def test_dashboard_card(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory(published_on=date(2025, 1, 2))
-    services.confirm_match(session, advisory.matches[0], actor="t")
+    services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
     make_advisory(products=[{"product": "S2low"}])
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
@@ -213,7 +213,7 @@ def test_dashboard_card(client, login_as, session, libriciel, make_advisory):
 
 def test_organisation_page_card(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory(published_on=date(2025, 1, 2))
-    services.confirm_match(session, advisory.matches[0], actor="t")
+    services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
     session.commit()
     login_as(Role.REFERENT, libriciel["vitry"])
     page = client.get("/organisations/vitry-sur-seine").get_data(as_text=True)
@@ -234,7 +234,7 @@ def test_pages_cost_the_same_whatever_the_data(
             member = make_organisation()
             make_deployment(member, libriciel["parapheur"])
             advisory = make_advisory(published_on=date(2025, 1, len(created) + 1))
-            services.confirm_match(session, advisory.matches[0], actor="t")
+            services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
             created.append(advisory)
         session.commit()
         first = created[0].id
