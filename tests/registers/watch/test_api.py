@@ -116,7 +116,9 @@ def test_keyset_pages(api, ciso, make_advisory, session):
 
 def test_treatment_patch_changes_only_what_is_sent(api, ciso, session, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
     session.commit()
     path = f"/advisories/treatments/{treatment.id}"
     first = api(

@@ -157,7 +157,9 @@ def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
     names = {m.application.name for m in advisory.matches}
     assert names == {"i parapheur", "S2low"}
     for match in advisory.matches:
-        treatments = services.confirm_match(session, match, actor="test", today=advisory.published_on)
+        treatments = services.confirm_match(
+            session, match, actor="test", today=advisory.published_on
+        )
         deploying = set(
             session.scalars(
                 sa.select(Deployment.organisation_id).where(

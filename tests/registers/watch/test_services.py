@@ -91,7 +91,9 @@ def test_confirm_creates_one_treatment_per_live_deployment(session, libriciel, m
 def test_due_days_follow_the_setting(app, session, libriciel, make_advisory):
     app.config["WATCH_DUE_DAYS"] = {"critical": 2, "high": 10, "medium": 90, "low": 180}
     advisory = make_advisory(severity="high", published_on=date(2026, 11, 2))
-    treatments = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
+    treatments = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )
     assert {t.due_on for t in treatments} == {date(2026, 11, 12)}
     # A change of severity moves the pending treatments' due date.
     services.update_advisory(session, advisory, {"severity": "critical"}, actor="test")
@@ -127,7 +129,9 @@ def test_dismiss_removes_pending_treatments_only(session, libriciel, make_adviso
 )
 def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, values, field):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     with pytest.raises(FieldErrors) as error:
         services.update_treatment(session, treatment, values, actor="test", today=date(2026, 11, 6))
     assert field in error.value.errors
@@ -136,7 +140,9 @@ def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, 
 
 def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     services.update_treatment(
         session,
         treatment,
@@ -151,7 +157,9 @@ def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
 
 def test_treatment_version_conflict(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     session.commit()
     with pytest.raises(ConflictError):
         services.update_treatment(
@@ -166,7 +174,9 @@ def test_treatment_version_conflict(session, libriciel, make_advisory):
 def test_late_condition_in_sql(session, libriciel, make_advisory):
     published = date.today() - timedelta(days=40)
     advisory = make_advisory(severity="high", published_on=published)
-    first, second = services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
+    first, second = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )
     services.update_treatment(
         session, second, {"state": "not_affected", "version_in_use": "5.2.0"}, actor="test"
     )

@@ -100,7 +100,9 @@ def test_upload_imports_one_document(client, login_as, session, libriciel):
 
 def test_treatment_edit_and_conflict(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     url = f"/watch/treatments/{treatment.id}/edit"
@@ -123,7 +125,9 @@ def test_treatment_opens_a_corrective_action_and_an_incident(
     client, login_as, session, libriciel, make_advisory
 ):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     assert client.post(f"/watch/treatments/{treatment.id}/corrective-action").status_code == 303
@@ -234,7 +238,9 @@ def test_pages_cost_the_same_whatever_the_data(
             member = make_organisation()
             make_deployment(member, libriciel["parapheur"])
             advisory = make_advisory(published_on=date(2025, 1, len(created) + 1))
-            services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
+            services.confirm_match(
+                session, advisory.matches[0], actor="t", today=advisory.published_on
+            )
             created.append(advisory)
         session.commit()
         first = created[0].id
