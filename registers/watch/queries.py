@@ -13,7 +13,7 @@ from compliance.access import scope
 from compliance.calendar import today_in_paris
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
-from registers.applications.models import Application
+from registers.applications.models import Application, Deployment
 from registers.watch.models import Advisory, AdvisoryMatch, Treatment, late_condition
 from registers.watch.schemas import AdvisoryFilters, AdvisorySeverity, MatchState, TreatmentState
 
@@ -168,22 +168,45 @@ def period_figures(
     today: date | None = None,
 ) -> dict:
     """The watch's figures for a period, both days included, over every advisory (the
-    review's and bulletin's scope: `organisation_ids` narrows the treatments to those
-    members): advisories received by severity, matches confirmed, treatments due, closed, and
+    review's and bulletin's scope: `organisation_ids` narrows it to those members: their
+    treatments, and the advisories and matches confirmed on applications they use): advisories received by severity, matches confirmed, treatments due, closed, and
     late (due in the period and still pending, or closed after their due date)."""
     today = today or today_in_paris()
-    received = dict(
-        session.execute(
-            sa.select(Advisory.severity, sa.func.count(Advisory.id))
-            .where(Advisory.published_on.between(start, end))
-            .group_by(Advisory.severity)
-        ).all()
+    received_statement = (
+        sa.select(Advisory.severity, sa.func.count(Advisory.id))
+        .where(Advisory.published_on.between(start, end))
+        .group_by(Advisory.severity)
     )
     confirmed = sa.select(sa.func.count(AdvisoryMatch.id)).where(
         AdvisoryMatch.state == MatchState.CONFIRMED,
         AdvisoryMatch.decided_at >= _paris_midnight(start),
         AdvisoryMatch.decided_at < _paris_midnight(end + timedelta(days=1)),
     )
+    if organisation_ids is not None:
+        # Those members' advisories: a treatment of theirs, or a confirmed match on an
+        # application they use.
+        concerning = sa.or_(
+            AdvisoryMatch.id.in_(
+                sa.select(Treatment.match_id).where(
+                    Treatment.organisation_id.in_(organisation_ids)
+                )
+            ),
+            AdvisoryMatch.application_id.in_(
+                sa.select(Deployment.application_id).where(
+                    Deployment.organisation_id.in_(organisation_ids),
+                    Deployment.archived_at.is_(None),
+                )
+            ),
+        )
+        confirmed = confirmed.where(concerning)
+        received_statement = received_statement.where(
+            Advisory.id.in_(
+                sa.select(AdvisoryMatch.advisory_id).where(
+                    AdvisoryMatch.state == MatchState.CONFIRMED, concerning
+                )
+            )
+        )
+    received = dict(session.execute(received_statement).all())
     treatments = sa.select(sa.func.count(Treatment.id))
     if organisation_ids is not None:
         treatments = treatments.where(Treatment.organisation_id.in_(organisation_ids))
