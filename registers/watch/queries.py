@@ -169,8 +169,8 @@ def period_figures(
 ) -> dict:
     """The watch's figures for a period, both days included, over every advisory (the
     review's and bulletin's scope: `organisation_ids` narrows it to those members: their
-    treatments, and the advisories and matches confirmed on applications they use): advisories received by severity, matches confirmed, treatments due, closed, and
-    late (due in the period and still pending, or closed after their due date)."""
+    treatments, and the advisories and matches confirmed on applications they use):
+    advisories received by severity, matches confirmed, treatments due, closed, and late (due in the period and still pending, or closed after their due date)."""
     today = today or today_in_paris()
     received_statement = (
         sa.select(Advisory.severity, sa.func.count(Advisory.id))
