@@ -170,7 +170,8 @@ def period_figures(
     """The watch's figures for a period, both days included, over every advisory (the
     review's and bulletin's scope: `organisation_ids` narrows it to those members: their
     treatments, and the advisories and matches confirmed on applications they use):
-    advisories received by severity, matches confirmed, treatments due, closed, and late (due in the period and still pending, or closed after their due date)."""
+    advisories received by severity, matches confirmed, treatments due, closed, and late (due
+    in the period and still pending, or closed after their due date)."""
     today = today or today_in_paris()
     received_statement = (
         sa.select(Advisory.severity, sa.func.count(Advisory.id))
@@ -187,9 +188,7 @@ def period_figures(
         # application they use.
         concerning = sa.or_(
             AdvisoryMatch.id.in_(
-                sa.select(Treatment.match_id).where(
-                    Treatment.organisation_id.in_(organisation_ids)
-                )
+                sa.select(Treatment.match_id).where(Treatment.organisation_id.in_(organisation_ids))
             ),
             AdvisoryMatch.application_id.in_(
                 sa.select(Deployment.application_id).where(
