@@ -30,6 +30,12 @@ def _visible_treatments(action=Action.READ, *, user=None, organisation_id: int |
     return statement
 
 
+def visible_applications(*, user=None):
+    """SELECT of the ids of the applications of the map the user sees (a member's referent:
+    those it uses): the matches shown and counted are theirs."""
+    return scope(sa.select(Application.id), model=Application, selected=False, user=user)
+
+
 def exposure_columns(*, user=None, organisation_id: int | None = None):
     """Correlated counts per advisory, over the treatments the user sees: members exposed,
     deployments exposed, late treatments; and the matches to review."""
@@ -48,7 +54,11 @@ def exposure_columns(*, user=None, organisation_id: int | None = None):
     late = count(sa.func.count(Treatment.id), late_condition())
     to_review = (
         sa.select(sa.func.count(AdvisoryMatch.id))
-        .where(AdvisoryMatch.advisory_id == Advisory.id, AdvisoryMatch.state == MatchState.PROPOSED)
+        .where(
+            AdvisoryMatch.advisory_id == Advisory.id,
+            AdvisoryMatch.state == MatchState.PROPOSED,
+            AdvisoryMatch.application_id.in_(visible_applications(user=user)),
+        )
         .correlate(Advisory)
         .scalar_subquery()
     )
@@ -60,7 +70,7 @@ def exposure_columns(*, user=None, organisation_id: int | None = None):
     )
 
 
-def filtered(statement, filters: AdvisoryFilters | None):
+def filtered(statement, filters: AdvisoryFilters | None, *, user=None):
     if filters is None:
         return statement
     if filters.severity:
@@ -71,7 +81,8 @@ def filtered(statement, filters: AdvisoryFilters | None):
         statement = statement.where(
             Advisory.id.in_(
                 sa.select(AdvisoryMatch.advisory_id).where(
-                    AdvisoryMatch.state == filters.match_state
+                    AdvisoryMatch.state == filters.match_state,
+                    AdvisoryMatch.application_id.in_(visible_applications(user=user)),
                 )
             )
         )
@@ -86,19 +97,19 @@ def visible_advisories(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of (Advisory, members, deployments, late, to_review), newest first."""
     statement = sa.select(Advisory, *exposure_columns(user=user))
     statement = scope(statement, model=Advisory, user=user)
-    return filtered(statement, filters).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(Advisory.published_on.desc(), Advisory.id.desc())
 
 
 def advisory_list(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of the advisories alone (the API's list)."""
     statement = scope(sa.select(Advisory), user=user)
-    return filtered(statement, filters).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(Advisory.published_on.desc(), Advisory.id.desc())
 
 
 def matches_of(session, advisory: Advisory, *, user=None) -> list[AdvisoryMatch]:
     """The matches of an advisory on the applications the user sees in the map (a member's
     referent: those it uses)."""
-    applications = scope(sa.select(Application.id), model=Application, selected=False, user=user)
+    applications = visible_applications(user=user)
     statement = (
         sa.select(AdvisoryMatch)
         .options(selectinload(AdvisoryMatch.application))

@@ -270,3 +270,28 @@ def test_match_decisions_check_the_version(client, login_as, session, libriciel,
     session.expire_all()
     assert session.get(type(match), match.id).state == MatchState.CONFIRMED
     assert count(session, Treatment) == 2
+
+
+def test_referent_does_not_see_other_members_proposals(
+    client, login_as, session, libriciel, make_advisory
+):
+    advisory = make_advisory(
+        products=[{"vendor": "Libriciel", "product": "i-Parapheur"}, {"product": "S2low"}]
+    )
+    parapheur = next(
+        m for m in advisory.matches if m.application_id == libriciel["parapheur"].id
+    )
+    services.confirm_match(session, parapheur, actor="t", today=advisory.published_on)
+    session.commit()
+    login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
+    assert "1 rapprochement à examiner" in client.get("/watch/").get_data(as_text=True)
+    proposed = client.get("/watch/?match_state=proposed").get_data(as_text=True)
+    assert advisory.reference in proposed
+    client.post("/logout")
+    login_as(Role.REFERENT, libriciel["vitry"])
+    listing = client.get("/watch/").get_data(as_text=True)
+    assert advisory.reference in listing and "à examiner" not in listing
+    proposed = client.get("/watch/?match_state=proposed").get_data(as_text=True)
+    assert advisory.reference not in proposed
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'match_state=proposed' not in dashboard
