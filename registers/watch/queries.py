@@ -97,13 +97,15 @@ def visible_advisories(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of (Advisory, members, deployments, late, to_review), newest first."""
     statement = sa.select(Advisory, *exposure_columns(user=user))
     statement = scope(statement, model=Advisory, user=user)
-    return filtered(statement, filters, user=user).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    newest_first = (Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(*newest_first)
 
 
 def advisory_list(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of the advisories alone (the API's list)."""
     statement = scope(sa.select(Advisory), user=user)
-    return filtered(statement, filters, user=user).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    newest_first = (Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(*newest_first)
 
 
 def matches_of(session, advisory: Advisory, *, user=None) -> list[AdvisoryMatch]:

@@ -278,9 +278,7 @@ def test_referent_does_not_see_other_members_proposals(
     advisory = make_advisory(
         products=[{"vendor": "Libriciel", "product": "i-Parapheur"}, {"product": "S2low"}]
     )
-    parapheur = next(
-        m for m in advisory.matches if m.application_id == libriciel["parapheur"].id
-    )
+    parapheur = next(m for m in advisory.matches if m.application_id == libriciel["parapheur"].id)
     services.confirm_match(session, parapheur, actor="t", today=advisory.published_on)
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
@@ -294,4 +292,4 @@ def test_referent_does_not_see_other_members_proposals(
     proposed = client.get("/watch/?match_state=proposed").get_data(as_text=True)
     assert advisory.reference not in proposed
     dashboard = client.get("/").get_data(as_text=True)
-    assert 'match_state=proposed' not in dashboard
+    assert "match_state=proposed" not in dashboard
