@@ -336,12 +336,16 @@ def update_treatment(
         errors["accepted_until"] = _("doit être à venir")
     if errors:
         raise FieldErrors(errors)
+    previous = treatment.state
     for key, value in cleaned.items():
         setattr(treatment, key, value)
     if state == TreatmentState.PENDING:
         treatment.closed_on = None
-    elif treatment.closed_on is None:
+    elif state != previous or treatment.closed_on is None:
+        # Each change into a closed state closes it again: that day, or the day patched.
         treatment.closed_on = treatment.patched_on if state == TreatmentState.PATCHED else today
+    elif state == TreatmentState.PATCHED and "patched_on" in cleaned:
+        treatment.closed_on = treatment.patched_on
     audit.describe(session, treatment, actor=actor, summary=f"Advisory treatment {treatment.id}")
     return treatment
 

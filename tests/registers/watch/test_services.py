@@ -328,3 +328,34 @@ def test_due_date_runs_from_a_late_confirmation_or_deployment(
     deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
     new = session.scalar(sa.select(Treatment).where(Treatment.deployment_id == deployment.id))
     assert new.due_on == today_in_paris() + timedelta(days=7)
+
+
+def test_closed_on_follows_each_change_into_a_closed_state(session, libriciel, make_advisory):
+    advisory = make_advisory()
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "mitigated", "mitigation": "Filtrage"},
+        actor="test",
+        today=date(2026, 11, 10),
+    )
+    assert treatment.closed_on == date(2026, 11, 10)
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "patched", "patched_on": date(2026, 11, 20)},
+        actor="test",
+        today=date(2026, 11, 21),
+    )
+    assert treatment.closed_on == date(2026, 11, 20)
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "accepted", "accepted_by": "DGS", "accepted_until": date(2027, 6, 30)},
+        actor="test",
+        today=date(2026, 11, 25),
+    )
+    assert treatment.closed_on == date(2026, 11, 25)
