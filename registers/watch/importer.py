@@ -6,6 +6,7 @@ in the JSON where it went wrong, and nothing of it is written."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -85,6 +86,17 @@ def _items(node, path, key):
     """(path of each item, item) of the list node[key] (none when absent)."""
     values = _get(node, path, key, list) or []
     return [(_at(_at(path, key), index), item) for index, item in enumerate(values)]
+
+
+CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
+
+
+def _cve_id(node, path: str, key: str, *, required=False) -> str | None:
+    """A CVE identifier (CVE-YYYY-NNNN...), refused in another form."""
+    value = _get(node, path, key, str, required=required)
+    if value is not None and not CVE_ID.fullmatch(value.upper()):
+        raise DocumentRefused(_at(path, key), _("un identifiant CVE-AAAA-NNNN est attendu"))
+    return value.upper() if value else None
 
 
 def _day(text: str | None, where: str) -> date | None:
@@ -285,7 +297,7 @@ def read_csaf(document: dict) -> dict:
             _severity_word(_get(aggregate, "document.aggregate_severity", "text", str))
         )
     for where, vulnerability in _items(document, "", "vulnerabilities"):
-        cve = _get(vulnerability, where, "cve", str)
+        cve = _cve_id(vulnerability, where, "cve")
         if cve:
             cves.append(cve)
         for score_where, score in _items(vulnerability, where, "scores"):
@@ -353,7 +365,9 @@ def read_cve(record: dict) -> dict:
     if _get(record, "", "dataType", str, required=True) != "CVE_RECORD":
         raise DocumentRefused("dataType", _("CVE_RECORD est attendu"))
     metadata = _get(record, "", "cveMetadata", dict, required=True)
-    cve = _get(metadata, "cveMetadata", "cveId", str, required=True)
+    cve = _cve_id(metadata, "cveMetadata", "cveId", required=True)
+    if _get(metadata, "cveMetadata", "state", str) == "REJECTED":
+        raise DocumentRefused("cveMetadata.state", _("cette CVE a été rejetée"))
     published = _get(metadata, "cveMetadata", "datePublished", str) or _get(
         metadata, "cveMetadata", "dateReserved", str, required=True
     )

@@ -290,3 +290,15 @@ def test_unexpected_shape_refused_not_raised(session, monkeypatch):
 
     monkeypatch.setattr(importer, "read_cve", broken)
     assert "mal formé" in _refused(session, _cve())
+
+
+def test_rejected_cve_and_bad_cve_ids_refused(session):
+    cve = _cve()
+    cve["cveMetadata"]["state"] = "REJECTED"
+    assert "cveMetadata.state" in _refused(session, cve)
+    cve = _cve()
+    cve["cveMetadata"]["cveId"] = "not-a-cve"
+    assert "cveMetadata.cveId" in _refused(session, cve)
+    csaf = _csaf()
+    csaf["vulnerabilities"][0]["cve"] = "CVE-26-1"
+    assert "vulnerabilities[0].cve" in _refused(session, csaf)
