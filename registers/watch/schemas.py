@@ -98,7 +98,7 @@ class TreatmentState(LabeledEnum):
             cls.PENDING: _l("À traiter"),
             cls.NOT_AFFECTED: _l("Non concerné (version)"),
             cls.PATCHED: _l("Corrigé"),
-            cls.MITIGATED: _l("Contourné"),
+            cls.MITIGATED: _l("Atténué"),
             cls.ACCEPTED: _l("Risque accepté"),
         }
 

@@ -359,3 +359,8 @@ def test_closed_on_follows_each_change_into_a_closed_state(session, libriciel, m
         today=date(2026, 11, 25),
     )
     assert treatment.closed_on == date(2026, 11, 25)
+
+
+def test_mitigated_reads_attenue(app):
+    with app.test_request_context():
+        assert str(TreatmentState.MITIGATED.label) == "Atténué"
