@@ -576,6 +576,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("watch.upload", "POST"): Entry(R.WATCH, A.CREATE, expect=host_only),
     ("watch.confirm_match", "POST"): Entry(R.WATCH, A.EDIT, MATCH, expect=catalogue_write),
     ("watch.dismiss_match", "POST"): Entry(R.WATCH, A.EDIT, MATCH, expect=catalogue_write),
+    ("watch.treat_deployments", "POST"): Entry(R.WATCH, A.EDIT, MATCH, expect=catalogue_write),
     ("watch.edit_treatment", "GET"): Entry(R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write),
     ("watch.edit_treatment", "POST"): Entry(R.WATCH, A.EDIT, TREATMENT, expect=catalogue_write),
     ("watch.open_corrective_action", "POST"): Entry(

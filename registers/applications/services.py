@@ -45,6 +45,8 @@ REGISTER = Register.APPLICATIONS
 # The hooks the map runs for the registers that follow it (compliance.registry.Hook).
 RENAMED_HOOK = "application_renamed"
 DEPLOYED_HOOK = "application_deployed"
+DEPLOYMENT_ARCHIVED_HOOK = "deployment_archived"
+DEPLOYMENT_RESTORED_HOOK = "deployment_restored"
 
 
 def vendor_key(name: str | None) -> str:
@@ -364,12 +366,22 @@ def _deployment_summary(deployment: Deployment) -> str:
 
 def archive_deployment(session: Session, deployment: Deployment, *, actor, version=None):
     summary = _deployment_summary(deployment)
-    return _set_archived(session, deployment, True, summary, actor=actor, version=version)
+    live = deployment.archived_at is None
+    _set_archived(session, deployment, True, summary, actor=actor, version=version)
+    if live:
+        session.flush()
+        run_hooks(DEPLOYMENT_ARCHIVED_HOOK, session, deployment)
+    return deployment
 
 
 def restore_deployment(session: Session, deployment: Deployment, *, actor, version=None):
     summary = _deployment_summary(deployment)
-    return _set_archived(session, deployment, False, summary, actor=actor, version=version)
+    archived = deployment.archived_at is not None
+    _set_archived(session, deployment, False, summary, actor=actor, version=version)
+    if archived:
+        session.flush()
+        run_hooks(DEPLOYMENT_RESTORED_HOOK, session, deployment)
+    return deployment
 
 
 # --- interfaces -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from registers.watch.schemas import (
     AdvisoryPatch,
     AdvisoryRead,
     AdvisoryUpdate,
+    TreatmentChanges,
     TreatmentPatch,
     TreatmentRead,
     TreatmentUpdate,
@@ -128,7 +129,7 @@ def update_treatment(treatment_id: int):
     def call(session):
         version = _version(data)
         check_version(record, version)
-        values = validate(TreatmentUpdate, data)
+        values = validate(TreatmentChanges, data)
         return services.update_treatment(
             session, record, values, actor=current_user, version=version
         )

@@ -136,10 +136,11 @@ def load(session: Session, *, actor) -> None:
         values["reference"]: services.create_advisory(session, values, actor=actor)
         for values in _advisories(today)
     }
-    for match in created["CERTFR-2026-AVI-0871"].matches:
-        services.confirm_match(session, match, actor=actor)
-    for match in created["CVE-2026-40112"].matches:
-        services.confirm_match(session, match, actor=actor)
+    # The CISO confirmed these on the day they were published.
+    for reference in ("CERTFR-2026-AVI-0871", "CVE-2026-40112"):
+        advisory = created[reference]
+        for match in advisory.matches:
+            services.confirm_match(session, match, actor=actor, today=advisory.published_on)
     for match in created["C3RB-SA-2026-02"].matches:
         services.dismiss_match(session, match, actor=actor)
     _treat(session, created, slugs, today, actor=actor)

@@ -143,3 +143,7 @@ class PeriodForm(Form):
     start = DateField(_l("Du"), validators=[required(typed=True)])
     end = DateField(_l("Au"), validators=[required(typed=True)])
     organisation_id = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+
+
+class DecisionForm(VersionedForm):
+    """Confirming or dismissing a match: nothing but the version the CISO saw."""

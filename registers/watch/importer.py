@@ -6,6 +6,7 @@ in the JSON where it went wrong, and nothing of it is written."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -87,6 +88,17 @@ def _items(node, path, key):
     return [(_at(_at(path, key), index), item) for index, item in enumerate(values)]
 
 
+CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
+
+
+def _cve_id(node, path: str, key: str, *, required=False) -> str | None:
+    """A CVE identifier (CVE-YYYY-NNNN...), refused in another form."""
+    value = _get(node, path, key, str, required=required)
+    if value is not None and not CVE_ID.fullmatch(value.upper()):
+        raise DocumentRefused(_at(path, key), _("un identifiant CVE-AAAA-NNNN est attendu"))
+    return value.upper() if value else None
+
+
 def _day(text: str | None, where: str) -> date | None:
     if text is None:
         return None
@@ -127,8 +139,9 @@ def _worst(*severities) -> AdvisorySeverity | None:
 
 
 def _source_of_publisher(publisher: dict | None) -> AdvisorySource:
-    name = ((publisher or {}).get("name") or "").upper().replace(" ", "")
-    category = (publisher or {}).get("category")
+    where = "document.publisher"
+    name = (_get(publisher or {}, where, "name", str) or "").upper().replace(" ", "")
+    category = _get(publisher or {}, where, "category", str)
     if "CERT-FR" in name or "CERTFR" in name or "ANSSI" in name:
         return AdvisorySource.CERT_FR
     if category == "vendor":
@@ -138,19 +151,26 @@ def _source_of_publisher(publisher: dict | None) -> AdvisorySource:
     return AdvisorySource.OTHER
 
 
-def _csaf_products(tree: dict | None, path: str) -> list[dict]:
-    """The products of the product tree: each (vendor, product name) once, with the versions
-    named under it and the first CPE and purl given."""
-    found: dict[tuple[str, str], dict] = {}
+AFFECTED_STATUSES = ("known_affected", "first_affected", "last_affected", "under_investigation")
+VERSION_CATEGORIES = ("product_version", "product_version_range")
 
-    def helper_of(node, where):
-        product = _get(node, where, "product", dict)
-        if not product:
-            return None, None
-        helper = _get(product, _at(where, "product"), "product_identification_helper", dict)
-        if not helper:
-            return None, None
-        return helper.get("cpe"), helper.get("purl")
+
+def _csaf_leaves(tree: dict | None, path: str) -> tuple[list[dict], dict[str, dict]]:
+    """Every product of the product tree (vendor, product name, version text, CPE, purl), and
+    those with a product_id indexed by it: each branch leaf, each full_product_names entry and
+    each relationship's full_product_name."""
+    leaves: list[dict] = []
+    by_id: dict[str, dict] = {}
+
+    def add(leaf: dict, product_id: str | None) -> None:
+        leaves.append(leaf)
+        if product_id:
+            by_id[product_id] = leaf
+
+    def helper_of(product, where):
+        helper = _get(product, where, "product_identification_helper", dict) or {}
+        cpe, purl = helper.get("cpe"), helper.get("purl")
+        return (cpe if isinstance(cpe, str) else None, purl if isinstance(purl, str) else None)
 
     def walk(node, where, vendor, name):
         category = _get(node, where, "category", str, required=True)
@@ -160,19 +180,22 @@ def _csaf_products(tree: dict | None, path: str) -> list[dict]:
         elif category == "product_name" or (category == "product_family" and name is None):
             name = label
         children = _items(node, where, "branches")
-        cpe, purl = helper_of(node, where)
-        if category == "product_version" or (not children and name):
+        product = _get(node, where, "product", dict)
+        if category in VERSION_CATEGORIES or (not children and name) or product:
             if name is None:
                 raise DocumentRefused(where, _("une version sans produit"))
-            entry = found.setdefault((vendor or "", name), {"vendor": vendor, "product": name})
-            if category == "product_version":
-                versions = entry.setdefault("versions_list", [])
-                if label not in versions:
-                    versions.append(label)
-            if cpe and "cpe" not in entry:
-                entry["cpe"] = cpe
-            if purl and "purl" not in entry:
-                entry["purl"] = purl
+            product_where = _at(where, "product")
+            cpe, purl = helper_of(product, product_where) if product else (None, None)
+            add(
+                {
+                    "vendor": vendor,
+                    "product": name,
+                    "version": label if category in VERSION_CATEGORIES else None,
+                    "cpe": cpe,
+                    "purl": purl,
+                },
+                _get(product, product_where, "product_id", str) if product else None,
+            )
         for child_where, child in children:
             walk(child, child_where, vendor, name)
 
@@ -180,14 +203,67 @@ def _csaf_products(tree: dict | None, path: str) -> list[dict]:
         walk(branch, where, None, None)
     for where, full in _items(tree or {}, path, "full_product_names"):
         label = _get(full, where, "name", str, required=True)
-        helper = _get(full, where, "product_identification_helper", dict) or {}
-        entry = found.setdefault(("", label), {"vendor": None, "product": label})
+        cpe, purl = helper_of(full, where)
+        add(
+            {"vendor": None, "product": label, "version": None, "cpe": cpe, "purl": purl},
+            _get(full, where, "product_id", str),
+        )
+    for where, relation in _items(tree or {}, path, "relationships"):
+        full_where = _at(where, "full_product_name")
+        full = _get(relation, where, "full_product_name", dict, required=True)
+        product_id = _get(full, full_where, "product_id", str, required=True)
+        reference = _get(relation, where, "product_reference", str)
+        base = by_id.get(reference) if reference else None
+        if base is not None:
+            by_id[product_id] = base
+        else:
+            label = _get(full, full_where, "name", str, required=True)
+            by_id[product_id] = {
+                "vendor": None,
+                "product": label,
+                "version": None,
+                "cpe": None,
+                "purl": None,
+            }
+    return leaves, by_id
+
+
+def _csaf_products(document: dict) -> list[dict]:
+    """The products the document says are affected: those its vulnerabilities list as known,
+    first or last affected or under investigation (fixed and not affected ones are left out),
+    each (vendor, product name) once with its versions and first CPE and purl. A vulnerability
+    without product_status names every product of the tree."""
+    leaves, by_id = _csaf_leaves(_get(document, "", "product_tree", dict), "product_tree")
+    chosen: list[dict] = []
+    every = False
+    for where, vulnerability in _items(document, "", "vulnerabilities"):
+        status = _get(vulnerability, where, "product_status", dict)
+        if status is None:
+            every = True
+            continue
+        status_where = _at(where, "product_status")
+        for key in AFFECTED_STATUSES:
+            for id_where, product_id in _items(status, status_where, key):
+                if not isinstance(product_id, str) or product_id not in by_id:
+                    message = _("ce produit n'est pas dans l'arbre des produits")
+                    raise DocumentRefused(id_where, message)
+                chosen.append(by_id[product_id])
+    if every or not _items(document, "", "vulnerabilities"):
+        chosen = leaves + [leaf for leaf in chosen if leaf not in leaves]
+    found: dict[tuple[str, str], dict] = {}
+    for leaf in chosen:
+        entry = found.setdefault(
+            (leaf["vendor"] or "", leaf["product"]),
+            {"vendor": leaf["vendor"], "product": leaf["product"], "versions_list": []},
+        )
+        if leaf["version"] and leaf["version"] not in entry["versions_list"]:
+            entry["versions_list"].append(leaf["version"])
         for key in ("cpe", "purl"):
-            if helper.get(key) and key not in entry:
-                entry[key] = helper[key]
+            if leaf[key] and key not in entry:
+                entry[key] = leaf[key]
     products = []
     for entry in found.values():
-        versions = entry.pop("versions_list", None)
+        versions = entry.pop("versions_list")
         if versions:
             entry["versions"] = ", ".join(versions)[:500]
         products.append({k: v for k, v in entry.items() if v})
@@ -217,9 +293,11 @@ def read_csaf(document: dict) -> dict:
     ]
     aggregate = _get(head, "document", "aggregate_severity", dict)
     if aggregate:
-        severities.append(_severity_word(aggregate.get("text")))
+        severities.append(
+            _severity_word(_get(aggregate, "document.aggregate_severity", "text", str))
+        )
     for where, vulnerability in _items(document, "", "vulnerabilities"):
-        cve = _get(vulnerability, where, "cve", str)
+        cve = _cve_id(vulnerability, where, "cve")
         if cve:
             cves.append(cve)
         for score_where, score in _items(vulnerability, where, "scores"):
@@ -255,7 +333,7 @@ def read_csaf(document: dict) -> dict:
         or AdvisorySeverity.MEDIUM,
         "cvss_score": score,
         "cve_ids": cves,
-        "products": _csaf_products(_get(document, "", "product_tree", dict), "product_tree"),
+        "products": _csaf_products(document),
         "summary": "\n\n".join(dict.fromkeys(summaries)) or None,
         "workaround": "\n\n".join(dict.fromkeys(workarounds)) or None,
         "link": link,
@@ -287,7 +365,9 @@ def read_cve(record: dict) -> dict:
     if _get(record, "", "dataType", str, required=True) != "CVE_RECORD":
         raise DocumentRefused("dataType", _("CVE_RECORD est attendu"))
     metadata = _get(record, "", "cveMetadata", dict, required=True)
-    cve = _get(metadata, "cveMetadata", "cveId", str, required=True)
+    cve = _cve_id(metadata, "cveMetadata", "cveId", required=True)
+    if _get(metadata, "cveMetadata", "state", str) == "REJECTED":
+        raise DocumentRefused("cveMetadata.state", _("cette CVE a été rejetée"))
     published = _get(metadata, "cveMetadata", "datePublished", str) or _get(
         metadata, "cveMetadata", "dateReserved", str, required=True
     )
@@ -324,7 +404,7 @@ def read_cve(record: dict) -> dict:
             cvss = _get(metric, where, key, dict)
             if cvss:
                 scores.append(_get(cvss, _at(where, key), "baseScore", float, required=True))
-                severities.append(_severity_word(cvss.get("baseSeverity")))
+                severities.append(_severity_word(_get(cvss, _at(where, key), "baseSeverity", str)))
     score = max(scores) if scores else None
     workarounds = [
         _get(item, where, "value", str, required=True)
@@ -334,7 +414,8 @@ def read_cve(record: dict) -> dict:
         _get(item, where, "url", str, required=True)
         for where, item in _items(cna, base, "references")
     ]
-    provider = (_get(cna, base, "providerMetadata", dict) or {}).get("shortName") or ""
+    provider_metadata = _get(cna, base, "providerMetadata", dict) or {}
+    provider = _get(provider_metadata, _at(base, "providerMetadata"), "shortName", str) or ""
     title = _get(cna, base, "title", str) or f"{cve} {products[0]['product']}"
     return {
         "source": AdvisorySource.CERT_FR
@@ -378,12 +459,17 @@ def read_document(data: bytes) -> dict:
         ) from None
     if not isinstance(document, dict):
         raise DocumentRefused("", _("un objet JSON est attendu"))
-    if "document" in document:
-        values = read_csaf(document)
-    elif "cveMetadata" in document or "dataType" in document:
-        values = read_cve(document)
-    else:
-        raise DocumentRefused("", _("ni un document CSAF 2.0 ni un enregistrement CVE JSON 5"))
+    try:
+        if "document" in document:
+            values = read_csaf(document)
+        elif "cveMetadata" in document or "dataType" in document:
+            values = read_cve(document)
+        else:
+            raise DocumentRefused("", _("ni un document CSAF 2.0 ni un enregistrement CVE JSON 5"))
+    except (TypeError, AttributeError, ValueError, KeyError) as error:
+        if isinstance(error, DocumentRefused):
+            raise
+        raise DocumentRefused("", _("document mal formé, illisible")) from None
     try:
         return validate(AdvisoryCreate, values).model_dump()
     except FieldErrors as error:

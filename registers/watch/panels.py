@@ -21,7 +21,7 @@ from registers.watch.models import (
     Treatment,
     late_condition,
 )
-from registers.watch.queries import REGISTER, advisories_of_application
+from registers.watch.queries import REGISTER, advisories_of_application, visible_applications
 from registers.watch.schemas import MatchState, TreatmentState
 
 WIDGET_SIZE = 6
@@ -35,7 +35,8 @@ def dashboard_widget(_context) -> dict | None:
     today = today_in_paris()
     to_review = scope(
         sa.select(sa.func.count(sa.distinct(AdvisoryMatch.advisory_id))).where(
-            AdvisoryMatch.state == MatchState.PROPOSED
+            AdvisoryMatch.state == MatchState.PROPOSED,
+            AdvisoryMatch.application_id.in_(visible_applications()),
         ),
         model=AdvisoryMatch,
     )

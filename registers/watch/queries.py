@@ -13,7 +13,7 @@ from compliance.access import scope
 from compliance.calendar import today_in_paris
 from compliance.i18n import PARIS
 from compliance.permissions import Action, Register
-from registers.applications.models import Application
+from registers.applications.models import Application, Deployment
 from registers.watch.models import Advisory, AdvisoryMatch, Treatment, late_condition
 from registers.watch.schemas import AdvisoryFilters, AdvisorySeverity, MatchState, TreatmentState
 
@@ -28,6 +28,12 @@ def _visible_treatments(action=Action.READ, *, user=None, organisation_id: int |
     if organisation_id is not None:
         statement = statement.where(Treatment.organisation_id == organisation_id)
     return statement
+
+
+def visible_applications(*, user=None):
+    """SELECT of the ids of the applications of the map the user sees (a member's referent:
+    those it uses): the matches shown and counted are theirs."""
+    return scope(sa.select(Application.id), model=Application, selected=False, user=user)
 
 
 def exposure_columns(*, user=None, organisation_id: int | None = None):
@@ -48,7 +54,11 @@ def exposure_columns(*, user=None, organisation_id: int | None = None):
     late = count(sa.func.count(Treatment.id), late_condition())
     to_review = (
         sa.select(sa.func.count(AdvisoryMatch.id))
-        .where(AdvisoryMatch.advisory_id == Advisory.id, AdvisoryMatch.state == MatchState.PROPOSED)
+        .where(
+            AdvisoryMatch.advisory_id == Advisory.id,
+            AdvisoryMatch.state == MatchState.PROPOSED,
+            AdvisoryMatch.application_id.in_(visible_applications(user=user)),
+        )
         .correlate(Advisory)
         .scalar_subquery()
     )
@@ -60,7 +70,7 @@ def exposure_columns(*, user=None, organisation_id: int | None = None):
     )
 
 
-def filtered(statement, filters: AdvisoryFilters | None):
+def filtered(statement, filters: AdvisoryFilters | None, *, user=None):
     if filters is None:
         return statement
     if filters.severity:
@@ -71,7 +81,8 @@ def filtered(statement, filters: AdvisoryFilters | None):
         statement = statement.where(
             Advisory.id.in_(
                 sa.select(AdvisoryMatch.advisory_id).where(
-                    AdvisoryMatch.state == filters.match_state
+                    AdvisoryMatch.state == filters.match_state,
+                    AdvisoryMatch.application_id.in_(visible_applications(user=user)),
                 )
             )
         )
@@ -86,19 +97,21 @@ def visible_advisories(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of (Advisory, members, deployments, late, to_review), newest first."""
     statement = sa.select(Advisory, *exposure_columns(user=user))
     statement = scope(statement, model=Advisory, user=user)
-    return filtered(statement, filters).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    newest_first = (Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(*newest_first)
 
 
 def advisory_list(filters: AdvisoryFilters | None = None, *, user=None):
     """SELECT of the advisories alone (the API's list)."""
     statement = scope(sa.select(Advisory), user=user)
-    return filtered(statement, filters).order_by(Advisory.published_on.desc(), Advisory.id.desc())
+    newest_first = (Advisory.published_on.desc(), Advisory.id.desc())
+    return filtered(statement, filters, user=user).order_by(*newest_first)
 
 
 def matches_of(session, advisory: Advisory, *, user=None) -> list[AdvisoryMatch]:
     """The matches of an advisory on the applications the user sees in the map (a member's
     referent: those it uses)."""
-    applications = scope(sa.select(Application.id), model=Application, selected=False, user=user)
+    applications = visible_applications(user=user)
     statement = (
         sa.select(AdvisoryMatch)
         .options(selectinload(AdvisoryMatch.application))
@@ -168,22 +181,44 @@ def period_figures(
     today: date | None = None,
 ) -> dict:
     """The watch's figures for a period, both days included, over every advisory (the
-    review's and bulletin's scope: `organisation_ids` narrows the treatments to those
-    members): advisories received by severity, matches confirmed, treatments due, closed, and
-    late (due in the period and still pending, or closed after their due date)."""
+    review's and bulletin's scope: `organisation_ids` narrows it to those members: their
+    treatments, and the advisories and matches confirmed on applications they use):
+    advisories received by severity, matches confirmed, treatments due, closed, and late (due
+    in the period and still pending, or closed after their due date)."""
     today = today or today_in_paris()
-    received = dict(
-        session.execute(
-            sa.select(Advisory.severity, sa.func.count(Advisory.id))
-            .where(Advisory.published_on.between(start, end))
-            .group_by(Advisory.severity)
-        ).all()
+    received_statement = (
+        sa.select(Advisory.severity, sa.func.count(Advisory.id))
+        .where(Advisory.published_on.between(start, end))
+        .group_by(Advisory.severity)
     )
     confirmed = sa.select(sa.func.count(AdvisoryMatch.id)).where(
         AdvisoryMatch.state == MatchState.CONFIRMED,
         AdvisoryMatch.decided_at >= _paris_midnight(start),
         AdvisoryMatch.decided_at < _paris_midnight(end + timedelta(days=1)),
     )
+    if organisation_ids is not None:
+        # Those members' advisories: a treatment of theirs, or a confirmed match on an
+        # application they use.
+        concerning = sa.or_(
+            AdvisoryMatch.id.in_(
+                sa.select(Treatment.match_id).where(Treatment.organisation_id.in_(organisation_ids))
+            ),
+            AdvisoryMatch.application_id.in_(
+                sa.select(Deployment.application_id).where(
+                    Deployment.organisation_id.in_(organisation_ids),
+                    Deployment.archived_at.is_(None),
+                )
+            ),
+        )
+        confirmed = confirmed.where(concerning)
+        received_statement = received_statement.where(
+            Advisory.id.in_(
+                sa.select(AdvisoryMatch.advisory_id).where(
+                    AdvisoryMatch.state == MatchState.CONFIRMED, concerning
+                )
+            )
+        )
+    received = dict(session.execute(received_statement).all())
     treatments = sa.select(sa.func.count(Treatment.id))
     if organisation_ids is not None:
         treatments = treatments.where(Treatment.organisation_id.in_(organisation_ids))

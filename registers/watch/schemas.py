@@ -98,7 +98,7 @@ class TreatmentState(LabeledEnum):
             cls.PENDING: _l("À traiter"),
             cls.NOT_AFFECTED: _l("Non concerné (version)"),
             cls.PATCHED: _l("Corrigé"),
-            cls.MITIGATED: _l("Contourné"),
+            cls.MITIGATED: _l("Atténué"),
             cls.ACCEPTED: _l("Risque accepté"),
         }
 
@@ -233,6 +233,10 @@ class TreatmentUpdate(TreatmentBase, Input):
     state: Code[TreatmentState]
 
 
+TreatmentChanges = partial(TreatmentUpdate, "TreatmentChanges")
+TreatmentChanges.__doc__ = """A treatment's changes (the API's PATCH): what is not sent stays."""
+
+
 class TreatmentRead(Output):
     id: int
     version: int
@@ -260,7 +264,7 @@ class AdvisoryPatch(AdvisoryUpdate):
     version: int
 
 
-class TreatmentPatch(TreatmentUpdate):
+class TreatmentPatch(TreatmentChanges):
     """A treatment's update sent to the API, at the version read."""
 
     version: int

@@ -30,6 +30,8 @@ from registers.watch.schemas import (
     AdvisoryUpdate,
     IdentifierCreate,
     MatchState,
+    TreatmentBase,
+    TreatmentChanges,
     TreatmentState,
     TreatmentUpdate,
 )
@@ -50,10 +52,12 @@ def due_days(severity: AdvisorySeverity | str) -> int:
     return (days or WATCH_DUE_DAYS)[AdvisorySeverity(severity).value]
 
 
-def due_on(advisory: Advisory) -> date:
-    """The day the treatments of an advisory are due: its publication, plus the severity's
-    delay."""
-    return advisory.published_on + timedelta(days=due_days(advisory.severity))
+def due_on(advisory: Advisory, opened_on: date | None = None) -> date:
+    """The day a treatment of an advisory is due: from its publication, or from the day the
+    treatment was opened when later (a late confirmation, a member deploying the application
+    afterwards), plus the severity's delay."""
+    start = max(advisory.published_on, opened_on) if opened_on else advisory.published_on
+    return start + timedelta(days=due_days(advisory.severity))
 
 
 # --- advisories -------------------------------------------------------------------------------
@@ -103,6 +107,14 @@ def update_advisory(
     cleaned = _checked(AdvisoryUpdate, changes).model_dump(exclude_unset=True)
     check_version(advisory, version)
     _plain_products(cleaned)
+    # The day each pending treatment was opened, when after the publication (its due date's
+    # start), kept when the severity or the publication changes.
+    opened = {}
+    if {"severity", "published_on"} & set(cleaned):
+        delay = timedelta(days=due_days(advisory.severity))
+        for treatment in _treatments(session, advisory_id=advisory.id):
+            start = treatment.due_on - delay
+            opened[treatment.id] = start if start > advisory.published_on else None
     if "reference" in cleaned:
         _unique_reference(session, cleaned["reference"], advisory)
     for key, value in cleaned.items():
@@ -113,7 +125,7 @@ def update_advisory(
     if {"severity", "published_on"} & set(cleaned):
         for treatment in _treatments(session, advisory_id=advisory.id):
             if treatment.state == TreatmentState.PENDING:
-                treatment.due_on = due_on(advisory)
+                treatment.due_on = due_on(advisory, opened.get(treatment.id))
     audit.describe(session, advisory, actor=actor, summary=_summary(advisory))
     return advisory
 
@@ -175,21 +187,40 @@ def match_application(session: Session, application_id: int) -> list[AdvisoryMat
 
 
 def confirm_match(
-    session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
+    session: Session,
+    match: AdvisoryMatch,
+    *,
+    actor,
+    version: int | None = None,
+    today: date | None = None,
 ) -> list[Treatment]:
     """The advisory concerns the application: one pending treatment for each member using it
     (live deployment), due by the severity's delay. Returns the treatments created."""
     check_version(match, version)
-    match.state = MatchState.CONFIRMED
-    match.decided_by_id = _actor_id(actor)
-    match.decided_at = utcnow()
-    created = _treat_deployments(session, match)
-    audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} confirmed")
-    return created
+    if match.state != MatchState.CONFIRMED:
+        match.state = MatchState.CONFIRMED
+        match.decided_by_id = _actor_id(actor)
+        match.decided_at = utcnow()
+        audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} confirmed")
+    return _treat_deployments(session, match, today)
 
 
-def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment]:
+def treat_deployments(
+    session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
+) -> list[Treatment]:
+    """A confirmed match: a pending treatment for each live deployment that has none yet (a
+    member that started using the application since). The decision stays as it was."""
+    check_version(match, version)
+    if match.state != MatchState.CONFIRMED:
+        raise FieldErrors({"state": _("confirmez d'abord le rapprochement")})
+    return _treat_deployments(session, match)
+
+
+def _treat_deployments(
+    session: Session, match: AdvisoryMatch, today: date | None = None
+) -> list[Treatment]:
     advisory = session.get(Advisory, match.advisory_id)
+    today = today or today_in_paris()
     treated = {t.deployment_id for t in _treatments(session, match_id=match.id)}
     deployments = session.scalars(
         sa.select(Deployment)
@@ -209,7 +240,7 @@ def _treat_deployments(session: Session, match: AdvisoryMatch) -> list[Treatment
             application_id=match.application_id,
             deployment_id=deployment.id,
             organisation_id=deployment.organisation_id,
-            due_on=due_on(advisory),
+            due_on=due_on(advisory, today),
         )
         session.add(treatment)
         created.append(treatment)
@@ -233,17 +264,36 @@ def treat_new_deployment(session: Session, deployment: Deployment) -> list[Treat
     return created
 
 
+def _opened_nothing(treatment: Treatment) -> bool:
+    """A pending treatment that opened neither a corrective action nor an incident."""
+    return (
+        treatment.state == TreatmentState.PENDING
+        and treatment.corrective_action_id is None
+        and treatment.incident_id is None
+    )
+
+
+def drop_archived_deployment(session: Session, deployment: Deployment) -> None:
+    """A member stops using an application: its treatments still to do go, unless they
+    opened a corrective action or an incident (the record of what was started stays)."""
+    for treatment in _treatments(session, deployment_id=deployment.id):
+        if _opened_nothing(treatment):
+            session.delete(treatment)
+    session.flush()
+
+
 def dismiss_match(
     session: Session, match: AdvisoryMatch, *, actor, version: int | None = None
 ) -> AdvisoryMatch:
     """The advisory does not concern the application: its pending treatments go (those with
-    an outcome stay, as the record of what was done)."""
+    an outcome, or that opened a corrective action or an incident, stay as the record of what
+    was done)."""
     check_version(match, version)
     match.state = MatchState.DISMISSED
     match.decided_by_id = _actor_id(actor)
     match.decided_at = utcnow()
     for treatment in _treatments(session, match_id=match.id):
-        if treatment.state == TreatmentState.PENDING:
+        if _opened_nothing(treatment):
             session.delete(treatment)
     session.flush()
     audit.describe(session, match, actor=actor, summary=f"Advisory match {match.id} dismissed")
@@ -256,36 +306,46 @@ def dismiss_match(
 def update_treatment(
     session: Session,
     treatment: Treatment,
-    values: TreatmentUpdate | Mapping[str, Any],
+    values: TreatmentUpdate | TreatmentChanges | Mapping[str, Any],
     *,
     actor,
     version: int | None = None,
     today: date | None = None,
 ) -> Treatment:
     """Record what the member did: the state and what it needs (the version in use, the day
-    it was patched, how it was mitigated, who accepted the risk until when)."""
-    cleaned = _checked(TreatmentUpdate, values).model_dump()
+    it was patched, how it was mitigated, who accepted the risk until when). Only the fields
+    given change; the state's needs are checked on the result."""
+    if isinstance(values, TreatmentUpdate | TreatmentChanges):
+        cleaned = values.model_dump(exclude_unset=True)
+    else:
+        cleaned = validate(TreatmentChanges, values).model_dump(exclude_unset=True)
     check_version(treatment, version)
     today = today or today_in_paris()
-    state = TreatmentState(cleaned["state"])
+    merged = {name: getattr(treatment, name) for name in TreatmentBase.model_fields} | cleaned
+    state = TreatmentState(merged["state"])
     errors = {
         name: _("est obligatoire pour cet état")
         for name in STATE_NEEDS.get(state, ())
-        if not cleaned.get(name)
+        if not merged.get(name)
     }
     if cleaned.get("patched_on") and cleaned["patched_on"] > today:
         errors["patched_on"] = _("ne peut pas être dans le futur")
-    until = cleaned.get("accepted_until")
-    if state == TreatmentState.ACCEPTED and until and until < today:
+    until = merged.get("accepted_until")
+    changed = {"state", "accepted_until"} & set(cleaned)
+    if state == TreatmentState.ACCEPTED and until and until < today and changed:
         errors["accepted_until"] = _("doit être à venir")
     if errors:
         raise FieldErrors(errors)
+    previous = treatment.state
     for key, value in cleaned.items():
         setattr(treatment, key, value)
     if state == TreatmentState.PENDING:
         treatment.closed_on = None
-    elif treatment.closed_on is None:
+    elif state != previous or treatment.closed_on is None:
+        # Each change into a closed state closes it again: that day, or the day patched.
         treatment.closed_on = treatment.patched_on if state == TreatmentState.PATCHED else today
+    elif state == TreatmentState.PATCHED and "patched_on" in cleaned:
+        treatment.closed_on = treatment.patched_on
     audit.describe(session, treatment, actor=actor, summary=f"Advisory treatment {treatment.id}")
     return treatment
 

@@ -25,14 +25,20 @@ routes = Routes()
 
 def _decide(match_id: int, decide, message: str):
     match = get_or_404(AdvisoryMatch, match_id, Action.EDIT)
+    version = forms.DecisionForm().submitted_version()
     session = get_session()
     try:
-        decide(session, match, actor=current_user)
+        if version is None:
+            raise ConflictError(match)
+        decide(session, match, actor=current_user, version=version)
         session.commit()
         flash(message, "success")
     except ConflictError:
         session.rollback()
         flash(_("Ce rapprochement a été modifié entre-temps : vérifiez-le."), "error")
+    except FieldErrors as error:
+        session.rollback()
+        flash("; ".join(error.errors.values()), "error")
     return redirect(url_for(".detail", advisory_id=match.advisory_id)), 303
 
 
@@ -42,6 +48,15 @@ def confirm_match(match_id: int):
         match_id,
         services.confirm_match,
         _("Rapprochement confirmé : un traitement par membre utilisateur."),
+    )
+
+
+@routes.post("/matches/<int:match_id>/treat")
+def treat_deployments(match_id: int):
+    return _decide(
+        match_id,
+        services.treat_deployments,
+        _("Les nouveaux déploiements ont leur traitement."),
     )
 
 

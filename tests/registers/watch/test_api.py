@@ -55,7 +55,7 @@ def test_create_read_update_and_treat(api, ciso, session):
     from registers.watch.models import Advisory
 
     record = session.get(Advisory, advisory["id"])
-    services.confirm_match(session, record.matches[0], actor="t")
+    services.confirm_match(session, record.matches[0], actor="t", today=record.published_on)
     session.commit()
     treatments = api("GET", f"/advisories/{advisory['id']}/treatments", ciso).json["items"]
     assert len(treatments) == 2 and treatments[0]["due_on"] == "2026-12-02"
@@ -87,9 +87,9 @@ def test_referent_reads_own_exposure_and_cannot_write(
     api, make_user, token_for, session, libriciel, make_advisory
 ):
     ours = make_advisory()
-    services.confirm_match(session, ours.matches[0], actor="t")
+    services.confirm_match(session, ours.matches[0], actor="t", today=ours.published_on)
     theirs = make_advisory(products=[{"product": "S2low"}])
-    services.confirm_match(session, theirs.matches[0], actor="t")
+    services.confirm_match(session, theirs.matches[0], actor="t", today=theirs.published_on)
     token = token_for(make_user(Role.REFERENT, libriciel["vitry"]))
     references = [item["reference"] for item in api("GET", "/advisories", token).json["items"]]
     assert references == [ours.reference]
@@ -112,3 +112,27 @@ def test_keyset_pages(api, ciso, make_advisory, session):
     assert len(seen) == 4 and set(seen) == set(references)
     # Newest first, the later recorded first on the same day.
     assert seen == [references[0], references[3], references[2], references[1]]
+
+
+def test_treatment_patch_changes_only_what_is_sent(api, ciso, session, make_advisory):
+    advisory = make_advisory()
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
+    session.commit()
+    path = f"/advisories/treatments/{treatment.id}"
+    first = api(
+        "PATCH",
+        path,
+        ciso,
+        json={"version": treatment.version, "state": "mitigated", "mitigation": "Filtrage WAF"},
+    )
+    assert first.status_code == 200, first.json
+    noted = api(
+        "PATCH", path, ciso, json={"version": first.json["version"], "notes": "Vu en comité"}
+    )
+    assert noted.status_code == 200, noted.json
+    assert noted.json["state"] == "mitigated" and noted.json["mitigation"] == "Filtrage WAF"
+    assert noted.json["notes"] == "Vu en comité"
+    blanked = api("PATCH", path, ciso, json={"version": noted.json["version"], "mitigation": None})
+    assert blanked.status_code == 422 and "mitigation" in blanked.json["errors"]

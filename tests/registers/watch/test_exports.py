@@ -30,13 +30,13 @@ def watched(session, libriciel, make_advisory):
     parapheur = make_advisory(
         reference="CERTFR-2026-AVI-0871", severity="critical", published_on=date(2026, 11, 2)
     )
-    services.confirm_match(session, parapheur.matches[0], actor="t")
+    services.confirm_match(session, parapheur.matches[0], actor="t", today=parapheur.published_on)
     october = make_advisory(
         reference="CERTFR-2026-AVI-0700",
         products=[{"product": "S2low"}],
         published_on=date(2026, 10, 2),
     )
-    services.confirm_match(session, october.matches[0], actor="t")
+    services.confirm_match(session, october.matches[0], actor="t", today=october.published_on)
     session.commit()
     return {"november": parapheur, "october": october}
 
@@ -110,3 +110,20 @@ def test_the_page_downloads_the_bulletin(client, login_as, libriciel, watched):
 def test_a_referent_may_not_download(client, login_as, libriciel, watched):
     login_as(Role.REFERENT, libriciel["vitry"])
     assert client.get("/watch/bulletin").status_code == 403
+
+
+def test_member_bulletin_counts_only_its_advisories(session, libriciel, watched, make_advisory):
+    from datetime import UTC, datetime
+
+    make_advisory(reference="CERTFR-2026-AVI-0999", published_on=date(2026, 11, 5))  # proposed
+    for advisory in watched.values():
+        advisory.matches[0].decided_at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+    session.flush()
+    period = (date(2026, 10, 1), date(2026, 11, 30))
+    everyone = export.bulletin_context(session, *period)["figures"]
+    assert everyone["received_total"] == 3 and everyone["confirmed"] == 2
+    vitry = export.bulletin_context(session, *period, libriciel["vitry"])["figures"]
+    assert vitry["received_total"] == 1 and vitry["confirmed"] == 1
+    assert vitry["received"]["critical"] == 1
+    villejuif = export.bulletin_context(session, *period, libriciel["villejuif"])["figures"]
+    assert villejuif["received_total"] == 0 and villejuif["confirmed"] == 0

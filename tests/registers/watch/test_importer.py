@@ -65,7 +65,9 @@ def test_csaf_import_matches_the_map_and_every_member(session, libriciel):
     advisory = outcome.advisory
     matched = {m.application_id: m for m in advisory.matches}
     assert set(matched) == {libriciel["parapheur"].id, libriciel["s2low"].id}
-    treatments = services.confirm_match(session, matched[libriciel["parapheur"].id], actor="t")
+    treatments = services.confirm_match(
+        session, matched[libriciel["parapheur"].id], actor="t", today=advisory.published_on
+    )
     assert sorted((t.organisation_id, t.due_on) for t in treatments) == sorted(
         [(libriciel["ivry"].id, date(2026, 12, 18)), (libriciel["vitry"].id, date(2026, 12, 18))]
     )
@@ -155,7 +157,9 @@ def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
     names = {m.application.name for m in advisory.matches}
     assert names == {"i parapheur", "S2low"}
     for match in advisory.matches:
-        treatments = services.confirm_match(session, match, actor="test")
+        treatments = services.confirm_match(
+            session, match, actor="test", today=advisory.published_on
+        )
         deploying = set(
             session.scalars(
                 sa.select(Deployment.organisation_id).where(
@@ -167,3 +171,134 @@ def test_csaf_on_the_shipped_catalogue_lists_every_member_deploying_it(session):
         assert deploying and {t.organisation_id for t in treatments} == deploying
         assert {t.due_on for t in treatments} == {date(2026, 12, 18)}
     assert session.scalar(sa.select(Application.id).where(Application.name == "S2low"))
+
+
+# --- review findings ------------------------------------------------------------------------
+
+
+def _csaf(**changes) -> dict:
+    document = json.loads((FIXTURES / "certfr-2026-avi-0871.json").read_bytes())
+    document.update(changes)
+    return document
+
+
+def _read(document: dict) -> dict:
+    values = read_document(json.dumps(document).encode())
+    values["products"] = [{k: v for k, v in p.items() if v} for p in values["products"]]
+    return values
+
+
+def test_csaf_product_status_fixed_and_not_affected_left_out():
+    document = _csaf()
+    document["vulnerabilities"][0]["product_status"] = {
+        "known_affected": ["CSAFPID-0002"],
+        "fixed": ["CSAFPID-0001"],
+    }
+    document["vulnerabilities"][1]["product_status"] = {"known_not_affected": ["CSAFPID-0003"]}
+    products = _read(document)["products"]
+    assert products == [
+        {"vendor": "Libriciel", "product": "i-Parapheur", "versions": "4.7.x antérieures à 4.7.16"}
+    ]
+
+
+def test_csaf_full_product_names_and_range_read_by_id():
+    document = _csaf()
+    document["product_tree"] = {
+        "branches": [
+            {
+                "category": "vendor",
+                "name": "Libriciel",
+                "branches": [
+                    {
+                        "category": "product_name",
+                        "name": "S2low",
+                        "branches": [
+                            {
+                                "category": "product_version_range",
+                                "name": "vers:generic/<5.0.44",
+                                "product": {"name": "S2low < 5.0.44", "product_id": "R1"},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+        "full_product_names": [
+            {"name": "Pastell", "product_id": "F1"},
+            {"name": "Webdelib", "product_id": "F2"},
+        ],
+    }
+    document["vulnerabilities"][0]["product_status"] = {"first_affected": ["R1", "F1"]}
+    document["vulnerabilities"][1]["product_status"] = {"fixed": ["F2"]}
+    products = _read(document)["products"]
+    assert products == [
+        {"vendor": "Libriciel", "product": "S2low", "versions": "vers:generic/<5.0.44"},
+        {"product": "Pastell"},
+    ]
+
+
+def test_csaf_product_status_pointing_at_nothing_refused(session):
+    document = _csaf()
+    document["vulnerabilities"][1]["product_status"] = {"known_affected": ["CSAFPID-9999"]}
+    outcome = import_document(session, json.dumps(document).encode(), "x.json", actor="t")
+    assert outcome.status == "refused"
+    assert "vulnerabilities[1].product_status.known_affected[0]" in outcome.message
+    assert _count(session, Advisory) == 0
+
+
+def test_csaf_without_product_status_names_every_product():
+    document = _csaf()
+    for vulnerability in document["vulnerabilities"]:
+        vulnerability.pop("product_status")
+    assert [p["product"] for p in _read(document)["products"]] == ["i-Parapheur", "S2low"]
+
+
+def _cve(**changes) -> dict:
+    record = json.loads((FIXTURES / "cve-2026-40112.json").read_bytes())
+    record.update(changes)
+    return record
+
+
+def _refused(session, document) -> str:
+    outcome = import_document(session, json.dumps(document).encode(), "bad.json", actor="t")
+    assert outcome.status == "refused"
+    assert _count(session, Advisory) == 0
+    assert outcome.line().startswith("bad.json: ")
+    return outcome.message
+
+
+def test_wrong_types_refused_with_their_path(session):
+    csaf = _csaf()
+    csaf["document"]["aggregate_severity"] = {"text": 5}
+    assert "document.aggregate_severity.text" in _refused(session, csaf)
+    csaf = _csaf()
+    csaf["document"]["publisher"]["name"] = ["CERT-FR"]
+    assert "document.publisher.name" in _refused(session, csaf)
+    cve = _cve()
+    cve["containers"]["cna"]["providerMetadata"]["shortName"] = 3
+    assert "containers.cna.providerMetadata.shortName" in _refused(session, cve)
+    cve = _cve()
+    cve["containers"]["cna"]["metrics"][0]["cvssV3_1"]["baseSeverity"] = ["HIGH"]
+    assert "containers.cna.metrics[0].cvssV3_1.baseSeverity" in _refused(session, cve)
+
+
+def test_unexpected_shape_refused_not_raised(session, monkeypatch):
+    from registers.watch import importer
+
+    def broken(_document):
+        return None.upper()
+
+    monkeypatch.setattr(importer, "read_cve", broken)
+    assert "mal formé" in _refused(session, _cve())
+
+
+def test_rejected_cve_and_bad_cve_ids_refused(session):
+    cve = _cve()
+    cve["cveMetadata"]["state"] = "REJECTED"
+    assert "cveMetadata.state" in _refused(session, cve)
+    cve = _cve()
+    cve["cveMetadata"]["cveId"] = "not-a-cve"
+    assert "cveMetadata.cveId" in _refused(session, cve)
+    csaf = _csaf()
+    csaf["vulnerabilities"][0]["cve"] = "CVE-26-1"
+    assert "vulnerabilities[0].cve" in _refused(session, csaf)

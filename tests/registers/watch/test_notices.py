@@ -19,7 +19,7 @@ def test_late_and_soon_treatments(session, libriciel, make_advisory):
     )  # due 25 Nov
     later = make_advisory(severity="low", published_on=date(2026, 11, 18))
     for advisory in (late, soon, later):
-        services.confirm_match(session, advisory.matches[0], actor="t")
+        services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
     session.flush()
     found = list(notices.NOTICES[0].source(session, now))
     assert sorted((n.record_ref, n.event_key.split(":")[-1]) for n in found) == sorted(

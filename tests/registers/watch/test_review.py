@@ -16,7 +16,9 @@ def test_review_figures_equal_the_list(client, login_as, session, libriciel, mak
     inside = make_advisory(severity="critical", published_on=date(2026, 11, 2))
     make_advisory(severity="high", published_on=date(2026, 11, 20))
     make_advisory(severity="high", published_on=date(2026, 10, 31))  # before the period
-    first, second = services.confirm_match(session, inside.matches[0], actor="t")
+    first, second = services.confirm_match(
+        session, inside.matches[0], actor="t", today=inside.published_on
+    )
     # Critical on 2 November: due on the 9th. One patched on time, one still pending: late.
     services.update_treatment(
         session,

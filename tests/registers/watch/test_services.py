@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from compliance.calendar import today_in_paris
 from compliance.db import ConflictError
 from compliance.services import FieldErrors
 from registers.watch import services
@@ -75,7 +76,7 @@ def test_identifier_needs_a_name(session, libriciel):
 def test_confirm_creates_one_treatment_per_live_deployment(session, libriciel, make_advisory):
     advisory = make_advisory(severity="critical", published_on=date(2026, 11, 2))
     match = advisory.matches[0]
-    treatments = services.confirm_match(session, match, actor="test")
+    treatments = services.confirm_match(session, match, actor="test", today=advisory.published_on)
     assert match.state == MatchState.CONFIRMED and match.decided_at is not None
     assert sorted(t.organisation_id for t in treatments) == sorted(
         [libriciel["ivry"].id, libriciel["vitry"].id]
@@ -90,7 +91,9 @@ def test_confirm_creates_one_treatment_per_live_deployment(session, libriciel, m
 def test_due_days_follow_the_setting(app, session, libriciel, make_advisory):
     app.config["WATCH_DUE_DAYS"] = {"critical": 2, "high": 10, "medium": 90, "low": 180}
     advisory = make_advisory(severity="high", published_on=date(2026, 11, 2))
-    treatments = services.confirm_match(session, advisory.matches[0], actor="test")
+    treatments = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )
     assert {t.due_on for t in treatments} == {date(2026, 11, 12)}
     # A change of severity moves the pending treatments' due date.
     services.update_advisory(session, advisory, {"severity": "critical"}, actor="test")
@@ -126,7 +129,9 @@ def test_dismiss_removes_pending_treatments_only(session, libriciel, make_adviso
 )
 def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, values, field):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     with pytest.raises(FieldErrors) as error:
         services.update_treatment(session, treatment, values, actor="test", today=date(2026, 11, 6))
     assert field in error.value.errors
@@ -135,7 +140,9 @@ def test_treatment_needs_what_its_state_says(session, libriciel, make_advisory, 
 
 def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     services.update_treatment(
         session,
         treatment,
@@ -150,7 +157,9 @@ def test_treatment_closed_and_reopened(session, libriciel, make_advisory):
 
 def test_treatment_version_conflict(session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="test")[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
     session.commit()
     with pytest.raises(ConflictError):
         services.update_treatment(
@@ -165,7 +174,9 @@ def test_treatment_version_conflict(session, libriciel, make_advisory):
 def test_late_condition_in_sql(session, libriciel, make_advisory):
     published = date.today() - timedelta(days=40)
     advisory = make_advisory(severity="high", published_on=published)
-    first, second = services.confirm_match(session, advisory.matches[0], actor="test")
+    first, second = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )
     services.update_treatment(
         session, second, {"state": "not_affected", "version_in_use": "5.2.0"}, actor="test"
     )
@@ -213,7 +224,7 @@ def test_the_map_changes_rematch_and_treat(session, libriciel, make_advisory, ma
     from registers.applications.schemas import ApplicationUpdate
 
     advisory = make_advisory()
-    services.confirm_match(session, advisory.matches[0], actor="test")
+    services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
     deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
     treatments = session.scalars(
         sa.select(Treatment).where(Treatment.deployment_id == deployment.id)
@@ -226,3 +237,130 @@ def test_the_map_changes_rematch_and_treat(session, libriciel, make_advisory, ma
     )
     session.refresh(other)
     assert [m.application_id for m in other.matches] == [libriciel["s2low"].id]
+
+
+def test_treating_new_deployments_keeps_the_decision(session, libriciel, make_advisory):
+    from datetime import UTC, datetime
+
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    with pytest.raises(FieldErrors):
+        services.treat_deployments(session, match, actor="test")
+    services.confirm_match(session, match, actor="test")
+    decided = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    match.decided_at = decided
+    session.flush()
+    vitry = session.scalar(
+        sa.select(Treatment).where(Treatment.organisation_id == libriciel["vitry"].id)
+    )
+    session.delete(vitry)
+    session.flush()
+    created = services.treat_deployments(session, match, actor="other", version=match.version)
+    assert [t.organisation_id for t in created] == [libriciel["vitry"].id]
+    assert services.confirm_match(session, match, actor="other") == []
+    session.flush()
+    session.refresh(match)
+    assert match.decided_at.replace(tzinfo=UTC) == decided
+
+
+def test_treatments_follow_deployments_archived_and_restored(session, libriciel, make_advisory):
+    from registers.applications import services as map_services
+    from registers.applications.models import Deployment
+    from registers.watch import links
+
+    advisory = make_advisory()
+    services.confirm_match(session, advisory.matches[0], actor="test", today=advisory.published_on)
+    by_member = {t.organisation_id: t for t in session.scalars(sa.select(Treatment)).all()}
+    links.open_corrective_action(session, by_member[libriciel["ivry"].id], actor="test")
+    session.flush()
+
+    def deployment_of(organisation):
+        return session.scalar(
+            sa.select(Deployment).where(
+                Deployment.organisation_id == organisation.id,
+                Deployment.application_id == libriciel["parapheur"].id,
+            )
+        )
+
+    def treated():
+        return sorted(session.scalars(sa.select(Treatment.organisation_id)).all())
+
+    for name in ("ivry", "vitry"):
+        map_services.archive_deployment(session, deployment_of(libriciel[name]), actor="test")
+    assert treated() == [libriciel["ivry"].id]
+    map_services.restore_deployment(session, deployment_of(libriciel["vitry"]), actor="test")
+    map_services.restore_deployment(session, deployment_of(libriciel["ivry"]), actor="test")
+    assert treated() == sorted([libriciel["ivry"].id, libriciel["vitry"].id])
+
+
+def test_dismiss_keeps_treatments_that_opened_an_action_or_an_incident(
+    session, libriciel, make_advisory
+):
+    from registers.watch import links
+
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    treatments = {
+        t.organisation_id: t for t in services.confirm_match(session, match, actor="test")
+    }
+    links.open_incident(session, treatments[libriciel["ivry"].id], actor="test")
+    session.flush()
+    services.dismiss_match(session, match, actor="test")
+    kept = session.scalars(sa.select(Treatment)).all()
+    assert [(t.organisation_id, t.state) for t in kept] == [
+        (libriciel["ivry"].id, TreatmentState.PENDING)
+    ]
+    assert kept[0].incident_id is not None
+
+
+def test_due_date_runs_from_a_late_confirmation_or_deployment(
+    session, libriciel, make_advisory, make_deployment
+):
+    advisory = make_advisory(severity="high", published_on=date(2026, 9, 1))
+    match = advisory.matches[0]
+    late_day = date(2026, 11, 20)
+    treatments = services.confirm_match(session, match, actor="test", today=late_day)
+    assert {t.due_on for t in treatments} == {late_day + timedelta(days=30)}
+    # A severity change keeps the start: the day the treatment was opened.
+    services.update_advisory(session, advisory, {"severity": "critical"}, actor="test")
+    assert {t.due_on for t in treatments} == {late_day + timedelta(days=7)}
+    # A member deploying the application afterwards has its delay from today.
+    deployment = make_deployment(libriciel["villejuif"], libriciel["parapheur"])
+    new = session.scalar(sa.select(Treatment).where(Treatment.deployment_id == deployment.id))
+    assert new.due_on == today_in_paris() + timedelta(days=7)
+
+
+def test_closed_on_follows_each_change_into_a_closed_state(session, libriciel, make_advisory):
+    advisory = make_advisory()
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="test", today=advisory.published_on
+    )[0]
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "mitigated", "mitigation": "Filtrage"},
+        actor="test",
+        today=date(2026, 11, 10),
+    )
+    assert treatment.closed_on == date(2026, 11, 10)
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "patched", "patched_on": date(2026, 11, 20)},
+        actor="test",
+        today=date(2026, 11, 21),
+    )
+    assert treatment.closed_on == date(2026, 11, 20)
+    services.update_treatment(
+        session,
+        treatment,
+        {"state": "accepted", "accepted_by": "DGS", "accepted_until": date(2027, 6, 30)},
+        actor="test",
+        today=date(2026, 11, 25),
+    )
+    assert treatment.closed_on == date(2026, 11, 25)
+
+
+def test_mitigated_reads_attenue(app):
+    with app.test_request_context():
+        assert str(TreatmentState.MITIGATED.label) == "Atténué"

@@ -56,7 +56,8 @@ def test_ciso_enters_an_advisory_and_confirms_its_match(client, login_as, sessio
     page = client.get(f"/watch/{advisory.id}").get_data(as_text=True)
     assert "i parapheur" in page and "À examiner" in page
     match = next(m for m in advisory.matches if m.application_id == libriciel["parapheur"].id)
-    assert client.post(f"/watch/matches/{match.id}/confirm").status_code == 303
+    confirmed = client.post(f"/watch/matches/{match.id}/confirm", data={"version": match.version})
+    assert confirmed.status_code == 303
     session.expire_all()
     assert session.get(type(match), match.id).state == MatchState.CONFIRMED
     assert count(session, Treatment) == 2
@@ -99,7 +100,9 @@ def test_upload_imports_one_document(client, login_as, session, libriciel):
 
 def test_treatment_edit_and_conflict(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t")[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     url = f"/watch/treatments/{treatment.id}/edit"
@@ -122,7 +125,9 @@ def test_treatment_opens_a_corrective_action_and_an_incident(
     client, login_as, session, libriciel, make_advisory
 ):
     advisory = make_advisory()
-    treatment = services.confirm_match(session, advisory.matches[0], actor="t")[0]
+    treatment = services.confirm_match(
+        session, advisory.matches[0], actor="t", today=advisory.published_on
+    )[0]
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
     assert client.post(f"/watch/treatments/{treatment.id}/corrective-action").status_code == 303
@@ -166,7 +171,7 @@ def test_referent_reads_own_exposure_only(client, login_as, session, libriciel, 
 
 def test_list_filters_and_counts(client, login_as, session, libriciel, make_advisory):
     critical = make_advisory(severity="critical", published_on=date(2026, 11, 20))
-    services.confirm_match(session, critical.matches[0], actor="t")
+    services.confirm_match(session, critical.matches[0], actor="t", today=critical.published_on)
     make_advisory(severity="low", published_on=date(2026, 10, 1))
     session.commit()
     login_as(Role.AUDITOR, libriciel["host"])
@@ -201,7 +206,7 @@ def test_identifiers_from_the_application_page(client, login_as, session, libric
 
 def test_dashboard_card(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory(published_on=date(2025, 1, 2))
-    services.confirm_match(session, advisory.matches[0], actor="t")
+    services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
     make_advisory(products=[{"product": "S2low"}])
     session.commit()
     login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
@@ -212,7 +217,7 @@ def test_dashboard_card(client, login_as, session, libriciel, make_advisory):
 
 def test_organisation_page_card(client, login_as, session, libriciel, make_advisory):
     advisory = make_advisory(published_on=date(2025, 1, 2))
-    services.confirm_match(session, advisory.matches[0], actor="t")
+    services.confirm_match(session, advisory.matches[0], actor="t", today=advisory.published_on)
     session.commit()
     login_as(Role.REFERENT, libriciel["vitry"])
     page = client.get("/organisations/vitry-sur-seine").get_data(as_text=True)
@@ -233,7 +238,9 @@ def test_pages_cost_the_same_whatever_the_data(
             member = make_organisation()
             make_deployment(member, libriciel["parapheur"])
             advisory = make_advisory(published_on=date(2025, 1, len(created) + 1))
-            services.confirm_match(session, advisory.matches[0], actor="t")
+            services.confirm_match(
+                session, advisory.matches[0], actor="t", today=advisory.published_on
+            )
             created.append(advisory)
         session.commit()
         first = created[0].id
@@ -243,3 +250,46 @@ def test_pages_cost_the_same_whatever_the_data(
         ]
 
     assert statements(2) == statements(8)
+
+
+def test_match_decisions_check_the_version(client, login_as, session, libriciel, make_advisory):
+    login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
+    advisory = make_advisory()
+    match = advisory.matches[0]
+    page = client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+    assert f'name="version" value="{match.version}"' in page
+    stale = match.version
+    services.confirm_match(session, match, actor="t")
+    session.commit()
+    for decision in ("confirm", "dismiss"):
+        response = client.post(f"/watch/matches/{match.id}/{decision}", data={"version": stale})
+        assert response.status_code == 303
+        assert "modifié entre-temps" in client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+        response = client.post(f"/watch/matches/{match.id}/{decision}")
+        assert "modifié entre-temps" in client.get(f"/watch/{advisory.id}").get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(match), match.id).state == MatchState.CONFIRMED
+    assert count(session, Treatment) == 2
+
+
+def test_referent_does_not_see_other_members_proposals(
+    client, login_as, session, libriciel, make_advisory
+):
+    advisory = make_advisory(
+        products=[{"vendor": "Libriciel", "product": "i-Parapheur"}, {"product": "S2low"}]
+    )
+    parapheur = next(m for m in advisory.matches if m.application_id == libriciel["parapheur"].id)
+    services.confirm_match(session, parapheur, actor="t", today=advisory.published_on)
+    session.commit()
+    login_as(Role.CISO, libriciel["host"], libriciel["ivry"], libriciel["vitry"])
+    assert "1 rapprochement à examiner" in client.get("/watch/").get_data(as_text=True)
+    proposed = client.get("/watch/?match_state=proposed").get_data(as_text=True)
+    assert advisory.reference in proposed
+    client.post("/logout")
+    login_as(Role.REFERENT, libriciel["vitry"])
+    listing = client.get("/watch/").get_data(as_text=True)
+    assert advisory.reference in listing and "à examiner" not in listing
+    proposed = client.get("/watch/?match_state=proposed").get_data(as_text=True)
+    assert advisory.reference not in proposed
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "match_state=proposed" not in dashboard
