@@ -23,21 +23,24 @@ def import_advisories(path: Path):
     """Import security advisories from a JSON file or from every .json file of a folder:
     CSAF 2.0 documents (the reference is document.tracking.id) and CVE JSON 5 records (the
     CVE id). Each file is imported in its own transaction; a file whose reference is already
-    recorded changes nothing; a malformed one is refused with the path in the JSON where it
-    went wrong, and nothing of it is written. Each new advisory is matched against the
+    recorded changes nothing unless it is a later revision (a CSAF document's tracking.version
+    and current_release_date, a CVE record's dateUpdated), which updates the advisory, its
+    treatments kept; a malformed one is refused with the path in the JSON where it went
+    wrong, and nothing of it is written. Each new or updated advisory is matched against the
     application map."""
     cli_support.require_current_schema()
     session = get_session()
     outcomes = import_path(session, path, actor=cli_support.actor())
     for outcome in outcomes:
         click.echo(outcome.line(), err=outcome.status == "refused")
-    created = sum(outcome.status == "created" for outcome in outcomes)
-    refused = sum(outcome.status == "refused" for outcome in outcomes)
+    counts = dict.fromkeys(("created", "updated", "present", "refused"), 0)
+    for outcome in outcomes:
+        counts[outcome.status] += 1
     click.echo(
-        f"{created} imported, {len(outcomes) - created - refused} already present, "
-        f"{refused} refused."
+        f"{counts['created']} imported, {counts['updated']} updated, "
+        f"{counts['present']} already present, {counts['refused']} refused."
     )
-    if refused:
+    if counts["refused"]:
         raise SystemExit(1)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +37,25 @@ class DocumentRefused(ValueError):
 
 @dataclass
 class Outcome:
-    """What importing one file did: `created`, `present` (its reference is already in the
-    register: nothing changed) or `refused`, with the advisory or the reason."""
+    """What importing one file did: `created`, `updated` (a later revision of a document
+    already recorded), `present` (its reference is already in the register with this revision
+    or a later one: nothing changed) or `refused`, with the advisory or the reason."""
 
     file: str
     status: str
     reference: str | None = None
     message: str | None = None
     advisory: Advisory | None = None
+    revision: str | None = None
 
     def line(self) -> str:
         if self.status == "refused":
             return f"{self.file}: {_('refusé')}: {self.message}"
         if self.status == "present":
             return f"{self.file}: {self.reference} {_('déjà enregistré, inchangé')}"
+        if self.status == "updated":
+            revision = _("mis à jour (révision %(revision)s)", revision=self.revision)
+            return f"{self.file}: {self.reference} {revision}"
         return f"{self.file}: {self.reference} {_('importé')}"
 
 
@@ -109,6 +114,17 @@ def _day(text: str | None, where: str) -> date | None:
             return date.fromisoformat(text[:10])
         except ValueError:
             raise DocumentRefused(where, _("une date ISO 8601 est attendue")) from None
+
+
+def _instant(text: str | None, where: str) -> datetime | None:
+    """An ISO 8601 instant (UTC when it gives no offset)."""
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DocumentRefused(where, _("une date ISO 8601 est attendue")) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _severity_word(text: str | None) -> AdvisorySeverity | None:
@@ -282,6 +298,11 @@ def read_csaf(document: dict) -> dict:
         tracking, "document.tracking", "current_release_date", str, required=True
     )
     published = _day(released, "document.tracking.initial_release_date")
+    revision = _get(tracking, "document.tracking", "version", str)
+    revised_at = _instant(
+        _get(tracking, "document.tracking", "current_release_date", str),
+        "document.tracking.current_release_date",
+    )
     title = _get(head, "document", "title", str, required=True)
     summaries, fixes, workarounds, cves, scores, severities = [], [], [], [], [], []
     for where, note in _items(head, "document", "notes"):
@@ -337,6 +358,8 @@ def read_csaf(document: dict) -> dict:
         "summary": "\n\n".join(dict.fromkeys(summaries)) or None,
         "workaround": "\n\n".join(dict.fromkeys(workarounds)) or None,
         "link": link,
+        "revision": revision[:50] if revision else None,
+        "revised_at": revised_at,
     }
 
 
@@ -434,6 +457,9 @@ def read_cve(record: dict) -> dict:
         "summary": summary,
         "workaround": "\n\n".join(workarounds) or None,
         "link": links[0] if links else None,
+        "revised_at": _instant(
+            _get(metadata, "cveMetadata", "dateUpdated", str), "cveMetadata.dateUpdated"
+        ),
     }
 
 
@@ -477,16 +503,74 @@ def read_document(data: bytes) -> dict:
         raise DocumentRefused(name, message) from None
 
 
+# What a later revision of a document replaces on the advisory (its source, reference and
+# first publication stay).
+REVISED_FIELDS = (
+    "title",
+    "severity",
+    "cvss_score",
+    "cve_ids",
+    "products",
+    "summary",
+    "workaround",
+    "link",
+    "revision",
+    "revised_at",
+)
+
+
+def _version_key(revision: str | None) -> tuple[int, ...]:
+    """A CSAF tracking.version ("3", "1.2.0") as numbers to compare."""
+    return tuple(int(part) for part in re.findall(r"\d+", revision or ""))
+
+
+def is_newer(values: dict, advisory: Advisory) -> bool:
+    """Whether the document read is a later revision than the advisory recorded: released
+    after it (the same release date and a higher version number). An advisory recorded
+    without its revision (by hand, or imported before revisions were kept) takes a revision
+    released after it was recorded."""
+    released = values.get("revised_at")
+    if released is None:
+        return False
+    if advisory.revised_at is None:
+        return advisory.created_at is not None and released > advisory.created_at
+    if released != advisory.revised_at:
+        return released > advisory.revised_at
+    return _version_key(values.get("revision")) > _version_key(advisory.revision)
+
+
+def _revision_label(values: dict) -> str:
+    if values.get("revision"):
+        return values["revision"]
+    return values["revised_at"].strftime("%Y-%m-%d %H:%M UTC")
+
+
 def import_document(session: Session, data: bytes, name: str, *, actor) -> Outcome:
-    """Import one document (flushed, not committed): created, already present (its reference:
-    nothing changes), or refused with its reason (nothing written)."""
+    """Import one document (flushed, not committed): created; updated when it is a later
+    revision of an advisory already recorded (through the register's update: audited, the
+    version bumped, the map matched again, the treatments kept as they are); already present
+    (the same revision or an older one: nothing changes); or refused with its reason (nothing
+    written)."""
     try:
         values = read_document(data)
     except DocumentRefused as error:
         return Outcome(name, "refused", message=str(error))
     present = session.scalar(sa.select(Advisory).where(Advisory.reference == values["reference"]))
-    if present is not None:
+    if present is not None and not is_newer(values, present):
         return Outcome(name, "present", reference=present.reference, advisory=present)
+    if present is not None:
+        changes = {key: values[key] for key in REVISED_FIELDS}
+        try:
+            services.update_advisory(session, present, changes, actor=actor, keep_due_dates=True)
+        except FieldErrors as error:
+            return Outcome(name, "refused", message="; ".join(error.errors.values()))
+        return Outcome(
+            name,
+            "updated",
+            reference=present.reference,
+            advisory=present,
+            revision=_revision_label(values),
+        )
     try:
         advisory = services.create_advisory(session, values, actor=actor)
     except FieldErrors as error:

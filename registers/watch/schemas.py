@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import JSON, Field, SQLModel
 
-from compliance.db import str_enum
+from compliance.db import UTCDateTime, str_enum
 from compliance.enums import LabeledEnum
 from compliance.schemas import Input, Output, Query, partial
-from compliance.types import Code, Day, Id, Line, Text
+from compliance.types import Code, Day, Id, Instant, Line, Text
 
 # --- codes ------------------------------------------------------------------------------------
 
@@ -141,6 +141,10 @@ class AdvisoryBase(SQLModel):
     summary: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
     workaround: Text | None = Field(default=None, max_length=20_000, sa_type=sa.Text)
     link: Line | None = Field(default=None, max_length=500)
+    # The revision of the document imported: a CSAF document's tracking.version and
+    # current_release_date, a CVE record's dateUpdated (an import takes a later one only).
+    revision: Line | None = Field(default=None, max_length=50)
+    revised_at: Instant | None = Field(default=None, sa_type=UTCDateTime)
 
     @field_validator("cve_ids", mode="before")
     @classmethod
@@ -171,6 +175,8 @@ class AdvisoryRead(Output):
     summary: str | None
     workaround: str | None
     link: str | None
+    revision: str | None
+    revised_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

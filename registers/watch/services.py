@@ -101,16 +101,19 @@ def update_advisory(
     *,
     actor,
     version: int | None = None,
+    keep_due_dates: bool = False,
 ) -> Advisory:
     """Partial update; the matches are sought again when the products change, and the due
-    dates of the pending treatments follow the severity and publication."""
+    dates of the pending treatments follow the severity and publication (unless
+    `keep_due_dates`: an imported revision leaves the treatments as they are)."""
     cleaned = _checked(AdvisoryUpdate, changes).model_dump(exclude_unset=True)
     check_version(advisory, version)
     _plain_products(cleaned)
+    moves_due_dates = not keep_due_dates and bool({"severity", "published_on"} & set(cleaned))
     # The day each pending treatment was opened, when after the publication (its due date's
     # start), kept when the severity or the publication changes.
     opened = {}
-    if {"severity", "published_on"} & set(cleaned):
+    if moves_due_dates:
         delay = timedelta(days=due_days(advisory.severity))
         for treatment in _treatments(session, advisory_id=advisory.id):
             start = treatment.due_on - delay
@@ -122,7 +125,7 @@ def update_advisory(
     session.flush()
     if "products" in cleaned:
         match_advisory(session, advisory)
-    if {"severity", "published_on"} & set(cleaned):
+    if moves_due_dates:
         for treatment in _treatments(session, advisory_id=advisory.id):
             if treatment.state == TreatmentState.PENDING:
                 treatment.due_on = due_on(advisory, opened.get(treatment.id))

@@ -136,5 +136,5 @@ def upload():
         flash(outcome.line(), "error")
         return redirect(url_for(".index")), 303
     session.commit()
-    flash(outcome.line(), "success" if outcome.status == "created" else "info")
+    flash(outcome.line(), "success" if outcome.status in ("created", "updated") else "info")
     return redirect(url_for(".detail", advisory_id=outcome.advisory.id))

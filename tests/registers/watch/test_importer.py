@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from compliance.audit_chain import AuditEntry
 from compliance.cli import main
 from registers.watch import services
 from registers.watch.importer import import_document, import_path, read_document
 from registers.watch.models import Advisory, AdvisoryMatch, Treatment
-from registers.watch.schemas import AdvisorySeverity, AdvisorySource
+from registers.watch.schemas import AdvisorySeverity, AdvisorySource, MatchState
 from tests.registers.watch.conftest import FIXTURES
 
 
@@ -302,3 +303,196 @@ def test_rejected_cve_and_bad_cve_ids_refused(session):
     csaf = _csaf()
     csaf["vulnerabilities"][0]["cve"] = "CVE-26-1"
     assert "vulnerabilities[0].cve" in _refused(session, csaf)
+
+
+# --- revisions --------------------------------------------------------------------------------
+
+
+def _revised(version: str, released: str, **change) -> bytes:
+    """The CERT-FR fixture as revision `version` released at `released`."""
+    document = json.loads((FIXTURES / "certfr-2026-avi-0871.json").read_bytes())
+    tracking = document["document"]["tracking"]
+    tracking["version"] = version
+    tracking["current_release_date"] = released
+    tracking["revision_history"].append({"number": version, "date": released, "summary": "Màj"})
+    for edit in change.values():
+        edit(document)
+    return json.dumps(document).encode()
+
+
+def _revision_two(document: dict) -> None:
+    """Revision 2: a new title, severity and summary, and Pastell affected too (critical)."""
+    head = document["document"]
+    head["title"] = "Multiples vulnérabilités dans les produits Libriciel (mise à jour)"
+    head["aggregate_severity"] = {"text": "Critique"}
+    head["notes"][0]["text"] = "Une vulnérabilité de Pastell s'ajoute à celles de l'avis initial."
+    head["references"][0]["url"] = "https://www.cert.ssi.gouv.fr/avis/CERTFR-2026-AVI-0871-2/"
+    libriciel = document["product_tree"]["branches"][0]
+    libriciel["branches"].append(
+        {
+            "category": "product_name",
+            "name": "Pastell",
+            "branches": [
+                {
+                    "category": "product_version",
+                    "name": "versions antérieures à 4.1.9",
+                    "product": {"name": "Pastell < 4.1.9", "product_id": "CSAFPID-0004"},
+                }
+            ],
+        }
+    )
+    document["vulnerabilities"].append(
+        {
+            "cve": "CVE-2026-41990",
+            "product_status": {"known_affected": ["CSAFPID-0004"]},
+            "scores": [
+                {
+                    "products": ["CSAFPID-0004"],
+                    "cvss_v3": {"version": "3.1", "baseScore": 9.8, "baseSeverity": "CRITICAL"},
+                }
+            ],
+            "remediations": [
+                {
+                    "category": "workaround",
+                    "details": "Désactiver le connecteur de télétransmission de Pastell.",
+                    "product_ids": ["CSAFPID-0004"],
+                }
+            ],
+        }
+    )
+
+
+def _state(session):
+    advisories = [(a.id, a.version, a.updated_at) for a in session.scalars(sa.select(Advisory))]
+    matches = [(m.id, m.application_id, m.state) for m in session.scalars(sa.select(AdvisoryMatch))]
+    treatments = [
+        (t.id, t.due_on, t.state, t.version) for t in session.scalars(sa.select(Treatment))
+    ]
+    return advisories, matches, treatments
+
+
+def test_revision_stored_and_same_revision_unchanged(session, libriciel):
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    advisory = import_document(session, data, "certfr.json", actor="test").advisory
+    session.flush()
+    assert advisory.revision == "1"
+    assert advisory.revised_at == datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    before = _state(session)
+    again = import_document(session, data, "certfr.json", actor="test")
+    session.flush()
+    assert again.status == "present" and "inchangé" in again.line()
+    assert _state(session) == before
+
+
+def test_newer_revision_updates_and_keeps_the_confirmed_match_and_treatments(
+    session, libriciel, make_application, make_deployment
+):
+    pastell = make_application("Pastell", vendor_id=libriciel["vendor"].id)
+    make_deployment(libriciel["vitry"], pastell)
+    first = import_document(session, _revised("1", "2026-11-18T10:00:00Z"), "v1.json", actor="t")
+    advisory = first.advisory
+    matches = {m.application_id: m for m in advisory.matches}
+    parapheur = matches[libriciel["parapheur"].id]
+    treatments = services.confirm_match(session, parapheur, actor="t", today=date(2026, 11, 18))
+    services.update_treatment(
+        session, treatments[0], {"state": "patched", "patched_on": "2026-11-20"}, actor="t"
+    )
+    session.commit()
+    kept = [(t.id, t.due_on, t.state) for t in treatments]
+    version = advisory.version
+
+    data = _revised("2", "2026-11-25T16:30:00Z", more=_revision_two)
+    outcome = import_document(session, data, "v2.json", actor="t")
+    session.commit()
+
+    assert outcome.status == "updated" and outcome.advisory.id == advisory.id
+    assert "mis à jour (révision 2)" in outcome.line()
+    assert advisory.version == version + 1
+    assert advisory.title.endswith("(mise à jour)")
+    assert advisory.severity == AdvisorySeverity.CRITICAL and advisory.cvss_score == 9.8
+    assert "CVE-2026-41990" in advisory.cve_ids
+    assert "Pastell" in [product["product"] for product in advisory.products]
+    assert advisory.summary.startswith("Une vulnérabilité de Pastell")
+    assert "Désactiver le connecteur" in advisory.workaround
+    assert advisory.link.endswith("CERTFR-2026-AVI-0871-2/")
+    assert advisory.revision == "2"
+    assert advisory.revised_at == datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
+    assert advisory.published_on == date(2026, 11, 18) and _count(session, Advisory) == 1
+    states = {m.application_id: (m.id, m.state) for m in advisory.matches}
+    assert states[libriciel["parapheur"].id] == (parapheur.id, MatchState.CONFIRMED)
+    assert states[libriciel["s2low"].id][1] == MatchState.PROPOSED
+    assert states[pastell.id][1] == MatchState.PROPOSED
+    # The treatments stay as they were (the critical severity moves no due date); none for
+    # Pastell until its match is confirmed.
+    after = session.scalars(sa.select(Treatment).order_by(Treatment.id)).all()
+    assert [(t.id, t.due_on, t.state) for t in after] == kept
+    (entry,) = session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.object_type == "Advisory",
+            AuditEntry.object_id == str(advisory.id),
+            AuditEntry.action == "update",
+        )
+    )
+    assert entry.changes["revision"] == {"before": "1", "after": "2"}
+
+    before = _state(session)
+    again = import_document(session, data, "v2.json", actor="t")
+    session.flush()
+    assert again.status == "present" and _state(session) == before
+
+
+def test_older_revision_ignored(session, libriciel):
+    newer = _revised("3", "2026-11-30T09:00:00Z", more=_revision_two)
+    advisory = import_document(session, newer, "v3.json", actor="t").advisory
+    session.flush()
+    before = _state(session)
+    for version, released in (("2", "2026-11-25T16:30:00Z"), ("1", "2026-11-18T10:00:00Z")):
+        outcome = import_document(session, _revised(version, released), "old.json", actor="t")
+        session.flush()
+        assert outcome.status == "present"
+    assert _state(session) == before
+    assert advisory.revision == "3" and advisory.severity == AdvisorySeverity.CRITICAL
+
+
+def test_cve_record_updated_later_updates(session, libriciel):
+    record = json.loads((FIXTURES / "cve-2026-40112.json").read_bytes())
+    advisory = import_document(session, json.dumps(record).encode(), "cve.json", actor="t").advisory
+    session.flush()
+    assert advisory.revision is None
+    assert advisory.revised_at == datetime(2026, 10, 14, 14, 30, tzinfo=UTC)
+    version = advisory.version
+    record["cveMetadata"]["dateUpdated"] = "2026-11-02T08:00:00.000Z"
+    record["containers"]["cna"]["workarounds"] = [
+        {"lang": "fr", "value": "Retirer le droit d'export aux comptes non administrateurs."}
+    ]
+    outcome = import_document(session, json.dumps(record).encode(), "cve.json", actor="t")
+    session.flush()
+    assert outcome.status == "updated"
+    assert "mis à jour (révision 2026-11-02 08:00 UTC)" in outcome.line()
+    assert advisory.version == version + 1
+    assert advisory.workaround.startswith("Retirer le droit d'export")
+    assert advisory.revised_at == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_import_command_counts_the_updated(app, session, libriciel, tmp_path):
+    session.commit()
+    runner = app.test_cli_runner()
+    (tmp_path / "v1.json").write_bytes(_revised("1", "2026-11-18T10:00:00Z"))
+    first = runner.invoke(main, ["import", "advisories", str(tmp_path / "v1.json")], obj=app)
+    assert "1 imported, 0 updated, 0 already present, 0 refused." in first.output
+    (tmp_path / "v2.json").write_bytes(_revised("2", "2026-11-25T16:30:00Z", more=_revision_two))
+    result = runner.invoke(main, ["import", "advisories", str(tmp_path)], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "v2.json: CERTFR-2026-AVI-0871 mis à jour (révision 2)" in result.output
+    assert "0 imported, 1 updated, 1 already present, 0 refused." in result.output
+
+
+def test_advisory_recorded_without_revision_takes_one_released_after_it(session, make_advisory):
+    advisory = make_advisory(reference="CERTFR-2026-AVI-0871", published_on=date(2026, 11, 18))
+    advisory.created_at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    session.flush()
+    older = import_document(session, _revised("1", "2026-11-18T10:00:00Z"), "v1.json", actor="t")
+    assert older.status == "present" and advisory.revision is None
+    later = import_document(session, _revised("2", "2026-11-25T16:30:00Z"), "v2.json", actor="t")
+    assert later.status == "updated" and advisory.revision == "2"
+    assert advisory.title == "Multiples vulnérabilités dans les produits Libriciel"

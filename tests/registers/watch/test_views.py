@@ -5,6 +5,7 @@ version 409."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import sqlalchemy as sa
@@ -96,6 +97,28 @@ def test_upload_imports_one_document(client, login_as, session, libriciel):
     page = client.get("/watch/").get_data(as_text=True)
     assert "bad.json" in page and "document : est obligatoire" not in page
     assert "document: est obligatoire" in page
+
+
+def test_upload_of_a_later_revision_updates_and_says_so(client, login_as, session, libriciel):
+    login_as(Role.CISO, libriciel["host"])
+    document = json.loads((FIXTURES / "certfr-2026-avi-0871.json").read_bytes())
+    client.post(
+        "/watch/import",
+        data={"document": (io.BytesIO(json.dumps(document).encode()), "v1.json")},
+        content_type="multipart/form-data",
+    )
+    document["document"]["title"] = "Vulnérabilités dans i-Parapheur et S2low (mise à jour)"
+    document["document"]["tracking"].update(version="2", current_release_date="2026-11-25T16:30Z")
+    response = client.post(
+        "/watch/import",
+        data={"document": (io.BytesIO(json.dumps(document).encode()), "v2.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "CERTFR-2026-AVI-0871 mis à jour (révision 2)" in page
+    assert "(mise à jour)" in page and "Révision du document" in page
+    assert count(session, Advisory) == 1
 
 
 def test_treatment_edit_and_conflict(client, login_as, session, libriciel, make_advisory):
