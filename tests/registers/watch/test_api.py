@@ -7,6 +7,8 @@ import pytest
 
 from compliance.permissions import Role
 from registers.watch import services
+from registers.watch.importer import import_document
+from tests.registers.watch.conftest import FIXTURES
 
 
 @pytest.fixture
@@ -136,3 +138,13 @@ def test_treatment_patch_changes_only_what_is_sent(api, ciso, session, make_advi
     assert noted.json["notes"] == "Vu en comité"
     blanked = api("PATCH", path, ciso, json={"version": noted.json["version"], "mitigation": None})
     assert blanked.status_code == 422 and "mitigation" in blanked.json["errors"]
+
+
+def test_imported_advisory_read_with_its_revision(api, ciso, session):
+    data = (FIXTURES / "certfr-2026-avi-0871.json").read_bytes()
+    advisory = import_document(session, data, "certfr.json", actor="t").advisory
+    session.commit()
+    read = api("GET", f"/advisories/{advisory.id}", ciso)
+    assert read.status_code == 200, read.json
+    assert read.json["revision"] == "1"
+    assert read.json["revised_at"].startswith("2026-11-18T10:00:00")
