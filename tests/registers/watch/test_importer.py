@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from compliance.audit_chain import AuditEntry
 from compliance.cli import main
 from registers.watch import services
-from registers.watch.importer import import_document, import_path, read_document
+from registers.watch.importer import import_document, import_path, is_newer, read_document
 from registers.watch.models import Advisory, AdvisoryMatch, Treatment
 from registers.watch.schemas import AdvisorySeverity, AdvisorySource, MatchState
 from tests.registers.watch.conftest import FIXTURES
@@ -496,3 +496,21 @@ def test_advisory_recorded_without_revision_takes_one_released_after_it(session,
     later = import_document(session, _revised("2", "2026-11-25T16:30:00Z"), "v2.json", actor="t")
     assert later.status == "updated" and advisory.revision == "2"
     assert advisory.title == "Multiples vulnérabilités dans les produits Libriciel"
+
+
+@pytest.mark.parametrize(
+    ("revision", "released", "newer"),
+    [
+        ("0.9", datetime(2026, 11, 18, 10, 0, tzinfo=UTC), False),
+        ("1.0.1", datetime(2026, 11, 18, 10, 0, tzinfo=UTC), True),
+        ("1.0.0", datetime(2026, 11, 18, 10, 0, tzinfo=UTC), False),
+        ("1.0.0", datetime(2026, 11, 18, 10, 1, tzinfo=UTC), True),
+        ("9.0.0", datetime(2026, 11, 18, 9, 0, tzinfo=UTC), False),
+        (None, None, False),
+    ],
+)
+def test_a_later_release_or_the_same_release_with_a_higher_version_is_newer(
+    revision, released, newer
+):
+    recorded = Advisory(revision="1.0.0", revised_at=datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
+    assert is_newer({"revision": revision, "revised_at": released}, recorded) is newer
