@@ -8,13 +8,28 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from compliance import cli_support
 from compliance.cli_options import output_option
 from compliance.db import get_session
 from compliance.tenancy import Organisation
 from registers.watch.export import export_bulletin
-from registers.watch.importer import import_path
+from registers.watch.importer import Outcome, documents_at, import_document
+
+
+def import_path(session: Session, path: Path, *, actor) -> list[Outcome]:
+    """Import a file or each JSON file of a folder, one transaction per file: a refused file
+    writes nothing and does not stop the others."""
+    outcomes = []
+    for file in documents_at(path):
+        outcome = import_document(session, file.read_bytes(), file.name, actor=actor)
+        if outcome.status == "refused":
+            session.rollback()
+        else:
+            session.commit()
+        outcomes.append(outcome)
+    return outcomes
 
 
 @click.command("advisories")

@@ -583,17 +583,3 @@ def documents_at(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".json")
     return [path]
-
-
-def import_path(session: Session, path: Path, *, actor) -> list[Outcome]:
-    """Import a file or each JSON file of a folder, one transaction per file: a refused file
-    writes nothing and does not stop the others."""
-    outcomes = []
-    for file in documents_at(path):
-        outcome = import_document(session, file.read_bytes(), file.name, actor=actor)
-        if outcome.status == "refused":
-            session.rollback()
-        else:
-            session.commit()
-        outcomes.append(outcome)
-    return outcomes

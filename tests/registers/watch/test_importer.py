@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from compliance.audit_chain import AuditEntry
 from compliance.cli import main
 from registers.watch import services
-from registers.watch.importer import import_document, import_path, is_newer, read_document
+from registers.watch.cli import import_path
+from registers.watch.importer import import_document, is_newer, read_document
 from registers.watch.models import Advisory, AdvisoryMatch, Treatment
 from registers.watch.schemas import AdvisorySeverity, AdvisorySource, MatchState
 from tests.registers.watch.conftest import FIXTURES
